@@ -1,0 +1,28 @@
+"""The WSGI application: pecan, its hooks and the middleware around it."""
+
+from keystonemiddleware import auth_token
+from oslo_middleware import request_id
+import pecan
+
+from vnfsnap.api import errors
+from vnfsnap.api import hooks
+from vnfsnap.conductor import rpcapi
+import vnfsnap.conf
+
+CONF = vnfsnap.conf.CONF
+
+
+def setup_app():
+    """Build the application for the current configuration."""
+    app = pecan.make_app(
+        'vnfsnap.api.controllers.root.RootController',
+        hooks=[hooks.ContextHook(), hooks.RPCHook(rpcapi.ConductorAPI()),
+               hooks.VersionHook(), hooks.ErrorHook()],
+        force_canonical=False,
+        guess_content_type_from_ext=False,
+        debug=False,
+    )
+    if CONF.api.auth_strategy == 'keystone':
+        app = auth_token.AuthProtocol(app, {'oslo_config_config': CONF})
+    app = errors.ProblemDetailsMiddleware(app)
+    return request_id.RequestId(app)

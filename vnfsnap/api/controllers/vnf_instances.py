@@ -1,0 +1,218 @@
+"""``/vnflcm/v2/vnf_instances``: registered VNFs and their snapshot tasks.
+
+Registration is vnfsnap's extension of SOL003 "Create VNF identifier": the
+request may carry ``instantiatedVnfInfo`` for a VNF that already runs, which
+is then INSTANTIATED and can be snapshotted and reverted.
+"""
+
+import pecan
+from oslo_utils import uuidutils
+
+from vnfsnap.api.controllers import base
+from vnfsnap.api.schemas import lcm as lcm_schemas
+from vnfsnap.api.schemas import vnf_instances as schemas
+from vnfsnap.api import utils
+from vnfsnap.common import exception
+from vnfsnap.common import states
+from vnfsnap.common import views
+from vnfsnap.db import api as db_api
+
+DEFAULT_EXCLUDES = ('vnfConfigurableProperties', 'vimConnectionInfo',
+                    'instantiatedVnfInfo', 'metadata', 'extensions')
+
+# Identity attributes of a VnfInstance and the VNFD keys they may come from.
+_FROM_VNFD = (('vnfProvider', 'provider'),
+              ('vnfProductName', 'productName'),
+              ('vnfSoftwareVersion', 'softwareVersion'),
+              ('vnfdVersion', 'vnfdVersion'))
+
+
+def _check_references(body):
+    """422 unless every reference inside the registration resolves."""
+    vims = body.get('vimConnectionInfo') or {}
+    info = body.get('instantiatedVnfInfo')
+    if not info:
+        return
+    storages = [s['id'] for s in info.get('virtualStorageResourceInfo') or []]
+    if len(set(storages)) != len(storages):
+        raise exception.UnprocessableEntity(
+            reason='virtualStorageResourceInfo ids are not unique')
+    vnfcs = [v['id'] for v in info['vnfcResourceInfo']]
+    if len(set(vnfcs)) != len(vnfcs):
+        raise exception.UnprocessableEntity(
+            reason='vnfcResourceInfo ids are not unique')
+    if not vims:
+        raise exception.UnprocessableEntity(
+            reason='instantiatedVnfInfo needs at least one '
+                   'vimConnectionInfo entry')
+    handles = [('vnfcResourceInfo %s' % v['id'], v['computeResource'])
+               for v in info['vnfcResourceInfo']]
+    handles += [('virtualStorageResourceInfo %s' % s['id'],
+                 s['storageResource'])
+                for s in info.get('virtualStorageResourceInfo') or []]
+    for where, handle in handles:
+        conn = handle.get('vimConnectionId')
+        if conn is None and len(vims) > 1:
+            raise exception.UnprocessableEntity(
+                reason='%s: vimConnectionId is required when there are '
+                       'several vimConnectionInfo entries' % where)
+        if conn is not None and conn not in vims:
+            raise exception.UnprocessableEntity(
+                reason='%s: vimConnectionId %s is not in vimConnectionInfo'
+                % (where, conn))
+    for vnfc in info['vnfcResourceInfo']:
+        for sid in vnfc.get('storageResourceIds') or []:
+            if sid not in storages:
+                raise exception.UnprocessableEntity(
+                    reason='vnfcResourceInfo %s: storage resource %s is not '
+                           'in virtualStorageResourceInfo' % (vnfc['id'],
+                                                              sid))
+
+
+def _identity(body):
+    vnfd = body.get('vnfd') or {}
+    values = {}
+    for attr, key in _FROM_VNFD:
+        value = body.get(attr) or vnfd.get(key)
+        if not value:
+            raise exception.UnprocessableEntity(
+                reason='%s is required (give it, or a vnfd document with '
+                       'a "%s" key)' % (attr, key))
+        values[attr] = value
+    return values
+
+
+class CreateSnapshotTask(base.Resource):
+    """``create_snapshot`` (SOL003 5.4.21)."""
+
+    def __init__(self, instance_id):
+        self.instance_id = instance_id
+
+    def post(self):
+        utils.authorize('vnfsnap:vnf_instance:create_snapshot')
+        body = utils.json_body(lcm_schemas.CREATE_SNAPSHOT)
+        info = _target_snapshot(body['vnfSnapshotInfoId'])
+        if info.snapshot_id is not None:
+            raise exception.UnprocessableEntity(
+                reason='VNF snapshot %s already holds a snapshot; create a '
+                       'new, empty one first' % info.id)
+        return _start(self.instance_id, states.CREATE_SNAPSHOT, body)
+
+
+class RevertToSnapshotTask(CreateSnapshotTask):
+    """``revert_to_snapshot`` (SOL003 5.4.22)."""
+
+    def post(self):
+        utils.authorize('vnfsnap:vnf_instance:revert_to_snapshot')
+        body = utils.json_body(lcm_schemas.REVERT_TO_SNAPSHOT)
+        info = _target_snapshot(body['vnfSnapshotInfoId'])
+        if info.snapshot_id is None:
+            raise exception.UnprocessableEntity(
+                reason='VNF snapshot %s is empty; there is nothing to '
+                       'revert to' % info.id)
+        if info.snapshot_vnf_instance_id != self.instance_id:
+            raise exception.UnprocessableEntity(
+                reason='VNF snapshot %s was taken from VNF instance %s, '
+                       'not %s' % (info.id, info.snapshot_vnf_instance_id,
+                                   self.instance_id))
+        return _start(self.instance_id, states.REVERT_TO_SNAPSHOT, body)
+
+
+def _target_snapshot(info_id):
+    try:
+        return db_api.get_vnf_snapshot_info(utils.context().project_id,
+                                            info_id)
+    except exception.VnfSnapshotInfoNotFound as e:
+        raise exception.UnprocessableEntity(reason=e.message)
+
+
+def _start(instance_id, operation, body):
+    """Record the op occurrence (reserving the VNF) and cast it."""
+    ctx = utils.context()
+    instance = db_api.get_vnf_instance(ctx.project_id, instance_id)
+    if instance.instantiation_state != states.INSTANTIATED:
+        raise exception.VnfInstanceNotInstantiated(id=instance_id)
+    op = db_api.create_op_occ({
+        'id': uuidutils.generate_uuid(),
+        'project_id': ctx.project_id,
+        'vnf_instance_id': instance_id,
+        'operation': operation,
+        'operation_params': body,
+        'vnf_snapshot_info_id': body['vnfSnapshotInfoId'],
+        'is_automatic_invocation': False,
+        'is_cancel_pending': False,
+    })
+    pecan.request.rpcapi.run_lcm_op_occ(ctx, op.id)
+    return utils.accepted('%s/vnflcm/v2/vnf_lcm_op_occs/%s'
+                          % (utils.base_url(), op.id))
+
+
+class VnfInstance(base.Resource):
+
+    def __init__(self, instance_id):
+        self.instance_id = instance_id
+        self.create_snapshot = CreateSnapshotTask(instance_id)
+        self.revert_to_snapshot = RevertToSnapshotTask(instance_id)
+
+    def _load(self):
+        return db_api.get_vnf_instance(utils.context().project_id,
+                                       self.instance_id)
+
+    def get(self):
+        utils.authorize('vnfsnap:vnf_instance:get')
+        utils.no_query()
+        obj = self._load()
+        return utils.single(views.vnf_instance(obj, utils.base_url()),
+                            obj.updated_at)
+
+    def delete(self):
+        utils.authorize('vnfsnap:vnf_instance:delete')
+        db_api.delete_vnf_instance(utils.context().project_id,
+                                   self.instance_id)
+        return utils.respond(status=204)
+
+
+class VnfInstances(base.Resource):
+
+    @pecan.expose()
+    def _lookup(self, instance_id, *remainder):
+        return VnfInstance(instance_id), remainder
+
+    def get(self):
+        utils.authorize('vnfsnap:vnf_instance:get_all')
+        base_url = utils.base_url()
+        return utils.collection(
+            [views.vnf_instance(o, base_url) for o in
+             db_api.list_vnf_instances(utils.context().project_id)],
+            default_excludes=DEFAULT_EXCLUDES)
+
+    def post(self):
+        utils.authorize('vnfsnap:vnf_instance:create')
+        body = utils.json_body(schemas.CREATE)
+        _check_references(body)
+        identity = _identity(body)
+        instantiated = body.get('instantiatedVnfInfo') is not None
+        obj = db_api.create_vnf_instance({
+            'id': uuidutils.generate_uuid(),
+            'project_id': utils.context().project_id,
+            'vnf_instance_name': body.get('vnfInstanceName'),
+            'vnf_instance_description': body.get('vnfInstanceDescription'),
+            'vnfd_id': body['vnfdId'],
+            'vnf_provider': identity['vnfProvider'],
+            'vnf_product_name': identity['vnfProductName'],
+            'vnf_software_version': identity['vnfSoftwareVersion'],
+            'vnfd_version': identity['vnfdVersion'],
+            'vnfd': body.get('vnfd'),
+            'snapshot_descriptor': body.get('snapshotDescriptor'),
+            'instantiation_state': (states.INSTANTIATED if instantiated
+                                    else states.NOT_INSTANTIATED),
+            'vim_connection_info': body.get('vimConnectionInfo'),
+            'instantiated_vnf_info': body.get('instantiatedVnfInfo'),
+            'vnf_configurable_properties': body.get(
+                'vnfConfigurableProperties'),
+            'vnf_metadata': body.get('metadata'),
+            'extensions': body.get('extensions'),
+        })
+        rep = views.vnf_instance(obj, utils.base_url())
+        return utils.created(rep, rep['_links']['self']['href'],
+                             obj.updated_at)

@@ -1,0 +1,146 @@
+"""``/vnflcm/v2/vnf_snapshots``: individual VNF snapshot resources.
+
+A resource is created empty (to be filled by create_snapshot) or filled with
+a given VnfSnapshot (from a VNF snapshot package extraction). Once filled it
+can no longer be modified; deleting it also deletes its VIM-side snapshots.
+"""
+
+import datetime
+
+import pecan
+from oslo_utils import uuidutils
+
+from vnfsnap.api.controllers import base
+from vnfsnap.api.schemas import vnf_snapshots as schemas
+from vnfsnap.api import utils
+from vnfsnap.common import exception
+from vnfsnap.common import views
+from vnfsnap.db import api as db_api
+
+DEFAULT_EXCLUDES = ('vnfSnapshot/vnfInstance', 'vnfSnapshot/vnfcSnapshots')
+
+
+def _time(value):
+    """ISO 8601 text to a naive UTC datetime (how the database keeps it)."""
+    if value is None:
+        return None
+    parsed = datetime.datetime.fromisoformat(value.replace('Z', '+00:00'))
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(datetime.timezone.utc).replace(
+            tzinfo=None)
+    return parsed
+
+
+def snapshot_values(snap):
+    """Columns and VNFC snapshot rows for a VnfSnapshot given by a client."""
+    ids = [v['id'] for v in snap['vnfcSnapshots']]
+    if len(set(ids)) != len(ids):
+        raise exception.UnprocessableEntity(
+            reason='vnfSnapshot/vnfcSnapshots ids are not unique')
+    values = {
+        'snapshot_id': snap['id'],
+        'snapshot_vnf_instance_id': snap['vnfInstanceId'],
+        'snapshot_vnfd_id': snap['vnfdId'],
+        'snapshot_creation_started_at': _time(snap['creationStartedAt']),
+        'snapshot_creation_finished_at': _time(
+            snap.get('creationFinishedAt')),
+        'snapshot_vnf_instance': snap['vnfInstance'],
+        'snapshot_vnf_state_snapshot_info': snap.get('vnfStateSnapshotInfo'),
+        'snapshot_user_defined_data': snap.get('userDefinedData'),
+    }
+    vnfcs = [{
+        'id': v['id'],
+        'vnfc_instance_id': v['vnfcInstanceId'],
+        'vnfc_resource_info_id': v['vnfcResourceInfoId'],
+        'creation_started_at': _time(v['creationStartedAt']),
+        'creation_finished_at': _time(v.get('creationFinishedAt')),
+        'compute_snapshot_resource': v.get('computeSnapshotResource'),
+        'storage_snapshot_resources': v.get('storageSnapshotResources'),
+        'user_defined_data': v.get('userDefinedData'),
+    } for v in snap['vnfcSnapshots']]
+    return values, vnfcs
+
+
+class VnfSnapshot(base.Resource):
+
+    def __init__(self, info_id):
+        self.info_id = info_id
+
+    def _load(self):
+        return db_api.get_vnf_snapshot_info(utils.context().project_id,
+                                            self.info_id)
+
+    def get(self):
+        utils.authorize('vnfsnap:vnf_snapshot:get')
+        utils.no_query()
+        obj = self._load()
+        return utils.single(views.vnf_snapshot_info(obj, utils.base_url()),
+                            obj.updated_at)
+
+    def patch(self):
+        utils.authorize('vnfsnap:vnf_snapshot:update')
+        body = utils.json_body(schemas.MODIFY, content_types=(
+            utils.MERGE_PATCH_JSON, utils.JSON))
+        obj = self._load()
+        utils.check_preconditions(
+            views.vnf_snapshot_info(obj, utils.base_url()), obj.updated_at)
+        values, vnfcs = {}, None
+        if 'vnfSnapshot' in body:
+            values, vnfcs = snapshot_values(body['vnfSnapshot'])
+        if 'vnfSnapshotPkgId' in body:
+            values['vnf_snapshot_pkg_id'] = body['vnfSnapshotPkgId']
+        obj = db_api.update_vnf_snapshot_info(
+            utils.context().project_id, self.info_id, values,
+            vnfc_snapshots=vnfcs, only_if_empty=True)
+        rep = views.vnf_snapshot_info(obj, utils.base_url())
+        return utils.respond({k: rep[k] for k in body}, headers=[
+            ('ETag', utils.etag(rep)),
+            ('Last-Modified', utils.http_date(obj.updated_at))])
+
+    def delete(self):
+        utils.authorize('vnfsnap:vnf_snapshot:delete')
+        ctx = utils.context()
+        obj = self._load()
+        utils.check_preconditions(
+            views.vnf_snapshot_info(obj, utils.base_url()), obj.updated_at)
+        if obj.vnfc_snapshots:
+            # The conductor removes the VIM-side snapshots, then the row.
+            pecan.request.rpcapi.delete_vnf_snapshot(ctx, obj.id)
+        else:
+            db_api.delete_vnf_snapshot_info(ctx.project_id, obj.id)
+        return utils.respond(status=204)
+
+
+class VnfSnapshots(base.Resource):
+
+    @pecan.expose()
+    def _lookup(self, info_id, *remainder):
+        return VnfSnapshot(info_id), remainder
+
+    def get(self):
+        utils.authorize('vnfsnap:vnf_snapshot:get_all')
+        base_url = utils.base_url()
+        return utils.collection(
+            [views.vnf_snapshot_info(o, base_url) for o in
+             db_api.list_vnf_snapshot_infos(utils.context().project_id)],
+            default_excludes=DEFAULT_EXCLUDES)
+
+    def post(self):
+        utils.authorize('vnfsnap:vnf_snapshot:create')
+        body = utils.json_body(schemas.CREATE)
+        if 'vnfSnapshotPkgId' in body and 'vnfSnapshot' not in body:
+            raise exception.UnprocessableEntity(
+                reason='reading the VNF snapshot record from VNF snapshot '
+                       'package %s is not supported by this VNFM; give '
+                       'vnfSnapshot together with vnfSnapshotPkgId'
+                       % body['vnfSnapshotPkgId'])
+        values, vnfcs = {}, ()
+        if 'vnfSnapshot' in body:
+            values, vnfcs = snapshot_values(body['vnfSnapshot'])
+        values.update(id=uuidutils.generate_uuid(),
+                      project_id=utils.context().project_id,
+                      vnf_snapshot_pkg_id=body.get('vnfSnapshotPkgId'))
+        obj = db_api.create_vnf_snapshot_info(values, vnfcs)
+        rep = views.vnf_snapshot_info(obj, utils.base_url())
+        return utils.created(rep, rep['_links']['self']['href'],
+                             obj.updated_at)

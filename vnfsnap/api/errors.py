@@ -1,0 +1,68 @@
+"""Every error answer is a SOL013 ProblemDetails (RFC 7807) document.
+
+``problem_response`` renders one; the middleware rewrites error answers that
+were produced outside vnfsnap's code (pecan routing, keystonemiddleware) so
+clients never see anything but ``application/problem+json``.
+"""
+
+import http
+import json
+
+from oslo_log import log as logging
+import webob
+
+from vnfsnap.common import exception
+
+LOG = logging.getLogger(__name__)
+PROBLEM_JSON = 'application/problem+json'
+
+
+def problem_response(status, detail, title=None, headers=None):
+    status = int(status)
+    body = {'type': 'about:blank',
+            'title': title or http.HTTPStatus(status).phrase,
+            'status': status,
+            'detail': detail}
+    resp = webob.Response(status=status, content_type=PROBLEM_JSON,
+                          charset='UTF-8', headerlist=list(headers or []))
+    resp.text = json.dumps(body)
+    return resp
+
+
+def from_exception(exc):
+    """Map any exception to a ProblemDetails response."""
+    if isinstance(exc, exception.VnfsnapException):
+        return problem_response(exc.code, exc.message, exc.title)
+    if isinstance(exc, webob.exc.HTTPException) and exc.code >= 400:
+        return problem_response(exc.code, exc.detail or exc.explanation)
+    LOG.exception('Unexpected error while serving the request')
+    return problem_response(500, 'An unexpected error occurred; the '
+                                 'service log has the details.')
+
+
+class ProblemDetailsMiddleware:
+    """Turns any non-ProblemDetails 4xx/5xx answer into one."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        req = webob.Request(environ)
+        try:
+            resp = req.get_response(self.app)
+        except Exception as e:
+            resp = from_exception(e)
+        if resp.status_code >= 400 and resp.content_type != PROBLEM_JSON:
+            detail = resp.status
+            if resp.content_type == 'application/json':
+                # keystonemiddleware: {"error": {"message": ...}}
+                try:
+                    detail = json.loads(resp.body)['error']['message']
+                except (ValueError, KeyError, TypeError):
+                    pass
+            keep = [(k, v) for k, v in resp.headerlist
+                    if k.lower() in ('www-authenticate', 'allow', 'version',
+                                     'x-openstack-request-id',
+                                     'retry-after')]
+            resp = problem_response(resp.status_code, detail, headers=keep)
+        return resp(environ, start_response)

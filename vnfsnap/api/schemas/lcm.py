@@ -1,0 +1,46 @@
+"""Schemas of the snapshot LCM task requests and op occurrence tasks."""
+
+from vnfsnap.api.schemas import common
+
+# Keys of additionalParams vnfsnap understands for CREATE_SNAPSHOT; others
+# are kept for the VNF (they are declared in its VNFD) and passed along.
+CREATE_ADDITIONAL_PARAMS = {
+    'type': 'object',
+    'properties': {
+        'withMemory': {'type': 'boolean'},
+        'quiesce': {'type': 'boolean'},
+    },
+}
+
+# CreateVnfSnapshotRequest (vnfSnapshotInfoId is mandatory, SOL003 5.5.2.21)
+CREATE_SNAPSHOT = {
+    'type': 'object',
+    'properties': {
+        'vnfSnapshotInfoId': common.UUID_IDENTIFIER,
+        'additionalParams': CREATE_ADDITIONAL_PARAMS,
+        'userDefinedData': common.KEY_VALUE_PAIRS,
+    },
+    'required': ['vnfSnapshotInfoId'],
+    'additionalProperties': False,
+}
+
+# RevertToVnfSnapshotRequest
+REVERT_TO_SNAPSHOT = {
+    'type': 'object',
+    'properties': {
+        'vnfSnapshotInfoId': common.UUID_IDENTIFIER,
+        'additionalParams': common.KEY_VALUE_PAIRS,
+    },
+    'required': ['vnfSnapshotInfoId'],
+    'additionalProperties': False,
+}
+
+# CancelMode
+CANCEL = {
+    'type': 'object',
+    'properties': {
+        'cancelMode': {'enum': ['GRACEFUL', 'FORCEFUL']},
+    },
+    'required': ['cancelMode'],
+    'additionalProperties': False,
+}

@@ -1,0 +1,71 @@
+"""Schema of the VNF instance registration request (a vnfsnap extension).
+
+SOL003's CreateVnfRequest creates an empty, NOT_INSTANTIATED VNF instance;
+vnfsnap adopts VNFs that already run, so the same request may also carry
+the runtime information a VNFM would otherwise have built by instantiating.
+"""
+
+from vnfsnap.api.schemas import common
+
+VNFC_RESOURCE_INFO = {
+    'type': 'object',
+    'properties': {
+        'id': common.IDENTIFIER,
+        'vduId': common.IDENTIFIER,
+        'computeResource': common.RESOURCE_HANDLE,
+        'storageResourceIds': {'type': 'array',
+                               'items': common.IDENTIFIER,
+                               'uniqueItems': True},
+        'metadata': common.KEY_VALUE_PAIRS,
+    },
+    'required': ['id', 'vduId', 'computeResource'],
+}
+
+VIRTUAL_STORAGE_RESOURCE_INFO = {
+    'type': 'object',
+    'properties': {
+        'id': common.IDENTIFIER,
+        'virtualStorageDescId': common.IDENTIFIER,
+        'storageResource': common.RESOURCE_HANDLE,
+        'metadata': common.KEY_VALUE_PAIRS,
+    },
+    'required': ['id', 'virtualStorageDescId', 'storageResource'],
+}
+
+INSTANTIATED_VNF_INFO = {
+    'type': 'object',
+    'properties': {
+        'flavourId': common.IDENTIFIER,
+        'vnfState': {'enum': ['STARTED', 'STOPPED']},
+        'vnfcResourceInfo': {'type': 'array', 'items': VNFC_RESOURCE_INFO,
+                             'minItems': 1},
+        'virtualStorageResourceInfo': {
+            'type': 'array', 'items': VIRTUAL_STORAGE_RESOURCE_INFO},
+    },
+    'required': ['flavourId', 'vnfState', 'vnfcResourceInfo'],
+}
+
+CREATE = {
+    'type': 'object',
+    'properties': {
+        'vnfdId': common.IDENTIFIER,
+        'vnfInstanceName': common.STRING,
+        'vnfInstanceDescription': {'type': 'string', 'maxLength': 65535},
+        'vnfProvider': common.STRING,
+        'vnfProductName': common.STRING,
+        'vnfSoftwareVersion': common.STRING,
+        'vnfdVersion': common.STRING,
+        'vnfd': {'type': 'object'},
+        'snapshotDescriptor': {'type': 'object'},
+        'vimConnectionInfo': {
+            'type': 'object',
+            'additionalProperties': common.VIM_CONNECTION_INFO,
+        },
+        'instantiatedVnfInfo': INSTANTIATED_VNF_INFO,
+        'vnfConfigurableProperties': common.KEY_VALUE_PAIRS,
+        'metadata': common.KEY_VALUE_PAIRS,
+        'extensions': common.KEY_VALUE_PAIRS,
+    },
+    'required': ['vnfdId'],
+    'additionalProperties': False,
+}

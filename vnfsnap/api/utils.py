@@ -1,0 +1,152 @@
+"""Request and response helpers shared by the controllers."""
+
+import datetime
+import hashlib
+import json
+
+import jsonschema
+import pecan
+import webob
+
+from vnfsnap.api import sol013
+from vnfsnap.common import exception
+from vnfsnap.common import policy
+import vnfsnap.conf
+
+CONF = vnfsnap.conf.CONF
+JSON = 'application/json'
+MERGE_PATCH_JSON = 'application/merge-patch+json'
+COLLECTION_PARAMS = frozenset(('filter', sol013.NEXTPAGE_PARAM)
+                              + sol013.SELECTOR_PARAMS)
+
+_FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@_FORMATS.checks('date-time', raises=ValueError)
+def _is_datetime(value):
+    if not isinstance(value, str):
+        return True
+    datetime.datetime.fromisoformat(value.replace('Z', '+00:00'))
+    return True
+
+
+def context():
+    return pecan.request.context
+
+
+def authorize(rule):
+    policy.authorize(rule, context())
+
+
+def base_url():
+    """Where clients reach the API, for Location, Link and _links."""
+    if CONF.api.public_endpoint:
+        return CONF.api.public_endpoint.rstrip('/')
+    return pecan.request.application_url
+
+
+def json_body(schema, content_types=(JSON,)):
+    """The request body, parsed and validated against ``schema``."""
+    req = pecan.request
+    if req.content_type not in content_types:
+        raise exception.UnsupportedMediaType(
+            content_type=req.content_type or '(none)')
+    try:
+        body = json.loads(req.body or b'null')
+    except ValueError as e:
+        raise exception.BadRequest(reason='the body is not valid JSON: %s'
+                                   % e)
+    validator = jsonschema.Draft7Validator(schema, format_checker=_FORMATS)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+    if error is not None:
+        where = '/'.join(str(p) for p in error.absolute_path) or 'body'
+        raise exception.SchemaValidationFailed(
+            reason='%s: %s' % (where, error.message))
+    return body
+
+
+def no_query():
+    if pecan.request.GET:
+        raise exception.BadRequest(
+            reason='this resource takes no query parameters (got %s)'
+            % ', '.join(sorted(pecan.request.GET)))
+
+
+def respond(body=None, status=200, headers=None):
+    resp = webob.Response(status=status, headerlist=list(headers or []))
+    if body is not None:
+        resp.content_type = JSON
+        resp.charset = 'UTF-8'
+        resp.text = json.dumps(body)
+    else:
+        resp.content_type = None
+    return resp
+
+
+def etag(representation):
+    digest = hashlib.sha256(json.dumps(
+        representation, sort_keys=True).encode()).hexdigest()
+    return '"%s"' % digest[:32]
+
+
+def http_date(value):
+    return value.replace(tzinfo=datetime.timezone.utc).strftime(
+        '%a, %d %b %Y %H:%M:%S GMT')
+
+
+def single(representation, updated_at, status=200, headers=()):
+    """A single resource with its ETag and Last-Modified headers."""
+    return respond(representation, status=status, headers=[
+        ('ETag', etag(representation)),
+        ('Last-Modified', http_date(updated_at))] + list(headers))
+
+
+def check_preconditions(representation, updated_at):
+    """Enforce If-Match / If-Unmodified-Since (412 when they fail)."""
+    req = pecan.request
+    if_match = req.headers.get('If-Match')
+    if if_match is not None:
+        tags = [t.strip() for t in if_match.split(',')]
+        if '*' not in tags and etag(representation) not in tags:
+            raise exception.PreconditionFailed()
+    since = req.if_unmodified_since
+    if since is not None:
+        modified = updated_at.replace(microsecond=0,
+                                      tzinfo=datetime.timezone.utc)
+        if modified > since:
+            raise exception.PreconditionFailed()
+
+
+def collection(representations, default_excludes=(),
+               mandatory=('id', '_links')):
+    """A SOL013 collection answer: filter, then page, then select."""
+    params = pecan.request.GET
+    unknown = set(params) - COLLECTION_PARAMS
+    if unknown:
+        raise exception.BadRequest(reason='unsupported query parameter(s) '
+                                   '%s' % ', '.join(sorted(unknown)))
+    for name in params:
+        if len(params.getall(name)) > 1:
+            raise exception.BadRequest(
+                reason='query parameter %s given more than once' % name)
+    selector = sol013.parse_selectors(params)
+    selector.validate_paths(set(mandatory))
+    matching = sol013.apply_filter(representations, params.get('filter'))
+    page, marker = sol013.paginate(
+        matching, params.get(sol013.NEXTPAGE_PARAM), CONF.api.max_page_size)
+    headers = []
+    if marker is not None:
+        url = sol013.next_link(base_url() + pecan.request.path_qs, marker)
+        headers.append(('Link', sol013.link_header(url)))
+    return respond([selector.apply(r, default_excludes) for r in page],
+                   headers=headers)
+
+
+def created(representation, location, updated_at):
+    return single(representation, updated_at, status=201,
+                  headers=[('Location', location)])
+
+
+def accepted(location=None):
+    headers = [('Location', location)] if location else []
+    return respond(status=202, headers=headers)

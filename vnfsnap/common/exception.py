@@ -1,0 +1,165 @@
+"""vnfsnap exceptions.
+
+Every exception that can reach an API client carries the HTTP status and a
+title, so the API turns it into a SOL013 ProblemDetails body without having to
+know each class.
+"""
+
+import http
+
+
+class VnfsnapException(Exception):
+    """Base class; subclasses set ``code`` and a ``_msg_fmt``."""
+
+    code = http.HTTPStatus.INTERNAL_SERVER_ERROR
+    _msg_fmt = 'An unknown error occurred.'
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            message = self._msg_fmt % kwargs if kwargs else self._msg_fmt
+        self.message = message
+        super().__init__(message)
+
+    @property
+    def title(self):
+        return http.HTTPStatus(self.code).phrase
+
+
+class BadRequest(VnfsnapException):
+    code = http.HTTPStatus.BAD_REQUEST
+    _msg_fmt = 'The request is malformed: %(reason)s'
+
+
+class InvalidFilter(BadRequest):
+    _msg_fmt = 'Attribute filter expression is invalid: %(reason)s'
+
+
+class InvalidSelector(BadRequest):
+    _msg_fmt = 'Attribute selector expression is invalid: %(reason)s'
+
+
+class InvalidPageMarker(BadRequest):
+    _msg_fmt = 'The nextpage_opaque_marker is invalid or expired.'
+
+
+class SchemaValidationFailed(BadRequest):
+    _msg_fmt = 'The request body is invalid: %(reason)s'
+
+
+class VersionMissing(BadRequest):
+    _msg_fmt = "The 'Version' HTTP header is missing."
+
+
+class NotAuthorized(VnfsnapException):
+    code = http.HTTPStatus.UNAUTHORIZED
+    _msg_fmt = 'Authentication is required.'
+
+
+class Forbidden(VnfsnapException):
+    code = http.HTTPStatus.FORBIDDEN
+    _msg_fmt = 'Policy does not allow %(action)s to be performed.'
+
+
+class NotFound(VnfsnapException):
+    code = http.HTTPStatus.NOT_FOUND
+    _msg_fmt = 'The resource could not be found.'
+
+
+class VnfInstanceNotFound(NotFound):
+    _msg_fmt = 'VNF instance %(id)s could not be found.'
+
+
+class VnfSnapshotInfoNotFound(NotFound):
+    _msg_fmt = 'VNF snapshot %(id)s could not be found.'
+
+
+class VnfLcmOpOccNotFound(NotFound):
+    _msg_fmt = 'VNF LCM operation occurrence %(id)s could not be found.'
+
+
+class MethodNotAllowed(VnfsnapException):
+    code = http.HTTPStatus.METHOD_NOT_ALLOWED
+    _msg_fmt = 'Method %(method)s is not supported on this resource.'
+
+
+class VersionNotSupported(VnfsnapException):
+    code = http.HTTPStatus.NOT_ACCEPTABLE
+    _msg_fmt = 'API version %(version)s is not supported.'
+
+
+class NotAcceptable(VnfsnapException):
+    code = http.HTTPStatus.NOT_ACCEPTABLE
+    _msg_fmt = 'None of the accepted media types can be produced: %(accept)s'
+
+
+class Conflict(VnfsnapException):
+    code = http.HTTPStatus.CONFLICT
+    _msg_fmt = 'The request conflicts with the state of the resource.'
+
+
+class VnfInstanceBusy(Conflict):
+    _msg_fmt = ('VNF instance %(id)s has another LCM operation in progress '
+                '(%(op_id)s); only one operation at a time is allowed.')
+
+
+class VnfInstanceNotInstantiated(Conflict):
+    _msg_fmt = 'VNF instance %(id)s is in state NOT_INSTANTIATED.'
+
+
+class VnfSnapshotInUse(Conflict):
+    _msg_fmt = ('VNF snapshot %(id)s is in use by LCM operation occurrence '
+                '%(op_id)s.')
+
+
+class VnfSnapshotAlreadyFilled(Conflict):
+    _msg_fmt = ('VNF snapshot %(id)s already holds a VNF snapshot; its '
+                'vnfSnapshot attribute can no longer be modified.')
+
+
+class InvalidOpOccState(Conflict):
+    _msg_fmt = ('Task %(task)s is not possible while LCM operation '
+                'occurrence %(id)s is in state %(state)s.')
+
+
+class PreconditionFailed(VnfsnapException):
+    code = http.HTTPStatus.PRECONDITION_FAILED
+    _msg_fmt = 'The If-Match/If-Unmodified-Since precondition failed.'
+
+
+class UnsupportedMediaType(VnfsnapException):
+    code = http.HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+    _msg_fmt = 'Content-Type %(content_type)s is not supported here.'
+
+
+class UnprocessableEntity(VnfsnapException):
+    code = http.HTTPStatus.UNPROCESSABLE_ENTITY
+    _msg_fmt = 'The request cannot be processed: %(reason)s'
+
+
+class ConductorUnavailable(VnfsnapException):
+    code = http.HTTPStatus.SERVICE_UNAVAILABLE
+    _msg_fmt = 'No conductor answered: %(reason)s'
+
+
+class VimError(VnfsnapException):
+    """A VIM driver could not perform a step; the message says why."""
+
+    _msg_fmt = 'VIM operation failed: %(reason)s'
+
+
+class VimCapabilityMissing(VnfsnapException):
+    """The VIM cannot do what was asked; vnfsnap refuses, never degrades."""
+
+    code = http.HTTPStatus.UNPROCESSABLE_ENTITY
+    _msg_fmt = 'The VIM cannot %(what)s: %(reason)s'
+
+
+class VimDriverNotFound(UnprocessableEntity):
+    _msg_fmt = ('No VIM driver is installed for vimType %(vim_type)s '
+                '(installed: %(installed)s).')
+
+
+class OperationCancelled(VnfsnapException):
+    code = http.HTTPStatus.CONFLICT
+    _msg_fmt = 'LCM operation occurrence %(id)s was cancelled.'

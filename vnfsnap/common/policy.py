@@ -1,0 +1,43 @@
+"""oslo.policy enforcement with vnfsnap's policies in code."""
+
+import threading
+
+from oslo_policy import policy
+
+from vnfsnap.common import exception
+import vnfsnap.conf
+from vnfsnap import policies
+
+CONF = vnfsnap.conf.CONF
+_ENFORCER = None
+_LOCK = threading.Lock()
+
+
+def get_enforcer():
+    """The process-wide enforcer (also the oslo.policy.enforcer entry point)."""
+    global _ENFORCER
+    with _LOCK:
+        if _ENFORCER is None:
+            _ENFORCER = policy.Enforcer(CONF)
+            _ENFORCER.register_defaults(policies.list_rules())
+        return _ENFORCER
+
+
+def reset():
+    global _ENFORCER
+    with _LOCK:
+        _ENFORCER = None
+
+
+def authorize(rule, context, target=None):
+    """Raise Forbidden unless ``context`` may perform ``rule``.
+
+    The target defaults to the caller's own project: vnfsnap never lets a
+    project act on another one's objects (those are simply not found).
+    """
+    target = target or {'project_id': context.project_id}
+    try:
+        get_enforcer().authorize(rule, target, context, do_raise=True,
+                                 exc=exception.Forbidden, action=rule)
+    except policy.InvalidScope:
+        raise exception.Forbidden(action=rule)

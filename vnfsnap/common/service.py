@@ -1,0 +1,47 @@
+"""Process start-up shared by every vnfsnap command and the WSGI module."""
+
+import signal
+import sys
+import threading
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+import vnfsnap.conf
+from vnfsnap import version
+
+CONF = vnfsnap.conf.CONF
+LOG = logging.getLogger(__name__)
+
+
+def prepare_service(argv=None, default_config_files=None):
+    """Parse the command line and configuration, and set up logging."""
+    logging.register_options(CONF)
+    logging.set_defaults(default_log_levels=logging.get_default_log_levels()
+                         + ['taskflow=WARNING', 'stevedore=INFO',
+                            'cheroot=WARNING'])
+    CONF(sys.argv[1:] if argv is None else argv, project='vnfsnap',
+         version=version.version_string(),
+         default_config_files=default_config_files)
+    logging.setup(CONF, 'vnfsnap')
+
+
+def wait_for_signal():
+    """Block until SIGTERM or SIGINT; the caller then stops cleanly."""
+    stop = threading.Event()
+
+    def _handler(signum, frame):
+        LOG.info('Received signal %s, stopping', signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _handler)
+    signal.signal(signal.SIGINT, _handler)
+    while not stop.wait(1):
+        pass
+
+
+def log_options():
+    CONF.log_opt_values(LOG, logging.DEBUG)
+
+
+__all__ = ['prepare_service', 'wait_for_signal', 'log_options', 'cfg']

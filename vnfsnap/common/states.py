@@ -1,0 +1,53 @@
+"""ETSI SOL003 state names and the LCM operation occurrence state machine."""
+
+# VnfInstance.instantiationState
+INSTANTIATED = 'INSTANTIATED'
+NOT_INSTANTIATED = 'NOT_INSTANTIATED'
+
+# LcmOperationType values vnfsnap runs
+CREATE_SNAPSHOT = 'CREATE_SNAPSHOT'
+REVERT_TO_SNAPSHOT = 'REVERT_TO_SNAPSHOT'
+OPERATIONS = (CREATE_SNAPSHOT, REVERT_TO_SNAPSHOT)
+
+# LcmOperationStateType
+STARTING = 'STARTING'
+PROCESSING = 'PROCESSING'
+COMPLETED = 'COMPLETED'
+FAILED_TEMP = 'FAILED_TEMP'
+FAILED = 'FAILED'
+ROLLING_BACK = 'ROLLING_BACK'
+ROLLED_BACK = 'ROLLED_BACK'
+
+# Final states release the VNF instance; FAILED_TEMP keeps it reserved until
+# the client retries, rolls back or fails the occurrence (SOL003 5.6.2.2).
+FINAL_STATES = frozenset((COMPLETED, FAILED, ROLLED_BACK))
+ACTIVE_STATES = frozenset((STARTING, PROCESSING, ROLLING_BACK))
+
+# CancelModeType
+GRACEFUL = 'GRACEFUL'
+FORCEFUL = 'FORCEFUL'
+
+# Which state each client task (SOL003 5.4.14-5.4.17) may start from.
+TASK_SOURCE_STATES = {
+    'retry': frozenset((FAILED_TEMP,)),
+    'rollback': frozenset((FAILED_TEMP,)),
+    'fail': frozenset((FAILED_TEMP,)),
+    'cancel': frozenset((STARTING, PROCESSING, ROLLING_BACK)),
+}
+
+# Rolling back a revert would need the pre-revert state, which vnfsnap does
+# not keep; such an occurrence can be retried or failed, not rolled back.
+NO_ROLLBACK = frozenset((REVERT_TO_SNAPSHOT,))
+
+
+def allowed_tasks(operation, state):
+    """The client tasks possible for an occurrence, in a stable order."""
+    return [task for task in ('retry', 'rollback', 'fail', 'cancel')
+            if state in TASK_SOURCE_STATES[task]
+            and not (task == 'rollback' and operation in NO_ROLLBACK)]
+
+
+# Consistency levels a VNFC snapshot can record (what was really reached).
+CONSISTENCY_APPLICATION = 'application'
+CONSISTENCY_FILESYSTEM = 'filesystem'
+CONSISTENCY_CRASH = 'crash'

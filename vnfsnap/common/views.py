@@ -1,0 +1,143 @@
+"""SOL003 representations of the stored rows.
+
+Shared by the API (responses) and the conductor (the VnfInstance copy inside
+a VnfSnapshot), so both speak exactly the same shape.
+"""
+
+from vnfsnap.common import states
+
+LCM = '/vnflcm/v2'
+
+
+def isotime(value):
+    """DateTime as SOL013 wants it: ISO 8601, UTC, 'Z' suffix."""
+    if value is None:
+        return None
+    return value.replace(microsecond=0).isoformat() + 'Z'
+
+
+def link(base, path):
+    return {'href': '%s%s%s' % (base or '', LCM, path)}
+
+
+def _compact(d):
+    """Drop attributes that are absent (0..1 cardinality, value None)."""
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def _public_vim_connection_info(infos):
+    """VimConnectionInfo without accessInfo: credentials are write-only."""
+    if infos is None:
+        return None
+    return {key: {k: v for k, v in info.items() if k != 'accessInfo'}
+            for key, info in infos.items()}
+
+
+def vnf_instance(obj, base):
+    path = '/vnf_instances/%s' % obj.id
+    links = {'self': link(base, path)}
+    if obj.instantiation_state == states.INSTANTIATED:
+        links['createSnapshot'] = link(base, path + '/create_snapshot')
+        links['revertToSnapshot'] = link(base, path + '/revert_to_snapshot')
+    return _compact({
+        'id': obj.id,
+        'vnfInstanceName': obj.vnf_instance_name,
+        'vnfInstanceDescription': obj.vnf_instance_description,
+        'vnfdId': obj.vnfd_id,
+        'vnfProvider': obj.vnf_provider,
+        'vnfProductName': obj.vnf_product_name,
+        'vnfSoftwareVersion': obj.vnf_software_version,
+        'vnfdVersion': obj.vnfd_version,
+        'vnfConfigurableProperties': obj.vnf_configurable_properties,
+        'vimConnectionInfo': _public_vim_connection_info(
+            obj.vim_connection_info),
+        'instantiationState': obj.instantiation_state,
+        'instantiatedVnfInfo': obj.instantiated_vnf_info,
+        'metadata': obj.vnf_metadata,
+        'extensions': obj.extensions,
+        '_links': links,
+    })
+
+
+def vnfc_snapshot_info(row):
+    compute = row.compute_snapshot_resource
+    if compute is not None:
+        # What the flow really achieved travels in the ResourceHandle's
+        # additional info, a slot SOL003 provides for VIM-level details.
+        compute = dict(compute)
+        extra = dict(compute.get('vimLevelAdditionalResourceInfo') or {})
+        info = dict(extra.get('additionalInfo') or {})
+        if row.consistency_level is not None:
+            info['consistencyLevel'] = row.consistency_level
+        if row.memory_captured is not None:
+            info['memoryCaptured'] = row.memory_captured
+        if info:
+            extra['additionalInfo'] = info
+            compute['vimLevelAdditionalResourceInfo'] = extra
+    return _compact({
+        'id': row.id,
+        'vnfcInstanceId': row.vnfc_instance_id,
+        'creationStartedAt': isotime(row.creation_started_at),
+        'creationFinishedAt': isotime(row.creation_finished_at),
+        'vnfcResourceInfoId': row.vnfc_resource_info_id,
+        'computeSnapshotResource': compute,
+        'storageSnapshotResources': row.storage_snapshot_resources,
+        'userDefinedData': row.user_defined_data,
+    })
+
+
+def vnf_snapshot(obj, base):
+    """The VnfSnapshot inside a VnfSnapshotInfo, or None while empty."""
+    if obj.snapshot_id is None:
+        return None
+    return _compact({
+        'id': obj.snapshot_id,
+        'vnfInstanceId': obj.snapshot_vnf_instance_id,
+        'creationStartedAt': isotime(obj.snapshot_creation_started_at),
+        'creationFinishedAt': isotime(obj.snapshot_creation_finished_at),
+        'vnfdId': obj.snapshot_vnfd_id,
+        'vnfInstance': obj.snapshot_vnf_instance,
+        'vnfcSnapshots': [vnfc_snapshot_info(r) for r in obj.vnfc_snapshots],
+        'vnfStateSnapshotInfo': obj.snapshot_vnf_state_snapshot_info,
+        'userDefinedData': obj.snapshot_user_defined_data,
+        '_links': {'self': link(base, '/vnf_snapshots/%s' % obj.id)},
+    })
+
+
+def vnf_snapshot_info(obj, base):
+    links = {'self': link(base, '/vnf_snapshots/%s' % obj.id)}
+    if obj.taken_from:
+        links['takenFrom'] = link(base, '/vnf_instances/%s' % obj.taken_from)
+    return _compact({
+        'id': obj.id,
+        'vnfSnapshotPkgId': obj.vnf_snapshot_pkg_id,
+        'vnfSnapshot': vnf_snapshot(obj, base),
+        '_links': links,
+    })
+
+
+def vnf_lcm_op_occ(obj, base):
+    path = '/vnf_lcm_op_occs/%s' % obj.id
+    links = {'self': link(base, path),
+             'vnfInstance': link(base, '/vnf_instances/%s'
+                                 % obj.vnf_instance_id)}
+    if obj.vnf_snapshot_info_id:
+        links['vnfSnapshot'] = link(base, '/vnf_snapshots/%s'
+                                    % obj.vnf_snapshot_info_id)
+    for task in states.allowed_tasks(obj.operation, obj.operation_state):
+        links[task] = link(base, '%s/%s' % (path, task))
+    return _compact({
+        'id': obj.id,
+        'operationState': obj.operation_state,
+        'stateEnteredTime': isotime(obj.state_entered_time),
+        'startTime': isotime(obj.start_time),
+        'vnfInstanceId': obj.vnf_instance_id,
+        'operation': obj.operation,
+        'isAutomaticInvocation': bool(obj.is_automatic_invocation),
+        'operationParams': obj.operation_params,
+        'isCancelPending': bool(obj.is_cancel_pending),
+        'cancelMode': obj.cancel_mode,
+        'error': obj.error,
+        'vnfSnapshotInfoId': obj.vnf_snapshot_info_id,
+        '_links': links,
+    })

@@ -1,0 +1,68 @@
+"""Pieces every flow uses: VNFC resolution, drivers, cancellation, running."""
+
+import futurist
+from oslo_log import log as logging
+from taskflow import engines
+from taskflow import task
+
+from vnfsnap.common import exception
+import vnfsnap.conf
+from vnfsnap.db import api as db_api
+from vnfsnap import vim
+from vnfsnap.vim import base as vim_base
+
+CONF = vnfsnap.conf.CONF
+LOG = logging.getLogger(__name__)
+
+
+def resolve_vnfcs(instance):
+    """The VNFCs of a registered VNF instance, in registration order."""
+    info = instance.instantiated_vnf_info or {}
+    storage = {s['id']: s for s in info.get('virtualStorageResourceInfo')
+               or []}
+    return [vim_base.Vnfc(
+        id=rsc['id'], vdu_id=rsc.get('vduId'),
+        compute_resource=rsc['computeResource'],
+        storage_resources=tuple(storage[sid] for sid in
+                                rsc.get('storageResourceIds') or []))
+        for rsc in info.get('vnfcResourceInfo') or []]
+
+
+class Drivers:
+    """One driver per VIM connection of the VNF, created on first use."""
+
+    def __init__(self, vim_connection_info):
+        self._infos = vim_connection_info or {}
+        self._drivers = {}
+
+    def for_resource(self, resource_handle):
+        conn_id = resource_handle.get('vimConnectionId')
+        if conn_id is None and len(self._infos) == 1:
+            conn_id = next(iter(self._infos))
+        if conn_id not in self._infos:
+            raise exception.VimError(
+                reason='no vimConnectionInfo %r for resource %s'
+                % (conn_id, resource_handle.get('resourceId')))
+        if conn_id not in self._drivers:
+            self._drivers[conn_id] = vim.get_driver(self._infos[conn_id])
+        return self._drivers[conn_id]
+
+
+class CheckCancel(task.Task):
+    """Stops the flow (and so undoes what was done) once a client asked
+    to cancel the occurrence."""
+
+    def execute(self, op_id):
+        op = db_api.get_op_occ(None, op_id)
+        if op.is_cancel_pending:
+            LOG.info('LCM operation occurrence %s: cancelled by the client '
+                     '(%s), undoing what was done', op_id, op.cancel_mode)
+            raise exception.OperationCancelled(id=op_id)
+
+
+def run(flow, store):
+    """Run ``flow``; on failure taskflow has reverted it when this raises."""
+    with futurist.ThreadPoolExecutor(CONF.conductor.flow_workers) as pool:
+        engine = engines.load(flow, store=store, engine='parallel',
+                              executor=pool)
+        engine.run()

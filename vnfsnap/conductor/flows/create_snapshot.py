@@ -1,0 +1,172 @@
+"""Create VNF snapshot (GR NFV-TST 005 clause 6.5.1) as a taskflow flow.
+
+Quiesce every VNFC in parallel, snapshot them, thaw, then record the
+VnfSnapshot. Any failure undoes the steps already done: VNFCs are thawed and
+VNFC snapshots already taken are deleted, so the VNF is never left frozen.
+"""
+
+from oslo_log import log as logging
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+from taskflow.patterns import linear_flow
+from taskflow.patterns import unordered_flow
+from taskflow import task
+
+from vnfsnap.common import exception
+from vnfsnap.common import states
+from vnfsnap.common import views
+import vnfsnap.conf
+from vnfsnap.conductor.flows import common
+from vnfsnap.db import api as db_api
+
+CONF = vnfsnap.conf.CONF
+LOG = logging.getLogger(__name__)
+
+# Seconds a frozen VNFC stays frozen at most if nobody thaws it.
+QUIESCE_DEADLINE = 60
+
+
+class Quiesce(task.Task):
+
+    def __init__(self, vnfc, driver):
+        super().__init__(name='quiesce-%s' % vnfc.id)
+        self.vnfc, self.driver = vnfc, driver
+
+    def execute(self):
+        self.driver.quiesce(self.vnfc, QUIESCE_DEADLINE)
+
+    def revert(self, *args, **kwargs):
+        self.driver.unquiesce(self.vnfc)
+
+
+class Unquiesce(Quiesce):
+
+    def __init__(self, vnfc, driver):
+        task.Task.__init__(self, name='unquiesce-%s' % vnfc.id)
+        self.vnfc, self.driver = vnfc, driver
+
+    def execute(self):
+        self.driver.unquiesce(self.vnfc)
+
+    def revert(self, *args, **kwargs):
+        pass
+
+
+class SnapshotVnfc(task.Task):
+
+    def __init__(self, vnfc, driver, snapshot_id, with_memory, quiesced):
+        super().__init__(name='snapshot-%s' % vnfc.id,
+                         provides='vnfc-%s' % vnfc.id)
+        self.vnfc, self.driver = vnfc, driver
+        self.snapshot_id = snapshot_id
+        self.with_memory, self.quiesced = with_memory, quiesced
+
+    def execute(self):
+        started = timeutils.utcnow()
+        result = self.driver.create_vnfc_snapshot(
+            self.vnfc, self.snapshot_id, self.with_memory, self.quiesced)
+        return {
+            'id': uuidutils.generate_uuid(),
+            'vnfc_instance_id': self.vnfc.id,
+            'vnfc_resource_info_id': self.vnfc.id,
+            'creation_started_at': started,
+            'creation_finished_at': timeutils.utcnow(),
+            'compute_snapshot_resource': result.compute_snapshot_resource,
+            'storage_snapshot_resources': result.storage_snapshot_resources,
+            'consistency_level': result.consistency_level,
+            'memory_captured': result.memory_captured,
+            'vim_details': result.vim_details,
+        }
+
+    def revert(self, result, *args, **kwargs):
+        if isinstance(result, dict):
+            LOG.info('Deleting VNFC snapshot of %s taken before the failure',
+                     self.vnfc.id)
+            self.driver.delete_vnfc_snapshot(result)
+
+
+class RecordVnfSnapshot(task.Task):
+    """Fill the empty VnfSnapshotInfo with the VnfSnapshot just taken."""
+
+    def __init__(self, vnfc_ids, **kwargs):
+        super().__init__(name='record-vnf-snapshot',
+                         requires=['vnfc-%s' % i for i in vnfc_ids],
+                         **kwargs)
+        self.vnfc_ids = vnfc_ids
+
+    def execute(self, op_id, info_id, snapshot_id, started, instance,
+                user_defined_data, **vnfc_results):
+        values = {
+            'snapshot_id': snapshot_id,
+            'taken_from': instance.id,
+            'snapshot_vnf_instance_id': instance.id,
+            'snapshot_vnfd_id': instance.vnfd_id,
+            'snapshot_creation_started_at': started,
+            'snapshot_creation_finished_at': timeutils.utcnow(),
+            'snapshot_vnf_instance': views.vnf_instance(
+                instance, CONF.api.public_endpoint),
+            'snapshot_user_defined_data': user_defined_data,
+        }
+        db_api.update_vnf_snapshot_info(
+            None, info_id, values,
+            vnfc_snapshots=[vnfc_results['vnfc-%s' % i]
+                            for i in self.vnfc_ids],
+            only_if_unreserved=False, only_if_empty=True)
+
+
+def _wants_quiesce(params, caps):
+    """Quiesce when asked, or by default where the VIM can; refuse when
+    asked and the VIM cannot (never a silent downgrade)."""
+    asked = params.get('quiesce')
+    if asked and not caps.quiesce:
+        raise exception.VimCapabilityMissing(
+            what='quiesce', reason='no guest agent answers on this VIM')
+    return caps.quiesce if asked is None else bool(asked)
+
+
+def build(op, instance):
+    """Return (flow, store) for a CREATE_SNAPSHOT op occurrence."""
+    request = op.operation_params or {}
+    params = request.get('additionalParams') or {}
+    vnfcs = common.resolve_vnfcs(instance)
+    if not vnfcs:
+        raise exception.UnprocessableEntity(
+            reason='VNF instance %s has no VNFCs' % instance.id)
+    drivers = common.Drivers(instance.vim_connection_info)
+    with_memory = bool(params.get('withMemory', False))
+    snapshot_id = op.vnf_snapshot_info_id
+
+    flow = linear_flow.Flow('create-snapshot-%s' % op.id)
+    flow.add(common.CheckCancel(name='check-cancel-start'))
+    freeze = unordered_flow.Flow('quiesce')
+    snap = unordered_flow.Flow('snapshot')
+    thaw = unordered_flow.Flow('unquiesce')
+    for vnfc in vnfcs:
+        driver = drivers.for_resource(vnfc.compute_resource)
+        caps = driver.capabilities()
+        if with_memory and not caps.memory_snapshot:
+            raise exception.VimCapabilityMissing(
+                what='snapshot memory state',
+                reason='the VIM of VNFC %s offers no memory snapshots'
+                % vnfc.id)
+        quiesce = _wants_quiesce(params, caps)
+        if quiesce:
+            freeze.add(Quiesce(vnfc, driver))
+            thaw.add(Unquiesce(vnfc, driver))
+        snap.add(SnapshotVnfc(vnfc, driver, snapshot_id, with_memory,
+                              quiesce))
+    for sub in (freeze, snap, thaw):
+        if len(sub):
+            flow.add(sub)
+    flow.add(common.CheckCancel(name='check-cancel-record'))
+    flow.add(RecordVnfSnapshot([v.id for v in vnfcs]))
+    store = {
+        'op_id': op.id, 'info_id': op.vnf_snapshot_info_id,
+        'snapshot_id': uuidutils.generate_uuid(),
+        'started': timeutils.utcnow(), 'instance': instance,
+        'user_defined_data': request.get('userDefinedData'),
+    }
+    return flow, store
+
+
+OPERATION = states.CREATE_SNAPSHOT

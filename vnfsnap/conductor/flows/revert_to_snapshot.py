@@ -1,0 +1,57 @@
+"""Revert to VNF snapshot (GR NFV-TST 005 clause 6.5.2) as a taskflow flow.
+
+Each VNFC of the snapshot is reverted by its VIM driver; the VNFC must still
+be part of the VNF instance (matched by vnfcResourceInfoId).
+"""
+
+from oslo_log import log as logging
+from taskflow.patterns import linear_flow
+from taskflow import task
+
+from vnfsnap.common import exception
+from vnfsnap.common import states
+from vnfsnap.conductor.flows import common
+from vnfsnap.db import api as db_api
+
+LOG = logging.getLogger(__name__)
+
+
+class RevertVnfc(task.Task):
+
+    def __init__(self, vnfc, driver, vnfc_snapshot):
+        super().__init__(name='revert-%s' % vnfc.id)
+        self.vnfc, self.driver = vnfc, driver
+        self.vnfc_snapshot = vnfc_snapshot
+
+    def execute(self):
+        LOG.info('Reverting VNFC %s to VNFC snapshot %s', self.vnfc.id,
+                 self.vnfc_snapshot['id'])
+        self.driver.revert_vnfc_snapshot(self.vnfc, self.vnfc_snapshot)
+
+
+def vnfc_snapshot_dict(row):
+    """A VNFC snapshot row as the driver interface receives it."""
+    return {k: v for k, v in row.as_dict().items()
+            if k not in ('vnf_snapshot_info_id', 'position')}
+
+
+def build(op, instance):
+    """Return (flow, store) for a REVERT_TO_SNAPSHOT op occurrence."""
+    info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
+    current = {v.id: v for v in common.resolve_vnfcs(instance)}
+    drivers = common.Drivers(instance.vim_connection_info)
+    flow = linear_flow.Flow('revert-to-snapshot-%s' % op.id)
+    flow.add(common.CheckCancel(name='check-cancel-start'))
+    for row in info.vnfc_snapshots:
+        vnfc = current.get(row.vnfc_resource_info_id)
+        if vnfc is None:
+            raise exception.UnprocessableEntity(
+                reason='VNFC %s of the snapshot is no longer part of VNF '
+                       'instance %s' % (row.vnfc_resource_info_id,
+                                        instance.id))
+        flow.add(RevertVnfc(vnfc, drivers.for_resource(
+            vnfc.compute_resource), vnfc_snapshot_dict(row)))
+    return flow, {'op_id': op.id}
+
+
+OPERATION = states.REVERT_TO_SNAPSHOT

@@ -1,0 +1,174 @@
+"""The conductor: RPC endpoints that run LCM operation occurrences.
+
+An occurrence is claimed by writing this conductor's host into its row; its
+flow then runs on the manager's own thread pool so the RPC server is never
+blocked. Each state change is a compare-and-swap in the database.
+"""
+
+import http
+
+import futurist
+from oslo_log import log as logging
+import oslo_messaging as messaging
+
+from vnfsnap.common import context as vnfsnap_context
+from vnfsnap.common import exception
+from vnfsnap.common import states
+import vnfsnap.conf
+from vnfsnap.conductor.flows import common as flows_common
+from vnfsnap.conductor.flows import create_snapshot
+from vnfsnap.conductor.flows import revert_to_snapshot
+from vnfsnap.db import api as db_api
+
+CONF = vnfsnap.conf.CONF
+LOG = logging.getLogger(__name__)
+
+FLOWS = {m.OPERATION: m for m in (create_snapshot, revert_to_snapshot)}
+
+
+def problem(exc):
+    """ProblemDetails for an op occurrence's ``error`` attribute."""
+    if isinstance(exc, exception.VnfsnapException):
+        status, detail = int(exc.code), exc.message
+    else:
+        status = int(http.HTTPStatus.INTERNAL_SERVER_ERROR)
+        detail = '%s: %s' % (type(exc).__name__, exc)
+    return {'status': status, 'detail': detail,
+            'title': http.HTTPStatus(status).phrase}
+
+
+class ConductorManager:
+    RPC_API_VERSION = '1.0'
+    target = messaging.Target(version=RPC_API_VERSION)
+
+    def __init__(self, host):
+        self.host = host
+        self._pool = None
+
+    def init_host(self):
+        """Start the worker pool and settle what a previous run left.
+
+        Occurrences this host was running when it stopped are marked
+        FAILED_TEMP (their flows died with the process, and flows undo only
+        within a run); the client decides to retry, roll back or fail.
+        """
+        self._pool = futurist.ThreadPoolExecutor(CONF.conductor.workers)
+        ctx = vnfsnap_context.get_admin_context()
+        for op in db_api.list_op_occs(
+                None, states_in=(states.PROCESSING, states.ROLLING_BACK),
+                host=self.host):
+            LOG.warning('LCM operation occurrence %s was %s when conductor '
+                        '%s stopped; marking it FAILED_TEMP', op.id,
+                        op.operation_state, self.host)
+            self._fail_temp(op.id, (op.operation_state,), exception.
+                            VnfsnapException(
+                                'the conductor running this operation '
+                                'stopped before it finished; retry, roll '
+                                'back or fail it'))
+        for op in db_api.list_op_occs(None, states_in=(states.STARTING,),
+                                      host=None):
+            self.run_lcm_op_occ(ctx, op.id)
+
+    def stop(self):
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    # --- RPC endpoints ----------------------------------------------------
+
+    def run_lcm_op_occ(self, context, op_id):
+        self._pool.submit(self._run, op_id)
+
+    @messaging.expected_exceptions(exception.VnfsnapException)
+    def delete_vnf_snapshot(self, context, vnf_snapshot_info_id):
+        info = db_api.get_vnf_snapshot_info(context.project_id,
+                                            vnf_snapshot_info_id)
+        if info.reservation:
+            raise exception.VnfSnapshotInUse(id=info.id,
+                                             op_id=info.reservation)
+        if info.vnfc_snapshots:
+            copy = info.snapshot_vnf_instance or {}
+            drivers = flows_common.Drivers(copy.get('vimConnectionInfo'))
+            for row in info.vnfc_snapshots:
+                snap = revert_to_snapshot.vnfc_snapshot_dict(row)
+                driver = drivers.for_resource(
+                    row.compute_snapshot_resource or {})
+                LOG.info('Deleting VNFC snapshot %s of VNF snapshot %s',
+                         row.id, info.id)
+                driver.delete_vnfc_snapshot(snap)
+        db_api.delete_vnf_snapshot_info(context.project_id, info.id)
+
+    # --- running occurrences --------------------------------------------
+
+    def _run(self, op_id):
+        try:
+            op = db_api.get_op_occ(None, op_id)
+            if op.operation_state == states.STARTING:
+                self._start(op)
+            elif op.operation_state == states.PROCESSING:
+                self._execute(op)
+            elif op.operation_state == states.ROLLING_BACK:
+                self._rollback(op)
+            else:
+                LOG.info('LCM operation occurrence %s is %s; nothing to run',
+                         op_id, op.operation_state)
+        except exception.InvalidOpOccState as e:
+            LOG.info('Not running LCM operation occurrence %s: %s',
+                     op_id, e)
+        except Exception:
+            LOG.exception('Unexpected error running LCM operation '
+                          'occurrence %s', op_id)
+
+    def _claim(self, op):
+        """Take ownership; only one conductor wins."""
+        return db_api.transition_op_occ(
+            op.id, (op.operation_state,), op.operation_state, task='claim',
+            expect_host=None, host=self.host)
+
+    def _start(self, op):
+        op = self._claim(op)
+        op = db_api.transition_op_occ(op.id, (states.STARTING,),
+                                      states.PROCESSING, task='start')
+        self._execute(op, claimed=True)
+
+    def _execute(self, op, claimed=False):
+        if not claimed:
+            op = self._claim(op)
+        LOG.info('Running %s for VNF instance %s (op occurrence %s)',
+                 op.operation, op.vnf_instance_id, op.id)
+        try:
+            instance = db_api.get_vnf_instance(None, op.vnf_instance_id)
+            flow, store = FLOWS[op.operation].build(op, instance)
+            flows_common.run(flow, store)
+        except Exception as e:
+            LOG.warning('%s of VNF instance %s failed (op occurrence %s): '
+                        '%s', op.operation, op.vnf_instance_id, op.id, e)
+            self._fail_temp(op.id, (states.PROCESSING,), e)
+            return
+        db_api.transition_op_occ(op.id, (states.PROCESSING,),
+                                 states.COMPLETED, task='complete',
+                                 error=None)
+        LOG.info('%s of VNF instance %s completed (op occurrence %s)',
+                 op.operation, op.vnf_instance_id, op.id)
+
+    def _rollback(self, op):
+        """Undo a failed CREATE_SNAPSHOT: the failed run already removed
+        the VNFC snapshots it had taken; make sure the VnfSnapshotInfo holds
+        no partial VnfSnapshot, then release everything."""
+        op = self._claim(op)
+        try:
+            info = db_api.get_vnf_snapshot_info(None,
+                                                op.vnf_snapshot_info_id)
+            if info.snapshot_id is not None:
+                raise exception.Conflict(
+                    'VNF snapshot %s was already recorded; delete it '
+                    'instead of rolling back' % info.id)
+        except Exception as e:
+            self._fail_temp(op.id, (states.ROLLING_BACK,), e)
+            return
+        db_api.transition_op_occ(op.id, (states.ROLLING_BACK,),
+                                 states.ROLLED_BACK, task='rollback')
+
+    def _fail_temp(self, op_id, from_states, exc):
+        db_api.transition_op_occ(op_id, from_states, states.FAILED_TEMP,
+                                 task='fail', error=problem(exc),
+                                 is_cancel_pending=False, host=None)

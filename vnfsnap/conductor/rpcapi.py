@@ -1,0 +1,64 @@
+"""Client side of the conductor RPC API; the API service's only way in.
+
+RPC carries ids, never objects: the database row is the contract.
+"""
+
+import oslo_messaging as messaging
+
+from vnfsnap.common import exception
+from vnfsnap.common import rpc
+import vnfsnap.conf
+
+CONF = vnfsnap.conf.CONF
+
+
+class ConductorAPI:
+    """Casts LCM work to a conductor and calls it for synchronous steps.
+
+    API version history:
+        1.0 - run_lcm_op_occ, delete_vnf_snapshot
+    """
+
+    RPC_API_VERSION = '1.0'
+
+    def __init__(self):
+        self._client = None
+        if rpc.messaging_enabled():
+            target = messaging.Target(topic=CONF.conductor.topic,
+                                      version=self.RPC_API_VERSION)
+            self._client = messaging.get_rpc_client(
+                rpc.get_transport(), target,
+                serializer=rpc.RequestContextSerializer())
+
+    def _local(self):
+        manager = rpc.get_local_manager()
+        if manager is None:
+            raise exception.ConductorUnavailable(
+                reason='no transport_url is configured and no conductor '
+                       'runs in this process; use vnfsnap-all-in-one or '
+                       'set [DEFAULT]transport_url')
+        return manager
+
+    def _cast(self, context, method, **kwargs):
+        if self._client is None:
+            return getattr(self._local(), method)(context, **kwargs)
+        self._client.prepare().cast(context, method, **kwargs)
+
+    def _call(self, context, method, **kwargs):
+        if self._client is None:
+            return getattr(self._local(), method)(context, **kwargs)
+        try:
+            return self._client.prepare(timeout=CONF.api.rpc_timeout).call(
+                context, method, **kwargs)
+        except messaging.MessagingTimeout as e:
+            raise exception.ConductorUnavailable(reason=str(e))
+
+    def run_lcm_op_occ(self, context, op_id):
+        """Ask a conductor to drive an op occurrence from its current state
+        (STARTING, PROCESSING after retry, ROLLING_BACK after rollback)."""
+        self._cast(context, 'run_lcm_op_occ', op_id=op_id)
+
+    def delete_vnf_snapshot(self, context, vnf_snapshot_info_id):
+        """Delete the VIM-side snapshots, then the resource; synchronous."""
+        self._call(context, 'delete_vnf_snapshot',
+                   vnf_snapshot_info_id=vnf_snapshot_info_id)

@@ -1,0 +1,45 @@
+"""Running a conductor: the manager behind an RPC server, or in-process."""
+
+from oslo_log import log as logging
+import oslo_messaging as messaging
+
+from vnfsnap.common import rpc
+import vnfsnap.conf
+from vnfsnap.conductor import manager as conductor_manager
+
+CONF = vnfsnap.conf.CONF
+LOG = logging.getLogger(__name__)
+
+
+class ConductorService:
+    """Starts the manager; serves RPC when a transport is configured,
+    otherwise registers the manager for in-process calls."""
+
+    def __init__(self, host=None):
+        self.manager = conductor_manager.ConductorManager(host or CONF.host)
+        self._server = None
+
+    def start(self):
+        self.manager.init_host()
+        if rpc.messaging_enabled():
+            target = messaging.Target(topic=CONF.conductor.topic,
+                                      server=self.manager.host)
+            self._server = messaging.get_rpc_server(
+                rpc.get_transport(), target, [self.manager],
+                executor='threading',
+                serializer=rpc.RequestContextSerializer())
+            self._server.start()
+            LOG.info('Conductor %s listening on topic %s',
+                     self.manager.host, CONF.conductor.topic)
+        else:
+            rpc.set_local_manager(self.manager)
+            LOG.info('Conductor %s runs in-process (no transport_url)',
+                     self.manager.host)
+
+    def stop(self):
+        if self._server is not None:
+            self._server.stop()
+            self._server.wait()
+        else:
+            rpc.set_local_manager(None)
+        self.manager.stop()

@@ -1,0 +1,15 @@
+"""The global configuration object, with every vnfsnap option registered."""
+
+from oslo_config import cfg
+
+from vnfsnap.conf import api
+from vnfsnap.conf import conductor
+from vnfsnap.conf import database
+from vnfsnap.conf import default
+
+CONF = cfg.CONF
+
+default.register_opts(CONF)
+api.register_opts(CONF)
+conductor.register_opts(CONF)
+database.register_opts(CONF)

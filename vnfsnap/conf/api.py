@@ -1,0 +1,44 @@
+"""Options of the [api] group: where and how vnfsnap-api listens."""
+
+from oslo_config import cfg
+
+group = cfg.OptGroup('api', title='API service options')
+
+opts = [
+    cfg.HostAddressOpt('host', default='127.0.0.1',
+                       help='Address the API listens on.'),
+    cfg.PortOpt('port', default=9896,
+                help='TCP port the API listens on.'),
+    cfg.StrOpt('auth_strategy', default='noauth',
+               choices=[('keystone', 'Validate tokens with '
+                         'keystonemiddleware (production).'),
+                        ('noauth', 'No authentication: every request acts '
+                         'as an admin of the project named by the '
+                         'X-Project-Id header, or of "default". For the '
+                         'embedded single-machine mode only.')],
+               help='How API requests are authenticated.'),
+    cfg.IntOpt('max_page_size', default=100, min=1,
+               help='Largest number of items one GET on a collection '
+                    'returns. Longer results are paged (SOL013 clause 5.4): '
+                    'the response carries a Link header with rel="next".'),
+    cfg.IntOpt('threads', default=16, min=1,
+               help='Number of request-handling threads of the API '
+                    'server.'),
+    cfg.StrOpt('public_endpoint',
+               help='Base URL clients use to reach the API, e.g. '
+                    'https://vnfsnap.example.com:9896. Used in Location, '
+                    'Link and _links; when unset, taken from the request.'),
+    cfg.IntOpt('rpc_timeout', default=120, min=1,
+               help='Seconds the API waits for a conductor to answer a '
+                    'synchronous call (e.g. deleting a VNF snapshot, which '
+                    'removes its VIM-side snapshots).'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(group)
+    conf.register_opts(opts, group=group)
+
+
+def list_opts():
+    return opts

@@ -1,0 +1,25 @@
+"""Options of the [conductor] group: how LCM operations are run."""
+
+from oslo_config import cfg
+
+group = cfg.OptGroup('conductor', title='Conductor options')
+
+opts = [
+    cfg.StrOpt('topic', default='vnfsnap-conductor',
+               help='RPC topic the conductors listen on.'),
+    cfg.IntOpt('workers', default=8, min=1,
+               help='Number of LCM operations one conductor runs at the '
+                    'same time (each one on its own VNF instance).'),
+    cfg.IntOpt('flow_workers', default=4, min=1,
+               help='Threads one flow may use for the steps that run in '
+                    'parallel (e.g. the VNFCs of one order group).'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(group)
+    conf.register_opts(opts, group=group)
+
+
+def list_opts():
+    return opts

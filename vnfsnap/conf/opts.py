@@ -1,0 +1,13 @@
+"""All vnfsnap options, for oslo-config-generator."""
+
+from vnfsnap.conf import api
+from vnfsnap.conf import conductor
+from vnfsnap.conf import default
+
+
+def list_opts():
+    return [
+        ('DEFAULT', default.list_opts()),
+        ('api', api.list_opts()),
+        ('conductor', conductor.list_opts()),
+    ]

@@ -1,0 +1,348 @@
+"""The only door to the database.
+
+Every state change that two processes could race on (reserving a VNF
+instance, moving an LCM operation occurrence to its next state) is a single
+compare-and-swap UPDATE, so it is atomic on SQLite, MariaDB and PostgreSQL
+alike without row locks.
+"""
+
+import os
+import threading
+
+from oslo_db.sqlalchemy import enginefacade
+from oslo_log import log as logging
+from oslo_utils import timeutils
+import sqlalchemy as sa
+
+from vnfsnap.common import exception
+from vnfsnap.common import states
+import vnfsnap.conf
+from vnfsnap.db import models
+
+CONF = vnfsnap.conf.CONF
+LOG = logging.getLogger(__name__)
+
+_LOCK = threading.Lock()
+_TXN = None
+_LOCAL = threading.local()
+
+# oslo.db [database] options handed to the engine facade.
+_ENGINE_OPTS = ('max_pool_size', 'max_overflow', 'pool_timeout',
+                'connection_recycle_time', 'max_retries', 'retry_interval',
+                'mysql_sql_mode', 'sqlite_synchronous', 'connection_debug')
+
+
+def connection_url():
+    """The configured URL, or the embedded SQLite file under state_path."""
+    if CONF.database.connection:
+        return CONF.database.connection
+    return 'sqlite:///%s' % os.path.join(CONF.state_path, 'vnfsnap.sqlite')
+
+
+def _txn():
+    global _TXN
+    with _LOCK:
+        if _TXN is None:
+            url = connection_url()
+            if url.startswith('sqlite:///'):
+                os.makedirs(os.path.dirname(url[len('sqlite:///'):]) or '.',
+                            exist_ok=True)
+            ctx = enginefacade.transaction_context()
+            opts = {k: getattr(CONF.database, k) for k in _ENGINE_OPTS
+                    if k in CONF.database}
+            ctx.configure(connection=url, sqlite_fk=True, **opts)
+            _TXN = ctx
+        return _TXN
+
+
+def get_engine():
+    return _txn().writer.get_engine()
+
+
+def reset():
+    """Drop the engine so the next call reads the configuration again."""
+    global _TXN
+    with _LOCK:
+        if _TXN is not None:
+            try:
+                _TXN.writer.get_engine().dispose()
+            except Exception:  # never started; nothing to dispose
+                pass
+        _TXN = None
+
+
+def _writer():
+    return _txn().writer.using(_LOCAL)
+
+
+def _reader():
+    return _txn().reader.using(_LOCAL)
+
+
+def _scoped(query, model, project_id):
+    if project_id is not None:
+        query = query.where(model.project_id == project_id)
+    return query
+
+
+def _ordered(model):
+    return sa.select(model).order_by(model.created_at, model.id)
+
+
+# --- VNF instances --------------------------------------------------------
+
+def create_vnf_instance(values):
+    with _writer() as session:
+        obj = models.VnfInstance(**values)
+        session.add(obj)
+    return obj
+
+
+def get_vnf_instance(project_id, instance_id):
+    with _reader() as session:
+        q = _scoped(sa.select(models.VnfInstance).where(
+            models.VnfInstance.id == instance_id), models.VnfInstance,
+            project_id)
+        obj = session.execute(q).scalar_one_or_none()
+    if obj is None:
+        raise exception.VnfInstanceNotFound(id=instance_id)
+    return obj
+
+
+def list_vnf_instances(project_id):
+    with _reader() as session:
+        q = _scoped(_ordered(models.VnfInstance), models.VnfInstance,
+                    project_id)
+        return list(session.execute(q).scalars())
+
+
+def update_vnf_instance(instance_id, values):
+    with _writer() as session:
+        session.execute(sa.update(models.VnfInstance).where(
+            models.VnfInstance.id == instance_id).values(
+                updated_at=timeutils.utcnow(), **values))
+
+
+def delete_vnf_instance(project_id, instance_id):
+    """Unregister a VNF instance unless an operation holds it."""
+    with _writer() as session:
+        q = _scoped(sa.delete(models.VnfInstance).where(
+            models.VnfInstance.id == instance_id,
+            models.VnfInstance.reservation.is_(None)),
+            models.VnfInstance, project_id)
+        if session.execute(q).rowcount == 1:
+            return
+    inst = get_vnf_instance(project_id, instance_id)
+    raise exception.VnfInstanceBusy(id=instance_id, op_id=inst.reservation)
+
+
+# --- VNF snapshots (VnfSnapshotInfo) --------------------------------------
+
+def _vnfc_rows(info_id, vnfc_snapshots):
+    return [models.VnfcSnapshot(vnf_snapshot_info_id=info_id, position=i,
+                                **values)
+            for i, values in enumerate(vnfc_snapshots)]
+
+
+def create_vnf_snapshot_info(values, vnfc_snapshots=()):
+    with _writer() as session:
+        obj = models.VnfSnapshotInfo(**values)
+        obj.vnfc_snapshots = _vnfc_rows(values['id'], vnfc_snapshots)
+        session.add(obj)
+    return get_vnf_snapshot_info(None, values['id'])
+
+
+def get_vnf_snapshot_info(project_id, info_id):
+    with _reader() as session:
+        q = _scoped(sa.select(models.VnfSnapshotInfo).where(
+            models.VnfSnapshotInfo.id == info_id),
+            models.VnfSnapshotInfo, project_id)
+        obj = session.execute(q).scalar_one_or_none()
+    if obj is None:
+        raise exception.VnfSnapshotInfoNotFound(id=info_id)
+    return obj
+
+
+def list_vnf_snapshot_infos(project_id):
+    with _reader() as session:
+        q = _scoped(_ordered(models.VnfSnapshotInfo),
+                    models.VnfSnapshotInfo, project_id)
+        return list(session.execute(q).scalars())
+
+
+def update_vnf_snapshot_info(project_id, info_id, values,
+                             vnfc_snapshots=None, only_if_unreserved=True,
+                             only_if_empty=False):
+    """Modify a VNF snapshot resource atomically.
+
+    ``only_if_unreserved`` refuses while an operation holds the resource;
+    ``only_if_empty`` refuses once a VnfSnapshot has been recorded (PATCH).
+    """
+    M = models.VnfSnapshotInfo
+    with _writer() as session:
+        q = _scoped(sa.update(M).where(M.id == info_id), M, project_id)
+        if only_if_unreserved:
+            q = q.where(M.reservation.is_(None))
+        if only_if_empty:
+            q = q.where(M.snapshot_id.is_(None))
+        if session.execute(q.values(updated_at=timeutils.utcnow(),
+                                    **values)).rowcount != 1:
+            current = session.execute(_scoped(
+                sa.select(M).where(M.id == info_id), M,
+                project_id)).scalar_one_or_none()
+            if current is None:
+                raise exception.VnfSnapshotInfoNotFound(id=info_id)
+            if only_if_unreserved and current.reservation:
+                raise exception.VnfSnapshotInUse(id=info_id,
+                                                 op_id=current.reservation)
+            raise exception.VnfSnapshotAlreadyFilled(id=info_id)
+        if vnfc_snapshots is not None:
+            session.execute(sa.delete(models.VnfcSnapshot).where(
+                models.VnfcSnapshot.vnf_snapshot_info_id == info_id))
+            session.add_all(_vnfc_rows(info_id, vnfc_snapshots))
+    return get_vnf_snapshot_info(project_id, info_id)
+
+
+def delete_vnf_snapshot_info(project_id, info_id):
+    """Delete the resource unless an operation holds it."""
+    M = models.VnfSnapshotInfo
+    with _writer() as session:
+        obj = session.execute(_scoped(sa.select(M).where(M.id == info_id),
+                                      M, project_id)).scalar_one_or_none()
+        if obj is None:
+            raise exception.VnfSnapshotInfoNotFound(id=info_id)
+        if obj.reservation:
+            raise exception.VnfSnapshotInUse(id=info_id,
+                                             op_id=obj.reservation)
+        session.delete(obj)
+
+
+# --- LCM operation occurrences --------------------------------------------
+
+def create_op_occ(values):
+    """Record a new op occurrence, reserving its VNF instance and snapshot.
+
+    All three writes happen in one transaction: either the operation owns
+    both resources, or nothing is written and the caller gets a 409.
+    """
+    op_id = values['id']
+    inst_id = values['vnf_instance_id']
+    info_id = values.get('vnf_snapshot_info_id')
+    now = timeutils.utcnow()
+    VI, VS = models.VnfInstance, models.VnfSnapshotInfo
+    with _writer() as session:
+        taken = session.execute(sa.update(VI).where(
+            VI.id == inst_id, VI.reservation.is_(None)).values(
+                reservation=op_id)).rowcount
+        if taken != 1:
+            inst = session.execute(sa.select(VI).where(
+                VI.id == inst_id)).scalar_one_or_none()
+            if inst is None:
+                raise exception.VnfInstanceNotFound(id=inst_id)
+            raise exception.VnfInstanceBusy(id=inst_id,
+                                            op_id=inst.reservation)
+        if info_id is not None:
+            taken = session.execute(sa.update(VS).where(
+                VS.id == info_id, VS.reservation.is_(None)).values(
+                    reservation=op_id)).rowcount
+            if taken != 1:
+                info = session.execute(sa.select(VS).where(
+                    VS.id == info_id)).scalar_one_or_none()
+                if info is None:
+                    raise exception.VnfSnapshotInfoNotFound(id=info_id)
+                raise exception.VnfSnapshotInUse(id=info_id,
+                                                 op_id=info.reservation)
+        obj = models.VnfLcmOpOcc(
+            operation_state=states.STARTING, state_entered_time=now,
+            start_time=now, **values)
+        session.add(obj)
+    return obj
+
+
+def get_op_occ(project_id, op_id):
+    with _reader() as session:
+        q = _scoped(sa.select(models.VnfLcmOpOcc).where(
+            models.VnfLcmOpOcc.id == op_id), models.VnfLcmOpOcc, project_id)
+        obj = session.execute(q).scalar_one_or_none()
+    if obj is None:
+        raise exception.VnfLcmOpOccNotFound(id=op_id)
+    return obj
+
+
+def list_op_occs(project_id, states_in=None, host=None):
+    M = models.VnfLcmOpOcc
+    with _reader() as session:
+        q = _scoped(_ordered(M), M, project_id)
+        if states_in is not None:
+            q = q.where(M.operation_state.in_(tuple(states_in)))
+        if host is not None:
+            q = q.where(M.host == host)
+        return list(session.execute(q).scalars())
+
+
+_ANY = object()
+
+
+def transition_op_occ(op_id, from_states, to_state, task='transition',
+                      project_id=None, expect_host=_ANY, **values):
+    """Move an op occurrence from one of ``from_states`` to ``to_state``.
+
+    ``expect_host`` (None for "not owned") makes the move a claim. Raises
+    InvalidOpOccState when another actor moved or claimed it first. Reaching
+    a final state releases the VNF instance and VNF snapshot it reserved.
+    """
+    M = models.VnfLcmOpOcc
+    now = timeutils.utcnow()
+    with _writer() as session:
+        q = _scoped(sa.update(M).where(
+            M.id == op_id, M.operation_state.in_(tuple(from_states))),
+            M, project_id)
+        if expect_host is None:
+            q = q.where(M.host.is_(None))
+        elif expect_host is not _ANY:
+            q = q.where(M.host == expect_host)
+        done = session.execute(q.values(
+            operation_state=to_state, state_entered_time=now,
+            updated_at=now, **values)).rowcount
+        if done != 1:
+            current = session.execute(_scoped(sa.select(M).where(
+                M.id == op_id), M, project_id)).scalar_one_or_none()
+            if current is None:
+                raise exception.VnfLcmOpOccNotFound(id=op_id)
+            raise exception.InvalidOpOccState(
+                task=task, id=op_id, state=current.operation_state)
+        if to_state in states.FINAL_STATES:
+            _release(session, op_id)
+    return get_op_occ(None, op_id)
+
+
+def _release(session, op_id):
+    for model in (models.VnfInstance, models.VnfSnapshotInfo):
+        session.execute(sa.update(model).where(
+            model.reservation == op_id).values(reservation=None))
+
+
+def update_op_occ(op_id, **values):
+    """Change attributes other than the state (error, params)."""
+    with _writer() as session:
+        session.execute(sa.update(models.VnfLcmOpOcc).where(
+            models.VnfLcmOpOcc.id == op_id).values(
+                updated_at=timeutils.utcnow(), **values))
+
+
+def request_cancel(project_id, op_id, cancel_mode):
+    """Flag a running occurrence for cancellation (its flow stops at the
+    next step); returns the updated row."""
+    M = models.VnfLcmOpOcc
+    with _writer() as session:
+        done = session.execute(_scoped(sa.update(M).where(
+            M.id == op_id,
+            M.operation_state.in_(tuple(states.ACTIVE_STATES))), M,
+            project_id).values(is_cancel_pending=True,
+                               cancel_mode=cancel_mode,
+                               updated_at=timeutils.utcnow())).rowcount
+    op = get_op_occ(project_id, op_id)
+    if done != 1:
+        raise exception.InvalidOpOccState(task='cancel', id=op_id,
+                                          state=op.operation_state)
+    return op

@@ -1,0 +1,40 @@
+"""Schema migrations (Alembic), driven by ``vnfsnap-manage db``."""
+
+import os
+
+from alembic import command
+from alembic import config as alembic_config
+from alembic import migration as alembic_migration
+
+from vnfsnap.db import api as db_api
+
+_SCRIPT_LOCATION = os.path.join(os.path.dirname(__file__), 'migrations')
+
+
+def _config():
+    cfg = alembic_config.Config()
+    cfg.set_main_option('script_location', _SCRIPT_LOCATION)
+    return cfg
+
+
+def upgrade(revision='head'):
+    """Create or upgrade the schema to ``revision``."""
+    engine = db_api.get_engine()
+    with engine.begin() as connection:
+        cfg = _config()
+        cfg.attributes['connection'] = connection
+        command.upgrade(cfg, revision)
+
+
+def version():
+    """The revision the database is at, or None for an empty database."""
+    engine = db_api.get_engine()
+    with engine.connect() as connection:
+        return alembic_migration.MigrationContext.configure(
+            connection).get_current_revision()
+
+
+def head():
+    """The newest revision this code knows."""
+    from alembic import script
+    return script.ScriptDirectory.from_config(_config()).get_current_head()

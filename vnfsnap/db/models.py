@@ -1,0 +1,144 @@
+"""SQLAlchemy models: the database is the contract between API and conductor.
+
+Column names follow the ETSI attribute names in snake case. Structures that
+the API only stores and returns (VNFD, VnfInstance copies, ResourceHandles)
+are JSON columns; everything the service filters or locks on is a column.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from oslo_utils import timeutils
+
+
+def _json():
+    return sa.JSON(none_as_null=True)
+
+
+class Base(orm.DeclarativeBase):
+
+    def as_dict(self):
+        return {c.key: getattr(self, c.key)
+                for c in sa.inspect(self).mapper.column_attrs}
+
+
+class TimestampMixin:
+    created_at = sa.Column(sa.DateTime, nullable=False,
+                           default=timeutils.utcnow)
+    updated_at = sa.Column(sa.DateTime, nullable=False,
+                           default=timeutils.utcnow,
+                           onupdate=timeutils.utcnow)
+
+
+class VnfInstance(TimestampMixin, Base):
+    """A VNF registered (adopted) for snapshot management (SOL003 VnfInstance).
+
+    ``reservation`` holds the id of the LCM operation occurrence that owns the
+    instance; it is taken and released atomically so that only one snapshot
+    operation runs per VNF at a time.
+    """
+
+    __tablename__ = 'vnf_instances'
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    project_id = sa.Column(sa.String(255), nullable=False, index=True)
+    vnf_instance_name = sa.Column(sa.String(255))
+    vnf_instance_description = sa.Column(sa.Text)
+    vnfd_id = sa.Column(sa.String(255), nullable=False)
+    vnf_provider = sa.Column(sa.String(255), nullable=False)
+    vnf_product_name = sa.Column(sa.String(255), nullable=False)
+    vnf_software_version = sa.Column(sa.String(255), nullable=False)
+    vnfd_version = sa.Column(sa.String(255), nullable=False)
+    vnfd = sa.Column(_json())
+    snapshot_descriptor = sa.Column(_json())
+    instantiation_state = sa.Column(sa.String(16), nullable=False)
+    vim_connection_info = sa.Column(_json())
+    instantiated_vnf_info = sa.Column(_json())
+    vnf_configurable_properties = sa.Column(_json())
+    vnf_metadata = sa.Column('metadata', _json())
+    extensions = sa.Column(_json())
+    reservation = sa.Column(sa.String(36), nullable=True)
+
+
+class VnfSnapshotInfo(TimestampMixin, Base):
+    """An "Individual VNF snapshot" resource and, once filled, its VnfSnapshot.
+
+    ``snapshot_id`` is null while the resource is empty; the VnfSnapshot
+    attributes live in the ``snapshot_*`` columns and its VNFC snapshots in
+    ``vnfc_snapshots``. ``reservation`` is the LCM operation occurrence that
+    fills or reverts to it; while set, PATCH and DELETE are refused.
+    """
+
+    __tablename__ = 'vnf_snapshot_infos'
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    project_id = sa.Column(sa.String(255), nullable=False, index=True)
+    vnf_snapshot_pkg_id = sa.Column(sa.String(36))
+    taken_from = sa.Column(sa.String(36))
+    snapshot_id = sa.Column(sa.String(36))
+    snapshot_vnf_instance_id = sa.Column(sa.String(36), index=True)
+    snapshot_vnfd_id = sa.Column(sa.String(255))
+    snapshot_creation_started_at = sa.Column(sa.DateTime)
+    snapshot_creation_finished_at = sa.Column(sa.DateTime)
+    snapshot_vnf_instance = sa.Column(_json())
+    snapshot_vnf_state_snapshot_info = sa.Column(_json())
+    snapshot_user_defined_data = sa.Column(_json())
+    reservation = sa.Column(sa.String(36), nullable=True)
+
+    vnfc_snapshots = orm.relationship(
+        'VnfcSnapshot', lazy='selectin', cascade='all, delete-orphan',
+        order_by='VnfcSnapshot.position')
+
+
+class VnfcSnapshot(Base):
+    """One VnfcSnapshotInfo: the state of one VNFC inside a VNF snapshot.
+
+    ``consistency_level`` and ``memory_captured`` record what the flow really
+    achieved; ``vim_details`` is the driver's private handle for revert and
+    delete, never returned by the API.
+    """
+
+    __tablename__ = 'vnfc_snapshots'
+
+    vnf_snapshot_info_id = sa.Column(
+        sa.String(36), sa.ForeignKey('vnf_snapshot_infos.id',
+                                     ondelete='CASCADE'),
+        primary_key=True)
+    id = sa.Column(sa.String(255), primary_key=True)
+    position = sa.Column(sa.Integer, nullable=False, default=0)
+    vnfc_instance_id = sa.Column(sa.String(255), nullable=False)
+    vnfc_resource_info_id = sa.Column(sa.String(255))
+    creation_started_at = sa.Column(sa.DateTime)
+    creation_finished_at = sa.Column(sa.DateTime)
+    compute_snapshot_resource = sa.Column(_json())
+    storage_snapshot_resources = sa.Column(_json())
+    user_defined_data = sa.Column(_json())
+    consistency_level = sa.Column(sa.String(32))
+    memory_captured = sa.Column(sa.Boolean)
+    vim_details = sa.Column(_json())
+
+
+class VnfLcmOpOcc(TimestampMixin, Base):
+    """One run of CREATE_SNAPSHOT or REVERT_TO_SNAPSHOT (SOL003 VnfLcmOpOcc).
+
+    ``host`` is the conductor that owns the run; the state only moves through
+    compare-and-swap updates in vnfsnap.db.api.
+    """
+
+    __tablename__ = 'vnf_lcm_op_occs'
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    project_id = sa.Column(sa.String(255), nullable=False, index=True)
+    vnf_instance_id = sa.Column(sa.String(36), nullable=False, index=True)
+    operation = sa.Column(sa.String(32), nullable=False)
+    operation_state = sa.Column(sa.String(16), nullable=False, index=True)
+    state_entered_time = sa.Column(sa.DateTime, nullable=False)
+    start_time = sa.Column(sa.DateTime, nullable=False)
+    is_automatic_invocation = sa.Column(sa.Boolean, nullable=False,
+                                        default=False)
+    is_cancel_pending = sa.Column(sa.Boolean, nullable=False, default=False)
+    cancel_mode = sa.Column(sa.String(16))
+    operation_params = sa.Column(_json())
+    error = sa.Column(_json())
+    vnf_snapshot_info_id = sa.Column(sa.String(36), index=True)
+    host = sa.Column(sa.String(255))

@@ -1,0 +1,29 @@
+"""Policies for /vnflcm/v2/vnf_instances and its snapshot tasks."""
+
+from vnfsnap.policies import base
+
+P = '/vnflcm/v2/vnf_instances'
+
+rules = [
+    base.rule('vnfsnap:vnf_instance:create', base.PROJECT_MEMBER_OR_ADMIN,
+              'Register an existing VNF instance.', [('POST', P)]),
+    base.rule('vnfsnap:vnf_instance:get_all', base.PROJECT_READER_OR_ADMIN,
+              'List VNF instances.', [('GET', P)]),
+    base.rule('vnfsnap:vnf_instance:get', base.PROJECT_READER_OR_ADMIN,
+              'Show a VNF instance.', [('GET', P + '/{vnfInstanceId}')]),
+    base.rule('vnfsnap:vnf_instance:delete', base.PROJECT_MEMBER_OR_ADMIN,
+              'Unregister a VNF instance.',
+              [('DELETE', P + '/{vnfInstanceId}')]),
+    base.rule('vnfsnap:vnf_instance:create_snapshot',
+              base.PROJECT_MEMBER_OR_ADMIN,
+              'Take a VNF snapshot of a VNF instance.',
+              [('POST', P + '/{vnfInstanceId}/create_snapshot')]),
+    base.rule('vnfsnap:vnf_instance:revert_to_snapshot',
+              base.PROJECT_MEMBER_OR_ADMIN,
+              'Revert a VNF instance to a VNF snapshot.',
+              [('POST', P + '/{vnfInstanceId}/revert_to_snapshot')]),
+]
+
+
+def list_rules():
+    return rules

@@ -1,0 +1,24 @@
+"""Policies for /vnflcm/v2/vnf_snapshots."""
+
+from vnfsnap.policies import base
+
+P = '/vnflcm/v2/vnf_snapshots'
+ONE = P + '/{vnfSnapshotInfoId}'
+
+rules = [
+    base.rule('vnfsnap:vnf_snapshot:create', base.PROJECT_MEMBER_OR_ADMIN,
+              'Create an individual VNF snapshot resource.', [('POST', P)]),
+    base.rule('vnfsnap:vnf_snapshot:get_all', base.PROJECT_READER_OR_ADMIN,
+              'List VNF snapshots.', [('GET', P)]),
+    base.rule('vnfsnap:vnf_snapshot:get', base.PROJECT_READER_OR_ADMIN,
+              'Show a VNF snapshot.', [('GET', ONE)]),
+    base.rule('vnfsnap:vnf_snapshot:update', base.PROJECT_MEMBER_OR_ADMIN,
+              'Modify a VNF snapshot resource.', [('PATCH', ONE)]),
+    base.rule('vnfsnap:vnf_snapshot:delete', base.PROJECT_MEMBER_OR_ADMIN,
+              'Delete a VNF snapshot and its snapshots in the VIM.',
+              [('DELETE', ONE)]),
+]
+
+
+def list_rules():
+    return rules

@@ -1,0 +1,39 @@
+"""Loading of VIM drivers by the vimType of a VimConnectionInfo.
+
+Drivers are found through the ``vnfsnap.vim.drivers`` entry point group,
+whose names are vimType values (e.g. ``ETSINFV.OPENSTACK_KEYSTONE.V_3``).
+"""
+
+import stevedore
+
+from vnfsnap.common import exception
+
+NAMESPACE = 'vnfsnap.vim.drivers'
+_registered = {}
+
+
+def register(vim_type, driver_class):
+    """Make a driver class available without an entry point (plugins that
+    are loaded programmatically, and the test suites' own drivers)."""
+    _registered[vim_type] = driver_class
+
+
+def installed():
+    names = set(stevedore.ExtensionManager(NAMESPACE).names())
+    return sorted(names | set(_registered))
+
+
+def get_driver(vim_connection_info):
+    """Instantiate the driver for one VimConnectionInfo."""
+    vim_type = vim_connection_info.get('vimType')
+    if vim_type in _registered:
+        return _registered[vim_type](vim_connection_info)
+    try:
+        mgr = stevedore.DriverManager(NAMESPACE, vim_type,
+                                      invoke_on_load=True,
+                                      invoke_args=(vim_connection_info,))
+    except (stevedore.exception.NoMatches, RuntimeError):
+        raise exception.VimDriverNotFound(vim_type=vim_type,
+                                          installed=', '.join(installed())
+                                          or 'none')
+    return mgr.driver

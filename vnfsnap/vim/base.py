@@ -1,0 +1,86 @@
+"""The VIM driver interface.
+
+A driver knows nothing of the API or the flows: it says what it can do
+(``capabilities``) and performs one VNFC-level step at a time. The flows
+decide which steps run, in which order, and undo them on failure.
+"""
+
+import abc
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Capabilities:
+    """What a VIM really offers (GR NFV-TST 005 Nfvi.001), read from it."""
+
+    quiesce: bool = False
+    memory_snapshot: bool = False
+    live_snapshot: bool = False
+    internal_snapshot: bool = False
+    external_snapshot: bool = False
+    atomic_multi_disk: bool = False
+    incremental: bool = False
+    revert_any_snapshot: bool = False
+    revert_target_host: bool = False
+
+    def as_dict(self):
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Vnfc:
+    """One VNFC as the driver needs it: its compute resource and volumes.
+
+    Built by the flows from the VNF instance's vnfcResourceInfo and
+    virtualStorageResourceInfo (ResourceHandles as plain dicts).
+    """
+
+    id: str
+    vdu_id: str
+    compute_resource: dict
+    storage_resources: tuple = ()   # ({'id':..., 'storageResource': {...}})
+
+
+@dataclasses.dataclass
+class VnfcSnapshotResult:
+    """What ``create_vnfc_snapshot`` achieved, to be recorded as is."""
+
+    compute_snapshot_resource: dict
+    storage_snapshot_resources: list
+    consistency_level: str
+    memory_captured: bool
+    vim_details: dict = dataclasses.field(default_factory=dict)
+
+
+class VimDriver(abc.ABC):
+    """Base class of VIM drivers; one instance per VIM connection."""
+
+    def __init__(self, vim_connection_info):
+        self.vim_connection_info = vim_connection_info
+
+    @abc.abstractmethod
+    def capabilities(self):
+        """Return :class:`Capabilities` as read from the VIM."""
+
+    @abc.abstractmethod
+    def quiesce(self, vnfc, timeout):
+        """Freeze the VNFC's file systems; the thaw is owned by the caller
+        but must also happen by itself after ``timeout`` seconds."""
+
+    @abc.abstractmethod
+    def unquiesce(self, vnfc):
+        """Thaw the VNFC's file systems; harmless when not frozen."""
+
+    @abc.abstractmethod
+    def create_vnfc_snapshot(self, vnfc, snapshot_id, with_memory,
+                             quiesced):
+        """Snapshot one VNFC; return a :class:`VnfcSnapshotResult`."""
+
+    @abc.abstractmethod
+    def delete_vnfc_snapshot(self, vnfc_snapshot):
+        """Remove what ``create_vnfc_snapshot`` made (given the recorded
+        VnfcSnapshotInfo incl. ``vim_details``); harmless when gone."""
+
+    @abc.abstractmethod
+    def revert_vnfc_snapshot(self, vnfc, vnfc_snapshot):
+        """Bring the VNFC back to the recorded snapshot."""
