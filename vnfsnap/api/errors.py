@@ -24,7 +24,9 @@ def problem_response(status, detail, title=None, headers=None):
             'status': status,
             'detail': detail}
     resp = webob.Response(status=status, content_type=PROBLEM_JSON,
-                          charset='UTF-8', headerlist=list(headers or []))
+                          charset='UTF-8')
+    for name, value in headers or ():
+        resp.headers[name] = value
     resp.text = json.dumps(body)
     return resp
 

@@ -16,6 +16,8 @@ import vnfsnap.conf
 
 CONF = vnfsnap.conf.CONF
 CONF.register_opts(_msg_transport._transport_opts)
+# oslo.messaging defaults to rabbit://; vnfsnap's default is no bus at all.
+CONF.set_default('transport_url', None)
 messaging.set_transport_defaults(control_exchange='vnfsnap')
 
 _LOCAL_MANAGER = None

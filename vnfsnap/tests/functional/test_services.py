@@ -123,8 +123,15 @@ class TestServiceProcess(ServiceTestCase):
         code = ('import signal, time; '
                 'signal.signal(signal.SIGTERM, signal.SIG_IGN); '
                 'print("ready", flush=True); time.sleep(600)')
+        log = os.path.join(self.useFixture(fixtures.TempDir()).path, 'log')
+
+        def ready():
+            with open(log) as f:
+                return 'ready' in f.read()
+
         proc = self.use_and_check_cleanup(services.ServiceProcess(
-            [sys.executable, '-c', code], stop_timeout=1, name='stubborn'))
+            [sys.executable, '-c', code], log_path=log, ready=ready,
+            stop_timeout=1, name='stubborn'))
         proc.stop()
         self.assertEqual(-signal.SIGKILL, proc.returncode)
         self.assertFalse(services.pid_alive(proc.pid))
@@ -228,9 +235,14 @@ class TestRabbitMQServer(ServiceTestCase):
     def test_oslo_messaging_rpc_call(self):
         import oslo_messaging
         from oslo_config import cfg
+        from oslo_config import fixture as config_fixture
 
-        conf = cfg.ConfigOpts()
-        conf([])
+        # The global cfg.CONF, as the services use it: oslo.messaging
+        # registers its metrics and tracing options there only (and not in
+        # its list_opts()), yet reads them from the transport's conf, so a
+        # private ConfigOpts fails with NoSuchOptError on the first call.
+        conf = self.useFixture(config_fixture.Config(cfg.CONF)).conf
+        conf([], project='vnfsnap-functional-test')
         transport = oslo_messaging.get_rpc_transport(
             conf, url=self.rabbit.transport_url)
         self.addCleanup(transport.cleanup)

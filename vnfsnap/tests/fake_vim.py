@@ -1,0 +1,127 @@
+"""An in-memory VIM driver for the test suites only (never in the product).
+
+Each VNFC is a dict ``{'disk': {...}, 'memory': {...}, 'frozen': bool}``
+held in a process-wide table, so tests can change "guest" state, snapshot,
+revert and check what came back. ``FakeVim.fail`` and ``FakeVim.delay``
+inject failures and slowness per step and VNFC.
+"""
+
+import copy
+import threading
+import time
+
+from oslo_utils import uuidutils
+
+from vnfsnap.common import exception
+from vnfsnap.common import states
+from vnfsnap import vim
+from vnfsnap.vim import base
+
+VIM_TYPE = 'VNFSNAP.TEST.V_1'
+
+
+class FakeVim(base.VimDriver):
+    lock = threading.Lock()
+    guests = {}        # resourceId -> {'disk':…, 'memory':…, 'frozen':…}
+    snapshots = {}     # snapshot handle id -> copy of a guest
+    calls = []         # (step, resourceId) in call order
+    fail = {}          # (step, resourceId) -> message
+    delay = {}         # (step, resourceId) -> seconds
+    caps = base.Capabilities(quiesce=True, memory_snapshot=True,
+                             live_snapshot=True, internal_snapshot=True,
+                             revert_any_snapshot=True)
+
+    @classmethod
+    def reset(cls):
+        with cls.lock:
+            cls.guests.clear()
+            cls.snapshots.clear()
+            cls.calls.clear()
+            cls.fail.clear()
+            cls.delay.clear()
+        cls.caps = base.Capabilities(quiesce=True, memory_snapshot=True,
+                                     live_snapshot=True,
+                                     internal_snapshot=True,
+                                     revert_any_snapshot=True)
+
+    @classmethod
+    def add_guest(cls, resource_id, disk=None, memory=None):
+        with cls.lock:
+            cls.guests[resource_id] = {'disk': dict(disk or {}),
+                                       'memory': dict(memory or {}),
+                                       'frozen': False}
+
+    def _step(self, step, resource_id):
+        with self.lock:
+            self.calls.append((step, resource_id))
+            message = self.fail.get((step, resource_id))
+            pause = self.delay.get((step, resource_id), 0)
+        if pause:
+            time.sleep(pause)
+        if message:
+            raise exception.VimError(reason=message)
+
+    def _guest(self, vnfc):
+        rid = vnfc.compute_resource['resourceId']
+        if rid not in self.guests:
+            raise exception.VimError(reason='no guest %s' % rid)
+        return rid, self.guests[rid]
+
+    def capabilities(self):
+        return self.caps
+
+    def quiesce(self, vnfc, timeout):
+        rid, guest = self._guest(vnfc)
+        self._step('quiesce', rid)
+        guest['frozen'] = True
+
+    def unquiesce(self, vnfc):
+        rid, guest = self._guest(vnfc)
+        self._step('unquiesce', rid)
+        guest['frozen'] = False
+
+    def create_vnfc_snapshot(self, vnfc, snapshot_id, with_memory,
+                             quiesced):
+        rid, guest = self._guest(vnfc)
+        self._step('create', rid)
+        handle = uuidutils.generate_uuid()
+        with self.lock:
+            self.snapshots[handle] = copy.deepcopy(
+                {'disk': guest['disk'],
+                 'memory': guest['memory'] if with_memory else None})
+        conn = vnfc.compute_resource.get('vimConnectionId')
+        return base.VnfcSnapshotResult(
+            compute_snapshot_resource={'vimConnectionId': conn,
+                                       'resourceId': handle,
+                                       'vimLevelResourceType': 'fake'},
+            storage_snapshot_resources=[
+                {'storageResourceId': s['id'],
+                 'storageSnapshotResource': {'vimConnectionId': conn,
+                                             'resourceId': handle + '-' +
+                                             s['id']}}
+                for s in vnfc.storage_resources],
+            consistency_level=(states.CONSISTENCY_FILESYSTEM if quiesced
+                               else states.CONSISTENCY_CRASH),
+            memory_captured=with_memory,
+            vim_details={'handle': handle})
+
+    def delete_vnfc_snapshot(self, vnfc_snapshot):
+        handle = vnfc_snapshot['compute_snapshot_resource']['resourceId']
+        self._step('delete', handle)
+        with self.lock:
+            self.snapshots.pop(handle, None)
+
+    def revert_vnfc_snapshot(self, vnfc, vnfc_snapshot):
+        rid, guest = self._guest(vnfc)
+        self._step('revert', rid)
+        handle = vnfc_snapshot['compute_snapshot_resource']['resourceId']
+        if handle not in self.snapshots:
+            raise exception.VimError(reason='no snapshot %s' % handle)
+        saved = copy.deepcopy(self.snapshots[handle])
+        guest['disk'] = saved['disk']
+        if saved['memory'] is not None:
+            guest['memory'] = saved['memory']
+
+
+def register():
+    vim.register(VIM_TYPE, FakeVim)
