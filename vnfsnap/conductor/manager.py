@@ -5,9 +5,9 @@ flow then runs on the manager's own thread pool so the RPC server is never
 blocked. Each state change is a compare-and-swap in the database.
 """
 
+from concurrent import futures
 import http
 
-import futurist
 from oslo_log import log as logging
 import oslo_messaging as messaging
 
@@ -52,7 +52,8 @@ class ConductorManager:
         FAILED_TEMP (their flows died with the process, and flows undo only
         within a run); the client decides to retry, roll back or fail.
         """
-        self._pool = futurist.ThreadPoolExecutor(CONF.conductor.workers)
+        self._pool = futures.ThreadPoolExecutor(
+            CONF.conductor.workers, thread_name_prefix='lcm-op')
         ctx = vnfsnap_context.get_admin_context()
         for op in db_api.list_op_occs(
                 None, states_in=(states.PROCESSING, states.ROLLING_BACK),

@@ -1,6 +1,7 @@
 """Pieces every flow uses: VNFC resolution, drivers, cancellation, running."""
 
-import futurist
+from concurrent import futures
+
 from oslo_log import log as logging
 from taskflow import engines
 from taskflow import task
@@ -62,7 +63,9 @@ class CheckCancel(task.Task):
 
 def run(flow, store):
     """Run ``flow``; on failure taskflow has reverted it when this raises."""
-    with futurist.ThreadPoolExecutor(CONF.conductor.flow_workers) as pool:
+    # concurrent.futures, not futurist: its pool shuts down at once, where
+    # futurist's idles for a second per flow.
+    with futures.ThreadPoolExecutor(CONF.conductor.flow_workers) as pool:
         engine = engines.load(flow, store=store, engine='parallel',
                               executor=pool)
         engine.run()
