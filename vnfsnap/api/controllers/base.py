@@ -20,7 +20,7 @@ class Resource:
     def _allowed(self):
         return [m.upper() for m in self.METHODS if hasattr(self, m)]
 
-    @pecan.expose()
+    @pecan.expose(content_type='application/json')
     def index(self, *remainder):
         if remainder:
             raise exception.NotFound()
