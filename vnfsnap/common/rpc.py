@@ -21,6 +21,7 @@ CONF.set_default('transport_url', None)
 messaging.set_transport_defaults(control_exchange='vnfsnap')
 
 _LOCAL_MANAGER = None
+_TRANSPORT = None
 
 
 def messaging_enabled():
@@ -28,10 +29,24 @@ def messaging_enabled():
 
 
 def get_transport():
-    # vnfsnap exceptions cross RPC with their class, so a 409 raised in the
-    # conductor stays a 409 in the API.
-    return messaging.get_rpc_transport(
-        CONF, allowed_remote_exmods=['vnfsnap.common.exception'])
+    """The process' one RPC transport (its connections are shared by every
+    client and server, as oslo.messaging intends)."""
+    global _TRANSPORT
+    if _TRANSPORT is None:
+        # vnfsnap exceptions cross RPC with their class, so a 409 raised in
+        # the conductor stays a 409 in the API.
+        _TRANSPORT = messaging.get_rpc_transport(
+            CONF, allowed_remote_exmods=['vnfsnap.common.exception'])
+    return _TRANSPORT
+
+
+def cleanup():
+    """Close the transport; the next get_transport() reads the
+    configuration again."""
+    global _TRANSPORT
+    if _TRANSPORT is not None:
+        _TRANSPORT.cleanup()
+    _TRANSPORT = None
 
 
 class RequestContextSerializer(messaging.Serializer):

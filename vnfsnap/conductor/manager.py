@@ -10,6 +10,7 @@ import http
 
 from oslo_log import log as logging
 import oslo_messaging as messaging
+from oslo_utils import uuidutils
 
 from vnfsnap.common import context as vnfsnap_context
 from vnfsnap.common import exception
@@ -66,9 +67,11 @@ class ConductorManager:
                                 'the conductor running this operation '
                                 'stopped before it finished; retry, roll '
                                 'back or fail it'))
-        for op in db_api.list_op_occs(None, states_in=(states.STARTING,),
-                                      host=None):
-            self.run_lcm_op_occ(ctx, op.id)
+        # Unclaimed occurrences (new ones, retries and rollbacks) whose
+        # message may have been lost: run them; the claim picks one runner.
+        for op in db_api.list_op_occs(None, states_in=states.ACTIVE_STATES):
+            if op.host is None:
+                self.run_lcm_op_occ(ctx, op.id)
 
     def stop(self):
         if self._pool is not None:
@@ -81,22 +84,48 @@ class ConductorManager:
 
     @messaging.expected_exceptions(exception.VnfsnapException)
     def delete_vnf_snapshot(self, context, vnf_snapshot_info_id):
-        info = db_api.get_vnf_snapshot_info(context.project_id,
-                                            vnf_snapshot_info_id)
-        if info.reservation:
-            raise exception.VnfSnapshotInUse(id=info.id,
-                                             op_id=info.reservation)
-        if info.vnfc_snapshots:
-            copy = info.snapshot_vnf_instance or {}
-            drivers = flows_common.Drivers(copy.get('vimConnectionInfo'))
-            for row in info.vnfc_snapshots:
-                snap = revert_to_snapshot.vnfc_snapshot_dict(row)
-                driver = drivers.for_resource(
-                    row.compute_snapshot_resource or {})
-                LOG.info('Deleting VNFC snapshot %s of VNF snapshot %s',
-                         row.id, info.id)
-                driver.delete_vnfc_snapshot(snap)
-        db_api.delete_vnf_snapshot_info(context.project_id, info.id)
+        # Hold the resource while its VIM-side snapshots go, so that no
+        # revert can start on what is being deleted.
+        holder = uuidutils.generate_uuid()
+        db_api.reserve_vnf_snapshot_info(context.project_id,
+                                         vnf_snapshot_info_id, holder)
+        try:
+            info = db_api.get_vnf_snapshot_info(None, vnf_snapshot_info_id)
+            if info.vnfc_snapshots:
+                drivers = flows_common.Drivers(
+                    self._vim_connection_info(info))
+                for row in info.vnfc_snapshots:
+                    snap = revert_to_snapshot.vnfc_snapshot_dict(row)
+                    driver = drivers.for_resource(
+                        row.compute_snapshot_resource or {})
+                    LOG.info('Deleting VNFC snapshot %s of VNF snapshot %s',
+                             row.id, info.id)
+                    driver.delete_vnfc_snapshot(snap)
+            db_api.delete_vnf_snapshot_info(None, info.id,
+                                            reservation=holder)
+        except Exception:
+            db_api.release_vnf_snapshot_info(vnf_snapshot_info_id, holder)
+            raise
+
+    @staticmethod
+    def _vim_connection_info(info):
+        """The VIM connections of a VNF snapshot's VnfInstance copy.
+
+        The copy is the public representation, without accessInfo; while
+        the VNF instance it was taken from is still registered, its
+        connections (with credentials) are used instead.
+        """
+        infos = dict((info.snapshot_vnf_instance or {}).get(
+            'vimConnectionInfo') or {})
+        if info.snapshot_vnf_instance_id:
+            try:
+                instance = db_api.get_vnf_instance(
+                    info.project_id, info.snapshot_vnf_instance_id)
+            except exception.VnfInstanceNotFound:
+                pass
+            else:
+                infos.update(instance.vim_connection_info or {})
+        return infos
 
     # --- running occurrences --------------------------------------------
 
@@ -126,9 +155,11 @@ class ConductorManager:
             expect_host=None, host=self.host)
 
     def _start(self, op):
-        op = self._claim(op)
+        # Claim and start in one step: a conductor stopping in between
+        # would leave a STARTING occurrence owned by nobody running it.
         op = db_api.transition_op_occ(op.id, (states.STARTING,),
-                                      states.PROCESSING, task='start')
+                                      states.PROCESSING, task='start',
+                                      expect_host=None, host=self.host)
         self._execute(op, claimed=True)
 
     def _execute(self, op, claimed=False):
@@ -157,6 +188,8 @@ class ConductorManager:
         no partial VnfSnapshot, then release everything."""
         op = self._claim(op)
         try:
+            if op.is_cancel_pending:
+                raise exception.OperationCancelled(id=op.id)
             info = db_api.get_vnf_snapshot_info(None,
                                                 op.vnf_snapshot_info_id)
             if info.snapshot_id is not None:

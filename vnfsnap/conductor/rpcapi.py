@@ -39,14 +39,22 @@ class ConductorAPI:
                        'set [DEFAULT]transport_url')
         return manager
 
+    def _run_local(self, context, method, **kwargs):
+        try:
+            return getattr(self._local(), method)(context, **kwargs)
+        except messaging.ExpectedException as e:
+            # Unwrap what an RPC server would: the endpoint's own exception
+            # (a VnfSnapshotInUse stays a 409, not an unknown error).
+            raise e.exc_info[1].with_traceback(e.exc_info[2]) from None
+
     def _cast(self, context, method, **kwargs):
         if self._client is None:
-            return getattr(self._local(), method)(context, **kwargs)
+            return self._run_local(context, method, **kwargs)
         self._client.prepare().cast(context, method, **kwargs)
 
     def _call(self, context, method, **kwargs):
         if self._client is None:
-            return getattr(self._local(), method)(context, **kwargs)
+            return self._run_local(context, method, **kwargs)
         try:
             return self._client.prepare(timeout=CONF.api.rpc_timeout).call(
                 context, method, **kwargs)

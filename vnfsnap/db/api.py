@@ -203,18 +203,44 @@ def update_vnf_snapshot_info(project_id, info_id, values,
     return get_vnf_snapshot_info(project_id, info_id)
 
 
-def delete_vnf_snapshot_info(project_id, info_id):
-    """Delete the resource unless an operation holds it."""
+def reserve_vnf_snapshot_info(project_id, info_id, holder):
+    """Take the resource for ``holder`` (e.g. a deletion that first removes
+    the VIM-side snapshots), so no operation can start on it meanwhile."""
     M = models.VnfSnapshotInfo
     with _writer() as session:
-        obj = session.execute(_scoped(sa.select(M).where(M.id == info_id),
-                                      M, project_id)).scalar_one_or_none()
-        if obj is None:
-            raise exception.VnfSnapshotInfoNotFound(id=info_id)
-        if obj.reservation:
-            raise exception.VnfSnapshotInUse(id=info_id,
-                                             op_id=obj.reservation)
-        session.delete(obj)
+        done = session.execute(_scoped(sa.update(M).where(
+            M.id == info_id, M.reservation.is_(None)), M,
+            project_id).values(reservation=holder)).rowcount
+    if done != 1:
+        current = get_vnf_snapshot_info(project_id, info_id)
+        raise exception.VnfSnapshotInUse(id=info_id,
+                                         op_id=current.reservation)
+
+
+def release_vnf_snapshot_info(info_id, holder):
+    """Give back what reserve_vnf_snapshot_info took."""
+    M = models.VnfSnapshotInfo
+    with _writer() as session:
+        session.execute(sa.update(M).where(
+            M.id == info_id, M.reservation == holder).values(
+                reservation=None))
+
+
+def delete_vnf_snapshot_info(project_id, info_id, reservation=None):
+    """Delete the resource unless an operation holds it (other than
+    ``reservation``, the caller's own)."""
+    M = models.VnfSnapshotInfo
+    free = M.reservation.is_(None)
+    if reservation is not None:
+        free = sa.or_(free, M.reservation == reservation)
+    with _writer() as session:
+        # One conditional DELETE (the schema cascades to vnfc_snapshots),
+        # so an operation reserving it meanwhile cannot lose its target.
+        if session.execute(_scoped(sa.delete(M).where(
+                M.id == info_id, free), M, project_id)).rowcount == 1:
+            return
+    current = get_vnf_snapshot_info(project_id, info_id)
+    raise exception.VnfSnapshotInUse(id=info_id, op_id=current.reservation)
 
 
 # --- LCM operation occurrences --------------------------------------------
@@ -293,6 +319,9 @@ def transition_op_occ(op_id, from_states, to_state, task='transition',
     """
     M = models.VnfLcmOpOcc
     now = timeutils.utcnow()
+    if to_state not in states.ACTIVE_STATES:
+        # SOL003: isCancelPending is true only while the occurrence runs.
+        values.setdefault('is_cancel_pending', False)
     with _writer() as session:
         q = _scoped(sa.update(M).where(
             M.id == op_id, M.operation_state.in_(tuple(from_states))),

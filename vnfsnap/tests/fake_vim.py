@@ -3,7 +3,8 @@
 Each VNFC is a dict ``{'disk': {...}, 'memory': {...}, 'frozen': bool}``
 held in a process-wide table, so tests can change "guest" state, snapshot,
 revert and check what came back. ``FakeVim.fail`` and ``FakeVim.delay``
-inject failures and slowness per step and VNFC.
+inject failures and slowness per step and VNFC; ``FakeVim.hooks`` runs a
+test's callable when a step starts (e.g. to cancel an operation mid-flow).
 """
 
 import copy
@@ -27,6 +28,7 @@ class FakeVim(base.VimDriver):
     calls = []         # (step, resourceId) in call order
     fail = {}          # (step, resourceId) -> message
     delay = {}         # (step, resourceId) -> seconds
+    hooks = {}         # (step, resourceId) -> callable, run as it starts
     caps = base.Capabilities(quiesce=True, memory_snapshot=True,
                              live_snapshot=True, internal_snapshot=True,
                              revert_any_snapshot=True)
@@ -39,6 +41,7 @@ class FakeVim(base.VimDriver):
             cls.calls.clear()
             cls.fail.clear()
             cls.delay.clear()
+            cls.hooks.clear()
         cls.caps = base.Capabilities(quiesce=True, memory_snapshot=True,
                                      live_snapshot=True,
                                      internal_snapshot=True,
@@ -56,6 +59,9 @@ class FakeVim(base.VimDriver):
             self.calls.append((step, resource_id))
             message = self.fail.get((step, resource_id))
             pause = self.delay.get((step, resource_id), 0)
+            hook = self.hooks.get((step, resource_id))
+        if hook is not None:
+            hook()
         if pause:
             time.sleep(pause)
         if message:

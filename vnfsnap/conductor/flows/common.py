@@ -4,6 +4,7 @@ from concurrent import futures
 
 from oslo_log import log as logging
 from taskflow import engines
+from taskflow import exceptions as taskflow_exc
 from taskflow import task
 
 from vnfsnap.common import exception
@@ -68,4 +69,10 @@ def run(flow, store):
     with futures.ThreadPoolExecutor(CONF.conductor.flow_workers) as pool:
         engine = engines.load(flow, store=store, engine='parallel',
                               executor=pool)
-        engine.run()
+        try:
+            engine.run()
+        except taskflow_exc.WrappedFailure as e:
+            # Several parallel steps failed: report the first cause, not
+            # taskflow's wrapper.
+            LOG.warning('Several steps failed: %s', e)
+            next(iter(e)).reraise()

@@ -26,6 +26,16 @@ LOG = logging.getLogger(__name__)
 QUIESCE_DEADLINE = 60
 
 
+def _undo(what, func, *args):
+    """Run one undo step. Its failure is logged and swallowed: it must not
+    stop the other undo steps (taskflow stops reverting at a failed revert,
+    which would leave VNFCs frozen) nor hide the cause of the failure."""
+    try:
+        func(*args)
+    except Exception:
+        LOG.exception('Undo step failed: %s', what)
+
+
 class Quiesce(task.Task):
 
     def __init__(self, vnfc, driver):
@@ -36,7 +46,9 @@ class Quiesce(task.Task):
         self.driver.quiesce(self.vnfc, QUIESCE_DEADLINE)
 
     def revert(self, *args, **kwargs):
-        self.driver.unquiesce(self.vnfc)
+        # The driver's quiesce deadline thaws the VNFC if this fails too.
+        _undo('unquiesce VNFC %s' % self.vnfc.id, self.driver.unquiesce,
+              self.vnfc)
 
 
 class Unquiesce(Quiesce):
@@ -82,7 +94,9 @@ class SnapshotVnfc(task.Task):
         if isinstance(result, dict):
             LOG.info('Deleting VNFC snapshot of %s taken before the failure',
                      self.vnfc.id)
-            self.driver.delete_vnfc_snapshot(result)
+            _undo('delete VNFC snapshot %s of VNFC %s (left on the VIM)'
+                  % (result['compute_snapshot_resource'], self.vnfc.id),
+                  self.driver.delete_vnfc_snapshot, result)
 
 
 class RecordVnfSnapshot(task.Task):

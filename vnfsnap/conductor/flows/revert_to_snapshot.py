@@ -38,6 +38,10 @@ def vnfc_snapshot_dict(row):
 def build(op, instance):
     """Return (flow, store) for a REVERT_TO_SNAPSHOT op occurrence."""
     info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
+    if info.snapshot_id is None or not info.vnfc_snapshots:
+        raise exception.UnprocessableEntity(
+            reason='VNF snapshot %s holds no VNFC snapshots to revert to'
+                   % info.id)
     current = {v.id: v for v in common.resolve_vnfcs(instance)}
     drivers = common.Drivers(instance.vim_connection_info)
     flow = linear_flow.Flow('revert-to-snapshot-%s' % op.id)

@@ -225,7 +225,8 @@ def _tail(path, limit=LOG_TAIL_BYTES):
 def _run(argv, what, env=None, timeout=120):
     """Run a set-up command to completion; raise ServiceError on failure."""
     try:
-        proc = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL,
+        proc = subprocess.run(argv, check=False, env=env,
+                              stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, timeout=timeout)
     except subprocess.TimeoutExpired as e:
@@ -406,6 +407,11 @@ def _chown_tree(path, user):
             os.chown(os.path.join(root, name), pw.pw_uid, pw.pw_gid)
 
 
+#: Set by tools/run-tests.sh for the test runner: passed on to every server,
+#: so that the script can find (and stop) anything a crashed test left.
+RUN_ID_ENV = 'VNFSNAP_TEST_RUN_ID'
+
+
 def _base_env(**extra):
     """A small, predictable environment for a server process."""
     env = {
@@ -413,6 +419,8 @@ def _base_env(**extra):
         'LANG': 'C.UTF-8',
         'LC_ALL': 'C.UTF-8',
     }
+    if os.environ.get(RUN_ID_ENV):
+        env[RUN_ID_ENV] = os.environ[RUN_ID_ENV]
     env.update(extra)
     return env
 

@@ -6,6 +6,7 @@ fixtures started is left running after their cleanup.
 """
 
 import os
+import pwd
 import signal
 import socket
 import sys
@@ -305,9 +306,8 @@ class TestPostgreSQLServer(_SQLServerTests, ServiceTestCase):
         if os.geteuid() != 0:
             self.skipTest('only switches user when run as root')
         with open('/proc/%d/status' % self.server.pid) as f:
-            uid = [line.split()[1] for line in f
-                   if line.startswith('Uid:')][0]
-        import pwd
+            uid = next(line.split()[1] for line in f
+                       if line.startswith('Uid:'))
         self.assertEqual('postgres', pwd.getpwuid(int(uid)).pw_name)
 
 

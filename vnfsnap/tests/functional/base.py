@@ -1,0 +1,99 @@
+"""Helpers for functional tests: config files, vnfsnap processes, HTTP."""
+
+import os
+import sys
+import time
+
+import fixtures
+import requests
+import testtools
+
+from vnfsnap.tests.functional import services
+
+BIN = os.path.dirname(sys.executable)
+
+
+def command(name):
+    """Path of a vnfsnap console script installed next to this Python."""
+    return os.path.join(BIN, name)
+
+
+def write_config(path, sections):
+    with open(path, 'w') as f:
+        for section, options in sections.items():
+            f.write('[%s]\n' % section)
+            for key, value in options.items():
+                f.write('%s = %s\n' % (key, value))
+            f.write('\n')
+    return path
+
+
+class Client:
+    """A SOL003 API client: the Version header on every request."""
+
+    def __init__(self, base, project=None):
+        self.base = base.rstrip('/')
+        self.headers = {'Version': '2.0.0', 'Accept': 'application/json'}
+        if project:
+            self.headers['X-Project-Id'] = project
+
+    def request(self, method, path, json=None, headers=None, **kw):
+        hdrs = dict(self.headers, **(headers or {}))
+        return requests.request(method, self.base + path, json=json,
+                                headers=hdrs, timeout=60, **kw)
+
+    def get(self, path, **kw):
+        return self.request('GET', path, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.request('POST', path, json=json, **kw)
+
+    def delete(self, path, **kw):
+        return self.request('DELETE', path, **kw)
+
+    def wait_for_op(self, op_url, states=('COMPLETED', 'FAILED_TEMP',
+                                          'FAILED', 'ROLLED_BACK'),
+                    timeout=60):
+        deadline = time.monotonic() + timeout
+        while True:
+            op = requests.get(op_url, headers=self.headers, timeout=30)
+            op.raise_for_status()
+            body = op.json()
+            if body['operationState'] in states:
+                return body
+            if time.monotonic() > deadline:
+                raise AssertionError('op %s stuck in %s' % (
+                    op_url, body['operationState']))
+            time.sleep(0.2)
+
+
+def registration(guests, vim_type='VNFSNAP.TEST.V_1'):
+    """A registration body for fake-VIM guests named ``guests``."""
+    return {
+        'vnfdId': 'vnfd-functional', 'vnfInstanceName': 'functional',
+        'vnfProvider': 'acme', 'vnfProductName': 'fw',
+        'vnfSoftwareVersion': '1.0', 'vnfdVersion': '1.0',
+        'vimConnectionInfo': {'vim1': {'vimType': vim_type}},
+        'instantiatedVnfInfo': {
+            'flavourId': 'default', 'vnfState': 'STARTED',
+            'vnfcResourceInfo': [
+                {'id': 'vnfc-%s' % g, 'vduId': 'vdu',
+                 'computeResource': {'vimConnectionId': 'vim1',
+                                     'resourceId': g}}
+                for g in guests]},
+    }
+
+
+class FunctionalTestCase(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+
+    def start(self, argv, port=None, env=None, name=None):
+        """Run a vnfsnap process for this test; stopped by pid at the end."""
+        full_env = dict(os.environ, **(env or {}))
+        return self.useFixture(services.ServiceProcess(
+            argv, env=full_env, port=port, name=name,
+            log_path=os.path.join(self.tmp, '%s.log' % (
+                name or os.path.basename(argv[0])))))

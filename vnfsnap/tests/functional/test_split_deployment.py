@@ -1,0 +1,125 @@
+"""vnfsnap-api and vnfsnap-conductor as separate processes over RabbitMQ.
+
+The conductor runs the test-only in-memory VIM driver
+(fake_vim_conductor.py); everything else is real: RabbitMQ, PostgreSQL,
+the console scripts, HTTP.
+"""
+
+import signal
+import subprocess
+import sys
+
+from vnfsnap.tests.functional import base
+from vnfsnap.tests.functional import services
+
+GUESTS = ('vm-a', 'vm-b', 'vm-c')
+
+
+class TestSplitDeployment(base.FunctionalTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.rabbit = self.useFixture(services.RabbitMQServer())
+        self.db = self.useFixture(services.PostgreSQLServer())
+        self.port = services.free_port()
+        self.conf = base.write_config(self.tmp + '/vnfsnap.conf', {
+            'DEFAULT': {'transport_url': self.rabbit.transport_url,
+                        'state_path': self.tmp, 'host': 'conductor-1'},
+            'database': {'connection': self.db.url},
+            'api': {'port': self.port},
+        })
+        subprocess.run([base.command('vnfsnap-manage'), '--config-file',
+                        self.conf, 'db', 'sync'], check=True,
+                       capture_output=True)
+        self.api_proc = self.start(
+            [base.command('vnfsnap-api'), '--config-file', self.conf],
+            port=self.port, name='vnfsnap-api')
+        self.api = base.Client('http://127.0.0.1:%d' % self.port)
+
+    def start_conductor(self, delay=''):
+        return self.start(
+            [sys.executable, '-m',
+             'vnfsnap.tests.functional.fake_vim_conductor',
+             '--config-file', self.conf],
+            env={'VNFSNAP_FAKE_GUESTS': ','.join(GUESTS),
+                 'VNFSNAP_FAKE_DELAY': delay},
+            name='vnfsnap-conductor')
+
+    def _register_and_snapshot(self):
+        inst = self.api.post('/vnflcm/v2/vnf_instances',
+                             json=base.registration(GUESTS))
+        self.assertEqual(201, inst.status_code, inst.text)
+        info = self.api.post('/vnflcm/v2/vnf_snapshots', json={})
+        self.assertEqual(201, info.status_code, info.text)
+        task = self.api.post(
+            '/vnflcm/v2/vnf_instances/%s/create_snapshot'
+            % inst.json()['id'],
+            json={'vnfSnapshotInfoId': info.json()['id'],
+                  'additionalParams': {'withMemory': True}})
+        self.assertEqual(202, task.status_code, task.text)
+        self.assertEqual(b'', task.content)
+        return inst.json(), info.json(), task.headers['Location']
+
+    def test_create_revert_delete_over_rabbitmq(self):
+        self.start_conductor()
+        inst, info, op_url = self._register_and_snapshot()
+        op = self.api.wait_for_op(op_url)
+        self.assertEqual('COMPLETED', op['operationState'], op)
+        self.assertEqual('CREATE_SNAPSHOT', op['operation'])
+        self.assertEqual(info['id'], op['vnfSnapshotInfoId'])
+
+        snap = self.api.get('/vnflcm/v2/vnf_snapshots/%s' % info['id'])
+        body = self.api.get('/vnflcm/v2/vnf_snapshots?all_fields&filter='
+                            '(eq,vnfSnapshot/vnfInstanceId,%s)'
+                            % inst['id']).json()
+        self.assertEqual([info['id']], [b['id'] for b in body])
+        vnfcs = body[0]['vnfSnapshot']['vnfcSnapshots']
+        self.assertEqual(sorted('vnfc-%s' % g for g in GUESTS),
+                         sorted(v['vnfcInstanceId'] for v in vnfcs))
+        self.assertEqual(200, snap.status_code)
+
+        revert = self.api.post(
+            '/vnflcm/v2/vnf_instances/%s/revert_to_snapshot' % inst['id'],
+            json={'vnfSnapshotInfoId': info['id']})
+        self.assertEqual(202, revert.status_code, revert.text)
+        op = self.api.wait_for_op(revert.headers['Location'])
+        self.assertEqual('COMPLETED', op['operationState'], op)
+
+        # DELETE is a synchronous RPC call to the conductor.
+        gone = self.api.delete('/vnflcm/v2/vnf_snapshots/%s' % info['id'])
+        self.assertEqual(204, gone.status_code, gone.text)
+        self.assertEqual(404, self.api.get('/vnflcm/v2/vnf_snapshots/%s'
+                                           % info['id']).status_code)
+
+    def test_second_operation_on_same_vnf_is_refused(self):
+        self.start_conductor(delay='create:vm-a:5')
+        inst, info, op_url = self._register_and_snapshot()
+        other = self.api.post('/vnflcm/v2/vnf_snapshots', json={}).json()
+        busy = self.api.post(
+            '/vnflcm/v2/vnf_instances/%s/create_snapshot' % inst['id'],
+            json={'vnfSnapshotInfoId': other['id']})
+        self.assertEqual(409, busy.status_code, busy.text)
+        self.assertEqual('application/problem+json',
+                         busy.headers['Content-Type'])
+        ops = self.api.get('/vnflcm/v2/vnf_lcm_op_occs').json()
+        self.assertEqual(1, len(ops))
+        self.assertEqual('COMPLETED',
+                         self.api.wait_for_op(op_url)['operationState'])
+
+    def test_conductor_killed_mid_operation_is_recovered(self):
+        conductor = self.start_conductor(delay='create:vm-b:60')
+        inst, info, op_url = self._register_and_snapshot()
+        self.api.wait_for_op(op_url, states=('PROCESSING',))
+        conductor.stop_signal = signal.SIGKILL
+        conductor.stop()
+        self.start_conductor()
+        op = self.api.wait_for_op(op_url)
+        self.assertEqual('FAILED_TEMP', op['operationState'])
+        self.assertIn('conductor', op['error']['detail'])
+        self.assertIn('retry', op['_links'])
+        # Retry on the restarted conductor completes the snapshot.
+        path = op_url[op_url.index('/vnflcm'):]
+        retry = self.api.post(path + '/retry')
+        self.assertEqual(202, retry.status_code, retry.text)
+        op = self.api.wait_for_op(op_url)
+        self.assertEqual('COMPLETED', op['operationState'], op)

@@ -1,0 +1,184 @@
+"""Alembic migrations and the vnfsnap-manage / vnfsnap-status commands."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+from alembic import autogenerate
+from alembic import migration as alembic_migration
+import fixtures
+from oslo_config import fixture as config_fixture
+import sqlalchemy as sa
+import testtools
+
+import vnfsnap.conf
+from vnfsnap.db import api as db_api
+from vnfsnap.db import migration
+from vnfsnap.db import models
+
+CONF = vnfsnap.conf.CONF
+
+
+class TestMigrations(testtools.TestCase):
+    """Starts from an empty database (no base.TestCase: that migrates)."""
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.Timeout(60, gentle=True))
+        CONF([], project='vnfsnap', default_config_files=[],
+             default_config_dirs=[])
+        conf = self.useFixture(config_fixture.Config(CONF))
+        self.path = self.useFixture(fixtures.TempDir()).path
+        conf.config(state_path=self.path)
+        conf.config(connection='sqlite:///%s/m.sqlite' % self.path,
+                    group='database')
+        db_api.reset()
+        self.addCleanup(db_api.reset)
+
+    def _tables(self):
+        return set(sa.inspect(db_api.get_engine()).get_table_names())
+
+    def _diff(self):
+        with db_api.get_engine().connect() as conn:
+            ctx = alembic_migration.MigrationContext.configure(
+                conn, opts={'compare_type': True,
+                            'compare_server_default': True})
+            return autogenerate.compare_metadata(ctx, models.Base.metadata)
+
+    def test_version_before_and_after(self):
+        self.assertIsNone(migration.version())
+        self.assertEqual('0001', migration.head())
+        migration.upgrade()
+        self.assertEqual(migration.head(), migration.version())
+
+    def test_schema_matches_models(self):
+        migration.upgrade()
+        self.assertEqual(set(models.Base.metadata.tables) |
+                         {'alembic_version'}, self._tables())
+        self.assertEqual([], self._diff())
+
+    def test_empty_database_differs(self):
+        # The comparison does see a missing schema (guards the test above).
+        self.assertNotEqual([], self._diff())
+
+    def test_indexes_created(self):
+        migration.upgrade()
+        insp = sa.inspect(db_api.get_engine())
+        for table in models.Base.metadata.tables.values():
+            wanted = {tuple(c.name for c in i.columns)
+                      for i in table.indexes}
+            got = {tuple(i['column_names'])
+                   for i in insp.get_indexes(table.name)}
+            self.assertEqual(wanted, got, table.name)
+
+    def test_upgrade_twice_is_noop(self):
+        migration.upgrade()
+        engine = db_api.get_engine()
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO vnf_snapshot_infos (id, project_id, "
+                "created_at, updated_at) VALUES ('x', 'p', "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+        migration.upgrade()
+        self.assertEqual(migration.head(), migration.version())
+        self.assertEqual([], self._diff())
+        with engine.connect() as conn:
+            self.assertEqual(1, conn.execute(sa.text(
+                'SELECT count(*) FROM vnf_snapshot_infos')).scalar())
+            self.assertEqual(1, conn.execute(sa.text(
+                'SELECT count(*) FROM alembic_version')).scalar())
+
+
+class TestCommands(testtools.TestCase):
+    """The console scripts, each in its own process."""
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.Timeout(120, gentle=True))
+        self.path = self.useFixture(fixtures.TempDir()).path
+        self.db = os.path.join(self.path, 'cmd.sqlite')
+        self.config = os.path.join(self.path, 'vnfsnap.conf')
+        with open(self.config, 'w') as f:
+            f.write(textwrap.dedent('''\
+                [DEFAULT]
+                state_path = %s
+                [database]
+                connection = sqlite:///%s
+                ''' % (self.path, self.db)))
+
+    def _run(self, module, *args):
+        code = ('import sys; from %s import main; '
+                'sys.exit(main())' % module)
+        proc = subprocess.run(
+            [sys.executable, '-c', code, '--config-file', self.config]
+            + list(args), capture_output=True, text=True, timeout=60,
+            cwd=self.path)
+        return proc.returncode, proc.stdout + proc.stderr
+
+    def manage(self, *args):
+        return self._run('vnfsnap.cmd.manage', *args)
+
+    def status(self, *args):
+        return self._run('vnfsnap.cmd.status', *args)
+
+    def _revision(self):
+        engine = sa.create_engine('sqlite:///%s' % self.db)
+        try:
+            with engine.connect() as conn:
+                return alembic_migration.MigrationContext.configure(
+                    conn).get_current_revision()
+        finally:
+            engine.dispose()
+
+    def test_db_version_empty(self):
+        rc, out = self.manage('db', 'version')
+        self.assertEqual(0, rc, out)
+        self.assertIn('None', out)
+
+    def test_db_sync_then_version(self):
+        rc, out = self.manage('db', 'sync')
+        self.assertEqual(0, rc, out)
+        self.assertIn('revision %s' % migration.head(), out)
+        self.assertEqual(migration.head(), self._revision())
+        rc, out = self.manage('db', 'version')
+        self.assertEqual(0, rc, out)
+        self.assertEqual(migration.head(), out.strip().splitlines()[-1])
+        # A second sync changes nothing and still succeeds.
+        rc, out = self.manage('db', 'sync')
+        self.assertEqual(0, rc, out)
+        self.assertEqual(migration.head(), self._revision())
+
+    def test_db_sync_bad_revision(self):
+        rc, out = self.manage('db', 'sync', 'nonexistent')
+        self.assertNotEqual(0, rc, out)
+        self.assertIn('vnfsnap-manage', out)
+
+    def test_status_fails_on_empty_database(self):
+        rc, out = self.status('upgrade', 'check')
+        self.assertEqual(2, rc, out)   # oslo.upgradecheck Code.FAILURE
+        self.assertIn('db sync', out)
+
+    def test_status_succeeds_after_sync(self):
+        rc, out = self.manage('db', 'sync')
+        self.assertEqual(0, rc, out)
+        rc, out = self.status('upgrade', 'check')
+        self.assertEqual(0, rc, out)
+        self.assertIn('Success', out)
+
+    def test_console_scripts_installed(self):
+        # The entry points themselves (as setup.cfg declares them).
+        bindir = os.path.dirname(sys.executable)
+        manage = os.path.join(bindir, 'vnfsnap-manage')
+        if not os.path.exists(manage):
+            self.skipTest('console scripts not installed next to %s'
+                          % sys.executable)
+        proc = subprocess.run(
+            [manage, '--config-file', self.config, 'db', 'sync'],
+            capture_output=True, text=True, timeout=60, cwd=self.path)
+        self.assertEqual(0, proc.returncode, proc.stdout + proc.stderr)
+        proc = subprocess.run(
+            [os.path.join(bindir, 'vnfsnap-status'), '--config-file',
+             self.config, 'upgrade', 'check'],
+            capture_output=True, text=True, timeout=60, cwd=self.path)
+        self.assertEqual(0, proc.returncode, proc.stdout + proc.stderr)
