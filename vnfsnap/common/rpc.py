@@ -16,8 +16,8 @@ import vnfsnap.conf
 
 CONF = vnfsnap.conf.CONF
 CONF.register_opts(_msg_transport._transport_opts)
-# oslo.messaging defaults to rabbit://; vnfsnap's default is no bus at all.
-CONF.set_default('transport_url', None)
+_MESSAGING_DEFAULT_URL = next(o.default for o in _msg_transport._transport_opts
+                              if o.name == 'transport_url')
 messaging.set_transport_defaults(control_exchange='vnfsnap')
 
 _LOCAL_MANAGER = None
@@ -25,7 +25,13 @@ _TRANSPORT = None
 
 
 def messaging_enabled():
-    return bool(CONF.transport_url)
+    """True when a transport_url was configured.
+
+    oslo.messaging's own default (``rabbit://``, a broker on localhost with
+    guest credentials) does not count: vnfsnap's default is no message bus
+    at all.
+    """
+    return CONF.transport_url not in (None, '', _MESSAGING_DEFAULT_URL)
 
 
 def get_transport():

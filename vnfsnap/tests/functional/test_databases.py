@@ -1,0 +1,80 @@
+"""Migrations and the API on real PostgreSQL and MariaDB servers."""
+
+import subprocess
+
+from alembic import autogenerate
+from alembic import migration as alembic_migration
+import testscenarios
+
+from vnfsnap.common import states
+from vnfsnap.db import api as db_api
+from vnfsnap.db import models
+from vnfsnap.tests import base as unit_base
+from vnfsnap.tests import fake_vim
+from vnfsnap.tests.functional import base
+from vnfsnap.tests.functional import services
+
+load_tests = testscenarios.load_tests_apply_scenarios
+
+
+class TestRealDatabase(testscenarios.WithScenarios, unit_base.ApiTestCase):
+    """The in-process API and conductor, on a real database server."""
+
+    scenarios = [
+        ('postgresql', {'server': services.PostgreSQLServer}),
+        ('mariadb', {'server': services.MariaDBServer}),
+    ]
+
+    def _migrate_real(self):
+        """Start the server and migrate it with the console scripts; the
+        in-process API and conductor then use it."""
+        self.db = self.useFixture(self.server())
+        self.conf.config(connection=self.db.url, group='database')
+        db_api.reset()
+        conf = base.write_config(self.state_path + '/real.conf', {
+            'database': {'connection': self.db.url}})
+        manage = [base.command('vnfsnap-manage'), '--config-file', conf,
+                  'db']
+        self.assertEqual('None (empty database)', subprocess.run(
+            manage + ['version'], check=True, capture_output=True,
+            text=True).stdout.strip().splitlines()[-1])
+        out = subprocess.run(manage + ['sync'], check=True,
+                             capture_output=True, text=True).stdout
+        self.assertIn('at revision 0001', out)
+        self.assertNotIn(self.db.password, out)
+        status = subprocess.run([base.command('vnfsnap-status'),
+                                 '--config-file', conf, 'upgrade', 'check'],
+                                capture_output=True, text=True)
+        self.assertEqual(0, status.returncode, status.stdout)
+
+    def test_migrations_and_api(self):
+        self._migrate_real()
+        with db_api.get_engine().connect() as conn:
+            diff = autogenerate.compare_metadata(
+                alembic_migration.MigrationContext.configure(conn),
+                models.Base.metadata)
+        self.assertEqual([], diff)
+
+        inst = self.register_vnf(n_vnfcs=2)
+        info_id, op = self.take_snapshot(inst['id'], withMemory=True)
+        self.assertEqual(states.COMPLETED, op.operation_state, op.error)
+        resp = self.get('/vnflcm/v2/vnf_snapshots?all_fields&filter='
+                        '(eq,vnfSnapshot/vnfInstanceId,%s)' % inst['id'])
+        self.assertEqual([info_id], [s['id'] for s in resp.json])
+        self.assertEqual(2, len(resp.json[0]['vnfSnapshot']['vnfcSnapshots']))
+
+        # One operation at a time per VNF instance, on this server too.
+        fake_vim.FakeVim.delay[('revert', 'vm-0')] = 2
+        resp = self.post('/vnflcm/v2/vnf_instances/%s/revert_to_snapshot'
+                         % inst['id'], {'vnfSnapshotInfoId': info_id})
+        op_id = self.op_id_from(resp)
+        busy = self.post('/vnflcm/v2/vnf_instances/%s/revert_to_snapshot'
+                         % inst['id'], {'vnfSnapshotInfoId': info_id})
+        self.assertProblem(busy, 409)
+        self.assertEqual(states.COMPLETED,
+                         self.wait_for_op(op_id).operation_state)
+        self.assertEqual(2, len(self.get('/vnflcm/v2/vnf_lcm_op_occs').json))
+
+        resp = self.request('DELETE', '/vnflcm/v2/vnf_snapshots/%s'
+                            % info_id)
+        self.assertEqual(204, resp.status, resp.body)
