@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -31,11 +32,12 @@ def call(method, path, body=None, headers=None, expect=200,
     if body is not None:
         data = json.dumps(body).encode()
         hdrs['Content-Type'] = content_type
-    req = urllib.request.Request(BASE + path, data=data, method=method,
-                                 headers={k: v for k, v in hdrs.items()
-                                          if v is not None})
+    req = urllib.request.Request(  # noqa: S310 (fixed loopback URL)
+        BASE + path, data=data, method=method,
+        headers={k: v for k, v in hdrs.items() if v is not None})
     try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
+        # The URL is the fixed loopback BASE above.
+        with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
             status, rhdrs, raw = resp.status, resp.headers, resp.read()
     except urllib.error.HTTPError as e:
         status, rhdrs, raw = e.code, e.headers, e.read()
@@ -98,7 +100,8 @@ def main():
                  'first')
     except OSError:
         pass
-    log_path = '/tmp/vnfsnap-all-in-one.log'
+    log_path = os.path.join(tempfile.mkdtemp(prefix='vnfsnap-'),
+                            'vnfsnap-all-in-one.log')
     print('Starting %s with no configuration (log: %s)' % (exe, log_path))
     with open(log_path, 'w') as log:
         proc = subprocess.Popen([exe], stdout=log, stderr=subprocess.STDOUT,
@@ -116,8 +119,8 @@ def main():
             proc.kill()
             proc.wait()
     if failures:
-        print('\n%d check(s) failed:\n  %s' % (len(failures),
-                                              '\n  '.join(failures)))
+        print('\n%d check(s) failed:\n  %s'
+              % (len(failures), '\n  '.join(failures)))
         return 1
     print('\nAll checks passed: vnfsnap-all-in-one answered on the '
           'embedded default.')

@@ -66,8 +66,8 @@ def reset():
         if _TXN is not None:
             try:
                 _TXN.writer.get_engine().dispose()
-            except Exception:  # never started; nothing to dispose
-                pass
+            except Exception as e:  # never started; nothing to dispose
+                LOG.debug('No engine to dispose: %s', e)
         _TXN = None
 
 

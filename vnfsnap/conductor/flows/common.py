@@ -22,12 +22,12 @@ def resolve_vnfcs(instance):
     info = instance.instantiated_vnf_info or {}
     storage = {s['id']: s for s in info.get('virtualStorageResourceInfo')
                or []}
-    return [vim_base.Vnfc(
-        id=rsc['id'], vdu_id=rsc.get('vduId'),
-        compute_resource=rsc['computeResource'],
-        storage_resources=tuple(storage[sid] for sid in
-                                rsc.get('storageResourceIds') or []))
-        for rsc in info.get('vnfcResourceInfo') or []]
+    return [vim_base.Vnfc(id=rsc['id'], vdu_id=rsc.get('vduId'),
+                          compute_resource=rsc['computeResource'],
+                          storage_resources=tuple(
+                              storage[sid] for sid in
+                              rsc.get('storageResourceIds') or []))
+            for rsc in info.get('vnfcResourceInfo') or []]
 
 
 class Drivers:

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection vnfsnap.db.migration hands in."""
+"""Alembic environment: runs on the connection vnfsnap.db.migration gives."""
 
 from alembic import context
 

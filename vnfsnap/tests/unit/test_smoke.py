@@ -11,7 +11,7 @@ class TestSnapshotRoundTrip(base.ApiTestCase):
         inst = self.register_vnf(n_vnfcs=3)
         info_id, op = self.take_snapshot(inst['id'], withMemory=True)
         self.assertEqual(states.COMPLETED, op.operation_state, op.error)
-        for rid, guest in fake_vim.FakeVim.guests.items():
+        for guest in fake_vim.FakeVim.guests.values():
             guest['disk']['file'] = 'changed'
             guest['memory']['counter'] = 99
         resp = self.post('/vnflcm/v2/vnf_instances/%s/revert_to_snapshot'
