@@ -96,11 +96,18 @@ class ConductorManager:
                     self._vim_connection_info(info))
                 for row in info.vnfc_snapshots:
                     snap = revert_to_snapshot.vnfc_snapshot_dict(row)
-                    driver = drivers.for_resource(
-                        row.compute_snapshot_resource or {})
+                    handle = row.compute_snapshot_resource or {}
+                    if drivers.connection_id(handle) is None:
+                        # E.g. given by a client from a package: no VIM
+                        # known here holds it, so only the record goes.
+                        LOG.warning('VNFC snapshot %s of VNF snapshot %s is '
+                                    'on no VIM connection known here; '
+                                    'deleting its record only', row.id,
+                                    info.id)
+                        continue
                     LOG.info('Deleting VNFC snapshot %s of VNF snapshot %s',
                              row.id, info.id)
-                    driver.delete_vnfc_snapshot(snap)
+                    drivers.for_resource(handle).delete_vnfc_snapshot(snap)
             db_api.delete_vnf_snapshot_info(None, info.id,
                                             reservation=holder)
         except Exception:

@@ -26,6 +26,8 @@ def installed():
 def get_driver(vim_connection_info):
     """Instantiate the driver for one VimConnectionInfo."""
     vim_type = vim_connection_info.get('vimType')
+    if not isinstance(vim_type, str) or not vim_type:
+        raise _not_found(vim_type)
     if vim_type in _registered:
         return _registered[vim_type](vim_connection_info)
     try:
@@ -33,7 +35,10 @@ def get_driver(vim_connection_info):
                                       invoke_on_load=True,
                                       invoke_args=(vim_connection_info,))
     except (stevedore.exception.NoMatches, RuntimeError):
-        raise exception.VimDriverNotFound(vim_type=vim_type,
-                                          installed=', '.join(installed())
-                                          or 'none')
+        raise _not_found(vim_type)
     return mgr.driver
+
+
+def _not_found(vim_type):
+    return exception.VimDriverNotFound(
+        vim_type=vim_type, installed=', '.join(installed()) or 'none')

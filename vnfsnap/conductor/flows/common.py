@@ -37,14 +37,20 @@ class Drivers:
         self._infos = vim_connection_info or {}
         self._drivers = {}
 
-    def for_resource(self, resource_handle):
+    def connection_id(self, resource_handle):
+        """The VIM connection of a ResourceHandle, or None when unknown."""
         conn_id = resource_handle.get('vimConnectionId')
         if conn_id is None and len(self._infos) == 1:
             conn_id = next(iter(self._infos))
-        if conn_id not in self._infos:
+        return conn_id if conn_id in self._infos else None
+
+    def for_resource(self, resource_handle):
+        conn_id = self.connection_id(resource_handle)
+        if conn_id is None:
             raise exception.VimError(
                 reason='no vimConnectionInfo %r for resource %s'
-                % (conn_id, resource_handle.get('resourceId')))
+                % (resource_handle.get('vimConnectionId'),
+                   resource_handle.get('resourceId')))
         if conn_id not in self._drivers:
             self._drivers[conn_id] = vim.get_driver(self._infos[conn_id])
         return self._drivers[conn_id]

@@ -719,6 +719,30 @@ class TestDeleteVnfSnapshot(ManagerTestCase):
         self.assertRaises(exception.VnfSnapshotInfoNotFound,
                           db_api.get_vnf_snapshot_info, None, info_id)
 
+    def test_given_snapshot_on_no_known_vim(self):
+        # A VnfSnapshot a client gave (package extraction) for a VNF not
+        # registered here: no VIM connection resolves its VNFC snapshots.
+        info = db_utils.make_info(
+            snapshot_id='s', snapshot_vnf_instance_id='elsewhere',
+            snapshot_vnf_instance={'id': 'elsewhere'},
+            vnfc_snapshots=db_utils.vnfc_values(2))
+        self.delete_snapshot(info.id)
+        self.assertEqual([], FakeVim.calls)
+        self.assertRaises(exception.VnfSnapshotInfoNotFound,
+                          db_api.get_vnf_snapshot_info, None, info.id)
+
+    def test_driver_not_installed_keeps_row(self):
+        info = db_utils.make_info(
+            snapshot_id='s', snapshot_vnf_instance={
+                'id': 'elsewhere',
+                'vimConnectionInfo': {'v': {'vimType': 'NO.SUCH'}}},
+            vnfc_snapshots=db_utils.vnfc_values(1))
+        self.assertRaises(exception.VimDriverNotFound,
+                          self.delete_snapshot, info.id)
+        got = db_api.get_vnf_snapshot_info(None, info.id)
+        self.assertIsNone(got.reservation)
+        self.assertEqual(1, len(got.vnfc_snapshots))
+
     def test_other_project(self):
         inst = register_vnf(1)
         created = self.snapshot(inst)

@@ -594,9 +594,10 @@ class TestConcurrentClaims(base.TestCase):
     def test_claim_race(self):
         for _ in range(5):
             op = make_op(make_instance().id, None)
-            results = self._race(4, lambda i: db_api.transition_op_occ(
-                op.id, (states.STARTING,), states.PROCESSING,
-                task='claim', expect_host=None, host='host-%d' % i))
+            results = self._race(4, lambda i, op=op: (
+                db_api.transition_op_occ(
+                    op.id, (states.STARTING,), states.PROCESSING,
+                    task='claim', expect_host=None, host='host-%d' % i)))
             winners = [i for i, r in enumerate(results) if r == 'won']
             self.assertEqual(1, len(winners), results)
             for i, r in enumerate(results):
@@ -619,13 +620,12 @@ class TestConcurrentClaims(base.TestCase):
                     if i.reservation]
         self.assertEqual([infos[winners[0]].id], reserved)
 
-
     def test_delete_versus_reservation_race(self):
         for _ in range(5):
             inst = make_instance()
             info = make_info(vnfc_snapshots=vnfc_values(1))
 
-            def act(i):
+            def act(i, inst=inst, info=info):
                 if i == 0:
                     make_op(inst.id, info.id)
                 else:

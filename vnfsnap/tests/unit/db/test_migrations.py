@@ -114,6 +114,7 @@ class TestCommands(testtools.TestCase):
             [sys.executable, '-c', code, '--config-file', self.config]
             + list(args), capture_output=True, text=True, timeout=60,
             cwd=self.path)
+        self.stdout = proc.stdout
         return proc.returncode, proc.stdout + proc.stderr
 
     def manage(self, *args):
@@ -143,7 +144,8 @@ class TestCommands(testtools.TestCase):
         self.assertEqual(migration.head(), self._revision())
         rc, out = self.manage('db', 'version')
         self.assertEqual(0, rc, out)
-        self.assertEqual(migration.head(), out.strip().splitlines()[-1])
+        self.assertEqual(migration.head(),
+                         self.stdout.strip().splitlines()[-1])
         # A second sync changes nothing and still succeeds.
         rc, out = self.manage('db', 'sync')
         self.assertEqual(0, rc, out)

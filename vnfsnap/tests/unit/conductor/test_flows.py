@@ -1,0 +1,360 @@
+"""The flows and their building blocks, run without the manager."""
+
+from unittest import mock
+
+from taskflow import exceptions as taskflow_exc
+from taskflow.patterns import linear_flow
+from taskflow.patterns import unordered_flow
+from taskflow import task
+from taskflow.types import failure
+
+from vnfsnap.common import exception
+from vnfsnap.common import states
+from vnfsnap.conductor.flows import common
+from vnfsnap.conductor.flows import create_snapshot
+from vnfsnap.conductor.flows import revert_to_snapshot
+from vnfsnap.db import api as db_api
+from vnfsnap import vim
+from vnfsnap.vim import base as vim_base
+from vnfsnap.tests import base
+from vnfsnap.tests import fake_vim
+from vnfsnap.tests.unit.conductor import test_manager
+from vnfsnap.tests.unit.db import test_api as db_utils
+
+FakeVim = fake_vim.FakeVim
+NO_QUIESCE_TYPE = 'VNFSNAP.TEST.NOQUIESCE'
+
+
+class NoQuiesceVim(FakeVim):
+    """A second VIM, one without a guest agent."""
+
+    def capabilities(self):
+        return vim_base.Capabilities(memory_snapshot=True)
+
+
+def _names(flow):
+    """Names of the tasks of a flow, depth first, in insertion order."""
+    out = []
+    for item in flow:
+        if isinstance(item, task.Task):
+            out.append(item.name)
+        else:
+            out.append((item.name, _names(item)))
+    return out
+
+
+class TestResolveVnfcs(base.TestCase):
+
+    def test_order_and_storage(self):
+        inst = test_manager.register_vnf(3)
+        vnfcs = common.resolve_vnfcs(inst)
+        self.assertEqual(['vnfc-0', 'vnfc-1', 'vnfc-2'],
+                         [v.id for v in vnfcs])
+        self.assertEqual('vdu1', vnfcs[1].vdu_id)
+        self.assertEqual({'vimConnectionId': 'vim1', 'resourceId': 'vm-1'},
+                         vnfcs[1].compute_resource)
+        self.assertEqual(('vol-1',),
+                         tuple(s['id'] for s in vnfcs[1].storage_resources))
+
+    def test_not_instantiated(self):
+        inst = db_utils.make_instance(
+            instantiation_state=states.NOT_INSTANTIATED)
+        self.assertEqual([], common.resolve_vnfcs(inst))
+
+    def test_unknown_storage_reference(self):
+        inst = db_utils.make_instance(instantiated_vnf_info={
+            'vnfcResourceInfo': [{'id': 'a', 'computeResource': {},
+                                  'storageResourceIds': ['missing']}]})
+        self.assertRaises(KeyError, common.resolve_vnfcs, inst)
+
+
+class TestDrivers(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        vim.register(NO_QUIESCE_TYPE, NoQuiesceVim)
+        self.addCleanup(vim._registered.pop, NO_QUIESCE_TYPE, None)
+
+    def test_single_connection_is_default(self):
+        drivers = common.Drivers({'v': {'vimType': fake_vim.VIM_TYPE}})
+        driver = drivers.for_resource({'resourceId': 'x'})
+        self.assertIsInstance(driver, FakeVim)
+        self.assertIs(driver, drivers.for_resource(
+            {'vimConnectionId': 'v', 'resourceId': 'y'}))
+        self.assertEqual({'vimType': fake_vim.VIM_TYPE},
+                         driver.vim_connection_info)
+
+    def test_one_driver_per_connection(self):
+        drivers = common.Drivers({
+            'a': {'vimType': fake_vim.VIM_TYPE},
+            'b': {'vimType': NO_QUIESCE_TYPE}})
+        a = drivers.for_resource({'vimConnectionId': 'a'})
+        b = drivers.for_resource({'vimConnectionId': 'b'})
+        self.assertIsNot(a, b)
+        self.assertIsInstance(b, NoQuiesceVim)
+
+    def test_ambiguous_or_unknown_connection(self):
+        drivers = common.Drivers({
+            'a': {'vimType': fake_vim.VIM_TYPE},
+            'b': {'vimType': fake_vim.VIM_TYPE}})
+        self.assertIsNone(drivers.connection_id({'resourceId': 'r1'}))
+        self.assertEqual('b', drivers.connection_id({'vimConnectionId': 'b'}))
+        e = self.assertRaises(exception.VimError, drivers.for_resource,
+                              {'resourceId': 'r1'})
+        self.assertIn('r1', e.message)
+        self.assertRaises(exception.VimError, drivers.for_resource,
+                          {'vimConnectionId': 'c'})
+        self.assertRaises(exception.VimError,
+                          common.Drivers(None).for_resource, {})
+
+
+class TestRun(base.TestCase):
+
+    class Boom(task.Task):
+        def execute(self):
+            raise exception.VimError(reason=self.name)
+
+    def test_single_failure_reraised(self):
+        flow = linear_flow.Flow('f').add(self.Boom('one'))
+        e = self.assertRaises(exception.VimError, common.run, flow, {})
+        self.assertIn('one', e.message)
+
+    def test_several_failures_unwrapped(self):
+        flow = unordered_flow.Flow('f').add(self.Boom('a'), self.Boom('b'))
+        e = self.assertRaises(exception.VimError, common.run, flow, {})
+        self.assertIn(e.kwargs['reason'], ('a', 'b'))
+
+    def test_wrapped_failure_reraises_first_cause(self):
+        causes = [failure.Failure.from_exception(
+            exception.VimError(reason=r)) for r in ('first', 'second')]
+        engine = mock.Mock()
+        engine.run.side_effect = taskflow_exc.WrappedFailure(causes)
+        with mock.patch.object(common.engines, 'load',
+                               return_value=engine):
+            e = self.assertRaises(exception.VimError, common.run,
+                                  linear_flow.Flow('f'), {})
+        self.assertEqual('first', e.kwargs['reason'])
+
+    def test_check_cancel(self):
+        inst = db_utils.make_instance()
+        op = db_utils.make_op(inst.id)
+        flow = linear_flow.Flow('f').add(common.CheckCancel('c'))
+        common.run(flow, {'op_id': op.id})
+        db_api.request_cancel(None, op.id, states.GRACEFUL)
+        e = self.assertRaises(exception.OperationCancelled, common.run,
+                              flow, {'op_id': op.id})
+        self.assertIn(op.id, e.message)
+
+
+class TestCreateSnapshotFlow(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        vim.register(NO_QUIESCE_TYPE, NoQuiesceVim)
+        self.addCleanup(vim._registered.pop, NO_QUIESCE_TYPE, None)
+
+    def _op(self, inst, **params):
+        info = db_utils.make_info()
+        body = {'vnfSnapshotInfoId': info.id}
+        if params:
+            body['additionalParams'] = params
+        op = db_utils.make_op(inst.id, info.id, operation_params=body)
+        db_api.transition_op_occ(op.id, (states.STARTING,),
+                                 states.PROCESSING, host='h')
+        return op
+
+    def test_structure(self):
+        inst = test_manager.register_vnf(2)
+        op = self._op(inst)
+        flow, store = create_snapshot.build(op, inst)
+        self.assertEqual([
+            'check-cancel-start',
+            ('quiesce', ['quiesce-vnfc-0', 'quiesce-vnfc-1']),
+            ('snapshot', ['snapshot-vnfc-0', 'snapshot-vnfc-1']),
+            ('unquiesce', ['unquiesce-vnfc-0', 'unquiesce-vnfc-1']),
+            'check-cancel-record', 'record-vnf-snapshot'], _names(flow))
+        self.assertEqual(op.id, store['op_id'])
+        self.assertEqual(op.vnf_snapshot_info_id, store['info_id'])
+        self.assertIs(inst, store['instance'])
+        self.assertIsNone(store['user_defined_data'])
+        # Building talks to no VIM.
+        self.assertEqual([], FakeVim.calls)
+
+    def test_no_quiesce_no_freeze_steps(self):
+        inst = test_manager.register_vnf(2)
+        flow, _ = create_snapshot.build(self._op(inst, quiesce=False), inst)
+        self.assertEqual([
+            'check-cancel-start',
+            ('snapshot', ['snapshot-vnfc-0', 'snapshot-vnfc-1']),
+            'check-cancel-record', 'record-vnf-snapshot'], _names(flow))
+
+    def test_wants_quiesce(self):
+        yes = vim_base.Capabilities(quiesce=True)
+        no = vim_base.Capabilities()
+        self.assertTrue(create_snapshot._wants_quiesce({}, yes))
+        self.assertFalse(create_snapshot._wants_quiesce({}, no))
+        self.assertTrue(create_snapshot._wants_quiesce(
+            {'quiesce': True}, yes))
+        self.assertFalse(create_snapshot._wants_quiesce(
+            {'quiesce': False}, yes))
+        self.assertFalse(create_snapshot._wants_quiesce(
+            {'quiesce': False}, no))
+        e = self.assertRaises(exception.VimCapabilityMissing,
+                              create_snapshot._wants_quiesce,
+                              {'quiesce': True}, no)
+        self.assertEqual(422, e.code)
+
+    def test_refusals_raise_at_build(self):
+        FakeVim.caps = vim_base.Capabilities()
+        inst = test_manager.register_vnf(1)
+        self.assertRaises(exception.VimCapabilityMissing,
+                          create_snapshot.build,
+                          self._op(inst, withMemory=True), inst)
+        inst = test_manager.register_vnf(1)
+        self.assertRaises(exception.VimCapabilityMissing,
+                          create_snapshot.build,
+                          self._op(inst, quiesce=True), inst)
+        empty = db_utils.make_instance()
+        self.assertRaises(exception.UnprocessableEntity,
+                          create_snapshot.build, self._op(empty), empty)
+        self.assertEqual([], FakeVim.calls)
+
+    def _two_vims(self):
+        inst = test_manager.register_vnf(2)
+        info = dict(inst.instantiated_vnf_info)
+        vnfcs = [dict(v) for v in info['vnfcResourceInfo']]
+        vnfcs[1]['computeResource'] = dict(vnfcs[1]['computeResource'],
+                                           vimConnectionId='vim2')
+        info['vnfcResourceInfo'] = vnfcs
+        db_api.update_vnf_instance(inst.id, {
+            'instantiated_vnf_info': info,
+            'vim_connection_info': {
+                'vim1': {'vimType': fake_vim.VIM_TYPE},
+                'vim2': {'vimType': NO_QUIESCE_TYPE}}})
+        return db_api.get_vnf_instance(None, inst.id)
+
+    def test_levels_recorded_per_vim(self):
+        # Quiesce where the VIM can, record crash consistency where not:
+        # each VNFC snapshot says what it really reached.
+        inst = self._two_vims()
+        op = self._op(inst)
+        flow, store = create_snapshot.build(op, inst)
+        common.run(flow, store)
+        self.assertEqual([('quiesce', 'vm-0')],
+                         [c for c in FakeVim.calls if c[0] == 'quiesce'])
+        info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
+        self.assertEqual({'vnfc-0': states.CONSISTENCY_FILESYSTEM,
+                          'vnfc-1': states.CONSISTENCY_CRASH},
+                         {r.vnfc_resource_info_id: r.consistency_level
+                          for r in info.vnfc_snapshots})
+
+    def test_quiesce_refused_on_one_vim(self):
+        inst = self._two_vims()
+        e = self.assertRaises(exception.VimCapabilityMissing,
+                              create_snapshot.build,
+                              self._op(inst, quiesce=True), inst)
+        self.assertIn('quiesce', e.message)
+
+    def test_run_records(self):
+        inst = test_manager.register_vnf(2)
+        op = self._op(inst, withMemory=True)
+        flow, store = create_snapshot.build(op, inst)
+        common.run(flow, store)
+        info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
+        self.assertEqual(store['snapshot_id'], info.snapshot_id)
+        self.assertEqual(store['started'], info.snapshot_creation_started_at)
+        self.assertEqual(2, len(info.vnfc_snapshots))
+        self.assertTrue(all(r.memory_captured for r in info.vnfc_snapshots))
+        # Still owned by the operation: the manager releases it.
+        self.assertEqual(op.id, info.reservation)
+
+    def test_already_filled_undone(self):
+        inst = test_manager.register_vnf(2)
+        op = self._op(inst)
+        db_api.update_vnf_snapshot_info(None, op.vnf_snapshot_info_id,
+                                        {'snapshot_id': 'earlier'},
+                                        only_if_unreserved=False)
+        flow, store = create_snapshot.build(op, inst)
+        self.assertRaises(exception.VnfSnapshotAlreadyFilled, common.run,
+                          flow, store)
+        self.assertEqual({}, FakeVim.snapshots)
+        for guest in FakeVim.guests.values():
+            self.assertFalse(guest['frozen'])
+        info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
+        self.assertEqual('earlier', info.snapshot_id)
+        self.assertEqual([], info.vnfc_snapshots)
+
+    def test_snapshot_revert_deletes_only_what_was_taken(self):
+        vnfc = vim_base.Vnfc(id='a', vdu_id='d', compute_resource={})
+        driver = mock.Mock()
+        t = create_snapshot.SnapshotVnfc(vnfc, driver, 's', False, False)
+        t.revert(result=mock.sentinel.failure)
+        driver.delete_vnfc_snapshot.assert_not_called()
+        t.revert(result={'compute_snapshot_resource': {}})
+        driver.delete_vnfc_snapshot.assert_called_once_with(
+            {'compute_snapshot_resource': {}})
+
+    def test_undo_steps_swallow_errors(self):
+        vnfc = vim_base.Vnfc(id='a', vdu_id='d', compute_resource={})
+        driver = mock.Mock()
+        driver.unquiesce.side_effect = exception.VimError(reason='x')
+        driver.delete_vnfc_snapshot.side_effect = RuntimeError('y')
+        create_snapshot.Quiesce(vnfc, driver).revert()
+        create_snapshot.SnapshotVnfc(vnfc, driver, 's', False, True).revert(
+            result={'compute_snapshot_resource': {}})
+        driver.unquiesce.assert_called_once_with(vnfc)
+        # A thaw that did run is not undone.
+        create_snapshot.Unquiesce(vnfc, driver).revert()
+        driver.unquiesce.assert_called_once_with(vnfc)
+
+
+class TestRevertFlow(base.TestCase):
+
+    def _filled(self, inst):
+        rows = [{'id': 's%d' % i, 'vnfc_instance_id': v['id'],
+                 'vnfc_resource_info_id': v['id'],
+                 'compute_snapshot_resource': {'vimConnectionId': 'vim1',
+                                               'resourceId': 'h%d' % i},
+                 'vim_details': {'handle': 'h%d' % i}}
+                for i, v in enumerate(
+                    inst.instantiated_vnf_info['vnfcResourceInfo'])]
+        return db_utils.make_info(snapshot_id='x', vnfc_snapshots=rows,
+                                  snapshot_vnf_instance_id=inst.id)
+
+    def _op(self, inst, info):
+        return db_utils.make_op(inst.id, info.id,
+                                operation=states.REVERT_TO_SNAPSHOT)
+
+    def test_structure(self):
+        inst = test_manager.register_vnf(2)
+        info = self._filled(inst)
+        op = self._op(inst, info)
+        flow, store = revert_to_snapshot.build(op, inst)
+        self.assertEqual(['check-cancel-start', 'revert-vnfc-0',
+                          'revert-vnfc-1'], _names(flow))
+        self.assertEqual({'op_id': op.id}, store)
+
+    def test_vnfc_snapshot_dict(self):
+        inst = test_manager.register_vnf(1)
+        info = self._filled(inst)
+        snap = revert_to_snapshot.vnfc_snapshot_dict(info.vnfc_snapshots[0])
+        self.assertNotIn('vnf_snapshot_info_id', snap)
+        self.assertNotIn('position', snap)
+        self.assertEqual('s0', snap['id'])
+        self.assertEqual({'handle': 'h0'}, snap['vim_details'])
+
+    def test_missing_vnfc(self):
+        inst = test_manager.register_vnf(2)
+        info = self._filled(inst)
+        other = test_manager.register_vnf(1, prefix='other')
+        e = self.assertRaises(exception.UnprocessableEntity,
+                              revert_to_snapshot.build,
+                              self._op(other, info), other)
+        self.assertIn('vnfc-1', e.message)
+
+    def test_empty_snapshot(self):
+        inst = test_manager.register_vnf(1)
+        info = db_utils.make_info()
+        self.assertRaises(exception.UnprocessableEntity,
+                          revert_to_snapshot.build, self._op(inst, info),
+                          inst)

@@ -1,0 +1,96 @@
+"""Loading VIM drivers by vimType."""
+
+from unittest import mock
+
+import testtools
+
+from vnfsnap.common import exception
+from vnfsnap import vim
+from vnfsnap.vim import base
+
+
+class Recorder(base.VimDriver):
+    """A driver that only remembers how it was made."""
+
+    def capabilities(self):
+        return base.Capabilities()
+
+    def quiesce(self, vnfc, timeout):
+        pass
+
+    def unquiesce(self, vnfc):
+        pass
+
+    def create_vnfc_snapshot(self, vnfc, snapshot_id, with_memory,
+                             quiesced):
+        pass
+
+    def delete_vnfc_snapshot(self, vnfc_snapshot):
+        pass
+
+    def revert_vnfc_snapshot(self, vnfc, vnfc_snapshot):
+        pass
+
+
+class TestLoader(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        saved = dict(vim._registered)
+        self.addCleanup(lambda: (vim._registered.clear(),
+                                 vim._registered.update(saved)))
+        vim._registered.clear()
+
+    def test_unknown_type_lists_installed(self):
+        vim.register('TEST.A', Recorder)
+        vim.register('TEST.B', Recorder)
+        e = self.assertRaises(exception.VimDriverNotFound, vim.get_driver,
+                              {'vimType': 'NO.SUCH'})
+        self.assertEqual(422, e.code)
+        self.assertIn('NO.SUCH', e.message)
+        self.assertIn('TEST.A, TEST.B', e.message)
+        self.assertIn(', '.join(vim.installed()), e.message)
+
+    def test_missing_vim_type(self):
+        self.assertRaises(exception.VimDriverNotFound, vim.get_driver, {})
+
+    def test_nothing_installed(self):
+        with mock.patch.object(vim.stevedore, 'ExtensionManager') as em:
+            em.return_value.names.return_value = []
+            self.assertEqual([], vim.installed())
+            e = self.assertRaises(exception.VimDriverNotFound,
+                                  vim.get_driver, {'vimType': 'X'})
+        self.assertIn('installed: none', e.message)
+
+    def test_registered_class_instantiated(self):
+        vim.register('TEST.A', Recorder)
+        info = {'vimId': 'v', 'vimType': 'TEST.A',
+                'accessInfo': {'password': 'p'}}
+        driver = vim.get_driver(info)
+        self.assertIsInstance(driver, Recorder)
+        self.assertEqual(info, driver.vim_connection_info)
+        # One instance per call (the flows cache per connection).
+        self.assertIsNot(driver, vim.get_driver(info))
+
+    def test_installed_merges_entry_points(self):
+        vim.register('TEST.B', Recorder)
+        with mock.patch.object(vim.stevedore, 'ExtensionManager') as em:
+            em.return_value.names.return_value = ['TEST.C', 'TEST.A']
+            self.assertEqual(['TEST.A', 'TEST.B', 'TEST.C'],
+                             vim.installed())
+        em.assert_called_once_with(vim.NAMESPACE)
+
+    def test_entry_point_driver(self):
+        info = {'vimType': 'TEST.EP'}
+        with mock.patch.object(vim.stevedore, 'DriverManager') as dm:
+            driver = vim.get_driver(info)
+        dm.assert_called_once_with(vim.NAMESPACE, 'TEST.EP',
+                                   invoke_on_load=True, invoke_args=(info,))
+        self.assertIs(dm.return_value.driver, driver)
+
+    def test_registered_wins_over_entry_point(self):
+        vim.register('TEST.EP', Recorder)
+        with mock.patch.object(vim.stevedore, 'DriverManager') as dm:
+            self.assertIsInstance(vim.get_driver({'vimType': 'TEST.EP'}),
+                                  Recorder)
+        dm.assert_not_called()
