@@ -18,6 +18,8 @@
 #   PYTHON            interpreter for the virtualenv (default: python3)
 #   VNFSNAP_VENV      where the virtualenv lives (default: <repo>/.venv)
 #   VNFSNAP_SKIP_APT  set to 1 to leave the Debian packages alone
+#   VNFSNAP_BINDEP_PROFILES  bindep profiles besides the default one to
+#                     install (default: test; "none" for runtime only)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,6 +31,8 @@ APT_STAMP=/var/lib/apt/periodic/update-success-stamp
 # Processes a package's maintainer script could leave running.
 DAEMON_NAMES=" beam.smp epmd erl_child_setup mariadbd mysqld postgres "
 export DEBIAN_FRONTEND=noninteractive
+# Wait for another apt/dpkg run to finish instead of failing at once.
+APT_OPTS=(-o DPkg::Lock::Timeout=600)
 
 say() { printf '[install] %s\n' "$*"; }
 die() { printf '[install] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -109,12 +113,17 @@ apt_lists_fresh() {
 APT_LOG=""
 apt_update() {
     say "apt-get update"
-    if ! apt-get update >>"$APT_LOG" 2>&1; then
+    if ! apt-get "${APT_OPTS[@]}" update >>"$APT_LOG" 2>&1; then
         tail -n 30 "$APT_LOG" >&2
         die "apt-get update failed (full log: $APT_LOG)"
     fi
     mkdir -p "$(dirname "$APT_STAMP")"
     touch "$APT_STAMP"
+}
+
+apt_install() {
+    apt-get "${APT_OPTS[@]}" install -y -q --no-install-recommends "$@" \
+        >>"$APT_LOG" 2>&1
 }
 
 POLICY_BACKUP=""
@@ -145,11 +154,27 @@ restore_service_starts() {
     POLICY_INSTALLED=0
 }
 
+# "STATE PPID" of a process, from /proc/PID/stat (empty when it is gone).
+proc_state_ppid() {
+    sed -e 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $1, $2}'
+}
+
+pid_running() {
+    local st
+    st=$(proc_state_ppid "$1")
+    [ -n "$st" ] && [ "${st%% *}" != Z ] && [ "${st%% *}" != X ]
+}
+
 # Stop, by PID, daemons that appeared while packages were being installed.
 stop_new_daemons() {
-    local before=$1 after pid new=()
+    local before=$1 after pid st new=()
     after=$(daemon_pids)
     for pid in $(comm -13 <(echo "$before") <(echo "$after")); do
+        # Only live daemons (parent: init) that no test fixture started.
+        st=$(proc_state_ppid "$pid")
+        pid_running "$pid" && [ "${st#* }" = 1 ] || continue
+        grep -qz '^VNFSNAP_TEST_SERVICE_ID=' "/proc/$pid/environ" 2>/dev/null &&
+            continue
         new+=("$pid")
     done
     [ "${#new[@]}" -gt 0 ] || return 0
@@ -158,7 +183,7 @@ stop_new_daemons() {
     for _ in $(seq 1 50); do
         local alive=()
         for pid in "${new[@]}"; do
-            kill -0 "$pid" 2>/dev/null && alive+=("$pid")
+            pid_running "$pid" && alive+=("$pid")
         done
         [ "${#alive[@]}" -eq 0 ] && return 0
         sleep 0.2
@@ -199,13 +224,11 @@ install_debian_packages() {
     block_service_starts
     say "apt-get install ${missing[*]}"
     local ok=0
-    apt-get install -y -q --no-install-recommends "${missing[@]}" \
-        >>"$APT_LOG" 2>&1 && ok=1
+    apt_install "${missing[@]}" && ok=1
     if [ "$ok" = 0 ] && [ "$updated" = 0 ]; then
         # Lists from earlier today may still name files the mirror dropped.
         apt_update
-        apt-get install -y -q --no-install-recommends "${missing[@]}" \
-            >>"$APT_LOG" 2>&1 && ok=1
+        apt_install "${missing[@]}" && ok=1
     fi
     restore_service_starts
     trap - EXIT INT TERM
