@@ -12,6 +12,19 @@ import vnfsnap.conf
 CONF = vnfsnap.conf.CONF
 
 
+class Request(pecan.Request):
+    """Controllers read and validate the body themselves (utils.json_body).
+
+    pecan would also decode a JSON body into controller arguments, which
+    vnfsnap never takes, and lets a RecursionError from deeply nested
+    input escape as a 500; a TypeError makes it skip that step.
+    """
+
+    @property
+    def json(self):
+        raise TypeError('vnfsnap controllers take no body arguments')
+
+
 def setup_app():
     """Build the application for the current configuration."""
     app = pecan.make_app(
@@ -21,6 +34,7 @@ def setup_app():
         force_canonical=False,
         guess_content_type_from_ext=False,
         debug=False,
+        request_cls=Request,
     )
     if CONF.api.auth_strategy == 'keystone':
         app = auth_token.AuthProtocol(app, {'oslo_config_config': CONF})

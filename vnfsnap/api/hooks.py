@@ -3,6 +3,7 @@
 from oslo_log import log as logging
 import pecan
 from pecan import hooks
+from webob import acceptparse
 
 from vnfsnap.api import errors
 from vnfsnap.api import versions
@@ -12,6 +13,8 @@ import vnfsnap.conf
 
 CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
+# What the API answers with (and "application/json" with this charset).
+_JSON_OFFERS = ['application/json', 'application/json;charset=utf-8']
 
 
 class ContextHook(hooks.PecanHook):
@@ -39,18 +42,24 @@ class RPCHook(hooks.PecanHook):
 
 
 class VersionHook(hooks.PecanHook):
-    """SOL013 clause 4.2: every request names the API version it wants."""
+    """SOL013 clause 4.2: every request names the API version it wants.
+
+    Runs on routing, before pecan's own content negotiation, so that an
+    unacceptable Accept header gets a 406 that says so.
+    """
 
     priority = 50
 
-    def before(self, state):
+    def on_route(self, state):
         req = state.request
-        if not req.path.startswith('/vnflcm'):
+        # path_info: the API may be mounted under a prefix (SCRIPT_NAME).
+        if not req.path_info.startswith('/vnflcm'):
             return
         req.api_version = versions.negotiate(req.headers.get('Version'))
         accept = req.headers.get('Accept')
-        if (req.method == 'GET' and accept and not
-                req.accept.acceptable_offers(['application/json'])):
+        # Media types and charset names are case-insensitive.
+        if accept and not acceptparse.create_accept_header(
+                accept.lower()).acceptable_offers(_JSON_OFFERS):
             raise exception.NotAcceptable(accept=accept)
 
     def after(self, state):

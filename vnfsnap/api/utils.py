@@ -3,10 +3,12 @@
 import datetime
 import hashlib
 import json
+import urllib.parse
 
 import jsonschema
 import pecan
 import webob
+import webob.multidict
 
 from vnfsnap.api import sol013
 from vnfsnap.common import exception
@@ -48,7 +50,7 @@ def base_url():
 def json_body(schema, content_types=(JSON,)):
     """The request body, parsed and validated against ``schema``."""
     req = pecan.request
-    if req.content_type not in content_types:
+    if (req.content_type or '').lower() not in content_types:
         raise exception.UnsupportedMediaType(
             content_type=req.content_type or '(none)')
     try:
@@ -56,6 +58,8 @@ def json_body(schema, content_types=(JSON,)):
     except ValueError as e:
         raise exception.BadRequest(reason='the body is not valid JSON: %s'
                                    % e)
+    except RecursionError:
+        raise exception.BadRequest(reason='the body is nested too deeply')
     validator = jsonschema.Draft7Validator(schema, format_checker=_FORMATS)
     error = jsonschema.exceptions.best_match(validator.iter_errors(body))
     if error is not None:
@@ -65,11 +69,29 @@ def json_body(schema, content_types=(JSON,)):
     return body
 
 
+def query():
+    """The query parameters, split at '&' only.
+
+    SOL013 joins simple filter expressions with ';', which clients send
+    unescaped; WebOb's ``request.GET`` would split parameters there too.
+    """
+    raw = pecan.request.environ.get('QUERY_STRING', '')
+    try:
+        pairs = urllib.parse.parse_qsl(raw.encode('latin-1').decode('utf-8'),
+                                       keep_blank_values=True,
+                                       errors='strict')
+    except UnicodeError:
+        raise exception.BadRequest(reason='the query string is not valid '
+                                          'UTF-8')
+    return webob.multidict.MultiDict(pairs)
+
+
 def no_query():
-    if pecan.request.GET:
+    params = query()
+    if params:
         raise exception.BadRequest(
             reason='this resource takes no query parameters (got %s)'
-            % ', '.join(sorted(pecan.request.GET)))
+            % ', '.join(sorted(params)))
 
 
 def respond(body=None, status=200, headers=None):
@@ -120,7 +142,7 @@ def check_preconditions(representation, updated_at):
 def collection(representations, default_excludes=(),
                mandatory=('id', '_links')):
     """A SOL013 collection answer: filter, then page, then select."""
-    params = pecan.request.GET
+    params = query()
     unknown = set(params) - COLLECTION_PARAMS
     if unknown:
         raise exception.BadRequest(reason='unsupported query parameter(s) '
@@ -136,7 +158,10 @@ def collection(representations, default_excludes=(),
         matching, params.get(sol013.NEXTPAGE_PARAM), CONF.api.max_page_size)
     headers = []
     if marker is not None:
-        url = sol013.next_link(base_url() + pecan.request.path_qs, marker)
+        # base_url() already holds any prefix the API is mounted under.
+        req = pecan.request
+        url = sol013.next_link('%s%s?%s' % (base_url(), req.path_info,
+                                            req.query_string), marker)
         headers.append(('Link', sol013.link_header(url)))
     return respond([selector.apply(r, default_excludes) for r in page],
                    headers=headers)

@@ -136,7 +136,8 @@ def vnf_lcm_op_occ(obj, base):
         'isAutomaticInvocation': bool(obj.is_automatic_invocation),
         'operationParams': obj.operation_params,
         'isCancelPending': bool(obj.is_cancel_pending),
-        'cancelMode': obj.cancel_mode,
+        # SOL003: present while a cancellation is pending, absent otherwise.
+        'cancelMode': obj.cancel_mode if obj.is_cancel_pending else None,
         'error': obj.error,
         'vnfSnapshotInfoId': obj.vnf_snapshot_info_id,
         '_links': links,

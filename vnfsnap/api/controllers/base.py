@@ -22,7 +22,8 @@ class Resource:
 
     @pecan.expose(content_type='application/json')
     def index(self, *remainder):
-        if remainder:
+        if remainder or not self._allowed():
+            # Nothing below, or a mere path segment (/vnflcm/v2).
             raise exception.NotFound()
         handler = getattr(self, pecan.request.method.lower(), None)
         if pecan.request.method.lower() not in self.METHODS or not handler:

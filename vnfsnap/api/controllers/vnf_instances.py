@@ -25,6 +25,7 @@ _FROM_VNFD = (('vnfProvider', 'provider'),
               ('vnfProductName', 'productName'),
               ('vnfSoftwareVersion', 'softwareVersion'),
               ('vnfdVersion', 'vnfdVersion'))
+_IDENTITY_MAX = schemas.NAME['maxLength']
 
 
 def _check_references(body):
@@ -78,6 +79,10 @@ def _identity(body):
             raise exception.UnprocessableEntity(
                 reason='%s is required (give it, or a vnfd document with '
                        'a "%s" key)' % (attr, key))
+        if not isinstance(value, str) or len(value) > _IDENTITY_MAX:
+            raise exception.UnprocessableEntity(
+                reason='%s: the vnfd "%s" key must be a string of at most '
+                       '%d characters' % (attr, key, _IDENTITY_MAX))
         values[attr] = value
     return values
 
@@ -91,6 +96,7 @@ class CreateSnapshotTask(base.Resource):
     def post(self):
         utils.authorize('vnfsnap:vnf_instance:create_snapshot')
         body = utils.json_body(lcm_schemas.CREATE_SNAPSHOT)
+        _instantiated(self.instance_id)
         info = _target_snapshot(body['vnfSnapshotInfoId'])
         if info.snapshot_id is not None:
             raise exception.UnprocessableEntity(
@@ -105,6 +111,7 @@ class RevertToSnapshotTask(CreateSnapshotTask):
     def post(self):
         utils.authorize('vnfsnap:vnf_instance:revert_to_snapshot')
         body = utils.json_body(lcm_schemas.REVERT_TO_SNAPSHOT)
+        _instantiated(self.instance_id)
         info = _target_snapshot(body['vnfSnapshotInfoId'])
         if info.snapshot_id is None:
             raise exception.UnprocessableEntity(
@@ -126,12 +133,19 @@ def _target_snapshot(info_id):
         raise exception.UnprocessableEntity(reason=e.message)
 
 
+def _instantiated(instance_id):
+    """The caller's VNF instance; 404 when unknown, 409 unless
+    INSTANTIATED (checked before the request's references)."""
+    instance = db_api.get_vnf_instance(utils.context().project_id,
+                                       instance_id)
+    if instance.instantiation_state != states.INSTANTIATED:
+        raise exception.VnfInstanceNotInstantiated(id=instance_id)
+    return instance
+
+
 def _start(instance_id, operation, body):
     """Record the op occurrence (reserving the VNF) and cast it."""
     ctx = utils.context()
-    instance = db_api.get_vnf_instance(ctx.project_id, instance_id)
-    if instance.instantiation_state != states.INSTANTIATED:
-        raise exception.VnfInstanceNotInstantiated(id=instance_id)
     op = db_api.create_op_occ({
         'id': uuidutils.generate_uuid(),
         'project_id': ctx.project_id,

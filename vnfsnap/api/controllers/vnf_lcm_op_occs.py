@@ -78,6 +78,8 @@ class Cancel(_Task):
     TASK = 'cancel'
 
     def post(self):
+        # Refuse the unauthorized before reading what they sent.
+        utils.authorize('vnfsnap:vnf_lcm_op_occ:cancel')
         body = utils.json_body(schemas.CANCEL)
         ctx, op = self._prepare()
         if op.operation_state == states.STARTING and op.host is None:

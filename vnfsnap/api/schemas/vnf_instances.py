@@ -45,16 +45,19 @@ INSTANTIATED_VNF_INFO = {
     'required': ['flavourId', 'vnfState', 'vnfcResourceInfo'],
 }
 
+# Names and versions are stored in 255-character columns.
+NAME = {'type': 'string', 'maxLength': 255}
+
 CREATE = {
     'type': 'object',
     'properties': {
         'vnfdId': common.IDENTIFIER,
-        'vnfInstanceName': common.STRING,
+        'vnfInstanceName': NAME,
         'vnfInstanceDescription': {'type': 'string', 'maxLength': 65535},
-        'vnfProvider': common.STRING,
-        'vnfProductName': common.STRING,
-        'vnfSoftwareVersion': common.STRING,
-        'vnfdVersion': common.STRING,
+        'vnfProvider': NAME,
+        'vnfProductName': NAME,
+        'vnfSoftwareVersion': NAME,
+        'vnfdVersion': NAME,
         'vnfd': {'type': 'object'},
         'snapshotDescriptor': {'type': 'object'},
         'vimConnectionInfo': {

@@ -35,8 +35,9 @@ VNFC_SNAPSHOT_INFO = {
 VNF_SNAPSHOT = {
     'type': 'object',
     'properties': {
-        'id': common.IDENTIFIER,
-        'vnfInstanceId': common.IDENTIFIER,
+        # Both are kept in 36-character columns.
+        'id': common.UUID_IDENTIFIER,
+        'vnfInstanceId': common.UUID_IDENTIFIER,
         'creationStartedAt': common.DATE_TIME,
         'creationFinishedAt': common.DATE_TIME,
         'vnfdId': common.IDENTIFIER,

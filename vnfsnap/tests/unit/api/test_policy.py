@@ -1,0 +1,377 @@
+"""Policy enforcement and project isolation."""
+
+import os
+import re
+
+import fixtures
+from oslo_config import cfg
+from oslo_policy import generator
+from oslo_policy import policy as oslo_policy
+
+from vnfsnap.api import app
+from vnfsnap.common import context
+from vnfsnap.common import exception
+from vnfsnap.common import policy
+from vnfsnap.common import states
+from vnfsnap.db import api as db_api
+from vnfsnap import policies
+from vnfsnap.tests import base
+from vnfsnap.tests import fake_vim
+
+V2 = '/vnflcm/v2'
+READ_RULES = {
+    'vnfsnap:vnf_instance:get_all', 'vnfsnap:vnf_instance:get',
+    'vnfsnap:vnf_snapshot:get_all', 'vnfsnap:vnf_snapshot:get',
+    'vnfsnap:vnf_lcm_op_occ:get_all', 'vnfsnap:vnf_lcm_op_occ:get',
+}
+
+
+def api_rules():
+    return [r for r in policies.list_rules() if r.name.startswith('vnfsnap:')]
+
+
+def ctx(roles, project='p1', **kw):
+    return context.RequestContext(user_id='u', project_id=project,
+                                  roles=list(roles), overwrite=False, **kw)
+
+
+class TestRules(base.TestCase):
+
+    def test_names_are_unique(self):
+        names = [r.name for r in policies.list_rules()]
+        self.assertEqual(len(names), len(set(names)))
+
+    def test_api_rules_are_documented(self):
+        rules = api_rules()
+        self.assertEqual(17, len(rules))
+        for rule in rules:
+            with self.subTest(rule=rule.name):
+                self.assertIsInstance(rule, oslo_policy.DocumentedRuleDefault)
+                self.assertTrue(rule.description)
+                self.assertTrue(rule.operations)
+                self.assertEqual(['project'], rule.scope_types)
+                for op in rule.operations:
+                    self.assertIn(op['method'],
+                                  ('GET', 'POST', 'PATCH', 'DELETE'))
+                    self.assertTrue(op['path'].startswith(V2 + '/'))
+
+    def test_every_rule_is_used_and_every_use_is_registered(self):
+        used = set()
+        root = os.path.join(os.path.dirname(policies.__file__), os.pardir,
+                            'api', 'controllers')
+        for name in os.listdir(root):
+            if name.endswith('.py'):
+                with open(os.path.join(root, name)) as f:
+                    text = f.read()
+                used |= set(re.findall(r"authorize\('([^'%]+)'\)", text))
+                used |= {'vnfsnap:vnf_lcm_op_occ:%s' % t for t in re.findall(
+                    r"TASK = '(\w+)'", text)}
+        self.assertEqual({r.name for r in api_rules()}, used)
+
+    def test_sample_generator(self):
+        out = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                           'policy.yaml')
+        generator.generate_sample(args=['--namespace', 'vnfsnap',
+                                        '--output-file', out],
+                                  conf=cfg.ConfigOpts())
+        with open(out) as f:
+            text = f.read()
+        for rule in policies.list_rules():
+            self.assertIn('"%s"' % rule.name, text)
+        self.assertIn('# POST  /vnflcm/v2/vnf_lcm_op_occs/{vnfLcmOpOccId}'
+                      '/rollback', text)
+
+    def test_enforcer_entry_point(self):
+        enforcer = policy.get_enforcer()
+        self.assertIs(enforcer, policy.get_enforcer())
+        enforcer.load_rules()
+        for rule in policies.list_rules():
+            self.assertIn(rule.name, enforcer.rules)
+
+
+class TestAuthorize(base.TestCase):
+
+    def allowed(self, rule, creds, target=None):
+        try:
+            policy.authorize(rule, creds, target)
+        except exception.Forbidden:
+            return False
+        return True
+
+    def test_reader_may_look_only(self):
+        reader = ctx(['reader'])
+        for rule in api_rules():
+            with self.subTest(rule=rule.name):
+                self.assertEqual(rule.name in READ_RULES,
+                                 self.allowed(rule.name, reader))
+
+    def test_member_may_act(self):
+        member = ctx(['member'])
+        for rule in api_rules():
+            with self.subTest(rule=rule.name):
+                self.assertEqual(rule.name not in READ_RULES,
+                                 self.allowed(rule.name, member))
+        both = ctx(['member', 'reader'])
+        for rule in api_rules():
+            self.assertTrue(self.allowed(rule.name, both), rule.name)
+
+    def test_admin_may_do_both(self):
+        admin = ctx(['admin'])
+        for rule in api_rules():
+            with self.subTest(rule=rule.name):
+                self.assertTrue(self.allowed(rule.name, admin))
+                self.assertTrue(self.allowed(rule.name, admin,
+                                             {'project_id': 'p2'}))
+
+    def test_no_role(self):
+        nobody = ctx([])
+        for rule in api_rules():
+            self.assertFalse(self.allowed(rule.name, nobody), rule.name)
+        for roles in (['observer'], ['Member'], ['reader-ish']):
+            self.assertFalse(self.allowed('vnfsnap:vnf_instance:get',
+                                          ctx(roles)), roles)
+
+    def test_other_project(self):
+        target = {'project_id': 'p2'}
+        for roles in (['reader'], ['member'], ['member', 'reader']):
+            with self.subTest(roles=roles):
+                self.assertFalse(self.allowed('vnfsnap:vnf_instance:get',
+                                              ctx(roles), target))
+                self.assertFalse(self.allowed('vnfsnap:vnf_instance:create',
+                                              ctx(roles), target))
+
+    def test_target_defaults_to_own_project(self):
+        self.assertTrue(self.allowed('vnfsnap:vnf_snapshot:create',
+                                     ctx(['member'], project='p9')))
+
+    def test_forbidden_names_the_rule(self):
+        e = self.assertRaises(exception.Forbidden, policy.authorize,
+                              'vnfsnap:vnf_instance:delete', ctx(['reader']))
+        self.assertEqual(403, e.code)
+        self.assertIn('vnfsnap:vnf_instance:delete', e.message)
+
+    def test_unregistered_rule_is_an_error(self):
+        self.assertRaises(oslo_policy.PolicyNotRegistered, policy.authorize,
+                          'vnfsnap:nothing', ctx(['admin']))
+
+    def test_noauth_context(self):
+        noauth = context.noauth_context({'HTTP_X_PROJECT_ID': 'p3'})
+        self.assertEqual('p3', noauth.project_id)
+        self.assertEqual('default', context.noauth_context({}).project_id)
+        for rule in api_rules():
+            self.assertTrue(self.allowed(rule.name, noauth), rule.name)
+
+
+class ApiAsRole(base.ApiTestCase):
+    """The API with the noauth context replaced by one with given roles."""
+
+    def act_as(self, *roles, project='default'):
+        self.useFixture(fixtures.MockPatch(
+            'vnfsnap.common.context.noauth_context',
+            lambda environ: ctx(roles, project=project)))
+
+    def every_operation(self, ids):
+        """(rule, method, concrete path) for each documented operation."""
+        for rule in api_rules():
+            for op in rule.operations:
+                path = op['path']
+                for name, value in ids.items():
+                    path = path.replace('{%s}' % name, value)
+                yield rule.name, op['method'], path
+
+
+class TestApiEnforcement(ApiAsRole):
+
+    def setUp(self):
+        super().setUp()
+        self.inst = self.register_vnf()
+        self.info_id, op = self.take_snapshot(self.inst['id'])
+        self.ids = {'vnfInstanceId': self.inst['id'],
+                    'vnfSnapshotInfoId': self.info_id,
+                    'vnfLcmOpOccId': op.id}
+
+    def snapshot_of_everything(self):
+        return [self.get(V2 + path).json for path in (
+            '/vnf_instances?all_fields', '/vnf_snapshots?all_fields',
+            '/vnf_lcm_op_occs?all_fields')]
+
+    def test_reader(self):
+        before = self.snapshot_of_everything()
+        self.act_as('reader')
+        for rule, method, path in self.every_operation(self.ids):
+            with self.subTest(rule=rule, method=method, path=path):
+                resp = self.request(method, path, body={})
+                if rule in READ_RULES:
+                    self.assertEqual(200, resp.status, resp.body)
+                else:
+                    self.assertProblem(resp, 403)
+                    self.assertIn(rule, resp.json['detail'])
+        self.assertEqual(before, self.snapshot_of_everything())
+
+    def test_reader_is_refused_before_the_body_is_read(self):
+        self.act_as('reader')
+        for path in ('/vnf_instances', '/vnf_snapshots',
+                     '/vnf_instances/%s/create_snapshot' % self.inst['id'],
+                     '/vnf_lcm_op_occs/%s/cancel' % self.ids['vnfLcmOpOccId'],
+                     '/vnf_lcm_op_occs/nope/cancel'):
+            with self.subTest(path=path):
+                resp = self.post(V2 + path, raw_body=b'{',
+                                 content_type='text/plain')
+                self.assertProblem(resp, 403)
+
+    def test_member(self):
+        # Keystone expands implied roles: a member is a reader too.
+        self.act_as('member', 'reader')
+        for rule, method, path in self.every_operation(self.ids):
+            with self.subTest(rule=rule, method=method, path=path):
+                resp = self.request(method, path, body={})
+                self.assertNotEqual(403, resp.status, resp.body)
+                self.assertNotEqual(405, resp.status, resp.body)
+        resp = self.post(V2 + '/vnf_snapshots', {})
+        self.assertEqual(201, resp.status, resp.body)
+
+    def test_admin(self):
+        self.act_as('admin')
+        self.assertEqual(200, self.get(V2 + '/vnf_instances').status)
+        resp = self.post(V2 + '/vnf_snapshots', {})
+        self.assertEqual(201, resp.status, resp.body)
+
+    def test_no_role(self):
+        self.act_as()
+        for rule, method, path in self.every_operation(self.ids):
+            with self.subTest(rule=rule, method=method, path=path):
+                self.assertProblem(self.request(method, path, body={}), 403)
+
+
+class TestKeystoneHeaders(base.ApiTestCase):
+    """auth_strategy=keystone with keystonemiddleware's output simulated:
+    the context comes from the X-* headers it sets."""
+
+    def setUp(self):
+        super().setUp()
+        self.conf.config(auth_strategy='keystone', group='api')
+        self.useFixture(fixtures.MockPatch(
+            'vnfsnap.api.app.auth_token.AuthProtocol',
+            lambda application, conf: application))
+        self.app = app.setup_app()
+
+    def as_user(self, roles, project='p1'):
+        headers = {'X-Roles': ','.join(roles), 'X-User-Id': 'u1'}
+        if project:
+            headers['X-Project-Id'] = project
+        return headers
+
+    def test_roles(self):
+        reader = self.as_user(['reader'])
+        member = self.as_user(['member', 'reader'])
+        self.assertEqual(200, self.get(V2 + '/vnf_snapshots',
+                                       headers=reader).status)
+        self.assertProblem(self.post(V2 + '/vnf_snapshots', {},
+                                     headers=reader), 403)
+        resp = self.post(V2 + '/vnf_snapshots', {}, headers=member)
+        self.assertEqual(201, resp.status, resp.body)
+        self.assertEqual('p1', db_api.get_vnf_snapshot_info(
+            None, resp.json['id']).project_id)
+        listed = self.get(V2 + '/vnf_snapshots', headers=reader).json
+        self.assertEqual([resp.json['id']], [i['id'] for i in listed])
+        other = self.as_user(['member', 'reader'], project='p2')
+        self.assertEqual([], self.get(V2 + '/vnf_snapshots',
+                                      headers=other).json)
+        self.assertProblem(self.get(V2 + '/vnf_snapshots/%s'
+                                    % resp.json['id'], headers=other), 404)
+
+    def test_no_project_scope(self):
+        resp = self.get(V2 + '/vnf_snapshots',
+                        headers=self.as_user(['admin'], project=None))
+        self.assertProblem(resp, 403)
+
+    def test_project_header_alone_is_not_trusted_as_admin(self):
+        resp = self.post(V2 + '/vnf_snapshots', {},
+                         headers={'X-Project-Id': 'p1'})
+        self.assertProblem(resp, 403)
+
+
+class TestIsolation(base.ApiTestCase):
+    """Objects of project A are invisible to project B: 404, not 403."""
+
+    def setUp(self):
+        super().setUp()
+        self.inst = self.register_vnf(project='A')
+        self.info_id, op = self.take_snapshot(self.inst['id'], project='A')
+        self.assertEqual(states.COMPLETED, op.operation_state, op.error)
+        self.op_id = op.id
+        self.empty_id = self.new_snapshot_info(project='A')['id']
+
+    def everything(self, project):
+        return [self.get(V2 + path, project=project).json for path in (
+            '/vnf_instances?all_fields', '/vnf_snapshots?all_fields',
+            '/vnf_lcm_op_occs?all_fields')]
+
+    def test_lists_show_own_objects_only(self):
+        self.assertEqual([[], [], []], self.everything('B'))
+        self.assertEqual([[], [], []], self.everything(None))
+        mine = self.register_vnf(project='B', prefix='b')
+        lists = self.everything('B')
+        self.assertEqual([[mine['id']], [], []],
+                         [[o['id'] for o in objs] for objs in lists])
+        lists = self.everything('A')
+        self.assertEqual([[self.inst['id']], [self.info_id, self.empty_id],
+                          [self.op_id]],
+                         [[o['id'] for o in objs] for objs in lists])
+
+    def test_every_resource_is_not_found_for_another_project(self):
+        before = self.everything('A')
+        own_info = self.new_snapshot_info(project='B')['id']
+        inst, info, op = self.inst['id'], self.info_id, self.op_id
+        requests = [
+            ('GET', '/vnf_instances/%s' % inst, None),
+            ('DELETE', '/vnf_instances/%s' % inst, None),
+            ('POST', '/vnf_instances/%s/create_snapshot' % inst,
+             {'vnfSnapshotInfoId': own_info}),
+            ('POST', '/vnf_instances/%s/revert_to_snapshot' % inst,
+             {'vnfSnapshotInfoId': own_info}),
+            ('GET', '/vnf_snapshots/%s' % info, None),
+            ('PATCH', '/vnf_snapshots/%s' % self.empty_id,
+             {'vnfSnapshotPkgId': 'p'}),
+            ('DELETE', '/vnf_snapshots/%s' % info, None),
+            ('DELETE', '/vnf_snapshots/%s' % self.empty_id, None),
+            ('GET', '/vnf_lcm_op_occs/%s' % op, None),
+        ] + [('POST', '/vnf_lcm_op_occs/%s/%s' % (op, task),
+              {'cancelMode': 'GRACEFUL'} if task == 'cancel' else None)
+             for task in ('retry', 'rollback', 'fail', 'cancel')]
+        for method, path, body in requests:
+            with self.subTest(method=method, path=path):
+                ctype = ('application/merge-patch+json' if method == 'PATCH'
+                         else None)
+                resp = self.request(method, V2 + path, body=body,
+                                    project='B', content_type=ctype)
+                self.assertProblem(resp, 404)
+        self.assertEqual(before, self.everything('A'))
+        self.assertEqual(2, len(db_api.list_vnf_snapshot_infos('A')))
+        self.assertEqual(1, len(db_api.list_op_occs(None)))
+
+    def test_references_to_another_projects_snapshot(self):
+        mine = self.register_vnf(project='B', prefix='b')
+        for task in ('create_snapshot', 'revert_to_snapshot'):
+            for info in (self.info_id, self.empty_id):
+                with self.subTest(task=task, info=info):
+                    resp = self.post(V2 + '/vnf_instances/%s/%s'
+                                     % (mine['id'], task),
+                                     {'vnfSnapshotInfoId': info},
+                                     project='B')
+                    self.assertProblem(resp, 422)
+        self.assertEqual(1, len(db_api.list_op_occs(None)))
+
+    def test_failed_op_of_another_project(self):
+        """Tasks on a FAILED_TEMP occurrence of A are 404 for B, and A can
+        still act on it."""
+        fake_vim.FakeVim.fail[('create', 'vm-0')] = 'broken'
+        _, op = self.take_snapshot(self.inst['id'], project='A')
+        self.assertEqual(states.FAILED_TEMP, op.operation_state)
+        for task in ('retry', 'rollback', 'fail'):
+            resp = self.post('%s/vnf_lcm_op_occs/%s/%s' % (V2, op.id, task),
+                             project='B')
+            self.assertProblem(resp, 404)
+        resp = self.post('%s/vnf_lcm_op_occs/%s/fail' % (V2, op.id),
+                         project='A')
+        self.assertEqual(200, resp.status, resp.body)
