@@ -117,6 +117,11 @@ class VnfSnapshotAlreadyFilled(Conflict):
                 'vnfSnapshot attribute can no longer be modified.')
 
 
+class ConcurrentModification(Conflict):
+    _msg_fmt = ('Resource %(id)s was modified by another request meanwhile; '
+                'read it again and retry.')
+
+
 class InvalidOpOccState(Conflict):
     _msg_fmt = ('Task %(task)s is not possible while LCM operation '
                 'occurrence %(id)s is in state %(state)s.')

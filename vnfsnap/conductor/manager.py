@@ -45,6 +45,7 @@ class ConductorManager:
     def __init__(self, host):
         self.host = host
         self._pool = None
+        self._running = set()
 
     def init_host(self):
         """Start the worker pool and settle what a previous run left.
@@ -74,13 +75,28 @@ class ConductorManager:
                 self.run_lcm_op_occ(ctx, op.id)
 
     def stop(self):
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+        """Stop taking work; give running flows a bounded time to end.
+
+        A flow still running after ``[conductor]graceful_shutdown_timeout``
+        dies with the process; its occurrence becomes FAILED_TEMP at the
+        next start of this conductor.
+        """
+        if self._pool is None:
+            return
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        _, left = futures.wait(list(self._running),
+                               timeout=CONF.conductor.graceful_shutdown_timeout)
+        if left:
+            LOG.warning('Conductor %s stops with %d operation(s) still '
+                        'running; they will be FAILED_TEMP at its next start',
+                        self.host, len(left))
 
     # --- RPC endpoints ----------------------------------------------------
 
     def run_lcm_op_occ(self, context, op_id):
-        self._pool.submit(self._run, op_id)
+        future = self._pool.submit(self._run, op_id)
+        self._running.add(future)
+        future.add_done_callback(self._running.discard)
 
     @messaging.expected_exceptions(exception.VnfsnapException)
     def delete_vnf_snapshot(self, context, vnf_snapshot_info_id):

@@ -10,6 +10,11 @@ opts = [
     cfg.IntOpt('workers', default=8, min=1,
                help='Number of LCM operations one conductor runs at the '
                     'same time (each one on its own VNF instance).'),
+    cfg.IntOpt('graceful_shutdown_timeout', default=60, min=0,
+               help='Seconds a stopping conductor waits for the operations '
+                    'it runs to finish. Those still running after that are '
+                    'cut short; the conductor marks them FAILED_TEMP when it '
+                    'starts again, and the client retries or rolls back.'),
     cfg.IntOpt('flow_workers', default=4, min=1,
                help='Threads one flow may use for the steps that run in '
                     'parallel (e.g. the VNFCs of one order group).'),

@@ -172,11 +172,14 @@ def list_vnf_snapshot_infos(project_id):
 
 def update_vnf_snapshot_info(project_id, info_id, values,
                              vnfc_snapshots=None, only_if_unreserved=True,
-                             only_if_empty=False):
+                             only_if_empty=False, if_updated_at=None):
     """Modify a VNF snapshot resource atomically.
 
     ``only_if_unreserved`` refuses while an operation holds the resource;
-    ``only_if_empty`` refuses once a VnfSnapshot has been recorded (PATCH).
+    ``only_if_empty`` refuses once a VnfSnapshot has been recorded (PATCH);
+    ``if_updated_at`` refuses when someone changed the resource since the
+    caller read it (ConcurrentModification), so checks made on that read
+    (e.g. If-Match) still hold when the update lands.
     """
     M = models.VnfSnapshotInfo
     with _writer() as session:
@@ -185,6 +188,8 @@ def update_vnf_snapshot_info(project_id, info_id, values,
             q = q.where(M.reservation.is_(None))
         if only_if_empty:
             q = q.where(M.snapshot_id.is_(None))
+        if if_updated_at is not None:
+            q = q.where(M.updated_at == if_updated_at)
         if session.execute(q.values(updated_at=timeutils.utcnow(),
                                     **values)).rowcount != 1:
             current = session.execute(_scoped(
@@ -195,7 +200,9 @@ def update_vnf_snapshot_info(project_id, info_id, values,
             if only_if_unreserved and current.reservation:
                 raise exception.VnfSnapshotInUse(id=info_id,
                                                  op_id=current.reservation)
-            raise exception.VnfSnapshotAlreadyFilled(id=info_id)
+            if only_if_empty and current.snapshot_id is not None:
+                raise exception.VnfSnapshotAlreadyFilled(id=info_id)
+            raise exception.ConcurrentModification(id=info_id)
         if vnfc_snapshots is not None:
             session.execute(sa.delete(models.VnfcSnapshot).where(
                 models.VnfcSnapshot.vnf_snapshot_info_id == info_id))

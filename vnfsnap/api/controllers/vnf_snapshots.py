@@ -89,9 +89,16 @@ class VnfSnapshot(base.Resource):
             values, vnfcs = snapshot_values(body['vnfSnapshot'])
         if 'vnfSnapshotPkgId' in body:
             values['vnf_snapshot_pkg_id'] = body['vnfSnapshotPkgId']
-        obj = db_api.update_vnf_snapshot_info(
-            utils.context().project_id, self.info_id, values,
-            vnfc_snapshots=vnfcs, only_if_empty=True)
+        try:
+            obj = db_api.update_vnf_snapshot_info(
+                utils.context().project_id, self.info_id, values,
+                vnfc_snapshots=vnfcs, only_if_empty=True,
+                if_updated_at=obj.updated_at)
+        except exception.ConcurrentModification:
+            # Changed after the preconditions were checked on our read.
+            if pecan.request.headers.get('If-Match') is not None:
+                raise exception.PreconditionFailed()
+            raise
         rep = views.vnf_snapshot_info(obj, utils.base_url())
         return utils.respond({k: rep[k] for k in body}, headers=[
             ('ETag', utils.etag(rep)),

@@ -53,6 +53,8 @@ def build(op, instance):
                 reason='VNFC %s of the snapshot is no longer part of VNF '
                        'instance %s' % (row.vnfc_resource_info_id,
                                         instance.id))
+        if len(flow) > 1:
+            flow.add(common.CheckCancel(name='check-cancel-%s' % vnfc.id))
         flow.add(RevertVnfc(vnfc, drivers.for_resource(
             vnfc.compute_resource), vnfc_snapshot_dict(row)))
     return flow, {'op_id': op.id}

@@ -1,8 +1,10 @@
 """/vnflcm/v2/vnf_snapshots: individual VNF snapshot resources."""
 
 import copy
+import datetime
 import json
 import urllib.parse
+from unittest import mock
 
 import fixtures
 import webob
@@ -618,3 +620,37 @@ class TestDelete(SnapshotsTestCase):
                          self.wait_for_op(op_id).operation_state)
         self.assertEqual(2, len(fake_vim.FakeVim.snapshots))
         self.assertEqual(204, self.delete(info_id).status)
+
+
+class TestPatchRace(base.ApiTestCase):
+    """A modification landing between PATCH's read and its update."""
+
+    def _race(self, headers):
+        info = self.new_snapshot_info()
+        path = '/vnflcm/v2/vnf_snapshots/%s' % info['id']
+        etag = self.get(path).headers['ETag']
+        real_update = db_api.update_vnf_snapshot_info
+
+        def sneaky(*args, **kwargs):
+            # Another client's PATCH wins just before ours is written.
+            future = kwargs['if_updated_at'] + datetime.timedelta(seconds=1)
+            with mock.patch('oslo_utils.timeutils.utcnow',
+                            return_value=future):
+                real_update(None, info['id'],
+                            {'vnf_snapshot_pkg_id': 'theirs'})
+            return real_update(*args, **kwargs)
+
+        with mock.patch.object(db_api, 'update_vnf_snapshot_info', sneaky):
+            resp = self.request(
+                'PATCH', path, body={'vnfSnapshotPkgId': 'ours'},
+                content_type='application/merge-patch+json',
+                headers=dict(headers, **{'If-Match': etag})
+                if headers is not None else None)
+        self.assertEqual('theirs', self.get(path).json['vnfSnapshotPkgId'])
+        return resp
+
+    def test_if_match_race_is_412(self):
+        self.assertProblem(self._race({}), 412)
+
+    def test_race_without_precondition_is_409(self):
+        self.assertProblem(self._race(None), 409)

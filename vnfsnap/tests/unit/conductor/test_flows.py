@@ -331,6 +331,7 @@ class TestRevertFlow(base.TestCase):
         op = self._op(inst, info)
         flow, store = revert_to_snapshot.build(op, inst)
         self.assertEqual(['check-cancel-start', 'revert-vnfc-0',
+                          'check-cancel-vnfc-1',
                           'revert-vnfc-1'], _names(flow))
         self.assertEqual({'op_id': op.id}, store)
 
