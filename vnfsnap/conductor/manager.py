@@ -84,8 +84,8 @@ class ConductorManager:
         if self._pool is None:
             return
         self._pool.shutdown(wait=False, cancel_futures=True)
-        _, left = futures.wait(list(self._running),
-                               timeout=CONF.conductor.graceful_shutdown_timeout)
+        timeout = CONF.conductor.graceful_shutdown_timeout
+        _, left = futures.wait(list(self._running), timeout=timeout)
         if left:
             LOG.warning('Conductor %s stops with %d operation(s) still '
                         'running; they will be FAILED_TEMP at its next start',

@@ -107,7 +107,7 @@ class TestServiceProcess(ServiceTestCase):
             port=port, timeout=30, name='http.server'))
         self.assertIsNone(proc.returncode)
         self.assertTrue(services.pid_alive(proc.pid))
-        with urllib.request.urlopen(
+        with urllib.request.urlopen(  # noqa: S310 (loopback http)
                 'http://%s:%d/' % (services.LOOPBACK, port),
                 timeout=10) as resp:
             self.assertEqual(200, resp.status)
