@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run vnfsnap's tests: the test command of this project (CI runs it too).
 #
-#   tools/run-tests.sh                      unit, then functional tests
+#   tools/run-tests.sh                      lint, unit, then functional tests
+#   tools/run-tests.sh lint                 flake8 (hacking) and ruff only
 #   tools/run-tests.sh unit [ARGS...]       unit tests only
 #   tools/run-tests.sh functional [ARGS...] functional tests only
 #
@@ -29,7 +30,7 @@ usage() {
 
 part=all
 case "${1:-}" in
-    unit|functional|all) part=$1; shift ;;
+    lint|unit|functional|all) part=$1; shift ;;
     -h|--help) usage; exit 0 ;;
     "") ;;
     *) usage >&2; exit 2 ;;
@@ -63,10 +64,6 @@ latest_run_id() {
     ids=$("$STESTR" history list -f value 2>/dev/null | awk '{print $1}' |
           grep -E '^[0-9]+$' | sort -n | tail -n 1) || true
     echo "${ids:--1}"
-}
-
-has_test_modules() {
-    [ -n "$(find "$1" -name 'test_*.py' -print -quit 2>/dev/null)" ]
 }
 
 # run_part NAME TEST_PATH [stestr run args...]
@@ -122,13 +119,17 @@ stop_leftovers() {
     kill -KILL "${leftovers[@]}" 2>/dev/null || true
 }
 
-if [ "$part" = all ] || [ "$part" = unit ]; then
-    if has_test_modules "$UNIT_PATH"; then
-        run_part unit "$UNIT_PATH" "$@"
+if [ "$part" = all ] || [ "$part" = lint ]; then
+    say "lint: flake8 (with hacking) and ruff"
+    if "$VENV/bin/flake8" && "$VENV/bin/ruff" check vnfsnap tools; then
+        summaries+=("lint: clean")
     else
-        say "unit tests: no test module in $UNIT_PATH yet, nothing to run"
-        summaries+=("unit: no test modules yet")
+        status=1
+        summaries+=("lint: FAILED (see above)")
     fi
+fi
+if [ "$part" = all ] || [ "$part" = unit ]; then
+    run_part unit "$UNIT_PATH" "$@"
 fi
 if [ "$part" = all ] || [ "$part" = functional ]; then
     run_part functional "$FUNCTIONAL_PATH" --concurrency 1 "$@"
