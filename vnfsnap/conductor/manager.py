@@ -6,10 +6,13 @@ blocked. Each state change is a compare-and-swap in the database.
 """
 
 from concurrent import futures
+import datetime
 import http
+import threading
 
 from oslo_log import log as logging
 import oslo_messaging as messaging
+from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
 from vnfsnap.common import context as vnfsnap_context
@@ -68,11 +71,31 @@ class ConductorManager:
                                 'the conductor running this operation '
                                 'stopped before it finished; retry, roll '
                                 'back or fail it'))
-        # Unclaimed occurrences (new ones, retries and rollbacks) whose
-        # message may have been lost: run them; the claim picks one runner.
+        self._sweep(ctx, min_age=0)
+        self._stopping = threading.Event()
+        self._sweeper = threading.Thread(target=self._sweep_loop,
+                                         name='lcm-sweeper', daemon=True)
+        self._sweeper.start()
+
+    def _sweep(self, ctx, min_age):
+        """Run unclaimed active occurrences (new ones, retries, rollbacks)
+        whose message was lost: a broker or API that failed between writing
+        the row and delivering the cast must not leave them waiting. The
+        claim makes sure only one conductor runs each."""
+        horizon = timeutils.utcnow() - datetime.timedelta(seconds=min_age)
         for op in db_api.list_op_occs(None, states_in=states.ACTIVE_STATES):
-            if op.host is None:
+            if op.host is None and op.state_entered_time <= horizon:
                 self.run_lcm_op_occ(ctx, op.id)
+
+    def _sweep_loop(self):
+        interval = CONF.conductor.sweep_interval
+        ctx = vnfsnap_context.get_admin_context()
+        while not self._stopping.wait(interval):
+            try:
+                self._sweep(ctx, min_age=interval)
+            except Exception:
+                LOG.exception('Sweep for unclaimed LCM operation '
+                              'occurrences failed')
 
     def stop(self):
         """Stop taking work; give running flows a bounded time to end.
@@ -83,6 +106,7 @@ class ConductorManager:
         """
         if self._pool is None:
             return
+        self._stopping.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
         timeout = CONF.conductor.graceful_shutdown_timeout
         _, left = futures.wait(list(self._running), timeout=timeout)

@@ -15,6 +15,11 @@ opts = [
                     'it runs to finish. Those still running after that are '
                     'cut short; the conductor marks them FAILED_TEMP when it '
                     'starts again, and the client retries or rolls back.'),
+    cfg.IntOpt('sweep_interval', default=10, min=1,
+               help='Seconds between two looks for LCM operation '
+                    'occurrences that no conductor runs although they should '
+                    'run (their message was lost); each conductor runs the '
+                    'ones it can claim.'),
     cfg.IntOpt('flow_workers', default=4, min=1,
                help='Threads one flow may use for the steps that run in '
                     'parallel (e.g. the VNFCs of one order group).'),

@@ -563,6 +563,30 @@ class TestInitHost(ManagerTestCase):
         self.assertEqual(3, len(self.steps('create')))
 
 
+class TestSweep(ManagerTestCase):
+    """Occurrences whose cast was lost are run by the periodic sweep."""
+
+    def test_lost_cast_is_run_by_the_sweep(self):
+        self.manager.stop()
+        self.conf.config(sweep_interval=1, group='conductor')
+        mgr = self.start_manager('cond-sweeper')
+        inst = register_vnf(1)
+        op = self.new_op(inst)   # written, never cast
+        started = time.monotonic()
+        self.assertEqual(states.COMPLETED, self.wait(op.id).operation_state)
+        self.assertGreaterEqual(time.monotonic() - started, 0.5)
+        self.assertEqual('cond-sweeper',
+                         db_api.get_op_occ(None, op.id).host)
+        mgr.stop()
+
+    def test_recent_unclaimed_occurrence_is_left_to_its_cast(self):
+        inst = register_vnf(1)
+        op = self.new_op(inst)
+        self.manager._sweep(self.ctx, min_age=3600)
+        self.assertEqual(states.STARTING,
+                         db_api.get_op_occ(None, op.id).operation_state)
+
+
 class TestDuplicateDelivery(ManagerTestCase):
 
     def test_redelivered_while_running(self):
