@@ -16,6 +16,11 @@ def isotime(value):
     return value.replace(microsecond=0).isoformat() + 'Z'
 
 
+def isotime_ms(value):
+    """Like isotime, keeping milliseconds (for freeze timings)."""
+    return value.isoformat(timespec='milliseconds') + 'Z'
+
+
 def link(base, path):
     return {'href': '%s%s%s' % (base or '', LCM, path)}
 
@@ -71,6 +76,10 @@ def vnfc_snapshot_info(row):
             info['consistencyLevel'] = row.consistency_level
         if row.memory_captured is not None:
             info['memoryCaptured'] = row.memory_captured
+        for key, name in (('quiesced_at', 'quiescedAt'),
+                          ('thawed_at', 'thawedAt')):
+            if (row.vim_details or {}).get(key):
+                info[name] = row.vim_details[key]
         if info:
             extra['additionalInfo'] = info
             compute['vimLevelAdditionalResourceInfo'] = extra

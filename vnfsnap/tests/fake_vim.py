@@ -73,7 +73,7 @@ class FakeVim(base.VimDriver):
             raise exception.VimError(reason='no guest %s' % rid)
         return rid, self.guests[rid]
 
-    def capabilities(self):
+    def capabilities(self, vnfc=None):
         return self.caps
 
     def quiesce(self, vnfc, timeout):
@@ -117,12 +117,20 @@ class FakeVim(base.VimDriver):
         with self.lock:
             self.snapshots.pop(handle, None)
 
-    def revert_vnfc_snapshot(self, vnfc, vnfc_snapshot):
+    def check_revert(self, vnfc, vnfc_snapshot):
+        rid, _ = self._guest(vnfc)
+        self._step('check_revert', rid)
+        handle = vnfc_snapshot['compute_snapshot_resource']['resourceId']
+        if handle not in self.snapshots:
+            raise exception.VimError(reason='no snapshot %s' % handle)
+
+    def revert_vnfc_snapshot(self, vnfc, vnfc_snapshot, power_state=None):
         rid, guest = self._guest(vnfc)
         self._step('revert', rid)
         handle = vnfc_snapshot['compute_snapshot_resource']['resourceId']
         if handle not in self.snapshots:
             raise exception.VimError(reason='no snapshot %s' % handle)
+        guest['state'] = power_state or 'running'
         saved = copy.deepcopy(self.snapshots[handle])
         guest['disk'] = saved['disk']
         if saved['memory'] is not None:

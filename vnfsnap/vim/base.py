@@ -59,8 +59,9 @@ class VimDriver(abc.ABC):
         self.vim_connection_info = vim_connection_info
 
     @abc.abstractmethod
-    def capabilities(self):
-        """Return :class:`Capabilities` as read from the VIM."""
+    def capabilities(self, vnfc=None):
+        """Return :class:`Capabilities` as read from the VIM; with a VNFC,
+        what is possible for that VNFC (e.g. quiesce needs its agent)."""
 
     @abc.abstractmethod
     def quiesce(self, vnfc, timeout):
@@ -82,5 +83,12 @@ class VimDriver(abc.ABC):
         VnfcSnapshotInfo incl. ``vim_details``); harmless when gone."""
 
     @abc.abstractmethod
-    def revert_vnfc_snapshot(self, vnfc, vnfc_snapshot):
-        """Bring the VNFC back to the recorded snapshot."""
+    def revert_vnfc_snapshot(self, vnfc, vnfc_snapshot, power_state=None):
+        """Bring the VNFC back to the recorded snapshot, then into
+        ``power_state`` (running, paused, shutoff; default: the state it
+        was in when the snapshot was taken)."""
+
+    @abc.abstractmethod
+    def check_revert(self, vnfc, vnfc_snapshot):
+        """Raise VimError unless a revert of the VNFC can start; flows
+        check every VNFC before touching the first one."""

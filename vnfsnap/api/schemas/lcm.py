@@ -24,12 +24,20 @@ CREATE_SNAPSHOT = {
     'additionalProperties': False,
 }
 
+# Keys of additionalParams vnfsnap understands for REVERT_TO_SNAPSHOT.
+REVERT_ADDITIONAL_PARAMS = {
+    'type': 'object',
+    'properties': {
+        'stateAfterRevert': {'enum': ['running', 'paused', 'shutoff']},
+    },
+}
+
 # RevertToVnfSnapshotRequest
 REVERT_TO_SNAPSHOT = {
     'type': 'object',
     'properties': {
         'vnfSnapshotInfoId': common.UUID_IDENTIFIER,
-        'additionalParams': common.KEY_VALUE_PAIRS,
+        'additionalParams': REVERT_ADDITIONAL_PARAMS,
     },
     'required': ['vnfSnapshotInfoId'],
     'additionalProperties': False,

@@ -39,11 +39,14 @@ def _undo(what, func, *args):
 class Quiesce(task.Task):
 
     def __init__(self, vnfc, driver):
-        super().__init__(name='quiesce-%s' % vnfc.id)
+        super().__init__(name='quiesce-%s' % vnfc.id,
+                         provides='frozen-%s' % vnfc.id)
         self.vnfc, self.driver = vnfc, driver
 
     def execute(self):
+        started = timeutils.utcnow()
         self.driver.quiesce(self.vnfc, QUIESCE_DEADLINE)
+        return started
 
     def revert(self, *args, **kwargs):
         # The driver's quiesce deadline thaws the VNFC if this fails too.
@@ -54,11 +57,13 @@ class Quiesce(task.Task):
 class Unquiesce(Quiesce):
 
     def __init__(self, vnfc, driver):
-        task.Task.__init__(self, name='unquiesce-%s' % vnfc.id)
+        task.Task.__init__(self, name='unquiesce-%s' % vnfc.id,
+                           provides='thawed-%s' % vnfc.id)
         self.vnfc, self.driver = vnfc, driver
 
     def execute(self):
         self.driver.unquiesce(self.vnfc)
+        return timeutils.utcnow()
 
     def revert(self, *args, **kwargs):
         pass
@@ -102,9 +107,11 @@ class SnapshotVnfc(task.Task):
 class RecordVnfSnapshot(task.Task):
     """Fill the empty VnfSnapshotInfo with the VnfSnapshot just taken."""
 
-    def __init__(self, vnfc_ids, **kwargs):
+    def __init__(self, vnfc_ids, quiesced_ids=(), **kwargs):
         super().__init__(name='record-vnf-snapshot',
-                         requires=['vnfc-%s' % i for i in vnfc_ids],
+                         requires=['vnfc-%s' % i for i in vnfc_ids]
+                         + ['%s-%s' % (k, i) for i in quiesced_ids
+                            for k in ('frozen', 'thawed')],
                          **kwargs)
         self.vnfc_ids = vnfc_ids
 
@@ -121,10 +128,20 @@ class RecordVnfSnapshot(task.Task):
                 instance, CONF.api.public_endpoint),
             'snapshot_user_defined_data': user_defined_data,
         }
+        rows = []
+        for vnfc_id in self.vnfc_ids:
+            row = dict(vnfc_results['vnfc-%s' % vnfc_id])
+            frozen = vnfc_results.get('frozen-%s' % vnfc_id)
+            if frozen is not None:
+                # When this VNFC's file systems were frozen and thawed.
+                row['vim_details'] = dict(
+                    row['vim_details'] or {},
+                    quiesced_at=views.isotime_ms(frozen),
+                    thawed_at=views.isotime_ms(
+                        vnfc_results['thawed-%s' % vnfc_id]))
+            rows.append(row)
         db_api.update_vnf_snapshot_info(
-            None, info_id, values,
-            vnfc_snapshots=[vnfc_results['vnfc-%s' % i]
-                            for i in self.vnfc_ids],
+            None, info_id, values, vnfc_snapshots=rows,
             only_if_unreserved=False, only_if_empty=True)
 
 
@@ -155,9 +172,10 @@ def build(op, instance):
     freeze = unordered_flow.Flow('quiesce')
     snap = unordered_flow.Flow('snapshot')
     thaw = unordered_flow.Flow('unquiesce')
+    quiesced_ids = []
     for vnfc in vnfcs:
         driver = drivers.for_resource(vnfc.compute_resource)
-        caps = driver.capabilities()
+        caps = driver.capabilities(vnfc)
         if with_memory and not caps.memory_snapshot:
             raise exception.VimCapabilityMissing(
                 what='snapshot memory state',
@@ -165,6 +183,7 @@ def build(op, instance):
                 % vnfc.id)
         quiesce = _wants_quiesce(params, caps)
         if quiesce:
+            quiesced_ids.append(vnfc.id)
             freeze.add(Quiesce(vnfc, driver))
             thaw.add(Unquiesce(vnfc, driver))
         snap.add(SnapshotVnfc(vnfc, driver, snapshot_id, with_memory,
@@ -173,7 +192,7 @@ def build(op, instance):
         if len(sub):
             flow.add(sub)
     flow.add(common.CheckCancel(name='check-cancel-record'))
-    flow.add(RecordVnfSnapshot([v.id for v in vnfcs]))
+    flow.add(RecordVnfSnapshot([v.id for v in vnfcs], quiesced_ids))
     store = {
         'op_id': op.id, 'info_id': op.vnf_snapshot_info_id,
         'snapshot_id': uuidutils.generate_uuid(),

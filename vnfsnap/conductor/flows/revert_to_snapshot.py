@@ -6,6 +6,7 @@ be part of the VNF instance (matched by vnfcResourceInfoId).
 
 from oslo_log import log as logging
 from taskflow.patterns import linear_flow
+from taskflow.patterns import unordered_flow
 from taskflow import task
 
 from vnfsnap.common import exception
@@ -16,17 +17,31 @@ from vnfsnap.db import api as db_api
 LOG = logging.getLogger(__name__)
 
 
-class RevertVnfc(task.Task):
+class CheckRevert(task.Task):
+    """Everything the revert of one VNFC needs is there."""
 
     def __init__(self, vnfc, driver, vnfc_snapshot):
-        super().__init__(name='revert-%s' % vnfc.id)
+        super().__init__(name='check-revert-%s' % vnfc.id)
         self.vnfc, self.driver = vnfc, driver
         self.vnfc_snapshot = vnfc_snapshot
 
     def execute(self):
+        self.driver.check_revert(self.vnfc, self.vnfc_snapshot)
+
+
+class RevertVnfc(CheckRevert):
+
+    def __init__(self, vnfc, driver, vnfc_snapshot, power_state=None):
+        task.Task.__init__(self, name='revert-%s' % vnfc.id)
+        self.vnfc, self.driver = vnfc, driver
+        self.vnfc_snapshot = vnfc_snapshot
+        self.power_state = power_state
+
+    def execute(self):
         LOG.info('Reverting VNFC %s to VNFC snapshot %s', self.vnfc.id,
                  self.vnfc_snapshot['id'])
-        self.driver.revert_vnfc_snapshot(self.vnfc, self.vnfc_snapshot)
+        self.driver.revert_vnfc_snapshot(self.vnfc, self.vnfc_snapshot,
+                                         self.power_state)
 
 
 def vnfc_snapshot_dict(row):
@@ -44,8 +59,15 @@ def build(op, instance):
                    % info.id)
     current = {v.id: v for v in common.resolve_vnfcs(instance)}
     drivers = common.Drivers(instance.vim_connection_info)
+    params = (op.operation_params or {}).get('additionalParams') or {}
+    power_state = params.get('stateAfterRevert')
     flow = linear_flow.Flow('revert-to-snapshot-%s' % op.id)
     flow.add(common.CheckCancel(name='check-cancel-start'))
+    # Every VNFC is checked before the first one is touched, so a VNFC
+    # whose domain or files vanished fails the revert with all VNFCs as
+    # they were.
+    checks = unordered_flow.Flow('check-revert')
+    reverts = []
     for row in info.vnfc_snapshots:
         vnfc = current.get(row.vnfc_resource_info_id)
         if vnfc is None:
@@ -53,10 +75,16 @@ def build(op, instance):
                 reason='VNFC %s of the snapshot is no longer part of VNF '
                        'instance %s' % (row.vnfc_resource_info_id,
                                         instance.id))
-        if len(flow) > 1:
-            flow.add(common.CheckCancel(name='check-cancel-%s' % vnfc.id))
-        flow.add(RevertVnfc(vnfc, drivers.for_resource(
-            vnfc.compute_resource), vnfc_snapshot_dict(row)))
+        driver = drivers.for_resource(vnfc.compute_resource)
+        checks.add(CheckRevert(vnfc, driver, vnfc_snapshot_dict(row)))
+        reverts.append(RevertVnfc(vnfc, driver, vnfc_snapshot_dict(row),
+                                  power_state))
+    flow.add(checks)
+    for i, revert in enumerate(reverts):
+        if i:
+            flow.add(common.CheckCancel(name='check-cancel-%s'
+                                        % revert.vnfc.id))
+        flow.add(revert)
     return flow, {'op_id': op.id}
 
 

@@ -28,5 +28,7 @@ class TestSnapshotRoundTrip(base.ApiTestCase):
         self.assertEqual(3, len(snap['vnfcSnapshots']))
         extra = snap['vnfcSnapshots'][0]['computeSnapshotResource'][
             'vimLevelAdditionalResourceInfo']['additionalInfo']
-        self.assertEqual({'consistencyLevel': 'filesystem',
-                          'memoryCaptured': True}, extra)
+        self.assertEqual('filesystem', extra['consistencyLevel'])
+        self.assertTrue(extra['memoryCaptured'])
+        # The freeze window of each VNFC, in milliseconds.
+        self.assertLessEqual(extra['quiescedAt'], extra['thawedAt'])

@@ -28,7 +28,7 @@ NO_QUIESCE_TYPE = 'VNFSNAP.TEST.NOQUIESCE'
 class NoQuiesceVim(FakeVim):
     """A second VIM, one without a guest agent."""
 
-    def capabilities(self):
+    def capabilities(self, vnfc=None):
         return vim_base.Capabilities(memory_snapshot=True)
 
 
@@ -330,8 +330,10 @@ class TestRevertFlow(base.TestCase):
         info = self._filled(inst)
         op = self._op(inst, info)
         flow, store = revert_to_snapshot.build(op, inst)
-        self.assertEqual(['check-cancel-start', 'revert-vnfc-0',
-                          'check-cancel-vnfc-1',
+        self.assertEqual(['check-cancel-start',
+                          ('check-revert', ['check-revert-vnfc-0',
+                                            'check-revert-vnfc-1']),
+                          'revert-vnfc-0', 'check-cancel-vnfc-1',
                           'revert-vnfc-1'], _names(flow))
         self.assertEqual({'op_id': op.id}, store)
 

@@ -455,6 +455,30 @@ class TestRevertToSnapshot(ManagerTestCase):
                                             created.vnf_snapshot_info_id)
         self.assertEqual(3, len(info.vnfc_snapshots))
 
+    def test_vanished_vnfc_fails_before_any_revert(self):
+        inst = register_vnf(3)
+        created = self.snapshot(inst, withMemory=True)
+        self._change_guests()
+        del FakeVim.guests['vm-2']
+        op = self.run_op(inst, created.vnf_snapshot_info_id,
+                         states.REVERT_TO_SNAPSHOT)
+        self.assertEqual(states.FAILED_TEMP, op.operation_state)
+        self.assertIn('vm-2', op.error['detail'])
+        self.assertEqual([], self.steps('revert'))
+        for guest in FakeVim.guests.values():
+            self.assertEqual({'file': 'changed'}, guest['disk'])
+
+    def test_state_after_revert_is_passed_on(self):
+        inst = register_vnf(2)
+        created = self.snapshot(inst)
+        op = self.new_op(inst, created.vnf_snapshot_info_id,
+                         states.REVERT_TO_SNAPSHOT,
+                         stateAfterRevert='paused')
+        self.manager.run_lcm_op_occ(self.ctx, op.id)
+        self.assertEqual(states.COMPLETED, self.wait(op.id).operation_state)
+        self.assertEqual({'paused'},
+                         {g['state'] for g in FakeVim.guests.values()})
+
     def test_disk_only_snapshot_keeps_memory(self):
         inst = register_vnf(1)
         created = self.snapshot(inst)
