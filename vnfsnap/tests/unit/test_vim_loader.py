@@ -12,7 +12,7 @@ from vnfsnap.vim import base
 class Recorder(base.VimDriver):
     """A driver that only remembers how it was made."""
 
-    def capabilities(self):
+    def capabilities(self, vnfc=None):
         return base.Capabilities()
 
     def quiesce(self, vnfc, timeout):
@@ -28,7 +28,10 @@ class Recorder(base.VimDriver):
     def delete_vnfc_snapshot(self, vnfc_snapshot):
         pass
 
-    def revert_vnfc_snapshot(self, vnfc, vnfc_snapshot):
+    def check_revert(self, vnfc, vnfc_snapshot):
+        pass
+
+    def revert_vnfc_snapshot(self, vnfc, vnfc_snapshot, power_state=None):
         pass
 
 
