@@ -6,6 +6,7 @@ from vnfsnap.conf import api
 from vnfsnap.conf import conductor
 from vnfsnap.conf import database
 from vnfsnap.conf import default
+from vnfsnap.conf import libvirt
 
 CONF = cfg.CONF
 
@@ -13,3 +14,4 @@ default.register_opts(CONF)
 api.register_opts(CONF)
 conductor.register_opts(CONF)
 database.register_opts(CONF)
+libvirt.register_opts(CONF)

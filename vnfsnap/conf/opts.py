@@ -3,6 +3,7 @@
 from vnfsnap.conf import api
 from vnfsnap.conf import conductor
 from vnfsnap.conf import default
+from vnfsnap.conf import libvirt
 
 
 def list_opts():
@@ -10,4 +11,5 @@ def list_opts():
         ('DEFAULT', default.list_opts()),
         ('api', api.list_opts()),
         ('conductor', conductor.list_opts()),
+        ('libvirt', libvirt.list_opts()),
     ]

@@ -1,0 +1,39 @@
+"""Options of the [libvirt] group: the local QEMU/KVM VIM driver."""
+
+from oslo_config import cfg
+
+group = cfg.OptGroup('libvirt', title='libvirt VIM driver options')
+
+opts = [
+    cfg.StrOpt('uri', default='qemu:///system',
+               help='libvirt connection URI used when a VimConnectionInfo '
+                    'of vimType VNFSNAP.LIBVIRT.V_1 gives no '
+                    'interfaceInfo.uri.'),
+    cfg.StrOpt('snapshot_dir', default='$state_path/libvirt',
+               help='Directory for the files the driver creates: disk '
+                    'overlays, memory state files, exported VNFC '
+                    'snapshots. QEMU (user libvirt-qemu on Debian) must be '
+                    'able to traverse and read it.'),
+    cfg.IntOpt('freeze_deadline', default=60, min=5,
+               help='Seconds a guest may stay frozen. A separate guard '
+                    'process thaws it after that even when the conductor '
+                    'that froze it died or hangs; the guest agent never '
+                    'thaws by itself.'),
+    cfg.IntOpt('agent_timeout', default=10, min=1,
+               help='Seconds to wait for a guest agent command.'),
+    cfg.IntOpt('block_job_timeout', default=600, min=10,
+               help='Seconds to wait for a block job (the live merge that '
+                    'deleting a snapshot starts) to finish.'),
+    cfg.IntOpt('shutdown_timeout', default=30, min=0,
+               help='Seconds a graceful shutdown of a VNFC may take before '
+                    'the domain is destroyed.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(group)
+    conf.register_opts(opts, group=group)
+
+
+def list_opts():
+    return opts

@@ -1,0 +1,1 @@
+"""The local QEMU/KVM VIM driver (direct resource management mode)."""

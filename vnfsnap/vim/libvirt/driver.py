@@ -1,0 +1,646 @@
+"""VIM driver for local QEMU/KVM guests through libvirt.
+
+Snapshots are *external*: taking one turns each disk's current image into
+the snapshot's read-only "frozen" image and puts a new overlay on top for the
+guest to write to; a warm snapshot also saves memory and device state to a
+file while the guest runs (LIVE: only the last pages are copied paused).
+libvirt 9.0 can neither revert to nor delete external snapshots, so the
+driver does both itself, tracking its files in a per-domain index:
+
+* revert: a new overlay on the frozen images, then restore the memory file
+  (warm) or boot (cold); any earlier snapshot, not only the latest;
+* delete: merge the frozen image into its only child (live with a block
+  pull when the child is the running disk), so chains do not grow forever;
+  images that cannot be merged yet stay as orphans, retried later.
+
+One snapshot type per domain, and no libvirt snapshot metadata: mixing
+internal and external snapshots, or relying on libvirt's external snapshot
+metadata, silently corrupts reverts on this libvirt version.
+"""
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import threading
+import time
+import xml.etree.ElementTree as ET
+
+import libvirt
+import libvirt_qemu
+from oslo_log import log as logging
+from oslo_utils import uuidutils
+
+from vnfsnap.common import exception
+from vnfsnap.common import states
+import vnfsnap.conf
+from vnfsnap.vim import base
+from vnfsnap.vim.libvirt import domain_xml
+from vnfsnap.vim.libvirt import images
+from vnfsnap.vim.libvirt import thaw_guard
+
+CONF = vnfsnap.conf.CONF
+LOG = logging.getLogger(__name__)
+
+VIM_TYPE = 'VNFSNAP.LIBVIRT.V_1'
+SNAPSHOT_TYPE = 'libvirt.ExternalSnapshot'
+DISK_IMAGE_TYPE = 'libvirt.DiskImage'
+
+RUNNING, PAUSED, SHUTOFF = 'running', 'paused', 'shutoff'
+_STATES = {libvirt.VIR_DOMAIN_RUNNING: RUNNING,
+           libvirt.VIR_DOMAIN_PAUSED: PAUSED,
+           libvirt.VIR_DOMAIN_PMSUSPENDED: PAUSED}
+
+# libvirt prints every error to stderr by default; they are raised as
+# exceptions and logged where they matter.
+libvirt.registerErrorHandler(lambda ctx, error: None, None)
+
+_CONNECTIONS = {}
+_CONNECTIONS_LOCK = threading.Lock()
+
+
+def _connection(uri):
+    """One libvirt connection per URI and process (they are thread-safe)."""
+    with _CONNECTIONS_LOCK:
+        conn = _CONNECTIONS.get(uri)
+        if conn is None or not conn.isAlive():
+            try:
+                conn = libvirt.open(uri)
+            except libvirt.libvirtError as e:
+                raise exception.VimError(reason='cannot connect to %s: %s'
+                                         % (uri, e))
+            _CONNECTIONS[uri] = conn
+        return conn
+
+
+def _vim_error(what, error):
+    return exception.VimError(reason='%s: %s' % (what, error))
+
+
+class _DomainFiles:
+    """The driver's files of one domain and their index, under a lock.
+
+    ``snapshots`` maps a snapshot name to its frozen images and memory file;
+    ``owned`` lists the overlays the driver created (only those are ever
+    deleted); ``orphans`` are frozen images whose snapshot is gone but that
+    could not be merged away yet.
+    """
+
+    def __init__(self, domain_uuid):
+        self.root = os.path.join(CONF.libvirt.snapshot_dir, domain_uuid)
+        self.disks_dir = os.path.join(self.root, 'disks')
+        self.snapshots_dir = os.path.join(self.root, 'snapshots')
+        self._index_path = os.path.join(self.root, 'index.json')
+        self.index = None
+
+    @contextlib.contextmanager
+    def locked(self):
+        for path in (self.disks_dir, self.snapshots_dir):
+            os.makedirs(path, exist_ok=True)
+        # QEMU runs as its own user and must reach the images.
+        os.chmod(CONF.libvirt.snapshot_dir, 0o755)  # noqa: S103
+        with open(os.path.join(self.root, '.lock'), 'w') as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self.index = {'snapshots': {}, 'owned': [], 'orphans': []}
+                if os.path.exists(self._index_path):
+                    with open(self._index_path) as f:
+                        self.index.update(json.load(f))
+                yield self
+                tmp = self._index_path + '.tmp'
+                with open(tmp, 'w') as f:
+                    json.dump(self.index, f, indent=1, sort_keys=True)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, self._index_path)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def new_overlay_path(self, target, tag):
+        return os.path.join(self.disks_dir, '%s-%s.qcow2' % (target, tag))
+
+    def frozen_images(self):
+        return {img for snap in self.index['snapshots'].values()
+                for img in snap['disks'].values()}
+
+    def own(self, path):
+        self.index['owned'].append(path)
+
+    def delete_if_owned(self, path):
+        if path in self.index['owned']:
+            LOG.info('Removing image %s', path)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+            self.index['owned'].remove(path)
+
+
+class LibvirtDriver(base.VimDriver):
+
+    def __init__(self, vim_connection_info):
+        super().__init__(vim_connection_info)
+        self.uri = ((vim_connection_info.get('interfaceInfo') or {}).get(
+            'uri') or CONF.libvirt.uri)
+
+    # --- helpers ----------------------------------------------------------
+
+    @property
+    def conn(self):
+        return _connection(self.uri)
+
+    def _domain(self, vnfc):
+        ref = vnfc.compute_resource['resourceId']
+        try:
+            if uuidutils.is_uuid_like(ref):
+                return self.conn.lookupByUUIDString(ref)
+            return self.conn.lookupByName(ref)
+        except libvirt.libvirtError as e:
+            raise exception.VimError(
+                reason='domain %s of VNFC %s not found on %s: %s'
+                % (ref, vnfc.id, self.uri, e.get_error_message()))
+
+    @staticmethod
+    def _state(dom):
+        return _STATES.get(dom.state()[0], SHUTOFF)
+
+    def _agent(self, dom, command):
+        return json.loads(libvirt_qemu.qemuAgentCommand(
+            dom, json.dumps({'execute': command}),
+            CONF.libvirt.agent_timeout, 0))
+
+    def _agent_answers(self, dom):
+        if self._state(dom) != RUNNING:
+            return False
+        try:
+            self._agent(dom, 'guest-ping')
+            info = self._agent(dom, 'guest-info')['return']
+        except (libvirt.libvirtError, ValueError, KeyError):
+            return False
+        enabled = {c['name'] for c in info.get('supported_commands', ())
+                   if c.get('enabled')}
+        return {'guest-fsfreeze-freeze', 'guest-fsfreeze-thaw'} <= enabled
+
+    # --- capabilities -----------------------------------------------------
+
+    def capabilities(self, vnfc=None):
+        """Read from libvirt and QEMU; quiesce per VNFC (its agent)."""
+        conn = self.conn
+        qemu = conn.getType() == 'QEMU'
+        try:
+            domcaps = conn.getDomainCapabilities(None, None, None, None, 0)
+        except libvirt.libvirtError:
+            domcaps = ''
+        quiesce = False
+        if vnfc is not None:
+            quiesce = self._agent_answers(self._domain(vnfc))
+        return base.Capabilities(
+            quiesce=quiesce,
+            memory_snapshot=qemu,
+            live_snapshot=qemu,
+            internal_snapshot=qemu,
+            external_snapshot=qemu,
+            atomic_multi_disk=qemu and conn.getVersion() >= 1001000,
+            incremental="<backup supported='yes'/>" in domcaps,
+            revert_any_snapshot=qemu,
+            revert_target_host=False)
+
+    # --- quiesce ----------------------------------------------------------
+
+    def quiesce(self, vnfc, timeout):
+        dom = self._domain(vnfc)
+        files = _DomainFiles(dom.UUIDString())
+        os.makedirs(files.root, exist_ok=True)
+        token = os.path.join(files.root, 'freeze.token')
+        # The guard runs before the freeze: never a frozen guest without one.
+        thaw_guard.start(self.uri, dom.UUIDString(),
+                         min(timeout, CONF.libvirt.freeze_deadline), token,
+                         os.path.join(files.root, 'thaw_guard.log'))
+        try:
+            frozen = dom.fsFreeze()
+        except libvirt.libvirtError as e:
+            thaw_guard.release(token)
+            raise _vim_error('freezing the file systems of VNFC %s'
+                             % vnfc.id, e)
+        LOG.info('Froze %d file system(s) of VNFC %s', frozen, vnfc.id)
+
+    def unquiesce(self, vnfc):
+        dom = self._domain(vnfc)
+        try:
+            dom.fsThaw()
+        except libvirt.libvirtError as e:
+            raise _vim_error('thawing VNFC %s' % vnfc.id, e)
+        finally:
+            thaw_guard.release(os.path.join(
+                _DomainFiles(dom.UUIDString()).root, 'freeze.token'))
+
+    # --- create -----------------------------------------------------------
+
+    def create_vnfc_snapshot(self, vnfc, snapshot_id, with_memory,
+                             quiesced):
+        dom = self._domain(vnfc)
+        uuid = dom.UUIDString()
+        state = self._state(dom)
+        disks = domain_xml.disks(dom.XMLDesc(0))
+        volumes = self._volume_targets(vnfc, disks)
+        name = 'vnfsnap-%s' % uuidutils.generate_uuid()
+        memory = with_memory and state != SHUTOFF
+        files = _DomainFiles(uuid)
+        with files.locked():
+            snap_dir = os.path.join(files.snapshots_dir, name)
+            os.makedirs(snap_dir)
+            overlays = {d['target']: files.new_overlay_path(
+                d['target'], name[8:16]) for d in disks}
+            mem_path = os.path.join(snap_dir, 'memory.save')
+            xml = self._snapshot_xml(name, snapshot_id, vnfc, overlays,
+                                     mem_path if memory else None)
+            flags = (libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC |
+                     libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA)
+            if not memory:
+                flags |= libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY
+            elif state == RUNNING:
+                flags |= libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_LIVE
+            started = time.monotonic()
+            try:
+                dom.snapshotCreateXML(xml, flags)
+            except libvirt.libvirtError as e:
+                shutil.rmtree(snap_dir, ignore_errors=True)
+                raise _vim_error('snapshot of VNFC %s' % vnfc.id, e)
+            took = time.monotonic() - started
+            for path in overlays.values():
+                files.own(path)
+            frozen = {d['target']: d['source'] for d in disks}
+            files.index['snapshots'][name] = {
+                'disks': frozen, 'memory': mem_path if memory else None}
+        LOG.info('VNFC %s: snapshot %s (%s, memory %s) in %.0f ms', vnfc.id,
+                 name, state, memory, took * 1000)
+        conn_id = vnfc.compute_resource.get('vimConnectionId')
+        return base.VnfcSnapshotResult(
+            compute_snapshot_resource={
+                'vimConnectionId': conn_id,
+                'resourceId': '%s/%s' % (uuid, name),
+                'vimLevelResourceType': SNAPSHOT_TYPE},
+            storage_snapshot_resources=[
+                {'storageResourceId': storage_id,
+                 'storageSnapshotResource': {
+                     'vimConnectionId': conn_id,
+                     'resourceId': frozen[target],
+                     'vimLevelResourceType': DISK_IMAGE_TYPE}}
+                for storage_id, target in volumes],
+            consistency_level=(states.CONSISTENCY_FILESYSTEM if quiesced
+                               else states.CONSISTENCY_CRASH),
+            memory_captured=memory,
+            vim_details={
+                'domain_uuid': uuid, 'name': name, 'state': state,
+                'quiesced': quiesced,
+                'disks': [{'target': d['target'],
+                           'image': frozen[d['target']],
+                           'format': d['format']} for d in disks],
+                'memory': mem_path if memory else None,
+                'create_ms': round(took * 1000, 1)})
+
+    @staticmethod
+    def _volume_targets(vnfc, disks):
+        """(storage resource id, disk target) for the VNFC's volumes; a
+        volume's resourceId is its disk target (vdb) or its image path."""
+        by_ref = {}
+        for d in disks:
+            by_ref[d['target']] = by_ref[d['source']] = d['target']
+        found = []
+        for storage in vnfc.storage_resources:
+            ref = storage['storageResource']['resourceId']
+            if ref not in by_ref:
+                raise exception.VimError(
+                    reason='volume %s (%s) of VNFC %s is not a disk of its '
+                           'domain' % (storage['id'], ref, vnfc.id))
+            found.append((storage['id'], by_ref[ref]))
+        return found
+
+    @staticmethod
+    def _snapshot_xml(name, snapshot_id, vnfc, overlays, mem_path):
+        memory = ("<memory snapshot='external' file='%s'/>" % mem_path
+                  if mem_path else "<memory snapshot='no'/>")
+        disks = ''.join(
+            "<disk name='%s' snapshot='external'><driver type='qcow2'/>"
+            "<source file='%s'/></disk>" % (target, path)
+            for target, path in overlays.items())
+        return ('<domainsnapshot><name>%s</name><description>vnfsnap VNF '
+                'snapshot %s, VNFC %s</description>%s<disks>%s</disks>'
+                '</domainsnapshot>' % (name, snapshot_id, vnfc.id, memory,
+                                       disks))
+
+    # --- revert -----------------------------------------------------------
+
+    def check_revert(self, vnfc, vnfc_snapshot):
+        """Everything a revert needs is there (before any VNFC is touched)."""
+        details = vnfc_snapshot.get('vim_details') or {}
+        dom = self._domain(vnfc)
+        if dom.UUIDString() != details.get('domain_uuid'):
+            raise exception.VimError(
+                reason='VNFC %s is domain %s now, the snapshot is of %s'
+                % (vnfc.id, dom.UUIDString(), details.get('domain_uuid')))
+        missing = [p for p in [d['image'] for d in details['disks']]
+                   + [details.get('memory')] if p and not os.path.exists(p)]
+        if missing:
+            raise exception.VimError(
+                reason='files of VNFC snapshot %s are missing: %s'
+                % (vnfc_snapshot['id'], ', '.join(missing)))
+
+    def revert_vnfc_snapshot(self, vnfc, vnfc_snapshot, power_state=None):
+        """Bring the VNFC back to the snapshot; ``power_state`` (running,
+        paused, shutoff) defaults to the state the snapshot was taken in.
+
+        If the revert fails after the guest was stopped, the guest is put
+        back on its previous disks and started again.
+        """
+        self.check_revert(vnfc, vnfc_snapshot)
+        details = vnfc_snapshot['vim_details']
+        target_state = power_state or details['state']
+        dom = self._domain(vnfc)
+        files = _DomainFiles(details['domain_uuid'])
+        with files.locked():
+            old_xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+            old_state = self._state(dom)
+            tag = uuidutils.generate_uuid()[:8]
+            overlays = {}
+            for disk in details['disks']:
+                path = files.new_overlay_path(disk['target'], 'r' + tag)
+                images.create_overlay(path, disk['image'], disk['format'])
+                files.own(path)
+                overlays[disk['target']] = path
+            try:
+                self._switch(dom, old_xml, overlays, details, target_state)
+            except Exception:
+                LOG.exception('Revert of VNFC %s failed; restoring its '
+                              'previous disks and state', vnfc.id)
+                self._restore(dom, old_xml, old_state)
+                for path in overlays.values():
+                    files.delete_if_owned(path)
+                raise
+            for disk in domain_xml.disks(old_xml):
+                if disk['source'] not in files.frozen_images():
+                    files.delete_if_owned(disk['source'])
+            self._collect_orphans(dom, files)
+        if details.get('quiesced') and details.get('memory') and (
+                target_state == RUNNING):
+            self._thaw_restored(dom, vnfc)
+        LOG.info('VNFC %s reverted to %s (%s)', vnfc.id, details['name'],
+                 target_state)
+
+    def _switch(self, dom, old_xml, overlays, details, target_state):
+        if dom.isActive():
+            dom.destroy()
+        self.conn.defineXML(domain_xml.with_disk_sources(old_xml, overlays))
+        dom = self.conn.lookupByUUIDString(details['domain_uuid'])
+        if details.get('memory') and target_state != SHUTOFF:
+            mem_xml = domain_xml.with_disk_sources(
+                self.conn.saveImageGetXMLDesc(details['memory'], 0),
+                overlays)
+            flags = (libvirt.VIR_DOMAIN_SAVE_PAUSED if target_state == PAUSED
+                     else libvirt.VIR_DOMAIN_SAVE_RUNNING)
+            self.conn.restoreFlags(details['memory'], mem_xml, flags)
+        elif target_state != SHUTOFF:
+            dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED
+                                if target_state == PAUSED else 0)
+
+    def _restore(self, dom, old_xml, old_state):
+        try:
+            if dom.isActive():
+                dom.destroy()
+            self.conn.defineXML(old_xml)
+            if old_state != SHUTOFF:
+                dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED
+                                    if old_state == PAUSED else 0)
+        except libvirt.libvirtError:
+            LOG.exception('Could not restore domain %s', dom.name())
+
+    def _thaw_restored(self, dom, vnfc):
+        """A warm snapshot taken frozen restores a frozen guest: thaw it,
+        as the snapshot's own run did right after taking it."""
+        deadline = time.monotonic() + CONF.libvirt.agent_timeout
+        while True:
+            try:
+                dom.fsThaw()
+                return
+            except libvirt.libvirtError as e:
+                if time.monotonic() > deadline:
+                    raise _vim_error('thawing restored VNFC %s' % vnfc.id,
+                                     e)
+                time.sleep(0.2)
+
+    # --- delete -----------------------------------------------------------
+
+    def delete_vnfc_snapshot(self, vnfc_snapshot):
+        details = vnfc_snapshot.get('vim_details') or {}
+        if not details.get('domain_uuid'):
+            return
+        try:
+            dom = self.conn.lookupByUUIDString(details['domain_uuid'])
+        except libvirt.libvirtError:
+            dom = None   # the domain is gone: its files can simply go
+        files = _DomainFiles(details['domain_uuid'])
+        with files.locked():
+            files.index['snapshots'].pop(details['name'], None)
+            for disk in details['disks']:
+                self._retire(dom, files, disk['target'], disk['image'])
+            self._collect_orphans(dom, files)
+        shutil.rmtree(os.path.join(files.snapshots_dir, details['name']),
+                      ignore_errors=True)
+        LOG.info('Deleted VNFC snapshot %s of domain %s', details['name'],
+                 details['domain_uuid'])
+
+    def _active_sources(self, dom):
+        if dom is None:
+            return {}
+        return {d['target']: d['source']
+                for d in domain_xml.disks(dom.XMLDesc(0))}
+
+    @staticmethod
+    def _chain(path):
+        """``path`` and its backing files, top first."""
+        chain = []
+        while path and os.path.exists(path) and path not in chain:
+            chain.append(path)
+            path = images.backing_file(path)
+        return chain
+
+    def _retire(self, dom, files, target, image):
+        """Merge a frozen image nobody needs as a snapshot any more into its
+        only child, then remove it; otherwise keep it as an orphan."""
+        if image in files.frozen_images():
+            return
+        active = self._active_sources(dom)
+        candidates = set(files.index['owned']) | set(active.values())
+        children = [c for c in candidates
+                    if os.path.exists(c) and c != image
+                    and images.backing_file(c) == image]
+        parent = images.backing_file(image) if os.path.exists(image) else None
+        if not children:
+            files.delete_if_owned(image)
+        elif len(children) == 1 and children[0] == active.get(target) \
+                and dom.isActive():
+            self._block_pull(dom, target, parent)
+            files.delete_if_owned(image)
+        elif len(children) == 1 and not self._in_use(dom, children[0]):
+            images.rebase(children[0], parent)
+            files.delete_if_owned(image)
+        else:
+            if image not in files.index['orphans']:
+                files.index['orphans'].append(image)
+            return
+        if image in files.index['orphans']:
+            files.index['orphans'].remove(image)
+
+    def _in_use(self, dom, path):
+        if dom is None or not dom.isActive():
+            return False
+        return any(path in self._chain(src)
+                   for src in self._active_sources(dom).values())
+
+    def _block_pull(self, dom, target, base_image):
+        """Live: copy the frozen image's data into the running disk."""
+        try:
+            dom.blockRebase(target, base_image, 0, 0)
+        except libvirt.libvirtError as e:
+            raise _vim_error('merging the snapshot of disk %s' % target, e)
+        deadline = time.monotonic() + CONF.libvirt.block_job_timeout
+        while dom.blockJobInfo(target, 0):
+            if time.monotonic() > deadline:
+                dom.blockJobAbort(target, 0)
+                raise exception.VimError(reason='merge of disk %s did not '
+                                         'finish in time' % target)
+            time.sleep(0.05)
+
+    def _collect_orphans(self, dom, files):
+        for image in list(files.index['orphans']):
+            target = next((t for t, src in self._active_sources(dom).items()
+                           if image in self._chain(src)), None)
+            self._retire(dom, files, target, image)
+
+    # --- stop/start and volumes -------------------------------------------
+
+    def stop_vnfc(self, vnfc):
+        """Graceful shutdown, destroyed after [libvirt]shutdown_timeout."""
+        dom = self._domain(vnfc)
+        if not dom.isActive():
+            return
+        with contextlib.suppress(libvirt.libvirtError):
+            dom.shutdown()
+        deadline = time.monotonic() + CONF.libvirt.shutdown_timeout
+        while dom.isActive() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if dom.isActive():
+            dom.destroy()
+
+    def start_vnfc(self, vnfc, paused=False):
+        dom = self._domain(vnfc)
+        if not dom.isActive():
+            dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED if paused
+                                else 0)
+
+    def detach_volume(self, vnfc, storage):
+        """Detach one volume (live and in the definition); returns the disk
+        XML to give back to :meth:`attach_volume`."""
+        dom = self._domain(vnfc)
+        ref = storage['storageResource']['resourceId']
+        for disk in domain_xml.parse(dom.XMLDesc(0)).findall(
+                './devices/disk'):
+            source = disk.find('source')
+            if disk.find('target').get('dev') == ref or (
+                    source is not None and source.get('file') == ref):
+                xml = ET.tostring(disk, encoding='unicode')
+                dom.detachDeviceFlags(xml, self._live_config(dom))
+                return xml
+        raise exception.VimError(reason='volume %s is not attached to VNFC '
+                                 '%s' % (ref, vnfc.id))
+
+    def attach_volume(self, vnfc, disk_xml):
+        dom = self._domain(vnfc)
+        dom.attachDeviceFlags(disk_xml, self._live_config(dom))
+
+    @staticmethod
+    def _live_config(dom):
+        flags = libvirt.VIR_DOMAIN_AFFECT_CONFIG
+        if dom.isActive():
+            flags |= libvirt.VIR_DOMAIN_AFFECT_LIVE
+        return flags
+
+    # --- export / import ------------------------------------------------
+
+    def export_vnfc_snapshot(self, vnfc_snapshot, dest_dir):
+        """Write one VNFC snapshot as standalone files into ``dest_dir``:
+        each disk as a qcow2 without backing-file references, the memory
+        state, and the domain XML; returns the description of the files."""
+        details = vnfc_snapshot['vim_details']
+        os.makedirs(dest_dir, exist_ok=True)
+        disks = []
+        for disk in details['disks']:
+            name = 'disk-%s.qcow2' % disk['target']
+            images.flatten(disk['image'], os.path.join(dest_dir, name),
+                           disk['format'])
+            disks.append({'target': disk['target'], 'file': name,
+                          'diskFormat': 'qcow2', 'containerFormat': 'bare'})
+        memory = None
+        if details.get('memory'):
+            memory = 'memory.save'
+            shutil.copyfile(details['memory'], os.path.join(dest_dir,
+                                                            memory))
+            with open(os.path.join(dest_dir, 'domain.xml'), 'w') as f:
+                f.write(self.conn.saveImageGetXMLDesc(details['memory'], 0))
+        description = {'state': details['state'],
+                       'quiesced': details.get('quiesced', False),
+                       'disks': disks, 'memory': memory,
+                       'domainXml': 'domain.xml' if memory else None}
+        with open(os.path.join(dest_dir, 'vnfc-snapshot.json'), 'w') as f:
+            json.dump(description, f, indent=1, sort_keys=True)
+        return description
+
+    def import_vnfc_snapshot(self, vnfc, src_dir, consistency_level=None):
+        """Register files written by :meth:`export_vnfc_snapshot` as a VNFC
+        snapshot of ``vnfc``'s domain; returns a VnfcSnapshotResult."""
+        with open(os.path.join(src_dir, 'vnfc-snapshot.json')) as f:
+            description = json.load(f)
+        dom = self._domain(vnfc)
+        uuid = dom.UUIDString()
+        targets = {d['target'] for d in domain_xml.disks(dom.XMLDesc(0))}
+        name = 'vnfsnap-%s' % uuidutils.generate_uuid()
+        files = _DomainFiles(uuid)
+        with files.locked():
+            snap_dir = os.path.join(files.snapshots_dir, name)
+            os.makedirs(snap_dir)
+            disks = []
+            for disk in description['disks']:
+                if disk['target'] not in targets:
+                    raise exception.VimError(
+                        reason='domain of VNFC %s has no disk %s'
+                        % (vnfc.id, disk['target']))
+                src = os.path.join(src_dir, os.path.basename(disk['file']))
+                images.check_standalone(src, 'qcow2')
+                dest = os.path.join(snap_dir, 'disk-%s.qcow2'
+                                    % disk['target'])
+                shutil.copyfile(src, dest)
+                files.own(dest)
+                disks.append({'target': disk['target'], 'image': dest,
+                              'format': 'qcow2'})
+            memory = None
+            if description.get('memory'):
+                memory = os.path.join(snap_dir, 'memory.save')
+                shutil.copyfile(os.path.join(src_dir, os.path.basename(
+                    description['memory'])), memory)
+            files.index['snapshots'][name] = {
+                'disks': {d['target']: d['image'] for d in disks},
+                'memory': memory}
+        conn_id = vnfc.compute_resource.get('vimConnectionId')
+        return base.VnfcSnapshotResult(
+            compute_snapshot_resource={
+                'vimConnectionId': conn_id,
+                'resourceId': '%s/%s' % (uuid, name),
+                'vimLevelResourceType': SNAPSHOT_TYPE},
+            storage_snapshot_resources=[],
+            consistency_level=consistency_level or (
+                states.CONSISTENCY_FILESYSTEM if description.get('quiesced')
+                else states.CONSISTENCY_CRASH),
+            memory_captured=memory is not None,
+            vim_details={'domain_uuid': uuid, 'name': name,
+                         'state': description['state'],
+                         'quiesced': description.get('quiesced', False),
+                         'disks': disks, 'memory': memory})
