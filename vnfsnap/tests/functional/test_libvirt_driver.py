@@ -1,0 +1,240 @@
+"""The libvirt VIM driver against real libvirtd and QEMU domains.
+
+These domains have disks but no operating system (SeaBIOS idles): enough to
+prove the snapshot chain handling byte for byte, with disk content written
+and read offline by qemu-io. Guests with an OS and an agent are exercised by
+the demo and test_libvirt_guests.
+"""
+
+import json
+import os
+import subprocess
+
+import fixtures
+import libvirt
+from oslo_config import fixture as config_fixture
+import testtools
+
+import vnfsnap.conf
+from vnfsnap.common import exception
+from vnfsnap.demo import libvirtd
+from vnfsnap.tests.functional import services
+from vnfsnap.vim import base
+from vnfsnap.vim.libvirt import driver as libvirt_driver
+from vnfsnap.vim.libvirt import images
+
+CONF = vnfsnap.conf.CONF
+URI = 'qemu:///system'
+PATTERNS = (0, 0x11, 0x22, 0x33, 0x44, 0x55, 0xa1, 0xa2)
+
+DOMAIN_XML = """<domain type='qemu'>
+  <name>%(name)s</name>
+  <memory unit='MiB'>32</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+      <source file='%(root)s'/><target dev='vda' bus='virtio'/></disk>
+    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+      <source file='%(data)s'/><target dev='vdb' bus='virtio'/></disk>
+  </devices>
+</domain>"""
+
+
+def qemu_io(path, command):
+    subprocess.run(['qemu-io', '-f', 'qcow2', '-c', command, path],
+                   check=True, capture_output=True)
+
+
+def pattern_at(path, candidates=range(256)):
+    """The byte value filling the image's first 64 KiB (None if none of
+    ``candidates`` does), read through the whole backing chain."""
+    for value in candidates:
+        done = subprocess.run(
+            ['qemu-io', '-r', '-U', '-f', 'qcow2', '-c',
+             'read -P 0x%02x 0 64k' % value, path],
+            capture_output=True, text=True)
+        if done.returncode == 0 and 'failed' not in done.stdout:
+            return value
+    return None
+
+
+class LibvirtTestCase(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        services.require_binaries('libvirt', '/usr/sbin/libvirtd',
+                                  '/usr/bin/qemu-system-x86_64')
+        started = libvirtd.ensure_running(URI)
+        self.addCleanup(libvirtd.stop, started)
+        self.conf = self.useFixture(config_fixture.Config(CONF))
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        os.chmod(self.tmp, 0o755)
+        self.conf.config(snapshot_dir=os.path.join(self.tmp, 'snaps'),
+                         group='libvirt')
+        self.conn = libvirt.open(URI)
+        self.addCleanup(self.conn.close)
+        self.driver = libvirt_driver.LibvirtDriver(
+            {'vimType': libvirt_driver.VIM_TYPE,
+             'interfaceInfo': {'uri': URI}})
+
+    def make_domain(self, start=False):
+        name = 'vnfsnap-ft-%s' % os.path.basename(self.tmp)[-8:]
+        root = os.path.join(self.tmp, 'root.qcow2')
+        data = os.path.join(self.tmp, 'data.qcow2')
+        for path in (root, data):
+            subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', path,
+                            '16M'], check=True)
+            os.chmod(path, 0o666)
+        dom = self.conn.defineXML(DOMAIN_XML % {'name': name, 'root': root,
+                                                'data': data})
+        self.addCleanup(self._remove, name)
+        if start:
+            dom.create()
+        vnfc = base.Vnfc(
+            id='vnfc-1', vdu_id='vdu',
+            compute_resource={'vimConnectionId': 'vim1',
+                              'resourceId': name},
+            storage_resources=({'id': 'vol-1', 'storageResource': {
+                'vimConnectionId': 'vim1', 'resourceId': 'vdb'}},))
+        return dom, vnfc
+
+    def _remove(self, name):
+        try:
+            dom = self.conn.lookupByName(name)
+        except libvirt.libvirtError:
+            return
+        if dom.isActive():
+            dom.destroy()
+        dom.undefine()
+
+    def source(self, dom, target):
+        return {d['target']: d['source'] for d in
+                libvirt_driver.domain_xml.disks(dom.XMLDesc(0))}[target]
+
+    def snapshot(self, vnfc, with_memory=False):
+        result = self.driver.create_vnfc_snapshot(vnfc, 'vnf-snap',
+                                                  with_memory, False)
+        return {'id': result.vim_details['name'],
+                'compute_snapshot_resource': result.compute_snapshot_resource,
+                'vim_details': result.vim_details, 'result': result}
+
+
+class TestColdChain(LibvirtTestCase):
+    """Disk snapshots of a shut-off domain: revert to any, delete merges."""
+
+    def test_revert_to_any_and_delete_merges(self):
+        dom, vnfc = self.make_domain()
+        qemu_io(self.source(dom, 'vda'), 'write -P 0x11 0 64k')
+        qemu_io(self.source(dom, 'vdb'), 'write -P 0xa1 0 64k')
+        s1 = self.snapshot(vnfc)
+        self.assertFalse(s1['result'].memory_captured)
+        self.assertEqual('shutoff', s1['vim_details']['state'])
+        self.assertEqual(
+            [{'storageResourceId': 'vol-1',
+              'storageSnapshotResource': {
+                  'vimConnectionId': 'vim1',
+                  'resourceId': os.path.join(self.tmp, 'data.qcow2'),
+                  'vimLevelResourceType': libvirt_driver.DISK_IMAGE_TYPE}}],
+            s1['result'].storage_snapshot_resources)
+        qemu_io(self.source(dom, 'vda'), 'write -P 0x22 0 64k')
+        qemu_io(self.source(dom, 'vdb'), 'write -P 0xa2 0 64k')
+        s2 = self.snapshot(vnfc)
+        qemu_io(self.source(dom, 'vda'), 'write -P 0x33 0 64k')
+
+        self.driver.revert_vnfc_snapshot(vnfc, s1)
+        self.assertEqual(0x11, pattern_at(self.source(dom, 'vda'), PATTERNS))
+        self.assertEqual(0xa1, pattern_at(self.source(dom, 'vdb'), PATTERNS))
+        self.assertFalse(dom.isActive())
+        # Back to the newer one after the older one.
+        self.driver.revert_vnfc_snapshot(vnfc, s2)
+        self.assertEqual(0x22, pattern_at(self.source(dom, 'vda'), PATTERNS))
+        self.assertEqual(0xa2, pattern_at(self.source(dom, 'vdb'), PATTERNS))
+
+        # Deleting the older snapshot merges its image away; the newer
+        # one still reverts to the same bytes.
+        self.driver.delete_vnfc_snapshot(s1)
+        self.driver.revert_vnfc_snapshot(vnfc, s2)
+        self.assertEqual(0x22, pattern_at(self.source(dom, 'vda'), PATTERNS))
+        self.driver.delete_vnfc_snapshot(s2)
+        chain = self.driver._chain(self.source(dom, 'vda'))
+        # Both frozen images were merged away: one standalone image left.
+        self.assertEqual(1, len(chain), chain)
+        self.assertEqual(0x22, pattern_at(self.source(dom, 'vda'), PATTERNS))
+        index = json.load(open(os.path.join(
+            CONF.libvirt.snapshot_dir, dom.UUIDString(), 'index.json')))
+        self.assertEqual({}, index['snapshots'])
+        self.assertEqual([], index['orphans'])
+        owned = set(index['owned'])
+        disks_dir = os.path.join(CONF.libvirt.snapshot_dir,
+                                 dom.UUIDString(), 'disks')
+        self.assertEqual(owned, {os.path.join(disks_dir, f)
+                                 for f in os.listdir(disks_dir)})
+
+    def test_export_then_import_reverts_to_the_same_bytes(self):
+        dom, vnfc = self.make_domain()
+        qemu_io(self.source(dom, 'vda'), 'write -P 0x44 0 64k')
+        snap = self.snapshot(vnfc)
+        out = os.path.join(self.tmp, 'export')
+        description = self.driver.export_vnfc_snapshot(snap, out)
+        for disk in description['disks']:
+            images.check_standalone(os.path.join(out, disk['file']))
+        self.driver.delete_vnfc_snapshot(snap)
+        qemu_io(self.source(dom, 'vda'), 'write -P 0x55 0 64k')
+        imported = self.driver.import_vnfc_snapshot(vnfc, out)
+        self.driver.revert_vnfc_snapshot(
+            vnfc, {'id': 'imported', 'vim_details': imported.vim_details})
+        self.assertEqual(0x44, pattern_at(self.source(dom, 'vda'), PATTERNS))
+
+    def test_import_refuses_backing_file(self):
+        dom, vnfc = self.make_domain()
+        out = os.path.join(self.tmp, 'evil')
+        os.makedirs(out)
+        images.create_overlay(os.path.join(out, 'disk-vda.qcow2'),
+                              '/etc/passwd', 'raw')
+        with open(os.path.join(out, 'vnfc-snapshot.json'), 'w') as f:
+            json.dump({'state': 'shutoff', 'disks': [
+                {'target': 'vda', 'file': 'disk-vda.qcow2'}],
+                'memory': None}, f)
+        self.assertRaisesRegex(exception.VimError, 'backing file',
+                               self.driver.import_vnfc_snapshot, vnfc, out)
+
+
+class TestRunningDomain(LibvirtTestCase):
+
+    def test_warm_snapshot_revert_states_and_live_merge(self):
+        dom, vnfc = self.make_domain(start=True)
+        caps = self.driver.capabilities(vnfc)
+        self.assertTrue(caps.memory_snapshot)
+        self.assertFalse(caps.quiesce)   # no guest agent in this domain
+        snap = self.snapshot(vnfc, with_memory=True)
+        self.assertTrue(snap['result'].memory_captured)
+        self.assertTrue(os.path.exists(snap['vim_details']['memory']))
+        self.assertTrue(dom.isActive())
+
+        self.driver.revert_vnfc_snapshot(vnfc, snap, power_state='paused')
+        self.assertEqual(libvirt.VIR_DOMAIN_PAUSED, dom.state()[0])
+        self.driver.revert_vnfc_snapshot(vnfc, snap)
+        self.assertEqual(libvirt.VIR_DOMAIN_RUNNING, dom.state()[0])
+        self.driver.revert_vnfc_snapshot(vnfc, snap, power_state='shutoff')
+        self.assertFalse(dom.isActive())
+        self.driver.start_vnfc(vnfc)
+
+        before = len(self.driver._chain(self.source(dom, 'vda')))
+        self.driver.delete_vnfc_snapshot(snap)   # live block pull
+        self.assertTrue(dom.isActive())
+        self.assertEqual(before - 1,
+                         len(self.driver._chain(self.source(dom, 'vda'))))
+        self.assertFalse(os.path.exists(snap['vim_details']['memory']))
+
+    def test_vanished_domain_refused_before_anything_changes(self):
+        dom, vnfc = self.make_domain(start=True)
+        snap = self.snapshot(vnfc)
+        gone = base.Vnfc(id='vnfc-x', vdu_id='vdu', compute_resource={
+            'resourceId': 'vnfsnap-ft-no-such-domain'})
+        self.assertRaisesRegex(exception.VimError, 'not found',
+                               self.driver.check_revert, gone, snap)
+        os.unlink(snap['vim_details']['disks'][1]['image'])
+        self.assertRaisesRegex(exception.VimError, 'missing',
+                               self.driver.revert_vnfc_snapshot, vnfc, snap)
+        self.assertTrue(dom.isActive())
