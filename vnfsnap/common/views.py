@@ -125,6 +125,23 @@ def vnf_snapshot_info(obj, base):
     })
 
 
+def _camel(name):
+    head, *rest = name.split('_')
+    return head + ''.join(word.capitalize() for word in rest)
+
+
+def vim_capabilities(entry):
+    """One VNFC's entry of the vim_capabilities extension resource."""
+    return _compact({
+        'vnfcResourceInfoId': entry['vnfc_resource_info_id'],
+        'vimConnectionId': entry.get('vim_connection_id'),
+        'capabilities': {_camel(k): v for k, v in
+                         entry['capabilities'].items()}
+        if 'capabilities' in entry else None,
+        'error': entry.get('error'),
+    })
+
+
 def vnf_lcm_op_occ(obj, base):
     path = '/vnf_lcm_op_occs/%s' % obj.id
     links = {'self': link(base, path),

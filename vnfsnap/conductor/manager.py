@@ -123,6 +123,27 @@ class ConductorManager:
         future.add_done_callback(self._running.discard)
 
     @messaging.expected_exceptions(exception.VnfsnapException)
+    def get_vim_capabilities(self, context, vnf_instance_id):
+        """What the VIM of each VNFC can do (GR NFV-TST 005 Nfvi.001),
+        read from the VIM now; a VNFC whose VIM cannot answer gets the
+        reason instead."""
+        instance = db_api.get_vnf_instance(context.project_id,
+                                           vnf_instance_id)
+        drivers = flows_common.Drivers(instance.vim_connection_info)
+        answer = []
+        for vnfc in flows_common.resolve_vnfcs(instance):
+            entry = {'vnfc_resource_info_id': vnfc.id,
+                     'vim_connection_id': drivers.connection_id(
+                         vnfc.compute_resource)}
+            try:
+                entry['capabilities'] = drivers.for_resource(
+                    vnfc.compute_resource).capabilities(vnfc).as_dict()
+            except exception.VnfsnapException as e:
+                entry['error'] = e.message
+            answer.append(entry)
+        return answer
+
+    @messaging.expected_exceptions(exception.VnfsnapException)
     def delete_vnf_snapshot(self, context, vnf_snapshot_info_id):
         # Hold the resource while its VIM-side snapshots go, so that no
         # revert can start on what is being deleted.

@@ -16,7 +16,7 @@ class ConductorAPI:
     """Casts LCM work to a conductor and calls it for synchronous steps.
 
     API version history:
-        1.0 - run_lcm_op_occ, delete_vnf_snapshot
+        1.0 - run_lcm_op_occ, delete_vnf_snapshot, get_vim_capabilities
     """
 
     RPC_API_VERSION = '1.0'
@@ -65,6 +65,11 @@ class ConductorAPI:
         """Ask a conductor to drive an op occurrence from its current state
         (STARTING, PROCESSING after retry, ROLLING_BACK after rollback)."""
         self._cast(context, 'run_lcm_op_occ', op_id=op_id)
+
+    def get_vim_capabilities(self, context, vnf_instance_id):
+        """Per VNFC, what its VIM can do, read from the VIM now."""
+        return self._call(context, 'get_vim_capabilities',
+                          vnf_instance_id=vnf_instance_id)
 
     def delete_vnf_snapshot(self, context, vnf_snapshot_info_id):
         """Delete the VIM-side snapshots, then the resource; synchronous."""

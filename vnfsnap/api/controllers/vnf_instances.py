@@ -161,12 +161,33 @@ def _start(instance_id, operation, body):
                           % (utils.base_url(), op.id))
 
 
+class VimCapabilities(base.Resource):
+    """``vim_capabilities`` (vnfsnap extension): what the VIM of each VNFC
+    can do for snapshots, read from the VIM when asked (GR NFV-TST 005
+    gap table 5.3-2, Nfvi.001)."""
+
+    def __init__(self, instance_id):
+        self.instance_id = instance_id
+
+    def get(self):
+        utils.authorize('vnfsnap:vnf_instance:get_vim_capabilities')
+        utils.no_query()
+        ctx = utils.context()
+        db_api.get_vnf_instance(ctx.project_id, self.instance_id)
+        answer = pecan.request.rpcapi.get_vim_capabilities(
+            ctx, self.instance_id)
+        return utils.respond({
+            'vnfInstanceId': self.instance_id,
+            'vnfcs': [views.vim_capabilities(entry) for entry in answer]})
+
+
 class VnfInstance(base.Resource):
 
     def __init__(self, instance_id):
         self.instance_id = instance_id
         self.create_snapshot = CreateSnapshotTask(instance_id)
         self.revert_to_snapshot = RevertToSnapshotTask(instance_id)
+        self.vim_capabilities = VimCapabilities(instance_id)
 
     def _load(self):
         return db_api.get_vnf_instance(utils.context().project_id,

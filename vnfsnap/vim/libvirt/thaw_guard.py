@@ -21,11 +21,17 @@ def start(uri, domain_uuid, deadline, token, log_path):
     """Create the token and start the guard; returns its pid."""
     with open(token, 'w') as f:
         f.write('%d\n' % os.getpid())
+    # Its own session and a minimal environment: nothing that stops or
+    # sweeps the conductor's process group or environment takes it along.
+    # (Under systemd, run the conductor with KillMode=process for the same
+    # reason.)
+    env = {'PATH': os.environ.get('PATH', '/usr/bin:/bin'),
+           'LANG': 'C.UTF-8'}
     with open(log_path, 'ab') as log:
         proc = subprocess.Popen(
             [sys.executable, '-m', __name__, uri, domain_uuid,
              str(deadline), token],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
             start_new_session=True, close_fds=True)
     return proc.pid
 

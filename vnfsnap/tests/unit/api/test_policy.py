@@ -21,6 +21,7 @@ from vnfsnap.tests import fake_vim
 V2 = '/vnflcm/v2'
 READ_RULES = {
     'vnfsnap:vnf_instance:get_all', 'vnfsnap:vnf_instance:get',
+    'vnfsnap:vnf_instance:get_vim_capabilities',
     'vnfsnap:vnf_snapshot:get_all', 'vnfsnap:vnf_snapshot:get',
     'vnfsnap:vnf_lcm_op_occ:get_all', 'vnfsnap:vnf_lcm_op_occ:get',
 }
@@ -43,7 +44,7 @@ class TestRules(base.TestCase):
 
     def test_api_rules_are_documented(self):
         rules = api_rules()
-        self.assertEqual(17, len(rules))
+        self.assertEqual(18, len(rules))
         for rule in rules:
             with self.subTest(rule=rule.name):
                 self.assertIsInstance(rule, oslo_policy.DocumentedRuleDefault)
