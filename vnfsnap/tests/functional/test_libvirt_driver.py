@@ -238,3 +238,50 @@ class TestRunningDomain(LibvirtTestCase):
         self.assertRaisesRegex(exception.VimError, 'missing',
                                self.driver.revert_vnfc_snapshot, vnfc, snap)
         self.assertTrue(dom.isActive())
+
+
+class TestRunningChains(LibvirtTestCase):
+
+    def test_middle_snapshot_of_running_domain_becomes_orphan_then_goes(self):
+        dom, vnfc = self.make_domain(start=True)
+        s1 = self.snapshot(vnfc)
+        s2 = self.snapshot(vnfc)
+        files = os.path.join(CONF.libvirt.snapshot_dir, dom.UUIDString())
+
+        def index():
+            with open(os.path.join(files, 'index.json')) as f:
+                return json.load(f)
+
+        # s1's image is a read-only backing file of the running chain now:
+        # it cannot be merged yet and is kept as an orphan.
+        self.driver.delete_vnfc_snapshot(s1)
+        orphans = index()['orphans']
+        self.assertEqual(2, len(orphans))   # its vda and vdb images
+        # Deleting s2 merges s2's images into the running disks, then the
+        # orphans, whose only child is now the running disk too.
+        self.driver.delete_vnfc_snapshot(s2)
+        self.assertEqual([], index()['orphans'])
+        self.assertEqual(1, len(self.driver._chain(self.source(dom, 'vdb'))))
+        self.assertTrue(dom.isActive())
+
+
+class TestStopStartAndVolumes(LibvirtTestCase):
+
+    def test_stop_start_detach_attach(self):
+        self.conf.config(shutdown_timeout=1, group='libvirt')
+        dom, vnfc = self.make_domain(start=True)
+        self.driver.stop_vnfc(vnfc)   # no OS: destroyed after the timeout
+        self.assertFalse(dom.isActive())
+        xml = self.driver.detach_volume(vnfc, vnfc.storage_resources[0])
+        self.assertEqual(['vda'], [d['target'] for d in
+                                   libvirt_driver.domain_xml.disks(
+                                       dom.XMLDesc(0))])
+        self.driver.attach_volume(vnfc, xml)
+        self.assertEqual(['vda', 'vdb'], [d['target'] for d in
+                                          libvirt_driver.domain_xml.disks(
+                                              dom.XMLDesc(0))])
+        self.driver.start_vnfc(vnfc, paused=True)
+        self.assertEqual(libvirt.VIR_DOMAIN_PAUSED, dom.state()[0])
+        self.assertRaisesRegex(
+            exception.VimError, 'not attached', self.driver.detach_volume,
+            vnfc, {'storageResource': {'resourceId': 'vdz'}})

@@ -60,11 +60,22 @@ _CONNECTIONS = {}
 _CONNECTIONS_LOCK = threading.Lock()
 
 
+def _alive(conn):
+    """A round trip, not isAlive(): that one still says yes for a while
+    after libvirtd restarted under us."""
+    try:
+        conn.getLibVersion()
+        return True
+    except libvirt.libvirtError:
+        return False
+
+
 def _connection(uri):
-    """One libvirt connection per URI and process (they are thread-safe)."""
+    """One libvirt connection per URI and process (they are thread-safe),
+    opened again when libvirtd restarted."""
     with _CONNECTIONS_LOCK:
         conn = _CONNECTIONS.get(uri)
-        if conn is None or not conn.isAlive():
+        if conn is None or not _alive(conn):
             try:
                 conn = libvirt.open(uri)
             except libvirt.libvirtError as e:
