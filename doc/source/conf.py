@@ -9,7 +9,7 @@ project = 'vnfsnap'
 copyright = 'vnfsnap developers'
 author = 'vnfsnap developers'
 
-extensions = []
+extensions = ['oslo_config.sphinxext', 'oslo_policy.sphinxext']
 
 master_doc = 'index'
 source_suffix = {'.rst': 'restructuredtext'}
