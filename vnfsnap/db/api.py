@@ -252,6 +252,19 @@ def delete_vnf_snapshot_info(project_id, info_id, reservation=None):
 
 # --- LCM operation occurrences --------------------------------------------
 
+def _reserve(session, model, row_id, holder, not_found, busy):
+    """Compare-and-swap ``holder`` into a free row's reservation."""
+    taken = session.execute(sa.update(model).where(
+        model.id == row_id, model.reservation.is_(None)).values(
+            reservation=holder)).rowcount
+    if taken != 1:
+        row = session.execute(sa.select(model).where(
+            model.id == row_id)).scalar_one_or_none()
+        if row is None:
+            raise not_found(id=row_id)
+        raise busy(id=row_id, op_id=row.reservation)
+
+
 def create_op_occ(values):
     """Record a new op occurrence, reserving its VNF instance and snapshot.
 
@@ -264,27 +277,12 @@ def create_op_occ(values):
     now = timeutils.utcnow()
     VI, VS = models.VnfInstance, models.VnfSnapshotInfo
     with _writer() as session:
-        taken = session.execute(sa.update(VI).where(
-            VI.id == inst_id, VI.reservation.is_(None)).values(
-                reservation=op_id)).rowcount
-        if taken != 1:
-            inst = session.execute(sa.select(VI).where(
-                VI.id == inst_id)).scalar_one_or_none()
-            if inst is None:
-                raise exception.VnfInstanceNotFound(id=inst_id)
-            raise exception.VnfInstanceBusy(id=inst_id,
-                                            op_id=inst.reservation)
+        _reserve(session, VI, inst_id, op_id, exception.VnfInstanceNotFound,
+                 exception.VnfInstanceBusy)
         if info_id is not None:
-            taken = session.execute(sa.update(VS).where(
-                VS.id == info_id, VS.reservation.is_(None)).values(
-                    reservation=op_id)).rowcount
-            if taken != 1:
-                info = session.execute(sa.select(VS).where(
-                    VS.id == info_id)).scalar_one_or_none()
-                if info is None:
-                    raise exception.VnfSnapshotInfoNotFound(id=info_id)
-                raise exception.VnfSnapshotInUse(id=info_id,
-                                                 op_id=info.reservation)
+            _reserve(session, VS, info_id, op_id,
+                     exception.VnfSnapshotInfoNotFound,
+                     exception.VnfSnapshotInUse)
         obj = models.VnfLcmOpOcc(
             operation_state=states.STARTING, state_entered_time=now,
             start_time=now, **values)

@@ -177,16 +177,9 @@ class Demo:
 
         _say('== warm, quiesced VNF snapshot through the API')
         _, info = api.post('/vnf_snapshots', {})
-        t0 = time.monotonic()
-        op = api.run_task('/vnf_instances/%s/create_snapshot' % inst['id'],
-                          {'vnfSnapshotInfoId': info['id'],
-                           'additionalParams': {'withMemory': True}})
-        create_s = time.monotonic() - t0
-        if not self.check(op['operationState'] == 'COMPLETED',
-                          'create_snapshot %s (%.2f s)%s' % (
-                              op['operationState'], create_s,
-                              ': %s' % op.get('error') if op.get(
-                                  'error') else '')):
+        if not self._task(api, inst['id'], 'create_snapshot', {
+                'vnfSnapshotInfoId': info['id'],
+                'additionalParams': {'withMemory': True}}):
             return
         snap = api.get('/vnf_snapshots/%s' % info['id'])['vnfSnapshot']
         self._timings(snap)
@@ -205,15 +198,8 @@ class Demo:
                  % (name, CHANGED + i))
 
         _say('== revert to the VNF snapshot through the API')
-        t0 = time.monotonic()
-        op = api.run_task('/vnf_instances/%s/revert_to_snapshot'
-                          % inst['id'], {'vnfSnapshotInfoId': info['id']})
-        revert_s = time.monotonic() - t0
-        if not self.check(op['operationState'] == 'COMPLETED',
-                          'revert_to_snapshot %s (%.2f s)%s' % (
-                              op['operationState'], revert_s,
-                              ': %s' % op.get('error') if op.get(
-                                  'error') else '')):
+        if not self._task(api, inst['id'], 'revert_to_snapshot',
+                          {'vnfSnapshotInfoId': info['id']}):
             return
 
         _say('== proof')
@@ -249,6 +235,16 @@ class Demo:
         api.request('DELETE', '/vnf_snapshots/%s' % info['id'],
                     expect=(204,))
         self.check(True, 'VNF snapshot deleted (libvirt files merged away)')
+
+    def _task(self, api, inst_id, task, body):
+        """Run a snapshot task through the API; check it COMPLETED."""
+        started = time.monotonic()
+        op = api.run_task('/vnf_instances/%s/%s' % (inst_id, task), body)
+        error = ': %s' % op['error'] if op.get('error') else ''
+        return self.check(op['operationState'] == 'COMPLETED',
+                          '%s %s (%.2f s)%s' % (
+                              task, op['operationState'],
+                              time.monotonic() - started, error))
 
     def _timings(self, snap):
         frozen = []

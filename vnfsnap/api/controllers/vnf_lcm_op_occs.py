@@ -44,24 +44,26 @@ class _Task(base.Resource):
             task=self.TASK, project_id=ctx.project_id)
 
 
-class Retry(_Task):
+class _ConductorTask(_Task):
+    """A task a conductor carries out from ``TARGET`` on (202)."""
+
+    TARGET = None
+
+    def post(self):
+        ctx, op = self._prepare()
+        self._move(ctx, op, self.TARGET)
+        pecan.request.rpcapi.run_lcm_op_occ(ctx, op.id)
+        return utils.accepted()
+
+
+class Retry(_ConductorTask):
     TASK = 'retry'
-
-    def post(self):
-        ctx, op = self._prepare()
-        self._move(ctx, op, states.PROCESSING)
-        pecan.request.rpcapi.run_lcm_op_occ(ctx, op.id)
-        return utils.accepted()
+    TARGET = states.PROCESSING
 
 
-class Rollback(_Task):
+class Rollback(_ConductorTask):
     TASK = 'rollback'
-
-    def post(self):
-        ctx, op = self._prepare()
-        self._move(ctx, op, states.ROLLING_BACK)
-        pecan.request.rpcapi.run_lcm_op_occ(ctx, op.id)
-        return utils.accepted()
+    TARGET = states.ROLLING_BACK
 
 
 class Fail(_Task):

@@ -214,6 +214,14 @@ class TestRunningDomain(LibvirtTestCase):
 
         self.driver.revert_vnfc_snapshot(vnfc, snap, power_state='paused')
         self.assertEqual(libvirt.VIR_DOMAIN_PAUSED, dom.state()[0])
+        # A warm snapshot of the paused domain reverts to paused.
+        paused = self.snapshot(vnfc, with_memory=True)
+        self.assertEqual('paused', paused['vim_details']['state'])
+        self.assertTrue(paused['result'].memory_captured)
+        self.driver.revert_vnfc_snapshot(vnfc, snap)
+        self.driver.revert_vnfc_snapshot(vnfc, paused)
+        self.assertEqual(libvirt.VIR_DOMAIN_PAUSED, dom.state()[0])
+        self.driver.delete_vnfc_snapshot(paused)
         self.driver.revert_vnfc_snapshot(vnfc, snap)
         self.assertEqual(libvirt.VIR_DOMAIN_RUNNING, dom.state()[0])
         self.driver.revert_vnfc_snapshot(vnfc, snap, power_state='shutoff')

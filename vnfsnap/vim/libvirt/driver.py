@@ -85,6 +85,13 @@ def _connection(uri):
         return conn
 
 
+def _snapshot_handle(conn_id, domain_uuid, name):
+    """The ResourceHandle of one VNFC snapshot of this driver."""
+    return {'vimConnectionId': conn_id,
+            'resourceId': '%s/%s' % (domain_uuid, name),
+            'vimLevelResourceType': SNAPSHOT_TYPE}
+
+
 def _vim_error(what, error):
     return exception.VimError(reason='%s: %s' % (what, error))
 
@@ -286,10 +293,7 @@ class LibvirtDriver(base.VimDriver):
                  name, state, memory, took * 1000)
         conn_id = vnfc.compute_resource.get('vimConnectionId')
         return base.VnfcSnapshotResult(
-            compute_snapshot_resource={
-                'vimConnectionId': conn_id,
-                'resourceId': '%s/%s' % (uuid, name),
-                'vimLevelResourceType': SNAPSHOT_TYPE},
+            compute_snapshot_resource=_snapshot_handle(conn_id, uuid, name),
             storage_snapshot_resources=[
                 {'storageResourceId': storage_id,
                  'storageSnapshotResource': {
@@ -642,10 +646,7 @@ class LibvirtDriver(base.VimDriver):
                 'memory': memory}
         conn_id = vnfc.compute_resource.get('vimConnectionId')
         return base.VnfcSnapshotResult(
-            compute_snapshot_resource={
-                'vimConnectionId': conn_id,
-                'resourceId': '%s/%s' % (uuid, name),
-                'vimLevelResourceType': SNAPSHOT_TYPE},
+            compute_snapshot_resource=_snapshot_handle(conn_id, uuid, name),
             storage_snapshot_resources=[],
             consistency_level=consistency_level or (
                 states.CONSISTENCY_FILESYSTEM if description.get('quiesced')
