@@ -237,6 +237,7 @@ class ConductorManager:
                  op.operation, op.vnf_instance_id, op.id)
         try:
             instance = db_api.get_vnf_instance(None, op.vnf_instance_id)
+            self._delete_leftovers(op, instance)
             flow, store = FLOWS[op.operation].build(op, instance)
             flows_common.run(flow, store)
         except Exception as e:
@@ -250,14 +251,33 @@ class ConductorManager:
         LOG.info('%s of VNF instance %s completed (op occurrence %s)',
                  op.operation, op.vnf_instance_id, op.id)
 
+    @staticmethod
+    def _delete_leftovers(op, instance):
+        """Delete the VIM resources an earlier run of ``op`` made and never
+        handed over (its conductor died mid-flow), before anything else."""
+        leftovers = db_api.list_op_vim_resources(op.id)
+        if not leftovers:
+            return
+        drivers = flows_common.Drivers(instance.vim_connection_info)
+        for key, resource in leftovers.items():
+            LOG.info('Deleting VNFC snapshot of %s left by an interrupted '
+                     'run of op occurrence %s', key, op.id)
+            drivers.for_resource(
+                resource['compute_snapshot_resource']).delete_vnfc_snapshot(
+                    resource)
+            db_api.remove_op_vim_resource(op.id, key)
+
     def _rollback(self, op):
-        """Undo a failed CREATE_SNAPSHOT: the failed run already removed
-        the VNFC snapshots it had taken; make sure the VnfSnapshotInfo holds
-        no partial VnfSnapshot, then release everything."""
+        """Undo a failed CREATE_SNAPSHOT: delete the VNFC snapshots an
+        interrupted run left (a run that failed removed its own already),
+        make sure the VnfSnapshotInfo holds no partial VnfSnapshot, then
+        release everything."""
         op = self._claim(op)
         try:
             if op.is_cancel_pending:
                 raise exception.OperationCancelled(id=op.id)
+            self._delete_leftovers(op, db_api.get_vnf_instance(
+                None, op.vnf_instance_id))
             info = db_api.get_vnf_snapshot_info(None,
                                                 op.vnf_snapshot_info_id)
             if info.snapshot_id is not None:

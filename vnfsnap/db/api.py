@@ -172,14 +172,17 @@ def list_vnf_snapshot_infos(project_id):
 
 def update_vnf_snapshot_info(project_id, info_id, values,
                              vnfc_snapshots=None, only_if_unreserved=True,
-                             only_if_empty=False, if_updated_at=None):
+                             only_if_empty=False, if_updated_at=None,
+                             hand_over_from=None):
     """Modify a VNF snapshot resource atomically.
 
     ``only_if_unreserved`` refuses while an operation holds the resource;
     ``only_if_empty`` refuses once a VnfSnapshot has been recorded (PATCH);
     ``if_updated_at`` refuses when someone changed the resource since the
     caller read it (ConcurrentModification), so checks made on that read
-    (e.g. If-Match) still hold when the update lands.
+    (e.g. If-Match) still hold when the update lands. ``hand_over_from``
+    (an op occurrence id) drops that occurrence's recorded VIM resources in
+    the same transaction: the VNF snapshot owns them from now on.
     """
     M = models.VnfSnapshotInfo
     with _writer() as session:
@@ -203,6 +206,9 @@ def update_vnf_snapshot_info(project_id, info_id, values,
             if only_if_empty and current.snapshot_id is not None:
                 raise exception.VnfSnapshotAlreadyFilled(id=info_id)
             raise exception.ConcurrentModification(id=info_id)
+        if hand_over_from is not None:
+            session.execute(sa.delete(models.OpVimResource).where(
+                models.OpVimResource.op_occ_id == hand_over_from))
         if vnfc_snapshots is not None:
             session.execute(sa.delete(models.VnfcSnapshot).where(
                 models.VnfcSnapshot.vnf_snapshot_info_id == info_id))
@@ -380,3 +386,26 @@ def request_cancel(project_id, op_id, cancel_mode):
         raise exception.InvalidOpOccState(task='cancel', id=op_id,
                                           state=op.operation_state)
     return op
+
+
+# --- VIM resources made by an occurrence, not handed over yet -------------
+
+def add_op_vim_resource(op_id, key, resource):
+    with _writer() as session:
+        session.add(models.OpVimResource(op_occ_id=op_id, key=key,
+                                         resource=resource))
+
+
+def remove_op_vim_resource(op_id, key):
+    with _writer() as session:
+        session.execute(sa.delete(models.OpVimResource).where(
+            models.OpVimResource.op_occ_id == op_id,
+            models.OpVimResource.key == key))
+
+
+def list_op_vim_resources(op_id):
+    """{key: resource} of what the occurrence made and still owns."""
+    with _reader() as session:
+        rows = session.execute(sa.select(models.OpVimResource).where(
+            models.OpVimResource.op_occ_id == op_id)).scalars()
+        return {row.key: row.resource for row in rows}

@@ -142,3 +142,22 @@ class VnfLcmOpOcc(TimestampMixin, Base):
     error = sa.Column(_json())
     vnf_snapshot_info_id = sa.Column(sa.String(36), index=True)
     host = sa.Column(sa.String(255))
+
+
+class OpVimResource(Base):
+    """A VIM-side resource an op occurrence made and does not hand over yet.
+
+    A CREATE_SNAPSHOT records each VNFC snapshot here as soon as the VIM made
+    it, and hands them to the VNF snapshot in the same transaction that
+    records it. What is left after a conductor died mid-operation is what a
+    retry or rollback must delete first.
+    """
+
+    __tablename__ = 'op_vim_resources'
+
+    op_occ_id = sa.Column(
+        sa.String(36), sa.ForeignKey('vnf_lcm_op_occs.id',
+                                     ondelete='CASCADE'),
+        primary_key=True)
+    key = sa.Column(sa.String(255), primary_key=True)
+    resource = sa.Column(_json(), nullable=False)

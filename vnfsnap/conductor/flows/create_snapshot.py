@@ -29,11 +29,14 @@ QUIESCE_DEADLINE = 60
 def _undo(what, func, *args):
     """Run one undo step. Its failure is logged and swallowed: it must not
     stop the other undo steps (taskflow stops reverting at a failed revert,
-    which would leave VNFCs frozen) nor hide the cause of the failure."""
+    which would leave VNFCs frozen) nor hide the cause of the failure.
+    Returns whether the step succeeded."""
     try:
         func(*args)
+        return True
     except Exception:
         LOG.exception('Undo step failed: %s', what)
+        return False
 
 
 class Quiesce(task.Task):
@@ -78,10 +81,15 @@ class SnapshotVnfc(task.Task):
         self.snapshot_id = snapshot_id
         self.with_memory, self.quiesced = with_memory, quiesced
 
-    def execute(self):
+    def execute(self, op_id):
         started = timeutils.utcnow()
         result = self.driver.create_vnfc_snapshot(
             self.vnfc, self.snapshot_id, self.with_memory, self.quiesced)
+        # Recorded at once: if this conductor dies before the VNF snapshot
+        # is recorded, a retry or rollback knows what to delete.
+        db_api.add_op_vim_resource(op_id, self.vnfc.id, {
+            'compute_snapshot_resource': result.compute_snapshot_resource,
+            'vim_details': result.vim_details})
         return {
             'id': uuidutils.generate_uuid(),
             'vnfc_instance_id': self.vnfc.id,
@@ -95,13 +103,14 @@ class SnapshotVnfc(task.Task):
             'vim_details': result.vim_details,
         }
 
-    def revert(self, result, *args, **kwargs):
+    def revert(self, op_id, result, *args, **kwargs):
         if isinstance(result, dict):
             LOG.info('Deleting VNFC snapshot of %s taken before the failure',
                      self.vnfc.id)
-            _undo('delete VNFC snapshot %s of VNFC %s (left on the VIM)'
-                  % (result['compute_snapshot_resource'], self.vnfc.id),
-                  self.driver.delete_vnfc_snapshot, result)
+            if _undo('delete VNFC snapshot %s of VNFC %s (left on the VIM)'
+                     % (result['compute_snapshot_resource'], self.vnfc.id),
+                     self.driver.delete_vnfc_snapshot, result):
+                db_api.remove_op_vim_resource(op_id, self.vnfc.id)
 
 
 class RecordVnfSnapshot(task.Task):
@@ -142,7 +151,8 @@ class RecordVnfSnapshot(task.Task):
             rows.append(row)
         db_api.update_vnf_snapshot_info(
             None, info_id, values, vnfc_snapshots=rows,
-            only_if_unreserved=False, only_if_empty=True)
+            only_if_unreserved=False, only_if_empty=True,
+            hand_over_from=op_id)
 
 
 def _wants_quiesce(params, caps):

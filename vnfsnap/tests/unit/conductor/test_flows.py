@@ -288,9 +288,9 @@ class TestCreateSnapshotFlow(base.TestCase):
         vnfc = vim_base.Vnfc(id='a', vdu_id='d', compute_resource={})
         driver = mock.Mock()
         t = create_snapshot.SnapshotVnfc(vnfc, driver, 's', False, False)
-        t.revert(result=mock.sentinel.failure)
+        t.revert(op_id='op', result=mock.sentinel.failure)
         driver.delete_vnfc_snapshot.assert_not_called()
-        t.revert(result={'compute_snapshot_resource': {}})
+        t.revert(op_id='op', result={'compute_snapshot_resource': {}})
         driver.delete_vnfc_snapshot.assert_called_once_with(
             {'compute_snapshot_resource': {}})
 
@@ -301,7 +301,7 @@ class TestCreateSnapshotFlow(base.TestCase):
         driver.delete_vnfc_snapshot.side_effect = RuntimeError('y')
         create_snapshot.Quiesce(vnfc, driver).revert()
         create_snapshot.SnapshotVnfc(vnfc, driver, 's', False, True).revert(
-            result={'compute_snapshot_resource': {}})
+            op_id='op', result={'compute_snapshot_resource': {}})
         driver.unquiesce.assert_called_once_with(vnfc)
         # A thaw that did run is not undone.
         create_snapshot.Unquiesce(vnfc, driver).revert()

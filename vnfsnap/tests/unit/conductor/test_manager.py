@@ -9,6 +9,7 @@ from oslo_utils import uuidutils
 from vnfsnap.common import context
 from vnfsnap.common import exception
 from vnfsnap.common import states
+from vnfsnap.conductor.flows import common as flows_common
 from vnfsnap.conductor import manager
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
@@ -585,6 +586,47 @@ class TestInitHost(ManagerTestCase):
         first.stop()
         second.stop()
         self.assertEqual(3, len(self.steps('create')))
+
+
+class TestLeftovers(ManagerTestCase):
+    """VNFC snapshots a run made before its conductor died."""
+
+    def _interrupted(self, inst):
+        """An occurrence whose conductor died after one VNFC snapshot."""
+        op = self.new_op(inst)
+        db_api.transition_op_occ(op.id, (states.STARTING,), states.FAILED_TEMP)
+        vnfc = flows_common.resolve_vnfcs(inst)[0]
+        made = FakeVim({}).create_vnfc_snapshot(vnfc, 's', False, False)
+        db_api.add_op_vim_resource(op.id, vnfc.id, {
+            'compute_snapshot_resource': made.compute_snapshot_resource,
+            'vim_details': made.vim_details})
+        self.assertEqual(1, len(FakeVim.snapshots))
+        return op
+
+    def test_rollback_deletes_them(self):
+        op = self._interrupted(register_vnf(2))
+        db_api.transition_op_occ(op.id, (states.FAILED_TEMP,),
+                                 states.ROLLING_BACK, host=None)
+        self.manager.run_lcm_op_occ(self.ctx, op.id)
+        self.assertEqual(states.ROLLED_BACK, self.wait(op.id).operation_state)
+        self.assertEqual({}, FakeVim.snapshots)
+        self.assertEqual({}, db_api.list_op_vim_resources(op.id))
+
+    def test_retry_deletes_them_first(self):
+        op = self._interrupted(register_vnf(2))
+        db_api.transition_op_occ(op.id, (states.FAILED_TEMP,),
+                                 states.PROCESSING, host=None)
+        self.manager.run_lcm_op_occ(self.ctx, op.id)
+        self.assertEqual(states.COMPLETED, self.wait(op.id).operation_state)
+        # Only the retry's own two VNFC snapshots remain, now owned by the
+        # VNF snapshot, not by the occurrence.
+        self.assertEqual(2, len(FakeVim.snapshots))
+        self.assertEqual({}, db_api.list_op_vim_resources(op.id))
+
+    def test_completed_run_hands_them_over(self):
+        op = self.snapshot(register_vnf(2))
+        self.assertEqual({}, db_api.list_op_vim_resources(op.id))
+        self.assertEqual(2, len(FakeVim.snapshots))
 
 
 class TestSweep(ManagerTestCase):

@@ -48,7 +48,7 @@ class TestMigrations(testtools.TestCase):
 
     def test_version_before_and_after(self):
         self.assertIsNone(migration.version())
-        self.assertEqual('0001', migration.head())
+        self.assertEqual('0002', migration.head())
         migration.upgrade()
         self.assertEqual(migration.head(), migration.version())
 
