@@ -5,7 +5,8 @@
    and whose every step is appended to journals on its two disks;
 2. ``vnfsnap-all-in-one`` starts with no configuration (the embedded
    default) and the VNF is registered through the API;
-3. a warm, quiesced VNF snapshot is taken through the API; the guests'
+3. a cold (disks only) VNF snapshot is taken, for its timings; then a
+   warm, quiesced VNF snapshot is taken through the API; the guests'
    fsfreeze hook makes each counter hold while its file systems are frozen,
    so the value it held is the value the snapshot contains;
 4. every guest's disk (a marker file) and memory (the counter) change;
@@ -175,6 +176,14 @@ class Demo:
             _say('  %s: counter set to %d, marker "before-snapshot"'
                  % (name, 1000 * (i + 1)))
 
+        _say('== cold (disks only), quiesced VNF snapshot through the API')
+        _, cold = api.post('/vnf_snapshots', {})
+        if not self._task(api, inst['id'], 'create_snapshot',
+                          {'vnfSnapshotInfoId': cold['id']}):
+            return
+        self._timings(api.get('/vnf_snapshots/%s' % cold['id'])[
+            'vnfSnapshot'])
+
         _say('== warm, quiesced VNF snapshot through the API')
         _, info = api.post('/vnf_snapshots', {})
         if not self._task(api, inst['id'], 'create_snapshot', {
@@ -231,10 +240,11 @@ class Demo:
                            '%s %s journal: continues from %s, never saw '
                            '%d' % (name, label, x, CHANGED))
 
-        _say('== delete the VNF snapshot through the API')
-        api.request('DELETE', '/vnf_snapshots/%s' % info['id'],
-                    expect=(204,))
-        self.check(True, 'VNF snapshot deleted (libvirt files merged away)')
+        _say('== delete both VNF snapshots through the API')
+        for snapshot_id in (cold['id'], info['id']):
+            api.request('DELETE', '/vnf_snapshots/%s' % snapshot_id,
+                        expect=(204,))
+        self.check(True, 'VNF snapshots deleted (libvirt files merged away)')
 
     def _task(self, api, inst_id, task, body):
         """Run a snapshot task through the API; check it COMPLETED."""
