@@ -1,6 +1,8 @@
 """/vnflcm/v2/vnf_lcm_op_occs: occurrences and their retry, rollback, fail
 and cancel tasks."""
 
+import time
+
 import fixtures
 
 from vnfsnap.common import states
@@ -57,9 +59,14 @@ class OpOccsTestCase(base.ApiTestCase):
         return op_id, info_id
 
     def running_create(self, seconds=0.5):
+        """An occurrence inside its VIM snapshot step (not merely
+        PROCESSING: a cancel before the first step would undo nothing)."""
         fake_vim.FakeVim.delay[('create', 'vm-0')] = seconds
         op_id, info_id = self.start()
-        self.wait_for_op(op_id, wanted={states.PROCESSING})
+        deadline = time.monotonic() + 10
+        while ('create', 'vm-0') not in fake_vim.FakeVim.calls:
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.005)
         return op_id, info_id
 
     def task_links(self, occ):
