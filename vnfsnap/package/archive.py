@@ -1,0 +1,313 @@
+"""Streaming build and extraction of VNF snapshot packages.
+
+Disk images are many GiB, so no artifact is ever held in memory: content
+is copied in CHUNK_SIZE pieces and hashed on the way. The manifest is the
+LAST member because its checksums are only known once every artifact has
+been written; ZIP readers find it through the central directory, so its
+position does not matter to them.
+"""
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import stat
+import uuid
+import zipfile
+
+from vnfsnap import package
+from vnfsnap.package import manifest as manifest_mod
+from vnfsnap.package import verify
+
+CHUNK_SIZE = 1024 * 1024
+_ZEROS = bytes(CHUNK_SIZE)
+_FILE_MODE = 0o100644
+# Roles stored without compression by default: qcow2 is already dense,
+# and deflating many GiB costs far more CPU than it saves.
+_STORED_ROLES = (manifest_mod.ROLE_IMAGE,)
+
+
+@dataclasses.dataclass(frozen=True)
+class FileArtifact:
+    """A file on disk to put in the package at ``path``."""
+
+    source: str
+    path: str
+    role: str
+    vnfc_snapshot_id: str = None
+    storage_resource_id: str = None
+    disk_format: str = None
+    container_format: str = None
+    metadata: dict = None
+    compress: bool = None       # None: stored for images, deflate otherwise
+
+
+@dataclasses.dataclass(frozen=True)
+class DocumentArtifact:
+    """A small JSON document (VNF snapshot record, VNFD) to serialise."""
+
+    document: object
+    path: str
+    role: str
+    vnfc_snapshot_id: str = None
+    metadata: dict = None
+    compress: bool = None
+
+    storage_resource_id = None
+    disk_format = None
+    container_format = None
+
+    def data(self):
+        return json.dumps(self.document, indent=2, sort_keys=True,
+                          ensure_ascii=False).encode('utf-8') + b'\n'
+
+
+def _zip_info(path, compress, date_time):
+    info = zipfile.ZipInfo(path, date_time=date_time)
+    info.create_system = 3
+    info.external_attr = _FILE_MODE << 16
+    if compress:
+        info.compress_type = zipfile.ZIP_DEFLATED
+    else:
+        info.compress_type = zipfile.ZIP_STORED
+    return info
+
+
+class _Progress:
+    """Calls the callback with monotonic (done, total); it may raise."""
+
+    def __init__(self, callback, total):
+        self.callback = callback
+        self.total = total
+        self.done = 0
+        self._report()
+
+    def add(self, count):
+        self.done += count
+        self._report()
+
+    def _report(self):
+        if self.callback is not None:
+            self.callback(self.done, self.total)
+
+
+def _check_artifact_args(artifacts):
+    paths = set()
+    for art in artifacts:
+        reason = manifest_mod.check_path(art.path)
+        if reason:
+            raise ValueError('artifact path %r: %s' % (art.path, reason))
+        if art.path.casefold() in paths:
+            raise ValueError('artifact path %r is used twice' % art.path)
+        paths.add(art.path.casefold())
+
+
+def build(dest_path, artifacts, vnf_snapshot_id, vnf_instance_id,
+          vnf_snapshot_pkg_unique_id=None, created_at=None, progress=None,
+          chunk_size=CHUNK_SIZE):
+    """Write a package ZIP at ``dest_path`` and return its Manifest.
+
+    ``artifacts`` are FileArtifact and DocumentArtifact objects. The ZIP
+    is written to ``dest_path + '.part'`` and renamed into place only when
+    complete, so a failed or cancelled build leaves nothing behind.
+    ``progress(bytes_done, bytes_total)`` is called after every chunk; an
+    exception it raises (a cancel, say) aborts the build. Image sources
+    are inspected first, so a build never produces a package that an
+    import would refuse for a backing file.
+    """
+    artifacts = list(artifacts)
+    _check_artifact_args(artifacts)
+    if created_at is None:
+        created_at = datetime.datetime.now(datetime.timezone.utc)
+    created = manifest_mod.format_created_at(created_at)
+    date_time = created_at.astimezone(
+        datetime.timezone.utc).timetuple()[:6]
+    sizes = []
+    for art in artifacts:
+        if isinstance(art, DocumentArtifact):
+            sizes.append(len(art.data()))
+            continue
+        st = os.stat(art.source)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError('artifact source %r is not a regular file'
+                             % art.source)
+        if art.role == manifest_mod.ROLE_IMAGE:
+            verify.check_image_file(art.source, art.disk_format, art.path)
+        sizes.append(st.st_size)
+    meter = _Progress(progress, sum(sizes))
+    tmp_path = dest_path + '.part'
+    entries = []
+    # 'x': a leftover or concurrent .part is an error, never overwritten.
+    zf = zipfile.ZipFile(tmp_path, 'x', allowZip64=True)
+    try:
+        with zf:
+            for art, size in zip(artifacts, sizes, strict=True):
+                compress = art.compress
+                if compress is None:
+                    compress = art.role not in _STORED_ROLES
+                info = _zip_info(art.path, compress, date_time)
+                info.file_size = size
+                digest = hashlib.sha256()
+                written = 0
+                with zf.open(info, 'w') as out:
+                    if isinstance(art, DocumentArtifact):
+                        data = art.data()
+                        digest.update(data)
+                        out.write(data)
+                        written = len(data)
+                        meter.add(len(data))
+                    else:
+                        with open(art.source, 'rb') as src:
+                            while written <= size:
+                                chunk = src.read(chunk_size)
+                                if not chunk:
+                                    break
+                                digest.update(chunk)
+                                out.write(chunk)
+                                written += len(chunk)
+                                meter.add(len(chunk))
+                if written != size:
+                    raise package.PackageInvalid(
+                        reason='artifact source %r changed size while it '
+                               'was packaged' % art.source)
+                entries.append(manifest_mod.Artifact(
+                    path=art.path, role=art.role, size=size,
+                    sha256=digest.hexdigest(),
+                    vnfc_snapshot_id=art.vnfc_snapshot_id,
+                    storage_resource_id=art.storage_resource_id,
+                    disk_format=art.disk_format,
+                    container_format=art.container_format,
+                    metadata=art.metadata))
+            manifest = manifest_mod.Manifest(
+                vnf_snapshot_pkg_unique_id=(vnf_snapshot_pkg_unique_id
+                                            or str(uuid.uuid4())),
+                created_at=created,
+                vnf_snapshot_id=vnf_snapshot_id,
+                vnf_instance_id=vnf_instance_id,
+                artifacts=tuple(entries))
+            zf.writestr(_zip_info(package.MANIFEST_NAME, True, date_time),
+                        manifest.to_json())
+        with open(tmp_path, 'rb') as done:
+            os.fsync(done.fileno())
+        os.replace(tmp_path, dest_path)
+    except BaseException:
+        try:
+            os.unlink(tmp_path)
+        except FileNotFoundError:
+            pass
+        raise
+    return manifest
+
+
+def _prepare_dest(dest_dir):
+    """Use a fresh directory: created here, or existing and empty."""
+    try:
+        os.mkdir(dest_dir, 0o700)
+        return True
+    except FileExistsError:
+        st = os.lstat(dest_dir)
+        if not stat.S_ISDIR(st.st_mode) or os.listdir(dest_dir):
+            raise ValueError('extraction destination %r must be a new or '
+                             'empty directory' % dest_dir)
+        return False
+
+
+def _open_new(dest_dir, path):
+    """Create ``dest_dir/path`` exclusively, never following a symlink."""
+    parts = path.split('/')
+    current = dest_dir
+    for part in parts[:-1]:
+        current = os.path.join(current, part)
+        try:
+            os.mkdir(current, 0o700)
+        except FileExistsError:
+            if not stat.S_ISDIR(os.lstat(current).st_mode):
+                raise
+    full = os.path.join(current, parts[-1])
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    return os.fdopen(os.open(full, flags, 0o600), 'wb')
+
+
+def _copy_member(zf, info, artifact, out, meter, chunk_size):
+    """Copy one member, hashing it and leaving zero runs as holes."""
+    digest = hashlib.sha256()
+    written = 0
+    with zf.open(info) as member:
+        while True:
+            chunk = member.read(chunk_size)
+            if not chunk:
+                break
+            written += len(chunk)
+            if written > artifact.size:
+                raise package.ChecksumMismatch(
+                    path=artifact.path,
+                    reason='it is longer than the %d bytes listed'
+                           % artifact.size)
+            digest.update(chunk)
+            if chunk == _ZEROS[:len(chunk)]:
+                out.seek(len(chunk), os.SEEK_CUR)
+            else:
+                out.write(chunk)
+            meter.add(len(chunk))
+    out.truncate(written)
+    if written != artifact.size:
+        raise package.ChecksumMismatch(
+            path=artifact.path, reason='it is %d bytes, %d are listed'
+                                       % (written, artifact.size))
+    if digest.hexdigest() != artifact.sha256:
+        raise package.ChecksumMismatch(
+            path=artifact.path, reason='its SHA-256 is %s, %s is listed'
+                                       % (digest.hexdigest(),
+                                          artifact.sha256))
+    out.flush()
+    os.fsync(out.fileno())
+
+
+def extract(zip_path, dest_dir, progress=None, limits=verify.DEFAULT_LIMITS,
+            chunk_size=CHUNK_SIZE):
+    """Verify the package, then stream its artifacts into ``dest_dir``.
+
+    ``dest_dir`` must not exist or be an empty directory. Only members the
+    manifest lists are written (plus the manifest itself), each checked
+    against its size and SHA-256 while it is copied; on any failure
+    everything written is removed and the PackageInvalid (or the progress
+    callback's exception) propagates. Returns the Manifest.
+    """
+    created_dir = _prepare_dest(dest_dir)
+    try:
+        with zipfile.ZipFile(zip_path) as zf:
+            manifest = verify.verify_zip(zf, limits)
+            by_name = {i.orig_filename: i for i in zf.infolist()}
+            meter = _Progress(progress, manifest.total_size)
+            for artifact in manifest.artifacts:
+                with _open_new(dest_dir, artifact.path) as out:
+                    _copy_member(zf, by_name[artifact.path], artifact, out,
+                                 meter, chunk_size)
+            # The original bytes, so that a signature over them still holds.
+            with zf.open(by_name[package.MANIFEST_NAME]) as member, \
+                    _open_new(dest_dir, package.MANIFEST_NAME) as out:
+                out.write(member.read(manifest_mod.MAX_MANIFEST_SIZE))
+                out.flush()
+                os.fsync(out.fileno())
+    except zipfile.BadZipFile as exc:
+        _cleanup(dest_dir, created_dir)
+        raise package.PackageInvalid(reason='it is not a readable ZIP file: '
+                                            '%s' % exc)
+    except BaseException:
+        _cleanup(dest_dir, created_dir)
+        raise
+    return manifest
+
+
+def _cleanup(dest_dir, created_dir):
+    if created_dir:
+        shutil.rmtree(dest_dir, ignore_errors=True)
+        return
+    for entry in os.listdir(dest_dir):
+        full = os.path.join(dest_dir, entry)
+        if os.path.isdir(full) and not os.path.islink(full):
+            shutil.rmtree(full, ignore_errors=True)
+        else:
+            os.unlink(full)

@@ -1,0 +1,314 @@
+"""Streaming build and extract: round trip, flat memory, refusals."""
+
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import tracemalloc
+import zipfile
+
+import fixtures
+import testtools
+
+from vnfsnap import package
+from vnfsnap.package import archive
+from vnfsnap.package import manifest as manifest_mod
+from vnfsnap.tests.unit.package import test_verify
+
+MIB = 1024 * 1024
+BIG = 64 * MIB
+# Non-zero islands in the sparse disk, so that checksums mean something.
+ISLANDS = (0, 5 * MIB + 123, 33 * MIB, BIG - 4096)
+
+
+class ArchiveFixture(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+
+    def path(self, *parts):
+        return os.path.join(self.tmp, *parts)
+
+    def sparse_disk(self, name='disk.raw', size=BIG):
+        path = self.path(name)
+        digest = hashlib.sha256()
+        with open(path, 'wb') as f:
+            f.truncate(size)
+            for i, offset in enumerate(ISLANDS):
+                if offset < size:
+                    f.seek(offset)
+                    f.write(bytes([i + 1]) * 4096)
+        with open(path, 'rb') as f:
+            for chunk in iter(lambda: f.read(MIB), b''):
+                digest.update(chunk)
+        return path, digest.hexdigest()
+
+    def artifacts(self, disk, **kwargs):
+        return [
+            archive.DocumentArtifact({'id': 'snap-1', 'vnfInstanceId': 'i'},
+                                     'vnfsr/record.json', 'vnfSnapshotRecord'),
+            archive.DocumentArtifact({'vnfdId': 'd', 'name': 'ünïcode'},
+                                     'vnfd/vnfd.json', 'vnfd'),
+            archive.FileArtifact(disk, 'images/c1/disk.raw', 'vnfcImage',
+                                 vnfc_snapshot_id='c1', disk_format='RAW',
+                                 container_format='BARE', **kwargs),
+        ]
+
+    def build(self, disk, name='pkg.zip', **kwargs):
+        return archive.build(self.path(name), self.artifacts(disk),
+                             vnf_snapshot_id='snap-1',
+                             vnf_instance_id='inst-1', **kwargs)
+
+
+class TestRoundTrip(ArchiveFixture):
+
+    def test_round_trip_64mib_flat_memory(self):
+        disk, disk_sha = self.sparse_disk()
+        tracemalloc.start()
+        self.addCleanup(tracemalloc.stop)
+        built = self.build(disk, vnf_snapshot_pkg_unique_id='uid-1')
+        _, build_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        extracted = archive.extract(self.path('pkg.zip'), self.path('out'))
+        _, extract_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        # A chunk is 1 MiB; the file is 64. Memory must not follow the file.
+        self.assertLess(build_peak, 8 * MIB)
+        self.assertLess(extract_peak, 8 * MIB)
+
+        self.assertEqual(built, extracted)
+        self.assertEqual('uid-1', built.vnf_snapshot_pkg_unique_id)
+        image = built.by_path()['images/c1/disk.raw']
+        self.assertEqual((BIG, disk_sha), (image.size, image.sha256))
+        out = self.path('out', 'images', 'c1', 'disk.raw')
+        with open(out, 'rb') as a, open(disk, 'rb') as b:
+            while True:
+                x, y = a.read(MIB), b.read(MIB)
+                self.assertEqual(x, y)
+                if not x:
+                    break
+        # Zero runs were left as holes: the copy stays sparse.
+        self.assertLess(os.stat(out).st_blocks * 512, 16 * MIB)
+        with open(self.path('out', 'vnfd', 'vnfd.json'), 'rb') as f:
+            self.assertEqual('ünïcode', json.load(f)['name'])
+        with open(self.path('out', package.MANIFEST_NAME), 'rb') as f, \
+                zipfile.ZipFile(self.path('pkg.zip')) as zf:
+            self.assertEqual(zf.read(package.MANIFEST_NAME), f.read())
+
+    def test_zip_layout(self):
+        disk, _ = self.sparse_disk(size=3 * MIB)
+        self.build(disk)
+        with zipfile.ZipFile(self.path('pkg.zip')) as zf:
+            infos = zf.infolist()
+        self.assertEqual(['vnfsr/record.json', 'vnfd/vnfd.json',
+                          'images/c1/disk.raw', package.MANIFEST_NAME],
+                         [i.filename for i in infos])
+        self.assertEqual([zipfile.ZIP_DEFLATED, zipfile.ZIP_DEFLATED,
+                          zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED],
+                         [i.compress_type for i in infos])
+        for i in infos:
+            self.assertEqual(0o100644, i.external_attr >> 16)
+        self.assertFalse(os.path.exists(self.path('pkg.zip.part')))
+
+    def test_compress_override_and_memory_state(self):
+        disk, _ = self.sparse_disk(size=2 * MIB)
+        mem = self.path('mem.sav')
+        with open(mem, 'wb') as f:
+            f.write(b'\0' * (2 * MIB))
+        arts = self.artifacts(disk, compress=True) + [
+            archive.FileArtifact(mem, 'images/c1/memory.sav', 'memoryState',
+                                 vnfc_snapshot_id='c1')]
+        archive.build(self.path('p.zip'), arts, 's', 'i')
+        with zipfile.ZipFile(self.path('p.zip')) as zf:
+            self.assertEqual(zipfile.ZIP_DEFLATED,
+                             zf.getinfo('images/c1/disk.raw').compress_type)
+        # Images and memory are mostly zeros; the ratio limit spares them.
+        got = archive.extract(self.path('p.zip'), self.path('out'))
+        self.assertEqual(4, len(got.artifacts))
+
+    def test_progress_monotonic_and_complete(self):
+        disk, _ = self.sparse_disk(size=5 * MIB + 7)
+        seen = []
+        built = self.build(disk, progress=lambda d, t: seen.append((d, t)),
+                           chunk_size=MIB)
+        total = built.total_size
+        self.assertEqual((0, total), seen[0])
+        self.assertEqual((total, total), seen[-1])
+        self.assertGreaterEqual(len(seen), 7)
+        self.assertEqual({total}, {t for _, t in seen})
+        dones = [d for d, _ in seen]
+        self.assertEqual(sorted(dones), dones)
+
+        seen = []
+        archive.extract(self.path('pkg.zip'), self.path('out'),
+                        progress=lambda d, t: seen.append((d, t)))
+        self.assertEqual((0, total), seen[0])
+        self.assertEqual((total, total), seen[-1])
+        dones = [d for d, _ in seen]
+        self.assertEqual(sorted(dones), dones)
+
+    def test_created_at_and_dates(self):
+        when = datetime.datetime(2026, 3, 4, 5, 6, 7, 891,
+                                 tzinfo=datetime.timezone.utc)
+        disk, _ = self.sparse_disk(size=4096)
+        built = self.build(disk, created_at=when)
+        self.assertEqual('2026-03-04T05:06:07Z', built.created_at)
+        with zipfile.ZipFile(self.path('pkg.zip')) as zf:
+            self.assertEqual((2026, 3, 4, 5, 6, 6),
+                             zf.infolist()[0].date_time)
+
+
+class TestBuildRefusals(ArchiveFixture):
+
+    def test_bad_arcname(self):
+        disk, _ = self.sparse_disk(size=4096)
+        arts = self.artifacts(disk)
+        arts.append(archive.FileArtifact(disk, '../x', 'additionalArtifact'))
+        self.assertRaises(ValueError, archive.build, self.path('p.zip'),
+                          arts, 's', 'i')
+        self.assertEqual(['disk.raw'], os.listdir(self.tmp))
+
+    def test_qcow2_with_backing_file_not_packaged(self):
+        image = self.path('top.qcow2')
+        with open(image, 'wb') as f:
+            f.write(test_verify.qcow2_image(backing=b'base.qcow2'))
+        arts = self.artifacts(image)[:1] + [archive.FileArtifact(
+            image, 'images/c1/top.qcow2', 'vnfcImage',
+            vnfc_snapshot_id='c1', disk_format='QCOW2',
+            container_format='BARE')]
+        exc = self.assertRaises(package.UnsafeImage, archive.build,
+                                self.path('p.zip'), arts, 's', 'i')
+        self.assertIn('backing file', str(exc))
+        self.assertFalse(os.path.exists(self.path('p.zip.part')))
+
+    def test_cancel_from_progress_leaves_nothing(self):
+        disk, _ = self.sparse_disk(size=4 * MIB)
+
+        def cancel(done, total):
+            if done > MIB:
+                raise RuntimeError('cancelled')
+        self.assertRaises(RuntimeError, self.build, disk, progress=cancel)
+        self.assertEqual(['disk.raw'], os.listdir(self.tmp))
+
+    def test_leftover_part_file_is_not_overwritten(self):
+        disk, _ = self.sparse_disk(size=4096)
+        with open(self.path('pkg.zip.part'), 'wb') as f:
+            f.write(b'someone else')
+        self.assertRaises(FileExistsError, self.build, disk)
+        with open(self.path('pkg.zip.part'), 'rb') as f:
+            self.assertEqual(b'someone else', f.read())
+
+    def test_invalid_manifest_never_written(self):
+        disk, _ = self.sparse_disk(size=4096)
+        arts = self.artifacts(disk)[1:]         # no VNF snapshot record
+        self.assertRaises(package.ManifestInvalid, archive.build,
+                          self.path('p.zip'), arts, 's', 'i')
+        self.assertEqual(['disk.raw'], os.listdir(self.tmp))
+
+
+class TestExtractRefusals(ArchiveFixture):
+
+    def setUp(self):
+        super().setUp()
+        self.disk, _ = self.sparse_disk(size=3 * MIB)
+        self.manifest = self.build(self.disk)
+        self.pkg = self.path('pkg.zip')
+
+    def rewrite(self, replace=None, manifest=None):
+        """Copy the package member by member (streaming), swapping some."""
+        out = self.path('tampered.zip')
+        with zipfile.ZipFile(self.pkg) as src, \
+                zipfile.ZipFile(out, 'w') as dst:
+            for info in src.infolist():
+                if replace and info.filename in replace:
+                    dst.writestr(info, replace[info.filename])
+                elif manifest and info.filename == package.MANIFEST_NAME:
+                    dst.writestr(info, manifest)
+                else:
+                    with src.open(info) as r, dst.open(info, 'w') as w:
+                        shutil.copyfileobj(r, w, MIB)
+        return out
+
+    def assertRefusedClean(self, pkg, exc_class, fragment):
+        dest = self.path('out')
+        exc = self.assertRaises(exc_class, archive.extract, pkg, dest)
+        self.assertIn(fragment, str(exc))
+        self.assertFalse(os.path.exists(dest))
+        return exc
+
+    def test_tampered_manifest_checksum(self):
+        doc = json.loads(self.manifest.to_json())
+        doc['artifacts'][2]['checksum']['hash'] = '0' * 64
+        pkg = self.rewrite(manifest=json.dumps(doc).encode())
+        self.assertRefusedClean(pkg, package.ChecksumMismatch,
+                                "'images/c1/disk.raw' does not match")
+
+    def test_tampered_content_with_valid_crc(self):
+        # Same size, new CRC: only the SHA-256 can tell.
+        pkg = self.rewrite(replace={'vnfd/vnfd.json': json.dumps(
+            {'vnfdId': 'evil', 'name': 'x'}, indent=2,
+            sort_keys=True).encode().ljust(self.manifest.by_path()[
+                'vnfd/vnfd.json'].size)})
+        self.assertRefusedClean(pkg, package.ChecksumMismatch,
+                                "'vnfd/vnfd.json' does not match")
+
+    def test_flipped_byte_fails_crc(self):
+        with zipfile.ZipFile(self.pkg) as zf:
+            info = zf.getinfo('images/c1/disk.raw')
+        with open(self.pkg, 'r+b') as f:
+            f.seek(info.header_offset + 30 + len(info.filename) + 1000)
+            f.write(b'\x55')
+        self.assertRefusedClean(self.pkg, package.PackageInvalid,
+                                'not a readable ZIP')
+
+    def test_failure_late_removes_earlier_files(self):
+        # The first two members extract fine; the third is bad.
+        doc = json.loads(self.manifest.to_json())
+        doc['artifacts'][2]['checksum']['hash'] = 'f' * 64
+        pkg = self.rewrite(manifest=json.dumps(doc).encode())
+        dest = self.path('existing')
+        os.mkdir(dest)
+        self.assertRaises(package.ChecksumMismatch, archive.extract, pkg,
+                          dest)
+        self.assertEqual([], os.listdir(dest))
+
+    def test_cancel_from_progress_removes_files(self):
+        def cancel(done, total):
+            if done > MIB:
+                raise RuntimeError('cancelled')
+        self.assertRaises(RuntimeError, archive.extract, self.pkg,
+                          self.path('out'), progress=cancel)
+        self.assertFalse(os.path.exists(self.path('out')))
+
+    def test_hostile_zip_refused_before_writing(self):
+        link = test_verify.info('logs/link', 0o120777)
+        with zipfile.ZipFile(self.pkg, 'a') as zf:
+            zf.writestr(link, '/etc/shadow')
+        self.assertRefusedClean(self.pkg, package.UnsafeMember, 'symlink')
+
+    def test_destination_must_be_new_or_empty(self):
+        dest = self.path('full')
+        os.mkdir(dest)
+        with open(os.path.join(dest, 'keep'), 'w') as f:
+            f.write('x')
+        self.assertRaises(ValueError, archive.extract, self.pkg, dest)
+        self.assertEqual(['keep'], os.listdir(dest))
+        os.symlink(dest, self.path('link'))
+        self.assertRaises(ValueError, archive.extract, self.pkg,
+                          self.path('link'))
+
+    def test_extract_into_existing_empty_dir(self):
+        dest = self.path('empty')
+        os.mkdir(dest)
+        got = archive.extract(self.pkg, dest)
+        self.assertEqual(self.manifest, got)
+        self.assertEqual(sorted(['images', 'vnfd', 'vnfsr',
+                                 package.MANIFEST_NAME]),
+                         sorted(os.listdir(dest)))
+
+    def test_manifest_module_roles(self):
+        self.assertEqual(['images/c1/disk.raw'],
+                         [a.path for a in self.manifest.by_role(
+                             manifest_mod.ROLE_IMAGE)])
