@@ -8,6 +8,7 @@ import testscenarios
 
 from vnfsnap.common import states
 from vnfsnap.db import api as db_api
+from vnfsnap.db import migration
 from vnfsnap.db import models
 from vnfsnap.tests import base as unit_base
 from vnfsnap.tests import fake_vim
@@ -40,7 +41,7 @@ class TestRealDatabase(testscenarios.WithScenarios, unit_base.ApiTestCase):
             text=True).stdout.strip().splitlines()[-1])
         out = subprocess.run(manage + ['sync'], check=True,
                              capture_output=True, text=True).stdout
-        self.assertIn('at revision 0001', out)
+        self.assertIn('at revision %s' % migration.head(), out)
         self.assertNotIn(self.db.password, out)
         status = subprocess.run([base.command('vnfsnap-status'),
                                  '--config-file', conf, 'upgrade', 'check'],
