@@ -22,7 +22,10 @@ CONF = vnfsnap.conf.CONF
 
 
 class TestCase(testtools.TestCase):
-    """Configuration on a temporary state_path with a migrated database."""
+    """Configuration on a temporary state_path with a migrated database
+    (an empty one when ``MIGRATE`` is false)."""
+
+    MIGRATE = True
 
     def setUp(self):
         super().setUp()
@@ -36,11 +39,24 @@ class TestCase(testtools.TestCase):
                          % self.state_path, group='database')
         db_api.reset()
         self.addCleanup(db_api.reset)
-        migration.upgrade()
+        if self.MIGRATE:
+            migration.upgrade()
         policy.reset()
         self.addCleanup(policy.reset)
         fake_vim.FakeVim.reset()
         fake_vim.register()
+
+    def wait_for_op(self, op_id, wanted=states.FINAL_STATES | {
+            states.FAILED_TEMP}, timeout=30):
+        """Poll the database until the occurrence reaches ``wanted``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            op = db_api.get_op_occ(None, op_id)
+            if op.operation_state in wanted:
+                return op
+            if time.monotonic() > deadline:
+                self.fail('op %s stuck in %s' % (op_id, op.operation_state))
+            time.sleep(0.01)
 
 
 class Response:
@@ -139,17 +155,6 @@ class ApiTestCase(TestCase):
     def op_id_from(self, resp):
         self.assertEqual(202, resp.status, resp.body)
         return resp.headers['Location'].rsplit('/', 1)[-1]
-
-    def wait_for_op(self, op_id, wanted=states.FINAL_STATES | {
-            states.FAILED_TEMP}, timeout=30):
-        deadline = time.monotonic() + timeout
-        while True:
-            op = db_api.get_op_occ(None, op_id)
-            if op.operation_state in wanted:
-                return op
-            if time.monotonic() > deadline:
-                self.fail('op %s stuck in %s' % (op_id, op.operation_state))
-            time.sleep(0.02)
 
     def take_snapshot(self, instance_id, project=None, **params):
         info = self.new_snapshot_info(project=project)

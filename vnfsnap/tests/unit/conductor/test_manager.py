@@ -60,17 +60,6 @@ class ManagerTestCase(base.TestCase):
         self.addCleanup(mgr.stop)
         return mgr
 
-    def wait(self, op_id, wanted=states.FINAL_STATES | {states.FAILED_TEMP},
-             timeout=20):
-        deadline = time.monotonic() + timeout
-        while True:
-            op = db_api.get_op_occ(None, op_id)
-            if op.operation_state in wanted:
-                return op
-            if time.monotonic() > deadline:
-                self.fail('op %s stuck in %s' % (op_id, op.operation_state))
-            time.sleep(0.01)
-
     def new_op(self, inst, info_id=None, operation=states.CREATE_SNAPSHOT,
                **params):
         if info_id is None:
@@ -85,7 +74,7 @@ class ManagerTestCase(base.TestCase):
                **params):
         op = self.new_op(inst, info_id, operation, **params)
         self.manager.run_lcm_op_occ(self.ctx, op.id)
-        return self.wait(op.id)
+        return self.wait_for_op(op.id)
 
     def snapshot(self, inst, **params):
         op = self.run_op(inst, **params)
@@ -160,7 +149,7 @@ class TestCreateSnapshot(ManagerTestCase):
             'vnfSnapshotInfoId': info.id, 'userDefinedData': {'k': 'v'}})
         self.manager.run_lcm_op_occ(self.ctx, op.id)
         self.assertEqual(states.COMPLETED,
-                         self.wait(op.id).operation_state)
+                         self.wait_for_op(op.id).operation_state)
         self.assertEqual({'k': 'v'}, db_api.get_vnf_snapshot_info(
             None, info.id).snapshot_user_defined_data)
 
@@ -318,7 +307,7 @@ class TestCreateSnapshot(ManagerTestCase):
         FakeVim.hooks[('create', 'vm-0')] = lambda: db_api.request_cancel(
             PROJECT, op.id, states.GRACEFUL)
         self.manager.run_lcm_op_occ(self.ctx, op.id)
-        op = self.wait(op.id)
+        op = self.wait_for_op(op.id)
         self.assertEqual(states.FAILED_TEMP, op.operation_state)
         self.assertEqual(409, op.error['status'])
         self.assertIn('cancelled', op.error['detail'])
@@ -334,7 +323,7 @@ class TestCreateSnapshot(ManagerTestCase):
         op = self.new_op(inst)
         db_api.request_cancel(PROJECT, op.id, states.FORCEFUL)
         self.manager.run_lcm_op_occ(self.ctx, op.id)
-        op = self.wait(op.id)
+        op = self.wait_for_op(op.id)
         self.assertEqual(states.FAILED_TEMP, op.operation_state)
         self.assertFalse(op.is_cancel_pending)
         self.assertEqual([], FakeVim.calls)
@@ -351,7 +340,7 @@ class TestCreateSnapshot(ManagerTestCase):
 
         with mock.patch.object(db_api, 'update_vnf_snapshot_info', record):
             self.manager.run_lcm_op_occ(self.ctx, op.id)
-            op = self.wait(op.id)
+            op = self.wait_for_op(op.id)
         self.assertEqual(states.COMPLETED, op.operation_state)
         self.assertFalse(op.is_cancel_pending)
 
@@ -365,7 +354,7 @@ class TestCreateSnapshot(ManagerTestCase):
         db_api.transition_op_occ(op.id, (states.FAILED_TEMP,),
                                  states.PROCESSING, task='retry')
         self.manager.run_lcm_op_occ(self.ctx, op.id)
-        op = self.wait(op.id)
+        op = self.wait_for_op(op.id)
         self.assertEqual(states.COMPLETED, op.operation_state, op.error)
         self.assertIsNone(op.error)
         self.assertReserved(op, reserved=False)
@@ -382,7 +371,7 @@ class TestCreateSnapshot(ManagerTestCase):
         db_api.transition_op_occ(op.id, (states.FAILED_TEMP,),
                                  states.ROLLING_BACK, task='rollback')
         self.manager.run_lcm_op_occ(self.ctx, op.id)
-        op = self.wait(op.id)
+        op = self.wait_for_op(op.id)
         self.assertEqual(states.ROLLED_BACK, op.operation_state)
         self.assertReserved(op, reserved=False)
         self.assertEqual(calls, len(FakeVim.calls))
@@ -399,7 +388,7 @@ class TestCreateSnapshot(ManagerTestCase):
                                       states.ROLLING_BACK)
         db_api.request_cancel(PROJECT, op.id, states.GRACEFUL)
         self.manager.run_lcm_op_occ(self.ctx, op.id)
-        op = self.wait(op.id)
+        op = self.wait_for_op(op.id)
         self.assertEqual(states.FAILED_TEMP, op.operation_state)
         self.assertFalse(op.is_cancel_pending)
         self.assertReserved(op)
@@ -413,7 +402,7 @@ class TestCreateSnapshot(ManagerTestCase):
         db_api.transition_op_occ(op.id, (states.STARTING,),
                                  states.ROLLING_BACK)
         self.manager.run_lcm_op_occ(self.ctx, op.id)
-        op = self.wait(op.id)
+        op = self.wait_for_op(op.id)
         self.assertEqual(states.FAILED_TEMP, op.operation_state)
         self.assertEqual(409, op.error['status'])
 
@@ -426,7 +415,7 @@ class TestCreateSnapshot(ManagerTestCase):
             ops.append(op)
         for op in ops:
             self.assertEqual(states.COMPLETED,
-                             self.wait(op.id).operation_state)
+                             self.wait_for_op(op.id).operation_state)
         self.assertEqual(6, len(FakeVim.snapshots))
 
 
@@ -476,7 +465,8 @@ class TestRevertToSnapshot(ManagerTestCase):
                          states.REVERT_TO_SNAPSHOT,
                          stateAfterRevert='paused')
         self.manager.run_lcm_op_occ(self.ctx, op.id)
-        self.assertEqual(states.COMPLETED, self.wait(op.id).operation_state)
+        self.assertEqual(states.COMPLETED,
+                         self.wait_for_op(op.id).operation_state)
         self.assertEqual({'paused'},
                          {g['state'] for g in FakeVim.guests.values()})
 
@@ -530,7 +520,8 @@ class TestRevertToSnapshot(ManagerTestCase):
         db_api.transition_op_occ(op.id, (states.FAILED_TEMP,),
                                  states.PROCESSING, task='retry')
         self.manager.run_lcm_op_occ(self.ctx, op.id)
-        self.assertEqual(states.COMPLETED, self.wait(op.id).operation_state)
+        self.assertEqual(states.COMPLETED,
+                         self.wait_for_op(op.id).operation_state)
 
 
 class TestInitHost(ManagerTestCase):
@@ -556,14 +547,14 @@ class TestInitHost(ManagerTestCase):
 
         mgr = self.start_manager('cond-2')
         for op in (processing, rolling):
-            got = self.wait(op.id, wanted={states.FAILED_TEMP})
+            got = self.wait_for_op(op.id, wanted={states.FAILED_TEMP})
             self.assertIsNone(got.host)
             self.assertEqual(500, got.error['status'])
             self.assertIn('stopped', got.error['detail'])
             self.assertIn('retry', got.error['detail'])
             self.assertReserved(got)
         for op in (waiting, retried):
-            got = self.wait(op.id)
+            got = self.wait_for_op(op.id)
             self.assertEqual(states.COMPLETED, got.operation_state,
                              got.error)
             self.assertEqual('cond-2', got.host)
@@ -582,7 +573,7 @@ class TestInitHost(ManagerTestCase):
         second = self.start_manager('cond-b')
         for op in ops:
             self.assertEqual(states.COMPLETED,
-                             self.wait(op.id).operation_state)
+                             self.wait_for_op(op.id).operation_state)
         first.stop()
         second.stop()
         self.assertEqual(3, len(self.steps('create')))
@@ -608,7 +599,8 @@ class TestLeftovers(ManagerTestCase):
         db_api.transition_op_occ(op.id, (states.FAILED_TEMP,),
                                  states.ROLLING_BACK, host=None)
         self.manager.run_lcm_op_occ(self.ctx, op.id)
-        self.assertEqual(states.ROLLED_BACK, self.wait(op.id).operation_state)
+        self.assertEqual(states.ROLLED_BACK,
+                         self.wait_for_op(op.id).operation_state)
         self.assertEqual({}, FakeVim.snapshots)
         self.assertEqual({}, db_api.list_op_vim_resources(op.id))
 
@@ -617,7 +609,8 @@ class TestLeftovers(ManagerTestCase):
         db_api.transition_op_occ(op.id, (states.FAILED_TEMP,),
                                  states.PROCESSING, host=None)
         self.manager.run_lcm_op_occ(self.ctx, op.id)
-        self.assertEqual(states.COMPLETED, self.wait(op.id).operation_state)
+        self.assertEqual(states.COMPLETED,
+                         self.wait_for_op(op.id).operation_state)
         # Only the retry's own two VNFC snapshots remain, now owned by the
         # VNF snapshot, not by the occurrence.
         self.assertEqual(2, len(FakeVim.snapshots))
@@ -639,7 +632,8 @@ class TestSweep(ManagerTestCase):
         inst = register_vnf(1)
         op = self.new_op(inst)   # written, never cast
         started = time.monotonic()
-        self.assertEqual(states.COMPLETED, self.wait(op.id).operation_state)
+        self.assertEqual(states.COMPLETED,
+                         self.wait_for_op(op.id).operation_state)
         self.assertGreaterEqual(time.monotonic() - started, 0.5)
         self.assertEqual('cond-sweeper',
                          db_api.get_op_occ(None, op.id).host)
@@ -669,7 +663,8 @@ class TestDuplicateDelivery(ManagerTestCase):
 
         FakeVim.hooks[('quiesce', 'vm-0')] = redeliver
         self.manager.run_lcm_op_occ(self.ctx, op.id)
-        self.assertEqual(states.COMPLETED, self.wait(op.id).operation_state)
+        self.assertEqual(states.COMPLETED,
+                         self.wait_for_op(op.id).operation_state)
         self.manager.stop()
         self.assertEqual([(states.PROCESSING, self.HOST)], seen)
         self.assertEqual(2, len(self.steps('create')))
@@ -680,7 +675,8 @@ class TestDuplicateDelivery(ManagerTestCase):
         op = self.new_op(inst)
         for _ in range(4):
             self.manager.run_lcm_op_occ(self.ctx, op.id)
-        self.assertEqual(states.COMPLETED, self.wait(op.id).operation_state)
+        self.assertEqual(states.COMPLETED,
+                         self.wait_for_op(op.id).operation_state)
         self.manager.stop()
         self.assertEqual(2, len(self.steps('create')))
 

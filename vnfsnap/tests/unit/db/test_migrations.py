@@ -8,33 +8,19 @@ import textwrap
 from alembic import autogenerate
 from alembic import migration as alembic_migration
 import fixtures
-from oslo_config import fixture as config_fixture
 import sqlalchemy as sa
 import testtools
 
-import vnfsnap.conf
 from vnfsnap.db import api as db_api
 from vnfsnap.db import migration
 from vnfsnap.db import models
+from vnfsnap.tests import base
 
-CONF = vnfsnap.conf.CONF
 
+class TestMigrations(base.TestCase):
+    """Starts from an empty database."""
 
-class TestMigrations(testtools.TestCase):
-    """Starts from an empty database (no base.TestCase: that migrates)."""
-
-    def setUp(self):
-        super().setUp()
-        self.useFixture(fixtures.Timeout(60, gentle=True))
-        CONF([], project='vnfsnap', default_config_files=[],
-             default_config_dirs=[])
-        conf = self.useFixture(config_fixture.Config(CONF))
-        self.path = self.useFixture(fixtures.TempDir()).path
-        conf.config(state_path=self.path)
-        conf.config(connection='sqlite:///%s/m.sqlite' % self.path,
-                    group='database')
-        db_api.reset()
-        self.addCleanup(db_api.reset)
+    MIGRATE = False
 
     def _tables(self):
         return set(sa.inspect(db_api.get_engine()).get_table_names())
