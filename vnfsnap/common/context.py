@@ -8,10 +8,6 @@ NOAUTH_PROJECT = 'default'
 class RequestContext(context.RequestContext):
     """oslo.context's context; the API and RPC both carry it."""
 
-    @classmethod
-    def from_dict(cls, values, **kwargs):
-        return super().from_dict(values, **kwargs)
-
 
 def get_admin_context():
     """A context for the service's own work (conductor start-up, recovery)."""

@@ -4,7 +4,6 @@ import signal
 import sys
 import threading
 
-from oslo_config import cfg
 from oslo_log import log as logging
 
 import vnfsnap.conf
@@ -38,10 +37,3 @@ def wait_for_signal():
     signal.signal(signal.SIGINT, _handler)
     while not stop.wait(1):
         pass
-
-
-def log_options():
-    CONF.log_opt_values(LOG, logging.DEBUG)
-
-
-__all__ = ['prepare_service', 'wait_for_signal', 'log_options', 'cfg']
