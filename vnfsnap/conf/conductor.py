@@ -15,6 +15,12 @@ opts = [
                     'it runs to finish. Those still running after that are '
                     'cut short; the conductor marks them FAILED_TEMP when it '
                     'starts again, and the client retries or rolls back.'),
+    cfg.IntOpt('freeze_deadline', default=60, min=5,
+               help='Seconds a VNFC may stay quiesced (file systems '
+                    'frozen). The VIM driver thaws it after that even when '
+                    'the conductor that froze it died or hangs (the libvirt '
+                    'driver runs a guard process for it); the guest agent '
+                    'never thaws by itself.'),
     cfg.IntOpt('sweep_interval', default=10, min=1,
                help='Seconds between two looks for LCM operation '
                     'occurrences that no conductor runs although they should '

@@ -14,11 +14,6 @@ opts = [
                     'overlays, memory state files, exported VNFC '
                     'snapshots. QEMU (user libvirt-qemu on Debian) must be '
                     'able to traverse and read it.'),
-    cfg.IntOpt('freeze_deadline', default=60, min=5,
-               help='Seconds a guest may stay frozen. A separate guard '
-                    'process thaws it after that even when the conductor '
-                    'that froze it died or hangs; the guest agent never '
-                    'thaws by itself.'),
     cfg.IntOpt('agent_timeout', default=10, min=1,
                help='Seconds to wait for a guest agent command.'),
     cfg.IntOpt('block_job_timeout', default=600, min=10,

@@ -23,7 +23,6 @@ CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
 
 # Seconds a frozen VNFC stays frozen at most if nobody thaws it.
-QUIESCE_DEADLINE = 60
 
 
 def _undo(what, func, *args):
@@ -48,7 +47,7 @@ class Quiesce(task.Task):
 
     def execute(self):
         started = timeutils.utcnow()
-        self.driver.quiesce(self.vnfc, QUIESCE_DEADLINE)
+        self.driver.quiesce(self.vnfc, CONF.conductor.freeze_deadline)
         return started
 
     def revert(self, *args, **kwargs):

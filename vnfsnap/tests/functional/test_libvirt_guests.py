@@ -47,7 +47,7 @@ class GuestsTestCase(base.FunctionalTestCase):
             'DEFAULT': {'state_path': os.path.join(self.tmp, 'state'),
                         'host': 'functional'},
             'api': {'port': self.port},
-            'libvirt': {'freeze_deadline': FREEZE_DEADLINE},
+            'conductor': {'freeze_deadline': FREEZE_DEADLINE},
         })
 
     def start_service(self, argv=None):

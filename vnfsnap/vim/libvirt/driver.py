@@ -231,7 +231,7 @@ class LibvirtDriver(base.VimDriver):
         token = os.path.join(files.root, 'freeze.token')
         # The guard runs before the freeze: never a frozen guest without one.
         thaw_guard.start(self.uri, dom.UUIDString(),
-                         min(timeout, CONF.libvirt.freeze_deadline), token,
+                         timeout, token,
                          os.path.join(files.root, 'thaw_guard.log'))
         try:
             frozen = dom.fsFreeze()
