@@ -74,6 +74,10 @@ class VnfSnapshotInfoNotFound(NotFound):
     _msg_fmt = 'VNF snapshot %(id)s could not be found.'
 
 
+class VnfSnapshotPkgNotFound(NotFound):
+    _msg_fmt = 'VNF snapshot package %(id)s could not be found.'
+
+
 class VnfLcmOpOccNotFound(NotFound):
     _msg_fmt = 'VNF LCM operation occurrence %(id)s could not be found.'
 
@@ -108,8 +112,9 @@ class VnfInstanceNotInstantiated(Conflict):
 
 
 class VnfSnapshotInUse(Conflict):
-    _msg_fmt = ('VNF snapshot %(id)s is in use by LCM operation occurrence '
-                '%(op_id)s.')
+    _msg_fmt = ('VNF snapshot %(id)s is in use by %(op_id)s (an LCM '
+                'operation occurrence, a VNF snapshot package build or '
+                'extraction, or a deletion).')
 
 
 class VnfSnapshotAlreadyFilled(Conflict):
@@ -127,9 +132,20 @@ class InvalidOpOccState(Conflict):
                 'occurrence %(id)s is in state %(state)s.')
 
 
+class InvalidPkgState(Conflict):
+    _msg_fmt = ('%(task)s is not possible while VNF snapshot package %(id)s '
+                'is in state %(state)s.')
+
+
 class PreconditionFailed(VnfsnapException):
     code = http.HTTPStatus.PRECONDITION_FAILED
     _msg_fmt = 'The If-Match/If-Unmodified-Since precondition failed.'
+
+
+class RangeNotSatisfiable(VnfsnapException):
+    code = http.HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE
+    _msg_fmt = ('The Range %(range)s cannot be served from content of '
+                '%(size)d bytes.')
 
 
 class UnsupportedMediaType(VnfsnapException):

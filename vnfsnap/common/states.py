@@ -51,3 +51,43 @@ def allowed_tasks(operation, state):
 CONSISTENCY_APPLICATION = 'application'
 CONSISTENCY_FILESYSTEM = 'filesystem'
 CONSISTENCY_CRASH = 'crash'
+
+
+# VnfSnapshotPkgInfo.state (SOL005 clause 11.5.4) and what moves it.
+PKG_CREATED = 'CREATED'
+PKG_BUILDING = 'BUILDING'
+PKG_UPLOADING = 'UPLOADING'
+PKG_PROCESSING = 'PROCESSING'
+PKG_AVAILABLE = 'AVAILABLE'
+PKG_EXTRACTING = 'EXTRACTING'
+PKG_ERROR = 'ERROR'
+PKG_ERROR_EXTRACTING = 'ERROR_EXTRACTING'
+PKG_ACTIVE_STATES = frozenset((PKG_BUILDING, PKG_UPLOADING, PKG_PROCESSING,
+                               PKG_EXTRACTING))
+
+# The content operation a package runs or last ran.
+PKG_OP_BUILD = 'BUILD'
+PKG_OP_UPLOAD = 'UPLOAD'
+PKG_OP_UPLOAD_FROM_URI = 'UPLOAD_FROM_URI'
+PKG_OP_EXTRACT = 'EXTRACT'
+
+# failureDetails.errorType
+BUILD_ERROR = 'BUILD_ERROR'
+UPLOAD_ERROR = 'UPLOAD_ERROR'
+PROCESS_ERROR = 'PROCESS_ERROR'
+CANCELLED = 'CANCELLED'
+EXTRACTION_ERROR = 'EXTRACTION_ERROR'
+
+# Which states each request may start from (SOL005 clauses 11.4.3-11.4.9;
+# any other state answers 409).
+PKG_TASK_SOURCE_STATES = {
+    'modify': frozenset((PKG_CREATED, PKG_ERROR_EXTRACTING, PKG_AVAILABLE)),
+    'modify_state': frozenset((PKG_ERROR_EXTRACTING,)),
+    'delete': frozenset((PKG_CREATED, PKG_ERROR, PKG_AVAILABLE)),
+    'read_content': frozenset((PKG_AVAILABLE,)),
+    'upload': frozenset((PKG_CREATED, PKG_ERROR)),
+    'build': frozenset((PKG_CREATED,)),
+    'extract': frozenset((PKG_AVAILABLE,)),
+    'cancel': PKG_ACTIVE_STATES,
+    'ext_artifacts_access': frozenset((PKG_CREATED, PKG_ERROR)),
+}

@@ -42,7 +42,7 @@ def problem(exc):
 
 
 class ConductorManager:
-    RPC_API_VERSION = '1.0'
+    RPC_API_VERSION = '1.1'
     target = messaging.Target(version=RPC_API_VERSION)
 
     def __init__(self, host):

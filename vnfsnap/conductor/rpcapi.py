@@ -17,9 +17,10 @@ class ConductorAPI:
 
     API version history:
         1.0 - run_lcm_op_occ, delete_vnf_snapshot, get_vim_capabilities
+        1.1 - run_vnf_snapshot_pkg_op
     """
 
-    RPC_API_VERSION = '1.0'
+    RPC_API_VERSION = '1.1'
 
     def __init__(self):
         self._client = None
@@ -75,3 +76,9 @@ class ConductorAPI:
         """Delete the VIM-side snapshots, then the resource; synchronous."""
         self._call(context, 'delete_vnf_snapshot',
                    vnf_snapshot_info_id=vnf_snapshot_info_id)
+
+    def run_vnf_snapshot_pkg_op(self, context, pkg_id):
+        """Ask a conductor to run the content operation a VNF snapshot
+        package is in (BUILDING, UPLOADING from a URI, PROCESSING,
+        EXTRACTING)."""
+        self._cast(context, 'run_vnf_snapshot_pkg_op', pkg_id=pkg_id)

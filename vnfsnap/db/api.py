@@ -409,3 +409,155 @@ def list_op_vim_resources(op_id):
         rows = session.execute(sa.select(models.OpVimResource).where(
             models.OpVimResource.op_occ_id == op_id)).scalars()
         return {row.key: row.resource for row in rows}
+
+
+# --- VNF snapshot packages (VnfSnapshotPkgInfo) ---------------------------
+
+def create_vnf_snapshot_pkg(values):
+    with _writer() as session:
+        session.add(models.VnfSnapshotPkg(**values))
+    return get_vnf_snapshot_pkg(None, values['id'])
+
+
+def get_vnf_snapshot_pkg(project_id, pkg_id):
+    M = models.VnfSnapshotPkg
+    with _reader() as session:
+        obj = session.execute(_scoped(sa.select(M).where(M.id == pkg_id), M,
+                                      project_id)).scalar_one_or_none()
+    if obj is None:
+        raise exception.VnfSnapshotPkgNotFound(id=pkg_id)
+    return obj
+
+
+def list_vnf_snapshot_pkgs(project_id, states_in=None, host=_ANY):
+    M = models.VnfSnapshotPkg
+    with _reader() as session:
+        q = _scoped(_ordered(M), M, project_id)
+        if states_in is not None:
+            q = q.where(M.state.in_(tuple(states_in)))
+        if host is None:
+            q = q.where(M.host.is_(None))
+        elif host is not _ANY:
+            q = q.where(M.host == host)
+        return list(session.execute(q).scalars())
+
+
+def _pkg_conflict(session, project_id, pkg_id, task):
+    M = models.VnfSnapshotPkg
+    current = session.execute(_scoped(sa.select(M).where(M.id == pkg_id), M,
+                                      project_id)).scalar_one_or_none()
+    if current is None:
+        return exception.VnfSnapshotPkgNotFound(id=pkg_id)
+    return exception.InvalidPkgState(task=task, id=pkg_id,
+                                     state=current.state)
+
+
+def _pkg_update(session, project_id, pkg_id, from_states, values, task,
+                expect_host=_ANY, if_updated_at=None):
+    """One compare-and-swap UPDATE of a package; raises what went wrong."""
+    M = models.VnfSnapshotPkg
+    q = _scoped(sa.update(M).where(M.id == pkg_id), M, project_id)
+    if from_states is not None:
+        q = q.where(M.state.in_(tuple(from_states)))
+    if expect_host is None:
+        q = q.where(M.host.is_(None))
+    elif expect_host is not _ANY:
+        q = q.where(M.host == expect_host)
+    if if_updated_at is not None:
+        q = q.where(M.updated_at == if_updated_at)
+    if session.execute(q.values(updated_at=timeutils.utcnow(),
+                                **values)).rowcount == 1:
+        return
+    error = _pkg_conflict(session, project_id, pkg_id, task)
+    if (isinstance(error, exception.InvalidPkgState)
+            and if_updated_at is not None and (
+                from_states is None or error.kwargs['state'] in from_states)):
+        error = exception.ConcurrentModification(id=pkg_id)
+    raise error
+
+
+def update_vnf_snapshot_pkg(project_id, pkg_id, values, from_states=None,
+                            task='update', expect_host=_ANY,
+                            if_updated_at=None):
+    """Change a package while it is in one of ``from_states``.
+
+    Leaving the active states clears ``isCancelPending`` and the owning
+    conductor, and gives back the VNF snapshot a build or extraction held.
+    """
+    if 'state' in values and values['state'] not in states.PKG_ACTIVE_STATES:
+        values = dict(values, is_cancel_pending=False, host=None)
+    with _writer() as session:
+        _pkg_update(session, project_id, pkg_id, from_states, values, task,
+                    expect_host=expect_host, if_updated_at=if_updated_at)
+        if 'state' in values and (values['state']
+                                  not in states.PKG_ACTIVE_STATES):
+            _release_snapshot_infos(session, pkg_id)
+    return get_vnf_snapshot_pkg(None, pkg_id)
+
+
+def _release_snapshot_infos(session, holder):
+    M = models.VnfSnapshotInfo
+    session.execute(sa.update(M).where(M.reservation == holder).values(
+        reservation=None))
+
+
+def start_vnf_snapshot_pkg_op(project_id, pkg_id, task, to_state, values,
+                              reserve_info=None, new_info=None):
+    """Start a content operation: the package moves into ``to_state`` and,
+    in the same transaction, takes the VNF snapshot it builds from or
+    extracts into (``reserve_info``: an existing id; ``new_info``: values
+    of a VnfSnapshotInfo to create already held). Either all of it
+    happens, or nothing is written and the caller gets the 404/409."""
+    VS = models.VnfSnapshotInfo
+    with _writer() as session:
+        _pkg_update(session, project_id, pkg_id,
+                    states.PKG_TASK_SOURCE_STATES[task],
+                    dict(values, state=to_state, is_cancel_pending=False,
+                         cancel_cause=None, failure_details=None,
+                         bytes_done=0, bytes_total=None), task,
+                    expect_host=None)
+        if reserve_info is not None:
+            _reserve(session, VS, reserve_info, pkg_id,
+                     exception.VnfSnapshotInfoNotFound,
+                     exception.VnfSnapshotInUse)
+        if new_info is not None:
+            session.add(models.VnfSnapshotInfo(reservation=pkg_id,
+                                               **new_info))
+    return get_vnf_snapshot_pkg(None, pkg_id)
+
+
+def record_pkg_progress(pkg_id, done, total=None):
+    """Store bytes done (and total); returns whether a cancel is pending,
+    so one round trip both reports progress and polls for cancellation."""
+    M = models.VnfSnapshotPkg
+    values = {'bytes_done': done, 'updated_at': timeutils.utcnow()}
+    if total is not None:
+        values['bytes_total'] = total
+    with _writer() as session:
+        session.execute(sa.update(M).where(
+            M.id == pkg_id, M.state.in_(tuple(states.PKG_ACTIVE_STATES)))
+            .values(**values))
+        return bool(session.execute(sa.select(M.is_cancel_pending).where(
+            M.id == pkg_id)).scalar_one_or_none())
+
+
+def request_pkg_cancel(project_id, pkg_id, cause=None):
+    with _writer() as session:
+        _pkg_update(session, project_id, pkg_id,
+                    states.PKG_TASK_SOURCE_STATES['cancel'],
+                    {'is_cancel_pending': True, 'cancel_cause': cause},
+                    'Cancel')
+    return get_vnf_snapshot_pkg(project_id, pkg_id)
+
+
+def delete_vnf_snapshot_pkg(project_id, pkg_id):
+    """Delete the row unless the package is busy (SOL005: only CREATED,
+    ERROR or AVAILABLE packages may be deleted)."""
+    M = models.VnfSnapshotPkg
+    with _writer() as session:
+        if session.execute(_scoped(sa.delete(M).where(
+                M.id == pkg_id, M.state.in_(tuple(
+                    states.PKG_TASK_SOURCE_STATES['delete']))), M,
+                project_id)).rowcount == 1:
+            return
+        raise _pkg_conflict(session, project_id, pkg_id, 'Delete')

@@ -161,3 +161,45 @@ class OpVimResource(Base):
         primary_key=True)
     key = sa.Column(sa.String(255), primary_key=True)
     resource = sa.Column(_json(), nullable=False)
+
+
+class VnfSnapshotPkg(TimestampMixin, Base):
+    """An "Individual VNF snapshot package" (SOL005 VnfSnapshotPkgInfo).
+
+    The SOL005 attributes are columns named after them; ``operation``,
+    ``operation_params`` and ``host`` describe the content operation that
+    runs or last ran (build, upload, extract) and the conductor that owns
+    it. ``layout`` is what the API needs to serve single artifacts out of
+    the stored ZIP; ``credentials`` and ``ext_artifacts_access`` are kept
+    encrypted (vnfsnap.common.crypto) and never returned.
+    """
+
+    __tablename__ = 'vnf_snapshot_pkgs'
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    project_id = sa.Column(sa.String(255), nullable=False, index=True)
+    name = sa.Column(sa.String(255), nullable=False)
+    user_defined_data = sa.Column(_json())
+    state = sa.Column(sa.String(16), nullable=False, index=True)
+    is_cancel_pending = sa.Column(sa.Boolean, nullable=False, default=False)
+    cancel_cause = sa.Column(sa.Text)
+    failure_details = sa.Column(_json())
+    operation = sa.Column(sa.String(16))
+    operation_params = sa.Column(_json())
+    credentials = sa.Column(sa.Text)
+    host = sa.Column(sa.String(255))
+    bytes_done = sa.Column(sa.BigInteger)
+    bytes_total = sa.Column(sa.BigInteger)
+    content_received = sa.Column(sa.Boolean, nullable=False, default=False)
+    ext_artifacts_access = sa.Column(sa.Text)
+    vnf_snapshot_pkg_unique_id = sa.Column(sa.String(36), index=True)
+    checksum = sa.Column(_json())
+    packaged_at = sa.Column(sa.DateTime)
+    vnf_snapshot_id = sa.Column(sa.String(36))
+    vnfc_snapshot_info_ids = sa.Column(_json())
+    is_full_snapshot = sa.Column(sa.Boolean, nullable=False, default=False)
+    vnfd_info = sa.Column(_json())
+    vnfsr = sa.Column(_json())
+    vnfc_snapshot_images = sa.Column(_json())
+    additional_artifacts = sa.Column(_json())
+    layout = sa.Column(_json())

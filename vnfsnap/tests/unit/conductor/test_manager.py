@@ -846,8 +846,8 @@ class TestProblem(base.TestCase):
     def test_vnfsnap_exception(self):
         p = manager.problem(exception.VnfSnapshotInUse(id='a', op_id='b'))
         self.assertEqual({'status': 409, 'title': 'Conflict',
-                          'detail': 'VNF snapshot a is in use by LCM '
-                                    'operation occurrence b.'}, p)
+                          'detail': exception.VnfSnapshotInUse(
+                              id='a', op_id='b').message}, p)
 
     def test_other_exception(self):
         p = manager.problem(KeyError('x'))

@@ -1,0 +1,46 @@
+"""Where each artifact sits inside a stored package ZIP.
+
+The API serves single artifacts (SOL005 "Individual artifact", with
+Range) straight out of the stored ZIP without downloading it: the layout,
+computed once when the package becomes AVAILABLE, gives each member's data
+offset and compression so the store can be read at that byte range.
+"""
+
+import struct
+import zipfile
+
+from vnfsnap import package
+
+_LOCAL_HEADER = struct.Struct('<4s2B4HL2L2H')
+_LOCAL_MAGIC = b'PK\x03\x04'
+
+
+def _data_offset(fileobj, info):
+    fileobj.seek(info.header_offset)
+    header = fileobj.read(_LOCAL_HEADER.size)
+    if len(header) != _LOCAL_HEADER.size:
+        raise package.PackageInvalid(reason='member %r: truncated local '
+                                     'header' % info.orig_filename)
+    fields = _LOCAL_HEADER.unpack(header)
+    if fields[0] != _LOCAL_MAGIC:
+        raise package.PackageInvalid(reason='member %r: bad local header'
+                                     % info.orig_filename)
+    name_len, extra_len = fields[10], fields[11]
+    return info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
+
+
+def describe(zip_path, manifest):
+    """``{'members': {path: {...}}}`` for every artifact of ``manifest``
+    found in ``zip_path`` (plus the manifest itself and any signature)."""
+    members = {}
+    with open(zip_path, 'rb') as raw, zipfile.ZipFile(raw) as zf:
+        roles = {a.path: a.role for a in manifest.artifacts}
+        for info in zf.infolist():
+            members[info.orig_filename] = {
+                'offset': _data_offset(raw, info),
+                'compressedSize': info.compress_size,
+                'size': info.file_size,
+                'compressType': info.compress_type,
+                'role': roles.get(info.orig_filename),
+            }
+    return {'members': members}
