@@ -7,6 +7,7 @@ from vnfsnap.conf import conductor
 from vnfsnap.conf import database
 from vnfsnap.conf import default
 from vnfsnap.conf import libvirt
+from vnfsnap.conf import package
 
 CONF = cfg.CONF
 
@@ -15,3 +16,4 @@ api.register_opts(CONF)
 conductor.register_opts(CONF)
 database.register_opts(CONF)
 libvirt.register_opts(CONF)
+package.register_opts(CONF)

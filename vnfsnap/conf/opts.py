@@ -4,6 +4,7 @@ from vnfsnap.conf import api
 from vnfsnap.conf import conductor
 from vnfsnap.conf import default
 from vnfsnap.conf import libvirt
+from vnfsnap.conf import package
 
 
 def list_opts():
@@ -12,4 +13,5 @@ def list_opts():
         ('api', api.list_opts()),
         ('conductor', conductor.list_opts()),
         ('libvirt', libvirt.list_opts()),
+        ('package', package.list_opts()),
     ]
