@@ -5,7 +5,6 @@ import hashlib
 import json
 import urllib.parse
 
-import jsonschema
 import pecan
 import webob
 import webob.multidict
@@ -13,6 +12,7 @@ import webob.multidict
 from vnfsnap.api import sol013
 from vnfsnap.common import exception
 from vnfsnap.common import policy
+from vnfsnap.common import schemas
 import vnfsnap.conf
 
 CONF = vnfsnap.conf.CONF
@@ -20,16 +20,6 @@ JSON = 'application/json'
 MERGE_PATCH_JSON = 'application/merge-patch+json'
 COLLECTION_PARAMS = frozenset(('filter', sol013.NEXTPAGE_PARAM)
                               + sol013.SELECTOR_PARAMS)
-
-_FORMATS = jsonschema.FormatChecker(formats=())
-
-
-@_FORMATS.checks('date-time', raises=ValueError)
-def _is_datetime(value):
-    if not isinstance(value, str):
-        return True
-    datetime.datetime.fromisoformat(value.replace('Z', '+00:00'))
-    return True
 
 
 def context():
@@ -60,12 +50,9 @@ def json_body(schema, content_types=(JSON,)):
                                    % e)
     except RecursionError:
         raise exception.BadRequest(reason='the body is nested too deeply')
-    validator = jsonschema.Draft7Validator(schema, format_checker=_FORMATS)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+    error = schemas.first_error(schema, body)
     if error is not None:
-        where = '/'.join(str(p) for p in error.absolute_path) or 'body'
-        raise exception.SchemaValidationFailed(
-            reason='%s: %s' % (where, error.message))
+        raise exception.SchemaValidationFailed(reason=error)
     return body
 
 

@@ -181,6 +181,31 @@ class VimDriverNotFound(UnprocessableEntity):
                 '(installed: %(installed)s).')
 
 
+class UriNotAllowed(BadRequest):
+    """A URI to fetch from breaks a [package_import] rule."""
+
+    _msg_fmt = 'URI %(uri)s is not allowed: %(reason)s'
+
+
+class FetchFailed(VnfsnapException):
+    """The remote server of an upload from a URI failed or misbehaved."""
+
+    code = http.HTTPStatus.BAD_GATEWAY
+    _msg_fmt = 'Fetching %(uri)s failed: %(reason)s'
+
+
+class CredentialsKeyError(VnfsnapException):
+    """The key that protects stored credentials is unusable."""
+
+    _msg_fmt = 'Credentials key problem: %(reason)s'
+
+
 class OperationCancelled(VnfsnapException):
     code = http.HTTPStatus.CONFLICT
     _msg_fmt = 'LCM operation occurrence %(id)s was cancelled.'
+
+
+class PackageOperationCancelled(VnfsnapException):
+    code = http.HTTPStatus.CONFLICT
+    _msg_fmt = ('The operation on VNF snapshot package %(id)s was cancelled'
+                '%(cause)s.')

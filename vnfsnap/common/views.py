@@ -4,6 +4,9 @@ Shared by the API (responses) and the conductor (the VnfInstance copy inside
 a VnfSnapshot), so both speak exactly the same shape.
 """
 
+import datetime
+
+from vnfsnap.common import exception
 from vnfsnap.common import states
 
 LCM = '/vnflcm/v2'
@@ -111,6 +114,48 @@ def vnf_snapshot(obj, base):
         'userDefinedData': obj.snapshot_user_defined_data,
         '_links': {'self': link(base, '/vnf_snapshots/%s' % obj.id)},
     })
+
+
+def _time(value):
+    """ISO 8601 text to a naive UTC datetime (how the database keeps it)."""
+    if value is None:
+        return None
+    parsed = datetime.datetime.fromisoformat(value.replace('Z', '+00:00'))
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(datetime.timezone.utc).replace(
+            tzinfo=None)
+    return parsed
+
+
+def vnf_snapshot_values(snap):
+    """Columns and VNFC snapshot rows for a VnfSnapshot given by a client
+    or read from a VNF snapshot package: the inverse of vnf_snapshot."""
+    ids = [v['id'] for v in snap['vnfcSnapshots']]
+    if len(set(ids)) != len(ids):
+        raise exception.UnprocessableEntity(
+            reason='vnfSnapshot/vnfcSnapshots ids are not unique')
+    values = {
+        'snapshot_id': snap['id'],
+        'snapshot_vnf_instance_id': snap['vnfInstanceId'],
+        'snapshot_vnfd_id': snap['vnfdId'],
+        'snapshot_creation_started_at': _time(snap['creationStartedAt']),
+        'snapshot_creation_finished_at': _time(
+            snap.get('creationFinishedAt')),
+        'snapshot_vnf_instance': snap['vnfInstance'],
+        'snapshot_vnf_state_snapshot_info': snap.get('vnfStateSnapshotInfo'),
+        'snapshot_user_defined_data': snap.get('userDefinedData'),
+    }
+    vnfcs = [{
+        'id': v['id'],
+        'vnfc_instance_id': v['vnfcInstanceId'],
+        'vnfc_resource_info_id': v['vnfcResourceInfoId'],
+        'creation_started_at': _time(v['creationStartedAt']),
+        'creation_finished_at': _time(v.get('creationFinishedAt')),
+        'compute_snapshot_resource': v.get('computeSnapshotResource'),
+        'storage_snapshot_resources': v.get('storageSnapshotResources'),
+        'user_defined_data': v.get('userDefinedData'),
+    } for v in snap['vnfcSnapshots']]
+    return values, vnfcs
 
 
 def vnf_snapshot_info(obj, base):

@@ -154,7 +154,7 @@ class ConductorManager:
             info = db_api.get_vnf_snapshot_info(None, vnf_snapshot_info_id)
             if info.vnfc_snapshots:
                 drivers = flows_common.Drivers(
-                    self._vim_connection_info(info))
+                    flows_common.snapshot_vim_connection_info(info))
                 for row in info.vnfc_snapshots:
                     snap = revert_to_snapshot.vnfc_snapshot_dict(row)
                     handle = row.compute_snapshot_resource or {}
@@ -174,26 +174,6 @@ class ConductorManager:
         except Exception:
             db_api.release_vnf_snapshot_info(vnf_snapshot_info_id, holder)
             raise
-
-    @staticmethod
-    def _vim_connection_info(info):
-        """The VIM connections of a VNF snapshot's VnfInstance copy.
-
-        The copy is the public representation, without accessInfo; while
-        the VNF instance it was taken from is still registered, its
-        connections (with credentials) are used instead.
-        """
-        infos = dict((info.snapshot_vnf_instance or {}).get(
-            'vimConnectionInfo') or {})
-        if info.snapshot_vnf_instance_id:
-            try:
-                instance = db_api.get_vnf_instance(
-                    info.project_id, info.snapshot_vnf_instance_id)
-            except exception.VnfInstanceNotFound:
-                pass
-            else:
-                infos.update(instance.vim_connection_info or {})
-        return infos
 
     # --- running occurrences --------------------------------------------
 

@@ -29,6 +29,17 @@ opts = [
     cfg.IntOpt('flow_workers', default=4, min=1,
                help='Threads one flow may use for the steps that run in '
                     'parallel (e.g. the VNFCs of one order group).'),
+    cfg.StrOpt('package_work_dir', default='$state_path/package-work',
+               help='Directory where a conductor builds, verifies and '
+                    'extracts VNF snapshot packages. It needs free space for '
+                    'about twice the largest package; each operation cleans '
+                    'up its own sub-directory when it ends.'),
+    cfg.IntOpt('package_upload_stall_timeout', default=600, min=30,
+               help='Seconds an upload of VNF snapshot package content '
+                    '(PUT package_content, streamed by an API process) may '
+                    'go without progress before a conductor marks the '
+                    'package ERROR; this catches an API process that died '
+                    'mid-upload.'),
 ]
 
 

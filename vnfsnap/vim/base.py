@@ -8,6 +8,8 @@ decide which steps run, in which order, and undo them on failure.
 import abc
 import dataclasses
 
+from vnfsnap.common import exception
+
 
 @dataclasses.dataclass(frozen=True)
 class Capabilities:
@@ -92,3 +94,20 @@ class VimDriver(abc.ABC):
     def check_revert(self, vnfc, vnfc_snapshot):
         """Raise VimError unless a revert of the VNFC can start; flows
         check every VNFC before touching the first one."""
+
+    def export_vnfc_snapshot(self, vnfc_snapshot, dest_dir):
+        """Write the VNFC snapshot as standalone files into ``dest_dir`` for
+        a VNF snapshot package; return their description (a dict with
+        ``disks`` [{target, file, diskFormat, containerFormat}], ``memory``,
+        ``domainXml``, ``state`` and ``quiesced``)."""
+        raise exception.VimCapabilityMissing(
+            what='export VNFC snapshots into a package',
+            reason='the %s driver does not support it' % type(self).__name__)
+
+    def import_vnfc_snapshot(self, vnfc, src_dir, consistency_level=None):
+        """Register files described as :meth:`export_vnfc_snapshot` writes
+        them (``vnfc-snapshot.json`` in ``src_dir``) as a snapshot of
+        ``vnfc``; return a :class:`VnfcSnapshotResult`."""
+        raise exception.VimCapabilityMissing(
+            what='import VNFC snapshots from a package',
+            reason='the %s driver does not support it' % type(self).__name__)

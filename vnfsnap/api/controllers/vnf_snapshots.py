@@ -5,8 +5,6 @@ a given VnfSnapshot (from a VNF snapshot package extraction). Once filled it
 can no longer be modified; deleting it also deletes its VIM-side snapshots.
 """
 
-import datetime
-
 import pecan
 from oslo_utils import uuidutils
 
@@ -18,47 +16,6 @@ from vnfsnap.common import views
 from vnfsnap.db import api as db_api
 
 DEFAULT_EXCLUDES = ('vnfSnapshot/vnfInstance', 'vnfSnapshot/vnfcSnapshots')
-
-
-def _time(value):
-    """ISO 8601 text to a naive UTC datetime (how the database keeps it)."""
-    if value is None:
-        return None
-    parsed = datetime.datetime.fromisoformat(value.replace('Z', '+00:00'))
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(datetime.timezone.utc).replace(
-            tzinfo=None)
-    return parsed
-
-
-def snapshot_values(snap):
-    """Columns and VNFC snapshot rows for a VnfSnapshot given by a client."""
-    ids = [v['id'] for v in snap['vnfcSnapshots']]
-    if len(set(ids)) != len(ids):
-        raise exception.UnprocessableEntity(
-            reason='vnfSnapshot/vnfcSnapshots ids are not unique')
-    values = {
-        'snapshot_id': snap['id'],
-        'snapshot_vnf_instance_id': snap['vnfInstanceId'],
-        'snapshot_vnfd_id': snap['vnfdId'],
-        'snapshot_creation_started_at': _time(snap['creationStartedAt']),
-        'snapshot_creation_finished_at': _time(
-            snap.get('creationFinishedAt')),
-        'snapshot_vnf_instance': snap['vnfInstance'],
-        'snapshot_vnf_state_snapshot_info': snap.get('vnfStateSnapshotInfo'),
-        'snapshot_user_defined_data': snap.get('userDefinedData'),
-    }
-    vnfcs = [{
-        'id': v['id'],
-        'vnfc_instance_id': v['vnfcInstanceId'],
-        'vnfc_resource_info_id': v['vnfcResourceInfoId'],
-        'creation_started_at': _time(v['creationStartedAt']),
-        'creation_finished_at': _time(v.get('creationFinishedAt')),
-        'compute_snapshot_resource': v.get('computeSnapshotResource'),
-        'storage_snapshot_resources': v.get('storageSnapshotResources'),
-        'user_defined_data': v.get('userDefinedData'),
-    } for v in snap['vnfcSnapshots']]
-    return values, vnfcs
 
 
 class VnfSnapshot(base.Resource):
@@ -86,7 +43,7 @@ class VnfSnapshot(base.Resource):
             views.vnf_snapshot_info(obj, utils.base_url()), obj.updated_at)
         values, vnfcs = {}, None
         if 'vnfSnapshot' in body:
-            values, vnfcs = snapshot_values(body['vnfSnapshot'])
+            values, vnfcs = views.vnf_snapshot_values(body['vnfSnapshot'])
         if 'vnfSnapshotPkgId' in body:
             values['vnf_snapshot_pkg_id'] = body['vnfSnapshotPkgId']
         try:
@@ -143,7 +100,7 @@ class VnfSnapshots(base.Resource):
                        % body['vnfSnapshotPkgId'])
         values, vnfcs = {}, ()
         if 'vnfSnapshot' in body:
-            values, vnfcs = snapshot_values(body['vnfSnapshot'])
+            values, vnfcs = views.vnf_snapshot_values(body['vnfSnapshot'])
         values.update(id=uuidutils.generate_uuid(),
                       project_id=utils.context().project_id,
                       vnf_snapshot_pkg_id=body.get('vnfSnapshotPkgId'))

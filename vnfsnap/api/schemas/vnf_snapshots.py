@@ -5,52 +5,7 @@ stale ``required`` lists of the ETSI OpenAPI files.
 """
 
 from vnfsnap.api.schemas import common
-
-VNFC_SNAPSHOT_INFO = {
-    'type': 'object',
-    'properties': {
-        'id': common.IDENTIFIER,
-        'vnfcInstanceId': common.IDENTIFIER,
-        'creationStartedAt': common.DATE_TIME,
-        'creationFinishedAt': common.DATE_TIME,
-        'vnfcResourceInfoId': common.IDENTIFIER,
-        'computeSnapshotResource': common.RESOURCE_HANDLE,
-        'storageSnapshotResources': {
-            'type': 'array',
-            'items': {
-                'type': 'object',
-                'properties': {
-                    'storageResourceId': common.IDENTIFIER,
-                    'storageSnapshotResource': common.RESOURCE_HANDLE,
-                },
-                'required': ['storageResourceId'],
-            },
-        },
-        'userDefinedData': common.KEY_VALUE_PAIRS,
-    },
-    'required': ['id', 'vnfcInstanceId', 'creationStartedAt',
-                 'vnfcResourceInfoId'],
-}
-
-VNF_SNAPSHOT = {
-    'type': 'object',
-    'properties': {
-        # Both are kept in 36-character columns.
-        'id': common.UUID_IDENTIFIER,
-        'vnfInstanceId': common.UUID_IDENTIFIER,
-        'creationStartedAt': common.DATE_TIME,
-        'creationFinishedAt': common.DATE_TIME,
-        'vnfdId': common.IDENTIFIER,
-        'vnfInstance': {'type': 'object'},
-        'vnfcSnapshots': {'type': 'array', 'items': VNFC_SNAPSHOT_INFO,
-                          'minItems': 1},
-        'vnfStateSnapshotInfo': {'type': 'object'},
-        'userDefinedData': common.KEY_VALUE_PAIRS,
-        '_links': {'type': 'object'},
-    },
-    'required': ['id', 'vnfInstanceId', 'creationStartedAt', 'vnfdId',
-                 'vnfInstance', 'vnfcSnapshots'],
-}
+from vnfsnap.common.schemas import VNF_SNAPSHOT
 
 # CreateVnfSnapshotInfoRequest
 CREATE = {

@@ -56,6 +56,26 @@ class Drivers:
         return self._drivers[conn_id]
 
 
+def snapshot_vim_connection_info(info):
+    """The VIM connections of a VNF snapshot's VnfInstance copy.
+
+    The copy is the public representation, without accessInfo; while the
+    VNF instance it was taken from is still registered, its connections
+    (with credentials) are used instead.
+    """
+    infos = dict((info.snapshot_vnf_instance or {}).get(
+        'vimConnectionInfo') or {})
+    if info.snapshot_vnf_instance_id:
+        try:
+            instance = db_api.get_vnf_instance(
+                info.project_id, info.snapshot_vnf_instance_id)
+        except exception.VnfInstanceNotFound:
+            pass
+        else:
+            infos.update(instance.vim_connection_info or {})
+    return infos
+
+
 class CheckCancel(task.Task):
     """Stops the flow (and so undoes what was done) once a client asked
     to cancel the occurrence."""

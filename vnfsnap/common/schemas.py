@@ -1,0 +1,111 @@
+"""JSON schemas of SOL003/SOL013 data types that the API validates requests
+with and the conductor validates VNF snapshot package records with.
+
+Cardinalities are the spec-intended ones (GS NFV-SOL 003 tables), not the
+stale ``required`` lists of the ETSI OpenAPI files.
+"""
+
+import datetime
+
+import jsonschema
+
+
+IDENTIFIER = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+UUID_IDENTIFIER = {'type': 'string', 'minLength': 1, 'maxLength': 36}
+STRING = {'type': 'string', 'maxLength': 1024}
+KEY_VALUE_PAIRS = {'type': 'object'}
+
+RESOURCE_HANDLE = {
+    'type': 'object',
+    'properties': {
+        'vimConnectionId': IDENTIFIER,
+        'resourceProviderId': IDENTIFIER,
+        'resourceId': IDENTIFIER,
+        'vimLevelResourceType': STRING,
+        'vimLevelAdditionalResourceInfo': {'type': 'object'},
+        'containerNamespace': STRING,
+    },
+    'required': ['resourceId'],
+}
+
+VIM_CONNECTION_INFO = {
+    'type': 'object',
+    'properties': {
+        'vimId': IDENTIFIER,
+        'vimType': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+        'interfaceInfo': KEY_VALUE_PAIRS,
+        'accessInfo': KEY_VALUE_PAIRS,
+        'extra': KEY_VALUE_PAIRS,
+    },
+    'required': ['vimType'],
+}
+
+DATE_TIME = {'type': 'string', 'format': 'date-time'}
+
+VNFC_SNAPSHOT_INFO = {
+    'type': 'object',
+    'properties': {
+        'id': IDENTIFIER,
+        'vnfcInstanceId': IDENTIFIER,
+        'creationStartedAt': DATE_TIME,
+        'creationFinishedAt': DATE_TIME,
+        'vnfcResourceInfoId': IDENTIFIER,
+        'computeSnapshotResource': RESOURCE_HANDLE,
+        'storageSnapshotResources': {
+            'type': 'array',
+            'items': {
+                'type': 'object',
+                'properties': {
+                    'storageResourceId': IDENTIFIER,
+                    'storageSnapshotResource': RESOURCE_HANDLE,
+                },
+                'required': ['storageResourceId'],
+            },
+        },
+        'userDefinedData': KEY_VALUE_PAIRS,
+    },
+    'required': ['id', 'vnfcInstanceId', 'creationStartedAt',
+                 'vnfcResourceInfoId'],
+}
+
+VNF_SNAPSHOT = {
+    'type': 'object',
+    'properties': {
+        # Both are kept in 36-character columns.
+        'id': UUID_IDENTIFIER,
+        'vnfInstanceId': UUID_IDENTIFIER,
+        'creationStartedAt': DATE_TIME,
+        'creationFinishedAt': DATE_TIME,
+        'vnfdId': IDENTIFIER,
+        'vnfInstance': {'type': 'object'},
+        'vnfcSnapshots': {'type': 'array', 'items': VNFC_SNAPSHOT_INFO,
+                          'minItems': 1},
+        'vnfStateSnapshotInfo': {'type': 'object'},
+        'userDefinedData': KEY_VALUE_PAIRS,
+        '_links': {'type': 'object'},
+    },
+    'required': ['id', 'vnfInstanceId', 'creationStartedAt', 'vnfdId',
+                 'vnfInstance', 'vnfcSnapshots'],
+}
+
+
+FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
+
+
+@FORMAT_CHECKER.checks('date-time', raises=ValueError)
+def _is_datetime(value):
+    if not isinstance(value, str):
+        return True
+    datetime.datetime.fromisoformat(value.replace('Z', '+00:00'))
+    return True
+
+
+def first_error(schema, document):
+    """'path: message' of the most relevant violation, or None."""
+    validator = jsonschema.Draft7Validator(schema,
+                                           format_checker=FORMAT_CHECKER)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    if error is None:
+        return None
+    where = '/'.join(str(p) for p in error.absolute_path) or 'body'
+    return '%s: %s' % (where, error.message)
