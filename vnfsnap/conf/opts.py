@@ -5,6 +5,7 @@ from vnfsnap.conf import conductor
 from vnfsnap.conf import default
 from vnfsnap.conf import libvirt
 from vnfsnap.conf import package
+from vnfsnap.conf import package_store
 
 
 def list_opts():
@@ -14,4 +15,5 @@ def list_opts():
         ('conductor', conductor.list_opts()),
         ('libvirt', libvirt.list_opts()),
         ('package', package.list_opts()),
+        ('package_store', package_store.list_opts()),
     ]

@@ -1,0 +1,68 @@
+"""The package store: where VNF snapshot package ZIP files live.
+
+``get_store()`` gives the backend [package_store]backend names: ``file``
+(a local directory, the embedded default) or ``swift`` (an OpenStack Swift
+container). Both stream: no operation holds more than a few MiB of a
+package in memory. The interface is vnfsnap.store.base.PackageStore.
+"""
+
+import http
+import importlib
+import threading
+
+from vnfsnap.common import exception
+import vnfsnap.conf
+
+CONF = vnfsnap.conf.CONF
+
+_BACKENDS = {
+    'file': 'vnfsnap.store.file:FileStore',
+}
+
+
+class StoreError(exception.VnfsnapException):
+    """The store could not be reached or refused an operation."""
+
+    code = http.HTTPStatus.SERVICE_UNAVAILABLE
+    _msg_fmt = 'Package store unavailable: %(reason)s'
+
+
+class StoreObjectNotFound(exception.NotFound):
+    _msg_fmt = 'Object %(key)s is not in the package store.'
+
+
+class InvalidStoreKey(exception.VnfsnapException):
+    """Keys are made by vnfsnap, so a bad one is a vnfsnap bug (500)."""
+
+    _msg_fmt = 'Invalid package store key %(key)r: %(reason)s'
+
+
+class UploadIncomplete(exception.BadRequest):
+    _msg_fmt = 'The upload ended after %(done)d of %(expected)d bytes.'
+
+
+_lock = threading.Lock()
+_cached = None      # (settings, store)
+
+
+def _settings():
+    group = CONF.package_store
+    return tuple((opt.dest, getattr(group, opt.dest))
+                 for opt in vnfsnap.conf.package_store.opts)
+
+
+def get_store():
+    """The process's store for the current [package_store] options.
+
+    One instance per process, made on first use; a change of the options
+    (tests give each test its own state_path) gives a new one.
+    """
+    global _cached
+    settings = _settings()
+    with _lock:
+        if _cached is None or _cached[0] != settings:
+            module_name, class_name = _BACKENDS[
+                CONF.package_store.backend].split(':')
+            cls = getattr(importlib.import_module(module_name), class_name)
+            _cached = (settings, cls.from_conf(CONF))
+        return _cached[1]

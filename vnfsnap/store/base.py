@@ -1,0 +1,228 @@
+"""The package store interface and what every backend shares.
+
+A key is ``<prefix>/<name>`` (``<package id>/package.zip``); the prefix
+groups everything of one package so that ``delete_prefix`` removes it all.
+Keys come from vnfsnap itself but are still checked: only
+``[A-Za-z0-9._-]`` components, none starting with a dot (the backends keep
+their own temporary files and segments under dot names), at least two.
+"""
+
+import abc
+import dataclasses
+import hashlib
+import re
+
+from vnfsnap.common import exception
+from vnfsnap import package
+from vnfsnap import store
+
+MIB = 1024 * 1024
+CHUNK_SIZE = MIB
+#: progress() is called each time this many more bytes are done (and at
+#: the end), so a caller can abort a write within a MiB or so.
+PROGRESS_STEP = MIB
+MAX_KEY_LENGTH = 512
+
+_COMPONENT = re.compile(r'[A-Za-z0-9_-][A-Za-z0-9._-]*\Z')
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredObject:
+    size: int
+    sha256: str          # lowercase hex of the whole object's bytes
+
+
+def _check_path(value, what, min_parts):
+    if not isinstance(value, str) or not value:
+        raise store.InvalidStoreKey(key=value, reason='empty or not a string')
+    if len(value) > MAX_KEY_LENGTH:
+        raise store.InvalidStoreKey(
+            key=value, reason='longer than %d characters' % MAX_KEY_LENGTH)
+    parts = value.split('/')
+    if len(parts) < min_parts:
+        raise store.InvalidStoreKey(
+            key=value, reason='a %s needs at least %d "/"-separated parts'
+            % (what, min_parts))
+    for part in parts:
+        if not _COMPONENT.match(part):
+            raise store.InvalidStoreKey(
+                key=value, reason='part %r is empty, starts with a dot or '
+                'has a character outside [A-Za-z0-9._-]' % part)
+    return parts
+
+
+def check_key(key):
+    """Return the components of a valid key; raise InvalidStoreKey."""
+    return _check_path(key, 'key', 2)
+
+
+def check_prefix(prefix):
+    """Return the components of a valid prefix; raise InvalidStoreKey."""
+    return _check_path(prefix, 'prefix', 1)
+
+
+def check_range(key, start, end, size):
+    """The [start, end) a range asks for, or RangeNotSatisfiable."""
+    if end is None:
+        end = size
+    if not (0 <= start <= end <= size):
+        raise exception.RangeNotSatisfiable(
+            range='bytes %s-%s of %s' % (start, end, key), size=size)
+    return start, end
+
+
+def too_large(size, limit):
+    return package.PackageTooLarge(
+        reason='it has at least %d bytes, more than '
+        '[package_store]max_package_size (%d)' % (size, limit))
+
+
+class Meter:
+    """Counts and hashes the bytes of a write, and reports its progress.
+
+    ``progress`` is the caller's callback; an exception from it aborts the
+    write and reaches the caller.
+    """
+
+    def __init__(self, progress=None, limit=None, digest=True):
+        self.progress = progress
+        self.limit = limit
+        self.size = 0
+        self.reported = 0
+        self._sha256 = hashlib.sha256() if digest else None
+
+    def add(self, data):
+        self.size += len(data)
+        if self.limit is not None and self.size > self.limit:
+            raise too_large(self.size, self.limit)
+        if self._sha256 is not None:
+            self._sha256.update(data)
+        if self.size - self.reported >= PROGRESS_STEP:
+            self.report()
+
+    def report(self, done=None):
+        """Tell the caller ``done`` bytes (default: all counted) are done."""
+        done = self.size if done is None else done
+        self.reported = done
+        if self.progress is not None:
+            self.progress(done)
+
+    def result(self):
+        return StoredObject(size=self.size, sha256=self._sha256.hexdigest())
+
+
+class StreamSource:
+    """The caller's upload stream, with its length and the size limit.
+
+    ``read(n)`` never returns more than ``n`` bytes, nor more than
+    ``length``; it raises UploadIncomplete when the stream ends early and
+    PackageTooLarge past the meter's limit (at once when ``length`` is
+    already too large). Every byte read goes through ``meter``.
+    """
+
+    def __init__(self, reader, length, meter):
+        if length is not None:
+            if length < 0:
+                raise ValueError('length must be >= 0, not %r' % length)
+            if meter.limit is not None and length > meter.limit:
+                raise too_large(length, meter.limit)
+        self.reader = reader
+        self.length = length
+        self.meter = meter
+        self.eof = False
+
+    @property
+    def done(self):
+        return self.meter.size
+
+    def read(self, n=CHUNK_SIZE):
+        if self.eof:
+            return b''
+        if self.length is not None:
+            n = min(n, self.length - self.done)
+            if n == 0:
+                self.eof = True
+                return b''
+        data = self.reader.read(n)
+        if not data:
+            if self.length is not None:
+                raise store.UploadIncomplete(done=self.done,
+                                             expected=self.length)
+            self.eof = True
+            return b''
+        if len(data) > n:
+            raise ValueError('the upload stream returned %d bytes when '
+                             'asked for %d' % (len(data), n))
+        self.meter.add(data)
+        return data
+
+
+class ClosingIterator:
+    """Iterates over ``chunks``; ``close()`` also releases ``resource``.
+
+    A WSGI server calls close() on the body even when the client went away
+    before the end, so an open file or HTTP response is never left behind.
+    """
+
+    def __init__(self, chunks, close):
+        self._chunks = chunks
+        self._close = close
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._chunks)
+
+    def close(self):
+        try:
+            self._chunks.close()
+        finally:
+            self._close()
+
+
+class PackageStore(abc.ABC):
+    """Where package files live. Keys: see the module docstring.
+
+    Writes are all-or-nothing: until a put returns, ``exists(key)`` is
+    false, and a put that fails (or whose ``progress`` callback raised)
+    leaves nothing behind under ``key``.
+    """
+
+    @classmethod
+    @abc.abstractmethod
+    def from_conf(cls, conf):
+        """The store [package_store] describes."""
+
+    @abc.abstractmethod
+    def put_file(self, key, path, progress=None):
+        """Copy the local file ``path`` under ``key``; a StoredObject."""
+
+    @abc.abstractmethod
+    def put_stream(self, key, reader, length=None, progress=None):
+        """Store what ``reader.read(n)`` gives until EOF (or ``length``
+        bytes); a StoredObject. Refuses more than max_package_size bytes
+        (PackageTooLarge) and a stream shorter than ``length``
+        (UploadIncomplete)."""
+
+    @abc.abstractmethod
+    def get_to_file(self, key, path, progress=None):
+        """Copy the object to the local file ``path``; its size."""
+
+    @abc.abstractmethod
+    def iter_range(self, key, start=0, end=None, chunk_size=CHUNK_SIZE):
+        """An iterator (with close()) over bytes [start, end) of the
+        object (end None: to its end). Checks the key and the range before
+        returning, so that an error comes before any byte is sent."""
+
+    @abc.abstractmethod
+    def size(self, key):
+        """Size in bytes of the object; StoreObjectNotFound if absent."""
+
+    @abc.abstractmethod
+    def exists(self, key):
+        """True when an object is stored under ``key``."""
+
+    @abc.abstractmethod
+    def delete_prefix(self, prefix):
+        """Delete every object whose key starts with ``prefix + '/'``."""

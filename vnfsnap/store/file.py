@@ -1,0 +1,180 @@
+"""The file backend: packages in a local directory ([package_store]file_dir).
+
+Key ``<id>/package.zip`` is the file ``<file_dir>/<id>/package.zip``. A
+write goes to a temporary dot-file in the same directory (keys never start
+with a dot), is fsync'ed, and is renamed over the key only when complete,
+so a reader never sees half a package and a crash leaves only a dot-file
+that delete_prefix removes with the rest.
+"""
+
+import contextlib
+import os
+import shutil
+import stat
+import tempfile
+
+from vnfsnap import store
+from vnfsnap.store import base
+
+
+@contextlib.contextmanager
+def _store_errors():
+    """OSError of the store's own files (full disk, permissions) -> 503."""
+    try:
+        yield
+    except OSError as e:
+        raise store.StoreError(reason=str(e)) from e
+
+
+def _remove(path):
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def _fsync_dir(path):
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class FileStore(base.PackageStore):
+
+    def __init__(self, directory, max_size):
+        self.directory = os.path.abspath(directory)
+        self.max_size = max_size
+        with _store_errors():
+            os.makedirs(self.directory, 0o700, exist_ok=True)
+
+    @classmethod
+    def from_conf(cls, conf):
+        return cls(conf.package_store.file_dir,
+                   conf.package_store.max_package_size)
+
+    def _path(self, key):
+        return os.path.join(self.directory, *base.check_key(key))
+
+    def _open(self, key):
+        """The object's file, open for reading; StoreObjectNotFound."""
+        path = self._path(key)
+        try:
+            f = open(path, 'rb')
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise store.StoreObjectNotFound(key=key) from None
+        except OSError as e:
+            raise store.StoreError(reason=str(e)) from e
+        return f
+
+    def put_file(self, key, path, progress=None):
+        target = self._path(key)
+        meter = base.Meter(progress, self.max_size)
+        with open(path, 'rb') as src:
+            size = os.fstat(src.fileno()).st_size
+            if size > self.max_size:
+                raise base.too_large(size, self.max_size)
+
+            def read():
+                data = src.read(base.CHUNK_SIZE)
+                meter.add(data)
+                return data
+
+            return self._write(target, read, meter)
+
+    def put_stream(self, key, reader, length=None, progress=None):
+        target = self._path(key)
+        meter = base.Meter(progress, self.max_size)
+        source = base.StreamSource(reader, length, meter)
+        return self._write(target, source.read, meter)
+
+    def _write(self, target, read, meter):
+        """Write what ``read()`` gives (metered by it) to ``target``."""
+        parent = os.path.dirname(target)
+        with _store_errors():
+            os.makedirs(parent, 0o700, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=parent, prefix='.',
+                                       suffix='.part')
+        try:
+            with os.fdopen(fd, 'wb') as out:
+                while data := read():
+                    with _store_errors():
+                        out.write(data)
+                meter.report()
+                with _store_errors():
+                    out.flush()
+                    os.fsync(out.fileno())
+            with _store_errors():
+                os.replace(tmp, target)
+        except BaseException:
+            _remove(tmp)
+            raise
+        with _store_errors():
+            _fsync_dir(parent)
+        return meter.result()
+
+    def get_to_file(self, key, path, progress=None):
+        meter = base.Meter(progress, digest=False)
+        path = os.path.abspath(path)
+        with self._open(key) as src:
+            fd, tmp = tempfile.mkstemp(
+                dir=os.path.dirname(path),
+                prefix='.%s.' % os.path.basename(path), suffix='.part')
+            try:
+                with os.fdopen(fd, 'wb') as out:
+                    while data := src.read(base.CHUNK_SIZE):
+                        out.write(data)
+                        meter.add(data)
+                    meter.report()
+                os.replace(tmp, path)
+            except BaseException:
+                _remove(tmp)
+                raise
+        return meter.size
+
+    def iter_range(self, key, start=0, end=None, chunk_size=base.CHUNK_SIZE):
+        f = self._open(key)
+        try:
+            start, end = base.check_range(key, start, end,
+                                          os.fstat(f.fileno()).st_size)
+            f.seek(start)
+        except BaseException:
+            f.close()
+            raise
+
+        def chunks():
+            remaining = end - start
+            with f:
+                while remaining > 0:
+                    data = f.read(min(chunk_size, remaining))
+                    if not data:
+                        raise store.StoreError(
+                            reason='%s ended %d bytes early' % (key,
+                                                                remaining))
+                    remaining -= len(data)
+                    yield data
+
+        return base.ClosingIterator(chunks(), f.close)
+
+    def _stat(self, key):
+        try:
+            st = os.stat(self._path(key))
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as e:
+            raise store.StoreError(reason=str(e)) from e
+        return st if stat.S_ISREG(st.st_mode) else None
+
+    def size(self, key):
+        st = self._stat(key)
+        if st is None:
+            raise store.StoreObjectNotFound(key=key)
+        return st.st_size
+
+    def exists(self, key):
+        return self._stat(key) is not None
+
+    def delete_prefix(self, prefix):
+        path = os.path.join(self.directory, *base.check_prefix(prefix))
+        with _store_errors():
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)

@@ -1,0 +1,364 @@
+"""The file package store, the store interface's helpers and get_store."""
+
+import concurrent.futures
+import hashlib
+import http
+import io
+import os
+import stat
+import tracemalloc
+
+from vnfsnap.common import exception
+from vnfsnap import package
+from vnfsnap import store
+from vnfsnap.store import base
+from vnfsnap.store import file as file_store
+from vnfsnap.tests import base as test_base
+
+MIB = 1024 * 1024
+KEY = 'pkg-1/package.zip'
+
+BAD_KEYS = ['', 'package.zip', '/pkg-1/package.zip', 'pkg-1//package.zip',
+            'pkg-1/../package.zip', 'pkg-1/./package.zip', '../pkg-1/x',
+            'pkg-1/.segments', 'pkg-1/.hidden/x', 'pkg-1/package.zip/',
+            'pkg 1/package.zip', 'pkg-1/pack\u00e9ge.zip', 'pkg-1\\x/y',
+            'a/' + 'b' * 600, None, b'pkg-1/package.zip']
+BAD_PREFIXES = ['', '/pkg-1', 'pkg-1/', '..', '.', '.segments', 'a/../b',
+                'pkg 1', None]
+
+
+class Trickle:
+    """An upload stream that gives at most ``step`` bytes per read, as a
+    network stream does."""
+
+    def __init__(self, data, step=65536):
+        self._data = io.BytesIO(data)
+        self.step = step
+        self.reads = 0
+
+    def read(self, n):
+        self.reads += 1
+        return self._data.read(min(n, self.step))
+
+
+class Abort(Exception):
+    pass
+
+
+def abort_after(limit, calls):
+    def progress(done):
+        calls.append(done)
+        if done > limit:
+            raise Abort(done)
+    return progress
+
+
+class TestKeys(test_base.TestCase):
+
+    MIGRATE = False
+
+    def test_good(self):
+        self.assertEqual(['pkg-1', 'package.zip'], base.check_key(KEY))
+        self.assertEqual(['a', 'b', 'c.d_e-f'],
+                         base.check_key('a/b/c.d_e-f'))
+        self.assertEqual(['pkg-1'], base.check_prefix('pkg-1'))
+        self.assertEqual(['a', 'b'], base.check_prefix('a/b'))
+
+    def test_bad(self):
+        for key in BAD_KEYS:
+            self.assertRaises(store.InvalidStoreKey, base.check_key, key)
+        for prefix in BAD_PREFIXES:
+            self.assertRaises(store.InvalidStoreKey, base.check_prefix,
+                              prefix)
+
+    def test_message(self):
+        e = self.assertRaises(store.InvalidStoreKey, base.check_key,
+                              'pkg-1/../x')
+        self.assertIn("'..'", str(e))
+        self.assertEqual(http.HTTPStatus.INTERNAL_SERVER_ERROR, e.code)
+
+
+class FileStoreTest(test_base.TestCase):
+
+    MIGRATE = False
+    MAX = 16 * MIB
+
+    def setUp(self):
+        super().setUp()
+        self.dir = os.path.join(self.state_path, 'packages')
+        self.store = file_store.FileStore(self.dir, self.MAX)
+
+    def make_file(self, size, name='src.bin'):
+        data = os.urandom(size)
+        path = os.path.join(self.state_path, name)
+        with open(path, 'wb') as f:
+            f.write(data)
+        return path, data
+
+    def stored_files(self):
+        """Every file under the store's directory, temporary ones too."""
+        found = []
+        for root, _dirs, files in os.walk(self.dir):
+            found.extend(os.path.relpath(os.path.join(root, f), self.dir)
+                         for f in files)
+        return sorted(found)
+
+    def read_back(self, key=KEY):
+        return b''.join(self.store.iter_range(key))
+
+
+class TestFileStore(FileStoreTest):
+
+    def test_directory_is_private(self):
+        self.assertEqual(0o700, stat.S_IMODE(os.stat(self.dir).st_mode))
+
+    def test_put_file_round_trip(self):
+        path, data = self.make_file(3 * MIB + 5)
+        calls = []
+        stored = self.store.put_file(KEY, path, progress=calls.append)
+        self.assertEqual(base.StoredObject(
+            size=len(data), sha256=hashlib.sha256(data).hexdigest()), stored)
+        self.assertEqual(len(data), calls[-1])
+        self.assertEqual(sorted(calls), calls)
+        self.assertGreaterEqual(len(calls), 3)
+        self.assertTrue(self.store.exists(KEY))
+        self.assertEqual(len(data), self.store.size(KEY))
+        self.assertEqual([KEY], self.stored_files())
+
+        out = os.path.join(self.state_path, 'out.bin')
+        calls = []
+        self.assertEqual(len(data), self.store.get_to_file(
+            KEY, out, progress=calls.append))
+        with open(out, 'rb') as f:
+            self.assertEqual(data, f.read())
+        self.assertEqual(len(data), calls[-1])
+        self.assertEqual(['out.bin', 'packages', 'src.bin'],
+                         sorted(os.listdir(self.state_path)))
+
+    def test_put_stream_unknown_and_known_length(self):
+        data = os.urandom(2 * MIB + 77)
+        want = base.StoredObject(len(data), hashlib.sha256(data).hexdigest())
+        self.assertEqual(want, self.store.put_stream(KEY, Trickle(data)))
+        self.assertEqual(data, self.read_back())
+        self.assertEqual(want, self.store.put_stream(
+            'pkg-2/package.zip', Trickle(data), length=len(data)))
+        self.assertEqual(data, self.read_back('pkg-2/package.zip'))
+
+    def test_known_length_reads_no_further(self):
+        data = os.urandom(1000)
+        reader = io.BytesIO(data + b'trailing bytes of the next request')
+        stored = self.store.put_stream(KEY, reader, length=len(data))
+        self.assertEqual(len(data), stored.size)
+        self.assertEqual(data, self.read_back())
+        self.assertEqual(b'trailing', reader.read(8))
+
+    def test_empty(self):
+        empty = base.StoredObject(0, hashlib.sha256(b'').hexdigest())
+        self.assertEqual(empty, self.store.put_stream(KEY, io.BytesIO()))
+        self.assertEqual(empty, self.store.put_stream(
+            'pkg-2/package.zip', io.BytesIO(), length=0))
+        self.assertEqual(0, self.store.size(KEY))
+        self.assertEqual(b'', self.read_back())
+
+    def test_overwrite(self):
+        self.store.put_stream(KEY, io.BytesIO(b'first version'))
+        self.store.put_stream(KEY, io.BytesIO(b'second'))
+        self.assertEqual(b'second', self.read_back())
+        self.assertEqual([KEY], self.stored_files())
+
+    def test_ranges(self):
+        path, data = self.make_file(3 * MIB + 11)
+        self.store.put_file(KEY, path)
+        size = len(data)
+        for start, end in [(0, None), (0, size), (5, 6), (0, 1), (7, 7),
+                           (MIB - 3, 2 * MIB + 3), (size - 1, None),
+                           (size, None)]:
+            it = self.store.iter_range(KEY, start, end, chunk_size=100000)
+            chunks = list(it)
+            it.close()
+            self.assertEqual(data[start:end], b''.join(chunks),
+                             (start, end))
+            self.assertTrue(all(len(c) <= 100000 for c in chunks))
+        for start, end in [(-1, None), (size + 1, None), (0, size + 1),
+                           (10, 9)]:
+            e = self.assertRaises(exception.RangeNotSatisfiable,
+                                  self.store.iter_range, KEY, start, end)
+            self.assertEqual(http.HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+                             e.code)
+
+    def test_range_closed_early(self):
+        self.store.put_stream(KEY, io.BytesIO(os.urandom(3 * MIB)))
+        it = self.store.iter_range(KEY, chunk_size=MIB)
+        self.assertEqual(MIB, len(next(it)))
+        it.close()
+        self.assertRaises(StopIteration, next, it)
+        # Never started: close() still releases the file.
+        self.store.iter_range(KEY).close()
+
+    def test_abort_put_file(self):
+        path, _data = self.make_file(5 * MIB)
+        calls = []
+        self.assertRaises(Abort, self.store.put_file, KEY, path,
+                          progress=abort_after(2 * MIB, calls))
+        self.assertLess(calls[-1], 5 * MIB)
+        self.assertEqual([], self.stored_files())
+        self.assertFalse(self.store.exists(KEY))
+
+    def test_abort_put_stream(self):
+        calls = []
+        self.assertRaises(Abort, self.store.put_stream, KEY,
+                          Trickle(os.urandom(5 * MIB)),
+                          progress=abort_after(MIB, calls))
+        self.assertEqual([], self.stored_files())
+
+    def test_abort_at_the_last_report(self):
+        # The final report comes before the file is renamed into place.
+        self.assertRaises(Abort, self.store.put_stream, KEY,
+                          io.BytesIO(b'small'),
+                          progress=abort_after(0, []))
+        self.assertEqual([], self.stored_files())
+
+    def test_reader_error_propagates(self):
+        class Broken:
+            def read(self, n):
+                raise ConnectionResetError('client went away')
+
+        self.assertRaises(ConnectionResetError, self.store.put_stream, KEY,
+                          Broken())
+        self.assertEqual([], self.stored_files())
+
+    def test_short_stream(self):
+        e = self.assertRaises(store.UploadIncomplete, self.store.put_stream,
+                              KEY, Trickle(b'x' * 1000), length=1500)
+        self.assertEqual('The upload ended after 1000 of 1500 bytes.',
+                         str(e))
+        self.assertIsInstance(e, exception.BadRequest)
+        self.assertEqual(http.HTTPStatus.BAD_REQUEST, e.code)
+        self.assertEqual([], self.stored_files())
+
+    def test_too_large(self):
+        small = file_store.FileStore(self.dir, 2 * MIB)
+        path, _data = self.make_file(2 * MIB + 1)
+        self.assertRaises(package.PackageTooLarge, small.put_file, KEY, path)
+        reader = Trickle(b'')
+        e = self.assertRaises(package.PackageTooLarge, small.put_stream, KEY,
+                              reader, length=2 * MIB + 1)
+        self.assertEqual(0, reader.reads)
+        self.assertIn('max_package_size', str(e))
+        self.assertRaises(package.PackageTooLarge, small.put_stream, KEY,
+                          Trickle(os.urandom(3 * MIB)))
+        self.assertEqual([], self.stored_files())
+        # The limit itself is fine.
+        self.assertEqual(2 * MIB, small.put_stream(
+            KEY, Trickle(bytes(2 * MIB))).size)
+
+    def test_bad_keys(self):
+        path, _data = self.make_file(10)
+        for key in BAD_KEYS:
+            for call, args in ((self.store.put_file, (path,)),
+                               (self.store.put_stream, (io.BytesIO(),)),
+                               (self.store.get_to_file, (path + '.out',)),
+                               (self.store.iter_range, ()),
+                               (self.store.size, ()),
+                               (self.store.exists, ())):
+                self.assertRaises(store.InvalidStoreKey, call, key, *args)
+        for prefix in BAD_PREFIXES:
+            self.assertRaises(store.InvalidStoreKey,
+                              self.store.delete_prefix, prefix)
+        self.assertEqual([], self.stored_files())
+
+    def test_not_found(self):
+        self.store.put_stream('pkg-1/sub/file', io.BytesIO(b'x'))
+        for key in (KEY, 'pkg-1/sub', 'pkg-1/sub/file/more'):
+            self.assertFalse(self.store.exists(key))
+            self.assertRaises(store.StoreObjectNotFound, self.store.size, key)
+            self.assertRaises(store.StoreObjectNotFound,
+                              self.store.iter_range, key)
+            self.assertRaises(store.StoreObjectNotFound,
+                              self.store.get_to_file, key,
+                              os.path.join(self.state_path, 'out'))
+        self.assertFalse(os.path.exists(os.path.join(self.state_path, 'out')))
+        e = store.StoreObjectNotFound(key=KEY)
+        self.assertEqual(http.HTTPStatus.NOT_FOUND, e.code)
+
+    def test_delete_prefix(self):
+        for key in (KEY, 'pkg-1/other', 'pkg-10/package.zip',
+                    'pkg-2/package.zip'):
+            self.store.put_stream(key, io.BytesIO(key.encode()))
+        self.store.delete_prefix('pkg-1')
+        self.assertEqual(['pkg-10/package.zip', 'pkg-2/package.zip'],
+                         self.stored_files())
+        self.store.delete_prefix('pkg-1')
+        self.store.delete_prefix('never-stored')
+        self.store.delete_prefix('pkg-2/package.zip')
+        self.assertEqual(b'pkg-2/package.zip',
+                         self.read_back('pkg-2/package.zip'))
+
+    def test_delete_prefix_removes_leftover_temporary_files(self):
+        os.makedirs(os.path.join(self.dir, 'pkg-1'))
+        with open(os.path.join(self.dir, 'pkg-1', '.crashed.part'), 'w'):
+            pass
+        self.store.delete_prefix('pkg-1')
+        self.assertEqual([], os.listdir(self.dir))
+
+    def test_store_unavailable(self):
+        blocker = os.path.join(self.state_path, 'not-a-dir')
+        with open(blocker, 'w'):
+            pass
+        e = self.assertRaises(store.StoreError, file_store.FileStore,
+                              blocker, MIB)
+        self.assertEqual(http.HTTPStatus.SERVICE_UNAVAILABLE, e.code)
+        self.assertIn('Package store unavailable', str(e))
+        os.makedirs(os.path.join(self.dir, 'pkg-1'))
+        with open(os.path.join(self.dir, 'pkg-1', 'package.zip'), 'w'):
+            pass
+        self.assertRaises(store.StoreError, self.store.put_stream,
+                          'pkg-1/package.zip/x', io.BytesIO(b'x'))
+
+    def test_memory_stays_flat(self):
+        class Zeros:
+            remaining = 64 * MIB
+
+            def read(self, n):
+                n = min(n, self.remaining)
+                self.remaining -= n
+                return bytes(n)
+
+        big = file_store.FileStore(self.dir, 64 * MIB)
+        tracemalloc.start()
+        self.addCleanup(tracemalloc.stop)
+        stored = big.put_stream(KEY, Zeros())
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        self.assertEqual(64 * MIB, stored.size)
+        self.assertLess(peak, 8 * MIB)
+
+
+class TestGetStore(test_base.TestCase):
+
+    MIGRATE = False
+
+    def test_file_backend_is_the_default(self):
+        first = store.get_store()
+        self.assertIsInstance(first, file_store.FileStore)
+        self.assertEqual(os.path.join(self.state_path, 'packages'),
+                         first.directory)
+        self.assertEqual(0o700, stat.S_IMODE(os.stat(first.directory)
+                                             .st_mode))
+        self.assertIs(first, store.get_store())
+
+    def test_new_store_when_options_change(self):
+        first = store.get_store()
+        other = os.path.join(self.state_path, 'elsewhere')
+        self.conf.config(file_dir=other, group='package_store')
+        second = store.get_store()
+        self.assertIsNot(first, second)
+        self.assertEqual(other, second.directory)
+        self.assertIs(second, store.get_store())
+
+    def test_one_store_for_all_threads(self):
+        self.conf.config(max_package_size=12345, group='package_store')
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            stores = list(pool.map(lambda _: store.get_store(), range(32)))
+        self.assertEqual(1, len({id(s) for s in stores}))
+        self.assertEqual(12345, stores[0].max_size)
