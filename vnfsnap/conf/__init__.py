@@ -8,6 +8,7 @@ from vnfsnap.conf import database
 from vnfsnap.conf import default
 from vnfsnap.conf import libvirt
 from vnfsnap.conf import package
+from vnfsnap.conf import package_import
 from vnfsnap.conf import package_store
 
 CONF = cfg.CONF
@@ -18,4 +19,5 @@ conductor.register_opts(CONF)
 database.register_opts(CONF)
 libvirt.register_opts(CONF)
 package.register_opts(CONF)
+package_import.register_opts(CONF)
 package_store.register_opts(CONF)

@@ -20,6 +20,19 @@ opts = [
                help='Name of this node. A conductor owns the LCM operation '
                     'occurrences it runs under this name, and on start '
                     'marks the ones it left unfinished as FAILED_TEMP.'),
+    cfg.StrOpt('credentials_key_file',
+               default='$state_path/credentials.key',
+               help='Fernet key that encrypts the credentials API clients '
+                    'give for uploads from a URI while they are stored. '
+                    'Created (mode 0600) when missing; it must not be '
+                    'readable by group or others. vnfsnap-api and every '
+                    'vnfsnap-conductor must use the same key: copy the file '
+                    'to every host of a split deployment.'),
+    cfg.ListOpt('credentials_old_key_files', default=[],
+                help='Earlier credentials key files, for key rotation: '
+                     'credentials encrypted with one of them can still be '
+                     'decrypted, new ones are encrypted with '
+                     'credentials_key_file only.'),
 ]
 
 

@@ -5,6 +5,7 @@ from vnfsnap.conf import conductor
 from vnfsnap.conf import default
 from vnfsnap.conf import libvirt
 from vnfsnap.conf import package
+from vnfsnap.conf import package_import
 from vnfsnap.conf import package_store
 
 
@@ -15,5 +16,6 @@ def list_opts():
         ('conductor', conductor.list_opts()),
         ('libvirt', libvirt.list_opts()),
         ('package', package.list_opts()),
+        ('package_import', package_import.list_opts()),
         ('package_store', package_store.list_opts()),
     ]
