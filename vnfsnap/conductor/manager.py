@@ -7,7 +7,6 @@ blocked. Each state change is a compare-and-swap in the database.
 
 from concurrent import futures
 import datetime
-import http
 import threading
 
 from oslo_log import log as logging
@@ -18,27 +17,18 @@ from oslo_utils import uuidutils
 from vnfsnap.common import context as vnfsnap_context
 from vnfsnap.common import exception
 from vnfsnap.common import states
+from vnfsnap.common import views
 import vnfsnap.conf
 from vnfsnap.conductor.flows import common as flows_common
 from vnfsnap.conductor.flows import create_snapshot
 from vnfsnap.conductor.flows import revert_to_snapshot
+from vnfsnap.conductor import packages
 from vnfsnap.db import api as db_api
 
 CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
 
 FLOWS = {m.OPERATION: m for m in (create_snapshot, revert_to_snapshot)}
-
-
-def problem(exc):
-    """ProblemDetails for an op occurrence's ``error`` attribute."""
-    if isinstance(exc, exception.VnfsnapException):
-        status, detail = int(exc.code), exc.message
-    else:
-        status = int(http.HTTPStatus.INTERNAL_SERVER_ERROR)
-        detail = '%s: %s' % (type(exc).__name__, exc)
-    return {'status': status, 'detail': detail,
-            'title': http.HTTPStatus(status).phrase}
 
 
 class ConductorManager:
@@ -49,6 +39,7 @@ class ConductorManager:
         self.host = host
         self._pool = None
         self._running = set()
+        self._packages = packages.PackageRunner(host)
 
     def init_host(self):
         """Start the worker pool and settle what a previous run left.
@@ -71,6 +62,7 @@ class ConductorManager:
                                 'the conductor running this operation '
                                 'stopped before it finished; retry, roll '
                                 'back or fail it'))
+        self._packages.recover()
         self._sweep(ctx, min_age=0)
         self._stopping = threading.Event()
         self._sweeper = threading.Thread(target=self._sweep_loop,
@@ -79,13 +71,17 @@ class ConductorManager:
 
     def _sweep(self, ctx, min_age):
         """Run unclaimed active occurrences (new ones, retries, rollbacks)
-        whose message was lost: a broker or API that failed between writing
-        the row and delivering the cast must not leave them waiting. The
-        claim makes sure only one conductor runs each."""
+        and package operations whose message was lost: a broker or API
+        that failed between writing the row and delivering the cast must
+        not leave them waiting. The claim makes sure only one conductor
+        runs each."""
         horizon = timeutils.utcnow() - datetime.timedelta(seconds=min_age)
         for op in db_api.list_op_occs(None, states_in=states.ACTIVE_STATES):
             if op.host is None and op.state_entered_time <= horizon:
                 self.run_lcm_op_occ(ctx, op.id)
+        for pkg_id in self._packages.unclaimed(min_age):
+            self.run_vnf_snapshot_pkg_op(ctx, pkg_id)
+        self._packages.fail_stalled_uploads()
 
     def _sweep_loop(self):
         interval = CONF.conductor.sweep_interval
@@ -118,9 +114,15 @@ class ConductorManager:
     # --- RPC endpoints ----------------------------------------------------
 
     def run_lcm_op_occ(self, context, op_id):
-        future = self._pool.submit(self._run, op_id)
+        self._submit(self._run, op_id)
+
+    def _submit(self, fn, *args):
+        future = self._pool.submit(fn, *args)
         self._running.add(future)
         future.add_done_callback(self._running.discard)
+
+    def run_vnf_snapshot_pkg_op(self, context, pkg_id):
+        self._submit(self._packages.run, pkg_id)
 
     @messaging.expected_exceptions(exception.VnfsnapException)
     def get_vim_capabilities(self, context, vnf_instance_id):
@@ -272,5 +274,5 @@ class ConductorManager:
 
     def _fail_temp(self, op_id, from_states, exc):
         db_api.transition_op_occ(op_id, from_states, states.FAILED_TEMP,
-                                 task='fail', error=problem(exc),
+                                 task='fail', error=views.problem(exc),
                                  is_cancel_pending=False, host=None)

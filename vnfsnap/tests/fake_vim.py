@@ -8,6 +8,8 @@ test's callable when a step starts (e.g. to cancel an operation mid-flow).
 """
 
 import copy
+import json
+import os
 import threading
 import time
 
@@ -135,6 +137,49 @@ class FakeVim(base.VimDriver):
         guest['disk'] = saved['disk']
         if saved['memory'] is not None:
             guest['memory'] = saved['memory']
+
+    def export_vnfc_snapshot(self, vnfc_snapshot, dest_dir):
+        handle = vnfc_snapshot['compute_snapshot_resource']['resourceId']
+        self._step('export', handle)
+        with self.lock:
+            saved = copy.deepcopy(self.snapshots[handle])
+        os.makedirs(dest_dir, exist_ok=True)
+        with open(os.path.join(dest_dir, 'disk.raw'), 'w') as f:
+            json.dump(saved['disk'], f)
+        memory = None
+        if saved['memory'] is not None:
+            memory = 'memory.json'
+            with open(os.path.join(dest_dir, memory), 'w') as f:
+                json.dump(saved['memory'], f)
+        return {'state': 'running', 'quiesced': False, 'memory': memory,
+                'domainXml': None,
+                'disks': [{'target': 'vda', 'file': 'disk.raw',
+                           'diskFormat': 'raw', 'containerFormat': 'bare'}]}
+
+    def import_vnfc_snapshot(self, vnfc, src_dir, consistency_level=None):
+        rid, _ = self._guest(vnfc)
+        self._step('import', rid)
+        with open(os.path.join(src_dir, 'vnfc-snapshot.json')) as f:
+            description = json.load(f)
+        with open(os.path.join(src_dir,
+                               description['disks'][0]['file'])) as f:
+            disk = json.load(f)
+        memory = None
+        if description.get('memory'):
+            with open(os.path.join(src_dir, description['memory'])) as f:
+                memory = json.load(f)
+        handle = uuidutils.generate_uuid()
+        with self.lock:
+            self.snapshots[handle] = {'disk': disk, 'memory': memory}
+        return base.VnfcSnapshotResult(
+            compute_snapshot_resource={
+                'vimConnectionId': vnfc.compute_resource.get(
+                    'vimConnectionId'),
+                'resourceId': handle, 'vimLevelResourceType': 'fake'},
+            storage_snapshot_resources=[],
+            consistency_level=consistency_level or states.CONSISTENCY_CRASH,
+            memory_captured=memory is not None,
+            vim_details={'handle': handle})
 
 
 def register():

@@ -9,6 +9,7 @@ from oslo_utils import uuidutils
 from vnfsnap.common import context
 from vnfsnap.common import exception
 from vnfsnap.common import states
+from vnfsnap.common import views
 from vnfsnap.conductor.flows import common as flows_common
 from vnfsnap.conductor import manager
 from vnfsnap.db import api as db_api
@@ -844,13 +845,13 @@ class TestDeleteVnfSnapshot(ManagerTestCase):
 class TestProblem(base.TestCase):
 
     def test_vnfsnap_exception(self):
-        p = manager.problem(exception.VnfSnapshotInUse(id='a', op_id='b'))
+        p = views.problem(exception.VnfSnapshotInUse(id='a', op_id='b'))
         self.assertEqual({'status': 409, 'title': 'Conflict',
                           'detail': exception.VnfSnapshotInUse(
                               id='a', op_id='b').message}, p)
 
     def test_other_exception(self):
-        p = manager.problem(KeyError('x'))
+        p = views.problem(KeyError('x'))
         self.assertEqual(500, p['status'])
         self.assertEqual('Internal Server Error', p['title'])
         self.assertIn('KeyError', p['detail'])

@@ -1,0 +1,352 @@
+"""The conductor's VNF snapshot package operations, on the fake VIM and
+the file package store: build, process, extract, failures and recovery."""
+
+import datetime
+import hashlib
+import io
+import json
+import os
+import time
+import zipfile
+
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+
+from vnfsnap.common import exception
+from vnfsnap.common import states
+from vnfsnap.conductor import packages
+from vnfsnap.db import api as db_api
+from vnfsnap import store
+from vnfsnap.tests import base
+from vnfsnap.tests import fake_vim
+
+PROJECT = 'p1'
+
+
+class PackageTestCase(base.ApiTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.runner = packages.PackageRunner('test-host')
+        self.instance = self.register_vnf(project=PROJECT)
+        self.info_id, op = self.take_snapshot(self.instance['id'],
+                                              project=PROJECT,
+                                              withMemory=True)
+        self.assertEqual(states.COMPLETED, op.operation_state)
+        self.store = store.get_store()
+
+    def new_pkg(self):
+        pkg_id = uuidutils.generate_uuid()
+        db_api.create_vnf_snapshot_pkg({
+            'id': pkg_id, 'project_id': PROJECT, 'name': 'pkg',
+            'state': states.PKG_CREATED})
+        return pkg_id
+
+    def run_pkg(self, pkg_id):
+        """Run the package's operation here; wait for it to settle (a
+        conductor's sweep may have claimed it first)."""
+        self.runner.run(pkg_id)
+        deadline = time.monotonic() + 30
+        while True:
+            pkg = db_api.get_vnf_snapshot_pkg(None, pkg_id)
+            if pkg.state not in states.PKG_ACTIVE_STATES:
+                return pkg
+            self.assertLess(time.monotonic(), deadline, pkg.state)
+            time.sleep(0.02)
+
+    def build(self, **request):
+        pkg_id = self.new_pkg()
+        params = dict(request, vnfSnapshotInfoId=self.info_id)
+        db_api.start_vnf_snapshot_pkg_op(
+            PROJECT, pkg_id, 'build', states.PKG_BUILDING,
+            {'operation': states.PKG_OP_BUILD, 'operation_params': params},
+            reserve_info=self.info_id)
+        return self.run_pkg(pkg_id)
+
+    def upload_file(self, path):
+        """A package whose content was uploaded (as PUT does), processed."""
+        pkg_id = self.new_pkg()
+        db_api.start_vnf_snapshot_pkg_op(
+            PROJECT, pkg_id, 'upload', states.PKG_UPLOADING,
+            {'operation': states.PKG_OP_UPLOAD, 'content_received': True})
+        with open(path, 'rb') as f:
+            self.store.put_stream(packages.package_key(pkg_id), f)
+        db_api.update_vnf_snapshot_pkg(
+            None, pkg_id, {'state': states.PKG_PROCESSING},
+            from_states=(states.PKG_UPLOADING,))
+        return self.run_pkg(pkg_id)
+
+    def download(self, pkg_id):
+        path = os.path.join(self.state_path, '%s.zip' % pkg_id)
+        self.store.get_to_file(packages.package_key(pkg_id), path)
+        return path
+
+    def extract(self, pkg_id, **target):
+        info_id = target.get('vnfSnapshotInfoId')
+        new_info = None
+        if info_id is None:
+            info_id = uuidutils.generate_uuid()
+            new_info = {'id': info_id, 'project_id': PROJECT,
+                        'vnf_snapshot_pkg_id': pkg_id}
+        db_api.start_vnf_snapshot_pkg_op(
+            PROJECT, pkg_id, 'extract', states.PKG_EXTRACTING,
+            {'operation': states.PKG_OP_EXTRACT, 'operation_params': {
+                'vnfSnapshotInfoId': info_id,
+                'vnfInstanceId': target.get('vnfInstanceId'),
+                'createdVnfSnapshotInfo': new_info is not None}},
+            reserve_info=None if new_info else info_id, new_info=new_info)
+        return self.run_pkg(pkg_id), info_id
+
+    def assertFailed(self, pkg, state, error_type, detail_part):
+        self.assertEqual(state, pkg.state)
+        self.assertEqual(error_type, pkg.failure_details['errorType'])
+        self.assertIn(detail_part, pkg.failure_details['details']['detail'])
+        self.assertFalse(pkg.is_cancel_pending)
+        self.assertIsNone(pkg.host)
+
+
+class TestBuild(PackageTestCase):
+
+    def test_full_build_is_available_and_described(self):
+        pkg = self.build()
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        info = db_api.get_vnf_snapshot_info(None, self.info_id)
+        self.assertIsNone(info.reservation)
+        self.assertEqual(info.snapshot_id, pkg.vnf_snapshot_id)
+        self.assertTrue(pkg.is_full_snapshot)
+        self.assertEqual(sorted(r.id for r in info.vnfc_snapshots),
+                         pkg.vnfc_snapshot_info_ids)
+        self.assertEqual(2, len(pkg.vnfc_snapshot_images))
+        image = pkg.vnfc_snapshot_images[0]
+        self.assertIn('memoryState', [a['metadata']['role']
+                                      for a in pkg.additional_artifacts])
+        self.assertEqual('RAW', image['diskFormat'])
+        self.assertEqual('BARE', image['containerFormat'])
+        self.assertTrue(image['imagePath'].startswith('images/'))
+        self.assertEqual('vnfsr/record.json', pkg.vnfsr['recordPath'])
+        self.assertIn(packages.OP_HISTORY_PATH,
+                      [a['artifactPath'] for a in pkg.additional_artifacts])
+        # The checksum is of the stored bytes; the layout finds members.
+        path = self.download(pkg.id)
+        with open(path, 'rb') as f:
+            data = f.read()
+        self.assertEqual(hashlib.sha256(data).hexdigest(),
+                         pkg.checksum['hash'])
+        member = pkg.layout['members'][image['imagePath']]
+        with zipfile.ZipFile(path) as zf:
+            self.assertEqual(zf.read(image['imagePath']),
+                             data[member['offset']:member['offset']
+                                  + member['compressedSize']])
+        self.assertIsNotNone(pkg.vnf_snapshot_pkg_unique_id)
+
+    def test_partial_build(self):
+        info = db_api.get_vnf_snapshot_info(None, self.info_id)
+        first = info.vnfc_snapshots[0].id
+        pkg = self.build(vnfcSnapshotsInfoIds=[first])
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        self.assertFalse(pkg.is_full_snapshot)
+        self.assertEqual([first], pkg.vnfc_snapshot_info_ids)
+        self.assertEqual(1, len(pkg.vnfc_snapshot_images))
+
+    def test_external_artifacts_are_refused_clearly(self):
+        pkg = self.build(importSnapshotResource=False)
+        self.assertFailed(pkg, states.PKG_ERROR, states.BUILD_ERROR,
+                          'external artifact')
+        self.assertFalse(self.store.exists(packages.package_key(pkg.id)))
+        self.assertIsNone(
+            db_api.get_vnf_snapshot_info(None, self.info_id).reservation)
+
+    def test_override_inverts_the_import_policy(self):
+        info = db_api.get_vnf_snapshot_info(None, self.info_id)
+        ids = [r.id for r in info.vnfc_snapshots]
+        pkg = self.build(importSnapshotResource=False,
+                         overrideImportForVnfcSnapshotIds=ids)
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+
+    def test_cancel_during_build(self):
+        pkg_id = self.new_pkg()
+        info = db_api.get_vnf_snapshot_info(None, self.info_id)
+        handle = info.vnfc_snapshots[1].compute_snapshot_resource[
+            'resourceId']
+        fake_vim.FakeVim.hooks[('export', handle)] = (
+            lambda: db_api.request_pkg_cancel(PROJECT, pkg_id, 'operator'))
+        db_api.start_vnf_snapshot_pkg_op(
+            PROJECT, pkg_id, 'build', states.PKG_BUILDING,
+            {'operation': states.PKG_OP_BUILD,
+             'operation_params': {'vnfSnapshotInfoId': self.info_id}},
+            reserve_info=self.info_id)
+        pkg = self.run_pkg(pkg_id)
+        self.assertFailed(pkg, states.PKG_ERROR, states.CANCELLED,
+                          'operator')
+        self.assertFalse(self.store.exists(packages.package_key(pkg_id)))
+
+    def test_vim_failure_is_a_build_error(self):
+        info = db_api.get_vnf_snapshot_info(None, self.info_id)
+        handle = info.vnfc_snapshots[0].compute_snapshot_resource[
+            'resourceId']
+        fake_vim.FakeVim.fail[('export', handle)] = 'disk vanished'
+        pkg = self.build()
+        self.assertFailed(pkg, states.PKG_ERROR, states.BUILD_ERROR,
+                          'disk vanished')
+
+
+class TestProcessAndExtract(PackageTestCase):
+
+    def test_round_trip_through_a_file_then_revert(self):
+        """Build, download, delete everything, upload, extract, revert:
+        the guests come back to the snapshot's disk and memory state."""
+        built = self.build()
+        path = self.download(built.id)
+        resp = self.request('DELETE', '/vnflcm/v2/vnf_snapshots/%s'
+                            % self.info_id, project=PROJECT)
+        self.assertEqual(204, resp.status, resp.body)
+        self.assertEqual({}, fake_vim.FakeVim.snapshots)
+        for i in range(2):
+            guest = fake_vim.FakeVim.guests['vm-%d' % i]
+            guest['disk'] = {'file': 'changed'}
+            guest['memory'] = {'counter': 99}
+
+        pkg = self.upload_file(path)
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        self.assertEqual(built.vnf_snapshot_pkg_unique_id,
+                         pkg.vnf_snapshot_pkg_unique_id)
+        self.assertEqual(built.checksum, pkg.checksum)
+
+        pkg, info_id = self.extract(pkg.id,
+                                    vnfInstanceId=self.instance['id'])
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        info = db_api.get_vnf_snapshot_info(PROJECT, info_id)
+        self.assertIsNone(info.reservation)
+        self.assertEqual(pkg.id, info.vnf_snapshot_pkg_id)
+        self.assertEqual(pkg.vnf_snapshot_id, info.snapshot_id)
+        self.assertEqual(2, len(info.vnfc_snapshots))
+
+        resp = self.post('/vnflcm/v2/vnf_instances/%s/revert_to_snapshot'
+                         % self.instance['id'],
+                         {'vnfSnapshotInfoId': info_id}, project=PROJECT)
+        op = self.wait_for_op(self.op_id_from(resp))
+        self.assertEqual(states.COMPLETED, op.operation_state, op.error)
+        for i in range(2):
+            guest = fake_vim.FakeVim.guests['vm-%d' % i]
+            self.assertEqual({'file': 'v0'}, guest['disk'])
+            self.assertEqual({'counter': 0}, guest['memory'])
+
+    def test_extract_into_an_existing_empty_snapshot(self):
+        pkg = self.build()
+        empty = self.new_snapshot_info(project=PROJECT)
+        pkg, info_id = self.extract(pkg.id, vnfSnapshotInfoId=empty['id'])
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        self.assertEqual(empty['id'], info_id)
+        info = db_api.get_vnf_snapshot_info(PROJECT, info_id)
+        self.assertEqual(pkg.vnf_snapshot_id, info.snapshot_id)
+
+    def test_failed_extraction_undoes_its_imports(self):
+        pkg = self.build()
+        before = set(fake_vim.FakeVim.snapshots)
+        fake_vim.FakeVim.fail[('import', 'vm-1')] = 'no space'
+        pkg, info_id = self.extract(pkg.id,
+                                    vnfInstanceId=self.instance['id'])
+        self.assertFailed(pkg, states.PKG_ERROR_EXTRACTING,
+                          states.EXTRACTION_ERROR, 'no space')
+        self.assertEqual(before, set(fake_vim.FakeVim.snapshots))
+        self.assertRaises(exception.VnfSnapshotInfoNotFound,
+                          db_api.get_vnf_snapshot_info, None,
+                          info_id)
+        # The content stays: the package can be made AVAILABLE again.
+        self.assertTrue(self.store.exists(packages.package_key(pkg.id)))
+
+    def test_extract_for_an_unregistered_instance_fails_clearly(self):
+        pkg = self.build()
+        self.request('DELETE', '/vnflcm/v2/vnf_snapshots/%s'
+                     % self.info_id, project=PROJECT)
+        resp = self.request('DELETE', '/vnflcm/v2/vnf_instances/%s'
+                            % self.instance['id'], project=PROJECT)
+        self.assertEqual(204, resp.status, resp.body)
+        empty = self.new_snapshot_info(project=PROJECT)
+        pkg, _ = self.extract(pkg.id, vnfSnapshotInfoId=empty['id'])
+        self.assertFailed(pkg, states.PKG_ERROR_EXTRACTING,
+                          states.EXTRACTION_ERROR, 'is not registered here')
+        self.assertIsNone(
+            db_api.get_vnf_snapshot_info(None, empty['id']).snapshot_id)
+
+    def _rewrite(self, path, change):
+        """A copy of the package ZIP with ``change(name, data)`` applied."""
+        out = path + '.changed'
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, 'w') as dst:
+            for info in src.infolist():
+                data = change(info.filename, src.read(info))
+                if data is not None:
+                    dst.writestr(info, data)
+        return out
+
+    def test_garbage_is_a_process_error_and_leaves_nothing(self):
+        path = os.path.join(self.state_path, 'garbage.zip')
+        with open(path, 'wb') as f:
+            f.write(b'not a zip at all' * 100)
+        pkg = self.upload_file(path)
+        self.assertFailed(pkg, states.PKG_ERROR, states.PROCESS_ERROR,
+                          'ZIP')
+        self.assertFalse(self.store.exists(packages.package_key(pkg.id)))
+        self.assertIsNone(pkg.vnf_snapshot_id)
+
+    def test_changed_artifact_fails_its_checksum(self):
+        built = self.build()
+        image = built.vnfc_snapshot_images[0]['imagePath']
+        path = self._rewrite(self.download(built.id), lambda name, data: (
+            json.dumps({'file': 'evil'}).encode().ljust(len(data))
+            if name == image else data))
+        pkg = self.upload_file(path)
+        self.assertFailed(pkg, states.PKG_ERROR, states.PROCESS_ERROR,
+                          image)
+
+    def test_changed_record_is_refused(self):
+        built = self.build()
+
+        def change(name, data):
+            if name != built.vnfsr['recordPath']:
+                return data
+            record = json.loads(data)
+            record['vnfcSnapshots'] = record['vnfcSnapshots'][:1]
+            return json.dumps(record).encode()
+        pkg = self.upload_file(self._rewrite(self.download(built.id),
+                                             change))
+        self.assertFailed(pkg, states.PKG_ERROR, states.PROCESS_ERROR,
+                          built.vnfsr['recordPath'])
+
+
+class TestRecovery(PackageTestCase):
+
+    def test_operations_of_a_stopped_conductor_fail(self):
+        pkg_id = self.new_pkg()
+        db_api.start_vnf_snapshot_pkg_op(
+            PROJECT, pkg_id, 'build', states.PKG_BUILDING,
+            {'operation': states.PKG_OP_BUILD, 'host': 'test-host',
+             'operation_params': {'vnfSnapshotInfoId': self.info_id}},
+            reserve_info=self.info_id)
+        self.runner.recover()
+        pkg = db_api.get_vnf_snapshot_pkg(None, pkg_id)
+        self.assertFailed(pkg, states.PKG_ERROR, states.BUILD_ERROR,
+                          'stopped')
+        self.assertIsNone(
+            db_api.get_vnf_snapshot_info(None, self.info_id).reservation)
+
+    def test_stalled_upload_fails(self):
+        pkg_id = self.new_pkg()
+        db_api.start_vnf_snapshot_pkg_op(
+            PROJECT, pkg_id, 'upload', states.PKG_UPLOADING,
+            {'operation': states.PKG_OP_UPLOAD, 'content_received': True})
+        self.store.put_stream(packages.package_key(pkg_id),
+                              io.BytesIO(b'partial'))
+        self.runner.fail_stalled_uploads()
+        self.assertEqual(states.PKG_UPLOADING,
+                         db_api.get_vnf_snapshot_pkg(None, pkg_id).state)
+        old = timeutils.utcnow() - datetime.timedelta(hours=1)
+        db_api.update_vnf_snapshot_pkg(None, pkg_id, {})
+        with db_api._writer() as session:
+            session.execute(db_api.sa.update(
+                db_api.models.VnfSnapshotPkg).values(updated_at=old))
+        self.runner.fail_stalled_uploads()
+        pkg = db_api.get_vnf_snapshot_pkg(None, pkg_id)
+        self.assertFailed(pkg, states.PKG_ERROR, states.UPLOAD_ERROR,
+                          'no progress')
+        self.assertFalse(self.store.exists(packages.package_key(pkg_id)))
