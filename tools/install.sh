@@ -8,6 +8,9 @@
 #     start while the packages are installed.
 #  2. Creates .venv in the repository root with the machine's python3 and
 #     installs vnfsnap (editable) with its test requirements into it.
+#  3. With the "test" profile, installs the pinned OpenStack Swift that the
+#     functional tests run, into its own virtualenv
+#     (tools/swift-aio/install.sh).
 #
 # Idempotent: apt is only used when a package is missing (and "apt-get
 # update" only runs when the package lists are older than a day), and pip
@@ -20,6 +23,8 @@
 #   VNFSNAP_SKIP_APT  set to 1 to leave the Debian packages alone
 #   VNFSNAP_BINDEP_PROFILES  bindep profiles besides the default one to
 #                     install (default: test; "none" for runtime only)
+#   VNFSNAP_SWIFT_VENV  where Swift's virtualenv lives
+#                     (default: /opt/vnfsnap/swift-venv)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -305,4 +310,10 @@ setup_venv() {
 
 install_debian_packages
 setup_venv
+# OpenStack Swift, for the functional tests of the swift package store, in
+# a virtualenv of its own ($VNFSNAP_SWIFT_VENV); only with the "test"
+# profile, like the other servers the tests start.
+case " $BINDEP_PROFILES " in
+    *" test "*) "$ROOT/tools/swift-aio/install.sh" ;;
+esac
 say "done in ${SECONDS}s"

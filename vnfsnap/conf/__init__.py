@@ -10,6 +10,7 @@ from vnfsnap.conf import libvirt
 from vnfsnap.conf import package
 from vnfsnap.conf import package_import
 from vnfsnap.conf import package_store
+from vnfsnap.conf import swift
 
 CONF = cfg.CONF
 
@@ -21,3 +22,4 @@ libvirt.register_opts(CONF)
 package.register_opts(CONF)
 package_import.register_opts(CONF)
 package_store.register_opts(CONF)
+swift.register_opts(CONF)

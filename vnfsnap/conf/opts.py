@@ -7,6 +7,7 @@ from vnfsnap.conf import libvirt
 from vnfsnap.conf import package
 from vnfsnap.conf import package_import
 from vnfsnap.conf import package_store
+from vnfsnap.conf import swift
 
 
 def list_opts():
@@ -18,4 +19,5 @@ def list_opts():
         ('package', package.list_opts()),
         ('package_import', package_import.list_opts()),
         ('package_store', package_store.list_opts()),
+        ('swift', swift.list_opts()),
     ]

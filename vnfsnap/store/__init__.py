@@ -17,6 +17,7 @@ CONF = vnfsnap.conf.CONF
 
 _BACKENDS = {
     'file': 'vnfsnap.store.file:FileStore',
+    'swift': 'vnfsnap.store.swift:SwiftStore',
 }
 
 

@@ -176,7 +176,8 @@ class ClosingIterator:
 
     def close(self):
         try:
-            self._chunks.close()
+            if hasattr(self._chunks, 'close'):
+                self._chunks.close()
         finally:
             self._close()
 

@@ -1,0 +1,47 @@
+"""Options of the [swift] group: Keystone access to Swift.
+
+Only read by the swift package store backend when ``auth_type`` is set
+here; otherwise that backend uses TempAuth (v1) with the credentials of
+[package_store]. The session and auth options are keystoneauth's own, as
+for the service clients of Nova or Ironic.
+"""
+
+from keystoneauth1 import loading as ks_loading
+from oslo_config import cfg
+
+GROUP = 'swift'
+
+group = cfg.OptGroup(
+    GROUP, title='Swift access through Keystone',
+    help='Keystone credentials of the swift package store backend. Set '
+         'auth_type (e.g. "password") and the options of that auth plugin '
+         'to use Keystone; leave auth_type unset for TempAuth '
+         '([package_store]swift_auth_url, swift_user, swift_key).')
+
+endpoint_opts = [
+    cfg.StrOpt('region_name',
+               help='Region of the object-store endpoint in the Keystone '
+                    'catalog.'),
+    cfg.StrOpt('interface', default='public',
+               choices=['public', 'internal', 'admin'],
+               help='Which object-store endpoint of the catalog to use.'),
+    cfg.URIOpt('endpoint_override',
+               help='Swift storage URL to use instead of the catalog\'s '
+                    '(http://host:port/v1/AUTH_<project id>).'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(group)
+    conf.register_opts(endpoint_opts, group=group)
+    ks_loading.register_session_conf_options(conf, GROUP)
+    ks_loading.register_auth_conf_options(conf, GROUP)
+
+
+def list_opts():
+    # The options of the chosen auth plugin are registered when it is
+    # loaded; the sample lists those of "password", the usual choice.
+    return (endpoint_opts
+            + ks_loading.get_session_conf_options()
+            + ks_loading.get_auth_common_conf_options()
+            + ks_loading.get_auth_plugin_conf_options('password'))
