@@ -2,10 +2,13 @@
 the file package store: build, process, extract, failures and recovery."""
 
 import datetime
+import functools
 import hashlib
+import http.server
 import io
 import json
 import os
+import threading
 import time
 import zipfile
 
@@ -13,7 +16,9 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
 from vnfsnap.common import exception
+from vnfsnap.common import crypto
 from vnfsnap.common import states
+from vnfsnap.common import urlfetch
 from vnfsnap.conductor import packages
 from vnfsnap.db import api as db_api
 from vnfsnap import store
@@ -312,6 +317,64 @@ class TestProcessAndExtract(PackageTestCase):
                                              change))
         self.assertFailed(pkg, states.PKG_ERROR, states.PROCESS_ERROR,
                           built.vnfsr['recordPath'])
+
+
+class TestUploadFromUri(PackageTestCase):
+    """The conductor downloads the package itself, within the rules of
+    [package_import]; here a real HTTP server on loopback serves it."""
+
+    def setUp(self):
+        super().setUp()
+        self.built = self.build()
+        self.served = os.path.dirname(self.download(self.built.id))
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                    directory=self.served)
+        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
+                                                      handler)
+        threading.Thread(target=self.server.serve_forever,
+                         daemon=True).start()
+        self.addCleanup(self.server.server_close)
+        self.addCleanup(self.server.shutdown)
+        self.port = self.server.server_address[1]
+
+    def allow_loopback(self):
+        self.conf.config(allowed_schemes=['http'], allowed_ports=[self.port],
+                         allowed_networks=['127.0.0.1/32'],
+                         group='package_import')
+
+    def upload_from(self, uri, credentials=None):
+        pkg_id = self.new_pkg()
+        db_api.start_vnf_snapshot_pkg_op(
+            PROJECT, pkg_id, 'upload', states.PKG_UPLOADING,
+            {'operation': states.PKG_OP_UPLOAD_FROM_URI,
+             'operation_params': {'addressInformation': uri},
+             'credentials': credentials and crypto.encrypt(
+                 credentials.to_dict())})
+        return self.run_pkg(pkg_id)
+
+    def test_download_verify_available(self):
+        self.allow_loopback()
+        pkg = self.upload_from('http://127.0.0.1:%d/%s.zip'
+                               % (self.port, self.built.id),
+                               urlfetch.Credentials(
+                                   auth_type='BASIC', username='u',
+                                   password='p'))
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        self.assertEqual(self.built.checksum, pkg.checksum)
+        self.assertIsNone(pkg.credentials)
+
+    def test_loopback_is_refused_by_default(self):
+        pkg = self.upload_from('http://127.0.0.1:%d/%s.zip'
+                               % (self.port, self.built.id))
+        self.assertFailed(pkg, states.PKG_ERROR, states.UPLOAD_ERROR,
+                          'http')
+        self.assertFalse(self.store.exists(packages.package_key(pkg.id)))
+
+    def test_missing_file_is_an_upload_error(self):
+        self.allow_loopback()
+        pkg = self.upload_from('http://127.0.0.1:%d/nothing.zip' % self.port)
+        self.assertFailed(pkg, states.PKG_ERROR, states.UPLOAD_ERROR, '404')
+        self.assertFalse(self.store.exists(packages.package_key(pkg.id)))
 
 
 class TestRecovery(PackageTestCase):
