@@ -3,6 +3,7 @@
 from keystonemiddleware import auth_token
 from oslo_middleware import request_id
 import pecan
+import webob.multidict
 
 from vnfsnap.api import errors
 from vnfsnap.api import hooks
@@ -23,6 +24,13 @@ class Request(pecan.Request):
     @property
     def json(self):
         raise TypeError('vnfsnap controllers take no body arguments')
+
+    @property
+    def POST(self):
+        """No form parameters either: pecan would parse a form-encoded
+        body into memory before any controller runs, and an upload of
+        package content (many GiB) must reach its controller unread."""
+        return webob.multidict.NoVars('vnfsnap takes no form parameters')
 
 
 def setup_app():

@@ -1,4 +1,8 @@
-"""Pecan hooks: request context, conductor client, SOL013 versioning."""
+"""Pecan hooks: request context, conductor client, SOL013 versioning.
+
+None of them reads the request body: an upload of package content is
+streamed by its controller from ``request.body_file``.
+"""
 
 from oslo_log import log as logging
 import pecan
@@ -15,6 +19,7 @@ CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
 # What the API answers with (and "application/json" with this charset).
 _JSON_OFFERS = ['application/json', 'application/json;charset=utf-8']
+ZIP = 'application/zip'
 
 
 class ContextHook(hooks.PecanHook):
@@ -42,10 +47,12 @@ class RPCHook(hooks.PecanHook):
 
 
 class VersionHook(hooks.PecanHook):
-    """SOL013 clause 4.2: every request names the API version it wants.
+    """SOL013 clause 4.2: every request names the version it wants of the
+    API its path belongs to.
 
     Runs on routing, before pecan's own content negotiation, so that an
-    unacceptable Accept header gets a 406 that says so.
+    unacceptable Accept header gets a 406 that says so; pecan's is then
+    switched off, as the controllers answer with their own media types.
     """
 
     priority = 50
@@ -53,19 +60,40 @@ class VersionHook(hooks.PecanHook):
     def on_route(self, state):
         req = state.request
         # path_info: the API may be mounted under a prefix (SCRIPT_NAME).
-        if not req.path_info.startswith('/vnflcm'):
+        api = versions.for_path(req.path_info)
+        if api is None:
             return
-        req.api_version = versions.negotiate(req.headers.get('Version'))
+        req.api_version = versions.negotiate(req.headers.get('Version'),
+                                             api)
+        offers = _media_offers(api, req.method, req.path_info)
         accept = req.headers.get('Accept')
         # Media types and charset names are case-insensitive.
-        if accept and not acceptparse.create_accept_header(
-                accept.lower()).acceptable_offers(_JSON_OFFERS):
+        if offers and accept and not acceptparse.create_accept_header(
+                accept.lower()).acceptable_offers(offers):
             raise exception.NotAcceptable(accept=accept)
+        req.pecan['content_type'] = 'application/json'
 
     def after(self, state):
         version = getattr(state.request, 'api_version', None)
         if version:
             state.response.headers['Version'] = version
+
+
+def _media_offers(api, method, path):
+    """What the resource at ``path`` answers with, for the Accept check.
+
+    None for an individual artifact, whose media type depends on the
+    artifact (its controller checks Accept), and for the methods of the
+    package content that answer without a body.
+    """
+    if path.startswith(versions.VNFSNAPSHOTPKGM.uri_prefix + '/'):
+        segments = path[len(api.uri_prefix):].strip('/').split('/')
+        if len(segments) >= 3 and segments[0] == 'vnf_snapshot_packages':
+            if segments[2] == 'artifacts':
+                return None
+            if segments[2] == 'package_content' and len(segments) == 3:
+                return [ZIP] if method == 'GET' else None
+    return _JSON_OFFERS
 
 
 class ErrorHook(hooks.PecanHook):
@@ -79,6 +107,9 @@ class ErrorHook(hooks.PecanHook):
         if isinstance(exc, exception.MethodNotAllowed) and getattr(
                 exc, 'allow', None):
             resp.headers['Allow'] = exc.allow
+        # e.g. Content-Range on a 416 (vnfsnap.api.ranges)
+        for name, value in getattr(exc, 'problem_headers', ()):
+            resp.headers[name] = value
         return resp
 
 

@@ -1,15 +1,46 @@
-"""SOL013 API versioning: the Version header and api_versions resources."""
+"""SOL013 API versioning: the Version header and api_versions resources.
 
+vnfsnap serves two APIs, each with its own version: the SOL003 VNF LCM API
+and the SOL005 VNF Snapshot Package Management API. A request's API is the
+first segment of its path.
+"""
+
+import dataclasses
 import re
 
 from vnfsnap.common import exception
 
-# The VNF LCM API version implemented (SOL003 V3.7.1 carries 2.3.0).
-VNFLCM_VERSION = '2.3.0'
-VNFLCM_MAJOR = 2
-URI_PREFIX = '/vnflcm/v2'
-
 _VERSION_RE = re.compile(r'^(\d+)\.(\d+)\.(\d+)(-impl:[^\s]+)?$')
+
+
+@dataclasses.dataclass(frozen=True)
+class Api:
+    """One API: its name (first path segment), implemented version and
+    major version (second path segment, ``v<major>``)."""
+
+    name: str
+    version: str
+    major: int
+
+    @property
+    def uri_prefix(self):
+        return '/%s/v%d' % (self.name, self.major)
+
+
+# SOL003 V3.7.1 VNF LCM carries 2.3.0; SOL005 V3.7.1 VNF Snapshot Package
+# Management carries 1.2.0.
+VNFLCM = Api('vnflcm', '2.3.0', 2)
+VNFSNAPSHOTPKGM = Api('vnfsnapshotpkgm', '1.2.0', 1)
+APIS = (VNFLCM, VNFSNAPSHOTPKGM)
+
+
+def for_path(path):
+    """The API a request path belongs to, or None (``/``, unknown)."""
+    first = path.lstrip('/').split('/', 1)[0]
+    for api in APIS:
+        if api.name == first:
+            return api
+    return None
 
 
 def parse(text):
@@ -19,22 +50,23 @@ def parse(text):
     return tuple(int(g) for g in match.groups()[:3])
 
 
-def negotiate(header):
+def negotiate(header, api):
     """The version to answer with, for a request's Version header.
 
-    Any 2.x.y up to the implemented one is served (minor versions are
-    backwards compatible); the answer echoes the requested version.
+    Any version of the API's major version up to the implemented one is
+    served (minor versions are backwards compatible); the answer echoes
+    the requested version.
     """
     if header is None:
         raise exception.VersionMissing()
     requested = parse(header.strip())
-    if (requested is None or requested[0] != VNFLCM_MAJOR
-            or requested > parse(VNFLCM_VERSION)):
+    if (requested is None or requested[0] != api.major
+            or requested > parse(api.version)):
         raise exception.VersionNotSupported(version=header)
     return header.strip()
 
 
-def api_versions(base):
-    return {'uriPrefix': '%s%s' % (base or '', URI_PREFIX),
-            'apiVersions': [{'version': VNFLCM_VERSION,
+def api_versions(base, api):
+    return {'uriPrefix': '%s%s' % (base or '', api.uri_prefix),
+            'apiVersions': [{'version': api.version,
                              'isDeprecated': False}]}

@@ -78,6 +78,10 @@ class VnfSnapshotPkgNotFound(NotFound):
     _msg_fmt = 'VNF snapshot package %(id)s could not be found.'
 
 
+class VnfSnapshotPkgArtifactNotFound(NotFound):
+    _msg_fmt = 'VNF snapshot package %(id)s has no artifact %(path)s.'
+
+
 class VnfLcmOpOccNotFound(NotFound):
     _msg_fmt = 'VNF LCM operation occurrence %(id)s could not be found.'
 
@@ -122,6 +126,11 @@ class VnfSnapshotAlreadyFilled(Conflict):
                 'vnfSnapshot attribute can no longer be modified.')
 
 
+class VnfSnapshotEmpty(Conflict):
+    _msg_fmt = ('VNF snapshot %(id)s holds no VNF snapshot yet (it is '
+                'empty, or its creation is not complete).')
+
+
 class ConcurrentModification(Conflict):
     _msg_fmt = ('Resource %(id)s was modified by another request meanwhile; '
                 'read it again and retry.')
@@ -151,6 +160,12 @@ class RangeNotSatisfiable(VnfsnapException):
 class UnsupportedMediaType(VnfsnapException):
     code = http.HTTPStatus.UNSUPPORTED_MEDIA_TYPE
     _msg_fmt = 'Content-Type %(content_type)s is not supported here.'
+
+
+class LengthRequired(VnfsnapException):
+    code = http.HTTPStatus.LENGTH_REQUIRED
+    _msg_fmt = ('The request body needs a Content-Length header or chunked '
+                'Transfer-Encoding.')
 
 
 class UnprocessableEntity(VnfsnapException):

@@ -213,3 +213,40 @@ def vnf_lcm_op_occ(obj, base):
         'vnfSnapshotInfoId': obj.vnf_snapshot_info_id,
         '_links': links,
     })
+
+
+PKGM = '/vnfsnapshotpkgm/v1'
+
+
+def vnf_snapshot_pkg_info(obj, base):
+    """SOL005 VnfSnapshotPkgInfo, plus the vnfsnap extension ``progress``
+    ({bytesDone, bytesTotal}) while a content operation runs."""
+    href = '%s%s/vnf_snapshot_packages/%s' % (base or '', PKGM, obj.id)
+    active = obj.state in states.PKG_ACTIVE_STATES
+    progress = None
+    if active:
+        progress = _compact({'bytesDone': obj.bytes_done or 0,
+                             'bytesTotal': obj.bytes_total})
+    return _compact({
+        'id': obj.id,
+        'vnfSnapshotPkgUniqueId': obj.vnf_snapshot_pkg_unique_id,
+        'name': obj.name,
+        'checksum': obj.checksum,
+        'createdAt': isotime(obj.packaged_at),
+        'vnfSnapshotId': obj.vnf_snapshot_id,
+        'vnfcSnapshotInfoIds': obj.vnfc_snapshot_info_ids,
+        'isFullSnapshot': bool(obj.is_full_snapshot),
+        'vnfdInfo': obj.vnfd_info,
+        'vnfsr': obj.vnfsr,
+        'vnfcSnapshotImages': obj.vnfc_snapshot_images,
+        'additionalArtifacts': obj.additional_artifacts,
+        'state': obj.state,
+        # SOL005: true only while an operation runs and is being cancelled.
+        'isCancelPending': bool(obj.is_cancel_pending) and active,
+        'failureDetails': obj.failure_details if obj.state in (
+            states.PKG_ERROR, states.PKG_ERROR_EXTRACTING) else None,
+        'userDefinedData': obj.user_defined_data,
+        'progress': progress,
+        '_links': {'self': {'href': href},
+                   'packageContent': {'href': href + '/package_content'}},
+    })

@@ -5,6 +5,7 @@ import itertools
 from vnfsnap.policies import base
 from vnfsnap.policies import vnf_instances
 from vnfsnap.policies import vnf_lcm_op_occs
+from vnfsnap.policies import vnf_snapshot_packages
 from vnfsnap.policies import vnf_snapshots
 
 
@@ -14,4 +15,5 @@ def list_rules():
         vnf_instances.list_rules(),
         vnf_snapshots.list_rules(),
         vnf_lcm_op_occs.list_rules(),
+        vnf_snapshot_packages.list_rules(),
     ))

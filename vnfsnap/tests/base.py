@@ -67,13 +67,15 @@ class Response:
         self.headers = resp.headers
         self.content_type = resp.content_type
         self.body = resp.body
-        self.json = json.loads(resp.body) if resp.body else None
+        self.json = (json.loads(resp.body) if resp.body and (
+            resp.content_type or '').endswith('json') else None)
 
 
 class ApiTestCase(TestCase):
     """The API application with an in-process conductor behind it."""
 
     VERSION = '2.0.0'
+    PKGM_VERSION = '1.2.0'
 
     def setUp(self):
         super().setUp()
@@ -83,9 +85,14 @@ class ApiTestCase(TestCase):
         self.app = app.setup_app()
 
     def request(self, method, path, body=None, headers=None,
-                version=VERSION, project=None, content_type=None,
+                version='default', project=None, content_type=None,
                 raw_body=None):
+        """``version`` defaults to the one of the path's API."""
         req = webob.Request.blank(path, method=method)
+        if version == 'default':
+            version = (self.PKGM_VERSION
+                       if path.startswith('/vnfsnapshotpkgm')
+                       else self.VERSION)
         if version is not None:
             req.headers['Version'] = version
         if project is not None:

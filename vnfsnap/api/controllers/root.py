@@ -1,8 +1,10 @@
-"""URL tree root: ``/`` lists the APIs, ``/vnflcm`` is SOL003 VNF LCM."""
+"""URL tree root: ``/`` lists the APIs, ``/vnflcm`` is SOL003 VNF LCM,
+``/vnfsnapshotpkgm`` is SOL005 VNF Snapshot Package Management."""
 
 from vnfsnap.api.controllers import base
 from vnfsnap.api.controllers import vnf_instances
 from vnfsnap.api.controllers import vnf_lcm_op_occs
+from vnfsnap.api.controllers import vnf_snapshot_packages
 from vnfsnap.api.controllers import vnf_snapshots
 from vnfsnap.api import utils
 from vnfsnap.api import versions
@@ -11,30 +13,46 @@ from vnfsnap.api import versions
 class ApiVersions(base.Resource):
     """``api_versions`` (SOL013 clause 9.3); no query parameters."""
 
+    def __init__(self, api):
+        self.api = api
+
     def get(self):
         utils.no_query()
-        return utils.respond(versions.api_versions(utils.base_url()))
+        return utils.respond(versions.api_versions(utils.base_url(),
+                                                   self.api))
 
 
-class V2Controller(base.Resource):
-    api_versions = ApiVersions()
+class VnfLcmV2Controller(base.Resource):
+    api_versions = ApiVersions(versions.VNFLCM)
     vnf_instances = vnf_instances.VnfInstances()
     vnf_snapshots = vnf_snapshots.VnfSnapshots()
     vnf_lcm_op_occs = vnf_lcm_op_occs.VnfLcmOpOccs()
 
 
 class VnfLcmController(base.Resource):
-    api_versions = ApiVersions()
-    v2 = V2Controller()
+    api_versions = ApiVersions(versions.VNFLCM)
+    v2 = VnfLcmV2Controller()
+
+
+class VnfSnapshotPkgmV1Controller(base.Resource):
+    api_versions = ApiVersions(versions.VNFSNAPSHOTPKGM)
+    vnf_snapshot_packages = vnf_snapshot_packages.VnfSnapshotPackages()
+
+
+class VnfSnapshotPkgmController(base.Resource):
+    api_versions = ApiVersions(versions.VNFSNAPSHOTPKGM)
+    v1 = VnfSnapshotPkgmV1Controller()
 
 
 class RootController(base.Resource):
     vnflcm = VnfLcmController()
+    vnfsnapshotpkgm = VnfSnapshotPkgmController()
 
     def get(self):
+        base_url = utils.base_url()
         return utils.respond({
             'name': 'vnfsnap',
-            'apis': [{'apiName': 'vnflcm',
-                      'uriPrefix': utils.base_url() + versions.URI_PREFIX,
-                      'version': versions.VNFLCM_VERSION}],
+            'apis': [{'apiName': api.name,
+                      'uriPrefix': base_url + api.uri_prefix,
+                      'version': api.version} for api in versions.APIS],
         })

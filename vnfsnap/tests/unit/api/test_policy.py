@@ -17,13 +17,20 @@ from vnfsnap.db import api as db_api
 from vnfsnap import policies
 from vnfsnap.tests import base
 from vnfsnap.tests import fake_vim
+from vnfsnap.tests.unit.api import test_vnf_snapshot_packages
 
 V2 = '/vnflcm/v2'
+PKGM = '/vnfsnapshotpkgm/v1'
 READ_RULES = {
     'vnfsnap:vnf_instance:get_all', 'vnfsnap:vnf_instance:get',
     'vnfsnap:vnf_instance:get_vim_capabilities',
     'vnfsnap:vnf_snapshot:get_all', 'vnfsnap:vnf_snapshot:get',
     'vnfsnap:vnf_lcm_op_occ:get_all', 'vnfsnap:vnf_lcm_op_occ:get',
+    'vnfsnap:vnf_snapshot_package:get_all',
+    'vnfsnap:vnf_snapshot_package:get',
+    'vnfsnap:vnf_snapshot_package:get_content',
+    'vnfsnap:vnf_snapshot_package:get_ext_artifacts_access',
+    'vnfsnap:vnf_snapshot_package:get_artifact',
 }
 
 
@@ -44,7 +51,7 @@ class TestRules(base.TestCase):
 
     def test_api_rules_are_documented(self):
         rules = api_rules()
-        self.assertEqual(18, len(rules))
+        self.assertEqual(31, len(rules))
         for rule in rules:
             with self.subTest(rule=rule.name):
                 self.assertIsInstance(rule, oslo_policy.DocumentedRuleDefault)
@@ -53,8 +60,9 @@ class TestRules(base.TestCase):
                 self.assertEqual(['project'], rule.scope_types)
                 for op in rule.operations:
                     self.assertIn(op['method'],
-                                  ('GET', 'POST', 'PATCH', 'DELETE'))
-                    self.assertTrue(op['path'].startswith(V2 + '/'))
+                                  ('GET', 'POST', 'PUT', 'PATCH', 'DELETE'))
+                    self.assertTrue(op['path'].startswith(
+                        (V2 + '/', PKGM + '/')))
 
     def test_every_rule_is_used_and_every_use_is_registered(self):
         used = set()
@@ -64,7 +72,8 @@ class TestRules(base.TestCase):
             if name.endswith('.py'):
                 with open(os.path.join(root, name)) as f:
                     text = f.read()
-                used |= set(re.findall(r"authorize\('([^'%]+)'\)", text))
+                used |= set(re.findall(r"authorize\(\s*'([^'%]+)'\)",
+                                       text))
                 used |= {'vnfsnap:vnf_lcm_op_occ:%s' % t for t in re.findall(
                     r"TASK = '(\w+)'", text)}
         self.assertEqual({r.name for r in api_rules()}, used)
@@ -187,14 +196,19 @@ class TestApiEnforcement(ApiAsRole):
         super().setUp()
         self.inst = self.register_vnf()
         self.info_id, op = self.take_snapshot(self.inst['id'])
+        pkg = self.post(PKGM + '/vnf_snapshot_packages', {'name': 'p'})
+        test_vnf_snapshot_packages.make_available(self, pkg.json['id'])
         self.ids = {'vnfInstanceId': self.inst['id'],
                     'vnfSnapshotInfoId': self.info_id,
-                    'vnfLcmOpOccId': op.id}
+                    'vnfLcmOpOccId': op.id,
+                    'vnfSnapshotPkgId': pkg.json['id'],
+                    'artifactPath': 'vnfsr/record.json'}
 
     def snapshot_of_everything(self):
-        return [self.get(V2 + path).json for path in (
-            '/vnf_instances?all_fields', '/vnf_snapshots?all_fields',
-            '/vnf_lcm_op_occs?all_fields')]
+        return [self.get(path).json for path in (
+            V2 + '/vnf_instances?all_fields', V2 + '/vnf_snapshots?all_fields',
+            V2 + '/vnf_lcm_op_occs?all_fields',
+            PKGM + '/vnf_snapshot_packages?all_fields')]
 
     def test_reader(self):
         before = self.snapshot_of_everything()
@@ -203,7 +217,7 @@ class TestApiEnforcement(ApiAsRole):
             with self.subTest(rule=rule, method=method, path=path):
                 resp = self.request(method, path, body={})
                 if rule in READ_RULES:
-                    self.assertEqual(200, resp.status, resp.body)
+                    self.assertEqual(200, resp.status, resp.body[:200])
                 else:
                     self.assertProblem(resp, 403)
                     self.assertIn(rule, resp.json['detail'])
@@ -211,13 +225,24 @@ class TestApiEnforcement(ApiAsRole):
 
     def test_reader_is_refused_before_the_body_is_read(self):
         self.act_as('reader')
-        for path in ('/vnf_instances', '/vnf_snapshots',
-                     '/vnf_instances/%s/create_snapshot' % self.inst['id'],
-                     '/vnf_lcm_op_occs/%s/cancel' % self.ids['vnfLcmOpOccId'],
-                     '/vnf_lcm_op_occs/nope/cancel'):
+        pkg = PKGM + '/vnf_snapshot_packages/' + self.ids['vnfSnapshotPkgId']
+        for path in (V2 + '/vnf_instances', V2 + '/vnf_snapshots',
+                     V2 + '/vnf_instances/%s/create_snapshot'
+                     % self.inst['id'],
+                     V2 + '/vnf_lcm_op_occs/%s/cancel'
+                     % self.ids['vnfLcmOpOccId'],
+                     V2 + '/vnf_lcm_op_occs/nope/cancel',
+                     PKGM + '/vnf_snapshot_packages',
+                     pkg + '/package_content/build',
+                     pkg + '/package_content/extract'):
             with self.subTest(path=path):
-                resp = self.post(V2 + path, raw_body=b'{',
+                resp = self.post(path, raw_body=b'{',
                                  content_type='text/plain')
+                self.assertProblem(resp, 403)
+        for path in (pkg + '/package_content', pkg + '/ext_artifacts_access'):
+            with self.subTest(path=path):
+                resp = self.request('PUT', path, raw_body=b'{',
+                                    content_type='application/zip')
                 self.assertProblem(resp, 403)
 
     def test_member(self):

@@ -74,7 +74,11 @@ class TestVersionHeader(base.ApiTestCase):
         self.assertEqual(200, resp.status)
         self.assertEqual([{'apiName': 'vnflcm',
                            'uriPrefix': 'http://localhost/vnflcm/v2',
-                           'version': '2.3.0'}], resp.json['apis'])
+                           'version': '2.3.0'},
+                          {'apiName': 'vnfsnapshotpkgm',
+                           'uriPrefix':
+                               'http://localhost/vnfsnapshotpkgm/v1',
+                           'version': '1.2.0'}], resp.json['apis'])
 
 
 class TestApiVersions(base.ApiTestCase):
@@ -130,7 +134,7 @@ class TestErrors(base.ApiTestCase):
                      '/vnflcm/v3/vnf_instances', '/vnflcm/v2/nothing',
                      '/vnflcm/v2/vnf_instances/a/b/c',
                      '/vnflcm/v2/vnf_lcm_op_occs/x/retry/again',
-                     '/vnfsnapshotpkgm/v1/vnf_snapshot_packages'):
+                     '/vnflcm/v2/vnf_snapshot_packages'):
             for method in ('GET', 'POST'):
                 with self.subTest(path=path, method=method):
                     resp = self.request(method, path)

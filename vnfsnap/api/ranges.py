@@ -1,0 +1,107 @@
+"""Byte ranges (RFC 9110 clause 14) for binary answers.
+
+The package content and the individual artifacts of a VNF snapshot package
+(SOL005 clauses 11.4.4 and 11.4.10) are served with one ``Range`` parser
+and one responder. One range per request: a request for several ranges is
+refused with 416 rather than answered with multipart/byteranges, which
+package clients do not need (they resume one download at a time).
+"""
+
+import re
+
+import pecan
+import webob
+
+from vnfsnap.common import exception
+
+_RANGE_RE = re.compile(r'^\s*(\d*)\s*-\s*(\d*)\s*$')
+
+
+def _unsatisfiable(header, size, message=None):
+    exc = exception.RangeNotSatisfiable(message, range=header, size=size)
+    # RFC 9110 clause 15.5.17: say how large the representation is.
+    exc.problem_headers = [('Content-Range', 'bytes */%d' % size)]
+    return exc
+
+
+def parse(header, size):
+    """``(start, end)`` (end exclusive) of the one byte range ``header``
+    asks for within ``size`` bytes, or None for the whole content.
+
+    A missing header, or one in a unit other than bytes, asks for the
+    whole content (RFC 9110 clause 14.2 has unknown units ignored). A
+    malformed, unsatisfiable or multiple range raises RangeNotSatisfiable.
+    """
+    if header is None:
+        return None
+    unit, sep, spec = header.partition('=')
+    if not sep or unit.strip().lower() != 'bytes':
+        return None
+    if ',' in spec:
+        raise _unsatisfiable(header, size, message=(
+            'Range %s asks for several ranges; this resource serves one '
+            'range per request.' % header))
+    match = _RANGE_RE.match(spec)
+    if not match or not (match.group(1) or match.group(2)):
+        raise _unsatisfiable(header, size, message=(
+            'Range %s is not a byte range (bytes=first-last, bytes=first- '
+            'or bytes=-suffix).' % header))
+    first, last = match.groups()
+    if not first:
+        # bytes=-n: the last n bytes.
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            raise _unsatisfiable(header, size)
+        return max(size - suffix, 0), size
+    start = int(first)
+    end = size if not last else min(int(last) + 1, size)
+    if last and int(last) < start:
+        raise _unsatisfiable(header, size, message=(
+            'Range %s ends before it starts.' % header))
+    if start >= size:
+        raise _unsatisfiable(header, size)
+    return start, end
+
+
+def respond(size, read, content_type, headers=()):
+    """A 200 with the whole content or a 206 with the range the request
+    asks for; ``read(start, end)`` yields the bytes [start, end).
+
+    The body is a generator, so it is streamed chunk by chunk and never
+    held in memory, and an iterator it was given is closed when the
+    server is done with the answer.
+    """
+    wanted = parse(pecan.request.headers.get('Range'), size)
+    start, end = wanted or (0, size)
+    resp = webob.Response(status=206 if wanted else 200,
+                          headerlist=[('Accept-Ranges', 'bytes')]
+                          + list(headers))
+    resp.content_type = content_type
+    if wanted:
+        resp.headers['Content-Range'] = 'bytes %d-%d/%d' % (
+            start, end - 1, size)
+    # Asked for now: a store checks the object and the range before it
+    # returns, so such an error is still a ProblemDetails answer.
+    chunks = read(start, end) if end > start else None
+    resp.app_iter = _stream(chunks)
+    resp.content_length = end - start
+    return resp
+
+
+def _stream(chunks):
+    """Yield the non-empty chunks and close ``chunks`` at the end.
+
+    An empty content yields one empty chunk: pecan turns a 200 whose body
+    yields nothing into a 204.
+    """
+    if chunks is None:
+        yield b''
+        return
+    try:
+        for chunk in chunks:
+            if chunk:
+                yield chunk
+    finally:
+        close = getattr(chunks, 'close', None)
+        if close is not None:
+            close()
