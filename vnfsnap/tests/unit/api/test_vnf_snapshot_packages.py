@@ -3,7 +3,7 @@
 The conductor's cast is recorded, not run: each test puts a package in the
 state it needs through the database API (and, for AVAILABLE, builds a real
 package into the store), so every answer of the API is checked against a
-known state.
+known state. TestWithConductor alone lets the in-process conductor run.
 """
 
 import hashlib
@@ -11,6 +11,7 @@ import io
 import json
 import os
 import random
+import time
 import tracemalloc
 import zipfile
 
@@ -41,7 +42,8 @@ ALL_STATES = (states.PKG_CREATED, states.PKG_BUILDING, states.PKG_UPLOADING,
               states.PKG_ERROR_EXTRACTING)
 EXTERNAL_URI = 'https://artifacts.example.com/tools/m%40ster.sh'
 IMAGE_SIZE = 3 * MIB + 12345
-RECORD = {'id': 'snap-1', 'vnfInstanceId': 'inst-1', 'vnfdId': 'vnfd-1'}
+# A VNF snapshot record a conductor would accept (VNF snapshot snap-x).
+RECORD = test_vnf_snapshots.vnf_snapshot(n_vnfcs=1)
 VNFD = {'vnfdId': 'vnfd-1', 'name': 'ünïcode'}
 OAUTH2 = {'clientId': 'client-7', 'clientPassword': 's3cret-oauth',
           'tokenEndpoint': 'https://auth.example.com/token'}
@@ -78,15 +80,16 @@ def make_available(test, pkg_id):
         archive.FileArtifact(os.path.join(work, 'disk.raw'),
                              'images/c1/disk.raw',
                              manifest_mod.ROLE_IMAGE,
-                             vnfc_snapshot_id='c1', disk_format='RAW',
+                             vnfc_snapshot_id='vnfc-snap-0',
+                             disk_format='RAW',
                              container_format='BARE'),
         archive.FileArtifact(os.path.join(work, 'notes.txt'),
                              'logs/notes.txt',
                              manifest_mod.ROLE_ADDITIONAL),
     ]
     zip_path = os.path.join(work, 'package.zip')
-    manifest = archive.build(zip_path, arts, vnf_snapshot_id='snap-1',
-                             vnf_instance_id='inst-1')
+    manifest = archive.build(zip_path, arts, vnf_snapshot_id=RECORD['id'],
+                             vnf_instance_id=RECORD['vnfInstanceId'])
     stored = store.get_store().put_file(controller.package_key(pkg_id),
                                         zip_path)
     with open(zip_path, 'rb') as f:
@@ -103,17 +106,17 @@ def make_available(test, pkg_id):
         'state': states.PKG_AVAILABLE,
         'content_received': True,
         'vnf_snapshot_pkg_unique_id': manifest.vnf_snapshot_pkg_unique_id,
-        'vnf_snapshot_id': 'snap-1',
-        'vnfc_snapshot_info_ids': ['c1'],
+        'vnf_snapshot_id': RECORD['id'],
+        'vnfc_snapshot_info_ids': ['vnfc-snap-0'],
         'is_full_snapshot': True,
         'checksum': checksum(),
         'vnfsr': {'recordPath': 'vnfsr/record.json',
                   'checksum': checksum('vnfsr/record.json'),
                   'isEncrypted': False},
         'vnfc_snapshot_images': [{
-            'id': 'c1', 'name': 'disk.raw',
+            'id': 'vnfc-snap-0', 'name': 'disk.raw',
             'checksum': checksum('images/c1/disk.raw'),
-            'isEncrypted': False, 'vnfcInstanceId': 'vnfc-1',
+            'isEncrypted': False, 'vnfcInstanceId': 'vnfc-0',
             'containerFormat': 'BARE', 'diskFormat': 'RAW',
             'createdAt': '2026-01-02T03:04:05Z', 'minDisk': IMAGE_SIZE,
             'minRam': 0, 'size': IMAGE_SIZE,
@@ -350,7 +353,7 @@ class TestList(PackagesTestCase):
         for attr in ('vnfcSnapshotImages', 'additionalArtifacts',
                      'userDefinedData', 'checksum'):
             self.assertNotIn(attr, pkg)
-        self.assertEqual('snap-1', pkg['vnfSnapshotId'])
+        self.assertEqual('snap-x', pkg['vnfSnapshotId'])
         full = self.get(URL + '?all_fields').json[0]
         self.assertEqual(self.get(self.url(pkg_id)).json, full)
         self.assertEqual({'k': 'v'}, full['userDefinedData'])
@@ -1358,3 +1361,35 @@ class TestArtifacts(PackagesTestCase):
                                                {'state': state})
                 self.assertProblem(self.artifact(pkg_id, 'logs/notes.txt'),
                                    409)
+
+
+class TestWithConductor(base.ApiTestCase):
+    """The API and the in-process conductor together: an uploaded package
+    is processed, then served from the layout the conductor recorded."""
+
+    def test_upload_process_download(self):
+        source = self.post(URL, {'name': 'source'}).json['id']
+        data, contents = make_available(self, source)
+        pkg_id = self.post(URL, {'name': 'copy'}).json['id']
+        resp = self.request('PUT', '%s/%s/package_content' % (URL, pkg_id),
+                            raw_body=data, content_type=ZIP)
+        self.assertEqual(202, resp.status, resp.body)
+        deadline = time.monotonic() + 30
+        while True:
+            pkg = self.get('%s/%s' % (URL, pkg_id)).json
+            if pkg['state'] not in (states.PKG_UPLOADING,
+                                    states.PKG_PROCESSING):
+                break
+            self.assertLess(time.monotonic(), deadline, pkg)
+            time.sleep(0.02)
+        self.assertEqual(states.PKG_AVAILABLE, pkg['state'], pkg)
+        self.assertEqual(RECORD['id'], pkg['vnfSnapshotId'])
+        for path, content in contents.items():
+            with self.subTest(path=path):
+                resp = self.get('%s/%s/artifacts/%s' % (URL, pkg_id, path))
+                self.assertEqual(200, resp.status, resp.body[:200])
+                self.assertEqual(content, resp.body)
+        resp = self.get('%s/%s/package_content' % (URL, pkg_id),
+                        headers={'Range': 'bytes=-100'})
+        self.assertEqual(206, resp.status)
+        self.assertEqual(data[-100:], resp.body)
