@@ -5,6 +5,7 @@ a VnfSnapshot), so both speak exactly the same shape.
 """
 
 import datetime
+import http
 
 from vnfsnap.common import exception
 from vnfsnap.common import states
@@ -116,7 +117,7 @@ def vnf_snapshot(obj, base):
     })
 
 
-def _time(value):
+def parse_time(value):
     """ISO 8601 text to a naive UTC datetime (how the database keeps it)."""
     if value is None:
         return None
@@ -138,8 +139,8 @@ def vnf_snapshot_values(snap):
         'snapshot_id': snap['id'],
         'snapshot_vnf_instance_id': snap['vnfInstanceId'],
         'snapshot_vnfd_id': snap['vnfdId'],
-        'snapshot_creation_started_at': _time(snap['creationStartedAt']),
-        'snapshot_creation_finished_at': _time(
+        'snapshot_creation_started_at': parse_time(snap['creationStartedAt']),
+        'snapshot_creation_finished_at': parse_time(
             snap.get('creationFinishedAt')),
         'snapshot_vnf_instance': snap['vnfInstance'],
         'snapshot_vnf_state_snapshot_info': snap.get('vnfStateSnapshotInfo'),
@@ -149,8 +150,8 @@ def vnf_snapshot_values(snap):
         'id': v['id'],
         'vnfc_instance_id': v['vnfcInstanceId'],
         'vnfc_resource_info_id': v['vnfcResourceInfoId'],
-        'creation_started_at': _time(v['creationStartedAt']),
-        'creation_finished_at': _time(v.get('creationFinishedAt')),
+        'creation_started_at': parse_time(v['creationStartedAt']),
+        'creation_finished_at': parse_time(v.get('creationFinishedAt')),
         'compute_snapshot_resource': v.get('computeSnapshotResource'),
         'storage_snapshot_resources': v.get('storageSnapshotResources'),
         'user_defined_data': v.get('userDefinedData'),
@@ -213,6 +214,18 @@ def vnf_lcm_op_occ(obj, base):
         'vnfSnapshotInfoId': obj.vnf_snapshot_info_id,
         '_links': links,
     })
+
+
+def problem(exc):
+    """ProblemDetails of a failure, for an op occurrence's ``error`` and a
+    package's ``failureDetails``."""
+    if isinstance(exc, exception.VnfsnapException):
+        status, detail = int(exc.code), exc.message
+    else:
+        status = int(http.HTTPStatus.INTERNAL_SERVER_ERROR)
+        detail = '%s: %s' % (type(exc).__name__, exc)
+    return {'status': status, 'detail': detail,
+            'title': http.HTTPStatus(status).phrase}
 
 
 PKGM = '/vnfsnapshotpkgm/v1'

@@ -1,6 +1,8 @@
-"""A small SOL003 client for the demo (standard library only)."""
+"""A small SOL003/SOL005 client for the demo (standard library only)."""
 
+import hashlib
 import json
+import os
 import time
 import urllib.error
 import urllib.request
@@ -14,29 +16,65 @@ class ApiError(Exception):
 
 
 class Client:
-    """Talks to ``/vnflcm/v2`` with the SOL013 Version header."""
+    """Talks to one API (``/vnflcm/v2`` by default) with the SOL013
+    Version header."""
 
-    def __init__(self, base):
+    def __init__(self, base, prefix='/vnflcm/v2', version='2.0.0'):
         if not base.startswith(('http://', 'https://')):
             raise ValueError('an http(s) URL is needed, not %s' % base)
-        self.base = base.rstrip('/') + '/vnflcm/v2'
+        self.base = base.rstrip('/') + prefix
+        self.version = version
+
+    def _open(self, method, path, data=None, headers=None, expect=(200,)):
+        hdrs = {'Version': self.version, 'Accept': 'application/json'}
+        hdrs.update(headers or {})
+        req = urllib.request.Request(  # noqa: S310 (checked http(s) base)
+            self.base + path, data=data, method=method, headers=hdrs)
+        try:
+            resp = urllib.request.urlopen(req, timeout=60)  # noqa: S310
+        except urllib.error.HTTPError as e:
+            raw = e.read()
+            if e.code not in expect:
+                raise ApiError(method, path, e.code,
+                               raw.decode(errors='replace'))
+            return e.headers, raw
+        if resp.status not in expect:
+            raw = resp.read()
+            resp.close()
+            raise ApiError(method, path, resp.status,
+                           raw.decode(errors='replace'))
+        return resp
 
     def request(self, method, path, body=None, expect=(200,)):
-        headers = {'Version': '2.0.0', 'Accept': 'application/json'}
-        data = None
+        data, headers = None, {}
         if body is not None:
             data = json.dumps(body).encode()
             headers['Content-Type'] = 'application/json'
-        req = urllib.request.Request(  # noqa: S310 (checked http(s) base)
-            self.base + path, data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310
-                status, hdrs, raw = resp.status, resp.headers, resp.read()
-        except urllib.error.HTTPError as e:
-            status, hdrs, raw = e.code, e.headers, e.read()
-        if status not in expect:
-            raise ApiError(method, path, status, raw.decode(errors='replace'))
+        resp = self._open(method, path, data, headers, expect)
+        if isinstance(resp, tuple):
+            hdrs, raw = resp
+        else:
+            with resp:
+                hdrs, raw = resp.headers, resp.read()
         return hdrs, json.loads(raw) if raw else None
+
+    def download(self, path, dest, chunk_size=1024 * 1024):
+        """GET ``path`` into the file ``dest``, streamed; its SHA-256."""
+        digest = hashlib.sha256()
+        with self._open('GET', path, headers={
+                'Accept': 'application/zip'}) as resp, open(dest, 'wb') as f:
+            for chunk in iter(lambda: resp.read(chunk_size), b''):
+                digest.update(chunk)
+                f.write(chunk)
+        return digest.hexdigest()
+
+    def upload(self, path, src, content_type='application/zip'):
+        """PUT the file ``src`` to ``path``, streamed."""
+        with open(src, 'rb') as f:
+            resp = self._open('PUT', path, data=f, expect=(202,), headers={
+                'Content-Type': content_type,
+                'Content-Length': str(os.path.getsize(src))})
+            resp.close()
 
     def post(self, path, body, expect=(201, 202)):
         return self.request('POST', path, body, expect)

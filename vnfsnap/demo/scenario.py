@@ -46,6 +46,11 @@ def _ts(text):
     return datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
 
 
+def _failure(pkg):
+    details = pkg.get('failureDetails')
+    return ': %s' % details['details']['detail'] if details else ''
+
+
 class Demo:
 
     def __init__(self, guests=3, work_dir='/var/lib/vnfsnap/demo',
@@ -240,11 +245,106 @@ class Demo:
                            '%s %s journal: continues from %s, never saw '
                            '%d' % (name, label, x, CHANGED))
 
+        extracted = self._package_round_trip(api, inst['id'], info['id'],
+                                             doms, held, before)
+        if extracted is None:
+            return
+
         _say('== delete both VNF snapshots through the API')
-        for snapshot_id in (cold['id'], info['id']):
+        for snapshot_id in (cold['id'], extracted):
             api.request('DELETE', '/vnf_snapshots/%s' % snapshot_id,
                         expect=(204,))
         self.check(True, 'VNF snapshots deleted (libvirt files merged away)')
+
+    def _package_round_trip(self, api, inst_id, info_id, doms, held, before):
+        """Build a VNF snapshot package, export it to a file, delete the
+        package and the VNF snapshot, import the file, extract it and
+        revert to it. Returns the id of the extracted VNF snapshot."""
+        pkgm = api_client.Client('http://127.0.0.1:%d' % PORT,
+                                 prefix='/vnfsnapshotpkgm/v1',
+                                 version='1.2.0')
+        _say('== VNF snapshot package: build from the warm VNF snapshot')
+        started = time.monotonic()
+        _, pkg = pkgm.post('/vnf_snapshot_packages', {'name': 'demo'})
+        pkgm.post('/vnf_snapshot_packages/%s/package_content/build'
+                  % pkg['id'], {'vnfSnapshotInfoId': info_id},
+                  expect=(202,))
+        built = self._wait_pkg(pkgm, pkg['id'])
+        if not self.check(built['state'] == 'AVAILABLE', 'build %s (%.1f s)%s'
+                          % (built['state'], time.monotonic() - started,
+                             _failure(built))):
+            return None
+        path = os.path.join(self.work_dir, 'vnf-snapshot-package.zip')
+        started = time.monotonic()
+        sha256 = pkgm.download('/vnf_snapshot_packages/%s/package_content'
+                               % pkg['id'], path)
+        full = pkgm.get('/vnf_snapshot_packages/%s?all_fields' % pkg['id'])
+        self.check(sha256 == full['checksum']['hash'],
+                   'exported %d MiB to %s (%.1f s), SHA-256 matches' % (
+                       os.path.getsize(path) >> 20, path,
+                       time.monotonic() - started))
+        pkgm.request('DELETE', '/vnf_snapshot_packages/%s' % pkg['id'],
+                     expect=(204,))
+        api.request('DELETE', '/vnf_snapshots/%s' % info_id, expect=(204,))
+        _say('  deleted the package and the VNF snapshot (its libvirt '
+             'files too)')
+        for i, dom in enumerate(doms.values()):
+            guest_agent.set_counter(dom, CHANGED + i)
+            guest_agent.write_file(dom, MARKER, b'after-package\n')
+        _say('  changed every guest again (marker "after-package")')
+
+        _say('== VNF snapshot package: import the file, extract, revert')
+        started = time.monotonic()
+        _, pkg = pkgm.post('/vnf_snapshot_packages', {'name': 'imported'})
+        pkgm.upload('/vnf_snapshot_packages/%s/package_content' % pkg['id'],
+                    path)
+        imported = self._wait_pkg(pkgm, pkg['id'])
+        if not self.check(
+                imported['state'] == 'AVAILABLE' and imported.get(
+                    'vnfSnapshotPkgUniqueId') == full[
+                    'vnfSnapshotPkgUniqueId'],
+                'import %s, same vnfSnapshotPkgUniqueId (%.1f s)%s' % (
+                    imported['state'], time.monotonic() - started,
+                    _failure(imported))):
+            return None
+        hdrs, _ = pkgm.post('/vnf_snapshot_packages/%s/package_content/'
+                            'extract' % pkg['id'],
+                            {'vnfInstanceId': inst_id}, expect=(202,))
+        extracted = hdrs['Location'].rsplit('/', 1)[-1]
+        done = self._wait_pkg(pkgm, pkg['id'])
+        if not self.check(done['state'] == 'AVAILABLE',
+                          'extract into VNF snapshot %s%s' % (
+                              extracted, _failure(done))):
+            return None
+        if not self._task(api, inst_id, 'revert_to_snapshot',
+                          {'vnfSnapshotInfoId': extracted}):
+            return None
+        for name, dom in doms.items():
+            guest_agent.wait_for_agent(dom, timeout=60)
+            marker = guest_agent.read_file(dom, MARKER, drop_caches=True)
+            state = guest_agent.counter_state(dom)
+            self.check(marker == b'before-snapshot\n' and
+                       state.last_hold == held[name] and
+                       guest_agent.boot_id(dom) == before[name]['boot_id'],
+                       '%s from the package: marker %r, counter held at %s, '
+                       'same boot' % (name, marker.decode().strip(),
+                                      state.last_hold))
+        pkgm.request('DELETE', '/vnf_snapshot_packages/%s' % pkg['id'],
+                     expect=(204,))
+        return extracted
+
+    @staticmethod
+    def _wait_pkg(pkgm, pkg_id, timeout=600):
+        deadline = time.monotonic() + timeout
+        while True:
+            pkg = pkgm.get('/vnf_snapshot_packages/%s' % pkg_id)
+            if pkg['state'] not in ('BUILDING', 'UPLOADING', 'PROCESSING',
+                                    'EXTRACTING'):
+                return pkg
+            if time.monotonic() > deadline:
+                raise TimeoutError('package %s still %s after %ss' % (
+                    pkg_id, pkg['state'], timeout))
+            time.sleep(0.2)
 
     def _task(self, api, inst_id, task, body):
         """Run a snapshot task through the API; check it COMPLETED."""

@@ -29,11 +29,11 @@ def write_config(path, sections):
 
 
 class Client:
-    """A SOL003 API client: the Version header on every request."""
+    """A SOL003/SOL005 API client: the Version header on every request."""
 
-    def __init__(self, base, project=None):
+    def __init__(self, base, project=None, version='2.0.0'):
         self.base = base.rstrip('/')
-        self.headers = {'Version': '2.0.0', 'Accept': 'application/json'}
+        self.headers = {'Version': version, 'Accept': 'application/json'}
         if project:
             self.headers['X-Project-Id'] = project
 

@@ -1,0 +1,181 @@
+"""VNF snapshot packages on the swift store, in a split deployment.
+
+vnfsnap-api streams uploads into a real Swift and serves content out of
+it; a separate conductor (test-only fake VIM) builds, verifies and
+extracts, reading and writing the same Swift. RabbitMQ and PostgreSQL are
+real too. Segments are 1 MiB, so a 3 MiB package is a Static Large Object.
+"""
+
+import hashlib
+import os
+import secrets
+import subprocess
+import sys
+import time
+
+from oslo_utils import uuidutils
+
+from vnfsnap.package import archive
+from vnfsnap.package import manifest as manifest_mod
+from vnfsnap.tests.functional import base
+from vnfsnap.tests.functional import services
+from vnfsnap.tests.functional import swift_services
+
+GUESTS = ('vm-a', 'vm-b')
+PKGM = '/vnfsnapshotpkgm/v1/vnf_snapshot_packages'
+MIB = 1024 * 1024
+
+
+class TestPackagesOnSwift(base.FunctionalTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.rabbit = self.useFixture(services.RabbitMQServer())
+        self.db = self.useFixture(services.PostgreSQLServer())
+        self.swift = self.useFixture(swift_services.SwiftServer())
+        self.container = 'pkgs-%s' % secrets.token_hex(4)
+        self.port = services.free_port()
+        self.conf = base.write_config(self.tmp + '/vnfsnap.conf', {
+            'DEFAULT': {'transport_url': self.rabbit.transport_url,
+                        'state_path': self.tmp, 'host': 'conductor-1'},
+            'database': {'connection': self.db.url},
+            'api': {'port': self.port},
+            'package_store': {'backend': 'swift',
+                              'swift_auth_url': self.swift.auth_url,
+                              'swift_user': self.swift.user,
+                              'swift_key': self.swift.key,
+                              'swift_container': self.container,
+                              'swift_segment_size': MIB},
+        })
+        subprocess.run([base.command('vnfsnap-manage'), '--config-file',
+                        self.conf, 'db', 'sync'], check=True,
+                       capture_output=True)
+        self.start([base.command('vnfsnap-api'), '--config-file', self.conf],
+                   port=self.port, name='vnfsnap-api')
+        self.start([sys.executable, '-m',
+                    'vnfsnap.tests.functional.fake_vim_conductor',
+                    '--config-file', self.conf],
+                   env={'VNFSNAP_FAKE_GUESTS': ','.join(GUESTS)},
+                   name='vnfsnap-conductor')
+        url = 'http://127.0.0.1:%d' % self.port
+        self.api = base.Client(url)
+        self.pkgm = base.Client(url, version='1.2.0')
+
+    def wait_for_pkg(self, pkg_id, timeout=60):
+        deadline = time.monotonic() + timeout
+        while True:
+            pkg = self.pkgm.get('%s/%s?all_fields' % (PKGM, pkg_id)).json()
+            if pkg['state'] not in ('BUILDING', 'UPLOADING', 'PROCESSING',
+                                    'EXTRACTING'):
+                return pkg
+            self.assertLess(time.monotonic(), deadline, pkg)
+            time.sleep(0.2)
+
+    def new_pkg(self, name):
+        resp = self.pkgm.post(PKGM, json={'name': name})
+        self.assertEqual(201, resp.status_code, resp.text)
+        return resp.json()['id']
+
+    def objects(self):
+        conn = self.swift.connection()
+        return [o['name'] for o in conn.get_container(
+            self.container, full_listing=True)[1]]
+
+    def snapshot(self):
+        inst = self.api.post('/vnflcm/v2/vnf_instances',
+                             json=base.registration(GUESTS)).json()
+        info = self.api.post('/vnflcm/v2/vnf_snapshots', json={}).json()
+        task = self.api.post('/vnflcm/v2/vnf_instances/%s/create_snapshot'
+                             % inst['id'],
+                             json={'vnfSnapshotInfoId': info['id']})
+        op = self.api.wait_for_op(task.headers['Location'])
+        self.assertEqual('COMPLETED', op['operationState'], op)
+        snap = self.api.get('/vnflcm/v2/vnf_snapshots/%s?all_fields'
+                            % info['id']).json()['vnfSnapshot']
+        return inst, info['id'], snap
+
+    def large_package(self, snap):
+        """A package of ``snap`` whose first VNFC image is 3 MiB."""
+        disk = os.path.join(self.tmp, 'disk.raw')
+        with open(disk, 'w') as f:
+            f.write('{"file": "imported", "pad": "%s"}'
+                    % ('x' * (3 * MIB)))
+        vnfc = snap['vnfcSnapshots'][0]
+        path = os.path.join(self.tmp, 'large.zip')
+        archive.build(path, [
+            archive.DocumentArtifact(snap, 'vnfsr/record.json',
+                                     manifest_mod.ROLE_RECORD),
+            archive.FileArtifact(
+                source=disk, path='images/vnfc-0/disk.raw',
+                role=manifest_mod.ROLE_IMAGE, vnfc_snapshot_id=vnfc['id'],
+                disk_format='RAW', container_format='BARE',
+                metadata={'target': 'vda', 'powerState': 'running',
+                          'quiesced': 'false'}),
+        ], snap['id'], snap['vnfInstanceId'],
+            vnf_snapshot_pkg_unique_id=uuidutils.generate_uuid())
+        return path
+
+    def test_build_upload_ranges_extract_revert(self):
+        inst, info_id, snap = self.snapshot()
+
+        built = self.new_pkg('built')
+        resp = self.pkgm.post('%s/%s/package_content/build' % (PKGM, built),
+                              json={'vnfSnapshotInfoId': info_id})
+        self.assertEqual(202, resp.status_code, resp.text)
+        pkg = self.wait_for_pkg(built)
+        self.assertEqual('AVAILABLE', pkg['state'], pkg)
+        self.assertIn('%s/package.zip' % built, self.objects())
+        content = self.pkgm.get('%s/%s/package_content' % (PKGM, built))
+        self.assertEqual(pkg['checksum']['hash'],
+                         hashlib.sha256(content.content).hexdigest())
+
+        # A 3 MiB upload through the API process is an SLO in Swift.
+        path = self.large_package(snap)
+        with open(path, 'rb') as f:
+            data = f.read()
+        uploaded = self.new_pkg('uploaded')
+        with open(path, 'rb') as f:
+            resp = self.pkgm.request(
+                'PUT', '%s/%s/package_content' % (PKGM, uploaded), data=f,
+                headers={'Content-Type': 'application/zip'})
+        self.assertEqual(202, resp.status_code, resp.text)
+        pkg = self.wait_for_pkg(uploaded)
+        self.assertEqual('AVAILABLE', pkg['state'], pkg)
+        self.assertFalse(pkg['isFullSnapshot'])
+        head = self.swift.connection().head_object(
+            self.container, '%s/package.zip' % uploaded)
+        self.assertEqual('True', head.get('x-static-large-object'))
+        self.assertEqual(hashlib.sha256(data).hexdigest(),
+                         pkg['checksum']['hash'])
+
+        # Ranges across segment boundaries, of the package and of a member.
+        first, last = MIB - 10, 2 * MIB + 10
+        resp = self.pkgm.get('%s/%s/package_content' % (PKGM, uploaded),
+                             headers={'Range': 'bytes=%d-%d'
+                                      % (first, last)})
+        self.assertEqual(206, resp.status_code, resp.text)
+        self.assertEqual(data[first:last + 1], resp.content)
+        resp = self.pkgm.get('%s/%s/artifacts/images/vnfc-0/disk.raw'
+                             % (PKGM, uploaded),
+                             headers={'Range': 'bytes=0-15'})
+        self.assertEqual(206, resp.status_code, resp.text)
+        self.assertEqual(b'{"file": "import', resp.content)
+
+        resp = self.pkgm.post('%s/%s/package_content/extract'
+                              % (PKGM, uploaded),
+                              json={'vnfInstanceId': inst['id']})
+        self.assertEqual(202, resp.status_code, resp.text)
+        extracted = resp.headers['Location'].rsplit('/', 1)[-1]
+        pkg = self.wait_for_pkg(uploaded)
+        self.assertEqual('AVAILABLE', pkg['state'], pkg)
+        task = self.api.post(
+            '/vnflcm/v2/vnf_instances/%s/revert_to_snapshot' % inst['id'],
+            json={'vnfSnapshotInfoId': extracted})
+        op = self.api.wait_for_op(task.headers['Location'])
+        self.assertEqual('COMPLETED', op['operationState'], op)
+
+        # Deleting the packages removes every object and segment.
+        for pkg_id in (built, uploaded):
+            self.assertEqual(204, self.pkgm.delete('%s/%s' % (PKGM, pkg_id))
+                             .status_code)
+        self.assertEqual([], self.objects())
