@@ -278,7 +278,7 @@ class Demo:
         started = time.monotonic()
         sha256 = pkgm.download('/vnf_snapshot_packages/%s/package_content'
                                % pkg['id'], path)
-        full = pkgm.get('/vnf_snapshot_packages/%s?all_fields' % pkg['id'])
+        full = pkgm.get('/vnf_snapshot_packages/%s' % pkg['id'])
         self.check(sha256 == full['checksum']['hash'],
                    'exported %d MiB to %s (%.1f s), SHA-256 matches' % (
                        os.path.getsize(path) >> 20, path,

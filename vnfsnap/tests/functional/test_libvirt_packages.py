@@ -65,7 +65,7 @@ class TestPackageRoundTrip(test_libvirt_guests.GuestsTestCase):
                 for chunk in resp.iter_content(1024 * 1024):
                     digest.update(chunk)
                     f.write(chunk)
-        full = pkgm.get('%s/%s?all_fields' % (PKGM, built)).json()
+        full = pkgm.get('%s/%s' % (PKGM, built)).json()
         self.assertEqual(full['checksum']['hash'], digest.hexdigest())
         unique_id = full['vnfSnapshotPkgUniqueId']
 

@@ -64,7 +64,7 @@ class TestPackagesOnSwift(base.FunctionalTestCase):
     def wait_for_pkg(self, pkg_id, timeout=60):
         deadline = time.monotonic() + timeout
         while True:
-            pkg = self.pkgm.get('%s/%s?all_fields' % (PKGM, pkg_id)).json()
+            pkg = self.pkgm.get('%s/%s' % (PKGM, pkg_id)).json()
             if pkg['state'] not in ('BUILDING', 'UPLOADING', 'PROCESSING',
                                     'EXTRACTING'):
                 return pkg
@@ -90,7 +90,7 @@ class TestPackagesOnSwift(base.FunctionalTestCase):
                              json={'vnfSnapshotInfoId': info['id']})
         op = self.api.wait_for_op(task.headers['Location'])
         self.assertEqual('COMPLETED', op['operationState'], op)
-        snap = self.api.get('/vnflcm/v2/vnf_snapshots/%s?all_fields'
+        snap = self.api.get('/vnflcm/v2/vnf_snapshots/%s'
                             % info['id']).json()['vnfSnapshot']
         return inst, info['id'], snap
 
@@ -125,7 +125,9 @@ class TestPackagesOnSwift(base.FunctionalTestCase):
         pkg = self.wait_for_pkg(built)
         self.assertEqual('AVAILABLE', pkg['state'], pkg)
         self.assertIn('%s/package.zip' % built, self.objects())
-        content = self.pkgm.get('%s/%s/package_content' % (PKGM, built))
+        content = self.pkgm.get('%s/%s/package_content' % (PKGM, built),
+                                headers={'Accept': 'application/zip'})
+        self.assertEqual(200, content.status_code, content.text)
         self.assertEqual(pkg['checksum']['hash'],
                          hashlib.sha256(content.content).hexdigest())
 
@@ -151,13 +153,13 @@ class TestPackagesOnSwift(base.FunctionalTestCase):
         # Ranges across segment boundaries, of the package and of a member.
         first, last = MIB - 10, 2 * MIB + 10
         resp = self.pkgm.get('%s/%s/package_content' % (PKGM, uploaded),
-                             headers={'Range': 'bytes=%d-%d'
-                                      % (first, last)})
+                             headers={'Range': 'bytes=%d-%d' % (first, last),
+                                      'Accept': 'application/zip'})
         self.assertEqual(206, resp.status_code, resp.text)
         self.assertEqual(data[first:last + 1], resp.content)
         resp = self.pkgm.get('%s/%s/artifacts/images/vnfc-0/disk.raw'
                              % (PKGM, uploaded),
-                             headers={'Range': 'bytes=0-15'})
+                             headers={'Range': 'bytes=0-15', 'Accept': '*/*'})
         self.assertEqual(206, resp.status_code, resp.text)
         self.assertEqual(b'{"file": "import', resp.content)
 
