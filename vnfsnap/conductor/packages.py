@@ -427,6 +427,7 @@ class PackageRunner:
             source=os.path.join(out, disk['file']),
             path='%s/%s' % (folder, disk['file']),
             role=manifest_mod.ROLE_IMAGE, vnfc_snapshot_id=row.id,
+            storage_resource_id=disk.get('storageResourceId'),
             disk_format=disk['diskFormat'].upper(),
             container_format=disk['containerFormat'].upper(),
             metadata=dict(common, target=disk['target']))
@@ -648,6 +649,7 @@ def _vnfc_folder(root, index, vnfc_snapshot_id, artifacts):
                            'is of)' % artifact.path)
             disks.append({'target': artifact.metadata['target'],
                           'file': name,
+                          'storageResourceId': artifact.storage_resource_id,
                           'diskFormat': artifact.disk_format.lower(),
                           'containerFormat':
                               artifact.container_format.lower()})

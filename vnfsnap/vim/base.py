@@ -98,8 +98,9 @@ class VimDriver(abc.ABC):
     def export_vnfc_snapshot(self, vnfc_snapshot, dest_dir):
         """Write the VNFC snapshot as standalone files into ``dest_dir`` for
         a VNF snapshot package; return their description (a dict with
-        ``disks`` [{target, file, diskFormat, containerFormat}], ``memory``,
-        ``domainXml``, ``state`` and ``quiesced``)."""
+        ``disks`` [{target, file, diskFormat, containerFormat,
+        storageResourceId (None for the compute resource's own disk)}],
+        ``memory``, ``domainXml``, ``state`` and ``quiesced``)."""
         raise exception.VimCapabilityMissing(
             what='export VNFC snapshots into a package',
             reason='the %s driver does not support it' % type(self).__name__)

@@ -586,6 +586,10 @@ class LibvirtDriver(base.VimDriver):
         each disk as a qcow2 without backing-file references, the memory
         state, and the domain XML; returns the description of the files."""
         details = vnfc_snapshot['vim_details']
+        # A disk whose image is a storage snapshot resource is that volume.
+        volumes = {(s.get('storageSnapshotResource') or {}).get(
+            'resourceId'): s['storageResourceId']
+            for s in vnfc_snapshot.get('storage_snapshot_resources') or ()}
         os.makedirs(dest_dir, exist_ok=True)
         disks = []
         for disk in details['disks']:
@@ -593,7 +597,8 @@ class LibvirtDriver(base.VimDriver):
             images.flatten(disk['image'], os.path.join(dest_dir, name),
                            disk['format'])
             disks.append({'target': disk['target'], 'file': name,
-                          'diskFormat': 'qcow2', 'containerFormat': 'bare'})
+                          'diskFormat': 'qcow2', 'containerFormat': 'bare',
+                          'storageResourceId': volumes.get(disk['image'])})
         memory = None
         if details.get('memory'):
             memory = 'memory.save'
@@ -645,9 +650,17 @@ class LibvirtDriver(base.VimDriver):
                 'disks': {d['target']: d['image'] for d in disks},
                 'memory': memory}
         conn_id = vnfc.compute_resource.get('vimConnectionId')
+        volumes = {d['target']: d['storageResourceId']
+                   for d in description['disks']
+                   if d.get('storageResourceId')}
         return base.VnfcSnapshotResult(
             compute_snapshot_resource=_snapshot_handle(conn_id, uuid, name),
-            storage_snapshot_resources=[],
+            storage_snapshot_resources=[
+                {'storageResourceId': volumes[d['target']],
+                 'storageSnapshotResource': {
+                     'vimConnectionId': conn_id, 'resourceId': d['image'],
+                     'vimLevelResourceType': DISK_IMAGE_TYPE}}
+                for d in disks if d['target'] in volumes],
             consistency_level=consistency_level or (
                 states.CONSISTENCY_FILESYSTEM if description.get('quiesced')
                 else states.CONSISTENCY_CRASH),
