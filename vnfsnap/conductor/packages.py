@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import shutil
-import time
 
 from oslo_log import log as logging
 from oslo_utils import timeutils
@@ -30,6 +29,7 @@ import vnfsnap.conf
 from vnfsnap.conductor.flows import common as flows_common
 from vnfsnap.conductor.flows import revert_to_snapshot
 from vnfsnap.db import api as db_api
+from vnfsnap.db import progress as progress_mod
 from vnfsnap import package
 from vnfsnap.package import archive
 from vnfsnap.package import layout
@@ -45,48 +45,7 @@ RECORD_PATH = 'vnfsr/record.json'
 VNFD_PATH = 'vnfd/vnfd.json'
 OP_HISTORY_PATH = 'logs/vnf-lcm-op-occs.json'
 MAX_RECORD_SIZE = 16 * 1024 * 1024
-# Progress is written (and a cancel polled) at most this often.
-_PROGRESS_BYTES = 8 * 1024 * 1024
-_PROGRESS_SECONDS = 1.0
 _CHUNK = 1024 * 1024
-
-
-def package_key(pkg_id):
-    return '%s/package.zip' % pkg_id
-
-
-class Progress:
-    """Records bytes done and polls for a cancel, throttled. Raising from
-    inside a copy aborts it; the copy leaves nothing behind."""
-
-    def __init__(self, pkg_id):
-        self.pkg_id = pkg_id
-        self.base = 0
-        self.total = None
-        self._last = (-1, 0.0)
-
-    def stage(self, base, total):
-        """The next copy counts from ``base`` bytes towards ``total``."""
-        self.base, self.total = base, total
-        self.check(base)
-
-    def __call__(self, done, total=None):
-        done += self.base
-        now = time.monotonic()
-        last_done, last_time = self._last
-        if (done - last_done < _PROGRESS_BYTES
-                and now - last_time < _PROGRESS_SECONDS):
-            return
-        self.check(done)
-
-    def check(self, done=None):
-        done = self._last[0] if done is None else done
-        self._last = (done, time.monotonic())
-        if db_api.record_pkg_progress(self.pkg_id, max(done, 0), self.total):
-            pkg = db_api.get_vnf_snapshot_pkg(None, self.pkg_id)
-            raise exception.PackageOperationCancelled(
-                id=self.pkg_id, cause=(': %s' % pkg.cancel_cause
-                                       if pkg.cancel_cause else ''))
 
 
 def _sha256_file(path, progress=None):
@@ -237,7 +196,7 @@ class PackageRunner:
         try:
             shutil.rmtree(work, ignore_errors=True)
             os.makedirs(work, mode=0o700)
-            handler(pkg, work, Progress(pkg.id))
+            handler(pkg, work, progress_mod.PackageProgress(pkg.id))
         except Exception as e:
             self._fail(pkg.id, e, owner=self.host)
         finally:
@@ -333,7 +292,7 @@ class PackageRunner:
                         pkg_id, e)
             return
         if to_state == states.PKG_ERROR:
-            delete_content(pkg_id)
+            store.delete_package(pkg_id)
 
     # --- build --------------------------------------------------------------
 
@@ -374,8 +333,8 @@ class PackageRunner:
             signer=signature.Signer.from_config())
         size = os.path.getsize(zip_path)
         progress.stage(manifest.total_size, manifest.total_size + size)
-        stored = store.get_store().put_file(package_key(pkg.id), zip_path,
-                                            progress=progress)
+        stored = store.get_store().put_file(store.package_key(pkg.id),
+                                            zip_path, progress=progress)
         LOG.info('Built VNF snapshot package %s from VNF snapshot %s: %d '
                  'VNFC snapshot(s), %d bytes', pkg.id, info.id, len(rows),
                  stored.size)
@@ -455,7 +414,7 @@ class PackageRunner:
                 max_size=CONF.package_store.max_package_size) as reader:
             progress.stage(0, reader.length)
             stored = store.get_store().put_stream(
-                package_key(pkg.id), reader, length=reader.length,
+                store.package_key(pkg.id), reader, length=reader.length,
                 progress=progress)
         pkg = db_api.update_vnf_snapshot_pkg(
             None, pkg.id, {'state': states.PKG_PROCESSING,
@@ -472,7 +431,7 @@ class PackageRunner:
     @staticmethod
     def _fetch(pkg, work, progress):
         """The stored package as a local file (ZIP needs random access)."""
-        key = package_key(pkg.id)
+        key = store.package_key(pkg.id)
         backend = store.get_store()
         progress.stage(0, backend.size(key))
         zip_path = os.path.join(work, 'package.zip')
@@ -664,14 +623,3 @@ def _vnfc_folder(root, index, vnfc_snapshot_id, artifacts):
     with open(os.path.join(folder, 'vnfc-snapshot.json'), 'w') as f:
         json.dump(description, f)
     return folder
-
-
-def delete_content(pkg_id):
-    """Remove a package's stored files; a failure leaves an orphan that is
-    logged with the prefix to remove by hand."""
-    try:
-        store.get_store().delete_prefix(pkg_id)
-    except Exception:
-        LOG.exception('Could not delete the stored content of VNF snapshot '
-                      'package %s (prefix %s in the package store)', pkg_id,
-                      pkg_id)

@@ -10,10 +10,13 @@ import http
 import importlib
 import threading
 
+from oslo_log import log as logging
+
 from vnfsnap.common import exception
 import vnfsnap.conf
 
 CONF = vnfsnap.conf.CONF
+LOG = logging.getLogger(__name__)
 
 _BACKENDS = {
     'file': 'vnfsnap.store.file:FileStore',
@@ -67,3 +70,20 @@ def get_store():
             cls = getattr(importlib.import_module(module_name), class_name)
             _cached = (settings, cls.from_conf(CONF))
         return _cached[1]
+
+
+def package_key(pkg_id):
+    """The key of a package's ZIP file; the package's prefix is its id."""
+    return '%s/package.zip' % pkg_id
+
+
+def delete_package(pkg_id):
+    """Remove everything stored for a package. A failure is logged with
+    the prefix left behind, for an operator to remove; the caller's outcome
+    (the package is gone, or failed) stands either way."""
+    try:
+        get_store().delete_prefix(pkg_id)
+    except Exception:
+        LOG.exception('Could not delete the stored content of VNF snapshot '
+                      'package %s; prefix %s is left orphaned in the '
+                      'package store', pkg_id, pkg_id)

@@ -9,7 +9,6 @@ Downloads (package content, single artifacts) are streamed out of the
 store too, with byte ranges.
 """
 
-import time
 import zlib
 
 from oslo_log import log as logging
@@ -28,6 +27,7 @@ from vnfsnap.common import urlfetch
 from vnfsnap.common import views
 import vnfsnap.conf
 from vnfsnap.db import api as db_api
+from vnfsnap.db import progress
 from vnfsnap import package
 from vnfsnap.package import manifest as manifest_mod
 from vnfsnap import store
@@ -49,16 +49,9 @@ JSON_ROLES = (manifest_mod.ROLE_RECORD, manifest_mod.ROLE_VNFD)
 SECRET_PARAMS = {'paramsOauth2ClientCredentials': 'clientPassword',
                  'paramsBasic': 'password'}
 # An upload records its progress (and polls for a cancel) this often.
-PROGRESS_BYTES = 8 * 1024 * 1024
-PROGRESS_SECONDS = 1.0
 _INFLATE_CHUNK = 1024 * 1024
 _ZIP_STORED = 0
 _ZIP_DEFLATED = 8
-
-
-def package_key(pkg_id):
-    """The store key of a package's ZIP file; its prefix is the id."""
-    return '%s/package.zip' % pkg_id
 
 
 def _load(pkg_id):
@@ -70,17 +63,6 @@ def _require(obj, task, action):
     if obj.state not in states.PKG_TASK_SOURCE_STATES[task]:
         raise exception.InvalidPkgState(task=action, id=obj.id,
                                         state=obj.state)
-
-
-def _delete_content(pkg_id):
-    """Remove what the store holds for a package; a failure is logged with
-    the prefix left behind (the caller's outcome stands either way)."""
-    try:
-        store.get_store().delete_prefix(pkg_id)
-    except Exception:
-        LOG.exception('Could not delete the stored content of VNF snapshot '
-                      'package %s; prefix %s is left orphaned in the '
-                      'package store', pkg_id, pkg_id)
 
 
 def _public_access_config(config):
@@ -111,31 +93,6 @@ def merge_patch(target, patch):
 
 # --- upload in the request body --------------------------------------------
 
-class _UploadProgress:
-    """The store's progress callback for an upload: records bytes done at
-    most every PROGRESS_BYTES or PROGRESS_SECONDS, whichever comes first,
-    and aborts the upload when a cancel is pending."""
-
-    def __init__(self, pkg_id, total):
-        self.pkg_id = pkg_id
-        self.total = total
-        self.last_done = 0
-        self.last_time = time.monotonic()
-
-    def __call__(self, done):
-        now = time.monotonic()
-        if (done - self.last_done < PROGRESS_BYTES
-                and now - self.last_time < PROGRESS_SECONDS
-                and done != self.total):
-            return
-        self.last_done, self.last_time = done, now
-        if db_api.record_pkg_progress(self.pkg_id, done, self.total):
-            pkg = db_api.get_vnf_snapshot_pkg(None, self.pkg_id)
-            raise exception.PackageOperationCancelled(
-                id=self.pkg_id, cause=(': %s' % pkg.cancel_cause
-                                       if pkg.cancel_cause else ''))
-
-
 def _receive(pkg_id, body, length):
     """Stream the request body into the store, then go to PROCESSING.
 
@@ -148,8 +105,8 @@ def _receive(pkg_id, body, length):
         backend = store.get_store()
         # Leftovers of an earlier, failed attempt.
         backend.delete_prefix(pkg_id)
-        backend.put_stream(package_key(pkg_id), body, length=length,
-                           progress=_UploadProgress(pkg_id, length))
+        backend.put_stream(store.package_key(pkg_id), body, length=length,
+                           progress=progress.PackageProgress(pkg_id, length))
     except Exception as e:
         error = e
         if isinstance(e, OSError):
@@ -168,7 +125,7 @@ def _receive(pkg_id, body, length):
     except exception.VnfsnapException:
         # Failed meanwhile (say, as a stalled upload): the content it
         # would have processed goes.
-        _delete_content(pkg_id)
+        store.delete_package(pkg_id)
         raise
 
 
@@ -185,7 +142,7 @@ def _fail_upload(pkg_id, error):
                   pkg_id, exc_info=error)
     # The content goes first, so that a new upload that starts once the
     # package is in ERROR cannot lose its own.
-    _delete_content(pkg_id)
+    store.delete_package(pkg_id)
     try:
         db_api.update_vnf_snapshot_pkg(
             None, pkg_id,
@@ -411,7 +368,7 @@ class PackageContent(base.Resource):
         utils.no_query()
         obj = _load(self.pkg_id)
         _require(obj, 'read_content', 'Reading the package content')
-        key = package_key(obj.id)
+        key = store.package_key(obj.id)
         backend = store.get_store()
         return ranges.respond(
             backend.size(key),
@@ -520,9 +477,8 @@ class Artifact(base.Resource):
         if accept and not acceptparse.create_accept_header(
                 accept.lower()).acceptable_offers([content_type]):
             raise exception.NotAcceptable(accept=accept)
-        return ranges.respond(member['size'],
-                              _member_reader(package_key(obj.id), member),
-                              content_type)
+        reader = _member_reader(store.package_key(obj.id), member)
+        return ranges.respond(member['size'], reader, content_type)
 
 
 class Artifacts:
@@ -599,7 +555,7 @@ class VnfSnapshotPackage(base.Resource):
             views.vnf_snapshot_pkg_info(obj, utils.base_url()),
             obj.updated_at)
         db_api.delete_vnf_snapshot_pkg(ctx.project_id, self.pkg_id)
-        _delete_content(self.pkg_id)
+        store.delete_package(self.pkg_id)
         return utils.respond(status=204)
 
 

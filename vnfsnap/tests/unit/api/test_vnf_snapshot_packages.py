@@ -18,7 +18,6 @@ import zipfile
 import fixtures
 import webob
 
-from vnfsnap.api.controllers import vnf_snapshot_packages as controller
 from vnfsnap.common import crypto
 from vnfsnap.common import states
 from vnfsnap.common import views
@@ -90,7 +89,7 @@ def make_available(test, pkg_id):
     zip_path = os.path.join(work, 'package.zip')
     manifest = archive.build(zip_path, arts, vnf_snapshot_id=RECORD['id'],
                              vnf_instance_id=RECORD['vnfInstanceId'])
-    stored = store.get_store().put_file(controller.package_key(pkg_id),
+    stored = store.get_store().put_file(store.package_key(pkg_id),
                                         zip_path)
     with open(zip_path, 'rb') as f:
         data = f.read()
@@ -241,7 +240,7 @@ class PackagesTestCase(base.ApiTestCase):
         return base.Response(req.get_response(self.app))
 
     def stored(self, pkg_id):
-        key = controller.package_key(pkg_id)
+        key = store.package_key(pkg_id)
         if not self.store.exists(key):
             return None
         return b''.join(self.store.iter_range(key))
@@ -685,7 +684,7 @@ class TestUpload(PackagesTestCase):
 
     def test_retry_from_error_replaces_stale_content(self):
         pkg_id = self.in_state(states.PKG_ERROR)
-        self.store.put_stream(controller.package_key(pkg_id),
+        self.store.put_stream(store.package_key(pkg_id),
                               io.BytesIO(b'stale' * 1000))
         data = b'fresh' * 1000
         resp = self.put_content(pkg_id, BodyStream(data), len(data))

@@ -75,7 +75,7 @@ class PackageTestCase(base.ApiTestCase):
             PROJECT, pkg_id, 'upload', states.PKG_UPLOADING,
             {'operation': states.PKG_OP_UPLOAD, 'content_received': True})
         with open(path, 'rb') as f:
-            self.store.put_stream(packages.package_key(pkg_id), f)
+            self.store.put_stream(store.package_key(pkg_id), f)
         db_api.update_vnf_snapshot_pkg(
             None, pkg_id, {'state': states.PKG_PROCESSING},
             from_states=(states.PKG_UPLOADING,))
@@ -83,7 +83,7 @@ class PackageTestCase(base.ApiTestCase):
 
     def download(self, pkg_id):
         path = os.path.join(self.state_path, '%s.zip' % pkg_id)
-        self.store.get_to_file(packages.package_key(pkg_id), path)
+        self.store.get_to_file(store.package_key(pkg_id), path)
         return path
 
     def extract(self, pkg_id, **target):
@@ -157,7 +157,7 @@ class TestBuild(PackageTestCase):
         pkg = self.build(importSnapshotResource=False)
         self.assertFailed(pkg, states.PKG_ERROR, states.BUILD_ERROR,
                           'external artifact')
-        self.assertFalse(self.store.exists(packages.package_key(pkg.id)))
+        self.assertFalse(self.store.exists(store.package_key(pkg.id)))
         self.assertIsNone(
             db_api.get_vnf_snapshot_info(None, self.info_id).reservation)
 
@@ -183,7 +183,7 @@ class TestBuild(PackageTestCase):
         pkg = self.run_pkg(pkg_id)
         self.assertFailed(pkg, states.PKG_ERROR, states.CANCELLED,
                           'operator')
-        self.assertFalse(self.store.exists(packages.package_key(pkg_id)))
+        self.assertFalse(self.store.exists(store.package_key(pkg_id)))
 
     def test_vim_failure_is_a_build_error(self):
         info = db_api.get_vnf_snapshot_info(None, self.info_id)
@@ -258,7 +258,7 @@ class TestProcessAndExtract(PackageTestCase):
                           db_api.get_vnf_snapshot_info, None,
                           info_id)
         # The content stays: the package can be made AVAILABLE again.
-        self.assertTrue(self.store.exists(packages.package_key(pkg.id)))
+        self.assertTrue(self.store.exists(store.package_key(pkg.id)))
 
     def test_extract_for_an_unregistered_instance_fails_clearly(self):
         pkg = self.build()
@@ -291,7 +291,7 @@ class TestProcessAndExtract(PackageTestCase):
         pkg = self.upload_file(path)
         self.assertFailed(pkg, states.PKG_ERROR, states.PROCESS_ERROR,
                           'ZIP')
-        self.assertFalse(self.store.exists(packages.package_key(pkg.id)))
+        self.assertFalse(self.store.exists(store.package_key(pkg.id)))
         self.assertIsNone(pkg.vnf_snapshot_id)
 
     def test_changed_artifact_fails_its_checksum(self):
@@ -368,13 +368,13 @@ class TestUploadFromUri(PackageTestCase):
                                % (self.port, self.built.id))
         self.assertFailed(pkg, states.PKG_ERROR, states.UPLOAD_ERROR,
                           'http')
-        self.assertFalse(self.store.exists(packages.package_key(pkg.id)))
+        self.assertFalse(self.store.exists(store.package_key(pkg.id)))
 
     def test_missing_file_is_an_upload_error(self):
         self.allow_loopback()
         pkg = self.upload_from('http://127.0.0.1:%d/nothing.zip' % self.port)
         self.assertFailed(pkg, states.PKG_ERROR, states.UPLOAD_ERROR, '404')
-        self.assertFalse(self.store.exists(packages.package_key(pkg.id)))
+        self.assertFalse(self.store.exists(store.package_key(pkg.id)))
 
 
 class TestRecovery(PackageTestCase):
@@ -398,7 +398,7 @@ class TestRecovery(PackageTestCase):
         db_api.start_vnf_snapshot_pkg_op(
             PROJECT, pkg_id, 'upload', states.PKG_UPLOADING,
             {'operation': states.PKG_OP_UPLOAD, 'content_received': True})
-        self.store.put_stream(packages.package_key(pkg_id),
+        self.store.put_stream(store.package_key(pkg_id),
                               io.BytesIO(b'partial'))
         self.runner.fail_stalled_uploads()
         self.assertEqual(states.PKG_UPLOADING,
@@ -412,4 +412,4 @@ class TestRecovery(PackageTestCase):
         pkg = db_api.get_vnf_snapshot_pkg(None, pkg_id)
         self.assertFailed(pkg, states.PKG_ERROR, states.UPLOAD_ERROR,
                           'no progress')
-        self.assertFalse(self.store.exists(packages.package_key(pkg_id)))
+        self.assertFalse(self.store.exists(store.package_key(pkg_id)))
