@@ -1,37 +1,90 @@
 """qemu-img, always with an explicit format and never trusting a header.
 
 Every call names the image format (``-f``) so a crafted file cannot make
-qemu-img guess, and reads images QEMU may hold open with ``-U``.
+qemu-img guess, and reads images QEMU may hold open with ``-U``. Calls that
+read an image which may have come from outside (``info``, and so
+``check_standalone``) run under address-space and CPU-time limits: a
+crafted image can make qemu-img allocate or compute without bound
+(CVE-2015-5162), so they are capped as Nova and Glance cap qemu-img info.
 """
 
 import json
 import os
+import signal
 import subprocess
 
+from oslo_concurrency import processutils
 from oslo_log import log as logging
+from oslo_utils import units
 
 from vnfsnap.common import exception
 
 LOG = logging.getLogger(__name__)
 QEMU_IMG = 'qemu-img'
+# qemu-img info needs under 64 MiB of address space and well under a
+# second of CPU for a sane image; these leave ample room for large ones.
+UNTRUSTED_LIMITS = processutils.ProcessLimits(address_space=1 * units.Gi,
+                                              cpu_time=30)
+UNTRUSTED_TIMEOUT = 120
+# What qemu-img and the loader print when an allocation fails.
+_OUT_OF_MEMORY = ('cannot allocate memory', 'failed to allocate',
+                  'out of memory', 'failed to map segment',
+                  'resource temporarily unavailable')
 
 
-def _run(args, timeout=3600):
+def _limit_breach(exc, limits):
+    """Say which limit a failed limited run most likely hit, or None."""
+    code = exc.exit_code
+    if limits.cpu_time and code in (-signal.SIGXCPU, -signal.SIGKILL):
+        return 'exceeded its CPU time limit of %d s' % limits.cpu_time
+    detail = ('%s %s' % (exc.stderr, exc.stdout)).lower()
+    if limits.address_space and (
+            (isinstance(code, int) and code < 0)
+            or any(hint in detail for hint in _OUT_OF_MEMORY)):
+        return ('stopped (exit code %s) under its address-space limit of '
+                '%d MiB, most likely by exceeding it'
+                % (code, limits.address_space // units.Mi))
+    return None
+
+
+def _run(args, limits=None, timeout=3600):
+    """Run qemu-img; ``limits`` (a ProcessLimits) for untrusted images."""
+    started = []
     try:
-        done = subprocess.run([QEMU_IMG] + args, capture_output=True,
-                              text=True, timeout=timeout, check=False)
-    except (OSError, subprocess.TimeoutExpired) as e:
+        out, _err = processutils.execute(
+            QEMU_IMG, *args, prlimit=limits, timeout=timeout,
+            on_execute=started.append)
+    except subprocess.TimeoutExpired:
+        # processutils leaves the child running when it times out.
+        for proc in started:
+            proc.kill()
+            proc.wait()
+        raise exception.VimError(reason='qemu-img %s did not finish within '
+                                        '%d s' % (args[0], timeout))
+    except OSError as e:
         raise exception.VimError(reason='qemu-img %s: %s' % (args[0], e))
-    if done.returncode != 0:
-        raise exception.VimError(reason='qemu-img %s failed: %s' % (
-            args[0], done.stderr.strip() or done.stdout.strip()))
-    return done.stdout
+    except processutils.ProcessExecutionError as e:
+        breach = _limit_breach(e, limits) if limits else None
+        detail = (e.stderr or '').strip() or (e.stdout or '').strip()
+        if breach:
+            raise exception.VimError(reason='qemu-img %s %s: %s' % (
+                args[0], breach, detail or 'no output'))
+        raise exception.VimError(reason='qemu-img %s failed (exit code '
+                                        '%s): %s' % (args[0], e.exit_code,
+                                                     detail))
+    return out
 
 
 def info(path, fmt='qcow2'):
-    """``qemu-img info`` of one image (not its chain), as a dict."""
-    return json.loads(_run(['info', '-U', '-f', fmt, '--output=json',
-                            path]))
+    """``qemu-img info`` of one image (not its chain), as a dict; run under
+    UNTRUSTED_LIMITS since the image may have been imported."""
+    out = _run(['info', '-U', '-f', fmt, '--output=json', path],
+               limits=UNTRUSTED_LIMITS, timeout=UNTRUSTED_TIMEOUT)
+    try:
+        return json.loads(out)
+    except ValueError as e:
+        raise exception.VimError(reason='qemu-img info of %s printed no '
+                                        'JSON: %s' % (path, e))
 
 
 def backing_file(path, fmt='qcow2'):
@@ -71,7 +124,8 @@ def rebase(path, new_backing, backing_fmt='qcow2'):
 
 def check_standalone(path, fmt='qcow2'):
     """Refuse an image that refers to any other file (backing file, data
-    file): an imported image must carry all of its content itself."""
+    file): an imported image must carry all of its content itself. Its
+    qemu-img info runs under UNTRUSTED_LIMITS."""
     data = info(path, fmt)
     if data.get('format') != fmt:
         raise exception.VimError(reason='%s is %s, not %s'

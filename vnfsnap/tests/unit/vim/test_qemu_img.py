@@ -1,0 +1,157 @@
+"""qemu-img on images that may come from outside runs under limits."""
+
+import os
+import shutil
+import signal
+import subprocess
+from unittest import mock
+
+import fixtures
+from oslo_concurrency import processutils
+from oslo_utils import units
+import testtools
+
+from vnfsnap.common import exception
+from vnfsnap.vim.libvirt import images
+
+
+class TestLimitsPassed(testtools.TestCase):
+    """What is handed to processutils, and how failures read."""
+
+    def setUp(self):
+        super().setUp()
+        self.execute = self.useFixture(fixtures.MockPatch(
+            'oslo_concurrency.processutils.execute',
+            return_value=('{"format": "qcow2", "virtual-size": 1}', ''))).mock
+
+    def test_info_runs_under_limits_with_format(self):
+        self.assertEqual({'format': 'qcow2', 'virtual-size': 1},
+                         images.info('/x/disk.img', 'raw'))
+        args, kwargs = self.execute.call_args
+        self.assertEqual(('qemu-img', 'info', '-U', '-f', 'raw',
+                          '--output=json', '/x/disk.img'), args)
+        self.assertIs(images.UNTRUSTED_LIMITS, kwargs['prlimit'])
+        self.assertEqual((units.Gi, 30),
+                         (kwargs['prlimit'].address_space,
+                          kwargs['prlimit'].cpu_time))
+        self.assertEqual(images.UNTRUSTED_TIMEOUT, kwargs['timeout'])
+
+    def test_check_standalone_runs_under_limits(self):
+        images.check_standalone('/x/disk.qcow2')
+        args, kwargs = self.execute.call_args
+        self.assertEqual(['-f', 'qcow2'], list(args[3:5]))
+        self.assertIs(images.UNTRUSTED_LIMITS, kwargs['prlimit'])
+
+    def test_own_images_are_not_limited(self):
+        # Converting a many-GiB disk this service made may take minutes.
+        images.flatten('/x/a.qcow2', '/x/b.qcow2')
+        args, kwargs = self.execute.call_args
+        self.assertEqual(('qemu-img', 'convert', '-U', '-f', 'qcow2'),
+                         args[:5])
+        self.assertIsNone(kwargs['prlimit'])
+
+    def fail_with(self, exit_code, stderr=''):
+        self.execute.side_effect = processutils.ProcessExecutionError(
+            exit_code=exit_code, stderr=stderr, cmd='qemu-img info')
+        return self.assertRaises(exception.VimError, images.info, '/x/d')
+
+    def test_cpu_limit_breach(self):
+        for sig in (signal.SIGXCPU, signal.SIGKILL):
+            exc = self.fail_with(-sig)
+            self.assertIn('qemu-img info exceeded its CPU time limit of '
+                          '30 s', str(exc))
+
+    def test_address_space_breach(self):
+        exc = self.fail_with(-signal.SIGABRT, 'qemu: qemu_thread_create: '
+                             'Resource temporarily unavailable')
+        self.assertIn('stopped (exit code -6) under its address-space limit '
+                      'of 1024 MiB, most likely by exceeding it', str(exc))
+        exc = self.fail_with(1, 'qemu-img: Could not open: Failed to '
+                             'allocate memory')
+        self.assertIn('address-space limit of 1024 MiB', str(exc))
+
+    def test_ordinary_failure(self):
+        exc = self.fail_with(1, "qemu-img: Could not open '/x/d': No such "
+                             'file or directory')
+        self.assertEqual("VIM operation failed: qemu-img info failed (exit "
+                         "code 1): qemu-img: Could not open '/x/d': No such "
+                         "file or directory", str(exc))
+
+    def test_not_json(self):
+        self.execute.return_value = ('image: d\n', '')
+        exc = self.assertRaises(exception.VimError, images.info, '/x/d')
+        self.assertIn('printed no JSON', str(exc))
+
+
+@testtools.skipUnless(shutil.which('qemu-img'), 'qemu-img is not installed')
+class TestRealLimits(testtools.TestCase):
+    """The limits really apply to the real qemu-img."""
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.disk = os.path.join(self.tmp, 'disk.qcow2')
+        subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2',
+                        self.disk, '64M'], check=True, timeout=30)
+        subprocess.run(['qemu-io', '-f', 'qcow2', '-c',
+                        'write -P 0xab 0 1M', self.disk], check=True,
+                       capture_output=True, timeout=30)
+
+    def test_info_works_under_the_limits(self):
+        spy = self.useFixture(fixtures.MockPatch(
+            'oslo_concurrency.processutils.execute',
+            wraps=processutils.execute)).mock
+        data = images.check_standalone(self.disk)
+        self.assertEqual(('qcow2', 64 * units.Mi),
+                         (data['format'], data['virtual-size']))
+        self.assertGreaterEqual(data['actual-size'], units.Mi)
+        self.assertIs(images.UNTRUSTED_LIMITS, spy.call_args[1]['prlimit'])
+
+    def test_address_space_breach(self):
+        # qemu-img info needs tens of MiB; 32 MiB cannot start its threads.
+        self.useFixture(fixtures.MockPatch(
+            'vnfsnap.vim.libvirt.images.UNTRUSTED_LIMITS',
+            processutils.ProcessLimits(address_space=32 * units.Mi,
+                                       cpu_time=30)))
+        exc = self.assertRaises(exception.VimError, images.info, self.disk)
+        self.assertIn('under its address-space limit of 32 MiB', str(exc))
+
+    def test_cpu_time_breach(self):
+        # A stand-in that spins: qemu-img itself finishes in milliseconds.
+        spinner = os.path.join(self.tmp, 'spin')
+        with open(spinner, 'w') as f:
+            f.write('#!/bin/sh\nwhile :; do :; done\n')
+        os.chmod(spinner, 0o755)
+        self.useFixture(fixtures.MockPatch(
+            'vnfsnap.vim.libvirt.images.QEMU_IMG', spinner))
+        self.useFixture(fixtures.MockPatch(
+            'vnfsnap.vim.libvirt.images.UNTRUSTED_LIMITS',
+            processutils.ProcessLimits(address_space=units.Gi, cpu_time=1)))
+        exc = self.assertRaises(exception.VimError, images.info, self.disk)
+        self.assertIn('qemu-img info exceeded its CPU time limit of 1 s',
+                      str(exc))
+
+    def test_timeout_kills_the_child(self):
+        sleeper = os.path.join(self.tmp, 'sleep')
+        with open(sleeper, 'w') as f:
+            f.write('#!/bin/sh\nexec sleep 60\n')
+        os.chmod(sleeper, 0o755)
+        self.useFixture(fixtures.MockPatch(
+            'vnfsnap.vim.libvirt.images.QEMU_IMG', sleeper))
+        self.useFixture(fixtures.MockPatch(
+            'vnfsnap.vim.libvirt.images.UNTRUSTED_TIMEOUT', 1))
+        started = []
+        real_execute = processutils.execute
+
+        def execute(*args, **kwargs):
+            on_execute = kwargs.pop('on_execute')
+
+            def both(proc):
+                started.append(proc)
+                on_execute(proc)
+            return real_execute(*args, on_execute=both, **kwargs)
+        with mock.patch('oslo_concurrency.processutils.execute', execute):
+            exc = self.assertRaises(exception.VimError, images.info,
+                                    self.disk)
+        self.assertIn('did not finish within 1 s', str(exc))
+        self.assertIsNotNone(started[0].poll())
