@@ -2,12 +2,15 @@
 
 A package is a ZIP file whose manifest lists every artifact with its size
 and SHA-256. The format is documented in doc/source/user/package-format.rst.
-The exceptions below are all 422s: the package, not the request, is wrong.
+The exceptions below are 422s (the package, not the request, is wrong)
+except SignatureCheckUnavailable, a fault of this service.
 """
 
 from vnfsnap.common import exception
 
 MANIFEST_NAME = 'vnfsnap-manifest.json'
+# Detached CMS SignedData (DER) over the exact bytes of MANIFEST_NAME.
+SIGNATURE_NAME = 'vnfsnap-manifest.cms'
 FORMAT_VERSION = '1.0'
 SUPPORTED_FORMAT_VERSIONS = (FORMAT_VERSION,)
 
@@ -53,3 +56,22 @@ class UnsafeImage(PackageInvalid):
     """A disk image that would make qemu-img read or write other files."""
 
     _msg_fmt = 'Image artifact %(name)r is refused: %(reason)s'
+
+
+class SignatureInvalid(PackageInvalid):
+    """The manifest signature is missing when required, or does not hold."""
+
+    _msg_fmt = 'The VNF snapshot package signature is refused: %(reason)s'
+
+
+class SignatureCheckUnavailable(exception.VnfsnapException):
+    """openssl could not be run: the service, not the package, is at fault."""
+
+    _msg_fmt = ('The VNF snapshot package signature could not be checked: '
+                '%(reason)s')
+
+
+class SigningConfigInvalid(exception.VnfsnapException):
+    """The [package] signing certificate or key cannot be used."""
+
+    _msg_fmt = 'The [package] signing configuration is invalid: %(reason)s'

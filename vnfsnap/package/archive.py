@@ -2,9 +2,9 @@
 
 Disk images are many GiB, so no artifact is ever held in memory: content
 is copied in CHUNK_SIZE pieces and hashed on the way. The manifest is the
-LAST member because its checksums are only known once every artifact has
-been written; ZIP readers find it through the central directory, so its
-position does not matter to them.
+last member but for its signature, because its checksums are only known
+once every artifact has been written; ZIP readers find it through the
+central directory, so its position does not matter to them.
 """
 
 import dataclasses
@@ -19,6 +19,7 @@ import zipfile
 
 from vnfsnap import package
 from vnfsnap.package import manifest as manifest_mod
+from vnfsnap.package import signature
 from vnfsnap.package import verify
 
 CHUNK_SIZE = 1024 * 1024
@@ -106,7 +107,7 @@ def _check_artifact_args(artifacts):
 
 def build(dest_path, artifacts, vnf_snapshot_id, vnf_instance_id,
           vnf_snapshot_pkg_unique_id=None, created_at=None, progress=None,
-          chunk_size=CHUNK_SIZE):
+          chunk_size=CHUNK_SIZE, signer=None):
     """Write a package ZIP at ``dest_path`` and return its Manifest.
 
     ``artifacts`` are FileArtifact and DocumentArtifact objects. The ZIP
@@ -116,6 +117,11 @@ def build(dest_path, artifacts, vnf_snapshot_id, vnf_instance_id,
     exception it raises (a cancel, say) aborts the build. Image sources
     are inspected first, so a build never produces a package that an
     import would refuse for a backing file.
+
+    ``signer(manifest_bytes) -> DER`` (a signature.Signer, say) signs the
+    manifest: its detached CMS SignedData is written as the last member,
+    and the returned manifest's ``signature`` says the package is signed
+    (not verified: this build has no trusted CA to check against).
     """
     artifacts = list(artifacts)
     _check_artifact_args(artifacts)
@@ -187,8 +193,21 @@ def build(dest_path, artifacts, vnf_snapshot_id, vnf_instance_id,
                 vnf_snapshot_id=vnf_snapshot_id,
                 vnf_instance_id=vnf_instance_id,
                 artifacts=tuple(entries))
+            manifest_bytes = manifest.to_json()
             zf.writestr(_zip_info(package.MANIFEST_NAME, True, date_time),
-                        manifest.to_json())
+                        manifest_bytes)
+            status = signature.UNSIGNED
+            if signer is not None:
+                cms = signer(manifest_bytes)
+                # Never write a signature an import would refuse unread.
+                signature.check_structure(cms)
+                # DER does not compress; stored.
+                zf.writestr(_zip_info(package.SIGNATURE_NAME, False,
+                                      date_time), cms)
+                status = signature.SignatureStatus(
+                    signed=True, reason='signed by this build, not checked '
+                                        'against a trusted CA')
+            manifest = dataclasses.replace(manifest, signature=status)
         with open(tmp_path, 'rb') as done:
             os.fsync(done.fileno())
         os.replace(tmp_path, dest_path)
@@ -265,32 +284,42 @@ def _copy_member(zf, info, artifact, out, meter, chunk_size):
     os.fsync(out.fileno())
 
 
-def extract(zip_path, dest_dir, progress=None, limits=verify.DEFAULT_LIMITS,
-            chunk_size=CHUNK_SIZE):
+def extract(zip_path, dest_dir, progress=None, limits=None,
+            chunk_size=CHUNK_SIZE, signature_policy=None):
     """Verify the package, then stream its artifacts into ``dest_dir``.
 
     ``dest_dir`` must not exist or be an empty directory. Only members the
-    manifest lists are written (plus the manifest itself), each checked
-    against its size and SHA-256 while it is copied; on any failure
-    everything written is removed and the PackageInvalid (or the progress
-    callback's exception) propagates. Returns the Manifest.
+    manifest lists are written (plus the manifest and its signature), each
+    checked against its size and SHA-256 while it is copied; on any
+    failure everything written is removed and the PackageInvalid (or the
+    progress callback's exception) propagates. ``limits`` and
+    ``signature_policy`` default to the [package] options (see
+    verify.verify_zip). Returns the Manifest, with its ``signature``.
     """
+    if limits is None:
+        limits = verify.Limits.from_config()
     created_dir = _prepare_dest(dest_dir)
     try:
         with zipfile.ZipFile(zip_path) as zf:
-            manifest = verify.verify_zip(zf, limits)
+            manifest = verify.verify_zip(
+                zf, limits, signature_policy=signature_policy)
             by_name = {i.orig_filename: i for i in zf.infolist()}
             meter = _Progress(progress, manifest.total_size)
             for artifact in manifest.artifacts:
                 with _open_new(dest_dir, artifact.path) as out:
                     _copy_member(zf, by_name[artifact.path], artifact, out,
                                  meter, chunk_size)
-            # The original bytes, so that a signature over them still holds.
-            with zf.open(by_name[package.MANIFEST_NAME]) as member, \
-                    _open_new(dest_dir, package.MANIFEST_NAME) as out:
-                out.write(member.read(manifest_mod.MAX_MANIFEST_SIZE))
-                out.flush()
-                os.fsync(out.fileno())
+            # The original bytes, so that the signature over them holds.
+            for name, data in (
+                    (package.MANIFEST_NAME,
+                     verify.read_manifest_bytes(zf, limits)),
+                    (package.SIGNATURE_NAME,
+                     verify.read_signature_bytes(zf, limits))):
+                if data is not None:
+                    with _open_new(dest_dir, name) as out:
+                        out.write(data)
+                        out.flush()
+                        os.fsync(out.fileno())
     except zipfile.BadZipFile as exc:
         _cleanup(dest_dir, created_dir)
         raise package.PackageInvalid(reason='it is not a readable ZIP file: '

@@ -114,7 +114,8 @@ def check_path(path, allow_manifest_name=False):
     """Return why ``path`` is not a safe artifact path, or None.
 
     Shared by the manifest and the ZIP member checks so that both refuse
-    exactly the same names.
+    exactly the same names. ``allow_manifest_name`` admits the manifest
+    and its signature, which are members but never artifacts.
     """
     if not isinstance(path, str) or not path:
         return 'the path is empty'
@@ -138,6 +139,8 @@ def check_path(path, allow_manifest_name=False):
                     'at most 128 characters)' % part)
     if path == package.MANIFEST_NAME and not allow_manifest_name:
         return 'the path is reserved for the manifest'
+    if path == package.SIGNATURE_NAME and not allow_manifest_name:
+        return 'the path is reserved for the manifest signature'
     return None
 
 
@@ -222,6 +225,9 @@ class Manifest:
     vnf_instance_id: str
     artifacts: tuple
     format_version: str = package.FORMAT_VERSION
+    # signature.SignatureStatus, set by a verification or a build; it is
+    # not part of the manifest document.
+    signature: object = dataclasses.field(default=None, compare=False)
 
     def to_dict(self):
         return {'formatVersion': self.format_version,

@@ -4,7 +4,8 @@ Archive members and disk images are attacker-controlled (CVE-2007-4559,
 CVE-2015-5163, CVE-2022-47951, CVE-2024-32498): names must stay inside the
 destination, members must be plain files, sizes must be bounded, and disk
 images must not reference any other file. qcow2 headers are parsed here,
-in Python, so that qemu-img never sees a file that was not checked.
+in Python, so that qemu-img never sees a file that was not checked. The
+manifest signature, when present, is checked before the manifest is used.
 """
 
 import dataclasses
@@ -12,8 +13,10 @@ import stat
 import struct
 import zipfile
 
+from vnfsnap import conf
 from vnfsnap import package
 from vnfsnap.package import manifest as manifest_mod
+from vnfsnap.package import signature
 
 # ZIP general purpose flag bits: 0 = encrypted, 6 = strong encryption.
 _FLAG_ENCRYPTED = 0x0001
@@ -21,6 +24,7 @@ _FLAG_STRONG_ENCRYPTION = 0x0040
 _ALLOWED_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 _MSDOS_DIRECTORY = 0x10
 _ZIP_SYSTEM_UNIX = 3
+CONF = conf.CONF
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +46,15 @@ class Limits:
     # Below this uncompressed size the ratio is not checked: tiny members
     # such as a JSON document of spaces compress well and cost nothing.
     ratio_min_size: int = 1024 * 1024
+
+    @classmethod
+    def from_config(cls, conf=CONF):
+        """The limits of the [package] options."""
+        opts = conf.package
+        return cls(max_members=opts.max_members,
+                   max_member_size=opts.max_member_size,
+                   max_total_size=opts.max_total_size,
+                   max_ratio=opts.max_compression_ratio)
 
 
 DEFAULT_LIMITS = Limits()
@@ -132,25 +145,43 @@ def check_ratio(info, role, limits=DEFAULT_LIMITS):
                                 info.file_size, limits.max_ratio))
 
 
-def read_manifest(zf, limits=DEFAULT_LIMITS):
-    """Read and parse the manifest member without trusting its size."""
-    infos = [i for i in zf.infolist()
-             if i.orig_filename == package.MANIFEST_NAME]
+def _read_small_member(zf, name, max_size, limits, error):
+    """The bytes of member ``name`` (None if absent), never trusting the
+    size its header claims."""
+    infos = [i for i in zf.infolist() if i.orig_filename == name]
     if not infos:
-        raise package.MemberMismatch(
-            reason='the package has no %s' % package.MANIFEST_NAME)
+        return None
     info = infos[0]
-    if info.file_size > manifest_mod.MAX_MANIFEST_SIZE:
-        raise package.ManifestInvalid(
-            reason='the manifest is %d bytes, at most %d allowed'
-                   % (info.file_size, manifest_mod.MAX_MANIFEST_SIZE))
+    if info.file_size > max_size:
+        raise error(reason='%s is %d bytes, at most %d allowed'
+                           % (name, info.file_size, max_size))
     check_ratio(info, None, limits)
     try:
         with zf.open(info) as member:
-            data = member.read(manifest_mod.MAX_MANIFEST_SIZE + 1)
+            data = member.read(max_size + 1)
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise package.ManifestInvalid(reason='it cannot be read: %s' % exc)
-    return manifest_mod.Manifest.from_json(data)
+        raise error(reason='%s cannot be read: %s' % (name, exc))
+    if len(data) > max_size:
+        raise error(reason='%s is more than %d bytes' % (name, max_size))
+    return data
+
+
+def read_manifest_bytes(zf, limits=DEFAULT_LIMITS):
+    """The manifest member's exact bytes, as its signature covers them."""
+    data = _read_small_member(zf, package.MANIFEST_NAME,
+                              manifest_mod.MAX_MANIFEST_SIZE, limits,
+                              package.ManifestInvalid)
+    if data is None:
+        raise package.MemberMismatch(
+            reason='the package has no %s' % package.MANIFEST_NAME)
+    return data
+
+
+def read_signature_bytes(zf, limits=DEFAULT_LIMITS):
+    """The signature member's bytes, or None for an unsigned package."""
+    return _read_small_member(zf, package.SIGNATURE_NAME,
+                              signature.MAX_SIGNATURE_SIZE, limits,
+                              package.SignatureInvalid)
 
 
 def check_listing(infos, manifest):
@@ -159,7 +190,7 @@ def check_listing(infos, manifest):
     names = set()
     for info in infos:
         name = info.orig_filename
-        if name == package.MANIFEST_NAME:
+        if name in (package.MANIFEST_NAME, package.SIGNATURE_NAME):
             continue
         names.add(name)
         artifact = listed.get(name)
@@ -178,15 +209,27 @@ def check_listing(infos, manifest):
                       'it' if len(missing) == 1 else 'them'))
 
 
-def verify_zip(zf, limits=DEFAULT_LIMITS, check_images=True):
+def verify_zip(zf, limits=None, check_images=True, signature_policy=None):
     """Every check that can be made before extraction; return the manifest.
 
-    Artifact checksums need the whole content and are verified while
-    extracting (see archive.extract), which also re-checks sizes.
+    ``limits`` and ``signature_policy`` default to the [package] options.
+    The signature is checked on the manifest's exact bytes before the
+    manifest is parsed; the result is the manifest's ``signature``
+    attribute (a signature.SignatureStatus). Artifact checksums need the
+    whole content and are verified while extracting (see
+    archive.extract), which also re-checks sizes.
     """
+    if limits is None:
+        limits = Limits.from_config()
+    if signature_policy is None:
+        signature_policy = signature.Policy.from_config()
     infos = zf.infolist()
     check_members(infos, limits)
-    manifest = read_manifest(zf, limits)
+    manifest_bytes = read_manifest_bytes(zf, limits)
+    status = signature.check(manifest_bytes, read_signature_bytes(zf, limits),
+                             signature_policy)
+    manifest = dataclasses.replace(
+        manifest_mod.Manifest.from_json(manifest_bytes), signature=status)
     check_listing(infos, manifest)
     by_name = {i.orig_filename: i for i in infos}
     for artifact in manifest.artifacts:
@@ -202,11 +245,12 @@ def verify_zip(zf, limits=DEFAULT_LIMITS, check_images=True):
     return manifest
 
 
-def verify_package(zip_path, limits=DEFAULT_LIMITS, check_images=True):
+def verify_package(zip_path, limits=None, check_images=True,
+                   signature_policy=None):
     """Open ``zip_path`` and run :func:`verify_zip`; return the manifest."""
     try:
         with zipfile.ZipFile(zip_path) as zf:
-            return verify_zip(zf, limits, check_images)
+            return verify_zip(zf, limits, check_images, signature_policy)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
         raise package.PackageInvalid(reason='it is not a readable ZIP file: '
                                             '%s' % exc)

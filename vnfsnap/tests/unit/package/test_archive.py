@@ -5,8 +5,10 @@ import hashlib
 import json
 import os
 import shutil
+import struct
 import tracemalloc
 import zipfile
+import zlib
 
 import fixtures
 import testtools
@@ -287,6 +289,41 @@ class TestExtractRefusals(ArchiveFixture):
         with zipfile.ZipFile(self.pkg, 'a') as zf:
             zf.writestr(link, '/etc/shadow')
         self.assertRefusedClean(self.pkg, package.UnsafeMember, 'symlink')
+
+    def test_lying_uncompressed_size_bounds_what_is_written(self):
+        # A deflate stream of 8 MiB of zeros whose ZIP headers (local and
+        # central) and manifest claim 1000 bytes, with the CRC of those
+        # 1000: the header size passes every limit, so extraction must
+        # never write more than it.
+        claimed = 1000
+        doc = test_verify.manifest_doc([test_verify.RECORD,
+                                        ('logs/bomb.txt', bytes(claimed))])
+        pkg = self.path('liar.zip')
+        with zipfile.ZipFile(pkg, 'w', zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(test_verify.RECORD[0], test_verify.RECORD[1])
+            zf.writestr('logs/bomb.txt', bytes(8 * MIB))
+            zf.writestr(package.MANIFEST_NAME, json.dumps(doc))
+        with zipfile.ZipFile(pkg) as zf:
+            info = zf.getinfo('logs/bomb.txt')
+        with open(pkg, 'r+b') as f:
+            data = bytearray(f.read())
+            crc = struct.pack('<I', zlib.crc32(bytes(claimed)))
+            size = struct.pack('<I', claimed)
+            local = info.header_offset
+            data[local + 14:local + 18] = crc
+            data[local + 22:local + 26] = size
+            central = data.find(b'PK\x01\x02')
+            while data[central + 46:central + 59] != b'logs/bomb.txt':
+                central = data.find(b'PK\x01\x02', central + 4)
+            data[central + 16:central + 20] = crc
+            data[central + 24:central + 28] = size
+            f.seek(0)
+            f.write(data)
+        with zipfile.ZipFile(pkg) as zf:
+            self.assertEqual(claimed, zf.getinfo('logs/bomb.txt').file_size)
+        archive.extract(pkg, self.path('out'))
+        self.assertEqual(claimed, os.path.getsize(
+            self.path('out', 'logs', 'bomb.txt')))
 
     def test_destination_must_be_new_or_empty(self):
         dest = self.path('full')

@@ -12,8 +12,10 @@ import warnings
 import zipfile
 
 import fixtures
+from oslo_config import fixture as config_fixture
 import testtools
 
+from vnfsnap import conf
 from vnfsnap import package
 from vnfsnap.package import verify
 
@@ -464,3 +466,96 @@ class TestQcow2FromQemuImg(testtools.TestCase):
         exc = self.assertRaises(package.UnsafeImage, verify.check_image_file,
                                 self.path('ext.qcow2'), 'QCOW2')
         self.assertIn('external data file', str(exc))
+
+
+IMAGE = {'role': 'vnfcImage', 'vnfcSnapshotId': 'c',
+         'containerFormat': 'BARE'}
+
+
+class TestImagesInPackage(ZipFixture):
+    """Hostile images inside a ZIP, not only as bare files."""
+
+    def image_zip(self, name, data, disk_format):
+        return self.make_zip([RECORD, (name, data)], artifact_extra={
+            name: dict(IMAGE, diskFormat=disk_format)})
+
+    def test_qcow2_with_data_file(self):
+        for image in (
+                qcow2_image(extensions=[(verify.QCOW2_EXT_DATA_FILE,
+                                         b'/dev/sda')]),
+                qcow2_image(incompat=verify.QCOW2_INCOMPAT_DATA_FILE)):
+            path = self.image_zip('disk.qcow2', image, 'QCOW2')
+            self.assertRefused(path, package.UnsafeImage,
+                               'external data file')
+
+    def test_vmdk_declared(self):
+        path = self.image_zip('disk.vmdk', b'KDMV' + b'\0' * 508, 'VMDK')
+        self.assertRefused(path, package.ManifestInvalid,
+                           'VMDK is never accepted')
+
+    def test_qcow2_declared_raw(self):
+        path = self.image_zip('disk.raw', qcow2_image(backing=b'/etc/shadow'),
+                              'RAW')
+        self.assertRefused(path, package.UnsafeImage,
+                           'declared RAW but its content is qcow2')
+
+    @testtools.skipUnless(shutil.which('qemu-img'),
+                          'qemu-img is not installed')
+    def test_images_qemu_img_writes(self):
+        """Files as qemu-img writes them, not only hand-made headers."""
+        def create(fmt, name, *args):
+            subprocess.run(['qemu-img', 'create', '-q', '-f', fmt] +
+                           list(args) + [name, '64M'], check=True,
+                           cwd=self.tmp, timeout=30)
+            with open(os.path.join(self.tmp, name), 'rb') as f:
+                return f.read()
+        create('qcow2', 'base.qcow2')
+        for data, declared, exc_class, fragment in (
+                (create('qcow2', 'top.qcow2', '-b', 'base.qcow2', '-F',
+                        'qcow2'), 'QCOW2', package.UnsafeImage,
+                 'backing file'),
+                (create('qcow2', 'ext.qcow2', '-o', 'data_file=data.raw'),
+                 'QCOW2', package.UnsafeImage, 'external data file'),
+                (create('vmdk', 'disk.vmdk'), 'RAW', package.UnsafeImage,
+                 'content is VMDK sparse extent'),
+                (create('vmdk', 'flat.vmdk', '-o', 'subformat=monolithicFlat'),
+                 'RAW', package.UnsafeImage, 'content is VMDK descriptor')):
+            path = self.image_zip('disk.img', data, declared)
+            self.assertRefused(path, exc_class, fragment)
+        path = self.image_zip('disk.img', create('qcow2', 'ok.qcow2'),
+                              'QCOW2')
+        self.assertEqual(2, len(verify.verify_package(path).artifacts))
+
+
+class TestLimitsFromConfig(ZipFixture):
+
+    def setUp(self):
+        super().setUp()
+        self.conf = self.useFixture(config_fixture.Config(conf.CONF))
+
+    def test_defaults_match(self):
+        self.assertEqual(verify.DEFAULT_LIMITS, verify.Limits.from_config())
+
+    def test_options_are_the_default_limits(self):
+        self.conf.config(max_members=5, max_member_size=10 * 1024 * 1024,
+                         max_total_size=20 * 1024 * 1024,
+                         max_compression_ratio=3, group='package')
+        self.assertEqual(verify.Limits(max_members=5,
+                                       max_member_size=10 * 1024 * 1024,
+                                       max_total_size=20 * 1024 * 1024,
+                                       max_ratio=3),
+                         verify.Limits.from_config())
+        members = [RECORD] + [('logs/%d' % i, b'') for i in range(5)]
+        self.assertRefused(self.make_zip(members), package.PackageTooLarge,
+                           '7 members, at most 5', limits=None)
+        text = b'abcdefgh' * (256 * 1024)      # 2 MiB, deflates ~300:1
+        path = self.make_zip([RECORD, ('logs/a.txt', text)],
+                             compression=zipfile.ZIP_DEFLATED)
+        self.assertRefused(path, package.PackageTooLarge, 'at most 3:1',
+                           limits=None)
+        self.conf.config(max_compression_ratio=1000, group='package')
+        verify.verify_package(path)
+        self.conf.config(max_member_size=1024 * 1024, group='package')
+        self.assertRefused(path, package.PackageTooLarge,
+                           "member 'logs/a.txt' is 2097152 bytes",
+                           limits=None)
