@@ -233,7 +233,7 @@ def fetch_to_file(uri, dest_path, credentials=None, progress=None,
                 os.unlink(tmp_path)
             raise
     LOG.info('Downloaded %(size)d bytes from %(uri)s',
-             {'size': size, 'uri': _display(uri)})
+             {'size': size, 'uri': display(uri)})
     return size, digest.hexdigest()
 
 
@@ -332,9 +332,9 @@ class _Target:
 def _parse(uri, redirected_from=None):
     """The _Target of ``uri``, or UriNotAllowed naming the rule it breaks."""
     conf = CONF.package_import
-    shown = _display(uri)
+    shown = display(uri)
     if redirected_from is not None:
-        shown = '%s (redirect from %s)' % (shown, _display(redirected_from))
+        shown = '%s (redirect from %s)' % (shown, display(redirected_from))
 
     def refuse(reason):
         return exception.UriNotAllowed(uri=shown, reason=reason)
@@ -701,7 +701,7 @@ def _describe(error):
     return str(error)
 
 
-def _display(uri):
+def display(uri):
     """``uri`` as messages and logs show it: without user information, and
     with the query (which may be a signature) replaced by an ellipsis."""
     try:

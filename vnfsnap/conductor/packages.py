@@ -60,6 +60,10 @@ def _sha256_file(path, progress=None):
     return digest.hexdigest()
 
 
+def _present(entry):
+    return {k: v for k, v in entry.items() if v is not None}
+
+
 def _checksum(hex_digest):
     return {'algorithm': manifest_mod.CHECKSUM_ALGORITHM, 'hash': hex_digest}
 
@@ -98,9 +102,10 @@ def _read_record(root, manifest):
 
 
 def _image_min_disk(root, artifact):
-    """Virtual size of a disk image artifact (SOL005 minDisk)."""
+    """Virtual size of a disk image artifact (SOL005 minDisk); for an
+    external one, unknown until it is downloaded: its size."""
     path = os.path.join(root, artifact.path)
-    if artifact.disk_format == 'QCOW2':
+    if artifact.disk_format == 'QCOW2' and not artifact.external:
         with open(path, 'rb') as f:
             return verify.parse_qcow2_header(f, artifact.path).size
     return artifact.size
@@ -118,7 +123,7 @@ def describe(root, manifest, record):
                 image_id = '%s-%s' % (image_id, os.path.basename(
                     artifact.path))
             image_ids.add(image_id)
-            images.append({
+            images.append(_present({
                 'id': image_id,
                 'name': os.path.basename(artifact.path),
                 'checksum': _checksum(artifact.sha256),
@@ -134,16 +139,18 @@ def describe(root, manifest, record):
                 'userMetadata': dict(artifact.metadata or {},
                                      vnfcSnapshotInfoId=vnfc['id']),
                 'imagePath': artifact.path,
-            })
+                'imageUri': artifact.uri,
+            }))
         elif artifact.role not in (manifest_mod.ROLE_RECORD,
                                    manifest_mod.ROLE_VNFD):
             metadata = dict(artifact.metadata or {}, role=artifact.role,
                             size=str(artifact.size))
             if artifact.vnfc_snapshot_id is not None:
                 metadata['vnfcSnapshotInfoId'] = artifact.vnfc_snapshot_id
-            additional.append({'artifactPath': artifact.path,
-                               'checksum': _checksum(artifact.sha256),
-                               'isEncrypted': False, 'metadata': metadata})
+            additional.append(_present({
+                'artifactPath': artifact.path, 'artifactUri': artifact.uri,
+                'checksum': _checksum(artifact.sha256), 'isEncrypted': False,
+                'metadata': metadata}))
     packaged = sorted({a.vnfc_snapshot_id for a in manifest.artifacts
                        if a.vnfc_snapshot_id is not None})
     record_artifact = manifest.by_role(manifest_mod.ROLE_RECORD)[0]
@@ -535,6 +542,9 @@ class PackageRunner:
                                             snap['vnfcResourceInfoId'],
                                             snap['id']))
             progress.check()
+            for artifact in by_vnfc[snap['id']]:
+                if artifact.external:
+                    self._download(pkg, artifact, root, progress)
             src = _vnfc_folder(root, len(rows), snap['id'],
                                by_vnfc[snap['id']])
             level = ((snap.get('computeSnapshotResource') or {}).get(
@@ -565,6 +575,37 @@ class PackageRunner:
             LOG.info('Imported VNFC snapshot %s of package %s for VNFC %s',
                      snap['id'], pkg.id, vnfc.id)
         return rows
+
+    @staticmethod
+    def _download(pkg, artifact, root, progress):
+        """Fetch an external artifact next to the extracted ones, through
+        the package's ext_artifacts_access (override URI, credentials) and
+        within [package_import]; it must match the manifest exactly."""
+        access = {}
+        if pkg.ext_artifacts_access:
+            for entry in crypto.decrypt(pkg.ext_artifacts_access).get(
+                    'artifact', ()):
+                if entry.get('artifactUri') == artifact.uri:
+                    access = entry
+        uri = access.get('overrideUri') or artifact.uri
+        LOG.info('Downloading external artifact %s of VNF snapshot package '
+                 '%s from %s', artifact.path, pkg.id, urlfetch.display(uri))
+        path = os.path.join(root, artifact.path)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        progress.stage(0, artifact.size)
+        size, sha256 = urlfetch.fetch_to_file(
+            uri, path, credentials=urlfetch.Credentials.from_request(access),
+            progress=progress, max_size=artifact.size)
+        if (size, sha256) != (artifact.size, artifact.sha256):
+            os.unlink(path)
+            raise package.ChecksumMismatch(
+                path=artifact.path,
+                reason='downloaded %d bytes with SHA-256 %s, the manifest '
+                       'says %d bytes with %s' % (size, sha256, artifact.size,
+                                                  artifact.sha256))
+        if artifact.role == manifest_mod.ROLE_IMAGE:
+            verify.check_image_file(path, artifact.disk_format,
+                                    artifact.path)
 
     @staticmethod
     def _undo_import(imported, pkg, info_id, params):

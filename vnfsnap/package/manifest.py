@@ -38,6 +38,9 @@ MAX_MANIFEST_SIZE = 4 * 1024 * 1024
 MAX_ARTIFACTS = 4096
 MAX_PATH_LENGTH = 255
 MAX_PATH_DEPTH = 8
+MAX_URI_LENGTH = 2048
+# Roles whose artifact may stay outside the package (external).
+EXTERNAL_ROLES = (ROLE_IMAGE, ROLE_MEMORY, ROLE_ADDITIONAL)
 # One path component: no leading dot (so no '.', '..' or hidden files), no
 # separators, colons, spaces, backslashes or control characters.
 _COMPONENT_RE = re.compile(r'[A-Za-z0-9_][A-Za-z0-9._-]{0,127}')
@@ -93,6 +96,12 @@ SCHEMA = {
                                     'enum': list(CONTAINER_FORMATS)},
                 'metadata': {'type': 'object',
                              'additionalProperties': {'type': 'string'}},
+                # An external artifact: not in the ZIP, downloaded from
+                # here (SOL005 imageUri / artifactUri) and checked against
+                # size and checksum when it is needed.
+                'uri': {'type': 'string', 'minLength': 1,
+                        'maxLength': MAX_URI_LENGTH,
+                        'pattern': '^[A-Za-z][A-Za-z0-9+.-]*://[^ ]+$'},
             },
             'allOf': [
                 {'if': {'properties': {'role': {'const': ROLE_IMAGE}}},
@@ -190,6 +199,12 @@ class Artifact:
     disk_format: str = None
     container_format: str = None
     metadata: dict = None
+    uri: str = None
+
+    @property
+    def external(self):
+        """Kept outside the ZIP, at ``uri``."""
+        return self.uri is not None
 
     def to_dict(self):
         doc = {'path': self.path, 'role': self.role, 'size': self.size,
@@ -199,7 +214,8 @@ class Artifact:
                            ('storageResourceId', self.storage_resource_id),
                            ('diskFormat', self.disk_format),
                            ('containerFormat', self.container_format),
-                           ('metadata', self.metadata)):
+                           ('metadata', self.metadata),
+                           ('uri', self.uri)):
             if value is not None:
                 doc[key] = value
         return doc
@@ -212,7 +228,7 @@ class Artifact:
                    storage_resource_id=doc.get('storageResourceId'),
                    disk_format=doc.get('diskFormat'),
                    container_format=doc.get('containerFormat'),
-                   metadata=doc.get('metadata'))
+                   metadata=doc.get('metadata'), uri=doc.get('uri'))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -284,8 +300,14 @@ class Manifest:
         return [a for a in self.artifacts if a.role == role]
 
     @property
+    def internal(self):
+        """The artifacts the ZIP holds."""
+        return [a for a in self.artifacts if not a.external]
+
+    @property
     def total_size(self):
-        return sum(a.size for a in self.artifacts)
+        """Bytes of the artifacts the ZIP holds."""
+        return sum(a.size for a in self.internal)
 
 
 def validate(doc):
@@ -341,6 +363,11 @@ def _check_artifacts(artifacts):
                     reason='artifacts/%d %r: %s is only allowed on %s '
                            'artifacts, not %s'
                            % (index, path, key, ' and '.join(roles), role))
+        if 'uri' in art and role not in EXTERNAL_ROLES:
+            raise package.ManifestInvalid(
+                reason='artifacts/%d %r: a %s artifact cannot be external '
+                       '(only %s can)' % (index, path, role,
+                                          ', '.join(EXTERNAL_ROLES)))
         records += role == ROLE_RECORD
         vnfds += role == ROLE_VNFD
         if role == ROLE_IMAGE:

@@ -185,14 +185,19 @@ def read_signature_bytes(zf, limits=DEFAULT_LIMITS):
 
 
 def check_listing(infos, manifest):
-    """The ZIP holds exactly the manifest's artifacts, at their sizes."""
-    listed = manifest.by_path()
+    """The ZIP holds exactly the manifest's internal artifacts, at their
+    sizes; external ones (with a ``uri``) must not be in it."""
+    listed = {a.path: a for a in manifest.internal}
+    external = {a.path for a in manifest.artifacts if a.external}
     names = set()
     for info in infos:
         name = info.orig_filename
         if name in (package.MANIFEST_NAME, package.SIGNATURE_NAME):
             continue
         names.add(name)
+        if name in external:
+            raise package.MemberMismatch(
+                reason='member %r is listed as an external artifact' % name)
         artifact = listed.get(name)
         if artifact is None:
             raise package.MemberMismatch(
@@ -232,10 +237,12 @@ def verify_zip(zf, limits=None, check_images=True, signature_policy=None):
         manifest_mod.Manifest.from_json(manifest_bytes), signature=status)
     check_listing(infos, manifest)
     by_name = {i.orig_filename: i for i in infos}
-    for artifact in manifest.artifacts:
+    for artifact in manifest.internal:
         check_ratio(by_name[artifact.path], artifact.role, limits)
     if check_images:
         for artifact in manifest.by_role(manifest_mod.ROLE_IMAGE):
+            if artifact.external:
+                continue        # checked when downloaded (check_image_file)
             try:
                 with zf.open(by_name[artifact.path]) as member:
                     check_image(member, artifact.disk_format, artifact.path)

@@ -21,6 +21,8 @@ from vnfsnap.common import states
 from vnfsnap.common import urlfetch
 from vnfsnap.conductor import packages
 from vnfsnap.db import api as db_api
+from vnfsnap.package import archive
+from vnfsnap.package import manifest as manifest_mod
 from vnfsnap import store
 from vnfsnap.tests import base
 from vnfsnap.tests import fake_vim
@@ -375,6 +377,94 @@ class TestUploadFromUri(PackageTestCase):
         pkg = self.upload_from('http://127.0.0.1:%d/nothing.zip' % self.port)
         self.assertFailed(pkg, states.PKG_ERROR, states.UPLOAD_ERROR, '404')
         self.assertFalse(self.store.exists(store.package_key(pkg.id)))
+
+
+class TestExternalArtifacts(TestUploadFromUri):
+    """A package whose first VNFC image stays outside the ZIP: extraction
+    downloads it through ext_artifacts_access and checks it."""
+
+    URI = 'https://images.example.com/vnfc-0/disk.raw'
+
+    def external_package(self, served_data=None):
+        with zipfile.ZipFile(self.download(self.built.id)) as zf:
+            record = json.loads(zf.read(self.built.vnfsr['recordPath']))
+            images = {i['imagePath']: zf.read(i['imagePath'])
+                      for i in self.built.vnfc_snapshot_images}
+        artifacts = [archive.DocumentArtifact(record, 'vnfsr/record.json',
+                                              manifest_mod.ROLE_RECORD)]
+        for index, vnfc in enumerate(record['vnfcSnapshots']):
+            data = images['images/vnfc-%d/disk.raw' % index]
+            common = dict(path='images/vnfc-%d/disk.raw' % index,
+                          role=manifest_mod.ROLE_IMAGE,
+                          vnfc_snapshot_id=vnfc['id'], disk_format='RAW',
+                          container_format='BARE',
+                          metadata={'target': 'vda',
+                                    'powerState': 'running'})
+            if index == 0:
+                with open(os.path.join(self.served, 'disk.raw'), 'wb') as f:
+                    f.write(data if served_data is None else served_data)
+                artifacts.append(archive.ExternalArtifact(
+                    uri=self.URI, size=len(data),
+                    sha256=hashlib.sha256(data).hexdigest(), **common))
+            else:
+                source = os.path.join(self.state_path, 'vnfc-%d.raw' % index)
+                with open(source, 'wb') as f:
+                    f.write(data)
+                artifacts.append(archive.FileArtifact(source=source,
+                                                      **common))
+        path = os.path.join(self.state_path, 'external.zip')
+        archive.build(path, artifacts, record['id'], record['vnfInstanceId'])
+        pkg = self.upload_file(path)
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        return pkg
+
+    def give_access(self, pkg_id):
+        db_api.update_vnf_snapshot_pkg(None, pkg_id, {
+            'ext_artifacts_access': crypto.encrypt({'artifact': [{
+                'artifactUri': self.URI,
+                'overrideUri': 'http://127.0.0.1:%d/disk.raw' % self.port,
+                'authType': 'BASIC',
+                'paramsBasic': {'userName': 'u', 'password': 'p'}}]})})
+
+    def test_extract_downloads_then_revert(self):
+        pkg = self.external_package()
+        image = next(i for i in pkg.vnfc_snapshot_images
+                     if i['imagePath'] == 'images/vnfc-0/disk.raw')
+        self.assertEqual(self.URI, image['imageUri'])
+        self.assertNotIn(image['imagePath'], pkg.layout['members'])
+        self.allow_loopback()
+        self.give_access(pkg.id)
+        for guest in fake_vim.FakeVim.guests.values():
+            guest['disk'] = {'file': 'changed'}
+        pkg, info_id = self.extract(pkg.id,
+                                    vnfInstanceId=self.instance['id'])
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        resp = self.post('/vnflcm/v2/vnf_instances/%s/revert_to_snapshot'
+                         % self.instance['id'],
+                         {'vnfSnapshotInfoId': info_id}, project=PROJECT)
+        op = self.wait_for_op(self.op_id_from(resp))
+        self.assertEqual(states.COMPLETED, op.operation_state, op.error)
+        for guest in fake_vim.FakeVim.guests.values():
+            self.assertEqual({'file': 'v0'}, guest['disk'])
+
+    def test_download_not_matching_the_manifest_is_refused(self):
+        pkg = self.external_package(served_data=b'{"file": "ev"}')
+        self.allow_loopback()
+        self.give_access(pkg.id)
+        before = set(fake_vim.FakeVim.snapshots)
+        pkg, info_id = self.extract(pkg.id,
+                                    vnfInstanceId=self.instance['id'])
+        self.assertFailed(pkg, states.PKG_ERROR_EXTRACTING,
+                          states.EXTRACTION_ERROR, 'images/vnfc-0/disk.raw')
+        self.assertEqual(before, set(fake_vim.FakeVim.snapshots))
+        self.assertRaises(exception.VnfSnapshotInfoNotFound,
+                          db_api.get_vnf_snapshot_info, None, info_id)
+
+    def test_without_access_the_artifact_uri_is_used_and_checked(self):
+        pkg = self.external_package()
+        pkg, _ = self.extract(pkg.id, vnfInstanceId=self.instance['id'])
+        self.assertFailed(pkg, states.PKG_ERROR_EXTRACTING,
+                          states.EXTRACTION_ERROR, 'images.example.com')
 
 
 class TestRecovery(PackageTestCase):

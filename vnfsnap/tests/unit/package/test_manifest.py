@@ -64,6 +64,26 @@ class TestManifest(testtools.TestCase):
         self.assertEqual(parsed, again)
         self.assertEqual(good_doc(), json.loads(parsed.to_json()))
 
+    def test_external_artifacts(self):
+        doc = good_doc()
+        doc['artifacts'][2]['uri'] = 'https://images.example.com/c1.qcow2'
+        parsed = manifest.Manifest.from_json(dumps(doc))
+        self.assertTrue(parsed.by_path()['images/c1/disk.qcow2'].external)
+        self.assertEqual(4, len(parsed.internal))
+        self.assertEqual(10 + 3 + 0 + 5, parsed.total_size)
+        self.assertEqual(doc, json.loads(parsed.to_json()))
+
+    def test_record_cannot_be_external(self):
+        doc = good_doc()
+        doc['artifacts'][0]['uri'] = 'https://example.com/record.json'
+        self.assertInvalid(doc, 'a vnfSnapshotRecord artifact cannot be '
+                                'external')
+
+    def test_external_uri_must_be_a_uri(self):
+        doc = good_doc()
+        doc['artifacts'][4]['uri'] = '/etc/passwd'
+        self.assertInvalid(doc, 'uri')
+
     def test_errors_are_422(self):
         exc = self.assertInvalid(b'[', 'not UTF-8 JSON')
         self.assertIsInstance(exc, exception.UnprocessableEntity)

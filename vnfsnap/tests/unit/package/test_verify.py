@@ -297,6 +297,21 @@ class TestZipAgainstManifest(ZipFixture):
         self.assertRefused(path, package.MemberMismatch,
                            "lists 'logs/gone' but the package does not")
 
+    def test_external_artifact_is_not_a_member(self):
+        doc = manifest_doc([RECORD, ('logs/far', b'x')], **{
+            'logs/far': {'uri': 'https://example.com/far'}})
+        path = self.make_zip([RECORD], manifest=json.dumps(doc).encode())
+        manifest = verify.verify_package(path)
+        self.assertEqual(['record.json'],
+                         [a.path for a in manifest.internal])
+        self.assertTrue(manifest.by_path()['logs/far'].external)
+
+    def test_external_artifact_present_as_a_member(self):
+        path = self.make_zip([RECORD, ('logs/far', b'x')], artifact_extra={
+            'logs/far': {'uri': 'https://example.com/far'}})
+        self.assertRefused(path, package.MemberMismatch,
+                           "'logs/far' is listed as an external artifact")
+
     def test_size_differs(self):
         doc = manifest_doc([RECORD, ('logs/a', b'abc')])
         path = self.make_zip([RECORD, ('logs/a', b'abcd')],
