@@ -232,8 +232,10 @@ PKGM = '/vnfsnapshotpkgm/v1'
 
 
 def vnf_snapshot_pkg_info(obj, base):
-    """SOL005 VnfSnapshotPkgInfo, plus the vnfsnap extension ``progress``
-    ({bytesDone, bytesTotal}) while a content operation runs."""
+    """SOL005 VnfSnapshotPkgInfo, plus the vnfsnap extensions ``progress``
+    ({bytesDone, bytesTotal}) while a content operation runs and
+    ``signature`` ({signed, verified, signer, signerSha256, reason}) once
+    the content was verified."""
     href = '%s%s/vnf_snapshot_packages/%s' % (base or '', PKGM, obj.id)
     active = obj.state in states.PKG_ACTIVE_STATES
     progress = None
@@ -260,6 +262,7 @@ def vnf_snapshot_pkg_info(obj, base):
             states.PKG_ERROR, states.PKG_ERROR_EXTRACTING) else None,
         'userDefinedData': obj.user_defined_data,
         'progress': progress,
+        'signature': (obj.layout or {}).get('signature'),
         '_links': {'self': {'href': href},
                    'packageContent': {'href': href + '/package_content'}},
     })

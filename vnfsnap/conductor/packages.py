@@ -458,9 +458,15 @@ class PackageRunner:
         archive.extract(zip_path, root, progress=progress)
         record = _read_record(root, manifest)
         values = describe(root, manifest, record)
+        status = manifest.signature
         values.update(checksum=_checksum(sha256),
                       layout=dict(layout.describe(zip_path, manifest),
-                                  size=size))
+                                  size=size, signature=_present({
+                                      'signed': status.signed,
+                                      'verified': status.verified,
+                                      'signer': status.signer,
+                                      'signerSha256': status.signer_sha256,
+                                      'reason': status.reason})))
         shutil.rmtree(root, ignore_errors=True)
         db_api.update_vnf_snapshot_pkg(
             None, pkg.id, dict(values, state=states.PKG_AVAILABLE,

@@ -26,6 +26,7 @@ from vnfsnap.package import manifest as manifest_mod
 from vnfsnap import store
 from vnfsnap.tests import base
 from vnfsnap.tests import fake_vim
+from vnfsnap.tests.unit.package import pki
 
 PROJECT = 'p1'
 
@@ -145,6 +146,34 @@ class TestBuild(PackageTestCase):
                              data[member['offset']:member['offset']
                                   + member['compressedSize']])
         self.assertIsNotNone(pkg.vnf_snapshot_pkg_unique_id)
+        self.assertEqual({'signed': False, 'verified': False},
+                         pkg.layout['signature'])
+
+    def test_signed_build_is_verified_and_required_on_import(self):
+        keys = self.useFixture(pki.Pki())
+        cert, key = keys.signer
+        self.conf.config(signing_cert_file=keys.write_certs('s.pem', cert),
+                         signing_key_file=keys.write_key('s.key', key),
+                         signature_ca_file=keys.ca_file,
+                         require_signature=True, group='package')
+        pkg = self.build()
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        status = pkg.layout['signature']
+        self.assertTrue(status['signed'] and status['verified'], status)
+        self.assertIn('test package signer', status['signer'])
+        # An unsigned package is refused when signatures are required.
+        self.conf.config(signing_cert_file=None, signing_key_file=None,
+                         group='package')
+        pkg = self.upload_file(self.download(self.build_unsigned().id))
+        self.assertFailed(pkg, states.PKG_ERROR, states.PROCESS_ERROR,
+                          'signature')
+
+    def build_unsigned(self):
+        self.conf.config(require_signature=False, group='package')
+        try:
+            return self.build()
+        finally:
+            self.conf.config(require_signature=True, group='package')
 
     def test_partial_build(self):
         info = db_api.get_vnf_snapshot_info(None, self.info_id)
