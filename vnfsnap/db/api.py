@@ -85,6 +85,16 @@ def _scoped(query, model, project_id):
     return query
 
 
+def _get(model, project_id, row_id, not_found):
+    """The row, seen from ``project_id`` (None: any project), or 404."""
+    with _reader() as session:
+        obj = session.execute(_scoped(sa.select(model).where(
+            model.id == row_id), model, project_id)).scalar_one_or_none()
+    if obj is None:
+        raise not_found(id=row_id)
+    return obj
+
+
 def _ordered(model):
     return sa.select(model).order_by(model.created_at, model.id)
 
@@ -99,14 +109,8 @@ def create_vnf_instance(values):
 
 
 def get_vnf_instance(project_id, instance_id):
-    with _reader() as session:
-        q = _scoped(sa.select(models.VnfInstance).where(
-            models.VnfInstance.id == instance_id), models.VnfInstance,
-            project_id)
-        obj = session.execute(q).scalar_one_or_none()
-    if obj is None:
-        raise exception.VnfInstanceNotFound(id=instance_id)
-    return obj
+    return _get(models.VnfInstance, project_id, instance_id,
+                exception.VnfInstanceNotFound)
 
 
 def list_vnf_instances(project_id):
@@ -153,14 +157,8 @@ def create_vnf_snapshot_info(values, vnfc_snapshots=()):
 
 
 def get_vnf_snapshot_info(project_id, info_id):
-    with _reader() as session:
-        q = _scoped(sa.select(models.VnfSnapshotInfo).where(
-            models.VnfSnapshotInfo.id == info_id),
-            models.VnfSnapshotInfo, project_id)
-        obj = session.execute(q).scalar_one_or_none()
-    if obj is None:
-        raise exception.VnfSnapshotInfoNotFound(id=info_id)
-    return obj
+    return _get(models.VnfSnapshotInfo, project_id, info_id,
+                exception.VnfSnapshotInfoNotFound)
 
 
 def list_vnf_snapshot_infos(project_id):
@@ -297,13 +295,8 @@ def create_op_occ(values):
 
 
 def get_op_occ(project_id, op_id):
-    with _reader() as session:
-        q = _scoped(sa.select(models.VnfLcmOpOcc).where(
-            models.VnfLcmOpOcc.id == op_id), models.VnfLcmOpOcc, project_id)
-        obj = session.execute(q).scalar_one_or_none()
-    if obj is None:
-        raise exception.VnfLcmOpOccNotFound(id=op_id)
-    return obj
+    return _get(models.VnfLcmOpOcc, project_id, op_id,
+                exception.VnfLcmOpOccNotFound)
 
 
 def list_op_occs(project_id, states_in=None, host=None):
@@ -420,13 +413,8 @@ def create_vnf_snapshot_pkg(values):
 
 
 def get_vnf_snapshot_pkg(project_id, pkg_id):
-    M = models.VnfSnapshotPkg
-    with _reader() as session:
-        obj = session.execute(_scoped(sa.select(M).where(M.id == pkg_id), M,
-                                      project_id)).scalar_one_or_none()
-    if obj is None:
-        raise exception.VnfSnapshotPkgNotFound(id=pkg_id)
-    return obj
+    return _get(models.VnfSnapshotPkg, project_id, pkg_id,
+                exception.VnfSnapshotPkgNotFound)
 
 
 def list_vnf_snapshot_pkgs(project_id, states_in=None, host=_ANY):

@@ -65,23 +65,6 @@ class DocumentArtifact:
                           ensure_ascii=False).encode('utf-8') + b'\n'
 
 
-@dataclasses.dataclass(frozen=True)
-class ExternalArtifact:
-    """An artifact that stays outside the package, at ``uri``; its size and
-    SHA-256 are what a download must match."""
-
-    uri: str
-    path: str
-    role: str
-    size: int
-    sha256: str
-    vnfc_snapshot_id: str = None
-    storage_resource_id: str = None
-    disk_format: str = None
-    container_format: str = None
-    metadata: dict = None
-
-
 def _zip_info(path, compress, date_time):
     info = zipfile.ZipInfo(path, date_time=date_time)
     info.create_system = 3
@@ -127,10 +110,12 @@ def build(dest_path, artifacts, vnf_snapshot_id, vnf_instance_id,
           chunk_size=CHUNK_SIZE, signer=None):
     """Write a package ZIP at ``dest_path`` and return its Manifest.
 
-    ``artifacts`` are FileArtifact, DocumentArtifact and ExternalArtifact
-    objects (the last only listed in the manifest, with its URI). The ZIP
-    is written to ``dest_path + '.part'`` and renamed into place only when
-    complete, so a failed or cancelled build leaves nothing behind.
+    ``artifacts`` are FileArtifact and DocumentArtifact objects, and
+    manifest Artifacts with a ``uri`` for external artifacts (only listed
+    in the manifest, with the size and SHA-256 a download must match).
+    The ZIP is written to ``dest_path + '.part'`` and renamed into place
+    only when complete, so a failed or cancelled build leaves nothing
+    behind.
     ``progress(bytes_done, bytes_total)`` is called after every chunk; an
     exception it raises (a cancel, say) aborts the build. Image sources
     are inspected first, so a build never produces a package that an
@@ -148,14 +133,9 @@ def build(dest_path, artifacts, vnf_snapshot_id, vnf_instance_id,
     created = manifest_mod.format_created_at(created_at)
     date_time = created_at.astimezone(
         datetime.timezone.utc).timetuple()[:6]
-    external = [manifest_mod.Artifact(
-        path=art.path, role=art.role, size=art.size, sha256=art.sha256,
-        vnfc_snapshot_id=art.vnfc_snapshot_id,
-        storage_resource_id=art.storage_resource_id,
-        disk_format=art.disk_format, container_format=art.container_format,
-        metadata=art.metadata, uri=art.uri)
-        for art in artifacts if isinstance(art, ExternalArtifact)]
-    artifacts = [a for a in artifacts if not isinstance(a, ExternalArtifact)]
+    external = [a for a in artifacts
+                if isinstance(a, manifest_mod.Artifact) and a.external]
+    artifacts = [a for a in artifacts if a not in external]
     sizes = []
     for art in artifacts:
         if isinstance(art, DocumentArtifact):

@@ -432,7 +432,7 @@ class TestExternalArtifacts(TestUploadFromUri):
             if index == 0:
                 with open(os.path.join(self.served, 'disk.raw'), 'wb') as f:
                     f.write(data if served_data is None else served_data)
-                artifacts.append(archive.ExternalArtifact(
+                artifacts.append(manifest_mod.Artifact(
                     uri=self.URI, size=len(data),
                     sha256=hashlib.sha256(data).hexdigest(), **common))
             else:
