@@ -31,6 +31,10 @@ class PackageProgress:
         self.check(base)
 
     def __call__(self, done, total=None):
+        """``done`` bytes of this copy; ``total`` when the copy knows it
+        (a build learns its total only once the VIM exported the disks)."""
+        if total is not None and self.total is None:
+            self.total = self.base + total
         done += self.base
         last_done, last_time = self._last
         if (done - last_done < PROGRESS_BYTES
