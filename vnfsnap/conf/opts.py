@@ -4,6 +4,7 @@ from vnfsnap.conf import api
 from vnfsnap.conf import conductor
 from vnfsnap.conf import default
 from vnfsnap.conf import libvirt
+from vnfsnap.conf import openstack
 from vnfsnap.conf import package
 from vnfsnap.conf import package_import
 from vnfsnap.conf import package_store
@@ -16,6 +17,7 @@ def list_opts():
         ('api', api.list_opts()),
         ('conductor', conductor.list_opts()),
         ('libvirt', libvirt.list_opts()),
+        ('openstack', openstack.list_opts()),
         ('package', package.list_opts()),
         ('package_import', package_import.list_opts()),
         ('package_store', package_store.list_opts()),

@@ -1,0 +1,1 @@
+"""The OpenStack VIM driver (Nova, Cinder, Glance through Keystone v3)."""
