@@ -25,6 +25,12 @@ Usage::
     swift = self.useFixture(swift_services.SwiftServer())
     swift.auth_url, swift.user, swift.key, swift.connection()
 
+With ``keystone=`` (keystonemiddleware's auth_token options, as the
+``[keystone_authtoken]`` lines of a service) the proxy takes Keystone tokens
+instead of TempAuth (``authtoken`` + ``keystoneauth``): the single-machine
+OpenStack of openstack_services.py runs it so.  keystonemiddleware must then
+be in Swift's virtualenv (tools/openstack-aio/install.sh puts it there).
+
 Typical start-up: 2-3 s.
 """
 
@@ -62,11 +68,13 @@ class SwiftServer(services._ServerFixture):
     ServiceProcess of each server in ``processes``.
     """
 
-    def __init__(self, timeout=60, user='admin:admin', key='admin'):
+    def __init__(self, timeout=60, user='admin:admin', key='admin',
+                 keystone=None):
         super().__init__()
         self.timeout = timeout
         self.user = user
         self.key = key
+        self.keystone = keystone
 
     def find_binaries(self):
         venv = os.environ.get(VENV_ENV) or DEFAULT_VENV
@@ -143,9 +151,23 @@ class SwiftServer(services._ServerFixture):
 
         fernet_key = base64.urlsafe_b64encode(os.urandom(32)).decode()
         account, user = self.user.split(':')
+        auth = ['authtoken', 'keystoneauth'] if self.keystone else [
+            'tempauth']
         filters = ['catch_errors', 'gatekeeper', 'healthcheck',
-                   'proxy_logging', 'listing_formats', 'bulk', 'slo', 'dlo',
-                   'tempauth', 'copy']
+                   'proxy_logging', 'listing_formats', 'bulk', 'slo', 'dlo'
+                   ] + auth + ['copy']
+        keystone = [
+            '[filter:authtoken]',
+            'paste.filter_factory = '
+            'keystonemiddleware.auth_token:filter_factory',
+            'delay_auth_decision = true',
+            self.keystone,
+            '',
+            '[filter:keystoneauth]',
+            'use = egg:swift#keystoneauth',
+            'operator_roles = admin, member',
+            '',
+        ] if self.keystone else []
         conf = _write(os.path.join(base, 'proxy-server.conf'), '\n'.join(
             common + [
                 'bind_port = %d' % ports['proxy'],
@@ -165,11 +187,15 @@ class SwiftServer(services._ServerFixture):
                 'fernet_key_1 = %s' % fernet_key,
                 'active_fernet_key_id = 1',
                 '',
-            ] + ['[filter:%s]\nuse = egg:swift#%s\n' % (f.replace('_', '-'),
-                                                        f)
-                 for f in filters if f != 'tempauth']))
-        self.auth_url = 'http://%s:%d/auth/v1.0' % (services.LOOPBACK,
-                                                    ports['proxy'])
+            ] + keystone + ['[filter:%s]\nuse = egg:swift#%s\n' % (
+                f.replace('_', '-'), f) for f in filters
+                if f not in ('tempauth', 'authtoken', 'keystoneauth')]))
+        self.proxy_url = 'http://%s:%d' % (services.LOOPBACK, ports['proxy'])
+        if self.keystone:
+            self.auth_url = None
+            self._start('proxy', conf, ports['proxy'], env)
+            return
+        self.auth_url = self.proxy_url + '/auth/v1.0'
         self._start('proxy', conf, ports['proxy'], env, ready=self._authed)
 
     @staticmethod
