@@ -14,10 +14,12 @@ what they really give:
   A running VNFC whose disks would otherwise be captured at different
   instants is paused for the capture ([openstack]pause_multi_disk_vnfcs).
 * **revert**: new volumes from the snapshots are made while the VNFC still
-  runs; then stop, detach, rebuild from the snapshot image (same server id
-  and ports; Compute 2.93 for a volume-backed server, whose root volume is
-  re-imaged from an image made of its root snapshot), attach, and the power
-  state asked for. Cinder's own revert only for volume types configured as
+  runs; then stop, detach, attach the new volumes at the same devices,
+  rebuild from the snapshot image (same server id and ports; Compute 2.93
+  for a volume-backed server, whose root volume is re-imaged from an image
+  made of its root snapshot), and the power state asked for. The volumes
+  are swapped before the rebuild because Nova boots the guest once while
+  rebuilding it. Cinder's own revert only for volume types configured as
   trusted: its generic fallback corrupts volumes on backends such as NFS.
 * **memory**: Nova cannot capture a server's memory; warm snapshots are
   refused.
@@ -809,7 +811,7 @@ class OpenStackDriver(base.VimDriver):
         except Exception:
             self._discard(images=temp_images, volumes=new_volumes)
             raise
-        accepted = False
+        changed = accepted = False
         try:
             self._power_off(server.id, before, vnfc)
             for restore in restores:
@@ -818,32 +820,16 @@ class OpenStackDriver(base.VimDriver):
                     restore.detached = True
                     self._wait_volume(restore.volume.id, ('available',),
                                       'detaching from VNFC %s' % vnfc.id)
-            self.cloud.rebuild_server(server.id, image_id)
-            accepted = True
-            self._wait_server(server.id, ('SHUTOFF', 'ACTIVE'),
-                              'rebuilding VNFC %s from image %s'
-                              % (vnfc.id, image_id), 'rebuild_timeout')
-        except Exception:
-            if accepted:
-                # The root disk may be rewritten already: starting the
-                # VNFC on it with the old data volumes could do harm.
-                LOG.error('Revert of VNFC %s failed while server %s was '
-                          'rebuilt; its root disk may be changed, so it '
-                          'stays stopped with its data volumes back '
-                          'unchanged. Retry the revert.', vnfc.id,
-                          server.id)
-            self._put_back(server.id, restores,
-                           SHUTOFF if accepted else before, vnfc)
-            self._discard(images=temp_images, volumes=new_volumes)
-            raise
-        try:
             for restore in restores:
                 if restore.native:
+                    changed = True
                     self.cloud.revert_volume(restore.volume.id,
                                              restore.snapshot.id)
                     self._wait_volume(restore.volume.id, ('available',),
                                       'Cinder revert of a volume of VNFC '
                                       '%s' % vnfc.id)
+            # Attached before the rebuild: Nova boots the guest once while
+            # it rebuilds it, and that boot must see the reverted disks.
             for restore in sorted(restores, key=lambda r: (
                     len(r.device), r.device)):
                 volume_id = (restore.new or restore.volume).id
@@ -856,20 +842,29 @@ class OpenStackDriver(base.VimDriver):
                     restore.new_attached = True
                 self._wait_volume(volume_id, ('in-use',),
                                   'attaching to VNFC %s' % vnfc.id)
-            self._set_power(server.id, target, vnfc)
+            self.cloud.rebuild_server(server.id, image_id)
+            accepted = True
+            self._wait_server(server.id, ('SHUTOFF', 'ACTIVE'),
+                              'rebuilding VNFC %s from image %s'
+                              % (vnfc.id, image_id), 'rebuild_timeout')
         except Exception:
-            LOG.error('Revert of VNFC %s failed after its server %s was '
-                      'rebuilt from image %s: its root disk is reverted, '
-                      'its data volumes are put back unchanged and it '
-                      'stays stopped. Retry the revert.', vnfc.id,
-                      server.id, image_id)
-            self._put_back(server.id, restores, SHUTOFF, vnfc)
+            if changed or accepted:
+                # Some disks may be reverted and others not: starting the
+                # VNFC on such a mix could do harm.
+                LOG.error('Revert of VNFC %s failed after %s; server %s '
+                          'stays stopped with its previous data volumes '
+                          'attached (those Cinder reverted keep the '
+                          'snapshot\'s data). Retry the revert.', vnfc.id,
+                          'its rebuild started' if accepted
+                          else 'Cinder reverted volumes', server.id)
+            self._put_back(server.id, restores,
+                           SHUTOFF if changed or accepted else before, vnfc)
             self._discard(images=temp_images, volumes=new_volumes)
             raise
         self._discard(images=temp_images)
+        result = {'volumes': [], 'retainedVolumes': []}
         attached = {a.volume_id: a.device for a in
                     self.cloud.get_server(server.id).volumes}
-        result = {'volumes': [], 'retainedVolumes': []}
         for restore in restores:
             new_id = (restore.new or restore.volume).id
             device = attached.get(new_id, restore.device)
@@ -887,6 +882,16 @@ class OpenStackDriver(base.VimDriver):
             if restore.new is not None and self._retire(restore.volume.id,
                                                         new_id):
                 result['retainedVolumes'].append(restore.volume.id)
+        try:
+            self._set_power(server.id, target, vnfc)
+        except exception.VnfsnapException as e:
+            raise exception.VimError(
+                reason='VNFC %s is reverted (volumes now %s) but could not '
+                       'be brought into state %s: %s' % (
+                           vnfc.id, ', '.join(
+                               '%s at %s' % (v['resourceId'], v['device'])
+                               for v in result['volumes']) or 'unchanged',
+                           target, e.message)) from None
         LOG.info('VNFC %s reverted to its snapshot %s in %.1f s (%s)',
                  vnfc.id, vnfc_snapshot.get('id'),
                  time.monotonic() - started, target)

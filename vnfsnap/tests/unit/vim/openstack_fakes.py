@@ -245,6 +245,10 @@ class FakeCloud:
         server = self._server(server_id, 'rebuild',
                               ('ACTIVE', 'SHUTOFF', 'ERROR'))
         image = self._get(self.images, 'image', image_id)
+        attached = [v for v, _, _ in server['attachments']]
+        if any(self.volumes[v]['status'] != 'in-use' for v in attached):
+            raise exception.VimError(reason='HTTP 409: a volume of server '
+                                     '%s is not in-use' % server_id)
         if image['status'] != 'active' or image['data'] is None:
             raise exception.VimError(reason='HTTP 400: image %s is not '
                                      'usable' % image_id)
@@ -260,7 +264,9 @@ class FakeCloud:
         else:
             server['disk'] = image['data']
             server['image_id'] = image_id
-        self.events.append(('rebuild', server_id, server['status']))
+        # Nova boots the guest while it rebuilds it, with these disks.
+        self.events.append(('rebuild', server_id, server['status'],
+                            tuple(attached)))
         self.transients[server_id] = [('REBUILD', 'rebuilding'),
                                       ('REBUILD', 'rebuild_spawning')]
         self._leave('rebuild_server', server_id, image_id)

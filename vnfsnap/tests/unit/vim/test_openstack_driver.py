@@ -385,14 +385,18 @@ class TestRevert(RevertTestCase):
         for volume_id in old:
             self.assertIn('vnfsnap_replaced_by',
                           self.cloud.volumes[volume_id]['metadata'])
-        # New volumes were made while the VNFC still ran.
+        # New volumes were made while the VNFC still ran, and were in
+        # place when Nova booted the rebuilt guest.
         calls = [m for m, _ in self.cloud.calls]
         self.assertLess(calls.index('create_volume'),
                         calls.index('stop_server'))
         self.assertLess(calls.index('detach_volume'),
-                        calls.index('rebuild_server'))
-        self.assertLess(calls.index('rebuild_server'),
                         calls.index('attach_volume'))
+        self.assertLess(calls.index('attach_volume'),
+                        calls.index('rebuild_server'))
+        rebuild = [e for e in self.cloud.events if e[0] == 'rebuild']
+        self.assertEqual([('rebuild', server_id, 'SHUTOFF', tuple(
+            v['resourceId'] for v in result['volumes']))], rebuild)
         self.assertEqual([], self.cloud.called('revert_volume'))
 
     def test_state_after_revert(self):
@@ -584,7 +588,7 @@ class TestRevertFailures(RevertTestCase):
         self.assert_put_back(vnfc, 'SHUTOFF')
         self.assertIn('stays stopped', self.log.output)
 
-    def test_failed_attach_after_rebuild(self):
+    def test_failed_attach_puts_everything_back_running(self):
         vnfc, snap = self.prepared()
         attached = []
         original = self.cloud.attach_volume
@@ -598,14 +602,45 @@ class TestRevertFailures(RevertTestCase):
         e = self.assertRaises(exception.VimError,
                               self.driver.revert_vnfc_snapshot, vnfc, snap)
         self.assertIn('attach failed', e.message)
-        self.assert_put_back(vnfc, 'SHUTOFF')
+        self.assert_put_back(vnfc, 'ACTIVE')
         self.assertEqual(b'data-0+v2',
                          self.volume_at(vnfc, '/dev/vdb')['data'])
+        self.assertEqual(b'root-v2', self.server(vnfc)['disk'])
         # A retry completes the revert.
         self.cloud.attach_volume = original
         self.driver.revert_vnfc_snapshot(vnfc, snap)
         self.assertEqual(b'data-0', self.volume_at(vnfc, '/dev/vdb')['data'])
+        self.assertEqual(b'root-v1', self.server(vnfc)['disk'])
         self.assertEqual('ACTIVE', self.server(vnfc)['status'])
+
+    def test_failure_after_a_cinder_revert_leaves_the_vnfc_stopped(self):
+        self.conf.config(native_revert_volume_types=['standard'],
+                         group='openstack')
+        vnfc, snap = self.prepared()
+        self.cloud.fail['rebuild_server'] = exception.VimError(
+            reason='HTTP 409: locked')
+        e = self.assertRaises(exception.VimError,
+                              self.driver.revert_vnfc_snapshot, vnfc, snap)
+        self.assertIn('locked', e.message)
+        self.assert_put_back(vnfc, 'SHUTOFF')
+        self.assertEqual(b'data-0', self.volume_at(vnfc, '/dev/vdb')['data'])
+        self.assertIn('Cinder reverted volumes', self.log.output)
+
+    def test_state_not_reached_after_a_complete_revert(self):
+        vnfc, snap = self.prepared()
+
+        def start_will_fail(*args):
+            self.cloud.fail['start_server'] = exception.VimError(
+                reason='HTTP 409: no host')
+        self.cloud.after['rebuild_server'] = start_will_fail
+        e = self.assertRaises(exception.VimError,
+                              self.driver.revert_vnfc_snapshot, vnfc, snap)
+        self.assertIn('is reverted (volumes now', e.message)
+        self.assertIn('could not be brought into state running', e.message)
+        self.assertIn('no host', e.message)
+        self.assertEqual(b'root-v1', self.server(vnfc)['disk'])
+        self.assertEqual(b'data-0', self.volume_at(vnfc, '/dev/vdb')['data'])
+        self.assertIn(self.volume_at(vnfc, '/dev/vdb')['id'], e.message)
 
 
 class TestDelete(RevertTestCase):
