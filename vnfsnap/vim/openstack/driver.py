@@ -494,11 +494,18 @@ class OpenStackDriver(base.VimDriver):
                  + (root is not None), took,
                  'quiesced by Nova' if quiesced else 'crash-consistent',
                  ', paused %.1f s' % window['seconds'] if pause else '')
-        compute_version = self.cloud.compute_version()
-        volume_version = self.cloud.volume_version()
+        compute_version = '%d.%d' % self.cloud.compute_version()
+        volume_version = '%d.%d' % self.cloud.volume_version()
+        handle = self._handle(vnfc, image.id, IMAGE_TYPE)
+        # Shown by the API next to the consistency level: how it was
+        # reached.
+        handle['vimLevelAdditionalResourceInfo'] = {'additionalInfo': {
+            'novaQuiesce': nova_quiesce, 'pausedForCapture': pause,
+            'pausedMs': round(window['seconds'] * 1000, 1),
+            'computeApiVersion': compute_version,
+            'volumeApiVersion': volume_version}}
         return base.VnfcSnapshotResult(
-            compute_snapshot_resource=self._handle(vnfc, image.id,
-                                                   IMAGE_TYPE),
+            compute_snapshot_resource=handle,
             storage_snapshot_resources=[
                 {'storageResourceId': v['storage_resource_id'],
                  'storageSnapshotResource': self._handle(
@@ -520,8 +527,8 @@ class OpenStackDriver(base.VimDriver):
                 'paused_ms': round(window['seconds'] * 1000, 1),
                 'root': root,
                 'volumes': volumes,
-                'compute_api_version': '%d.%d' % compute_version,
-                'volume_api_version': '%d.%d' % volume_version,
+                'compute_api_version': compute_version,
+                'volume_api_version': volume_version,
                 'create_ms': round(took * 1000, 1)})
 
     @contextlib.contextmanager

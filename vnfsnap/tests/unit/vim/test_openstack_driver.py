@@ -163,7 +163,14 @@ class TestCreate(DriverTestCase):
         snap, result = self.snapshot(vnfc)
         image_id = result.compute_snapshot_resource['resourceId']
         self.assertEqual({'vimConnectionId': 'vim1', 'resourceId': image_id,
-                          'vimLevelResourceType': 'OS::Glance::Image'},
+                          'vimLevelResourceType': 'OS::Glance::Image',
+                          'vimLevelAdditionalResourceInfo': {
+                              'additionalInfo': {
+                                  'novaQuiesce': 'attempted',
+                                  'pausedForCapture': False,
+                                  'pausedMs': 0.0,
+                                  'computeApiVersion': '2.96',
+                                  'volumeApiVersion': '3.71'}}},
                          result.compute_snapshot_resource)
         self.assertEqual(states.CONSISTENCY_CRASH, result.consistency_level)
         self.assertFalse(result.memory_captured)
@@ -198,6 +205,9 @@ class TestCreate(DriverTestCase):
         self.assertEqual([(server_id,)], self.cloud.called('unpause_server'))
         self.assertEqual(states.CONSISTENCY_CRASH, result.consistency_level)
         self.assertTrue(result.vim_details['paused_for_capture'])
+        self.assertTrue(result.compute_snapshot_resource[
+            'vimLevelAdditionalResourceInfo']['additionalInfo'][
+                'pausedForCapture'])
         self.assertEqual('none', result.vim_details['nova_quiesce'])
         self.assertTrue(all(force for _, _, force in
                             self.cloud.called('create_snapshot')))
