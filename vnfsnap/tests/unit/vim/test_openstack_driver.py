@@ -844,3 +844,86 @@ class TestNoSecrets(DriverTestCase):
         password = VIM['accessInfo']['password']
         self.assertNotIn(password, self.log.output)
         self.assertNotIn(password, json.dumps(snap))
+
+
+class TestThroughTheApi(test_base.ApiTestCase):
+    """The flows drive this driver unchanged: a 2-VNFC VNF (one
+    volume-backed, one image-backed) snapshotted and reverted through
+    the SOL003 API."""
+
+    def setUp(self):
+        super().setUp()
+        self.conf.config(poll_interval=0.01, group='openstack')
+        self.cloud = openstack_fakes.FakeCloud()
+        self.useFixture(fixtures.MockPatch(
+            'vnfsnap.vim.openstack.clients.OpenStackClients',
+            return_value=self.cloud))
+        root = self.cloud.add_volume(b'root-a', bootable=True,
+                                     image_metadata=AGENT)
+        data_a = self.cloud.add_volume(b'data-a')
+        self.vm_a = self.cloud.add_server(root_volume=root,
+                                          volumes=[data_a])
+        data_b = self.cloud.add_volume(b'data-b')
+        self.vm_b = self.cloud.add_server(
+            image_id=self.cloud.add_image(b'base', **AGENT), disk=b'root-b',
+            volumes=[data_b])
+        self.volumes = {'a': data_a, 'b': data_b}
+        body = {
+            'vnfdId': 'vnfd-1', 'vnfProvider': 'acme',
+            'vnfProductName': 'fw', 'vnfSoftwareVersion': '1.0',
+            'vnfdVersion': '1.0',
+            'vimConnectionInfo': {'vim1': VIM},
+            'instantiatedVnfInfo': {
+                'flavourId': 'default', 'vnfState': 'STARTED',
+                'vnfcResourceInfo': [
+                    {'id': 'vnfc-%s' % n, 'vduId': 'VDU1',
+                     'computeResource': {'vimConnectionId': 'vim1',
+                                         'resourceId': vm},
+                     'storageResourceIds': ['vsr-%s' % n]}
+                    for n, vm in (('a', self.vm_a), ('b', self.vm_b))],
+                'virtualStorageResourceInfo': [
+                    {'id': 'vsr-%s' % n, 'virtualStorageDescId': 'data',
+                     'storageResource': {'vimConnectionId': 'vim1',
+                                         'resourceId': v}}
+                    for n, v in self.volumes.items()]}}
+        resp = self.post('/vnflcm/v2/vnf_instances', body)
+        self.assertEqual(201, resp.status, resp.body)
+        self.instance = resp.json
+        self.assertNotIn('accessInfo', json.dumps(resp.json))
+
+    def data_at(self, server_id, device):
+        return next(self.cloud.volumes[v]['data'] for v, d, _ in
+                    self.cloud.servers[server_id]['attachments']
+                    if d == device)
+
+    def test_snapshot_and_revert(self):
+        info_id, op = self.take_snapshot(self.instance['id'])
+        self.assertEqual(states.COMPLETED, op.operation_state,
+                         op.error)
+        snap = self.get('/vnflcm/v2/vnf_snapshots/%s' % info_id).json
+        levels = {v['vnfcResourceInfoId']: v['computeSnapshotResource'][
+            'vimLevelAdditionalResourceInfo']['additionalInfo']
+            for v in snap['vnfSnapshot']['vnfcSnapshots']}
+        self.assertEqual('filesystem', levels['vnfc-a']['consistencyLevel'])
+        self.assertEqual('required', levels['vnfc-a']['novaQuiesce'])
+        self.assertEqual('crash', levels['vnfc-b']['consistencyLevel'])
+        self.assertTrue(levels['vnfc-b']['pausedForCapture'])
+        self.cloud.servers[self.vm_b]['disk'] = b'root-b2'
+        for volume_id in self.volumes.values():
+            self.cloud.volumes[volume_id]['data'] += b'2'
+        resp = self.post('/vnflcm/v2/vnf_instances/%s/revert_to_snapshot'
+                         % self.instance['id'], {'vnfSnapshotInfoId': info_id})
+        op = self.wait_for_op(self.op_id_from(resp))
+        self.assertEqual(states.COMPLETED, op.operation_state, op.error)
+        self.assertEqual(b'root-b', self.cloud.servers[self.vm_b]['disk'])
+        self.assertEqual(b'data-a', self.data_at(self.vm_a, '/dev/vdb'))
+        self.assertEqual(b'data-b', self.data_at(self.vm_b, '/dev/vdb'))
+        self.assertEqual({'ACTIVE'}, {self.cloud.servers[s]['status']
+                                      for s in (self.vm_a, self.vm_b)})
+
+    def test_warm_snapshot_refused(self):
+        info_id, op = self.take_snapshot(self.instance['id'],
+                                         withMemory=True)
+        self.assertEqual(states.FAILED_TEMP, op.operation_state)
+        self.assertIn('memory', json.dumps(op.error))
+        self.assertEqual([], self.cloud.called('create_server_image'))
