@@ -429,10 +429,13 @@ class OpenStackClients:
         return body['os-volume_upload_image']['image_id']
 
     def create_snapshot(self, volume_id, name, force=False):
+        """``force`` for an in-use volume: needed before Block Storage
+        3.66; from 3.66 on only true may be passed (false is an error)."""
         cinder = self._volume()
+        kwargs = {'force': True} if force else {}
         with self._errors('snapshotting volume %s' % volume_id):
             return self._to_snapshot(cinder.volume_snapshots.create(
-                volume_id, force=force, name=name))
+                volume_id, name=name, **kwargs))
 
     def get_snapshot(self, snapshot_id):
         cinder = self._volume()
@@ -507,7 +510,8 @@ class OpenStackClients:
         with self._errors('downloading image %s' % image_id, 'image',
                           image_id):
             body = glance.images.data(image_id)
-            if body is None:
+            # glanceclient wraps "no data" (HTTP 204) in a proxy of None.
+            if getattr(body, '__wrapped__', body) is None:
                 raise exception.VimError(
                     reason='image %s has no data to download' % image_id)
             with open(path, 'wb') as f:

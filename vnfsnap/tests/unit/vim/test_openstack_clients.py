@@ -5,6 +5,7 @@ from unittest import mock
 
 from cinderclient import api_versions as cinder_versions
 import fixtures
+from glanceclient.common import utils as glance_utils
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1.identity import v3 as ks_v3
 from novaclient import api_versions as nova_versions
@@ -188,7 +189,8 @@ class TestClients(test_base.TestCase):
         self.assertEqual([2, 4, 5], seen)
         with open(path, 'rb') as f:
             self.assertEqual(b'abcde', f.read())
-        self.glance.images.data.return_value = None
+        self.glance.images.data.return_value = glance_utils.RequestIdProxy(
+            (None, mock.Mock(headers={})))
         e = self.assertRaises(exception.VimError, self.cloud.download_image,
                               'i1', path)
         self.assertIn('has no data', e.message)
@@ -205,3 +207,13 @@ class TestClients(test_base.TestCase):
         self.cloud.attach_volume('s1', 'v1', '/dev/vdb', True)
         self.nova.volumes.create_server_volume.assert_called_once_with(
             's1', 'v1', device='/dev/vdb', delete_on_termination=True)
+
+    def test_snapshot_force_only_when_asked(self):
+        self.cinder.volume_snapshots.create.return_value = mock.Mock(
+            id='s1', volume_id='v1', status='creating', size=1,
+            created_at='t', **{'name': 'n'})
+        self.cloud.create_snapshot('v1', 'n')
+        self.cloud.create_snapshot('v1', 'n', force=True)
+        self.assertEqual([mock.call('v1', name='n'),
+                          mock.call('v1', name='n', force=True)],
+                         self.cinder.volume_snapshots.create.call_args_list)
