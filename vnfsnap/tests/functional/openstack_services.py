@@ -41,6 +41,7 @@ brings the cloud up for a person (tools/openstack-aio/run.sh).
 Typical start-up without compute: see doc/source/contributor/openstack-aio.rst.
 """
 
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -286,17 +287,38 @@ class OpenStackCloud(services._ServerFixture):
         t = time.monotonic()
         self._nfs_share()
         self._step('nfs share', t)
-        for name in ('glance', 'placement', 'neutron', 'nova', 'cinder'):
-            t = time.monotonic()
-            getattr(self, '_' + name)()
-            self._step(name, t)
-        t = time.monotonic()
-        self._swift()
-        self._step('swift', t)
+        self._in_parallel(('glance', 'placement', 'neutron', 'nova',
+                           'cinder', 'swift'))
+        # Cleanups run last-in first-out: servers go first (Nova still
+        # running), then every service at once (each takes up to its
+        # graceful_shutdown_timeout), then what they ran on.
+        self.addCleanup(self._stop_services)
+        if self.compute:
+            self.addCleanup(self._delete_servers)
         t = time.monotonic()
         self._resources()
         self._step('flavor, volume type, images', t)
         self._step('total', start)
+
+    def _stop_services(self):
+        procs = list(self.processes.values()) + list(
+            self.swift.processes.values())
+        with concurrent.futures.ThreadPoolExecutor(len(procs)) as pool:
+            list(pool.map(lambda p: p.stop(), procs))
+
+    def _in_parallel(self, names):
+        """Set up these services at once (each is mostly Python start-ups
+        of its manage commands and servers); raise the first failure once
+        all are done."""
+        def one(name):
+            t = time.monotonic()
+            getattr(self, '_' + name)()
+            self._step(name, t)
+
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            futures = [pool.submit(one, n) for n in names]
+        for future in futures:
+            future.result()
 
     def _create_databases(self, names):
         import pymysql
@@ -382,12 +404,17 @@ class OpenStackCloud(services._ServerFixture):
         manage = os.path.join(self.bin, 'keystone-manage')
         for key_dir in ('fernet-keys', 'credential-keys'):
             os.makedirs(os.path.join(d, key_dir), mode=0o700)
-        self._run('keystone-manage db_sync',
-                  [manage, '--config-file', conf, 'db_sync'])
-        for what in ('fernet_setup', 'credential_setup'):
-            self._run('keystone-manage ' + what,
-                      [manage, '--config-file', conf, what,
-                       '--keystone-user', 'root', '--keystone-group', 'root'])
+
+        def run(what):
+            self._run('keystone-manage ' + what, [
+                manage, '--config-file', conf, what] + (
+                    [] if what == 'db_sync' else
+                    ['--keystone-user', 'root', '--keystone-group', 'root']))
+
+        # Independent: the database, and the two key repositories.
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            list(pool.map(run, ('db_sync', 'fernet_setup',
+                                'credential_setup')))
         self._run('keystone-manage bootstrap', [
             manage, '--config-file', conf, 'bootstrap',
             '--bootstrap-password', self.admin_password,
@@ -551,7 +578,6 @@ class OpenStackCloud(services._ServerFixture):
         from vnfsnap.tests.functional import libvirt_services
 
         self.useFixture(libvirt_services.LibvirtDaemons())
-        self.addCleanup(self._delete_servers)
         self._start('nova-compute', [
             os.path.join(self.bin, 'nova-compute'),
             '--config-file', os.path.join(d, 'nova.conf')])
