@@ -88,7 +88,10 @@ class VimDriver(abc.ABC):
     def revert_vnfc_snapshot(self, vnfc, vnfc_snapshot, power_state=None):
         """Bring the VNFC back to the recorded snapshot, then into
         ``power_state`` (running, paused, shutoff; default: the state it
-        was in when the snapshot was taken)."""
+        was in when the snapshot was taken). Returns None, or
+        ``{'volumes': [{storageResourceId, oldResourceId, resourceId}]}``
+        when volumes were restored as new VIM resources, so the VNF
+        instance is pointed at them."""
 
     @abc.abstractmethod
     def check_revert(self, vnfc, vnfc_snapshot):

@@ -4,6 +4,8 @@ Each VNFC of the snapshot is reverted by its VIM driver; the VNFC must still
 be part of the VNF instance (matched by vnfcResourceInfoId).
 """
 
+import copy
+
 from oslo_log import log as logging
 from taskflow.patterns import linear_flow
 from taskflow.patterns import unordered_flow
@@ -31,17 +33,42 @@ class CheckRevert(task.Task):
 
 class RevertVnfc(CheckRevert):
 
-    def __init__(self, vnfc, driver, vnfc_snapshot, power_state=None):
+    def __init__(self, vnfc, driver, vnfc_snapshot, power_state=None,
+                 instance_id=None):
         task.Task.__init__(self, name='revert-%s' % vnfc.id)
         self.vnfc, self.driver = vnfc, driver
         self.vnfc_snapshot = vnfc_snapshot
         self.power_state = power_state
+        self.instance_id = instance_id
 
     def execute(self):
         LOG.info('Reverting VNFC %s to VNFC snapshot %s', self.vnfc.id,
                  self.vnfc_snapshot['id'])
-        self.driver.revert_vnfc_snapshot(self.vnfc, self.vnfc_snapshot,
-                                         self.power_state)
+        result = self.driver.revert_vnfc_snapshot(
+            self.vnfc, self.vnfc_snapshot, self.power_state)
+        replaced = {v['storageResourceId']: v['resourceId']
+                    for v in (result or {}).get('volumes') or ()
+                    if v.get('resourceId') and v['resourceId'] != v.get(
+                        'oldResourceId')}
+        if replaced:
+            record_replaced_volumes(self.instance_id, replaced)
+
+
+def record_replaced_volumes(instance_id, replaced):
+    """A VIM that restores a volume by swapping in a new one (OpenStack:
+    a volume made from the Cinder snapshot) gives it a new resource id;
+    the VNF instance must point at it from now on. The instance is held by
+    the revert, so nothing else writes it meanwhile."""
+    instance = db_api.get_vnf_instance(None, instance_id)
+    info = copy.deepcopy(instance.instantiated_vnf_info)
+    for storage in info.get('virtualStorageResourceInfo') or ():
+        if storage['id'] in replaced:
+            LOG.info('VNF instance %s: volume %s is now VIM resource %s',
+                     instance_id, storage['id'], replaced[storage['id']])
+            storage['storageResource'] = dict(
+                storage['storageResource'],
+                resourceId=replaced[storage['id']])
+    db_api.update_vnf_instance(instance_id, {'instantiated_vnf_info': info})
 
 
 def vnfc_snapshot_dict(row):
@@ -78,7 +105,7 @@ def build(op, instance):
         driver = drivers.for_resource(vnfc.compute_resource)
         checks.add(CheckRevert(vnfc, driver, vnfc_snapshot_dict(row)))
         reverts.append(RevertVnfc(vnfc, driver, vnfc_snapshot_dict(row),
-                                  power_state))
+                                  power_state, instance_id=instance.id))
     flow.add(checks)
     for i, revert in enumerate(reverts):
         if i:

@@ -7,6 +7,7 @@ import fixtures
 
 from vnfsnap.common import exception
 from vnfsnap.common import states
+from vnfsnap.db import api as db_api
 from vnfsnap.tests import base as test_base
 from vnfsnap.tests.unit.vim import openstack_fakes
 from vnfsnap import vim
@@ -920,6 +921,20 @@ class TestThroughTheApi(test_base.ApiTestCase):
         self.assertEqual(b'data-b', self.data_at(self.vm_b, '/dev/vdb'))
         self.assertEqual({'ACTIVE'}, {self.cloud.servers[s]['status']
                                       for s in (self.vm_a, self.vm_b)})
+        # The VNF instance now points at the volumes that hold the data.
+        inst = db_api.get_vnf_instance(None, self.instance['id'])
+        storage = {s['id']: s['storageResource']['resourceId'] for s in
+                   inst.instantiated_vnf_info['virtualStorageResourceInfo']}
+        for name, server in (('a', self.vm_a), ('b', self.vm_b)):
+            attached = {v for v, d, _ in
+                        self.cloud.servers[server]['attachments']
+                        if d == '/dev/vdb'}
+            self.assertEqual({storage['vsr-%s' % name]}, attached)
+        # And a second revert works from that record.
+        resp = self.post('/vnflcm/v2/vnf_instances/%s/revert_to_snapshot'
+                         % self.instance['id'], {'vnfSnapshotInfoId': info_id})
+        op = self.wait_for_op(self.op_id_from(resp))
+        self.assertEqual(states.COMPLETED, op.operation_state, op.error)
 
     def test_warm_snapshot_refused(self):
         info_id, op = self.take_snapshot(self.instance['id'],
