@@ -132,6 +132,9 @@ if [ "$part" = all ] || [ "$part" = unit ]; then
     run_part unit "$UNIT_PATH" "$@"
 fi
 if [ "$part" = all ] || [ "$part" = functional ]; then
+    # The single-machine OpenStack of the OpenStack functional tests
+    # (quick when already installed).
+    "$ROOT/tools/openstack-aio/install.sh"
     run_part functional "$FUNCTIONAL_PATH" --concurrency 1 "$@"
 fi
 stop_leftovers
