@@ -582,10 +582,14 @@ class OpenStackDriver(base.VimDriver):
             return None, []
         # Glance receives data only once the root disk was copied: from
         # then on the data volumes may be taken (the VNFC is paused or not
-        # running, so they are of the same instant).
+        # running, so they are of the same instant). Volumes on backends
+        # that need Nova's assisted snapshot (NFS) are refused while Nova
+        # still uploads the image, so its task must be over too.
         self._wait_image(made['images'][0],
                          'root disk of VNFC %s captured' % vnfc.id,
                          statuses=('saving', 'active'))
+        self._wait_server(server.id, ('ACTIVE', 'PAUSED', 'SHUTOFF'),
+                          'image upload of VNFC %s done' % vnfc.id)
         taken = []
         for attachment, storage_id in layout.data:
             snapshot = self.cloud.create_snapshot(
