@@ -12,8 +12,8 @@ service listens on a free loopback port, and every process is stopped by
 PID on cleanup.  The configuration files come from
 tools/openstack-aio/templates.
 
-What the notes of /work/shared/notes/openstack-here.md measured and this
-module does about it:
+What running OpenStack on a machine of this project's kind showed, and
+what this module does about it:
 
 * the WSGI services (Keystone, Glance, Placement, Neutron, Nova API) run
   under gunicorn through tools/openstack-aio/vnfsnap_wsgi.py, which gives

@@ -8,7 +8,7 @@ the servers of services.py, it is private: rings, configuration and the
 device folder in a temporary directory, free loopback ports, one replica,
 and its processes stopped by PID.
 
-Measured with Swift 2.38 (see /work/shared/notes/openstack-here.md):
+Measured with Swift 2.38 on a machine of this project's kind:
 
 * ``user`` must be the user running the test (Swift's default, ``swift``,
   does not exist here and the server dies dropping privileges to it);
