@@ -700,30 +700,27 @@ class OpenStackDriver(base.VimDriver):
                                                 vnfc_snapshot)
 
     def _usable_image(self, image_id, vnfc_snapshot):
-        try:
-            image = self.cloud.get_image(image_id)
-        except clients.ResourceNotFound:
-            raise exception.VimError(
-                reason='image %s of VNFC snapshot %s is gone'
-                       % (image_id, vnfc_snapshot.get('id'))) from None
-        if image.status != 'active':
-            raise exception.VimError(
-                reason='image %s of VNFC snapshot %s is %s, not active'
-                       % (image_id, vnfc_snapshot.get('id'), image.status))
+        return self._usable('image', self.cloud.get_image, image_id,
+                            'active', vnfc_snapshot)
 
     def _usable_snapshot(self, snapshot_id, vnfc_snapshot):
+        return self._usable('volume snapshot', self.cloud.get_snapshot,
+                            snapshot_id, 'available', vnfc_snapshot)
+
+    @staticmethod
+    def _usable(kind, get, resource_id, ready, vnfc_snapshot):
+        """The resource a revert needs, or VimError when it is gone or
+        not ``ready``."""
+        what = '%s %s of VNFC snapshot %s' % (
+            kind, resource_id, vnfc_snapshot.get('id'))
         try:
-            snapshot = self.cloud.get_snapshot(snapshot_id)
+            resource = get(resource_id)
         except clients.ResourceNotFound:
-            raise exception.VimError(
-                reason='volume snapshot %s of VNFC snapshot %s is gone'
-                       % (snapshot_id, vnfc_snapshot.get('id'))) from None
-        if snapshot.status != 'available':
-            raise exception.VimError(
-                reason='volume snapshot %s of VNFC snapshot %s is %s, not '
-                       'available' % (snapshot_id, vnfc_snapshot.get('id'),
-                                      snapshot.status))
-        return snapshot
+            raise exception.VimError(reason='%s is gone' % what) from None
+        if resource.status != ready:
+            raise exception.VimError(reason='%s is %s, not %s'
+                                     % (what, resource.status, ready))
+        return resource
 
     def _restores(self, vnfc, server, details, vnfc_snapshot):
         """Which volume each recorded data volume is now: the storage
