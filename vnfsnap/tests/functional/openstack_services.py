@@ -281,7 +281,8 @@ class OpenStackCloud(services._ServerFixture):
             self.memcached_bin, '-l', services.LOOPBACK,
             '-p', self.memcached_port, '-U', '0', '-m', '64', '-u', 'root'],
             port=self.memcached_port)
-        self._create_databases(['nova', 'nova_cell0', 'cinder', 'neutron'])
+        self._create_databases(['nova', 'nova_cell0', 'cinder', 'neutron',
+                                'glance'])
         self._step('mariadb+rabbitmq+memcached', t)
 
         self.values = self._values()
@@ -362,6 +363,7 @@ class OpenStackCloud(services._ServerFixture):
             'nova_db': self._db_url('nova'),
             'cinder_db': self._db_url('cinder'),
             'neutron_db': self._db_url('neutron'),
+            'glance_db': self._db_url('glance'),
         }
         for user in _CATALOG:
             auth = '\n'.join([

@@ -1,0 +1,370 @@
+"""A 2-VNFC VNF on a real single-machine OpenStack, through vnfsnap's API.
+
+Two servers of the test guest, booted through Nova (libvirt, TCG), each
+with a Cinder data volume (NFS driver) mounted at /data, form the VNF.
+vnfsnap-all-in-one drives the OpenStack VIM driver against Keystone, Nova,
+Cinder and Glance, and keeps its VNF snapshot packages in the cloud's Swift
+(Keystone auth, 16 MiB segments: every package is a Static Large Object).
+The guests are read and written through their QEMU guest agents, which
+Nova wires up (``hw_qemu_guest_agent``).
+"""
+
+import hashlib
+import os
+import time
+
+import libvirt
+
+from vnfsnap.demo import guest_agent
+from vnfsnap.tests.functional import base
+from vnfsnap.tests.functional import openstack_services
+from vnfsnap.tests.functional import services
+
+TIMEOUT = 300
+PKGM = '/vnfsnapshotpkgm/v1/vnf_snapshot_packages'
+CONTAINER = 'vnfsnap-packages'
+SEGMENT = 16 * 1024 * 1024
+VIM_TYPE = 'ETSINFV.OPENSTACK_KEYSTONE.V_3'
+ROOT_MARKER = '/var/tmp/vnfsnap-marker'
+DATA_MARKER = '/data/vnfsnap-marker'
+
+
+class TestVnfOnOpenStack(base.FunctionalTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.cloud = self.useFixture(openstack_services.OpenStackCloud(
+            compute=True))
+        self.conn = libvirt.open('qemu:///system')
+        self.addCleanup(self.conn.close)
+        data_image = self.cloud.upload_image(
+            'vnfsnap-guest-data', self.cloud.guest_image.data_disk, 'qcow2')
+        self.servers = [self.boot('vnfc-%d' % i, data_image)
+                        for i in range(2)]
+        self.port = services.free_port()
+        self.conf = base.write_config(os.path.join(self.tmp, 'v.conf'), {
+            'DEFAULT': {'state_path': os.path.join(self.tmp, 'state')},
+            'api': {'port': self.port},
+            'openstack': {'poll_interval': 1},
+            'package_store': {'backend': 'swift',
+                              'swift_container': CONTAINER,
+                              'swift_segment_size': SEGMENT},
+            'swift': {'auth_type': 'password',
+                      'auth_url': self.cloud.auth_url,
+                      'username': self.cloud.admin_user,
+                      'password': self.cloud.admin_password,
+                      'project_name': self.cloud.admin_project,
+                      'user_domain_name': 'Default',
+                      'project_domain_name': 'Default',
+                      'region_name': self.cloud.region},
+        })
+        self.start([base.command('vnfsnap-all-in-one'), '--config-file',
+                    self.conf], port=self.port, name='vnfsnap-all-in-one')
+        self.api = base.Client('http://127.0.0.1:%d' % self.port)
+        self.pkgm = base.Client('http://127.0.0.1:%d' % self.port,
+                                version='1.2.0')
+
+    # --- the cloud side ---------------------------------------------------
+
+    def wait(self, what, check, timeout=TIMEOUT, interval=1):
+        deadline = time.monotonic() + timeout
+        while True:
+            value = check()
+            if value:
+                return value
+            self.assertLess(time.monotonic(), deadline, what)
+            time.sleep(interval)
+
+    def server(self, server_id):
+        return self.cloud.api('compute', 'GET',
+                              '/servers/%s' % server_id).json()['server']
+
+    def boot(self, name, data_image):
+        volume = self.cloud.api('volumev3', 'POST', '/volumes', json={
+            'volume': {'size': 1, 'name': name + '-data',
+                       'imageRef': data_image}}).json()['volume']['id']
+        self.wait('volume of %s' % name, lambda: self.cloud.api(
+            'volumev3', 'GET', '/volumes/%s' % volume).json()['volume'][
+                'status'] == 'available')
+        server_id = self.cloud.api('compute', 'POST', '/servers', json={
+            'server': {
+                'name': name, 'imageRef': self.cloud.image_id,
+                'flavorRef': self.cloud.flavor_id, 'networks': 'none',
+                'block_device_mapping_v2': [
+                    {'boot_index': 0, 'uuid': self.cloud.image_id,
+                     'source_type': 'image', 'destination_type': 'local'},
+                    {'boot_index': -1, 'uuid': volume,
+                     'source_type': 'volume',
+                     'destination_type': 'volume'}]}}
+        ).json()['server']['id']
+
+        def active():
+            s = self.server(server_id)
+            self.assertNotEqual('ERROR', s['status'], s.get('fault'))
+            return s['status'] == 'ACTIVE' and s
+        server = self.wait('server %s ACTIVE' % name, active)
+        guest_agent.wait_for_agent(self.domain(server_id), timeout=TIMEOUT)
+        return {'id': server_id, 'volume': volume,
+                'instance_name': server['OS-EXT-SRV-ATTR:instance_name']}
+
+    def domain(self, server_id):
+        name = self.server(server_id)['OS-EXT-SRV-ATTR:instance_name']
+        return self.conn.lookupByName(name)
+
+    def attachments(self, server_id):
+        return {a['device']: a['volumeId'] for a in self.cloud.api(
+            'compute', 'GET', '/servers/%s/os-volume_attachments'
+            % server_id).json()['volumeAttachments']}
+
+    def mark(self, text):
+        for s in self.servers:
+            dom = self.domain(s['id'])
+            guest_agent.write_file(dom, ROOT_MARKER, text.encode())
+            guest_agent.write_file(dom, DATA_MARKER, text.encode())
+
+    def markers(self):
+        found = set()
+        for s in self.servers:
+            dom = self.domain(s['id'])
+            guest_agent.wait_for_agent(dom, timeout=TIMEOUT)
+            for path in (ROOT_MARKER, DATA_MARKER):
+                found.add(guest_agent.read_file(
+                    dom, path, drop_caches=True).decode())
+        return found
+
+    # --- the vnfsnap side ---------------------------------------------------
+
+    def register(self, password=None):
+        access = {'username': self.cloud.admin_user,
+                  'password': password or self.cloud.admin_password,
+                  'project': self.cloud.admin_project,
+                  'region': self.cloud.region}
+        body = {
+            'vnfdId': 'vnfd-os', 'vnfProvider': 'acme',
+            'vnfProductName': 'fw', 'vnfSoftwareVersion': '1.0',
+            'vnfdVersion': '1.0',
+            'vimConnectionInfo': {'vim1': {
+                'vimType': VIM_TYPE,
+                'interfaceInfo': {'endpoint': self.cloud.auth_url},
+                'accessInfo': access}},
+            'instantiatedVnfInfo': {
+                'flavourId': 'default', 'vnfState': 'STARTED',
+                'vnfcResourceInfo': [
+                    {'id': 'vnfc-%d' % i, 'vduId': 'VDU1',
+                     'computeResource': {'vimConnectionId': 'vim1',
+                                         'resourceId': s['id']},
+                     'storageResourceIds': ['vsr-%d' % i]}
+                    for i, s in enumerate(self.servers)],
+                'virtualStorageResourceInfo': [
+                    {'id': 'vsr-%d' % i, 'virtualStorageDescId': 'data',
+                     'storageResource': {'vimConnectionId': 'vim1',
+                                         'resourceId': s['volume']}}
+                    for i, s in enumerate(self.servers)]}}
+        resp = self.api.post('/vnflcm/v2/vnf_instances', json=body)
+        self.assertEqual(201, resp.status_code, resp.text)
+        self.assertNotIn(self.cloud.admin_password, resp.text)
+        return resp.json()['id']
+
+    def task(self, inst_id, name, body):
+        resp = self.api.post('/vnflcm/v2/vnf_instances/%s/%s'
+                             % (inst_id, name), json=body)
+        self.assertEqual(202, resp.status_code, resp.text)
+        return self.api.wait_for_op(resp.headers['Location'],
+                                    timeout=TIMEOUT * 2)
+
+    def snapshot(self, inst_id, **params):
+        info = self.api.post('/vnflcm/v2/vnf_snapshots', json={}).json()
+        body = {'vnfSnapshotInfoId': info['id']}
+        if params:
+            body['additionalParams'] = params
+        op = self.task(inst_id, 'create_snapshot', body)
+        return info['id'], op
+
+    def capture_info(self, info_id):
+        """How each VNFC snapshot was captured, as the API shows it."""
+        snap = self.api.get('/vnflcm/v2/vnf_snapshots/%s'
+                            % info_id).json()['vnfSnapshot']
+        return [v['computeSnapshotResource'][
+            'vimLevelAdditionalResourceInfo']['additionalInfo']
+            for v in snap['vnfcSnapshots']]
+
+    def rollback(self, op):
+        resp = self.api.post('/vnflcm/v2/vnf_lcm_op_occs/%s/rollback'
+                             % op['id'])
+        self.assertEqual(202, resp.status_code, resp.text)
+        op = self.api.wait_for_op(
+            'http://127.0.0.1:%d/vnflcm/v2/vnf_lcm_op_occs/%s'
+            % (self.port, op['id']), timeout=TIMEOUT)
+        self.assertEqual('ROLLED_BACK', op['operationState'], op)
+
+    def images(self):
+        return {i['id'] for i in self.cloud.api(
+            'image', 'GET', '/v2/images?limit=1000').json()['images']}
+
+    def volume_snapshots(self):
+        return {s['id'] for s in self.cloud.api(
+            'volumev3', 'GET', '/snapshots').json()['snapshots']}
+
+    # --- packages -----------------------------------------------------------
+
+    def wait_for_pkg(self, pkg_id, timeout=TIMEOUT * 2):
+        deadline = time.monotonic() + timeout
+        while True:
+            pkg = self.pkgm.get('%s/%s' % (PKGM, pkg_id)).json()
+            if pkg['state'] not in ('BUILDING', 'UPLOADING', 'PROCESSING',
+                                    'EXTRACTING'):
+                return pkg
+            self.assertLess(time.monotonic(), deadline, pkg)
+            time.sleep(1)
+
+    def new_pkg(self, name):
+        resp = self.pkgm.post(PKGM, json={'name': name})
+        self.assertEqual(201, resp.status_code, resp.text)
+        return resp.json()['id']
+
+    def swift_object(self, pkg_id):
+        return self.cloud.api('object-store', 'HEAD', '/%s/%s/package.zip'
+                              % (CONTAINER, pkg_id))
+
+    def build_and_export(self, info_id):
+        """Build a package of ``info_id`` (its VNFC images come out of
+        Glance, its volume snapshots through temporary volumes and images)
+        and GET it; returns (file, its unique id)."""
+        images = self.images()
+        built = self.new_pkg('exported')
+        resp = self.pkgm.post('%s/%s/package_content/build' % (PKGM, built),
+                              json={'vnfSnapshotInfoId': info_id})
+        self.assertEqual(202, resp.status_code, resp.text)
+        pkg = self.wait_for_pkg(built)
+        self.assertEqual('AVAILABLE', pkg['state'], pkg)
+        # Nothing temporary is left in Glance.
+        self.assertEqual(images, self.images())
+        head = self.swift_object(built)
+        self.assertEqual('True', head.headers['X-Static-Large-Object'])
+        self.assertGreater(int(head.headers['Content-Length']), SEGMENT)
+        path = os.path.join(self.tmp, 'exported.zip')
+        digest = hashlib.sha256()
+        with self.pkgm.get('%s/%s/package_content' % (PKGM, built),
+                           headers={'Accept': 'application/zip'},
+                           stream=True) as resp:
+            self.assertEqual(200, resp.status_code, resp.text)
+            with open(path, 'wb') as f:
+                for chunk in resp.iter_content(1024 * 1024):
+                    digest.update(chunk)
+                    f.write(chunk)
+        full = self.pkgm.get('%s/%s' % (PKGM, built)).json()
+        self.assertEqual(full['checksum']['hash'], digest.hexdigest())
+        # Deleting the package removes its objects (and SLO segments).
+        self.assertEqual(204, self.pkgm.delete('%s/%s' % (PKGM, built))
+                         .status_code)
+        resp = self.cloud.api('object-store', 'GET', '/%s?format=json'
+                              % CONTAINER)
+        listing = resp.json() if resp.content else []
+        self.assertEqual([], [o['name'] for o in listing
+                              if o['name'].startswith(built)])
+        return path, full['vnfSnapshotPkgUniqueId']
+
+    def import_and_extract(self, inst, path, unique_id):
+        """PUT the file into a new package and extract it for ``inst``;
+        returns the new VnfSnapshotInfo's id."""
+        imported = self.new_pkg('imported')
+        with open(path, 'rb') as f:
+            resp = self.pkgm.request(
+                'PUT', '%s/%s/package_content' % (PKGM, imported), data=f,
+                headers={'Content-Type': 'application/zip'})
+        self.assertEqual(202, resp.status_code, resp.text)
+        pkg = self.wait_for_pkg(imported)
+        self.assertEqual('AVAILABLE', pkg['state'], pkg)
+        self.assertEqual(unique_id, pkg['vnfSnapshotPkgUniqueId'])
+        self.assertEqual('True', self.swift_object(imported).headers[
+            'X-Static-Large-Object'])
+        resp = self.pkgm.post('%s/%s/package_content/extract'
+                              % (PKGM, imported),
+                              json={'vnfInstanceId': inst})
+        self.assertEqual(202, resp.status_code, resp.text)
+        new_info = resp.headers['Location'].rsplit('/', 1)[-1]
+        pkg = self.wait_for_pkg(imported)
+        self.assertEqual('AVAILABLE', pkg['state'], pkg)
+        snap = self.api.get('/vnflcm/v2/vnf_snapshots/%s' % new_info).json()
+        self.assertEqual(imported, snap['vnfSnapshotPkgId'])
+        return new_info
+
+    def revert(self, inst, info_id):
+        op = self.task(inst, 'revert_to_snapshot',
+                       {'vnfSnapshotInfoId': info_id})
+        self.assertEqual('COMPLETED', op['operationState'], op)
+        self.assertEqual({'snapshot'}, self.markers())
+        # The same servers; the data volume was swapped in at the same
+        # device, and the VNF instance points at it.
+        inst_info = self.api.get('/vnflcm/v2/vnf_instances/%s'
+                                 % inst).json()['instantiatedVnfInfo']
+        volumes = {v['id']: v['storageResource']['resourceId']
+                   for v in inst_info['virtualStorageResourceInfo']}
+        for i, s in enumerate(self.servers):
+            self.assertEqual('ACTIVE', self.server(s['id'])['status'])
+            self.assertEqual(volumes['vsr-%d' % i],
+                             self.attachments(s['id'])['/dev/vdb'])
+
+    def test_snapshot_revert_package_and_failures(self):
+        inst = self.register()
+        self.mark('snapshot')
+        # One crash-consistent point for the whole VNF: both servers are
+        # paused before the first is captured.
+        info_id, op = self.snapshot(inst, pauseVnf=True)
+        self.assertEqual('COMPLETED', op['operationState'], op)
+        self.assertEqual([True, True], [i['pausedWithVnf'] for i in
+                                        self.capture_info(info_id)])
+        for s in self.servers:
+            self.assertEqual('ACTIVE', self.server(s['id'])['status'])
+
+        self.mark('changed')
+        self.revert(inst, info_id)
+
+        # The snapshot travels as a package (Swift SLO) and comes back.
+        path, unique_id = self.build_and_export(info_id)
+        self.mark('changed again')
+        self.revert(inst, self.import_and_extract(inst, path, unique_id))
+
+        # By default each VNFC is paused on its own while its root disk and
+        # data volume are captured; deleting the snapshot removes its
+        # images and volume snapshots.
+        images, snapshots = self.images(), self.volume_snapshots()
+        info_id, op = self.snapshot(inst)
+        self.assertEqual('COMPLETED', op['operationState'], op)
+        self.assertEqual([(True, False)] * 2, [
+            (i['pausedForCapture'], i['pausedWithVnf'])
+            for i in self.capture_info(info_id)])
+        self.assertGreater(len(self.images()), len(images))
+        resp = self.api.delete('/vnflcm/v2/vnf_snapshots/%s' % info_id)
+        self.assertEqual(204, resp.status_code, resp.text)
+        self.assertEqual(images, self.images())
+        self.assertEqual(snapshots, self.volume_snapshots())
+
+        # A warm snapshot is refused: Nova cannot capture memory.
+        info = self.api.post('/vnflcm/v2/vnf_snapshots', json={}).json()
+        op = self.task(inst, 'create_snapshot', {
+            'vnfSnapshotInfoId': info['id'],
+            'additionalParams': {'withMemory': True}})
+        self.assertEqual('FAILED_TEMP', op['operationState'])
+        self.assertIn('memory', op['error']['detail'])
+        self.rollback(op)
+
+        # Bad credentials: a clear FAILED_TEMP, nothing made in the cloud.
+        bad = self.register(password='wrong-password')
+        info_id, op = self.snapshot(bad)
+        self.assertEqual('FAILED_TEMP', op['operationState'])
+        self.assertIn('refused the credentials', op['error']['detail'])
+        self.assertNotIn('wrong-password', str(op))
+
+        # A vanished server: the snapshot fails clearly, the other VNFC
+        # keeps running, and nothing is left half-done.
+        self.cloud.api('compute', 'DELETE',
+                       '/servers/%s' % self.servers[1]['id'])
+        info_id, op = self.snapshot(inst)
+        self.assertEqual('FAILED_TEMP', op['operationState'])
+        self.assertIn(self.servers[1]['id'], op['error']['detail'])
+        self.rollback(op)
+        self.assertEqual('ACTIVE', self.server(self.servers[0]['id'])
+                         ['status'])
+        self.assertEqual(images, self.images())
+        self.assertEqual(snapshots, self.volume_snapshots())
