@@ -108,4 +108,9 @@ def first_error(schema, document):
     if error is None:
         return None
     where = '/'.join(str(p) for p in error.absolute_path) or 'body'
-    return '%s: %s' % (where, error.message)
+    message = error.message
+    if error.validator == 'not' and 'description' in error.validator_value:
+        # jsonschema can only echo a 'not' rule back; its description
+        # says what is wrong.
+        message = error.validator_value['description']
+    return '%s: %s' % (where, message)

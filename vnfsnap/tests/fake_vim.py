@@ -31,9 +31,10 @@ class FakeVim(base.VimDriver):
     fail = {}          # (step, resourceId) -> message
     delay = {}         # (step, resourceId) -> seconds
     hooks = {}         # (step, resourceId) -> callable, run as it starts
+    created_paused = {}  # resourceId -> the ``paused`` of its last create
     caps = base.Capabilities(quiesce=True, memory_snapshot=True,
                              live_snapshot=True, internal_snapshot=True,
-                             revert_any_snapshot=True)
+                             revert_any_snapshot=True, pause=True)
 
     @classmethod
     def reset(cls):
@@ -44,10 +45,11 @@ class FakeVim(base.VimDriver):
             cls.fail.clear()
             cls.delay.clear()
             cls.hooks.clear()
+            cls.created_paused.clear()
         cls.caps = base.Capabilities(quiesce=True, memory_snapshot=True,
                                      live_snapshot=True,
                                      internal_snapshot=True,
-                                     revert_any_snapshot=True)
+                                     revert_any_snapshot=True, pause=True)
 
     @classmethod
     def add_guest(cls, resource_id, disk=None, memory=None):
@@ -88,10 +90,24 @@ class FakeVim(base.VimDriver):
         self._step('unquiesce', rid)
         guest['frozen'] = False
 
+    def pause_vnfc(self, vnfc):
+        rid, guest = self._guest(vnfc)
+        self._step('pause', rid)
+        if guest.get('state', 'running') != 'running':
+            return False
+        guest['state'] = 'paused'
+        return True
+
+    def unpause_vnfc(self, vnfc):
+        rid, guest = self._guest(vnfc)
+        self._step('unpause', rid)
+        guest['state'] = 'running'
+
     def create_vnfc_snapshot(self, vnfc, snapshot_id, with_memory,
-                             quiesced):
+                             quiesced, paused=False):
         rid, guest = self._guest(vnfc)
         self._step('create', rid)
+        self.created_paused[rid] = paused
         handle = uuidutils.generate_uuid()
         with self.lock:
             self.snapshots[handle] = copy.deepcopy(

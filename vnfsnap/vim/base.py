@@ -21,6 +21,9 @@ class Capabilities:
     internal_snapshot: bool = False
     external_snapshot: bool = False
     atomic_multi_disk: bool = False
+    # Pause and resume a VNFC: a VNF-wide crash-consistent point when all
+    # VNFCs are paused before the first is captured.
+    pause: bool = False
     incremental: bool = False
     revert_any_snapshot: bool = False
     revert_target_host: bool = False
@@ -74,10 +77,25 @@ class VimDriver(abc.ABC):
     def unquiesce(self, vnfc):
         """Thaw the VNFC's file systems; harmless when not frozen."""
 
+    def pause_vnfc(self, vnfc):
+        """Pause a running VNFC (its vCPUs stop; memory and disks stay as
+        they are). Returns False, doing nothing, when it was not running."""
+        raise exception.VimCapabilityMissing(
+            what='pause VNFC %s' % vnfc.id,
+            reason='the %s driver does not support it' % type(self).__name__)
+
+    def unpause_vnfc(self, vnfc):
+        """Resume a VNFC :meth:`pause_vnfc` paused."""
+        raise exception.VimCapabilityMissing(
+            what='unpause VNFC %s' % vnfc.id,
+            reason='the %s driver does not support it' % type(self).__name__)
+
     @abc.abstractmethod
     def create_vnfc_snapshot(self, vnfc, snapshot_id, with_memory,
-                             quiesced):
-        """Snapshot one VNFC; return a :class:`VnfcSnapshotResult`."""
+                             quiesced, paused=False):
+        """Snapshot one VNFC; return a :class:`VnfcSnapshotResult`.
+        ``paused``: the flow paused the running VNFC for a VNF-wide point;
+        the snapshot records it as running."""
 
     @abc.abstractmethod
     def delete_vnfc_snapshot(self, vnfc_snapshot):

@@ -9,7 +9,13 @@ CREATE_ADDITIONAL_PARAMS = {
     'properties': {
         'withMemory': {'type': 'boolean'},
         'quiesce': {'type': 'boolean'},
+        'pauseVnf': {'type': 'boolean'},
     },
+    'not': {'description': 'quiesce and pauseVnf exclude each other: a '
+                           'paused guest cannot freeze its file systems',
+            'properties': {'quiesce': {'const': True},
+                           'pauseVnf': {'const': True}},
+            'required': ['quiesce', 'pauseVnf']},
 }
 
 # CreateVnfSnapshotRequest (vnfSnapshotInfoId is mandatory, SOL003 5.5.2.21)

@@ -3,6 +3,11 @@
 Quiesce every VNFC in parallel, snapshot them, thaw, then record the
 VnfSnapshot. Any failure undoes the steps already done: VNFCs are thawed and
 VNFC snapshots already taken are deleted, so the VNF is never left frozen.
+
+With ``additionalParams.pauseVnf`` every running VNFC is paused before the
+first is captured and resumed after the last: one crash-consistent point
+for the whole VNF (its VNFCs' disks and messages in flight between them),
+for VNFs whose VNFCs cannot be quiesced or whose state spans VNFCs.
 """
 
 from oslo_log import log as logging
@@ -21,8 +26,6 @@ from vnfsnap.db import api as db_api
 
 CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
-
-# Seconds a frozen VNFC stays frozen at most if nobody thaws it.
 
 
 def _undo(what, func, *args):
@@ -71,19 +74,59 @@ class Unquiesce(Quiesce):
         pass
 
 
+class PauseVnfc(task.Task):
+    """Pause one VNFC for the VNF-wide point; provides when, or None when
+    it was not running (and so was left alone)."""
+
+    def __init__(self, vnfc, driver):
+        super().__init__(name='pause-%s' % vnfc.id,
+                         provides='paused-%s' % vnfc.id)
+        self.vnfc, self.driver = vnfc, driver
+
+    def execute(self):
+        started = timeutils.utcnow()
+        return started if self.driver.pause_vnfc(self.vnfc) else None
+
+    def revert(self, result, *args, **kwargs):
+        if result is None:
+            return      # it was not running: left as it was
+        # Also after a failed pause (result is the failure): the VIM may
+        # have paused it anyway.
+        _undo('unpause VNFC %s' % self.vnfc.id, self.driver.unpause_vnfc,
+              self.vnfc)
+
+
+class UnpauseVnfc(task.Task):
+
+    def __init__(self, vnfc, driver):
+        super().__init__(name='unpause-%s' % vnfc.id,
+                         provides='unpaused-%s' % vnfc.id,
+                         requires=['paused-%s' % vnfc.id])
+        self.vnfc, self.driver = vnfc, driver
+
+    def execute(self, **paused):
+        if paused['paused-%s' % self.vnfc.id] is None:
+            return None
+        self.driver.unpause_vnfc(self.vnfc)
+        return timeutils.utcnow()
+
+
 class SnapshotVnfc(task.Task):
 
-    def __init__(self, vnfc, driver, snapshot_id, with_memory, quiesced):
-        super().__init__(name='snapshot-%s' % vnfc.id,
-                         provides='vnfc-%s' % vnfc.id)
+    def __init__(self, vnfc, driver, snapshot_id, with_memory, quiesced,
+                 vnf_paused=False):
+        super().__init__(
+            name='snapshot-%s' % vnfc.id, provides='vnfc-%s' % vnfc.id,
+            requires=['paused-%s' % vnfc.id] if vnf_paused else ())
         self.vnfc, self.driver = vnfc, driver
         self.snapshot_id = snapshot_id
         self.with_memory, self.quiesced = with_memory, quiesced
 
-    def execute(self, op_id):
+    def execute(self, op_id, **paused):
         started = timeutils.utcnow()
         result = self.driver.create_vnfc_snapshot(
-            self.vnfc, self.snapshot_id, self.with_memory, self.quiesced)
+            self.vnfc, self.snapshot_id, self.with_memory, self.quiesced,
+            paused=paused.get('paused-%s' % self.vnfc.id) is not None)
         # Recorded at once: if this conductor dies before the VNF snapshot
         # is recorded, a retry or rollback knows what to delete.
         db_api.add_op_vim_resource(op_id, self.vnfc.id, {
@@ -115,11 +158,13 @@ class SnapshotVnfc(task.Task):
 class RecordVnfSnapshot(task.Task):
     """Fill the empty VnfSnapshotInfo with the VnfSnapshot just taken."""
 
-    def __init__(self, vnfc_ids, quiesced_ids=(), **kwargs):
+    def __init__(self, vnfc_ids, quiesced_ids=(), paused_ids=(), **kwargs):
         super().__init__(name='record-vnf-snapshot',
                          requires=['vnfc-%s' % i for i in vnfc_ids]
                          + ['%s-%s' % (k, i) for i in quiesced_ids
-                            for k in ('frozen', 'thawed')],
+                            for k in ('frozen', 'thawed')]
+                         + ['%s-%s' % (k, i) for i in paused_ids
+                            for k in ('paused', 'unpaused')],
                          **kwargs)
         self.vnfc_ids = vnfc_ids
 
@@ -139,14 +184,19 @@ class RecordVnfSnapshot(task.Task):
         rows = []
         for vnfc_id in self.vnfc_ids:
             row = dict(vnfc_results['vnfc-%s' % vnfc_id])
-            frozen = vnfc_results.get('frozen-%s' % vnfc_id)
-            if frozen is not None:
-                # When this VNFC's file systems were frozen and thawed.
-                row['vim_details'] = dict(
-                    row['vim_details'] or {},
-                    quiesced_at=views.isotime_ms(frozen),
-                    thawed_at=views.isotime_ms(
-                        vnfc_results['thawed-%s' % vnfc_id]))
+            details = dict(row['vim_details'] or {})
+            # When this VNFC's file systems were frozen and thawed, and
+            # when the VNF-wide pause held it.
+            for start, end, keys in (
+                    ('frozen', 'thawed', ('quiesced_at', 'thawed_at')),
+                    ('paused', 'unpaused',
+                     ('vnf_paused_at', 'vnf_unpaused_at'))):
+                began = vnfc_results.get('%s-%s' % (start, vnfc_id))
+                if began is not None:
+                    details[keys[0]] = views.isotime_ms(began)
+                    details[keys[1]] = views.isotime_ms(
+                        vnfc_results['%s-%s' % (end, vnfc_id)])
+            row['vim_details'] = details
             rows.append(row)
         db_api.update_vnf_snapshot_info(
             None, info_id, values, vnfc_snapshots=rows,
@@ -156,8 +206,12 @@ class RecordVnfSnapshot(task.Task):
 
 def _wants_quiesce(params, caps):
     """Quiesce when asked, or by default where the VIM can; refuse when
-    asked and the VIM cannot (never a silent downgrade)."""
+    asked and the VIM cannot (never a silent downgrade). Not with a
+    VNF-wide pause: a paused guest's agent cannot freeze anything."""
     asked = params.get('quiesce')
+    if params.get('pauseVnf'):
+        # The API refuses quiesce with pauseVnf.
+        return False
     if asked and not caps.quiesce:
         raise exception.VimCapabilityMissing(
             what='quiesce', reason='no guest agent answers on this VIM')
@@ -178,8 +232,11 @@ def build(op, instance):
 
     flow = linear_flow.Flow('create-snapshot-%s' % op.id)
     flow.add(common.CheckCancel(name='check-cancel-start'))
+    vnf_paused = bool(params.get('pauseVnf', False))
     freeze = unordered_flow.Flow('quiesce')
+    pause = unordered_flow.Flow('pause')
     snap = unordered_flow.Flow('snapshot')
+    unpause = unordered_flow.Flow('unpause')
     thaw = unordered_flow.Flow('unquiesce')
     quiesced_ids = []
     for vnfc in vnfcs:
@@ -190,18 +247,27 @@ def build(op, instance):
                 what='snapshot memory state',
                 reason='the VIM of VNFC %s offers no memory snapshots'
                 % vnfc.id)
+        if vnf_paused and not caps.pause:
+            raise exception.VimCapabilityMissing(
+                what='pause the whole VNF (additionalParams pauseVnf)',
+                reason='the VIM of VNFC %s cannot pause it' % vnfc.id)
         quiesce = _wants_quiesce(params, caps)
         if quiesce:
             quiesced_ids.append(vnfc.id)
             freeze.add(Quiesce(vnfc, driver))
             thaw.add(Unquiesce(vnfc, driver))
+        if vnf_paused:
+            pause.add(PauseVnfc(vnfc, driver))
+            unpause.add(UnpauseVnfc(vnfc, driver))
         snap.add(SnapshotVnfc(vnfc, driver, snapshot_id, with_memory,
-                              quiesce))
-    for sub in (freeze, snap, thaw):
+                              quiesce, vnf_paused))
+    for sub in (freeze, pause, snap, unpause, thaw):
         if len(sub):
             flow.add(sub)
     flow.add(common.CheckCancel(name='check-cancel-record'))
-    flow.add(RecordVnfSnapshot([v.id for v in vnfcs], quiesced_ids))
+    flow.add(RecordVnfSnapshot(
+        [v.id for v in vnfcs], quiesced_ids,
+        [v.id for v in vnfcs] if vnf_paused else ()))
     store = {
         'op_id': op.id, 'info_id': op.vnf_snapshot_info_id,
         'snapshot_id': uuidutils.generate_uuid(),

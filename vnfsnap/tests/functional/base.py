@@ -1,5 +1,6 @@
 """Helpers for functional tests: config files, vnfsnap processes, HTTP."""
 
+import hashlib
 import os
 import sys
 import time
@@ -84,11 +85,46 @@ def registration(guests, vim_type='VNFSNAP.TEST.V_1'):
     }
 
 
+PKGM = '/vnfsnapshotpkgm/v1/vnf_snapshot_packages'
+#: Package states in which an operation still runs.
+PKG_BUSY = ('BUILDING', 'UPLOADING', 'PROCESSING', 'EXTRACTING')
+
+
 class FunctionalTestCase(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
         self.tmp = self.useFixture(fixtures.TempDir()).path
+
+    # --- VNF snapshot packages, through a Client of version 1.2.0 ----------
+
+    def new_pkg(self, pkgm, name):
+        resp = pkgm.post(PKGM, json={'name': name})
+        self.assertEqual(201, resp.status_code, resp.text)
+        return resp.json()['id']
+
+    def wait_for_pkg(self, pkgm, pkg_id, timeout=300, interval=0.5):
+        """The package once no operation runs on it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            pkg = pkgm.get('%s/%s' % (PKGM, pkg_id)).json()
+            if pkg['state'] not in PKG_BUSY:
+                return pkg
+            self.assertLess(time.monotonic(), deadline, pkg)
+            time.sleep(interval)
+
+    def download_pkg(self, pkgm, pkg_id, path):
+        """GET the package's content into ``path``; its SHA-256."""
+        digest = hashlib.sha256()
+        with pkgm.get('%s/%s/package_content' % (PKGM, pkg_id),
+                      headers={'Accept': 'application/zip'},
+                      stream=True) as resp:
+            self.assertEqual(200, resp.status_code, resp.text)
+            with open(path, 'wb') as f:
+                for chunk in resp.iter_content(1024 * 1024):
+                    digest.update(chunk)
+                    f.write(chunk)
+        return digest.hexdigest()
 
     def start(self, argv, port=None, env=None, name=None):
         """Run a vnfsnap process for this test; stopped by pid at the end."""

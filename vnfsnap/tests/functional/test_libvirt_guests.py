@@ -9,6 +9,7 @@ import signal
 import sys
 import time
 
+import libvirt
 from testtools import content
 
 from vnfsnap.demo import domains
@@ -107,13 +108,21 @@ class TestColdAndWarm(GuestsTestCase):
             self.assertTrue(entry['capabilities']['quiesce'], entry)
             self.assertTrue(entry['capabilities']['memorySnapshot'])
             self.assertTrue(entry['capabilities']['revertAnySnapshot'])
+            self.assertTrue(entry['capabilities']['pause'])
         self.mark('cold')
         cold = self.snapshot(inst)
         self.mark('warm')
         boot_ids = {n: guest_agent.boot_id(d) for n, d in self.doms.items()}
-        warm = self.snapshot(inst, withMemory=True)
+        # One point for the whole VNF: both guests paused before the first
+        # is captured, resumed after the last.
+        warm = self.snapshot(inst, withMemory=True, pauseVnf=True)
         held = {n: guest_agent.counter_state(d).last_hold
                 for n, d in self.doms.items()}
+        rows = self.api.get('/vnflcm/v2/vnf_snapshots/%s'
+                            % warm).json()['vnfSnapshot']['vnfcSnapshots']
+        self.assertEqual(self.GUESTS, len(rows))
+        for dom in self.doms.values():
+            self.assertEqual(libvirt.VIR_DOMAIN_RUNNING, dom.state()[0])
         self.mark('changed')
 
         # The older, cold snapshot: disks only, the guests boot from them.

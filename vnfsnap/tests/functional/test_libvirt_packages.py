@@ -6,35 +6,18 @@ package, extract it and revert: every guest is back at the snapshot's disk
 and memory state.
 """
 
-import hashlib
 import os
-import time
 
 from vnfsnap.demo import guest_agent
 from vnfsnap.tests.functional import base
 from vnfsnap.tests.functional import test_libvirt_guests
 
-PKGM = '/vnfsnapshotpkgm/v1/vnf_snapshot_packages'
+PKGM = base.PKGM
 
 
 class TestPackageRoundTrip(test_libvirt_guests.GuestsTestCase):
 
     GUESTS = 2
-
-    def wait_for_pkg(self, pkgm, pkg_id, timeout=300):
-        deadline = time.monotonic() + timeout
-        while True:
-            pkg = pkgm.get('%s/%s' % (PKGM, pkg_id)).json()
-            if pkg['state'] not in ('BUILDING', 'UPLOADING', 'PROCESSING',
-                                    'EXTRACTING'):
-                return pkg
-            self.assertLess(time.monotonic(), deadline, pkg)
-            time.sleep(0.5)
-
-    def new_pkg(self, pkgm, name):
-        resp = pkgm.post(PKGM, json={'name': name})
-        self.assertEqual(201, resp.status_code, resp.text)
-        return resp.json()['id']
 
     def test_build_export_delete_import_extract_revert(self):
         self.start_service()
@@ -56,17 +39,9 @@ class TestPackageRoundTrip(test_libvirt_guests.GuestsTestCase):
         self.assertEqual('AVAILABLE', pkg['state'], pkg)
         self.assertTrue(pkg['isFullSnapshot'])
         path = os.path.join(self.tmp, 'exported.zip')
-        digest = hashlib.sha256()
-        with pkgm.get('%s/%s/package_content' % (PKGM, built),
-                      headers={'Accept': 'application/zip'},
-                      stream=True) as resp:
-            self.assertEqual(200, resp.status_code, resp.text)
-            with open(path, 'wb') as f:
-                for chunk in resp.iter_content(1024 * 1024):
-                    digest.update(chunk)
-                    f.write(chunk)
+        digest = self.download_pkg(pkgm, built, path)
         full = pkgm.get('%s/%s' % (PKGM, built)).json()
-        self.assertEqual(full['checksum']['hash'], digest.hexdigest())
+        self.assertEqual(full['checksum']['hash'], digest)
         unique_id = full['vnfSnapshotPkgUniqueId']
 
         # Nothing of the snapshot is left on this site.

@@ -9,7 +9,6 @@ The guests are read and written through their QEMU guest agents, which
 Nova wires up (``hw_qemu_guest_agent``).
 """
 
-import hashlib
 import os
 import time
 
@@ -21,7 +20,7 @@ from vnfsnap.tests.functional import openstack_services
 from vnfsnap.tests.functional import services
 
 TIMEOUT = 300
-PKGM = '/vnfsnapshotpkgm/v1/vnf_snapshot_packages'
+PKGM = base.PKGM
 CONTAINER = 'vnfsnap-packages'
 SEGMENT = 16 * 1024 * 1024
 VIM_TYPE = 'ETSINFV.OPENSTACK_KEYSTONE.V_3'
@@ -207,21 +206,6 @@ class TestVnfOnOpenStack(base.FunctionalTestCase):
 
     # --- packages -----------------------------------------------------------
 
-    def wait_for_pkg(self, pkg_id, timeout=TIMEOUT * 2):
-        deadline = time.monotonic() + timeout
-        while True:
-            pkg = self.pkgm.get('%s/%s' % (PKGM, pkg_id)).json()
-            if pkg['state'] not in ('BUILDING', 'UPLOADING', 'PROCESSING',
-                                    'EXTRACTING'):
-                return pkg
-            self.assertLess(time.monotonic(), deadline, pkg)
-            time.sleep(1)
-
-    def new_pkg(self, name):
-        resp = self.pkgm.post(PKGM, json={'name': name})
-        self.assertEqual(201, resp.status_code, resp.text)
-        return resp.json()['id']
-
     def swift_object(self, pkg_id):
         return self.cloud.api('object-store', 'HEAD', '/%s/%s/package.zip'
                               % (CONTAINER, pkg_id))
@@ -231,11 +215,11 @@ class TestVnfOnOpenStack(base.FunctionalTestCase):
         Glance, its volume snapshots through temporary volumes and images)
         and GET it; returns (file, its unique id)."""
         images = self.images()
-        built = self.new_pkg('exported')
+        built = self.new_pkg(self.pkgm, 'exported')
         resp = self.pkgm.post('%s/%s/package_content/build' % (PKGM, built),
                               json={'vnfSnapshotInfoId': info_id})
         self.assertEqual(202, resp.status_code, resp.text)
-        pkg = self.wait_for_pkg(built)
+        pkg = self.wait_for_pkg(self.pkgm, built, timeout=TIMEOUT * 2)
         self.assertEqual('AVAILABLE', pkg['state'], pkg)
         # Nothing temporary is left in Glance.
         self.assertEqual(images, self.images())
@@ -243,17 +227,9 @@ class TestVnfOnOpenStack(base.FunctionalTestCase):
         self.assertEqual('True', head.headers['X-Static-Large-Object'])
         self.assertGreater(int(head.headers['Content-Length']), SEGMENT)
         path = os.path.join(self.tmp, 'exported.zip')
-        digest = hashlib.sha256()
-        with self.pkgm.get('%s/%s/package_content' % (PKGM, built),
-                           headers={'Accept': 'application/zip'},
-                           stream=True) as resp:
-            self.assertEqual(200, resp.status_code, resp.text)
-            with open(path, 'wb') as f:
-                for chunk in resp.iter_content(1024 * 1024):
-                    digest.update(chunk)
-                    f.write(chunk)
+        digest = self.download_pkg(self.pkgm, built, path)
         full = self.pkgm.get('%s/%s' % (PKGM, built)).json()
-        self.assertEqual(full['checksum']['hash'], digest.hexdigest())
+        self.assertEqual(full['checksum']['hash'], digest)
         # Deleting the package removes its objects (and SLO segments).
         self.assertEqual(204, self.pkgm.delete('%s/%s' % (PKGM, built))
                          .status_code)
@@ -267,13 +243,13 @@ class TestVnfOnOpenStack(base.FunctionalTestCase):
     def import_and_extract(self, inst, path, unique_id):
         """PUT the file into a new package and extract it for ``inst``;
         returns the new VnfSnapshotInfo's id."""
-        imported = self.new_pkg('imported')
+        imported = self.new_pkg(self.pkgm, 'imported')
         with open(path, 'rb') as f:
             resp = self.pkgm.request(
                 'PUT', '%s/%s/package_content' % (PKGM, imported), data=f,
                 headers={'Content-Type': 'application/zip'})
         self.assertEqual(202, resp.status_code, resp.text)
-        pkg = self.wait_for_pkg(imported)
+        pkg = self.wait_for_pkg(self.pkgm, imported, timeout=TIMEOUT * 2)
         self.assertEqual('AVAILABLE', pkg['state'], pkg)
         self.assertEqual(unique_id, pkg['vnfSnapshotPkgUniqueId'])
         self.assertEqual('True', self.swift_object(imported).headers[
@@ -283,7 +259,7 @@ class TestVnfOnOpenStack(base.FunctionalTestCase):
                               json={'vnfInstanceId': inst})
         self.assertEqual(202, resp.status_code, resp.text)
         new_info = resp.headers['Location'].rsplit('/', 1)[-1]
-        pkg = self.wait_for_pkg(imported)
+        pkg = self.wait_for_pkg(self.pkgm, imported, timeout=TIMEOUT * 2)
         self.assertEqual('AVAILABLE', pkg['state'], pkg)
         snap = self.api.get('/vnflcm/v2/vnf_snapshots/%s' % new_info).json()
         self.assertEqual(imported, snap['vnfSnapshotPkgId'])

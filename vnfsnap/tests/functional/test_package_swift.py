@@ -11,7 +11,6 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 
 from oslo_utils import uuidutils
 
@@ -22,7 +21,7 @@ from vnfsnap.tests.functional import services
 from vnfsnap.tests.functional import swift_services
 
 GUESTS = ('vm-a', 'vm-b')
-PKGM = '/vnfsnapshotpkgm/v1/vnf_snapshot_packages'
+PKGM = base.PKGM
 MIB = 1024 * 1024
 
 
@@ -60,21 +59,6 @@ class TestPackagesOnSwift(base.FunctionalTestCase):
         url = 'http://127.0.0.1:%d' % self.port
         self.api = base.Client(url)
         self.pkgm = base.Client(url, version='1.2.0')
-
-    def wait_for_pkg(self, pkg_id, timeout=60):
-        deadline = time.monotonic() + timeout
-        while True:
-            pkg = self.pkgm.get('%s/%s' % (PKGM, pkg_id)).json()
-            if pkg['state'] not in ('BUILDING', 'UPLOADING', 'PROCESSING',
-                                    'EXTRACTING'):
-                return pkg
-            self.assertLess(time.monotonic(), deadline, pkg)
-            time.sleep(0.2)
-
-    def new_pkg(self, name):
-        resp = self.pkgm.post(PKGM, json={'name': name})
-        self.assertEqual(201, resp.status_code, resp.text)
-        return resp.json()['id']
 
     def objects(self):
         conn = self.swift.connection()
@@ -118,11 +102,11 @@ class TestPackagesOnSwift(base.FunctionalTestCase):
     def test_build_upload_ranges_extract_revert(self):
         inst, info_id, snap = self.snapshot()
 
-        built = self.new_pkg('built')
+        built = self.new_pkg(self.pkgm, 'built')
         resp = self.pkgm.post('%s/%s/package_content/build' % (PKGM, built),
                               json={'vnfSnapshotInfoId': info_id})
         self.assertEqual(202, resp.status_code, resp.text)
-        pkg = self.wait_for_pkg(built)
+        pkg = self.wait_for_pkg(self.pkgm, built, timeout=60, interval=0.2)
         self.assertEqual('AVAILABLE', pkg['state'], pkg)
         self.assertIn('%s/package.zip' % built, self.objects())
         content = self.pkgm.get('%s/%s/package_content' % (PKGM, built),
@@ -135,13 +119,13 @@ class TestPackagesOnSwift(base.FunctionalTestCase):
         path = self.large_package(snap)
         with open(path, 'rb') as f:
             data = f.read()
-        uploaded = self.new_pkg('uploaded')
+        uploaded = self.new_pkg(self.pkgm, 'uploaded')
         with open(path, 'rb') as f:
             resp = self.pkgm.request(
                 'PUT', '%s/%s/package_content' % (PKGM, uploaded), data=f,
                 headers={'Content-Type': 'application/zip'})
         self.assertEqual(202, resp.status_code, resp.text)
-        pkg = self.wait_for_pkg(uploaded)
+        pkg = self.wait_for_pkg(self.pkgm, uploaded, timeout=60, interval=0.2)
         self.assertEqual('AVAILABLE', pkg['state'], pkg)
         self.assertFalse(pkg['isFullSnapshot'])
         head = self.swift.connection().head_object(
@@ -168,7 +152,7 @@ class TestPackagesOnSwift(base.FunctionalTestCase):
                               json={'vnfInstanceId': inst['id']})
         self.assertEqual(202, resp.status_code, resp.text)
         extracted = resp.headers['Location'].rsplit('/', 1)[-1]
-        pkg = self.wait_for_pkg(uploaded)
+        pkg = self.wait_for_pkg(self.pkgm, uploaded, timeout=60, interval=0.2)
         self.assertEqual('AVAILABLE', pkg['state'], pkg)
         task = self.api.post(
             '/vnflcm/v2/vnf_instances/%s/revert_to_snapshot' % inst['id'],

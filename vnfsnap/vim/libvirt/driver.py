@@ -218,6 +218,7 @@ class LibvirtDriver(base.VimDriver):
             internal_snapshot=qemu,
             external_snapshot=qemu,
             atomic_multi_disk=qemu and conn.getVersion() >= 1001000,
+            pause=True,
             incremental="<backup supported='yes'/>" in domcaps,
             revert_any_snapshot=qemu,
             revert_target_host=False)
@@ -251,13 +252,37 @@ class LibvirtDriver(base.VimDriver):
             thaw_guard.release(os.path.join(
                 _DomainFiles(dom.UUIDString()).root, 'freeze.token'))
 
+    # --- pause ------------------------------------------------------------
+
+    def pause_vnfc(self, vnfc):
+        dom = self._domain(vnfc)
+        if self._state(dom) != RUNNING:
+            return False
+        try:
+            dom.suspend()
+        except libvirt.libvirtError as e:
+            raise _vim_error('pausing VNFC %s' % vnfc.id, e)
+        LOG.info('Paused VNFC %s', vnfc.id)
+        return True
+
+    def unpause_vnfc(self, vnfc):
+        dom = self._domain(vnfc)
+        if self._state(dom) != PAUSED:
+            return
+        try:
+            dom.resume()
+        except libvirt.libvirtError as e:
+            raise _vim_error('resuming VNFC %s' % vnfc.id, e)
+        LOG.info('Resumed VNFC %s', vnfc.id)
+
     # --- create -----------------------------------------------------------
 
     def create_vnfc_snapshot(self, vnfc, snapshot_id, with_memory,
-                             quiesced):
+                             quiesced, paused=False):
         dom = self._domain(vnfc)
         uuid = dom.UUIDString()
-        state = self._state(dom)
+        actual = self._state(dom)
+        state = RUNNING if paused else actual
         disks = domain_xml.disks(dom.XMLDesc(0))
         volumes = self._volume_targets(vnfc, disks)
         name = 'vnfsnap-%s' % uuidutils.generate_uuid()
@@ -275,7 +300,7 @@ class LibvirtDriver(base.VimDriver):
                      libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA)
             if not memory:
                 flags |= libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY
-            elif state == RUNNING:
+            elif actual == RUNNING:
                 flags |= libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_LIVE
             started = time.monotonic()
             try:

@@ -12,7 +12,8 @@ what they really give:
   and only for volume-backed servers does Nova fail rather than skip a
   freeze that did not work.
   A running VNFC whose disks would otherwise be captured at different
-  instants is paused for the capture ([openstack]pause_multi_disk_vnfcs).
+  instants is paused for the capture ([openstack]pause_multi_disk_vnfcs),
+  unless the flow paused the whole VNF already (``paused``).
 * **revert**: new volumes from the snapshots are made while the VNFC still
   runs; then stop, detach, attach the new volumes at the same devices,
   rebuild from the snapshot image (same server id and ports; Compute 2.93
@@ -392,7 +393,7 @@ class OpenStackDriver(base.VimDriver):
         pause = CONF.openstack.pause_multi_disk_vnfcs
         common = dict(memory_snapshot=False, internal_snapshot=False,
                       external_snapshot=True, incremental=False,
-                      revert_target_host=False)
+                      revert_target_host=False, pause=True)
         if vnfc is None:
             return base.Capabilities(
                 quiesce=False, live_snapshot=True, atomic_multi_disk=pause,
@@ -434,14 +435,31 @@ class OpenStackDriver(base.VimDriver):
 
     # --- create --------------------------------------------------------------
 
+    def pause_vnfc(self, vnfc):
+        server = self._server(vnfc)
+        if self._power_state(server, vnfc) != RUNNING:
+            return False
+        self.cloud.pause_server(server.id)
+        self._wait_server(server.id, ('PAUSED',),
+                          'pausing VNFC %s' % vnfc.id)
+        return True
+
+    def unpause_vnfc(self, vnfc):
+        server = self._server(vnfc)
+        if server.status == 'PAUSED':
+            self._unpause(server.id, vnfc)
+
     def create_vnfc_snapshot(self, vnfc, snapshot_id, with_memory,
-                             quiesced):
+                             quiesced, paused=False):
         if with_memory:
             raise exception.VimCapabilityMissing(
                 what='snapshot the memory state of VNFC %s' % vnfc.id,
                 reason=NO_MEMORY)
         server = self._server(vnfc)
         state = self._power_state(server, vnfc)
+        if paused:
+            # The flow paused it for a VNF-wide point: it was running.
+            state = RUNNING
         self._refuse_ephemeral(server, vnfc)
         layout = self._layout(vnfc, server)
         properties = self._image_properties(layout)
@@ -449,7 +467,8 @@ class OpenStackDriver(base.VimDriver):
         if quiesced and refusal:
             raise exception.VimCapabilityMissing(
                 what='quiesce VNFC %s' % vnfc.id, reason=refusal)
-        pause = state == RUNNING and not quiesced and layout.disk_count > 1
+        pause = (state == RUNNING and not paused and not quiesced
+                 and layout.disk_count > 1)
         if pause and not CONF.openstack.pause_multi_disk_vnfcs:
             raise exception.VimCapabilityMissing(
                 what='snapshot VNFC %s crash-consistently' % vnfc.id,
@@ -485,7 +504,7 @@ class OpenStackDriver(base.VimDriver):
         nova_quiesce = 'none'
         if quiesced:
             nova_quiesce = 'required'
-        elif state == RUNNING and not pause and _yes(
+        elif state == RUNNING and not (pause or paused) and _yes(
                 properties.get('hw_qemu_guest_agent')):
             # Nova tries, and silently goes on when the agent is silent.
             nova_quiesce = 'attempted'
@@ -493,7 +512,8 @@ class OpenStackDriver(base.VimDriver):
                  '%.1f s (%s%s)', vnfc.id, image.id, len(volumes)
                  + (root is not None), took,
                  'quiesced by Nova' if quiesced else 'crash-consistent',
-                 ', paused %.1f s' % window['seconds'] if pause else '')
+                 ', paused %.1f s' % window['seconds'] if pause else
+                 ', paused with the whole VNF' if paused else '')
         compute_version = '%d.%d' % self.cloud.compute_version()
         volume_version = '%d.%d' % self.cloud.volume_version()
         handle = self._handle(vnfc, image.id, IMAGE_TYPE)
@@ -501,6 +521,7 @@ class OpenStackDriver(base.VimDriver):
         # reached.
         handle['vimLevelAdditionalResourceInfo'] = {'additionalInfo': {
             'novaQuiesce': nova_quiesce, 'pausedForCapture': pause,
+            'pausedWithVnf': paused,
             'pausedMs': round(window['seconds'] * 1000, 1),
             'computeApiVersion': compute_version,
             'volumeApiVersion': volume_version}}
@@ -525,6 +546,7 @@ class OpenStackDriver(base.VimDriver):
                 'nova_quiesce': nova_quiesce,
                 'paused_for_capture': pause,
                 'paused_ms': round(window['seconds'] * 1000, 1),
+                'paused_with_vnf': paused,
                 'root': root,
                 'volumes': volumes,
                 'compute_api_version': compute_version,

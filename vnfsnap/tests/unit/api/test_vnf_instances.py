@@ -604,6 +604,8 @@ class TestCreateSnapshot(TaskTestCase):
                       'additionalParams': {'withMemory': 'yes'}},
                      {'vnfSnapshotInfoId': sid,
                       'additionalParams': {'quiesce': 1}},
+                     {'vnfSnapshotInfoId': sid,
+                      'additionalParams': {'pauseVnf': 'yes'}},
                      {'vnfSnapshotInfoId': sid, 'userDefinedData': 'x'},
                      {'vnfSnapshotInfoId': sid, 'colour': 'blue'},
                      [sid]):
@@ -615,6 +617,15 @@ class TestCreateSnapshot(TaskTestCase):
         self.assertProblem(self.post(
             '%s/%s/create_snapshot' % (URL, self.inst['id']),
             raw_body=b'{}', content_type='text/plain'), 415)
+        self.assertNoOpStored()
+        self.assertUnreserved()
+
+    def test_quiesce_and_vnf_wide_pause_exclude_each_other(self):
+        resp = self.create(body={
+            'vnfSnapshotInfoId': self.info['id'],
+            'additionalParams': {'quiesce': True, 'pauseVnf': True}})
+        self.assertProblem(resp, 400)
+        self.assertIn('paused guest cannot freeze', resp.json['detail'])
         self.assertNoOpStored()
         self.assertUnreserved()
 

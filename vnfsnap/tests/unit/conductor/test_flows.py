@@ -199,6 +199,8 @@ class TestCreateSnapshotFlow(base.TestCase):
             {'quiesce': False}, yes))
         self.assertFalse(create_snapshot._wants_quiesce(
             {'quiesce': False}, no))
+        self.assertFalse(create_snapshot._wants_quiesce(
+            {'pauseVnf': True}, yes))
         e = self.assertRaises(exception.VimCapabilityMissing,
                               create_snapshot._wants_quiesce,
                               {'quiesce': True}, no)
@@ -293,6 +295,72 @@ class TestCreateSnapshotFlow(base.TestCase):
         t.revert(op_id='op', result={'compute_snapshot_resource': {}})
         driver.delete_vnfc_snapshot.assert_called_once_with(
             {'compute_snapshot_resource': {}})
+
+    def test_vnf_wide_pause(self):
+        # Every VNFC is paused before the first capture and resumed after
+        # the last; no quiesce; the snapshots record the VNFCs as running.
+        inst = test_manager.register_vnf(2)
+        FakeVim.guests['vm-1']['state'] = 'shutoff'
+        op = self._op(inst, pauseVnf=True)
+        flow, store = create_snapshot.build(op, inst)
+        self.assertEqual([
+            'check-cancel-start',
+            ('pause', ['pause-vnfc-0', 'pause-vnfc-1']),
+            ('snapshot', ['snapshot-vnfc-0', 'snapshot-vnfc-1']),
+            ('unpause', ['unpause-vnfc-0', 'unpause-vnfc-1']),
+            'check-cancel-record', 'record-vnf-snapshot'], _names(flow))
+        common.run(flow, store)
+        steps = [c for c in FakeVim.calls if c[1] == 'vm-0']
+        self.assertEqual(['pause', 'create', 'unpause'],
+                         [c[0] for c in steps])
+        creates = [i for i, c in enumerate(FakeVim.calls)
+                   if c[0] == 'create']
+        pauses = [i for i, c in enumerate(FakeVim.calls) if c[0] == 'pause']
+        self.assertLess(max(pauses), min(creates))
+        # The powered-off VNFC was neither paused nor resumed.
+        self.assertNotIn(('unpause', 'vm-1'), FakeVim.calls)
+        self.assertEqual({'vm-0': True, 'vm-1': False},
+                         FakeVim.created_paused)
+        self.assertEqual('running', FakeVim.guests['vm-0']['state'])
+        info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
+        rows = {r.vnfc_resource_info_id: r for r in info.vnfc_snapshots}
+        self.assertEqual(states.CONSISTENCY_CRASH,
+                         rows['vnfc-0'].consistency_level)
+        self.assertIn('vnf_paused_at', rows['vnfc-0'].vim_details)
+        self.assertIn('vnf_unpaused_at', rows['vnfc-0'].vim_details)
+        self.assertNotIn('vnf_paused_at', rows['vnfc-1'].vim_details)
+
+    def test_vnf_wide_pause_undone_on_failure(self):
+        inst = test_manager.register_vnf(2)
+        FakeVim.fail[('create', 'vm-1')] = 'disk full'
+        op = self._op(inst, pauseVnf=True)
+        flow, store = create_snapshot.build(op, inst)
+        self.assertRaises(exception.VimError, common.run, flow, store)
+        for guest in FakeVim.guests.values():
+            self.assertEqual('running', guest['state'])
+        self.assertEqual({}, FakeVim.snapshots)
+
+    def test_vnf_wide_pause_refused_without_the_capability(self):
+        FakeVim.caps = vim_base.Capabilities(quiesce=True)
+        inst = test_manager.register_vnf(1)
+        e = self.assertRaises(exception.VimCapabilityMissing,
+                              create_snapshot.build,
+                              self._op(inst, pauseVnf=True), inst)
+        self.assertIn('pauseVnf', e.message)
+        self.assertEqual([], FakeVim.calls)
+
+    def test_pause_undo_steps(self):
+        vnfc = vim_base.Vnfc(id='a', vdu_id='d', compute_resource={})
+        driver = mock.Mock()
+        driver.unpause_vnfc.side_effect = exception.VimError(reason='x')
+        create_snapshot.PauseVnfc(vnfc, driver).revert(result=None)
+        driver.unpause_vnfc.assert_not_called()
+        create_snapshot.PauseVnfc(vnfc, driver).revert(
+            result=mock.sentinel.failure)
+        driver.unpause_vnfc.assert_called_once_with(vnfc)
+        self.assertIsNone(create_snapshot.UnpauseVnfc(vnfc, driver).execute(
+            **{'paused-a': None}))
+        driver.unpause_vnfc.assert_called_once_with(vnfc)
 
     def test_undo_steps_swallow_errors(self):
         vnfc = vim_base.Vnfc(id='a', vdu_id='d', compute_resource={})

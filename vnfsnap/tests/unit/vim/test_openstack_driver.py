@@ -170,6 +170,7 @@ class TestCreate(DriverTestCase):
                                   'novaQuiesce': 'attempted',
                                   'pausedForCapture': False,
                                   'pausedMs': 0.0,
+                                  'pausedWithVnf': False,
                                   'computeApiVersion': '2.96',
                                   'volumeApiVersion': '3.71'}}},
                          result.compute_snapshot_resource)
@@ -222,6 +223,31 @@ class TestCreate(DriverTestCase):
         self.assertEqual(['/dev/vdb', '/dev/vdc'],
                          [v['device'] for v in
                           result.vim_details['volumes']])
+
+    def test_vnf_wide_pause(self):
+        # The flow pauses the server; the driver captures it as it is and
+        # records it as running, so a revert brings it back running.
+        vnfc = self.image_backed(data_volumes=2)
+        self.assertTrue(self.driver.capabilities(vnfc).pause)
+        self.assertTrue(self.driver.pause_vnfc(vnfc))
+        self.assertEqual('PAUSED', self.server(vnfc)['status'])
+        result = self.driver.create_vnfc_snapshot(vnfc, 'snap-1', False,
+                                                  False, paused=True)
+        self.assertEqual([], self.cloud.called('unpause_server'))
+        captures = [e for e in self.cloud.events
+                    if e[0] in ('capture-root', 'snapshot')]
+        self.assertEqual({'PAUSED'}, {e[2] for e in captures})
+        self.assertEqual('running', result.vim_details['state'])
+        self.assertTrue(result.vim_details['paused_with_vnf'])
+        self.assertFalse(result.vim_details['paused_for_capture'])
+        self.assertEqual('none', result.vim_details['nova_quiesce'])
+        self.driver.unpause_vnfc(vnfc)
+        self.assertEqual('ACTIVE', self.server(vnfc)['status'])
+        # Neither touches a server that is not running / not paused.
+        self.assertFalse(self.driver.pause_vnfc(
+            self.image_backed(status='SHUTOFF')))
+        self.driver.unpause_vnfc(vnfc)
+        self.assertEqual(1, len(self.cloud.called('unpause_server')))
 
     def test_stopped_server_is_not_paused(self):
         vnfc = self.image_backed(status='SHUTOFF')
