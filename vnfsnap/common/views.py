@@ -196,6 +196,10 @@ def vnf_lcm_op_occ(obj, base):
     if obj.vnf_snapshot_info_id:
         links['vnfSnapshot'] = link(base, '/vnf_snapshots/%s'
                                     % obj.vnf_snapshot_info_id)
+    if obj.safety_vnf_snapshot_info_id:
+        # vnfsnap extension: what a revert saved before replacing it.
+        links['safetyVnfSnapshot'] = link(
+            base, '/vnf_snapshots/%s' % obj.safety_vnf_snapshot_info_id)
     for task in states.allowed_tasks(obj.operation, obj.operation_state):
         links[task] = link(base, '%s/%s' % (path, task))
     return _compact({

@@ -389,6 +389,23 @@ def add_op_vim_resource(op_id, key, resource):
                                          resource=resource))
 
 
+def record_safety_snapshot(op_id, values, vnfc_snapshots):
+    """Create the filled VNF snapshot resource a revert took of the state
+    it replaces, hand the op occurrence's VIM resources over to it and
+    point the occurrence at it, in one transaction."""
+    with _writer() as session:
+        obj = models.VnfSnapshotInfo(**values)
+        obj.vnfc_snapshots = _vnfc_rows(values['id'], vnfc_snapshots)
+        session.add(obj)
+        session.execute(sa.delete(models.OpVimResource).where(
+            models.OpVimResource.op_occ_id == op_id))
+        session.execute(sa.update(models.VnfLcmOpOcc).where(
+            models.VnfLcmOpOcc.id == op_id).values(
+                safety_vnf_snapshot_info_id=values['id'],
+                updated_at=timeutils.utcnow()))
+    return get_vnf_snapshot_info(None, values['id'])
+
+
 def remove_op_vim_resource(op_id, key):
     with _writer() as session:
         session.execute(sa.delete(models.OpVimResource).where(

@@ -142,6 +142,9 @@ class VnfLcmOpOcc(TimestampMixin, Base):
     error = sa.Column(_json())
     vnf_snapshot_info_id = sa.Column(sa.String(36), index=True)
     host = sa.Column(sa.String(255))
+    # REVERT_TO_SNAPSHOT with safetySnapshot: the VNF snapshot it took of
+    # the state it was about to replace.
+    safety_vnf_snapshot_info_id = sa.Column(sa.String(36))
 
 
 class OpVimResource(Base):

@@ -35,6 +35,7 @@ REVERT_ADDITIONAL_PARAMS = {
     'type': 'object',
     'properties': {
         'stateAfterRevert': {'enum': ['running', 'paused', 'shutoff']},
+        'safetySnapshot': {'type': 'boolean'},
     },
 }
 

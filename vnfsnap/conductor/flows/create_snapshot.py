@@ -158,14 +158,14 @@ class SnapshotVnfc(task.Task):
 class RecordVnfSnapshot(task.Task):
     """Fill the empty VnfSnapshotInfo with the VnfSnapshot just taken."""
 
-    def __init__(self, vnfc_ids, quiesced_ids=(), paused_ids=(), **kwargs):
-        super().__init__(name='record-vnf-snapshot',
+    def __init__(self, vnfc_ids, quiesced_ids=(), paused_ids=(),
+                 name='record-vnf-snapshot'):
+        super().__init__(name=name,
                          requires=['vnfc-%s' % i for i in vnfc_ids]
                          + ['%s-%s' % (k, i) for i in quiesced_ids
                             for k in ('frozen', 'thawed')]
                          + ['%s-%s' % (k, i) for i in paused_ids
-                            for k in ('paused', 'unpaused')],
-                         **kwargs)
+                            for k in ('paused', 'unpaused')])
         self.vnfc_ids = vnfc_ids
 
     def execute(self, op_id, info_id, snapshot_id, started, instance,
@@ -198,6 +198,9 @@ class RecordVnfSnapshot(task.Task):
                         vnfc_results['%s-%s' % (end, vnfc_id)])
             row['vim_details'] = details
             rows.append(row)
+        self.save(op_id, info_id, instance, values, rows)
+
+    def save(self, op_id, info_id, instance, values, rows):
         db_api.update_vnf_snapshot_info(
             None, info_id, values, vnfc_snapshots=rows,
             only_if_unreserved=False, only_if_empty=True,
@@ -218,20 +221,12 @@ def _wants_quiesce(params, caps):
     return caps.quiesce if asked is None else bool(asked)
 
 
-def build(op, instance):
-    """Return (flow, store) for a CREATE_SNAPSHOT op occurrence."""
-    request = op.operation_params or {}
-    params = request.get('additionalParams') or {}
-    vnfcs = common.resolve_vnfcs(instance)
-    if not vnfcs:
-        raise exception.UnprocessableEntity(
-            reason='VNF instance %s has no VNFCs' % instance.id)
-    drivers = common.Drivers(instance.vim_connection_info)
+def add_capture(flow, vnfcs, drivers, params, snapshot_id):
+    """Add to ``flow`` the steps that capture ``vnfcs`` as ``params``
+    (additionalParams) ask: quiesce or a VNF-wide pause around the VNFC
+    snapshots. Refuses, before anything runs, what a VIM cannot do.
+    Returns the arguments of :class:`RecordVnfSnapshot`."""
     with_memory = bool(params.get('withMemory', False))
-    snapshot_id = op.vnf_snapshot_info_id
-
-    flow = linear_flow.Flow('create-snapshot-%s' % op.id)
-    flow.add(common.CheckCancel(name='check-cancel-start'))
     vnf_paused = bool(params.get('pauseVnf', False))
     freeze = unordered_flow.Flow('quiesce')
     pause = unordered_flow.Flow('pause')
@@ -264,10 +259,25 @@ def build(op, instance):
     for sub in (freeze, pause, snap, unpause, thaw):
         if len(sub):
             flow.add(sub)
+    return ([v.id for v in vnfcs], quiesced_ids,
+            [v.id for v in vnfcs] if vnf_paused else [])
+
+
+def build(op, instance):
+    """Return (flow, store) for a CREATE_SNAPSHOT op occurrence."""
+    request = op.operation_params or {}
+    params = request.get('additionalParams') or {}
+    vnfcs = common.resolve_vnfcs(instance)
+    if not vnfcs:
+        raise exception.UnprocessableEntity(
+            reason='VNF instance %s has no VNFCs' % instance.id)
+    flow = linear_flow.Flow('create-snapshot-%s' % op.id)
+    flow.add(common.CheckCancel(name='check-cancel-start'))
+    recorded = add_capture(flow, vnfcs,
+                           common.Drivers(instance.vim_connection_info),
+                           params, op.vnf_snapshot_info_id)
     flow.add(common.CheckCancel(name='check-cancel-record'))
-    flow.add(RecordVnfSnapshot(
-        [v.id for v in vnfcs], quiesced_ids,
-        [v.id for v in vnfcs] if vnf_paused else ()))
+    flow.add(RecordVnfSnapshot(*recorded))
     store = {
         'op_id': op.id, 'info_id': op.vnf_snapshot_info_id,
         'snapshot_id': uuidutils.generate_uuid(),

@@ -2,11 +2,18 @@
 
 Each VNFC of the snapshot is reverted by its VIM driver; the VNFC must still
 be part of the VNF instance (matched by vnfcResourceInfoId).
+
+With ``additionalParams.safetySnapshot`` the VNF is first snapshotted as it
+is, into a new VnfSnapshotInfo linked from the op occurrence
+(``_links.safetyVnfSnapshot``): a revert replaces disks, and this is the
+way back.
 """
 
 import copy
 
 from oslo_log import log as logging
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
 from taskflow.patterns import linear_flow
 from taskflow.patterns import unordered_flow
 from taskflow import task
@@ -14,6 +21,7 @@ from taskflow import task
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.conductor.flows import common
+from vnfsnap.conductor.flows import create_snapshot
 from vnfsnap.db import api as db_api
 
 LOG = logging.getLogger(__name__)
@@ -52,6 +60,46 @@ class RevertVnfc(CheckRevert):
                         'oldResourceId')}
         if replaced:
             record_replaced_volumes(self.instance_id, replaced)
+
+
+class TakeSafetySnapshot(task.Task):
+    """Snapshot the VNF as it is before the first VNFC is reverted. Runs
+    its capture as a flow of its own: once recorded the snapshot belongs
+    to its VnfSnapshotInfo, and a failing revert must not undo it."""
+
+    def __init__(self, flow, store):
+        super().__init__(name='safety-snapshot')
+        self.flow, self.store = flow, store
+
+    def execute(self):
+        LOG.info('Taking safety snapshot %s of VNF instance %s before the '
+                 'revert', self.store['info_id'], self.store['instance'].id)
+        common.run(self.flow, self.store)
+
+
+class RecordSafetySnapshot(create_snapshot.RecordVnfSnapshot):
+    """The safety snapshot is a new VnfSnapshotInfo of the VNF's project."""
+
+    def save(self, op_id, info_id, instance, values, rows):
+        db_api.record_safety_snapshot(
+            op_id, dict(values, id=info_id, project_id=instance.project_id),
+            rows)
+
+
+def safety_snapshot(op, instance, vnfcs, drivers, target_info_id):
+    """The TakeSafetySnapshot task of a revert: every VNFC of the
+    instance, disks only, quiesced where the VIM can."""
+    info_id = uuidutils.generate_uuid()
+    flow = linear_flow.Flow('safety-snapshot-%s' % op.id)
+    recorded = create_snapshot.add_capture(flow, vnfcs, drivers, {},
+                                           info_id)
+    flow.add(RecordSafetySnapshot(*recorded, name='record-safety-snapshot'))
+    return TakeSafetySnapshot(flow, {
+        'op_id': op.id, 'info_id': info_id,
+        'snapshot_id': uuidutils.generate_uuid(),
+        'started': timeutils.utcnow(), 'instance': instance,
+        'user_defined_data': {'vnfsnapSafetySnapshotOf': op.id,
+                              'vnfsnapRevertTo': target_info_id}})
 
 
 def record_replaced_volumes(instance_id, replaced):
@@ -107,6 +155,11 @@ def build(op, instance):
         reverts.append(RevertVnfc(vnfc, driver, vnfc_snapshot_dict(row),
                                   power_state, instance_id=instance.id))
     flow.add(checks)
+    if params.get('safetySnapshot') and not op.safety_vnf_snapshot_info_id:
+        # (A retry keeps the one it took: the VNF may be half-reverted.)
+        flow.add(safety_snapshot(op, instance, list(current.values()),
+                                 drivers, info.id))
+        flow.add(common.CheckCancel(name='check-cancel-safety'))
     for i, revert in enumerate(reverts):
         if i:
             flow.add(common.CheckCancel(name='check-cancel-%s'

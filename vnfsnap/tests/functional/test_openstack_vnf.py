@@ -265,11 +265,13 @@ class TestVnfOnOpenStack(base.FunctionalTestCase):
         self.assertEqual(imported, snap['vnfSnapshotPkgId'])
         return new_info
 
-    def revert(self, inst, info_id):
-        op = self.task(inst, 'revert_to_snapshot',
-                       {'vnfSnapshotInfoId': info_id})
+    def revert(self, inst, info_id, expected='snapshot', **params):
+        body = {'vnfSnapshotInfoId': info_id}
+        if params:
+            body['additionalParams'] = params
+        op = self.task(inst, 'revert_to_snapshot', body)
         self.assertEqual('COMPLETED', op['operationState'], op)
-        self.assertEqual({'snapshot'}, self.markers())
+        self.assertEqual({expected}, self.markers())
         # The same servers; the data volume was swapped in at the same
         # device, and the VNF instance points at it.
         inst_info = self.api.get('/vnflcm/v2/vnf_instances/%s'
@@ -280,6 +282,7 @@ class TestVnfOnOpenStack(base.FunctionalTestCase):
             self.assertEqual('ACTIVE', self.server(s['id'])['status'])
             self.assertEqual(volumes['vsr-%d' % i],
                              self.attachments(s['id'])['/dev/vdb'])
+        return op
 
     def test_snapshot_revert_package_and_failures(self):
         inst = self.register()
@@ -299,7 +302,14 @@ class TestVnfOnOpenStack(base.FunctionalTestCase):
         # The snapshot travels as a package (Swift SLO) and comes back.
         path, unique_id = self.build_and_export(info_id)
         self.mark('changed again')
-        self.revert(inst, self.import_and_extract(inst, path, unique_id))
+        extracted = self.import_and_extract(inst, path, unique_id)
+        # With a safety snapshot of the state the revert replaces, which
+        # brings that state back.
+        op = self.revert(inst, extracted, safetySnapshot=True)
+        safety = op['_links']['safetyVnfSnapshot']['href'].rsplit('/', 1)[1]
+        self.revert(inst, safety, expected='changed again')
+        resp = self.api.delete('/vnflcm/v2/vnf_snapshots/%s' % safety)
+        self.assertEqual(204, resp.status_code, resp.text)
 
         # By default each VNFC is paused on its own while its root disk and
         # data volume are captured; deleting the snapshot removes its

@@ -135,6 +135,28 @@ class TestQuery(OpOccsTestCase):
         self.assertEqual(states.REVERT_TO_SNAPSHOT, occ['operation'])
         self.assertEqual(['fail', 'retry'], self.task_links(occ))
 
+    def test_safety_snapshot_linked(self):
+        info_id, op = self.take_snapshot(self.inst['id'])
+        self.assertEqual(states.COMPLETED, op.operation_state, op.error)
+        resp = self.post('/vnflcm/v2/vnf_instances/%s/revert_to_snapshot'
+                         % self.inst['id'],
+                         {'vnfSnapshotInfoId': info_id,
+                          'additionalParams': {'safetySnapshot': True}})
+        op = self.wait_for_op(self.op_id_from(resp))
+        self.assertEqual(states.COMPLETED, op.operation_state, op.error)
+        href = self.occ(op.id)['_links']['safetyVnfSnapshot']['href']
+        safety_id = href.rsplit('/', 1)[-1]
+        self.assertNotEqual(info_id, safety_id)
+        snap = self.get('/vnflcm/v2/vnf_snapshots/%s' % safety_id).json
+        self.assertEqual(2, len(snap['vnfSnapshot']['vnfcSnapshots']))
+        self.assertEqual(op.id, snap['vnfSnapshot']['userDefinedData'][
+            'vnfsnapSafetySnapshotOf'])
+        # Without it, no link.
+        resp = self.post('/vnflcm/v2/vnf_instances/%s/revert_to_snapshot'
+                         % self.inst['id'], {'vnfSnapshotInfoId': info_id})
+        op = self.wait_for_op(self.op_id_from(resp))
+        self.assertNotIn('safetyVnfSnapshot', self.occ(op.id)['_links'])
+
     def test_running_offers_cancel(self):
         op_id, _ = self.running_create()
         self.assertEqual(['cancel'], self.task_links(self.occ(op_id)))

@@ -429,3 +429,81 @@ class TestRevertFlow(base.TestCase):
         self.assertRaises(exception.UnprocessableEntity,
                           revert_to_snapshot.build, self._op(inst, info),
                           inst)
+
+
+class TestSafetySnapshot(base.TestCase):
+
+    def _snapshot(self, inst):
+        info = db_utils.make_info()
+        op = db_utils.make_op(inst.id, info.id)
+        common.run(*create_snapshot.build(op, inst))
+        db_api.transition_op_occ(op.id, (states.STARTING,),
+                                 states.COMPLETED)
+        return info.id
+
+    def _revert_op(self, inst, info_id, **params):
+        return db_utils.make_op(
+            inst.id, info_id, operation=states.REVERT_TO_SNAPSHOT,
+            operation_params={'vnfSnapshotInfoId': info_id,
+                              'additionalParams': params})
+
+    def test_taken_before_the_revert_and_linked(self):
+        inst = test_manager.register_vnf(2)
+        target = self._snapshot(inst)
+        for guest in FakeVim.guests.values():
+            guest['disk']['file'] = 'v1'
+        op = self._revert_op(inst, target, safetySnapshot=True)
+        flow, store = revert_to_snapshot.build(op, inst)
+        self.assertEqual(['check-cancel-start',
+                          ('check-revert', ['check-revert-vnfc-0',
+                                            'check-revert-vnfc-1']),
+                          'safety-snapshot', 'check-cancel-safety',
+                          'revert-vnfc-0', 'check-cancel-vnfc-1',
+                          'revert-vnfc-1'], _names(flow))
+        common.run(flow, store)
+        self.assertEqual({'v0'}, {g['disk']['file']
+                                  for g in FakeVim.guests.values()})
+        safety_id = db_api.get_op_occ(
+            None, op.id).safety_vnf_snapshot_info_id
+        safety = db_api.get_vnf_snapshot_info(test_manager.PROJECT,
+                                              safety_id)
+        self.assertEqual(inst.id, safety.snapshot_vnf_instance_id)
+        self.assertIsNone(safety.reservation)
+        self.assertEqual({'vnfsnapSafetySnapshotOf': op.id,
+                          'vnfsnapRevertTo': target},
+                         safety.snapshot_user_defined_data)
+        self.assertEqual(['vnfc-0', 'vnfc-1'], sorted(
+            r.vnfc_resource_info_id for r in safety.vnfc_snapshots))
+        # It holds the state the revert replaced; the VIM resources are
+        # the snapshot's, not the op occurrence's.
+        for row in safety.vnfc_snapshots:
+            handle = row.compute_snapshot_resource['resourceId']
+            self.assertEqual('v1', FakeVim.snapshots[handle]['disk']['file'])
+        self.assertEqual({}, db_api.list_op_vim_resources(op.id))
+
+    def test_kept_when_the_revert_fails_and_not_retaken(self):
+        inst = test_manager.register_vnf(2)
+        target = self._snapshot(inst)
+        before = len(FakeVim.snapshots)
+        FakeVim.fail[('revert', 'vm-1')] = 'rebuild refused'
+        op = self._revert_op(inst, target, safetySnapshot=True)
+        self.assertRaises(exception.VimError, common.run,
+                          *revert_to_snapshot.build(op, inst))
+        self.assertEqual(before + 2, len(FakeVim.snapshots))
+        op = db_api.get_op_occ(None, op.id)
+        self.assertIsNotNone(op.safety_vnf_snapshot_info_id)
+        flow, _ = revert_to_snapshot.build(op, inst)
+        self.assertNotIn('safety-snapshot', _names(flow))
+
+    def test_failed_capture_reverts_nothing_and_leaves_nothing(self):
+        inst = test_manager.register_vnf(2)
+        target = self._snapshot(inst)
+        before = dict(FakeVim.snapshots)
+        FakeVim.fail[('create', 'vm-1')] = 'quota exceeded'
+        op = self._revert_op(inst, target, safetySnapshot=True)
+        self.assertRaises(exception.VimError, common.run,
+                          *revert_to_snapshot.build(op, inst))
+        self.assertEqual(before, FakeVim.snapshots)
+        self.assertNotIn('revert', [c[0] for c in FakeVim.calls])
+        self.assertIsNone(db_api.get_op_occ(
+            None, op.id).safety_vnf_snapshot_info_id)
