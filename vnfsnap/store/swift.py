@@ -36,6 +36,7 @@ from swiftclient import exceptions as swift_exceptions
 from vnfsnap import package
 from vnfsnap import store
 from vnfsnap.store import base
+from vnfsnap.vim.openstack import clients
 
 LOG = logging.getLogger(__name__)
 
@@ -230,13 +231,9 @@ def connection_factory(conf):
         sw = conf.swift
 
         def connect(url=None, token=None):
-            # A new os_options each time: swiftclient writes into it.
-            os_options = {'service_type': 'object-store',
-                          'endpoint_type': sw.interface,
-                          'region_name': sw.region_name,
-                          'object_storage_url': sw.endpoint_override}
-            return swiftclient.Connection(
-                session=session, os_options=os_options, cacert=sw.cafile,
+            return clients.object_store_connection(
+                session, region_name=sw.region_name, interface=sw.interface,
+                endpoint_override=sw.endpoint_override, cacert=sw.cafile,
                 insecure=sw.insecure, preauthurl=url, preauthtoken=token,
                 **common)
         return connect

@@ -7,6 +7,10 @@ module only. Every client error becomes a :class:`ResourceNotFound` or a
 ``VimError`` whose message names what failed and never carries a secret of
 the VimConnectionInfo.
 
+The package store's Swift connection is made here too
+(:func:`object_store_connection`), on the session of its own service
+credentials ([swift]).
+
 Credentials are per VIM connection (SOL003 VimConnectionInfo):
 ``interfaceInfo.endpoint`` is the Keystone URL and ``accessInfo`` holds
 either a user (``username``, ``password``, ``project``, ``projectDomain``,
@@ -34,6 +38,7 @@ from novaclient import api_versions as nova_versions
 from novaclient import client as nova_client
 from novaclient import exceptions as nova_exc
 import requests
+import swiftclient
 
 from vnfsnap.common import exception
 import vnfsnap.conf
@@ -112,6 +117,13 @@ class Volume:
     metadata: dict
     image_metadata: dict
     server_ids: tuple = ()
+    group_id: str = None
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupSnapshot:
+    id: str
+    status: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,6 +189,20 @@ def _auth(endpoint, access):
                    'projectId): servers and volumes belong to a project')
     return ks_v3.Password(auth_url=endpoint, password=access['password'],
                           **user, **project)
+
+
+def object_store_connection(session, region_name=None, interface='public',
+                            endpoint_override=None, **kwargs):
+    """A python-swiftclient Connection on a keystoneauth ``session``;
+    ``kwargs`` (retries, timeout, cacert, insecure, preauthurl,
+    preauthtoken) go to the Connection."""
+    # A new os_options each time: swiftclient writes into it.
+    return swiftclient.Connection(
+        session=session,
+        os_options={'service_type': 'object-store',
+                    'endpoint_type': interface, 'region_name': region_name,
+                    'object_storage_url': endpoint_override},
+        **kwargs)
 
 
 class OpenStackClients:
@@ -373,7 +399,8 @@ class OpenStackClients:
             metadata=dict(v.metadata or {}),
             image_metadata=dict(getattr(v, 'volume_image_metadata', None)
                                 or {}),
-            server_ids=tuple(a['server_id'] for a in v.attachments or ()))
+            server_ids=tuple(a['server_id'] for a in v.attachments or ()),
+            group_id=getattr(v, 'group_id', None))
 
     @staticmethod
     def _to_snapshot(s):
@@ -452,6 +479,54 @@ class OpenStackClients:
                     cinder.volume_snapshots.list(
                         search_opts={'volume_id': volume_id})
                     if s.volume_id == volume_id]
+
+    # --- group snapshots (Block Storage 3.14) --------------------------------
+
+    def consistent_group(self, group_id):
+        """The ids of the volumes of group ``group_id`` when its group type
+        promises consistent group snapshots, else None. The promise is in
+        the group type's specs, which Cinder shows to admins only by
+        default: unreadable counts as no promise."""
+        cinder = self._volume()
+        with self._errors('reading volume group %s' % group_id):
+            try:
+                group = cinder.groups.get(group_id)
+                specs = cinder.group_types.get(group.group_type).get_keys()
+            except (cinder_exc.Forbidden, cinder_exc.NotFound):
+                return None
+            if specs.get('consistent_group_snapshot_enabled') != \
+                    '<is> True':
+                return None
+            return frozenset(v.id for v in cinder.volumes.list(
+                search_opts={'group_id': group_id}))
+
+    def create_group_snapshot(self, group_id, name):
+        cinder = self._volume()
+        with self._errors('snapshotting volume group %s' % group_id):
+            made = cinder.group_snapshots.create(group_id, name=name)
+            return GroupSnapshot(id=made.id, status=made.status)
+
+    def get_group_snapshot(self, group_snapshot_id):
+        cinder = self._volume()
+        with self._errors('reading group snapshot %s' % group_snapshot_id,
+                          'group snapshot', group_snapshot_id):
+            found = cinder.group_snapshots.get(group_snapshot_id)
+            return GroupSnapshot(id=found.id, status=found.status)
+
+    def list_group_snapshot_members(self, group_snapshot_id):
+        """The volume snapshots a group snapshot made."""
+        cinder = self._volume()
+        with self._errors('listing the snapshots of group snapshot %s'
+                          % group_snapshot_id):
+            return [self._to_snapshot(s) for s in
+                    cinder.volume_snapshots.list(search_opts={
+                        'group_snapshot_id': group_snapshot_id})]
+
+    def delete_group_snapshot(self, group_snapshot_id):
+        cinder = self._volume()
+        with self._errors('deleting group snapshot %s' % group_snapshot_id,
+                          'group snapshot', group_snapshot_id):
+            cinder.group_snapshots.delete(group_snapshot_id)
 
     def delete_snapshot(self, snapshot_id):
         cinder = self._volume()

@@ -7,10 +7,12 @@ what they really give:
 * **snapshot**: Nova's createImage. For an image-backed server it copies
   the root disk into a Glance image; its data volumes get Cinder snapshots.
   For a volume-backed server Nova snapshots every volume in Cinder and
-  records them in a zero-byte image. Nova quiesces the guest itself inside
-  createImage when the image asks for it; nothing else can freeze a guest,
-  and only for volume-backed servers does Nova fail rather than skip a
-  freeze that did not work.
+  records them in a zero-byte image. Data volumes that are exactly the
+  volumes of a Cinder group whose type promises consistent group
+  snapshots are taken by one group snapshot. Nova quiesces the guest
+  itself inside createImage when the image asks for it; nothing else can
+  freeze a guest, and only for volume-backed servers does Nova fail rather
+  than skip a freeze that did not work.
   A running VNFC whose disks would otherwise be captured at different
   instants is paused for the capture ([openstack]pause_multi_disk_vnfcs),
   unless the flow paused the whole VNF already (``paused``).
@@ -55,6 +57,7 @@ _POWER = {'ACTIVE': RUNNING, 'PAUSED': PAUSED, 'SHUTOFF': SHUTOFF}
 
 REBUILD_VOLUME_BACKED = (2, 93)
 VOLUME_REVERT = (3, 40)
+GROUP_SNAPSHOTS = (3, 14)
 
 NO_MEMORY = ('Nova cannot capture the memory state of a server (suspend '
              'keeps it on the compute host, where no API can reach it)')
@@ -328,6 +331,13 @@ class OpenStackDriver(base.VimDriver):
             lambda s: s.status == 'available',
             lambda s: s.status.startswith('error'), 'volume_timeout')
 
+    def _wait_group_snapshot(self, group_snapshot_id, what):
+        return self._wait(
+            '%s (group snapshot %s)' % (what, group_snapshot_id),
+            lambda: self.cloud.get_group_snapshot(group_snapshot_id),
+            lambda s: s.status == 'available',
+            lambda s: s.status.startswith('error'), 'volume_timeout')
+
     def _wait_deleted(self, kind, fetch, resource_id):
         """Until the resource is gone; Cinder puts back a volume or
         snapshot it could not delete (e.g. one others depend on)."""
@@ -352,6 +362,16 @@ class OpenStackDriver(base.VimDriver):
         self._wait_deleted('volume snapshot', self.cloud.get_snapshot,
                            snapshot_id)
 
+    def _delete_group_snapshot(self, group_snapshot_id):
+        """Delete a group snapshot with its volume snapshots (Cinder refuses
+        to delete them one by one) and wait until it is gone."""
+        try:
+            self.cloud.delete_group_snapshot(group_snapshot_id)
+        except clients.ResourceNotFound:
+            return
+        self._wait_deleted('group snapshot', self.cloud.get_group_snapshot,
+                           group_snapshot_id)
+
     def _delete_volume(self, volume_id, wait=False):
         """Delete a volume once no operation runs on it; harmless when
         it is gone already."""
@@ -364,11 +384,14 @@ class OpenStackDriver(base.VimDriver):
         if wait:
             self._wait_deleted('volume', self.cloud.get_volume, volume_id)
 
-    def _discard(self, images=(), snapshots=(), volumes=()):
+    def _discard(self, images=(), snapshots=(), volumes=(),
+                 group_snapshots=()):
         """Delete what a failed step made, snapshots before the volumes
         they depend on; what cannot go is logged by id, never raised (the
         failure that got us here is the one to report)."""
         steps = ([('image', self.cloud.delete_image, i) for i in images]
+                 + [('group snapshot', self._delete_group_snapshot, g)
+                    for g in group_snapshots]
                  + [('volume snapshot', self._delete_snapshot, s)
                     for s in snapshots]
                  + [('volume', self._delete_volume, v) for v in volumes])
@@ -477,7 +500,7 @@ class OpenStackDriver(base.VimDriver):
                        '[openstack]pause_multi_disk_vnfcs is false'
                        % layout.disk_count)
         name = 'vnfsnap-%s-%s' % (snapshot_id, vnfc.id)
-        made = {'images': [], 'snapshots': []}
+        made = {'images': [], 'snapshots': [], 'group_snapshots': []}
         started = time.monotonic()
         try:
             with self._paused(server, pause, vnfc) as window:
@@ -497,8 +520,7 @@ class OpenStackDriver(base.VimDriver):
             LOG.warning('Snapshot of VNFC %s failed; deleting image(s) %s '
                         'and volume snapshot(s) %s it made', vnfc.id,
                         made['images'], made['snapshots'])
-            self._discard(images=made['images'],
-                          snapshots=made['snapshots'])
+            self._discard(**made)
             raise
         took = time.monotonic() - started
         nova_quiesce = 'none'
@@ -519,12 +541,15 @@ class OpenStackDriver(base.VimDriver):
         handle = self._handle(vnfc, image.id, IMAGE_TYPE)
         # Shown by the API next to the consistency level: how it was
         # reached.
-        handle['vimLevelAdditionalResourceInfo'] = {'additionalInfo': {
+        info = {
             'novaQuiesce': nova_quiesce, 'pausedForCapture': pause,
             'pausedWithVnf': paused,
             'pausedMs': round(window['seconds'] * 1000, 1),
             'computeApiVersion': compute_version,
-            'volumeApiVersion': volume_version}}
+            'volumeApiVersion': volume_version}
+        if made['group_snapshots']:
+            info['volumeGroupSnapshot'] = made['group_snapshots'][0]
+        handle['vimLevelAdditionalResourceInfo'] = {'additionalInfo': info}
         return base.VnfcSnapshotResult(
             compute_snapshot_resource=handle,
             storage_snapshot_resources=[
@@ -547,6 +572,7 @@ class OpenStackDriver(base.VimDriver):
                 'paused_for_capture': pause,
                 'paused_ms': round(window['seconds'] * 1000, 1),
                 'paused_with_vnf': paused,
+                'group_snapshot_id': (made['group_snapshots'] or [None])[0],
                 'root': root,
                 'volumes': volumes,
                 'compute_api_version': compute_version,
@@ -612,13 +638,17 @@ class OpenStackDriver(base.VimDriver):
                          statuses=('saving', 'active'))
         self._wait_server(server.id, ('ACTIVE', 'PAUSED', 'SHUTOFF'),
                           'image upload of VNFC %s done' % vnfc.id)
-        taken = []
-        for attachment, storage_id in layout.data:
-            snapshot = self.cloud.create_snapshot(
-                attachment.volume_id, '%s-%s' % (name, _dev(
-                    attachment.device)), force=True)
-            made['snapshots'].append(snapshot.id)
-            taken.append((attachment, storage_id, snapshot))
+        group = self._consistent_group(layout)
+        if group:
+            taken = self._group_snapshot(vnfc, layout, group, name, made)
+        else:
+            taken = []
+            for attachment, storage_id in layout.data:
+                snapshot = self.cloud.create_snapshot(
+                    attachment.volume_id, '%s-%s' % (name, _dev(
+                        attachment.device)), force=True)
+                made['snapshots'].append(snapshot.id)
+                taken.append((attachment, storage_id, snapshot))
         return None, [
             self._volume_record(
                 attachment, storage_id,
@@ -626,6 +656,44 @@ class OpenStackDriver(base.VimDriver):
                                     % vnfc.id),
                 self.cloud.get_volume(attachment.volume_id))
             for attachment, storage_id, snapshot in taken]
+
+    def _consistent_group(self, layout):
+        """The Cinder group whose group snapshot takes exactly the VNFC's
+        data volumes at one instant, or None: two or more data volumes, all
+        of one group that holds nothing else, whose group type promises
+        consistent snapshots (Cinder's generic group snapshot of other
+        types is one snapshot after the other), Block Storage 3.14."""
+        if len(layout.data) < 2 or \
+                self.cloud.volume_version() < GROUP_SNAPSHOTS:
+            return None
+        groups = {self.cloud.get_volume(a.volume_id).group_id
+                  for a, _ in layout.data}
+        if len(groups) != 1 or None in groups:
+            return None
+        group = groups.pop()
+        members = self.cloud.consistent_group(group)
+        if members != {a.volume_id for a, _ in layout.data}:
+            LOG.info('Data volumes of server %s are in group %s, which is '
+                     'not a consistent-snapshot group of just them; '
+                     'snapshotting them one by one', layout.server.id,
+                     group)
+            return None
+        return group
+
+    def _group_snapshot(self, vnfc, layout, group, name, made):
+        """[(attachment, storage id, snapshot)] of one group snapshot."""
+        group_snapshot = self.cloud.create_group_snapshot(group, name)
+        made['group_snapshots'].append(group_snapshot.id)
+        self._wait_group_snapshot(group_snapshot.id, 'group snapshot of '
+                                  'VNFC %s' % vnfc.id)
+        by_volume = {s.volume_id: s for s in
+                     self.cloud.list_group_snapshot_members(
+                         group_snapshot.id)}
+        LOG.info('VNFC %s: group snapshot %s of volume group %s took its '
+                 '%d data volumes at one instant', vnfc.id,
+                 group_snapshot.id, group, len(by_volume))
+        return [(attachment, storage_id, by_volume[attachment.volume_id])
+                for attachment, storage_id in layout.data]
 
     def _capture_volume_backed(self, vnfc, layout, name, snapshot_id, made):
         """Nova snapshots every volume (frozen together when quiesced) and
@@ -874,7 +942,9 @@ class OpenStackDriver(base.VimDriver):
                                   'attaching to VNFC %s' % vnfc.id)
             self.cloud.rebuild_server(server.id, image_id)
             accepted = True
-            self._wait_server(server.id, ('SHUTOFF', 'ACTIVE'),
+            # Nova rebuilds the stopped server, shows it ACTIVE and idle
+            # for a moment, then stops it again: done means SHUTOFF.
+            self._wait_server(server.id, ('SHUTOFF',),
                               'rebuilding VNFC %s from image %s'
                               % (vnfc.id, image_id), 'rebuild_timeout')
         except Exception:
@@ -1049,6 +1119,10 @@ class OpenStackDriver(base.VimDriver):
                          details.get('rebuild_image_id')} - {None}:
             attempt('image %s' % image_id, self.cloud.delete_image,
                     image_id)
+        if details.get('group_snapshot_id'):
+            attempt('group snapshot %s' % details['group_snapshot_id'],
+                    self._delete_group_snapshot,
+                    details['group_snapshot_id'])
         for record in records:
             if record.get('snapshot_id'):
                 attempt('volume snapshot %s' % record['snapshot_id'],

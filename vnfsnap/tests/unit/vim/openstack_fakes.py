@@ -43,6 +43,8 @@ class FakeCloud:
         self.volume = volume
         self.servers, self.images = {}, {}
         self.volumes, self.snapshots = {}, {}
+        # group id -> {'consistent': bool, 'specs_visible': bool}
+        self.groups, self.group_snapshots = {}, {}
         self.transients = {}    # resource id -> statuses shown first
         self.calls = []         # (method, args)
         self.events = []        # (what, resource id, server status)
@@ -65,15 +67,22 @@ class FakeCloud:
         return image_id
 
     def add_volume(self, data=b'', size=1, volume_type='standard',
-                   bootable=False, image_metadata=None, name=None):
+                   bootable=False, image_metadata=None, name=None,
+                   group_id=None):
         volume_id = new_id('volume')
         self.volumes[volume_id] = dict(
             id=volume_id, name=name or volume_id, status='available',
             size=size, volume_type=volume_type, availability_zone='nova',
             bootable=bootable, metadata={},
             image_metadata=dict(image_metadata or {}), data=data,
-            server_id=None)
+            server_id=None, group_id=group_id)
         return volume_id
+
+    def add_group(self, consistent=True, specs_visible=True):
+        group_id = new_id('group')
+        self.groups[group_id] = {'consistent': consistent,
+                                 'specs_visible': specs_visible}
+        return group_id
 
     def add_server(self, image_id=None, root_volume=None, disk=b'',
                    status='ACTIVE', volumes=(), ephemeral_gb=0):
@@ -269,6 +278,11 @@ class FakeCloud:
                             tuple(attached)))
         self.transients[server_id] = [('REBUILD', 'rebuilding'),
                                       ('REBUILD', 'rebuild_spawning')]
+        if server['status'] == 'SHUTOFF':
+            # Nova shows the spawned server ACTIVE and idle for a moment,
+            # then brings it back to its original state, stopped.
+            self.transients[server_id] += [('ACTIVE', None)] + [
+                ('ACTIVE', 'powering-off')] * 3
         self._leave('rebuild_server', server_id, image_id)
 
     def attach_volume(self, server_id, volume_id, device,
@@ -307,7 +321,8 @@ class FakeCloud:
             availability_zone=v['availability_zone'],
             bootable=v['bootable'], metadata=dict(v['metadata']),
             image_metadata=dict(v['image_metadata']),
-            server_ids=(v['server_id'],) if v['server_id'] else ())
+            server_ids=(v['server_id'],) if v['server_id'] else (),
+            group_id=v.get('group_id'))
 
     def create_volume(self, size, name, snapshot_id=None, image_id=None,
                       volume_type=None, availability_zone=None,
@@ -427,9 +442,61 @@ class FakeCloud:
                 for s in self.snapshots.values()
                 if s['volume_id'] == volume_id]
 
+    # Block Storage groups: a group snapshot takes every volume of the
+    # group at once; its snapshots go only with it.
+
+    def consistent_group(self, group_id):
+        self._enter('consistent_group', group_id)
+        group = self._get(self.groups, 'group', group_id)
+        if not (group['specs_visible'] and group['consistent']):
+            return None
+        return frozenset(v['id'] for v in self.volumes.values()
+                         if v.get('group_id') == group_id)
+
+    def create_group_snapshot(self, group_id, name):
+        self._enter('create_group_snapshot', group_id, name)
+        self._get(self.groups, 'group', group_id)
+        gs_id = new_id('group-snapshot')
+        self.events.append(('group-snapshot', group_id, None))
+        members = [self._snapshot(v['id'], 'snapshot-%s' % v['id'])
+                   for v in list(self.volumes.values())
+                   if v.get('group_id') == group_id]
+        for member in members:
+            member['group_snapshot_id'] = gs_id
+            self.transients.pop(member['id'], None)
+        self.group_snapshots[gs_id] = {'id': gs_id, 'status': 'available'}
+        self.transients[gs_id] = ['creating']
+        self._leave('create_group_snapshot', gs_id)
+        return clients.GroupSnapshot(id=gs_id, status='creating')
+
+    def get_group_snapshot(self, group_snapshot_id):
+        self._enter('get_group_snapshot', group_snapshot_id)
+        gs = self._get(self.group_snapshots, 'group snapshot',
+                       group_snapshot_id)
+        return clients.GroupSnapshot(
+            id=gs['id'], status=self._shown(gs['id'], gs['status']))
+
+    def list_group_snapshot_members(self, group_snapshot_id):
+        self._enter('list_group_snapshot_members', group_snapshot_id)
+        return [self._snapshot_record(s, s['status'])
+                for s in self.snapshots.values()
+                if s.get('group_snapshot_id') == group_snapshot_id]
+
+    def delete_group_snapshot(self, group_snapshot_id):
+        self._enter('delete_group_snapshot', group_snapshot_id)
+        self._get(self.group_snapshots, 'group snapshot', group_snapshot_id)
+        del self.group_snapshots[group_snapshot_id]
+        for sid in [s['id'] for s in self.snapshots.values()
+                    if s.get('group_snapshot_id') == group_snapshot_id]:
+            del self.snapshots[sid]
+
     def delete_snapshot(self, snapshot_id):
         self._enter('delete_snapshot', snapshot_id)
-        self._get(self.snapshots, 'volume snapshot', snapshot_id)
+        snapshot = self._get(self.snapshots, 'volume snapshot', snapshot_id)
+        if snapshot.get('group_snapshot_id'):
+            raise exception.VimError(
+                reason='HTTP 400: snapshot %s is part of group snapshot %s'
+                % (snapshot_id, snapshot['group_snapshot_id']))
         if snapshot_id in self.busy_snapshots:
             # Cinder puts it back when the backend refuses.
             self.transients[snapshot_id] = ['deleting']

@@ -4,6 +4,7 @@ errors, with the client libraries' entry points mocked (no HTTP)."""
 from unittest import mock
 
 from cinderclient import api_versions as cinder_versions
+from cinderclient import exceptions as cinder_exc
 import fixtures
 from glanceclient.common import utils as glance_utils
 from keystoneauth1 import exceptions as ks_exc
@@ -207,6 +208,45 @@ class TestClients(test_base.TestCase):
         self.cloud.attach_volume('s1', 'v1', '/dev/vdb', True)
         self.nova.volumes.create_server_volume.assert_called_once_with(
             's1', 'v1', device='/dev/vdb', delete_on_termination=True)
+
+    def test_consistent_group(self):
+        self.cinder.groups.get.return_value = mock.Mock(group_type='gt')
+        specs = self.cinder.group_types.get.return_value.get_keys
+        self.cinder.volumes.list.return_value = [mock.Mock(id='v1'),
+                                                 mock.Mock(id='v2')]
+        specs.return_value = {'consistent_group_snapshot_enabled':
+                              '<is> True'}
+        self.assertEqual({'v1', 'v2'}, self.cloud.consistent_group('g1'))
+        self.cinder.volumes.list.assert_called_once_with(
+            search_opts={'group_id': 'g1'})
+        specs.return_value = {}
+        self.assertIsNone(self.cloud.consistent_group('g1'))
+        # The specs are for admins only by default.
+        specs.side_effect = cinder_exc.Forbidden(403)
+        self.assertIsNone(self.cloud.consistent_group('g1'))
+
+    def test_group_snapshot_calls(self):
+        gs = self.cinder.group_snapshots
+        gs.create.return_value = mock.Mock(id='gs1', status='creating')
+        gs.get.return_value = mock.Mock(id='gs1', status='available')
+        self.cinder.volume_snapshots.list.return_value = [mock.Mock(
+            id='s1', volume_id='v1', status='available', size=1,
+            created_at='t', **{'name': 'n'})]
+        self.assertEqual(clients.GroupSnapshot('gs1', 'creating'),
+                         self.cloud.create_group_snapshot('g1', 'n'))
+        gs.create.assert_called_once_with('g1', name='n')
+        self.assertEqual('available',
+                         self.cloud.get_group_snapshot('gs1').status)
+        self.assertEqual(['s1'], [s.id for s in
+                                  self.cloud.list_group_snapshot_members(
+                                      'gs1')])
+        self.cinder.volume_snapshots.list.assert_called_once_with(
+            search_opts={'group_snapshot_id': 'gs1'})
+        self.cloud.delete_group_snapshot('gs1')
+        gs.delete.assert_called_once_with('gs1')
+        gs.get.side_effect = cinder_exc.NotFound(404)
+        self.assertRaises(clients.ResourceNotFound,
+                          self.cloud.get_group_snapshot, 'gs1')
 
     def test_snapshot_force_only_when_asked(self):
         self.cinder.volume_snapshots.create.return_value = mock.Mock(

@@ -407,7 +407,10 @@ class TestRevert(RevertTestCase):
         server = self.server(vnfc)
         self.assertEqual(server_id, server['id'])
         self.assertEqual(b'root-v1', server['disk'])
+        # Started once Nova had stopped it again after the rebuild.
         self.assertEqual('ACTIVE', server['status'])
+        self.assertEqual([], self.cloud.transients[server_id])
+        self.assertEqual(1, len(self.cloud.called('start_server')))
         self.assertEqual(b'data-0', self.volume_at(vnfc, '/dev/vdb')['data'])
         self.assertEqual(b'data-1', self.volume_at(vnfc, '/dev/vdc')['data'])
         self.assertEqual(
@@ -618,6 +621,7 @@ class TestRevertFailures(RevertTestCase):
 
         def error(server_id, image_id):
             self.cloud.servers[server_id]['status'] = 'ERROR'
+            self.cloud.transients[server_id] = []
         self.cloud.after['rebuild_server'] = error
         e = self.assertRaises(exception.VimError,
                               self.driver.revert_vnfc_snapshot, vnfc, snap)
@@ -968,3 +972,80 @@ class TestThroughTheApi(test_base.ApiTestCase):
         self.assertEqual(states.FAILED_TEMP, op.operation_state)
         self.assertIn('memory', json.dumps(op.error))
         self.assertEqual([], self.cloud.called('create_server_image'))
+
+
+class TestGroupSnapshots(RevertTestCase):
+    """Data volumes of a consistent-snapshot Cinder group: one group
+    snapshot takes them at one instant."""
+
+    def grouped(self, n=2, extra_in_group=False, **group):
+        group_id = self.cloud.add_group(**group)
+        image_id = self.cloud.add_image(b'base', **AGENT)
+        volumes = [self.cloud.add_volume(b'data-%d' % i, size=2,
+                                         group_id=group_id)
+                   for i in range(n)]
+        if extra_in_group:
+            self.cloud.add_volume(b'other', group_id=group_id)
+        server_id = self.cloud.add_server(image_id=image_id, disk=b'root-v1',
+                                          volumes=volumes)
+        return self.vnfc(server_id, [('vsr-%d' % i, v)
+                                     for i, v in enumerate(volumes)])
+
+    def test_one_group_snapshot_then_revert_and_delete(self):
+        vnfc = self.grouped()
+        snap, result = self.snapshot(vnfc)
+        self.assertEqual(1, len(self.cloud.called('create_group_snapshot')))
+        self.assertEqual([], self.cloud.called('create_snapshot'))
+        group_snapshot = result.vim_details['group_snapshot_id']
+        self.assertIn(group_snapshot, self.cloud.group_snapshots)
+        self.assertEqual(group_snapshot, result.compute_snapshot_resource[
+            'vimLevelAdditionalResourceInfo']['additionalInfo'][
+                'volumeGroupSnapshot'])
+        # Still one instant with the root disk: the server was paused.
+        captures = [e for e in self.cloud.events
+                    if e[0] in ('capture-root', 'group-snapshot')]
+        self.assertEqual(['capture-root', 'group-snapshot'],
+                         [e[0] for e in captures])
+        self.assertEqual('PAUSED', captures[0][2])
+        by_storage = {s['storageResourceId']: s['storageSnapshotResource']
+                      for s in result.storage_snapshot_resources}
+        self.assertEqual(b'data-1', self.cloud.snapshots[
+            by_storage['vsr-1']['resourceId']]['data'])
+
+        self.change_everything(vnfc)
+        self.driver.revert_vnfc_snapshot(vnfc, snap)
+        self.assertEqual(b'data-0', self.volume_at(vnfc, '/dev/vdb')['data'])
+        self.assertEqual(b'data-1', self.volume_at(vnfc, '/dev/vdc')['data'])
+
+        self.driver.delete_vnfc_snapshot(snap)
+        self.assertEqual({}, self.cloud.group_snapshots)
+        self.assertEqual({}, self.cloud.snapshots)
+
+    def test_one_by_one_when_the_group_promises_nothing(self):
+        for vnfc in (self.grouped(consistent=False),
+                     self.grouped(specs_visible=False),
+                     self.grouped(extra_in_group=True),
+                     self.grouped(n=1)):
+            with self.subTest(vnfc=vnfc.id):
+                calls = len(self.cloud.called('create_snapshot'))
+                _, result = self.snapshot(vnfc)
+                self.assertIsNone(result.vim_details['group_snapshot_id'])
+                self.assertEqual(calls + len(vnfc.storage_resources),
+                                 len(self.cloud.called('create_snapshot')))
+        self.assertEqual([], self.cloud.called('create_group_snapshot'))
+
+    def test_one_by_one_before_block_storage_3_14(self):
+        self.cloud.volume = (3, 13)
+        _, result = self.snapshot(self.grouped())
+        self.assertIsNone(result.vim_details['group_snapshot_id'])
+        self.assertEqual([], self.cloud.called('consistent_group'))
+
+    def test_failure_deletes_the_group_snapshot(self):
+        vnfc = self.grouped()
+        images = len(self.cloud.images)
+        self.cloud.fail['list_group_snapshot_members'] = \
+            exception.VimError(reason='HTTP 503')
+        self.assertRaises(exception.VimError, self.snapshot, vnfc)
+        self.assertEqual({}, self.cloud.group_snapshots)
+        self.assert_nothing_left(images)
+        self.assertEqual('ACTIVE', self.server(vnfc)['status'])
