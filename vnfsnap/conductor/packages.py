@@ -328,9 +328,12 @@ class PackageRunner:
                 raise exception.VimCapabilityMissing(
                     what='keep VNFC snapshot %s in the VIM as an external '
                          'artifact' % row.id,
-                    reason='this VIM has no image service whose URIs a '
-                           'package could refer to; build with '
-                           'importSnapshotResource true')
+                    reason='an external artifact is fetched at extraction '
+                           'with the BASIC or OAuth2 credentials of '
+                           'ext_artifacts_access, which neither libvirt '
+                           'disk files nor Glance (Keystone tokens) '
+                           'accept; build with importSnapshotResource '
+                           'true')
             progress.check(0)
             artifacts += self._export(drivers, row, index, work)
         zip_path = os.path.join(work, 'package.zip')
