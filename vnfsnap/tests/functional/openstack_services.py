@@ -281,8 +281,10 @@ class OpenStackCloud(services._ServerFixture):
             self.memcached_bin, '-l', services.LOOPBACK,
             '-p', self.memcached_port, '-U', '0', '-m', '64', '-u', 'root'],
             port=self.memcached_port)
+        # Every service on MariaDB: on SQLite, Keystone and Glance answered
+        # "database is locked" (HTTP 500) under concurrent requests.
         self._create_databases(['nova', 'nova_cell0', 'cinder', 'neutron',
-                                'glance'])
+                                'glance', 'keystone', 'placement'])
         self._step('mariadb+rabbitmq+memcached', t)
 
         self.values = self._values()
@@ -364,6 +366,8 @@ class OpenStackCloud(services._ServerFixture):
             'cinder_db': self._db_url('cinder'),
             'neutron_db': self._db_url('neutron'),
             'glance_db': self._db_url('glance'),
+            'keystone_db': self._db_url('keystone'),
+            'placement_db': self._db_url('placement'),
         }
         for user in _CATALOG:
             auth = '\n'.join([

@@ -11,7 +11,7 @@ from vnfsnap.cmd import all_in_one
 from vnfsnap.vim.libvirt import driver
 
 
-def _stall(self, vnfc, snapshot_id, with_memory, quiesced):
+def _stall(self, vnfc, snapshot_id, with_memory, quiesced, paused=False):
     threading.Event().wait()
 
 
