@@ -127,6 +127,22 @@ def update_vnf_instance(instance_id, values):
                 updated_at=timeutils.utcnow(), **values))
 
 
+def set_snapshot_descriptor(project_id, instance_id, descriptor):
+    """Replace a VNF instance's snapshot descriptor unless an operation
+    holds the instance (it runs under the rules it started with)."""
+    M = models.VnfInstance
+    with _writer() as session:
+        done = session.execute(_scoped(sa.update(M).where(
+            M.id == instance_id, M.reservation.is_(None)), M,
+            project_id).values(snapshot_descriptor=descriptor,
+                               updated_at=timeutils.utcnow())).rowcount
+    if done != 1:
+        current = get_vnf_instance(project_id, instance_id)
+        raise exception.VnfInstanceBusy(id=instance_id,
+                                        op_id=current.reservation)
+    return get_vnf_instance(project_id, instance_id)
+
+
 def delete_vnf_instance(project_id, instance_id):
     """Unregister a VNF instance unless an operation holds it."""
     with _writer() as session:

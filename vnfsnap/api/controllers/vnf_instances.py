@@ -16,6 +16,7 @@ from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import views
 from vnfsnap.db import api as db_api
+from vnfsnap import descriptor as descriptor_mod
 
 DEFAULT_EXCLUDES = ('vnfConfigurableProperties', 'vimConnectionInfo',
                     'instantiatedVnfInfo', 'metadata', 'extensions')
@@ -96,12 +97,18 @@ class CreateSnapshotTask(base.Resource):
     def post(self):
         utils.authorize('vnfsnap:vnf_instance:create_snapshot')
         body = utils.json_body(lcm_schemas.CREATE_SNAPSHOT)
-        _instantiated(self.instance_id)
+        instance = _instantiated(self.instance_id)
         info = _target_snapshot(body['vnfSnapshotInfoId'])
         if info.snapshot_id is not None:
             raise exception.UnprocessableEntity(
                 reason='VNF snapshot %s already holds a snapshot; create a '
                        'new, empty one first' % info.id)
+        rules = descriptor_mod.Descriptor.of(instance)
+        rules.check_allowed(states.CREATE_SNAPSHOT)
+        rules.check_time()
+        rules.check_create(body.get('additionalParams') or {},
+                           instance.instantiated_vnf_info[
+                               'vnfcResourceInfo'])
         return _start(self.instance_id, states.CREATE_SNAPSHOT, body)
 
 
@@ -111,7 +118,9 @@ class RevertToSnapshotTask(CreateSnapshotTask):
     def post(self):
         utils.authorize('vnfsnap:vnf_instance:revert_to_snapshot')
         body = utils.json_body(lcm_schemas.REVERT_TO_SNAPSHOT)
-        _instantiated(self.instance_id)
+        instance = _instantiated(self.instance_id)
+        descriptor_mod.Descriptor.of(instance).check_allowed(
+            states.REVERT_TO_SNAPSHOT)
         info = _target_snapshot(body['vnfSnapshotInfoId'])
         if info.snapshot_id is None:
             raise exception.UnprocessableEntity(
@@ -161,6 +170,31 @@ def _start(instance_id, operation, body):
                           % (utils.base_url(), op.id))
 
 
+class SnapshotDescriptor(base.Resource):
+    """``snapshot_descriptor`` (vnfsnap extension): the descriptor that
+    governs the VNF's snapshot operations (GR NFV-TST 005 table 7.3-1);
+    PUT replaces the one given at registration."""
+
+    def __init__(self, instance_id):
+        self.instance_id = instance_id
+
+    def get(self):
+        utils.authorize('vnfsnap:vnf_instance:get_snapshot_descriptor')
+        utils.no_query()
+        obj = db_api.get_vnf_instance(utils.context().project_id,
+                                      self.instance_id)
+        return utils.single(descriptor_mod.Descriptor.of(obj).doc,
+                            obj.updated_at)
+
+    def put(self):
+        utils.authorize('vnfsnap:vnf_instance:update_snapshot_descriptor')
+        body = utils.json_body({'type': 'object'})
+        descriptor_mod.validate(body)
+        obj = db_api.set_snapshot_descriptor(
+            utils.context().project_id, self.instance_id, body)
+        return utils.single(obj.snapshot_descriptor, obj.updated_at)
+
+
 class VimCapabilities(base.Resource):
     """``vim_capabilities`` (vnfsnap extension): what the VIM of each VNFC
     can do for snapshots, read from the VIM when asked (GR NFV-TST 005
@@ -188,6 +222,7 @@ class VnfInstance(base.Resource):
         self.create_snapshot = CreateSnapshotTask(instance_id)
         self.revert_to_snapshot = RevertToSnapshotTask(instance_id)
         self.vim_capabilities = VimCapabilities(instance_id)
+        self.snapshot_descriptor = SnapshotDescriptor(instance_id)
 
     def _load(self):
         return db_api.get_vnf_instance(utils.context().project_id,
@@ -226,6 +261,12 @@ class VnfInstances(base.Resource):
         body = utils.json_body(schemas.CREATE)
         _check_references(body)
         identity = _identity(body)
+        if body.get('snapshotDescriptor') is not None:
+            descriptor_mod.validate(body['snapshotDescriptor'])
+        inside = descriptor_mod.from_vnfd(body.get('vnfd'))
+        if inside is not None:
+            descriptor_mod.validate(
+                inside, 'vnfd.vnfLcmOperationsConfiguration.snapshot')
         instantiated = body.get('instantiatedVnfInfo') is not None
         obj = db_api.create_vnf_instance({
             'id': uuidutils.generate_uuid(),

@@ -23,6 +23,7 @@ from vnfsnap.common import views
 import vnfsnap.conf
 from vnfsnap.conductor.flows import common
 from vnfsnap.db import api as db_api
+from vnfsnap import descriptor
 
 CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
@@ -221,42 +222,51 @@ def _wants_quiesce(params, caps):
     return caps.quiesce if asked is None else bool(asked)
 
 
-def add_capture(flow, vnfcs, drivers, params, snapshot_id):
-    """Add to ``flow`` the steps that capture ``vnfcs`` as ``params``
-    (additionalParams) ask: quiesce or a VNF-wide pause around the VNFC
-    snapshots. Refuses, before anything runs, what a VIM cannot do.
-    Returns the arguments of :class:`RecordVnfSnapshot`."""
-    with_memory = bool(params.get('withMemory', False))
+def add_capture(flow, groups, drivers, params, snapshot_id,
+                memory_of=None):
+    """Add to ``flow`` the steps that capture the VNFCs of ``groups`` (one
+    group after the other, the VNFCs of a group in parallel) as
+    ``params`` (additionalParams) ask: quiesce around each group's VNFC
+    snapshots, or one VNF-wide pause around all of them. ``memory_of(vnfc)``
+    says whether to capture a VNFC's memory (default: never). Refuses,
+    before anything runs, what a VIM cannot do. Returns the arguments of
+    :class:`RecordVnfSnapshot`."""
+    vnfcs = [v for group in groups for v in group]
     vnf_paused = bool(params.get('pauseVnf', False))
-    freeze = unordered_flow.Flow('quiesce')
-    pause = unordered_flow.Flow('pause')
-    snap = unordered_flow.Flow('snapshot')
-    unpause = unordered_flow.Flow('unpause')
-    thaw = unordered_flow.Flow('unquiesce')
     quiesced_ids = []
-    for vnfc in vnfcs:
-        driver = drivers.for_resource(vnfc.compute_resource)
-        caps = driver.capabilities(vnfc)
-        if with_memory and not caps.memory_snapshot:
-            raise exception.VimCapabilityMissing(
-                what='snapshot memory state',
-                reason='the VIM of VNFC %s offers no memory snapshots'
-                % vnfc.id)
-        if vnf_paused and not caps.pause:
-            raise exception.VimCapabilityMissing(
-                what='pause the whole VNF (additionalParams pauseVnf)',
-                reason='the VIM of VNFC %s cannot pause it' % vnfc.id)
-        quiesce = _wants_quiesce(params, caps)
-        if quiesce:
-            quiesced_ids.append(vnfc.id)
-            freeze.add(Quiesce(vnfc, driver))
-            thaw.add(Unquiesce(vnfc, driver))
-        if vnf_paused:
-            pause.add(PauseVnfc(vnfc, driver))
-            unpause.add(UnpauseVnfc(vnfc, driver))
-        snap.add(SnapshotVnfc(vnfc, driver, snapshot_id, with_memory,
-                              quiesce, vnf_paused))
-    for sub in (freeze, pause, snap, unpause, thaw):
+    pause = unordered_flow.Flow('pause')
+    unpause = unordered_flow.Flow('unpause')
+    steps = []
+    for number, group in enumerate(groups, 1):
+        suffix = '' if len(groups) == 1 else '-group-%d' % number
+        freeze = unordered_flow.Flow('quiesce' + suffix)
+        snap = unordered_flow.Flow('snapshot' + suffix)
+        thaw = unordered_flow.Flow('unquiesce' + suffix)
+        for vnfc in group:
+            driver = drivers.for_resource(vnfc.compute_resource)
+            caps = driver.capabilities(vnfc)
+            with_memory = bool(memory_of and memory_of(vnfc))
+            if with_memory and not caps.memory_snapshot:
+                raise exception.VimCapabilityMissing(
+                    what='snapshot memory state',
+                    reason='the VIM of VNFC %s offers no memory snapshots'
+                    % vnfc.id)
+            if vnf_paused and not caps.pause:
+                raise exception.VimCapabilityMissing(
+                    what='pause the whole VNF (additionalParams pauseVnf)',
+                    reason='the VIM of VNFC %s cannot pause it' % vnfc.id)
+            quiesce = _wants_quiesce(params, caps)
+            if quiesce:
+                quiesced_ids.append(vnfc.id)
+                freeze.add(Quiesce(vnfc, driver))
+                thaw.add(Unquiesce(vnfc, driver))
+            if vnf_paused:
+                pause.add(PauseVnfc(vnfc, driver))
+                unpause.add(UnpauseVnfc(vnfc, driver))
+            snap.add(SnapshotVnfc(vnfc, driver, snapshot_id, with_memory,
+                                  quiesce, vnf_paused))
+        steps += [freeze, snap, thaw]
+    for sub in [pause] + steps + [unpause]:
         if len(sub):
             flow.add(sub)
     return ([v.id for v in vnfcs], quiesced_ids,
@@ -264,18 +274,26 @@ def add_capture(flow, vnfcs, drivers, params, snapshot_id):
 
 
 def build(op, instance):
-    """Return (flow, store) for a CREATE_SNAPSHOT op occurrence."""
+    """Return (flow, store) for a CREATE_SNAPSHOT op occurrence; the VNF's
+    snapshot descriptor chooses the VNFCs (Vnfsd.003), warm or cold per
+    VNFC (005) and the order (017)."""
     request = op.operation_params or {}
     params = request.get('additionalParams') or {}
-    vnfcs = common.resolve_vnfcs(instance)
+    rules = descriptor.Descriptor.of(instance)
+    vnfcs = [v for v in common.resolve_vnfcs(instance)
+             if rules.included(v.vdu_id)]
     if not vnfcs:
         raise exception.UnprocessableEntity(
-            reason='VNF instance %s has no VNFCs' % instance.id)
+            reason='VNF instance %s has no VNFCs to snapshot (none, or its '
+                   'snapshot descriptor excludes them all)' % instance.id)
+    asked = bool(params.get('withMemory', False))
     flow = linear_flow.Flow('create-snapshot-%s' % op.id)
     flow.add(common.CheckCancel(name='check-cancel-start'))
-    recorded = add_capture(flow, vnfcs,
-                           common.Drivers(instance.vim_connection_info),
-                           params, op.vnf_snapshot_info_id)
+    recorded = add_capture(
+        flow, rules.order(states.CREATE_SNAPSHOT, vnfcs),
+        common.Drivers(instance.vim_connection_info), params,
+        op.vnf_snapshot_info_id,
+        memory_of=lambda vnfc: rules.wants_memory(vnfc.vdu_id, asked))
     flow.add(common.CheckCancel(name='check-cancel-record'))
     flow.add(RecordVnfSnapshot(*recorded))
     store = {

@@ -10,6 +10,7 @@ way back.
 """
 
 import copy
+import threading
 
 from oslo_log import log as logging
 from oslo_utils import timeutils
@@ -23,8 +24,12 @@ from vnfsnap.common import states
 from vnfsnap.conductor.flows import common
 from vnfsnap.conductor.flows import create_snapshot
 from vnfsnap.db import api as db_api
+from vnfsnap import descriptor
 
 LOG = logging.getLogger(__name__)
+# VNFCs of one order group revert in parallel; each rewrites the
+# instance's storage records.
+_RECORD_LOCK = threading.Lock()
 
 
 class CheckRevert(task.Task):
@@ -91,7 +96,7 @@ def safety_snapshot(op, instance, vnfcs, drivers, target_info_id):
     instance, disks only, quiesced where the VIM can."""
     info_id = uuidutils.generate_uuid()
     flow = linear_flow.Flow('safety-snapshot-%s' % op.id)
-    recorded = create_snapshot.add_capture(flow, vnfcs, drivers, {},
+    recorded = create_snapshot.add_capture(flow, [vnfcs], drivers, {},
                                            info_id)
     flow.add(RecordSafetySnapshot(*recorded, name='record-safety-snapshot'))
     return TakeSafetySnapshot(flow, {
@@ -107,6 +112,11 @@ def record_replaced_volumes(instance_id, replaced):
     a volume made from the Cinder snapshot) gives it a new resource id;
     the VNF instance must point at it from now on. The instance is held by
     the revert, so nothing else writes it meanwhile."""
+    with _RECORD_LOCK:
+        _record_replaced_volumes(instance_id, replaced)
+
+
+def _record_replaced_volumes(instance_id, replaced):
     instance = db_api.get_vnf_instance(None, instance_id)
     info = copy.deepcopy(instance.instantiated_vnf_info)
     for storage in info.get('virtualStorageResourceInfo') or ():
@@ -160,11 +170,20 @@ def build(op, instance):
         flow.add(safety_snapshot(op, instance, list(current.values()),
                                  drivers, info.id))
         flow.add(common.CheckCancel(name='check-cancel-safety'))
-    for i, revert in enumerate(reverts):
-        if i:
+    # The descriptor's revert order (Vnfsd.018): groups one after the
+    # other, a group's VNFCs in parallel; without it one VNFC at a time.
+    by_vnfc = {r.vnfc.id: r for r in reverts}
+    groups = descriptor.Descriptor.of(instance).order(
+        states.REVERT_TO_SNAPSHOT, [r.vnfc for r in reverts])
+    for number, group in enumerate(groups, 1):
+        if number > 1:
             flow.add(common.CheckCancel(name='check-cancel-%s'
-                                        % revert.vnfc.id))
-        flow.add(revert)
+                                        % group[0].id))
+        if len(group) == 1:
+            flow.add(by_vnfc[group[0].id])
+        else:
+            flow.add(unordered_flow.Flow('revert-group-%d' % number).add(
+                *[by_vnfc[v.id] for v in group]))
     return flow, {'op_id': op.id}
 
 

@@ -24,6 +24,7 @@ PKGM = '/vnfsnapshotpkgm/v1'
 READ_RULES = {
     'vnfsnap:vnf_instance:get_all', 'vnfsnap:vnf_instance:get',
     'vnfsnap:vnf_instance:get_vim_capabilities',
+    'vnfsnap:vnf_instance:get_snapshot_descriptor',
     'vnfsnap:vnf_snapshot:get_all', 'vnfsnap:vnf_snapshot:get',
     'vnfsnap:vnf_lcm_op_occ:get_all', 'vnfsnap:vnf_lcm_op_occ:get',
     'vnfsnap:vnf_snapshot_package:get_all',
@@ -51,7 +52,7 @@ class TestRules(base.TestCase):
 
     def test_api_rules_are_documented(self):
         rules = api_rules()
-        self.assertEqual(31, len(rules))
+        self.assertEqual(33, len(rules))
         for rule in rules:
             with self.subTest(rule=rule.name):
                 self.assertIsInstance(rule, oslo_policy.DocumentedRuleDefault)

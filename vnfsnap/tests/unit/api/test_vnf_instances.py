@@ -1,12 +1,14 @@
 """/vnflcm/v2/vnf_instances: registration, queries, unregistration and the
 create_snapshot / revert_to_snapshot tasks."""
 
+import datetime
 import json
 
 import fixtures
 
 from vnfsnap.common import states
 from vnfsnap.db import api as db_api
+from vnfsnap import descriptor
 from vnfsnap.tests import base
 from vnfsnap.tests import fake_vim
 from vnfsnap.vim import base as vim_base
@@ -825,3 +827,95 @@ class TestTaskMethods(TaskTestCase):
                          {'vnfSnapshotInfoId': self.info['id']})
         self.assertProblem(resp, 404)
         self.assertNoOpStored()
+
+
+class TestSnapshotDescriptor(TaskTestCase):
+    """The descriptor: validated when given, replaceable, enforced before
+    any op occurrence is recorded."""
+
+    def descriptor_url(self, instance_id=None):
+        return '%s/%s/snapshot_descriptor' % (URL,
+                                              instance_id or self.inst['id'])
+
+    def put_descriptor(self, document, **kw):
+        return self.request('PUT', self.descriptor_url(), body=document,
+                            **kw)
+
+    def test_registration_validates_it(self):
+        db_api.delete_vnf_instance(None, self.inst['id'])
+        body = registration()
+        body['snapshotDescriptor'] = {'consistentOnly': 'yes'}
+        resp = self.post(URL, body)
+        self.assertProblem(resp, 422)
+        self.assertIn('snapshotDescriptor', resp.json['detail'])
+        body = registration()
+        body['vnfd'] = dict(body['vnfd'], vnfLcmOperationsConfiguration={
+            'snapshot': {'timeWindows': [{'days': ['XYZ'], 'start': '01:00',
+                                          'stop': '02:00'}]}})
+        resp = self.post(URL, body)
+        self.assertProblem(resp, 422)
+        self.assertIn('vnfd.vnfLcmOperationsConfiguration.snapshot',
+                      resp.json['detail'])
+        self.assertNothingStored()
+        # The VNFD's descriptor applies when none is given.
+        body['vnfd']['vnfLcmOperationsConfiguration']['snapshot'] = {
+            'consistentOnly': True}
+        created = self.post(URL, body).json
+        self.assertEqual({'consistentOnly': True}, self.get(
+            self.descriptor_url(created['id'])).json)
+
+    def test_get_and_replace(self):
+        self.assertEqual({}, self.get(self.descriptor_url()).json)
+        document = {'createSnapshot': {'allowed': False}}
+        resp = self.put_descriptor(document)
+        self.assertEqual(200, resp.status, resp.body)
+        self.assertEqual(document, self.get(self.descriptor_url()).json)
+        resp = self.put_descriptor({'createSnapshot': {'allowed': 'no'}})
+        self.assertProblem(resp, 422)
+        self.assertEqual(document, self.get(self.descriptor_url()).json)
+        self.assertProblem(self.put_descriptor([1]), 400)
+
+    def test_not_while_an_operation_runs(self):
+        op_id, _ = self.hold_instance(self.inst['id'])
+        resp = self.put_descriptor({'consistentOnly': True})
+        self.assertProblem(resp, 409)
+        self.assertIn(op_id, resp.json['detail'])
+        self.wait_for_op(op_id)
+        self.assertEqual({}, self.get(self.descriptor_url()).json)
+
+    def test_forbidden_operations(self):
+        self.put_descriptor({'createSnapshot': {'allowed': False},
+                             'revertToSnapshot': {'allowed': False}})
+        resp = self.create()
+        self.assertProblem(resp, 409)
+        self.assertIn('forbids CREATE_SNAPSHOT', resp.json['detail'])
+        resp = self.revert(self.info['id'])
+        self.assertProblem(resp, 409)
+        self.assertIn('forbids REVERT_TO_SNAPSHOT', resp.json['detail'])
+        self.assertNoOpStored()
+        self.assertUnreserved()
+
+    def test_outside_the_time_window(self):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        closed = [d for d in descriptor.DAYS
+                  if d != descriptor.DAYS[now.weekday()]
+                  and d != descriptor.DAYS[(now.weekday() - 1) % 7]]
+        self.put_descriptor({'timeWindows': [
+            {'days': closed, 'start': '00:00', 'stop': '23:59'}]})
+        resp = self.create()
+        self.assertProblem(resp, 409)
+        self.assertIn('time windows', resp.json['detail'])
+        self.assertNoOpStored()
+
+    def test_requests_cannot_widen_it(self):
+        self.put_descriptor({'consistentOnly': True,
+                             'vnfcs': {'vdu0': {'snapshotType': 'cold'}}})
+        for params, words in (({'withMemory': True}, 'cold'),
+                              ({'quiesce': False}, 'consistentOnly')):
+            resp = self.create(body={'vnfSnapshotInfoId': self.info['id'],
+                                     'additionalParams': params})
+            self.assertProblem(resp, 422)
+            self.assertIn(words, resp.json['detail'])
+        self.assertNoOpStored()
+        op = self.wait_for_op(self.op_id_from(self.create()))
+        self.assertEqual(states.COMPLETED, op.operation_state, op.error)

@@ -1,5 +1,6 @@
 """The flows and their building blocks, run without the manager."""
 
+import threading
 from unittest import mock
 
 from taskflow import exceptions as taskflow_exc
@@ -507,3 +508,80 @@ class TestSafetySnapshot(base.TestCase):
         self.assertNotIn('revert', [c[0] for c in FakeVim.calls])
         self.assertIsNone(db_api.get_op_occ(
             None, op.id).safety_vnf_snapshot_info_id)
+
+
+class TestDescriptorInFlows(base.TestCase):
+    """Vnfsd.003 (VNFCs to include), 005 (warm or cold per VDU), 017 and
+    018 (order groups) as the flows apply them."""
+
+    def _with(self, n, document):
+        inst = test_manager.register_vnf(n)
+        return db_api.set_snapshot_descriptor(None, inst.id, document)
+
+    def test_create_groups_include_and_memory(self):
+        inst = self._with(3, {
+            'vnfcs': {'vdu2': {'include': False},
+                      'vdu1': {'snapshotType': 'warm'}},
+            'createOrder': [['vdu0'], ['vdu1']]})
+        info = db_utils.make_info()
+        op = db_utils.make_op(inst.id, info.id)
+        flow, store = create_snapshot.build(op, inst)
+        self.assertEqual([
+            'check-cancel-start',
+            ('quiesce-group-1', ['quiesce-vnfc-0']),
+            ('snapshot-group-1', ['snapshot-vnfc-0']),
+            ('unquiesce-group-1', ['unquiesce-vnfc-0']),
+            ('quiesce-group-2', ['quiesce-vnfc-1']),
+            ('snapshot-group-2', ['snapshot-vnfc-1']),
+            ('unquiesce-group-2', ['unquiesce-vnfc-1']),
+            'check-cancel-record', 'record-vnf-snapshot'], _names(flow))
+        common.run(flow, store)
+        calls = FakeVim.calls
+        self.assertLess(calls.index(('unquiesce', 'vm-0')),
+                        calls.index(('quiesce', 'vm-1')))
+        self.assertNotIn(('create', 'vm-2'), calls)
+        rows = {r.vnfc_resource_info_id: r for r in
+                db_api.get_vnf_snapshot_info(None, info.id).vnfc_snapshots}
+        self.assertEqual({'vnfc-0': False, 'vnfc-1': True},
+                         {k: r.memory_captured for k, r in rows.items()})
+
+    def test_everything_excluded(self):
+        inst = self._with(1, {'vnfcs': {'vdu0': {'include': False}}})
+        info = db_utils.make_info()
+        e = self.assertRaises(exception.UnprocessableEntity,
+                              create_snapshot.build,
+                              db_utils.make_op(inst.id, info.id), inst)
+        self.assertIn('excludes them all', e.message)
+
+    def test_revert_group_in_parallel_then_the_rest(self):
+        inst = self._with(3, {'revertOrder': [['vdu2', 'vdu0']]})
+        rows = [{'id': 's%d' % i, 'vnfc_instance_id': 'vnfc-%d' % i,
+                 'vnfc_resource_info_id': 'vnfc-%d' % i,
+                 'compute_snapshot_resource': {'vimConnectionId': 'vim1',
+                                               'resourceId': 'h%d' % i},
+                 'vim_details': {}} for i in range(3)]
+        info = db_utils.make_info(snapshot_id='x', vnfc_snapshots=rows,
+                                  snapshot_vnf_instance_id=inst.id)
+        op = db_utils.make_op(inst.id, info.id,
+                              operation=states.REVERT_TO_SNAPSHOT)
+        flow, _ = revert_to_snapshot.build(op, inst)
+        self.assertEqual([
+            'check-cancel-start',
+            ('check-revert', ['check-revert-vnfc-0', 'check-revert-vnfc-1',
+                              'check-revert-vnfc-2']),
+            ('revert-group-1', ['revert-vnfc-0', 'revert-vnfc-2']),
+            'check-cancel-vnfc-1', 'revert-vnfc-1'], _names(flow))
+
+    def test_parallel_reverts_record_every_replaced_volume(self):
+        inst = test_manager.register_vnf(2)
+        threads = [threading.Thread(
+            target=revert_to_snapshot.record_replaced_volumes,
+            args=(inst.id, {'vol-%d' % i: 'new-%d' % i})) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        info = db_api.get_vnf_instance(None, inst.id).instantiated_vnf_info
+        self.assertEqual(['new-0', 'new-1'], [
+            s['storageResource']['resourceId']
+            for s in info['virtualStorageResourceInfo']])
