@@ -12,6 +12,7 @@ from vnfsnap.conf import package
 from vnfsnap.conf import package_import
 from vnfsnap.conf import package_store
 from vnfsnap.conf import swift
+from vnfsnap.conf import vnf_notifications
 
 CONF = cfg.CONF
 
@@ -25,3 +26,4 @@ package.register_opts(CONF)
 package_import.register_opts(CONF)
 package_store.register_opts(CONF)
 swift.register_opts(CONF)
+vnf_notifications.register_opts(CONF)

@@ -130,12 +130,24 @@ def update_vnf_instance(instance_id, values):
 def set_snapshot_descriptor(project_id, instance_id, descriptor):
     """Replace a VNF instance's snapshot descriptor unless an operation
     holds the instance (it runs under the rules it started with)."""
+    return _update_idle_vnf_instance(project_id, instance_id,
+                                     {'snapshot_descriptor': descriptor})
+
+
+def set_snapshot_notifications(project_id, instance_id, endpoint):
+    """Replace (None: remove) the endpoint of a VNF instance's snapshot
+    notices unless an operation holds the instance."""
+    return _update_idle_vnf_instance(project_id, instance_id,
+                                     {'snapshot_notifications': endpoint})
+
+
+def _update_idle_vnf_instance(project_id, instance_id, values):
     M = models.VnfInstance
     with _writer() as session:
         done = session.execute(_scoped(sa.update(M).where(
             M.id == instance_id, M.reservation.is_(None)), M,
-            project_id).values(snapshot_descriptor=descriptor,
-                               updated_at=timeutils.utcnow())).rowcount
+            project_id).values(updated_at=timeutils.utcnow(),
+                               **values)).rowcount
     if done != 1:
         current = get_vnf_instance(project_id, instance_id)
         raise exception.VnfInstanceBusy(id=instance_id,

@@ -51,6 +51,8 @@ class VnfInstance(TimestampMixin, Base):
     vnfd_version = sa.Column(sa.String(255), nullable=False)
     vnfd = sa.Column(_json())
     snapshot_descriptor = sa.Column(_json())
+    # {callbackUri, verifyTls, ackTimeout, credentials (encrypted)}
+    snapshot_notifications = sa.Column(_json())
     instantiation_state = sa.Column(sa.String(16), nullable=False)
     vim_connection_info = sa.Column(_json())
     instantiated_vnf_info = sa.Column(_json())

@@ -23,6 +23,17 @@ rules = [
               base.PROJECT_MEMBER_OR_ADMIN,
               'Replace the snapshot descriptor of a VNF instance.',
               [('PUT', P + '/{vnfInstanceId}/snapshot_descriptor')]),
+    base.rule('vnfsnap:vnf_instance:get_snapshot_notifications',
+              base.PROJECT_READER_OR_ADMIN,
+              'Show where a VNF instance gets its snapshot notices '
+              '(without secrets).',
+              [('GET', P + '/{vnfInstanceId}/snapshot_notifications')]),
+    base.rule('vnfsnap:vnf_instance:update_snapshot_notifications',
+              base.PROJECT_MEMBER_OR_ADMIN,
+              'Set or remove where a VNF instance gets its snapshot '
+              'notices. The conductor POSTs to that URI from its network.',
+              [('PUT', P + '/{vnfInstanceId}/snapshot_notifications'),
+               ('DELETE', P + '/{vnfInstanceId}/snapshot_notifications')]),
     base.rule('vnfsnap:vnf_instance:delete', base.PROJECT_MEMBER_OR_ADMIN,
               'Unregister a VNF instance.',
               [('DELETE', P + '/{vnfInstanceId}')]),

@@ -90,6 +90,19 @@ class FakeVim(base.VimDriver):
         self._step('unquiesce', rid)
         guest['frozen'] = False
 
+    def power_state(self, vnfc):
+        return self._guest(vnfc)[1].get('state', 'running')
+
+    def stop_vnfc(self, vnfc):
+        rid, guest = self._guest(vnfc)
+        self._step('stop', rid)
+        guest['state'] = 'shutoff'
+
+    def start_vnfc(self, vnfc):
+        rid, guest = self._guest(vnfc)
+        self._step('start', rid)
+        guest['state'] = 'running'
+
     def pause_vnfc(self, vnfc):
         rid, guest = self._guest(vnfc)
         self._step('pause', rid)

@@ -77,6 +77,25 @@ class VimDriver(abc.ABC):
     def unquiesce(self, vnfc):
         """Thaw the VNFC's file systems; harmless when not frozen."""
 
+    def power_state(self, vnfc):
+        """``running``, ``paused`` or ``shutoff``."""
+        raise exception.VimCapabilityMissing(
+            what='read the power state of VNFC %s' % vnfc.id,
+            reason='the %s driver does not support it' % type(self).__name__)
+
+    def stop_vnfc(self, vnfc):
+        """Shut the VNFC down (GR NFV-TST 005 6.4.1 "stop"); harmless when
+        it is off."""
+        raise exception.VimCapabilityMissing(
+            what='stop VNFC %s' % vnfc.id,
+            reason='the %s driver does not support it' % type(self).__name__)
+
+    def start_vnfc(self, vnfc):
+        """Start a stopped VNFC; harmless when it runs."""
+        raise exception.VimCapabilityMissing(
+            what='start VNFC %s' % vnfc.id,
+            reason='the %s driver does not support it' % type(self).__name__)
+
     def pause_vnfc(self, vnfc):
         """Pause a running VNFC (its vCPUs stop; memory and disks stay as
         they are). Returns False, doing nothing, when it was not running."""

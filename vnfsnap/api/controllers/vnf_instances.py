@@ -12,8 +12,10 @@ from vnfsnap.api.controllers import base
 from vnfsnap.api.schemas import lcm as lcm_schemas
 from vnfsnap.api.schemas import vnf_instances as schemas
 from vnfsnap.api import utils
+from vnfsnap.common import crypto
 from vnfsnap.common import exception
 from vnfsnap.common import states
+from vnfsnap.common import urlfetch
 from vnfsnap.common import views
 from vnfsnap.db import api as db_api
 from vnfsnap import descriptor as descriptor_mod
@@ -195,6 +197,83 @@ class SnapshotDescriptor(base.Resource):
         return utils.single(obj.snapshot_descriptor, obj.updated_at)
 
 
+def _credentials(authentication):
+    """SubscriptionAuthentication -> urlfetch.Credentials (400 when wrong).
+    An OAuth 2.0 token endpoint is taken as given, like the callback."""
+    if authentication is None:
+        return None
+    auth_type = authentication.get('authType')
+    if isinstance(auth_type, list) and len(auth_type) == 1:
+        auth_type = auth_type[0]
+    params = authentication.get('paramsOauth2ClientCredentials')
+    if auth_type == urlfetch.AUTH_OAUTH2 and isinstance(params, dict):
+        return urlfetch.Credentials(
+            auth_type, client_id=params.get('clientId'),
+            client_password=params.get('clientPassword'),
+            token_endpoint=params.get('tokenEndpoint'))
+    return urlfetch.Credentials.from_request(authentication)
+
+
+def _notifications_view(stored):
+    """The endpoint as stored, without its secrets."""
+    if not stored:
+        return {}
+    view = {k: stored[k] for k in ('callbackUri', 'verifyTls', 'ackTimeout')
+            if k in stored}
+    if stored.get('credentials'):
+        creds = urlfetch.Credentials.from_dict(
+            crypto.decrypt(stored['credentials']))
+        view['authentication'] = {'authType': [creds.auth_type]}
+        if creds.auth_type == urlfetch.AUTH_BASIC:
+            view['authentication']['paramsBasic'] = {
+                'userName': creds.username}
+        else:
+            view['authentication']['paramsOauth2ClientCredentials'] = {
+                'clientId': creds.client_id,
+                'tokenEndpoint': creds.token_endpoint}
+    return view
+
+
+class SnapshotNotifications(base.Resource):
+    """``snapshot_notifications`` (vnfsnap extension): the endpoint that
+    gets the VNF's "prepare" and "done" notices around its snapshots and
+    reverts; passwords are stored encrypted and never shown."""
+
+    def __init__(self, instance_id):
+        self.instance_id = instance_id
+
+    def get(self):
+        utils.authorize('vnfsnap:vnf_instance:get_snapshot_notifications')
+        utils.no_query()
+        obj = db_api.get_vnf_instance(utils.context().project_id,
+                                      self.instance_id)
+        return utils.single(_notifications_view(obj.snapshot_notifications),
+                            obj.updated_at)
+
+    def put(self):
+        utils.authorize(
+            'vnfsnap:vnf_instance:update_snapshot_notifications')
+        body = utils.json_body(schemas.SNAPSHOT_NOTIFICATIONS)
+        creds = _credentials(body.get('authentication'))
+        stored = {'callbackUri': body['callbackUri'],
+                  'verifyTls': body.get('verifyTls', True)}
+        if 'ackTimeout' in body:
+            stored['ackTimeout'] = body['ackTimeout']
+        if creds is not None:
+            stored['credentials'] = crypto.encrypt(creds.to_dict())
+        obj = db_api.set_snapshot_notifications(
+            utils.context().project_id, self.instance_id, stored)
+        return utils.single(_notifications_view(obj.snapshot_notifications),
+                            obj.updated_at)
+
+    def delete(self):
+        utils.authorize(
+            'vnfsnap:vnf_instance:update_snapshot_notifications')
+        db_api.set_snapshot_notifications(utils.context().project_id,
+                                          self.instance_id, None)
+        return utils.respond(status=204)
+
+
 class VimCapabilities(base.Resource):
     """``vim_capabilities`` (vnfsnap extension): what the VIM of each VNFC
     can do for snapshots, read from the VIM when asked (GR NFV-TST 005
@@ -223,6 +302,7 @@ class VnfInstance(base.Resource):
         self.revert_to_snapshot = RevertToSnapshotTask(instance_id)
         self.vim_capabilities = VimCapabilities(instance_id)
         self.snapshot_descriptor = SnapshotDescriptor(instance_id)
+        self.snapshot_notifications = SnapshotNotifications(instance_id)
 
     def _load(self):
         return db_api.get_vnf_instance(utils.context().project_id,

@@ -72,3 +72,19 @@ CREATE = {
     'required': ['vnfdId'],
     'additionalProperties': False,
 }
+
+
+# vnfsnap extension: where a VNF receives its snapshot prepare/done notices
+# (GR NFV-TST 005 6.5.1); authentication is SOL013 SubscriptionAuthentication.
+SNAPSHOT_NOTIFICATIONS = {
+    'type': 'object',
+    'properties': {
+        'callbackUri': {'type': 'string', 'maxLength': 2048,
+                        'pattern': '^https?://[^/?#]+'},
+        'authentication': {'type': 'object'},
+        'verifyTls': {'type': 'boolean'},
+        'ackTimeout': {'type': 'integer', 'minimum': 1, 'maximum': 600},
+    },
+    'required': ['callbackUri'],
+    'additionalProperties': False,
+}

@@ -22,6 +22,7 @@ from vnfsnap.common import states
 from vnfsnap.common import views
 import vnfsnap.conf
 from vnfsnap.conductor.flows import common
+from vnfsnap.conductor.flows import vnf_notify
 from vnfsnap.db import api as db_api
 from vnfsnap import descriptor
 
@@ -112,6 +113,49 @@ class UnpauseVnfc(task.Task):
         return timeutils.utcnow()
 
 
+class PowerOffVnfc(task.Task):
+    """Stop a VNFC before its capture (snapshot descriptor Vnfsd.009);
+    provides whether it stopped it."""
+
+    def __init__(self, vnfc, driver):
+        super().__init__(name='power-off-%s' % vnfc.id,
+                         provides='stopped-%s' % vnfc.id)
+        self.vnfc, self.driver = vnfc, driver
+
+    def execute(self):
+        if self.driver.power_state(self.vnfc) == 'shutoff':
+            return False
+        LOG.info('Stopping VNFC %s for its snapshot (powerOffBefore)',
+                 self.vnfc.id)
+        self.driver.stop_vnfc(self.vnfc)
+        return True
+
+    def revert(self, result, *args, **kwargs):
+        if result is True:
+            _undo('start VNFC %s again' % self.vnfc.id,
+                  self.driver.start_vnfc, self.vnfc)
+
+
+class PowerAfterCapture(task.Task):
+    """The VNFC's power after its capture (Vnfsd.009 powerOffAfter, 010
+    powerOnAfter); without either, a VNFC stopped for the capture is
+    started again."""
+
+    def __init__(self, vnfc, driver, on=False, off=False, stopped=False):
+        super().__init__(
+            name='power-after-%s' % vnfc.id,
+            requires=['stopped-%s' % vnfc.id] if stopped else ())
+        self.vnfc, self.driver = vnfc, driver
+        self.on, self.off = on, off
+
+    def execute(self, **stopped):
+        if self.on or (stopped.get('stopped-%s' % self.vnfc.id)
+                       and not self.off):
+            self.driver.start_vnfc(self.vnfc)
+        elif self.off:
+            self.driver.stop_vnfc(self.vnfc)
+
+
 class SnapshotVnfc(task.Task):
 
     def __init__(self, vnfc, driver, snapshot_id, with_memory, quiesced,
@@ -160,13 +204,14 @@ class RecordVnfSnapshot(task.Task):
     """Fill the empty VnfSnapshotInfo with the VnfSnapshot just taken."""
 
     def __init__(self, vnfc_ids, quiesced_ids=(), paused_ids=(),
-                 name='record-vnf-snapshot'):
+                 name='record-vnf-snapshot', notified=False):
         super().__init__(name=name,
                          requires=['vnfc-%s' % i for i in vnfc_ids]
                          + ['%s-%s' % (k, i) for i in quiesced_ids
                             for k in ('frozen', 'thawed')]
                          + ['%s-%s' % (k, i) for i in paused_ids
-                            for k in ('paused', 'unpaused')])
+                            for k in ('paused', 'unpaused')]
+                         + (['vnf-prepared'] if notified else []))
         self.vnfc_ids = vnfc_ids
 
     def execute(self, op_id, info_id, snapshot_id, started, instance,
@@ -197,6 +242,12 @@ class RecordVnfSnapshot(task.Task):
                     details[keys[0]] = views.isotime_ms(began)
                     details[keys[1]] = views.isotime_ms(
                         vnfc_results['%s-%s' % (end, vnfc_id)])
+            prepared = vnfc_results.get('vnf-prepared')
+            if prepared is not None:
+                # The VNF acknowledged "prepare": it flushed and held its
+                # writes across its VNFCs for the snapshot.
+                row['consistency_level'] = states.CONSISTENCY_APPLICATION
+                details['vnf_prepared_at'] = views.isotime_ms(prepared)
             row['vim_details'] = details
             rows.append(row)
         self.save(op_id, info_id, instance, values, rows)
@@ -223,14 +274,16 @@ def _wants_quiesce(params, caps):
 
 
 def add_capture(flow, groups, drivers, params, snapshot_id,
-                memory_of=None):
+                memory_of=None, rules=None):
     """Add to ``flow`` the steps that capture the VNFCs of ``groups`` (one
     group after the other, the VNFCs of a group in parallel) as
     ``params`` (additionalParams) ask: quiesce around each group's VNFC
     snapshots, or one VNF-wide pause around all of them. ``memory_of(vnfc)``
-    says whether to capture a VNFC's memory (default: never). Refuses,
-    before anything runs, what a VIM cannot do. Returns the arguments of
-    :class:`RecordVnfSnapshot`."""
+    says whether to capture a VNFC's memory (default: never); ``rules``
+    (the snapshot descriptor) may power VNFCs off before and on after.
+    Refuses, before anything runs, what a VIM or the descriptor does not
+    allow. Returns the arguments of :class:`RecordVnfSnapshot`."""
+    rules = rules or descriptor.Descriptor(None)
     vnfcs = [v for group in groups for v in group]
     vnf_paused = bool(params.get('pauseVnf', False))
     quiesced_ids = []
@@ -239,12 +292,21 @@ def add_capture(flow, groups, drivers, params, snapshot_id,
     steps = []
     for number, group in enumerate(groups, 1):
         suffix = '' if len(groups) == 1 else '-group-%d' % number
+        stop = unordered_flow.Flow('power-off' + suffix)
         freeze = unordered_flow.Flow('quiesce' + suffix)
         snap = unordered_flow.Flow('snapshot' + suffix)
         thaw = unordered_flow.Flow('unquiesce' + suffix)
+        after = unordered_flow.Flow('power-after' + suffix)
         for vnfc in group:
             driver = drivers.for_resource(vnfc.compute_resource)
             caps = driver.capabilities(vnfc)
+            vnfc_rules = rules.vnfc_rules(vnfc.vdu_id)
+            if (vnfc_rules.get('snapshotWhenPoweredOff') is False
+                    and driver.power_state(vnfc) == 'shutoff'):
+                raise exception.Conflict(
+                    'VNFC %s is powered off and the snapshot descriptor '
+                    'forbids snapshots of VDU %s then '
+                    '(snapshotWhenPoweredOff)' % (vnfc.id, vnfc.vdu_id))
             with_memory = bool(memory_of and memory_of(vnfc))
             if with_memory and not caps.memory_snapshot:
                 raise exception.VimCapabilityMissing(
@@ -255,7 +317,16 @@ def add_capture(flow, groups, drivers, params, snapshot_id,
                 raise exception.VimCapabilityMissing(
                     what='pause the whole VNF (additionalParams pauseVnf)',
                     reason='the VIM of VNFC %s cannot pause it' % vnfc.id)
-            quiesce = _wants_quiesce(params, caps)
+            power_off = bool(vnfc_rules.get('powerOffBefore'))
+            # A stopped guest has nothing to freeze.
+            quiesce = not power_off and _wants_quiesce(params, caps)
+            if power_off:
+                stop.add(PowerOffVnfc(vnfc, driver))
+            if power_off or vnfc_rules.get('powerOnAfter') or \
+                    vnfc_rules.get('powerOffAfter'):
+                after.add(PowerAfterCapture(
+                    vnfc, driver, on=vnfc_rules.get('powerOnAfter'),
+                    off=vnfc_rules.get('powerOffAfter'), stopped=power_off))
             if quiesce:
                 quiesced_ids.append(vnfc.id)
                 freeze.add(Quiesce(vnfc, driver))
@@ -265,7 +336,7 @@ def add_capture(flow, groups, drivers, params, snapshot_id,
                 unpause.add(UnpauseVnfc(vnfc, driver))
             snap.add(SnapshotVnfc(vnfc, driver, snapshot_id, with_memory,
                                   quiesce, vnf_paused))
-        steps += [freeze, snap, thaw]
+        steps += [stop, freeze, snap, thaw, after]
     for sub in [pause] + steps + [unpause]:
         if len(sub):
             flow.add(sub)
@@ -289,13 +360,19 @@ def build(op, instance):
     asked = bool(params.get('withMemory', False))
     flow = linear_flow.Flow('create-snapshot-%s' % op.id)
     flow.add(common.CheckCancel(name='check-cancel-start'))
+    prepare, done = vnf_notify.wrap(op, instance, [v.id for v in vnfcs])
+    if prepare:
+        flow.add(prepare)
     recorded = add_capture(
         flow, rules.order(states.CREATE_SNAPSHOT, vnfcs),
         common.Drivers(instance.vim_connection_info), params,
         op.vnf_snapshot_info_id,
-        memory_of=lambda vnfc: rules.wants_memory(vnfc.vdu_id, asked))
+        memory_of=lambda vnfc: rules.wants_memory(vnfc.vdu_id, asked),
+        rules=rules)
     flow.add(common.CheckCancel(name='check-cancel-record'))
-    flow.add(RecordVnfSnapshot(*recorded))
+    flow.add(RecordVnfSnapshot(*recorded, notified=prepare is not None))
+    if done:
+        flow.add(done)
     store = {
         'op_id': op.id, 'info_id': op.vnf_snapshot_info_id,
         'snapshot_id': uuidutils.generate_uuid(),

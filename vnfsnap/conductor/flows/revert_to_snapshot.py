@@ -23,6 +23,7 @@ from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.conductor.flows import common
 from vnfsnap.conductor.flows import create_snapshot
+from vnfsnap.conductor.flows import vnf_notify
 from vnfsnap.db import api as db_api
 from vnfsnap import descriptor
 
@@ -144,6 +145,7 @@ def build(op, instance):
                    % info.id)
     current = {v.id: v for v in common.resolve_vnfcs(instance)}
     drivers = common.Drivers(instance.vim_connection_info)
+    rules = descriptor.Descriptor.of(instance)
     params = (op.operation_params or {}).get('additionalParams') or {}
     power_state = params.get('stateAfterRevert')
     flow = linear_flow.Flow('revert-to-snapshot-%s' % op.id)
@@ -161,10 +163,20 @@ def build(op, instance):
                        'instance %s' % (row.vnfc_resource_info_id,
                                         instance.id))
         driver = drivers.for_resource(vnfc.compute_resource)
+        if (rules.vnfc_rules(vnfc.vdu_id).get('revertWhenPoweredOn')
+                is False and driver.power_state(vnfc) != 'shutoff'):
+            raise exception.Conflict(
+                'VNFC %s is powered on and the snapshot descriptor forbids '
+                'reverting VDU %s then (revertWhenPoweredOn); stop it '
+                'first' % (vnfc.id, vnfc.vdu_id))
         checks.add(CheckRevert(vnfc, driver, vnfc_snapshot_dict(row)))
         reverts.append(RevertVnfc(vnfc, driver, vnfc_snapshot_dict(row),
                                   power_state, instance_id=instance.id))
     flow.add(checks)
+    prepare, done = vnf_notify.wrap(op, instance,
+                                    [r.vnfc.id for r in reverts])
+    if prepare:
+        flow.add(prepare)
     if params.get('safetySnapshot') and not op.safety_vnf_snapshot_info_id:
         # (A retry keeps the one it took: the VNF may be half-reverted.)
         flow.add(safety_snapshot(op, instance, list(current.values()),
@@ -173,7 +185,7 @@ def build(op, instance):
     # The descriptor's revert order (Vnfsd.018): groups one after the
     # other, a group's VNFCs in parallel; without it one VNFC at a time.
     by_vnfc = {r.vnfc.id: r for r in reverts}
-    groups = descriptor.Descriptor.of(instance).order(
+    groups = rules.order(
         states.REVERT_TO_SNAPSHOT, [r.vnfc for r in reverts])
     for number, group in enumerate(groups, 1):
         if number > 1:
@@ -184,6 +196,8 @@ def build(op, instance):
         else:
             flow.add(unordered_flow.Flow('revert-group-%d' % number).add(
                 *[by_vnfc[v.id] for v in group]))
+    if done:
+        flow.add(done)
     return flow, {'op_id': op.id}
 
 

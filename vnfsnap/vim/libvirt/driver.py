@@ -558,6 +558,9 @@ class LibvirtDriver(base.VimDriver):
 
     # --- stop/start and volumes -------------------------------------------
 
+    def power_state(self, vnfc):
+        return self._state(self._domain(vnfc))
+
     def stop_vnfc(self, vnfc):
         """Graceful shutdown, destroyed after [libvirt]shutdown_timeout."""
         dom = self._domain(vnfc)

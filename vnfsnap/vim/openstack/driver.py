@@ -458,6 +458,19 @@ class OpenStackDriver(base.VimDriver):
 
     # --- create --------------------------------------------------------------
 
+    def power_state(self, vnfc):
+        server = self._server(vnfc)
+        return self._power_state(server, vnfc)
+
+    def stop_vnfc(self, vnfc):
+        server = self._server(vnfc)
+        self._power_off(server.id, self._power_state(server, vnfc), vnfc)
+
+    def start_vnfc(self, vnfc):
+        server = self._server(vnfc)
+        if server.status == 'SHUTOFF':
+            self._set_power(server.id, RUNNING, vnfc)
+
     def pause_vnfc(self, vnfc):
         server = self._server(vnfc)
         if self._power_state(server, vnfc) != RUNNING:

@@ -25,6 +25,7 @@ READ_RULES = {
     'vnfsnap:vnf_instance:get_all', 'vnfsnap:vnf_instance:get',
     'vnfsnap:vnf_instance:get_vim_capabilities',
     'vnfsnap:vnf_instance:get_snapshot_descriptor',
+    'vnfsnap:vnf_instance:get_snapshot_notifications',
     'vnfsnap:vnf_snapshot:get_all', 'vnfsnap:vnf_snapshot:get',
     'vnfsnap:vnf_lcm_op_occ:get_all', 'vnfsnap:vnf_lcm_op_occ:get',
     'vnfsnap:vnf_snapshot_package:get_all',
@@ -52,7 +53,7 @@ class TestRules(base.TestCase):
 
     def test_api_rules_are_documented(self):
         rules = api_rules()
-        self.assertEqual(33, len(rules))
+        self.assertEqual(35, len(rules))
         for rule in rules:
             with self.subTest(rule=rule.name):
                 self.assertIsInstance(rule, oslo_policy.DocumentedRuleDefault)

@@ -919,3 +919,64 @@ class TestSnapshotDescriptor(TaskTestCase):
         self.assertNoOpStored()
         op = self.wait_for_op(self.op_id_from(self.create()))
         self.assertEqual(states.COMPLETED, op.operation_state, op.error)
+
+
+class TestSnapshotNotifications(TaskTestCase):
+    """Where the VNF gets its prepare/done notices; secrets stay inside."""
+
+    def url(self):
+        return '%s/%s/snapshot_notifications' % (URL, self.inst['id'])
+
+    def put(self, body):
+        return self.request('PUT', self.url(), body=body)
+
+    def test_set_show_and_remove(self):
+        self.assertEqual({}, self.get(self.url()).json)
+        resp = self.put({'callbackUri': 'https://vnf.example/hooks',
+                         'ackTimeout': 20,
+                         'authentication': {
+                             'authType': ['BASIC'],
+                             'paramsBasic': {'userName': 'vnfm',
+                                             'password': 'pa55'}}})
+        self.assertEqual(200, resp.status, resp.body)
+        expected = {'callbackUri': 'https://vnf.example/hooks',
+                    'verifyTls': True, 'ackTimeout': 20,
+                    'authentication': {'authType': ['BASIC'],
+                                       'paramsBasic': {'userName': 'vnfm'}}}
+        self.assertEqual(expected, resp.json)
+        self.assertEqual(expected, self.get(self.url()).json)
+        stored = db_api.get_vnf_instance(
+            None, self.inst['id']).snapshot_notifications
+        self.assertNotIn('pa55', json.dumps(stored))
+        resp = self.put({'callbackUri': 'http://10.0.0.5:8080/h',
+                         'verifyTls': False, 'authentication': {
+                             'authType': ['OAUTH2_CLIENT_CREDENTIALS'],
+                             'paramsOauth2ClientCredentials': {
+                                 'clientId': 'c', 'clientPassword': 'pw',
+                                 'tokenEndpoint': 'http://10.0.0.5/t'}}})
+        self.assertEqual({'clientId': 'c', 'tokenEndpoint':
+                          'http://10.0.0.5/t'},
+                         resp.json['authentication'][
+                             'paramsOauth2ClientCredentials'])
+        self.assertEqual(204, self.request('DELETE', self.url()).status)
+        self.assertEqual({}, self.get(self.url()).json)
+
+    def test_bad_input_changes_nothing(self):
+        self.put({'callbackUri': 'https://vnf.example/hooks'})
+        for body in ({}, {'callbackUri': 'ftp://x/y'},
+                     {'callbackUri': 'https://x/', 'ackTimeout': 0},
+                     {'callbackUri': 'https://x/', 'colour': 1},
+                     {'callbackUri': 'https://x/', 'authentication': {
+                         'authType': ['TLS_CERT']}},
+                     {'callbackUri': 'https://x/', 'authentication': {
+                         'authType': ['BASIC'], 'paramsBasic': {}}}):
+            with self.subTest(body=body):
+                self.assertProblem(self.put(body), 400)
+        self.assertEqual({'callbackUri': 'https://vnf.example/hooks',
+                          'verifyTls': True}, self.get(self.url()).json)
+
+    def test_not_while_an_operation_runs(self):
+        op_id, _ = self.hold_instance(self.inst['id'])
+        self.assertProblem(self.put({'callbackUri': 'https://x/'}), 409)
+        self.wait_for_op(op_id)
+        self.assertEqual({}, self.get(self.url()).json)

@@ -585,3 +585,74 @@ class TestDescriptorInFlows(base.TestCase):
         self.assertEqual(['new-0', 'new-1'], [
             s['storageResource']['resourceId']
             for s in info['virtualStorageResourceInfo']])
+
+
+class TestDescriptorPowerRules(base.TestCase):
+    """Vnfsd.009 (power off before / after), 010 (power on after), 013
+    (snapshot when powered off) and 014 (revert when powered on)."""
+
+    def _run_create(self, inst):
+        info = db_utils.make_info()
+        op = db_utils.make_op(inst.id, info.id)
+        flow, store = create_snapshot.build(op, inst)
+        common.run(flow, store)
+        return flow
+
+    def test_power_off_before_and_back_on(self):
+        inst = db_api.set_snapshot_descriptor(
+            None, test_manager.register_vnf(2).id,
+            {'vnfcs': {'vdu0': {'powerOffBefore': True}}})
+        flow = self._run_create(inst)
+        self.assertIn(('power-off', ['power-off-vnfc-0']), _names(flow))
+        steps = [c[0] for c in FakeVim.calls if c[1] == 'vm-0']
+        self.assertEqual(['stop', 'create', 'start'], steps)
+        # The other VNFC is quiesced as usual.
+        self.assertIn(('quiesce', 'vm-1'), FakeVim.calls)
+        self.assertEqual('running', FakeVim.guests['vm-0']['state'])
+
+    def test_power_off_after_and_on_after(self):
+        inst = db_api.set_snapshot_descriptor(
+            None, test_manager.register_vnf(2).id,
+            {'vnfcs': {'vdu0': {'powerOffBefore': True,
+                                'powerOffAfter': True},
+                       'vdu1': {'powerOnAfter': True}}})
+        FakeVim.guests['vm-1']['state'] = 'shutoff'
+        self._run_create(inst)
+        self.assertEqual('shutoff', FakeVim.guests['vm-0']['state'])
+        self.assertEqual('running', FakeVim.guests['vm-1']['state'])
+
+    def test_stopped_vnfc_started_again_when_the_capture_fails(self):
+        inst = db_api.set_snapshot_descriptor(
+            None, test_manager.register_vnf(1).id,
+            {'vnfcs': {'vdu0': {'powerOffBefore': True}}})
+        FakeVim.fail[('create', 'vm-0')] = 'disk full'
+        self.assertRaises(exception.VimError, self._run_create, inst)
+        self.assertEqual('running', FakeVim.guests['vm-0']['state'])
+
+    def test_no_snapshot_when_powered_off(self):
+        inst = db_api.set_snapshot_descriptor(
+            None, test_manager.register_vnf(1).id,
+            {'vnfcs': {'vdu0': {'snapshotWhenPoweredOff': False}}})
+        FakeVim.guests['vm-0']['state'] = 'shutoff'
+        e = self.assertRaises(exception.Conflict, self._run_create, inst)
+        self.assertIn('snapshotWhenPoweredOff', e.message)
+        self.assertEqual([], [c for c in FakeVim.calls if c[0] == 'create'])
+
+    def test_no_revert_when_powered_on(self):
+        inst = db_api.set_snapshot_descriptor(
+            None, test_manager.register_vnf(1).id,
+            {'vnfcs': {'vdu0': {'revertWhenPoweredOn': False}}})
+        rows = [{'id': 's0', 'vnfc_instance_id': 'vnfc-0',
+                 'vnfc_resource_info_id': 'vnfc-0',
+                 'compute_snapshot_resource': {'vimConnectionId': 'vim1',
+                                               'resourceId': 'h0'},
+                 'vim_details': {}}]
+        info = db_utils.make_info(snapshot_id='x', vnfc_snapshots=rows,
+                                  snapshot_vnf_instance_id=inst.id)
+        op = db_utils.make_op(inst.id, info.id,
+                              operation=states.REVERT_TO_SNAPSHOT)
+        e = self.assertRaises(exception.Conflict, revert_to_snapshot.build,
+                              op, inst)
+        self.assertIn('revertWhenPoweredOn', e.message)
+        FakeVim.guests['vm-0']['state'] = 'shutoff'
+        revert_to_snapshot.build(op, inst)

@@ -249,6 +249,18 @@ class TestCreate(DriverTestCase):
         self.driver.unpause_vnfc(vnfc)
         self.assertEqual(1, len(self.cloud.called('unpause_server')))
 
+    def test_power_state_stop_and_start(self):
+        vnfc = self.image_backed(status='PAUSED')
+        self.assertEqual('paused', self.driver.power_state(vnfc))
+        self.driver.stop_vnfc(vnfc)
+        self.assertEqual('SHUTOFF', self.server(vnfc)['status'])
+        self.driver.stop_vnfc(vnfc)
+        self.assertEqual(1, len(self.cloud.called('stop_server')))
+        self.driver.start_vnfc(vnfc)
+        self.driver.start_vnfc(vnfc)
+        self.assertEqual('ACTIVE', self.server(vnfc)['status'])
+        self.assertEqual(1, len(self.cloud.called('start_server')))
+
     def test_stopped_server_is_not_paused(self):
         vnfc = self.image_backed(status='SHUTOFF')
         _, result = self.snapshot(vnfc)

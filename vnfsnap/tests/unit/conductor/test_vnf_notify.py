@@ -1,0 +1,208 @@
+"""Prepare/done notices to a VNF, against a real HTTP endpoint on
+loopback that records what it gets and answers as each test tells it."""
+
+import base64
+import http.server
+import json
+import threading
+import time
+
+from vnfsnap.common import crypto
+from vnfsnap.common import exception
+from vnfsnap.common import states
+from vnfsnap.conductor.flows import common
+from vnfsnap.conductor.flows import create_snapshot
+from vnfsnap.conductor.flows import revert_to_snapshot
+from vnfsnap.conductor.flows import vnf_notify
+from vnfsnap.db import api as db_api
+from vnfsnap.tests import base
+from vnfsnap.tests import fake_vim
+from vnfsnap.tests.unit.conductor import test_manager
+from vnfsnap.tests.unit.db import test_api as db_utils
+
+FakeVim = fake_vim.FakeVim
+
+
+class Endpoint:
+    """A VNF's notification endpoint (and OAuth 2.0 token endpoint)."""
+
+    def __init__(self):
+        self.received = []      # (path, headers, body)
+        self.answer = (204, None)
+        self.answers = []       # answered first, one per notice
+        self.delay = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get('Content-Length', 0))
+                raw = self.rfile.read(length)
+                if self.path == '/token':
+                    body = json.dumps({'access_token': 'tok-123',
+                                       'token_type': 'Bearer'}).encode()
+                    outer.received.append((self.path, dict(self.headers),
+                                           raw.decode()))
+                    self.send_response(200)
+                    self.send_header('Content-Type', 'application/json')
+                    self.send_header('Content-Length', str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                outer.received.append((self.path, dict(self.headers),
+                                       json.loads(raw)))
+                time.sleep(outer.delay)
+                status, doc = (outer.answers.pop(0) if outer.answers
+                               else outer.answer)
+                body = json.dumps(doc).encode() if doc is not None else b''
+                try:
+                    self.send_response(status)
+                    self.send_header('Content-Length', str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except BrokenPipeError:
+                    pass    # the client gave up waiting (a timeout test)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
+                                                      Handler)
+        self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def notices(self):
+        return [body for path, _, body in self.received if path == '/hook']
+
+
+class NotifyTestCase(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.endpoint = Endpoint()
+        self.addCleanup(self.endpoint.stop)
+        self.conf.config(done_attempts=2, group='vnf_notifications')
+
+    def register(self, n=2, credentials=None, ack_timeout=None):
+        inst = test_manager.register_vnf(n)
+        stored = {'callbackUri': self.endpoint.url + '/hook'}
+        if credentials:
+            stored['credentials'] = crypto.encrypt(credentials)
+        if ack_timeout:
+            stored['ackTimeout'] = ack_timeout
+        return db_api.set_snapshot_notifications(None, inst.id, stored)
+
+    def create(self, inst):
+        info = db_utils.make_info()
+        op = db_utils.make_op(inst.id, info.id)
+        common.run(*create_snapshot.build(op, inst))
+        return op, info
+
+
+class TestCreate(NotifyTestCase):
+
+    def test_acknowledged_prepare_then_done(self):
+        inst = self.register()
+        op, info = self.create(inst)
+        prepare, done = self.endpoint.notices()
+        self.assertEqual(['PREPARE', 'DONE'],
+                         [prepare['phase'], done['phase']])
+        self.assertEqual('COMPLETED', done['outcome'])
+        self.assertEqual('VnfSnapshotNotification',
+                         prepare['notificationType'])
+        self.assertEqual(['vnfc-0', 'vnfc-1'], prepare['vnfcInstanceIds'])
+        self.assertEqual((states.CREATE_SNAPSHOT, inst.id, op.id, info.id),
+                         (prepare['operation'], prepare['vnfInstanceId'],
+                          prepare['vnfLcmOpOccId'],
+                          prepare['vnfSnapshotInfoId']))
+        rows = db_api.get_vnf_snapshot_info(None, info.id).vnfc_snapshots
+        self.assertEqual({states.CONSISTENCY_APPLICATION},
+                         {r.consistency_level for r in rows})
+        self.assertTrue(all('vnf_prepared_at' in r.vim_details
+                            for r in rows))
+
+    def test_refused_or_silent_vnf_aborts_before_anything(self):
+        for answer, delay, words in (
+                ((200, {'acknowledged': False, 'reason': 'busy\nnow'}), 0,
+                 'HTTP 200, reason: busynow'),
+                ((503, None), 0, 'HTTP 503'),
+                ((204, None), 2, 'no answer within 1 s')):
+            with self.subTest(answer=answer, delay=delay):
+                FakeVim.calls.clear()
+                self.endpoint.received.clear()
+                self.endpoint.answer, self.endpoint.delay = answer, delay
+                inst = self.register(ack_timeout=1)
+                e = self.assertRaises(vnf_notify.VnfNotReady, self.create,
+                                      inst)
+                self.assertEqual(409, e.code)
+                self.assertIn(words, e.message)
+                self.assertEqual([], FakeVim.calls)
+                # Not acknowledged: no "done".
+                self.assertEqual(['PREPARE'], [
+                    n['phase'] for n in self.endpoint.notices()])
+
+    def test_done_failed_after_a_failure_and_guests_thawed(self):
+        inst = self.register()
+        FakeVim.fail[('create', 'vm-1')] = 'disk full'
+        self.assertRaises(exception.VimError, self.create, inst)
+        phases = [(n['phase'], n.get('outcome'))
+                  for n in self.endpoint.notices()]
+        self.assertEqual([('PREPARE', None), ('DONE', 'FAILED')], phases)
+        for guest in FakeVim.guests.values():
+            self.assertFalse(guest['frozen'])
+
+    def test_undelivered_done_does_not_fail_the_operation(self):
+        inst = self.register()
+        self.endpoint.answers = [(204, None), (500, None), (500, None)]
+        _, info = self.create(inst)
+        self.assertEqual(['PREPARE', 'DONE', 'DONE'],
+                         [n['phase'] for n in self.endpoint.notices()])
+        self.assertIsNotNone(db_api.get_vnf_snapshot_info(
+            None, info.id).snapshot_id)
+
+    def test_basic_and_oauth2_credentials(self):
+        inst = self.register(credentials={'auth_type': 'BASIC',
+                                          'username': 'vnf',
+                                          'password': 's3cret'})
+        self.create(inst)
+        headers = self.endpoint.received[0][1]
+        self.assertEqual('Basic ' + base64.b64encode(b'vnf:s3cret').decode(),
+                         headers['Authorization'])
+        self.endpoint.received.clear()
+        inst = self.register(credentials={
+            'auth_type': 'OAUTH2_CLIENT_CREDENTIALS', 'client_id': 'vnfm',
+            'client_password': 'pw',
+            'token_endpoint': self.endpoint.url + '/token'})
+        self.create(inst)
+        token_request = self.endpoint.received[0]
+        self.assertEqual('/token', token_request[0])
+        self.assertIn('grant_type=client_credentials', token_request[2])
+        self.assertEqual('Bearer tok-123',
+                         self.endpoint.received[1][1]['Authorization'])
+
+
+class TestRevert(NotifyTestCase):
+
+    def test_prepare_and_done_around_the_revert(self):
+        inst = self.register()
+        _, info = self.create(inst)
+        db_api.transition_op_occ(
+            db_api.list_op_occs(None)[0].id, (states.STARTING,),
+            states.COMPLETED)
+        self.endpoint.received.clear()
+        op = db_utils.make_op(inst.id, info.id,
+                              operation=states.REVERT_TO_SNAPSHOT)
+        flow, store = revert_to_snapshot.build(op, inst)
+        common.run(flow, store)
+        prepare, done = self.endpoint.notices()
+        self.assertEqual((states.REVERT_TO_SNAPSHOT, 'COMPLETED'),
+                         (prepare['operation'], done['outcome']))
+        self.assertEqual(['vnfc-0', 'vnfc-1'], prepare['vnfcInstanceIds'])
+        reverts = [i for i, c in enumerate(FakeVim.calls)
+                   if c[0] == 'revert']
+        self.assertEqual(2, len(reverts))
