@@ -29,6 +29,11 @@ class WebhookFailed(exception.VnfsnapException):
     code = 409
     _msg_fmt = 'Notifying %(uri)s failed: %(reason)s'
 
+    def __init__(self, delivered=False, **kwargs):
+        super().__init__(**kwargs)
+        #: The request may have reached the endpoint (no answer in time).
+        self.delivered = delivered
+
 
 def _verify(verify_tls):
     if not verify_tls:
@@ -76,9 +81,12 @@ def post(uri, body, credentials=None, timeout=30, verify_tls=True):
                              allow_redirects=False, stream=True)
         raw = resp.raw.read(_MAX_ANSWER + 1, decode_content=True)
         resp.close()
-    except requests.Timeout:
-        raise WebhookFailed(uri=uri, reason='no answer within %d s'
+    except requests.ConnectTimeout:
+        raise WebhookFailed(uri=uri, reason='no connection within %d s'
                             % timeout)
+    except requests.Timeout:
+        raise WebhookFailed(uri=uri, delivered=True,
+                            reason='no answer within %d s' % timeout)
     except requests.RequestException as e:
         raise WebhookFailed(uri=uri, reason=type(e).__name__)
     answer = None

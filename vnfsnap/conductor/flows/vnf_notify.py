@@ -7,8 +7,8 @@ The VNF registers an endpoint (``snapshot_notifications`` of its VNF
 instance). "prepare" waits for the VNF's acknowledgement: any 2xx answer
 whose JSON body does not say ``"acknowledged": false``. Anything else, or
 no answer within the ack timeout, aborts the operation, which is undone.
-Once "prepare" was acknowledged a "done" notice always follows, with the
-outcome.
+Once the VNF may have seen "prepare" (it acknowledged, refused, or did
+not answer in time) a "done" notice always follows, with the outcome.
 """
 
 import time
@@ -36,6 +36,11 @@ PREPARE, DONE = 'PREPARE', 'DONE'
 class VnfNotReady(exception.Conflict):
     _msg_fmt = ('VNF instance %(id)s did not acknowledge "prepare" for '
                 '%(operation)s: %(reason)s')
+
+    def __init__(self, delivered=True, **kwargs):
+        super().__init__(**kwargs)
+        #: The VNF may have seen "prepare": it gets a "done" too.
+        self.delivered = delivered
 
 
 class Endpoint:
@@ -95,7 +100,8 @@ class NotifyPrepare(task.Task):
         except webhook.WebhookFailed as e:
             raise VnfNotReady(id=self.instance.id,
                               operation=self.op.operation,
-                              reason=e.message) from None
+                              reason=e.message,
+                              delivered=e.delivered) from None
         refused = isinstance(answer, dict) and answer.get(
             'acknowledged') is False
         if not 200 <= status < 300 or refused:
@@ -110,8 +116,13 @@ class NotifyPrepare(task.Task):
         return timeutils.utcnow()
 
     def revert(self, result, *args, **kwargs):
-        if result is None or isinstance(result, failure.Failure):
-            return      # not acknowledged: no "done"
+        # "done" once the VNF may have seen "prepare": acknowledged,
+        # refused, or unanswered (it may be holding its writes); not when
+        # the endpoint could not be reached at all.
+        if isinstance(result, failure.Failure):
+            error = result.exception
+            if not (isinstance(error, VnfNotReady) and error.delivered):
+                return
         send_done(self.endpoint, self.op, self.instance, self.vnfc_ids,
                   'FAILED')
 

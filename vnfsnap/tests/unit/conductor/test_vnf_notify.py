@@ -30,7 +30,7 @@ class Endpoint:
         self.received = []      # (path, headers, body)
         self.answer = (204, None)
         self.answers = []       # answered first, one per notice
-        self.delay = 0
+        self.delays = []        # seconds before answering, one per notice
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -50,7 +50,7 @@ class Endpoint:
                     return
                 outer.received.append((self.path, dict(self.headers),
                                        json.loads(raw)))
-                time.sleep(outer.delay)
+                time.sleep(outer.delays.pop(0) if outer.delays else 0)
                 status, doc = (outer.answers.pop(0) if outer.answers
                                else outer.answer)
                 body = json.dumps(doc).encode() if doc is not None else b''
@@ -135,16 +135,29 @@ class TestCreate(NotifyTestCase):
             with self.subTest(answer=answer, delay=delay):
                 FakeVim.calls.clear()
                 self.endpoint.received.clear()
-                self.endpoint.answer, self.endpoint.delay = answer, delay
+                self.endpoint.answers, self.endpoint.delays = [answer], [delay]
                 inst = self.register(ack_timeout=1)
                 e = self.assertRaises(vnf_notify.VnfNotReady, self.create,
                                       inst)
                 self.assertEqual(409, e.code)
                 self.assertIn(words, e.message)
                 self.assertEqual([], FakeVim.calls)
-                # Not acknowledged: no "done".
-                self.assertEqual(['PREPARE'], [
-                    n['phase'] for n in self.endpoint.notices()])
+                # The VNF saw "prepare" (and may hold its writes): "done".
+                deadline = time.monotonic() + 10
+                while len(self.endpoint.notices()) < 2:
+                    self.assertLess(time.monotonic(), deadline)
+                    time.sleep(0.05)
+                self.assertEqual([('PREPARE', None), ('DONE', 'FAILED')], [
+                    (n['phase'], n.get('outcome'))
+                    for n in self.endpoint.notices()])
+
+    def test_unreachable_endpoint_gets_no_done(self):
+        inst = self.register()
+        self.endpoint.stop()
+        e = self.assertRaises(vnf_notify.VnfNotReady, self.create, inst)
+        self.assertIn('ConnectionError', e.message)
+        self.assertFalse(e.delivered)
+        self.assertEqual([], FakeVim.calls)
 
     def test_done_failed_after_a_failure_and_guests_thawed(self):
         inst = self.register()
