@@ -81,7 +81,10 @@ def vnfc_snapshot_info(row):
         if row.memory_captured is not None:
             info['memoryCaptured'] = row.memory_captured
         for key, name in (('quiesced_at', 'quiescedAt'),
-                          ('thawed_at', 'thawedAt')):
+                          ('thawed_at', 'thawedAt'),
+                          ('vnf_paused_at', 'vnfPausedAt'),
+                          ('vnf_unpaused_at', 'vnfUnpausedAt'),
+                          ('vnf_prepared_at', 'vnfPreparedAt')):
             if (row.vim_details or {}).get(key):
                 info[name] = row.vim_details[key]
         if info:

@@ -2,9 +2,6 @@
 loopback that records what it gets and answers as each test tells it."""
 
 import base64
-import http.server
-import json
-import threading
 import time
 
 from vnfsnap.common import crypto
@@ -17,74 +14,18 @@ from vnfsnap.conductor.flows import vnf_notify
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
 from vnfsnap.tests import fake_vim
+from vnfsnap.tests import notify_endpoint
 from vnfsnap.tests.unit.conductor import test_manager
 from vnfsnap.tests.unit.db import test_api as db_utils
 
 FakeVim = fake_vim.FakeVim
 
 
-class Endpoint:
-    """A VNF's notification endpoint (and OAuth 2.0 token endpoint)."""
-
-    def __init__(self):
-        self.received = []      # (path, headers, body)
-        self.answer = (204, None)
-        self.answers = []       # answered first, one per notice
-        self.delays = []        # seconds before answering, one per notice
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers.get('Content-Length', 0))
-                raw = self.rfile.read(length)
-                if self.path == '/token':
-                    body = json.dumps({'access_token': 'tok-123',
-                                       'token_type': 'Bearer'}).encode()
-                    outer.received.append((self.path, dict(self.headers),
-                                           raw.decode()))
-                    self.send_response(200)
-                    self.send_header('Content-Type', 'application/json')
-                    self.send_header('Content-Length', str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                    return
-                outer.received.append((self.path, dict(self.headers),
-                                       json.loads(raw)))
-                time.sleep(outer.delays.pop(0) if outer.delays else 0)
-                status, doc = (outer.answers.pop(0) if outer.answers
-                               else outer.answer)
-                body = json.dumps(doc).encode() if doc is not None else b''
-                try:
-                    self.send_response(status)
-                    self.send_header('Content-Length', str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except BrokenPipeError:
-                    pass    # the client gave up waiting (a timeout test)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
-                                                      Handler)
-        self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def notices(self):
-        return [body for path, _, body in self.received if path == '/hook']
-
-
 class NotifyTestCase(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.endpoint = Endpoint()
+        self.endpoint = notify_endpoint.Endpoint()
         self.addCleanup(self.endpoint.stop)
         self.conf.config(done_attempts=2, group='vnf_notifications')
 

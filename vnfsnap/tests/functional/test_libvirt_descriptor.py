@@ -1,0 +1,136 @@
+"""The snapshot descriptor and the VNF's prepare/done notices with real
+guests: a 3-VNFC VNF (VDUs db, app1, app2) whose descriptor snapshots
+{db} before {app1}, leaves app2 out, keeps db cold and app1 warm; the VNF's
+notification endpoint is an HTTP server of the test, on loopback.
+"""
+
+import datetime
+
+from vnfsnap.demo import guest_agent
+from vnfsnap.demo import scenario
+from vnfsnap import descriptor
+from vnfsnap.tests.functional import test_libvirt_guests
+from vnfsnap.tests import notify_endpoint
+
+VDUS = ('db', 'app1', 'app2')
+DESCRIPTOR = {
+    'vnfcs': {'db': {'snapshotType': 'cold'},
+              'app1': {'snapshotType': 'warm'},
+              'app2': {'include': False}},
+    'createOrder': [['db'], ['app1', 'app2']],
+    'revertOrder': [['db'], ['app1']],
+}
+
+
+class TestDescriptorAndNotices(test_libvirt_guests.GuestsTestCase):
+
+    GUESTS = 3
+
+    def setUp(self):
+        super().setUp()
+        self.endpoint = notify_endpoint.Endpoint()
+        self.addCleanup(self.endpoint.stop)
+
+    def register(self):
+        body = scenario.Demo(self.GUESTS).registration(self.created)
+        self.names = {}
+        for vnfc, vdu in zip(body['instantiatedVnfInfo']['vnfcResourceInfo'],
+                             VDUS):
+            vnfc['vduId'] = vdu
+            self.names[vdu] = vnfc['id']
+        body['snapshotDescriptor'] = DESCRIPTOR
+        resp = self.api.post('/vnflcm/v2/vnf_instances', json=body)
+        self.assertEqual(201, resp.status_code, resp.text)
+        inst = resp.json()['id']
+        resp = self.api.request(
+            'PUT', '/vnflcm/v2/vnf_instances/%s/snapshot_notifications'
+            % inst, json={'callbackUri': self.endpoint.url + '/hook',
+                          'ackTimeout': 3})
+        self.assertEqual(200, resp.status_code, resp.text)
+        return inst
+
+    def phases(self):
+        return [(n['phase'], n['operation'], n.get('outcome'),
+                 sorted(n['vnfcInstanceIds']))
+                for n in self.endpoint.notices()]
+
+    def test_order_exclusion_levels_windows_and_a_silent_vnf(self):
+        self.start_service()
+        inst = self.register()
+        db, app1, app2 = (self.names[v] for v in VDUS)
+        self.mark('snapshot')
+
+        # A warm request cannot widen the cold db VDU.
+        info = self.api.post('/vnflcm/v2/vnf_snapshots', json={}).json()
+        resp = self.api.post(
+            '/vnflcm/v2/vnf_instances/%s/create_snapshot' % inst,
+            json={'vnfSnapshotInfoId': info['id'],
+                  'additionalParams': {'withMemory': True}})
+        self.assertEqual(422, resp.status_code, resp.text)
+        self.assertIn('cold', resp.json()['detail'])
+
+        info_id = self.snapshot(inst)
+        snap = self.api.get('/vnflcm/v2/vnf_snapshots/%s'
+                            % info_id).json()['vnfSnapshot']
+        rows = {r['vnfcInstanceId']: r for r in snap['vnfcSnapshots']}
+        self.assertEqual({db, app1}, set(rows))
+        # db's group before app1's.
+        self.assertLessEqual(rows[db]['creationFinishedAt'],
+                             rows[app1]['creationStartedAt'])
+        levels = {k: r['computeSnapshotResource'][
+            'vimLevelAdditionalResourceInfo']['additionalInfo']
+            for k, r in rows.items()}
+        self.assertEqual({'application'}, {
+            i['consistencyLevel'] for i in levels.values()})
+        self.assertTrue(all('vnfPreparedAt' in i for i in levels.values()))
+        self.assertEqual({db: False, app1: True},
+                         {k: i['memoryCaptured'] for k, i in levels.items()})
+        self.assertEqual(
+            [('PREPARE', 'CREATE_SNAPSHOT', None, sorted([db, app1])),
+             ('DONE', 'CREATE_SNAPSHOT', 'COMPLETED', sorted([db, app1]))],
+            self.phases())
+
+        self.mark('changed')
+        op = self.revert(inst, info_id)
+        self.assertEqual('COMPLETED', op['operationState'], op)
+        for dom in self.doms.values():      # db's cold snapshot boots
+            guest_agent.wait_for_agent(dom, timeout=120)
+        markers = self.markers()
+        self.assertEqual('snapshot', markers[db])
+        self.assertEqual('snapshot', markers[app1])
+        self.assertEqual('changed', markers[app2])
+        self.assertEqual(('DONE', 'REVERT_TO_SNAPSHOT', 'COMPLETED'),
+                         self.phases()[-1][:3])
+
+        # Outside the descriptor's time windows: 409, nothing recorded.
+        now = datetime.datetime.now(datetime.timezone.utc)
+        closed = [d for d in descriptor.DAYS
+                  if d not in (descriptor.DAYS[now.weekday()],
+                               descriptor.DAYS[(now.weekday() - 1) % 7])]
+        url = '/vnflcm/v2/vnf_instances/%s/snapshot_descriptor' % inst
+        resp = self.api.request('PUT', url, json=dict(
+            DESCRIPTOR, timeWindows=[{'days': closed, 'start': '00:00',
+                                      'stop': '23:59'}]))
+        self.assertEqual(200, resp.status_code, resp.text)
+        info = self.api.post('/vnflcm/v2/vnf_snapshots', json={}).json()
+        resp = self.api.post(
+            '/vnflcm/v2/vnf_instances/%s/create_snapshot' % inst,
+            json={'vnfSnapshotInfoId': info['id']})
+        self.assertEqual(409, resp.status_code, resp.text)
+        self.assertIn('time windows', resp.json()['detail'])
+        self.api.request('PUT', url, json=DESCRIPTOR)
+
+        # A VNF that never answers "prepare": the operation fails before
+        # any guest is frozen, and the VNF is told "done".
+        self.endpoint.received.clear()
+        self.endpoint.delays = [10]
+        op_url = self.task(inst, 'create_snapshot',
+                           {'vnfSnapshotInfoId': info['id']})
+        op = self.api.wait_for_op(op_url, timeout=60)
+        self.assertEqual('FAILED_TEMP', op['operationState'])
+        self.assertIn('no answer within 3 s', op['error']['detail'])
+        for dom in self.doms.values():
+            self.assertEqual('thawed', guest_agent.fsfreeze_status(dom))
+        self.assertEqual(['PREPARE', 'DONE'],
+                         [p[0] for p in self.phases()])
+        self.assertEqual('FAILED', self.phases()[1][2])
