@@ -13,6 +13,9 @@ import zoneinfo
 
 from vnfsnap.common import exception
 from vnfsnap.common import schemas
+import vnfsnap.conf
+
+CONF = vnfsnap.conf.CONF
 
 DAYS = ('MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN')
 _TIME = {'type': 'string', 'pattern': r'^([01][0-9]|2[0-3]):[0-5][0-9]$'}
@@ -219,6 +222,13 @@ class Descriptor:
                        'vnfsnap takes external, full snapshots (memory in '
                        'a file of its own)'
                 % (' and '.join(wanted), vdu_id))
+
+    def grant_mode(self, operation):
+        """Vnfsd.015: how the operation is granted (none, policy, nfvo);
+        [grant]mode unless the descriptor says."""
+        key = ('createSnapshot' if operation == 'CREATE_SNAPSHOT'
+               else 'revertToSnapshot')
+        return (self.doc.get(key) or {}).get('grant') or CONF.grant.mode
 
     def included(self, vdu_id):
         """Vnfsd.003."""

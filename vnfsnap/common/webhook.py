@@ -41,7 +41,7 @@ def _verify(verify_tls):
     return CONF.vnf_notifications.ca_file or True
 
 
-def _token(credentials, timeout, verify):
+def oauth2_token(credentials, timeout, verify):
     """OAuth 2.0 client credentials grant (RFC 6749 4.4)."""
     try:
         resp = requests.post(
@@ -73,7 +73,7 @@ def post(uri, body, credentials=None, timeout=30, verify_tls=True):
         if credentials.auth_type == urlfetch.AUTH_BASIC:
             auth = (credentials.username, credentials.password)
         else:
-            headers['Authorization'] = 'Bearer ' + _token(
+            headers['Authorization'] = 'Bearer ' + oauth2_token(
                 credentials, timeout, verify)
     try:
         resp = requests.post(uri, data=json.dumps(body), headers=headers,

@@ -6,6 +6,7 @@ from vnfsnap.conf import api
 from vnfsnap.conf import conductor
 from vnfsnap.conf import database
 from vnfsnap.conf import default
+from vnfsnap.conf import grant
 from vnfsnap.conf import libvirt
 from vnfsnap.conf import openstack
 from vnfsnap.conf import package
@@ -17,6 +18,7 @@ from vnfsnap.conf import vnf_notifications
 CONF = cfg.CONF
 
 default.register_opts(CONF)
+grant.register_opts(CONF)
 api.register_opts(CONF)
 conductor.register_opts(CONF)
 database.register_opts(CONF)

@@ -3,6 +3,7 @@
 from vnfsnap.conf import api
 from vnfsnap.conf import conductor
 from vnfsnap.conf import default
+from vnfsnap.conf import grant
 from vnfsnap.conf import libvirt
 from vnfsnap.conf import openstack
 from vnfsnap.conf import package
@@ -15,6 +16,7 @@ from vnfsnap.conf import vnf_notifications
 def list_opts():
     return [
         ('DEFAULT', default.list_opts()),
+        ('grant', grant.list_opts()),
         ('api', api.list_opts()),
         ('conductor', conductor.list_opts()),
         ('libvirt', libvirt.list_opts()),

@@ -41,6 +41,18 @@ rules = [
               base.PROJECT_MEMBER_OR_ADMIN,
               'Take a VNF snapshot of a VNF instance.',
               [('POST', P + '/{vnfInstanceId}/create_snapshot')]),
+    base.rule('vnfsnap:vnf_instance:grant_create_snapshot',
+              base.PROJECT_MEMBER_OR_ADMIN,
+              'Grant a VNF snapshot locally ([grant]mode policy, or a '
+              'snapshot descriptor whose createSnapshot.grant is policy); '
+              'checked after vnfsnap:vnf_instance:create_snapshot.',
+              [('POST', P + '/{vnfInstanceId}/create_snapshot')]),
+    base.rule('vnfsnap:vnf_instance:grant_revert_to_snapshot',
+              base.PROJECT_MEMBER_OR_ADMIN,
+              'Grant a revert locally ([grant]mode policy, or a snapshot '
+              'descriptor whose revertToSnapshot.grant is policy); checked '
+              'after vnfsnap:vnf_instance:revert_to_snapshot.',
+              [('POST', P + '/{vnfInstanceId}/revert_to_snapshot')]),
     base.rule('vnfsnap:vnf_instance:revert_to_snapshot',
               base.PROJECT_MEMBER_OR_ADMIN,
               'Revert a VNF instance to a VNF snapshot.',

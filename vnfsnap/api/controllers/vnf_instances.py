@@ -107,6 +107,8 @@ class CreateSnapshotTask(base.Resource):
                        'new, empty one first' % info.id)
         rules = descriptor_mod.Descriptor.of(instance)
         rules.check_allowed(states.CREATE_SNAPSHOT)
+        if rules.grant_mode(states.CREATE_SNAPSHOT) == 'policy':
+            utils.authorize('vnfsnap:vnf_instance:grant_create_snapshot')
         rules.check_time()
         rules.check_create(body.get('additionalParams') or {},
                            instance.instantiated_vnf_info[
@@ -121,8 +123,11 @@ class RevertToSnapshotTask(CreateSnapshotTask):
         utils.authorize('vnfsnap:vnf_instance:revert_to_snapshot')
         body = utils.json_body(lcm_schemas.REVERT_TO_SNAPSHOT)
         instance = _instantiated(self.instance_id)
-        descriptor_mod.Descriptor.of(instance).check_allowed(
-            states.REVERT_TO_SNAPSHOT)
+        rules = descriptor_mod.Descriptor.of(instance)
+        rules.check_allowed(states.REVERT_TO_SNAPSHOT)
+        if rules.grant_mode(states.REVERT_TO_SNAPSHOT) == 'policy':
+            utils.authorize(
+                'vnfsnap:vnf_instance:grant_revert_to_snapshot')
         info = _target_snapshot(body['vnfSnapshotInfoId'])
         if info.snapshot_id is None:
             raise exception.UnprocessableEntity(

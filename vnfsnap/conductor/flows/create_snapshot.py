@@ -22,6 +22,7 @@ from vnfsnap.common import states
 from vnfsnap.common import views
 import vnfsnap.conf
 from vnfsnap.conductor.flows import common
+from vnfsnap.conductor.flows import grant
 from vnfsnap.conductor.flows import vnf_notify
 from vnfsnap.db import api as db_api
 from vnfsnap import descriptor
@@ -360,6 +361,8 @@ def build(op, instance):
     asked = bool(params.get('withMemory', False))
     flow = linear_flow.Flow('create-snapshot-%s' % op.id)
     flow.add(common.CheckCancel(name='check-cancel-start'))
+    if rules.grant_mode(states.CREATE_SNAPSHOT) == grant.NFVO:
+        flow.add(grant.RequestGrant(op, instance, vnfcs))
     prepare, done = vnf_notify.wrap(op, instance, [v.id for v in vnfcs])
     if prepare:
         flow.add(prepare)

@@ -23,6 +23,7 @@ from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.conductor.flows import common
 from vnfsnap.conductor.flows import create_snapshot
+from vnfsnap.conductor.flows import grant
 from vnfsnap.conductor.flows import vnf_notify
 from vnfsnap.db import api as db_api
 from vnfsnap import descriptor
@@ -173,6 +174,10 @@ def build(op, instance):
         reverts.append(RevertVnfc(vnfc, driver, vnfc_snapshot_dict(row),
                                   power_state, instance_id=instance.id))
     flow.add(checks)
+    if rules.grant_mode(states.REVERT_TO_SNAPSHOT) == grant.NFVO:
+        flow.add(grant.RequestGrant(
+            op, instance, [r.vnfc for r in reverts],
+            {r.vnfc.id: r.vnfc_snapshot['id'] for r in reverts}))
     prepare, done = vnf_notify.wrap(op, instance,
                                     [r.vnfc.id for r in reverts])
     if prepare:

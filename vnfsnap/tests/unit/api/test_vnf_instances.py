@@ -5,7 +5,9 @@ import datetime
 import json
 
 import fixtures
+from oslo_policy import policy as oslo_policy
 
+from vnfsnap.common import policy
 from vnfsnap.common import states
 from vnfsnap.db import api as db_api
 from vnfsnap import descriptor
@@ -980,3 +982,33 @@ class TestSnapshotNotifications(TaskTestCase):
         self.assertProblem(self.put({'callbackUri': 'https://x/'}), 409)
         self.wait_for_op(op_id)
         self.assertEqual({}, self.get(self.url()).json)
+
+
+class TestLocalGrant(TaskTestCase):
+    """[grant]mode policy: the grant rules decide at request time."""
+
+    def deny(self, rule):
+        enforcer = policy.get_enforcer()
+        enforcer.load_rules()
+        self.addCleanup(enforcer.clear)
+        enforcer.rules[rule] = oslo_policy.RuleDefault(rule, '!').check
+
+    def test_refused_grant(self):
+        self.conf.config(mode='policy', group='grant')
+        self.deny('vnfsnap:vnf_instance:grant_create_snapshot')
+        resp = self.create()
+        self.assertProblem(resp, 403)
+        self.assertIn('grant_create_snapshot', resp.json['detail'])
+        self.assertNoOpStored()
+        self.assertUnreserved()
+
+    def test_descriptor_can_ask_for_it(self):
+        self.deny('vnfsnap:vnf_instance:grant_create_snapshot')
+        op = self.wait_for_op(self.op_id_from(self.create()))
+        self.assertEqual(states.COMPLETED, op.operation_state, op.error)
+        self.request('PUT', '%s/%s/snapshot_descriptor' % (
+            URL, self.inst['id']), body={'createSnapshot': {
+                'grant': 'policy'}})
+        resp = self.create(body={
+            'vnfSnapshotInfoId': self.new_snapshot_info()['id']})
+        self.assertProblem(resp, 403)

@@ -1,0 +1,175 @@
+"""Asking the NFVO for a grant before a snapshot operation touches the VNF
+(SOL003 Lifecycle Operation Granting, GR NFV-TST 005 Nfvo.001).
+
+POST <nfvo_url>/grants with a GrantRequest for CREATE_SNAPSHOT or
+REVERT_TO_SNAPSHOT whose addResources carry a snapshotResDef per VNFC;
+201 is the grant, 202 means "poll the Location until it is there" (200),
+403 is a refusal whose ProblemDetails.detail becomes the operation's error.
+Authentication: a Keystone session ([grant]auth_type) or OAuth 2.0 client
+credentials ([grant]client_id, client_secret, token_endpoint).
+"""
+
+import time
+
+from keystoneauth1 import exceptions as ks_exceptions
+from keystoneauth1 import loading as ks_loading
+from oslo_log import log as logging
+import requests
+from taskflow import task
+
+from vnfsnap.common import exception
+from vnfsnap.common import urlfetch
+from vnfsnap.common import webhook
+import vnfsnap.conf
+
+CONF = vnfsnap.conf.CONF
+LOG = logging.getLogger(__name__)
+
+NFVO = 'nfvo'
+
+
+class GrantRefused(exception.VnfsnapException):
+    code = 403
+    _msg_fmt = 'The NFVO did not grant %(operation)s: %(reason)s'
+
+
+class GrantFailed(exception.VnfsnapException):
+    code = 409
+    _msg_fmt = 'Asking the NFVO to grant %(operation)s failed: %(reason)s'
+
+
+class _Client:
+    """requests-like calls with the configured authentication."""
+
+    def __init__(self):
+        self.session = None
+        self.bearer = None
+        if CONF.grant.auth_type:
+            auth = ks_loading.load_auth_from_conf_options(CONF, 'grant')
+            self.session = ks_loading.load_session_from_conf_options(
+                CONF, 'grant', auth=auth)
+        elif CONF.grant.client_id:
+            self.bearer = urlfetch.Credentials(
+                urlfetch.AUTH_OAUTH2, client_id=CONF.grant.client_id,
+                client_password=CONF.grant.client_secret or '',
+                token_endpoint=CONF.grant.token_endpoint)
+
+    def request(self, method, url, body=None):
+        timeout = CONF.grant.request_timeout
+        if self.session is not None:
+            return self.session.request(url, method, json=body,
+                                        raise_exc=False, timeout=timeout,
+                                        redirect=False)
+        headers = {'Accept': 'application/json',
+                   'Version': '1.6.0'}
+        if self.bearer is not None:
+            headers['Authorization'] = 'Bearer ' + webhook.oauth2_token(
+                self.bearer, timeout, CONF.grant.verify_tls)
+        return requests.request(method, url, json=body, headers=headers,
+                                timeout=timeout,
+                                verify=CONF.grant.verify_tls,
+                                allow_redirects=False)
+
+
+def grant_request(op, instance, vnfcs, public_endpoint,
+                  vnfc_snapshot_ids=None):
+    """A SOL003 GrantRequest for the op occurrence; for a revert,
+    ``vnfc_snapshot_ids`` ({VNFC id: VNFC snapshot id}) name what each
+    VNFC goes back to."""
+    vnfc_snapshot_ids = vnfc_snapshot_ids or {}
+
+    def snapshot_res_def(vnfc):
+        definition = {'vnfSnapshotId': op.vnf_snapshot_info_id}
+        if vnfc.id in vnfc_snapshot_ids:
+            definition['vnfcSnapshotId'] = vnfc_snapshot_ids[vnfc.id]
+        return definition
+
+    base = (public_endpoint or '').rstrip('/') + '/vnflcm/v2'
+    return {
+        'vnfInstanceId': instance.id,
+        'vnfLcmOpOccId': op.id,
+        'vnfdId': instance.vnfd_id,
+        'flavourId': (instance.instantiated_vnf_info or {}).get('flavourId'),
+        'operation': op.operation,
+        'isAutomaticInvocation': bool(op.is_automatic_invocation),
+        'addResources': [{
+            'id': vnfc.id, 'type': 'COMPUTE', 'vduId': vnfc.vdu_id,
+            'resourceTemplateId': vnfc.vdu_id,
+            'snapshotResDef': snapshot_res_def(vnfc)}
+            for vnfc in vnfcs],
+        '_links': {
+            'vnfLcmOpOcc': {'href': '%s/vnf_lcm_op_occs/%s'
+                            % (base, op.id)},
+            'vnfInstance': {'href': '%s/vnf_instances/%s'
+                            % (base, instance.id)}},
+    }
+
+
+def _reason(resp):
+    try:
+        doc = resp.json()
+    except ValueError:
+        doc = None
+    detail = doc.get('detail') if isinstance(doc, dict) else None
+    if isinstance(detail, str) and detail:
+        return webhook.reason_of({'reason': detail})
+    return 'HTTP %d' % resp.status_code
+
+
+def ask(op, instance, vnfcs, vnfc_snapshot_ids=None):
+    """The NFVO's Grant (a dict); GrantRefused or GrantFailed."""
+    if not CONF.grant.nfvo_url:
+        raise GrantFailed(operation=op.operation,
+                          reason='[grant]nfvo_url is not set')
+    client = _Client()
+    url = CONF.grant.nfvo_url.rstrip('/') + '/grants'
+    body = grant_request(op, instance, vnfcs, CONF.api.public_endpoint,
+                         vnfc_snapshot_ids)
+    try:
+        resp = client.request('POST', url, body)
+        if resp.status_code == 202:
+            location = resp.headers.get('Location')
+            if not location:
+                raise GrantFailed(operation=op.operation,
+                                  reason='202 without a Location')
+            LOG.info('NFVO grants %s of VNF instance %s asynchronously; '
+                     'polling %s', op.operation, instance.id, location)
+            deadline = time.monotonic() + CONF.grant.grant_timeout
+            while resp.status_code == 202:
+                if time.monotonic() > deadline:
+                    raise GrantFailed(
+                        operation=op.operation,
+                        reason='no grant after %d s ([grant]grant_timeout)'
+                        % CONF.grant.grant_timeout)
+                time.sleep(CONF.grant.poll_interval)
+                resp = client.request('GET', location)
+    except (requests.RequestException, ks_exceptions.ClientException) as e:
+        raise GrantFailed(operation=op.operation,
+                          reason=type(e).__name__) from None
+    if resp.status_code == 403:
+        raise GrantRefused(operation=op.operation, reason=_reason(resp))
+    if resp.status_code not in (200, 201):
+        raise GrantFailed(operation=op.operation, reason=_reason(resp))
+    try:
+        grant = resp.json()
+    except ValueError:
+        raise GrantFailed(operation=op.operation,
+                          reason='the grant is not JSON') from None
+    LOG.info('NFVO granted %s of VNF instance %s (grant %s, %d snapshot '
+             'resource(s))', op.operation, instance.id, grant.get('id'),
+             len((grant.get('vimAssets') or {}).get('snapshotResources')
+                 or ()))
+    return grant
+
+
+class RequestGrant(task.Task):
+    """First step of a flow whose operation the NFVO grants."""
+
+    def __init__(self, op, instance, vnfcs, vnfc_snapshot_ids=None):
+        super().__init__(name='request-grant', provides='grant')
+        self.op, self.instance, self.vnfcs = op, instance, vnfcs
+        self.vnfc_snapshot_ids = vnfc_snapshot_ids
+
+    def execute(self):
+        return ask(self.op, self.instance, self.vnfcs,
+                   self.vnfc_snapshot_ids)

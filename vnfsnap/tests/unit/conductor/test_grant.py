@@ -1,0 +1,195 @@
+"""Granting by an NFVO: a small SOL003 Grant API served by the test over
+loopback (synchronous, asynchronous with polling, refusing)."""
+
+import http.server
+import json
+import threading
+
+from vnfsnap.common import states
+from vnfsnap.conductor.flows import common
+from vnfsnap.conductor.flows import create_snapshot
+from vnfsnap.conductor.flows import grant
+from vnfsnap.conductor.flows import revert_to_snapshot
+from vnfsnap.db import api as db_api
+from vnfsnap.tests import base
+from vnfsnap.tests import fake_vim
+from vnfsnap.tests.unit.conductor import test_manager
+from vnfsnap.tests.unit.db import test_api as db_utils
+
+FakeVim = fake_vim.FakeVim
+
+
+class Nfvo:
+    """POST /grant/v1/grants; GET /grant/v1/grants/g1; POST /token."""
+
+    def __init__(self):
+        self.behaviour = 'sync'
+        self.requests = []      # (method, path, headers, body)
+        self.pending = 0        # GETs answered 202 before the grant
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def answer(self, status, doc=None, headers=()):
+                body = json.dumps(doc).encode() if doc is not None else b''
+                self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.send_header('Content-Type', 'application/json')
+                self.send_header('Content-Length', str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def grant(self):
+                return {'id': 'g1', 'vnfInstanceId': 'x',
+                        'vimAssets': {'snapshotResources': []}}
+
+            def do_POST(self):
+                raw = self.rfile.read(int(self.headers['Content-Length']))
+                if self.path == '/token':
+                    outer.requests.append(('POST', self.path,
+                                           dict(self.headers), raw))
+                    return self.answer(200, {'access_token': 'nfvo-tok',
+                                             'token_type': 'Bearer'})
+                outer.requests.append(('POST', self.path,
+                                       dict(self.headers), json.loads(raw)))
+                if outer.behaviour == 'refuse':
+                    return self.answer(403, {'status': 403,
+                                             'detail': 'no capacity'})
+                if outer.behaviour == 'async':
+                    return self.answer(202, headers=[
+                        ('Location', outer.url + '/grant/v1/grants/g1')])
+                return self.answer(201, self.grant())
+
+            def do_GET(self):
+                outer.requests.append(('GET', self.path, dict(self.headers),
+                                       None))
+                if outer.pending:
+                    outer.pending -= 1
+                    return self.answer(202)
+                return self.answer(200, self.grant())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
+                                                      Handler)
+        self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever,
+                         daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def grant_requests(self):
+        return [r[3] for r in self.requests
+                if r[0] == 'POST' and r[1] == '/grant/v1/grants']
+
+
+class GrantTestCase(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.nfvo = Nfvo()
+        self.addCleanup(self.nfvo.stop)
+        self.conf.config(mode='nfvo', nfvo_url=self.nfvo.url + '/grant/v1',
+                         poll_interval=0.01, group='grant')
+
+    def create(self, inst):
+        info = db_utils.make_info()
+        op = db_utils.make_op(inst.id, info.id)
+        common.run(*create_snapshot.build(op, inst))
+        db_api.transition_op_occ(op.id, (states.STARTING,),
+                                 states.COMPLETED)
+        return op, info
+
+
+class TestCreate(GrantTestCase):
+
+    def test_synchronous_grant_before_anything(self):
+        inst = test_manager.register_vnf(2)
+        self.nfvo.behaviour = 'sync'
+        FakeVim.hooks[('quiesce', 'vm-0')] = lambda: self.assertEqual(
+            1, len(self.nfvo.grant_requests()))
+        op, info = self.create(inst)
+        request, = self.nfvo.grant_requests()
+        self.assertEqual(('CREATE_SNAPSHOT', inst.id, op.id),
+                         (request['operation'], request['vnfInstanceId'],
+                          request['vnfLcmOpOccId']))
+        self.assertEqual([{'id': 'vnfc-0', 'type': 'COMPUTE',
+                           'vduId': 'vdu0', 'resourceTemplateId': 'vdu0',
+                           'snapshotResDef': {'vnfSnapshotId': info.id}},
+                          'vnfc-1'],
+                         [request['addResources'][0],
+                          request['addResources'][1]['id']])
+        self.assertIsNotNone(db_api.get_vnf_snapshot_info(
+            None, info.id).snapshot_id)
+
+    def test_asynchronous_grant_is_polled(self):
+        inst = test_manager.register_vnf(1)
+        self.nfvo.behaviour, self.nfvo.pending = 'async', 2
+        self.create(inst)
+        self.assertEqual(3, len([r for r in self.nfvo.requests
+                                 if r[0] == 'GET']))
+
+    def test_refusal_fails_with_the_nfvo_reason(self):
+        inst = test_manager.register_vnf(1)
+        self.nfvo.behaviour = 'refuse'
+        e = self.assertRaises(grant.GrantRefused, self.create, inst)
+        self.assertEqual(403, e.code)
+        self.assertIn('no capacity', e.message)
+        self.assertEqual([], FakeVim.calls)
+
+    def test_async_grant_that_never_comes(self):
+        self.conf.config(grant_timeout=1, group='grant')
+        inst = test_manager.register_vnf(1)
+        self.nfvo.behaviour, self.nfvo.pending = 'async', 10 ** 6
+        e = self.assertRaises(grant.GrantFailed, self.create, inst)
+        self.assertIn('grant_timeout', e.message)
+
+    def test_oauth2_client_credentials(self):
+        self.conf.config(client_id='vnfsnap', client_secret='pw',
+                         token_endpoint=self.nfvo.url + '/token',
+                         group='grant')
+        self.create(test_manager.register_vnf(1))
+        token, post = self.nfvo.requests[:2]
+        self.assertEqual('/token', token[1])
+        self.assertIn(b'grant_type=client_credentials', token[3])
+        self.assertEqual('Bearer nfvo-tok', post[2]['Authorization'])
+
+    def test_descriptor_decides_per_operation(self):
+        inst = db_api.set_snapshot_descriptor(
+            None, test_manager.register_vnf(1).id,
+            {'createSnapshot': {'grant': 'none'}})
+        self.create(inst)
+        self.assertEqual([], self.nfvo.grant_requests())
+        self.conf.config(mode='none', group='grant')
+        inst = db_api.set_snapshot_descriptor(
+            None, test_manager.register_vnf(1, prefix='b').id,
+            {'createSnapshot': {'grant': 'nfvo'}})
+        self.create(inst)
+        self.assertEqual(1, len(self.nfvo.grant_requests()))
+
+    def test_no_nfvo_configured(self):
+        self.conf.config(nfvo_url=None, group='grant')
+        e = self.assertRaises(grant.GrantFailed, self.create,
+                              test_manager.register_vnf(1))
+        self.assertIn('[grant]nfvo_url', e.message)
+
+
+class TestRevert(GrantTestCase):
+
+    def test_revert_names_the_vnfc_snapshots(self):
+        inst = test_manager.register_vnf(2)
+        _, info = self.create(inst)
+        op = db_utils.make_op(inst.id, info.id,
+                              operation=states.REVERT_TO_SNAPSHOT)
+        common.run(*revert_to_snapshot.build(op, inst))
+        request = self.nfvo.grant_requests()[-1]
+        rows = {r.vnfc_resource_info_id: r.id for r in
+                db_api.get_vnf_snapshot_info(None, info.id).vnfc_snapshots}
+        self.assertEqual('REVERT_TO_SNAPSHOT', request['operation'])
+        self.assertEqual(
+            {r['id']: r['snapshotResDef'] for r in request['addResources']},
+            {vnfc: {'vnfSnapshotId': info.id, 'vnfcSnapshotId': sid}
+             for vnfc, sid in rows.items()})
