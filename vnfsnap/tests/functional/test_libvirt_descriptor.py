@@ -1,7 +1,8 @@
-"""The snapshot descriptor and the VNF's prepare/done notices with real
-guests: a 3-VNFC VNF (VDUs db, app1, app2) whose descriptor snapshots
-{db} before {app1}, leaves app2 out, keeps db cold and app1 warm; the VNF's
-notification endpoint is an HTTP server of the test, on loopback.
+"""The snapshot descriptor, the VNF's prepare/done notices and NFVO
+granting with real guests: a 3-VNFC VNF (VDUs db, app1, app2) whose
+descriptor snapshots {db} before {app1}, leaves app2 out, keeps db cold and
+app1 warm. The VNF's notification endpoint and the NFVO's Grant API are
+HTTP servers of the test, on loopback.
 """
 
 import datetime
@@ -10,6 +11,7 @@ from vnfsnap.demo import guest_agent
 from vnfsnap.demo import scenario
 from vnfsnap import descriptor
 from vnfsnap.tests.functional import test_libvirt_guests
+from vnfsnap.tests import nfvo as nfvo_server
 from vnfsnap.tests import notify_endpoint
 
 VDUS = ('db', 'app1', 'app2')
@@ -30,6 +32,11 @@ class TestDescriptorAndNotices(test_libvirt_guests.GuestsTestCase):
         super().setUp()
         self.endpoint = notify_endpoint.Endpoint()
         self.addCleanup(self.endpoint.stop)
+        self.nfvo = nfvo_server.Nfvo()
+        self.addCleanup(self.nfvo.stop)
+        with open(self.conf, 'a') as f:
+            f.write('\n[grant]\nmode = nfvo\nnfvo_url = %s/grant/v1\n'
+                    'poll_interval = 0.2\n' % self.nfvo.url)
 
     def register(self):
         body = scenario.Demo(self.GUESTS).registration(self.created)
@@ -48,6 +55,15 @@ class TestDescriptorAndNotices(test_libvirt_guests.GuestsTestCase):
                           'ackTimeout': 3})
         self.assertEqual(200, resp.status_code, resp.text)
         return inst
+
+    def rollback(self, op):
+        resp = self.api.post('/vnflcm/v2/vnf_lcm_op_occs/%s/rollback'
+                             % op['id'])
+        self.assertEqual(202, resp.status_code, resp.text)
+        op = self.api.wait_for_op('http://127.0.0.1:%d/vnflcm/v2/'
+                                  'vnf_lcm_op_occs/%s' % (self.port,
+                                                          op['id']))
+        self.assertEqual('ROLLED_BACK', op['operationState'], op)
 
     def phases(self):
         return [(n['phase'], n['operation'], n.get('outcome'),
@@ -91,6 +107,7 @@ class TestDescriptorAndNotices(test_libvirt_guests.GuestsTestCase):
             self.phases())
 
         self.mark('changed')
+        self.nfvo.behaviour, self.nfvo.pending = 'async', 2
         op = self.revert(inst, info_id)
         self.assertEqual('COMPLETED', op['operationState'], op)
         for dom in self.doms.values():      # db's cold snapshot boots
@@ -101,6 +118,23 @@ class TestDescriptorAndNotices(test_libvirt_guests.GuestsTestCase):
         self.assertEqual('changed', markers[app2])
         self.assertEqual(('DONE', 'REVERT_TO_SNAPSHOT', 'COMPLETED'),
                          self.phases()[-1][:3])
+        # Both were granted by the NFVO, the revert asynchronously.
+        self.assertEqual(['CREATE_SNAPSHOT', 'REVERT_TO_SNAPSHOT'],
+                         [g['operation'] for g in self.nfvo.grant_requests()])
+
+        # A refused grant: the VNF is neither told nor touched.
+        self.nfvo.behaviour = 'refuse'
+        notices = len(self.endpoint.notices())
+        info = self.api.post('/vnflcm/v2/vnf_snapshots', json={}).json()
+        op = self.api.wait_for_op(self.task(
+            inst, 'create_snapshot', {'vnfSnapshotInfoId': info['id']}),
+            timeout=60)
+        self.assertEqual('FAILED_TEMP', op['operationState'])
+        self.assertEqual(403, op['error']['status'])
+        self.assertIn('no capacity', op['error']['detail'])
+        self.assertEqual(notices, len(self.endpoint.notices()))
+        self.rollback(op)
+        self.nfvo.behaviour = 'sync'
 
         # Outside the descriptor's time windows: 409, nothing recorded.
         now = datetime.datetime.now(datetime.timezone.utc)
