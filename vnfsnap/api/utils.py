@@ -11,6 +11,7 @@ import webob.multidict
 
 from vnfsnap.api import sol013
 from vnfsnap.common import exception
+from vnfsnap.common import urlfetch
 from vnfsnap.common import policy
 from vnfsnap.common import schemas
 import vnfsnap.conf
@@ -162,3 +163,20 @@ def created(representation, location, updated_at):
 def accepted(location=None):
     headers = [('Location', location)] if location else []
     return respond(status=202, headers=headers)
+
+
+def subscription_credentials(authentication):
+    """SubscriptionAuthentication -> urlfetch.Credentials (400 when wrong).
+    An OAuth 2.0 token endpoint is taken as given, like the callback."""
+    if authentication is None:
+        return None
+    auth_type = authentication.get('authType')
+    if isinstance(auth_type, list) and len(auth_type) == 1:
+        auth_type = auth_type[0]
+    params = authentication.get('paramsOauth2ClientCredentials')
+    if auth_type == urlfetch.AUTH_OAUTH2 and isinstance(params, dict):
+        return urlfetch.Credentials(
+            auth_type, client_id=params.get('clientId'),
+            client_password=params.get('clientPassword'),
+            token_endpoint=params.get('tokenEndpoint'))
+    return urlfetch.Credentials.from_request(authentication)

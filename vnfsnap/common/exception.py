@@ -224,3 +224,7 @@ class PackageOperationCancelled(VnfsnapException):
     code = http.HTTPStatus.CONFLICT
     _msg_fmt = ('The operation on VNF snapshot package %(id)s was cancelled'
                 '%(cause)s.')
+
+
+class SubscriptionNotFound(NotFound):
+    _msg_fmt = 'Subscription %(id)s could not be found.'

@@ -223,6 +223,17 @@ def vnf_lcm_op_occ(obj, base):
     })
 
 
+def lccn_subscription(obj, base):
+    """SOL003 LccnSubscription; its credentials are never shown."""
+    return _compact({
+        'id': obj.id,
+        'filter': obj.filter,
+        'callbackUri': obj.callback_uri,
+        'verbosity': obj.verbosity,
+        '_links': {'self': link(base, '/subscriptions/%s' % obj.id)},
+    })
+
+
 def problem(exc):
     """ProblemDetails of a failure, for an op occurrence's ``error`` and a
     package's ``failureDetails``."""

@@ -104,3 +104,25 @@ def reason_of(answer):
     if not isinstance(reason, str):
         return None
     return ''.join(c for c in reason[:_MAX_REASON] if c.isprintable())
+
+
+def probe(uri, credentials=None, timeout=10, verify_tls=True):
+    """GET ``uri`` as SOL013's test of a notification endpoint; returns
+    the HTTP status. Raises WebhookFailed when there is no answer."""
+    verify = _verify(verify_tls)
+    headers = {}
+    auth = None
+    if credentials is not None:
+        if credentials.auth_type == urlfetch.AUTH_BASIC:
+            auth = (credentials.username, credentials.password)
+        else:
+            headers['Authorization'] = 'Bearer ' + oauth2_token(
+                credentials, timeout, verify)
+    try:
+        resp = requests.get(uri, headers=headers, auth=auth,
+                            timeout=timeout, verify=verify,
+                            allow_redirects=False)
+        resp.close()
+    except requests.RequestException as e:
+        raise WebhookFailed(uri=uri, reason=type(e).__name__)
+    return resp.status_code

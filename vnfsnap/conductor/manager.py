@@ -22,6 +22,7 @@ import vnfsnap.conf
 from vnfsnap.conductor.flows import common as flows_common
 from vnfsnap.conductor.flows import create_snapshot
 from vnfsnap.conductor.flows import revert_to_snapshot
+from vnfsnap.conductor import lccn
 from vnfsnap.conductor import packages
 from vnfsnap.db import api as db_api
 
@@ -40,6 +41,7 @@ class ConductorManager:
         self._pool = None
         self._running = set()
         self._packages = packages.PackageRunner(host)
+        self._notifier = lccn.Dispatcher(host)
 
     def init_host(self):
         """Start the worker pool and settle what a previous run left.
@@ -68,6 +70,7 @@ class ConductorManager:
         self._sweeper = threading.Thread(target=self._sweep_loop,
                                          name='lcm-sweeper', daemon=True)
         self._sweeper.start()
+        self._notifier.start()
 
     def _sweep(self, ctx, min_age):
         """Run unclaimed active occurrences (new ones, retries, rollbacks)
@@ -103,6 +106,7 @@ class ConductorManager:
         if self._pool is None:
             return
         self._stopping.set()
+        self._notifier.stop()
         self._pool.shutdown(wait=False, cancel_futures=True)
         timeout = CONF.conductor.graceful_shutdown_timeout
         _, left = futures.wait(list(self._running), timeout=timeout)

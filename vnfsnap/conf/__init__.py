@@ -8,6 +8,7 @@ from vnfsnap.conf import database
 from vnfsnap.conf import default
 from vnfsnap.conf import grant
 from vnfsnap.conf import libvirt
+from vnfsnap.conf import notifications
 from vnfsnap.conf import openstack
 from vnfsnap.conf import package
 from vnfsnap.conf import package_import
@@ -23,6 +24,7 @@ api.register_opts(CONF)
 conductor.register_opts(CONF)
 database.register_opts(CONF)
 libvirt.register_opts(CONF)
+notifications.register_opts(CONF)
 openstack.register_opts(CONF)
 package.register_opts(CONF)
 package_import.register_opts(CONF)

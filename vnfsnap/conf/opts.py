@@ -5,6 +5,7 @@ from vnfsnap.conf import conductor
 from vnfsnap.conf import default
 from vnfsnap.conf import grant
 from vnfsnap.conf import libvirt
+from vnfsnap.conf import notifications
 from vnfsnap.conf import openstack
 from vnfsnap.conf import package
 from vnfsnap.conf import package_import
@@ -20,6 +21,7 @@ def list_opts():
         ('api', api.list_opts()),
         ('conductor', conductor.list_opts()),
         ('libvirt', libvirt.list_opts()),
+        ('notifications', notifications.list_opts()),
         ('openstack', openstack.list_opts()),
         ('package', package.list_opts()),
         ('package_import', package_import.list_opts()),

@@ -6,6 +6,7 @@ compare-and-swap UPDATE, so it is atomic on SQLite, MariaDB and PostgreSQL
 alike without row locks.
 """
 
+import datetime
 import os
 import threading
 
@@ -319,6 +320,7 @@ def create_op_occ(values):
             operation_state=states.STARTING, state_entered_time=now,
             start_time=now, **values)
         session.add(obj)
+        session.add(_event(op_id, states.STARTING, now))
     return obj
 
 
@@ -374,6 +376,9 @@ def transition_op_occ(op_id, from_states, to_state, task='transition',
                 task=task, id=op_id, state=current.operation_state)
         if to_state in states.FINAL_STATES:
             _release(session, op_id)
+        if tuple(from_states) != (to_state,):
+            # A state entered (not a conductor claiming the one it is in).
+            session.add(_event(op_id, to_state, now))
     return get_op_occ(None, op_id)
 
 
@@ -594,3 +599,83 @@ def delete_vnf_snapshot_pkg(project_id, pkg_id):
                 project_id)).rowcount == 1:
             return
         raise _pkg_conflict(session, project_id, pkg_id, 'Delete')
+
+
+# --- LCM notification subscriptions and the event outbox ------------------
+
+def _event(op_id, state, now):
+    return models.OpOccEvent(op_occ_id=op_id, operation_state=state,
+                             created_at=now, attempts=0,
+                             next_attempt_at=now)
+
+
+def create_subscription(values):
+    with _writer() as session:
+        obj = models.LccnSubscription(**values)
+        session.add(obj)
+    return obj
+
+
+def get_subscription(project_id, subscription_id):
+    return _get(models.LccnSubscription, project_id, subscription_id,
+                exception.SubscriptionNotFound)
+
+
+def list_subscriptions(project_id):
+    with _reader() as session:
+        q = _scoped(_ordered(models.LccnSubscription),
+                    models.LccnSubscription, project_id)
+        return list(session.execute(q).scalars())
+
+
+def delete_subscription(project_id, subscription_id):
+    M = models.LccnSubscription
+    with _writer() as session:
+        done = session.execute(_scoped(sa.delete(M).where(
+            M.id == subscription_id), M, project_id)).rowcount
+    if done != 1:
+        raise exception.SubscriptionNotFound(id=subscription_id)
+
+
+def claim_op_occ_events(host, limit, stale_after):
+    """Events due for delivery, claimed for ``host`` by compare-and-swap
+    (one conductor per event; a claim older than ``stale_after`` seconds
+    was left by a dead conductor)."""
+    M = models.OpOccEvent
+    now = timeutils.utcnow()
+    stale = now - datetime.timedelta(seconds=stale_after)
+    with _reader() as session:
+        ids = list(session.execute(sa.select(M.id).where(
+            M.next_attempt_at <= now,
+            sa.or_(M.claimed_by.is_(None), M.claimed_at < stale)).order_by(
+                M.id).limit(limit)).scalars())
+    claimed = []
+    for event_id in ids:
+        with _writer() as session:
+            done = session.execute(sa.update(M).where(
+                M.id == event_id,
+                sa.or_(M.claimed_by.is_(None), M.claimed_at < stale)).values(
+                    claimed_by=host, claimed_at=now)).rowcount
+        if done == 1:
+            claimed.append(event_id)
+    if not claimed:
+        return []
+    with _reader() as session:
+        return list(session.execute(sa.select(M).where(
+            M.id.in_(claimed)).order_by(M.id)).scalars())
+
+
+def finish_op_occ_event(event_id):
+    with _writer() as session:
+        session.execute(sa.delete(models.OpOccEvent).where(
+            models.OpOccEvent.id == event_id))
+
+
+def retry_op_occ_event(event_id, pending, next_attempt_at):
+    """Keep the subscriptions still to deliver to, for a later attempt."""
+    M = models.OpOccEvent
+    with _writer() as session:
+        session.execute(sa.update(M).where(M.id == event_id).values(
+            pending=pending, attempts=M.attempts + 1,
+            next_attempt_at=next_attempt_at, claimed_by=None,
+            claimed_at=None))

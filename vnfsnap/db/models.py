@@ -208,3 +208,38 @@ class VnfSnapshotPkg(TimestampMixin, Base):
     vnfc_snapshot_images = sa.Column(_json())
     additional_artifacts = sa.Column(_json())
     layout = sa.Column(_json())
+
+
+class LccnSubscription(TimestampMixin, Base):
+    """A subscription to VNF LCM notifications (SOL003 LccnSubscription);
+    the credentials of its SubscriptionAuthentication are encrypted."""
+
+    __tablename__ = 'lccn_subscriptions'
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    project_id = sa.Column(sa.String(255), nullable=False, index=True)
+    callback_uri = sa.Column(sa.Text, nullable=False)
+    filter = sa.Column(_json())
+    verbosity = sa.Column(sa.String(16), nullable=False)
+    credentials = sa.Column(sa.Text)
+
+
+class OpOccEvent(Base):
+    """An op occurrence entered a state (written in the same transaction):
+    the outbox the conductors deliver VnfLcmOperationOccurrenceNotifications
+    from, so notifications neither block flows nor get lost."""
+
+    __tablename__ = 'op_occ_events'
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    op_occ_id = sa.Column(sa.String(36), nullable=False)
+    operation_state = sa.Column(sa.String(16), nullable=False)
+    created_at = sa.Column(sa.DateTime, nullable=False,
+                           default=timeutils.utcnow)
+    # Subscription ids still to deliver to (None: not fanned out yet).
+    pending = sa.Column(_json())
+    attempts = sa.Column(sa.Integer, nullable=False, default=0)
+    next_attempt_at = sa.Column(sa.DateTime, nullable=False,
+                                default=timeutils.utcnow, index=True)
+    claimed_by = sa.Column(sa.String(255))
+    claimed_at = sa.Column(sa.DateTime)

@@ -3,6 +3,7 @@
 import itertools
 
 from vnfsnap.policies import base
+from vnfsnap.policies import subscriptions
 from vnfsnap.policies import vnf_instances
 from vnfsnap.policies import vnf_lcm_op_occs
 from vnfsnap.policies import vnf_snapshot_packages
@@ -16,4 +17,5 @@ def list_rules():
         vnf_snapshots.list_rules(),
         vnf_lcm_op_occs.list_rules(),
         vnf_snapshot_packages.list_rules(),
+        subscriptions.list_rules(),
     ))

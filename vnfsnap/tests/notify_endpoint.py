@@ -16,6 +16,9 @@ class Endpoint:
         self.answer = (204, None)
         self.answers = []       # answered first, one per notice
         self.delays = []        # seconds before answering, one per notice
+        self.get_status = 204   # answer to SOL013's test GET
+        # The queued answers and delays are for this path only.
+        self.scripted_path = '/hook'
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -35,9 +38,11 @@ class Endpoint:
                     return
                 outer.received.append((self.path, dict(self.headers),
                                        json.loads(raw)))
-                time.sleep(outer.delays.pop(0) if outer.delays else 0)
-                status, doc = (outer.answers.pop(0) if outer.answers
-                               else outer.answer)
+                queued = self.path == outer.scripted_path
+                time.sleep(outer.delays.pop(0) if queued and outer.delays
+                           else 0)
+                status, doc = (outer.answers.pop(0) if queued and
+                               outer.answers else outer.answer)
                 body = json.dumps(doc).encode() if doc is not None else b''
                 try:
                     self.send_response(status)
@@ -46,6 +51,13 @@ class Endpoint:
                     self.wfile.write(body)
                 except BrokenPipeError:
                     pass    # the client gave up waiting (a timeout test)
+
+            def do_GET(self):
+                outer.received.append((self.path, dict(self.headers),
+                                       'GET'))
+                self.send_response(outer.get_status)
+                self.send_header('Content-Length', '0')
+                self.end_headers()
 
             def log_message(self, *args):
                 pass
@@ -61,5 +73,6 @@ class Endpoint:
         self.server.shutdown()
         self.server.server_close()
 
-    def notices(self):
-        return [body for path, _, body in self.received if path == '/hook']
+    def notices(self, path='/hook'):
+        return [body for p, _, body in self.received
+                if p == path and body != 'GET']

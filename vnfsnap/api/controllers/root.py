@@ -2,6 +2,7 @@
 ``/vnfsnapshotpkgm`` is SOL005 VNF Snapshot Package Management."""
 
 from vnfsnap.api.controllers import base
+from vnfsnap.api.controllers import subscriptions
 from vnfsnap.api.controllers import vnf_instances
 from vnfsnap.api.controllers import vnf_lcm_op_occs
 from vnfsnap.api.controllers import vnf_snapshot_packages
@@ -27,6 +28,7 @@ class VnfLcmV2Controller(base.Resource):
     vnf_instances = vnf_instances.VnfInstances()
     vnf_snapshots = vnf_snapshots.VnfSnapshots()
     vnf_lcm_op_occs = vnf_lcm_op_occs.VnfLcmOpOccs()
+    subscriptions = subscriptions.Subscriptions()
 
 
 class VnfLcmController(base.Resource):

@@ -202,23 +202,6 @@ class SnapshotDescriptor(base.Resource):
         return utils.single(obj.snapshot_descriptor, obj.updated_at)
 
 
-def _credentials(authentication):
-    """SubscriptionAuthentication -> urlfetch.Credentials (400 when wrong).
-    An OAuth 2.0 token endpoint is taken as given, like the callback."""
-    if authentication is None:
-        return None
-    auth_type = authentication.get('authType')
-    if isinstance(auth_type, list) and len(auth_type) == 1:
-        auth_type = auth_type[0]
-    params = authentication.get('paramsOauth2ClientCredentials')
-    if auth_type == urlfetch.AUTH_OAUTH2 and isinstance(params, dict):
-        return urlfetch.Credentials(
-            auth_type, client_id=params.get('clientId'),
-            client_password=params.get('clientPassword'),
-            token_endpoint=params.get('tokenEndpoint'))
-    return urlfetch.Credentials.from_request(authentication)
-
-
 def _notifications_view(stored):
     """The endpoint as stored, without its secrets."""
     if not stored:
@@ -259,7 +242,7 @@ class SnapshotNotifications(base.Resource):
         utils.authorize(
             'vnfsnap:vnf_instance:update_snapshot_notifications')
         body = utils.json_body(schemas.SNAPSHOT_NOTIFICATIONS)
-        creds = _credentials(body.get('authentication'))
+        creds = utils.subscription_credentials(body.get('authentication'))
         stored = {'callbackUri': body['callbackUri'],
                   'verifyTls': body.get('verifyTls', True)}
         if 'ackTimeout' in body:

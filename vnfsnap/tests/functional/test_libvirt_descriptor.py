@@ -6,6 +6,7 @@ HTTP servers of the test, on loopback.
 """
 
 import datetime
+import time
 
 from vnfsnap.demo import guest_agent
 from vnfsnap.demo import scenario
@@ -54,6 +55,11 @@ class TestDescriptorAndNotices(test_libvirt_guests.GuestsTestCase):
             % inst, json={'callbackUri': self.endpoint.url + '/hook',
                           'ackTimeout': 3})
         self.assertEqual(200, resp.status_code, resp.text)
+        resp = self.api.post('/vnflcm/v2/subscriptions', json={
+            'callbackUri': self.endpoint.url + '/lccn',
+            'filter': {'vnfInstanceSubscriptionFilter': {
+                'vnfInstanceIds': [inst]}}})
+        self.assertEqual(201, resp.status_code, resp.text)
         return inst
 
     def rollback(self, op):
@@ -122,6 +128,16 @@ class TestDescriptorAndNotices(test_libvirt_guests.GuestsTestCase):
         self.assertEqual(['CREATE_SNAPSHOT', 'REVERT_TO_SNAPSHOT'],
                          [g['operation'] for g in self.nfvo.grant_requests()])
 
+        # The subscriber heard of both, from STARTING to COMPLETED.
+        deadline = time.monotonic() + 30
+        expected = [(op, s) for op in ('CREATE_SNAPSHOT', 'REVERT_TO_SNAPSHOT')
+                    for s in ('STARTING', 'PROCESSING', 'COMPLETED')]
+        while [(n['operation'], n['operationState'])
+               for n in self.endpoint.notices('/lccn')] != expected:
+            self.assertLess(time.monotonic(), deadline,
+                            self.endpoint.notices('/lccn'))
+            time.sleep(0.2)
+
         # A refused grant: the VNF is neither told nor touched.
         self.nfvo.behaviour = 'refuse'
         notices = len(self.endpoint.notices())
@@ -156,7 +172,8 @@ class TestDescriptorAndNotices(test_libvirt_guests.GuestsTestCase):
 
         # A VNF that never answers "prepare": the operation fails before
         # any guest is frozen, and the VNF is told "done".
-        self.endpoint.received.clear()
+        self.endpoint.received[:] = [r for r in self.endpoint.received
+                                     if r[0] != '/hook']
         self.endpoint.delays = [10]
         op_url = self.task(inst, 'create_snapshot',
                            {'vnfSnapshotInfoId': info['id']})
@@ -168,3 +185,18 @@ class TestDescriptorAndNotices(test_libvirt_guests.GuestsTestCase):
         self.assertEqual(['PREPARE', 'DONE'],
                          [p[0] for p in self.phases()])
         self.assertEqual('FAILED', self.phases()[1][2])
+
+        # The subscriber got every state of every operation, in order.
+        deadline = time.monotonic() + 30
+        while True:
+            lccn = [(n['operation'], n['operationState'])
+                    for n in self.endpoint.notices('/lccn')]
+            if lccn[-1:] == [('CREATE_SNAPSHOT', 'FAILED_TEMP')]:
+                break
+            self.assertLess(time.monotonic(), deadline, lccn)
+            time.sleep(0.2)
+        self.assertEqual(
+            expected + [('CREATE_SNAPSHOT', s) for s in (
+                'STARTING', 'PROCESSING', 'FAILED_TEMP', 'ROLLING_BACK',
+                'ROLLED_BACK', 'STARTING', 'PROCESSING', 'FAILED_TEMP')],
+            lccn)

@@ -26,6 +26,7 @@ READ_RULES = {
     'vnfsnap:vnf_instance:get_vim_capabilities',
     'vnfsnap:vnf_instance:get_snapshot_descriptor',
     'vnfsnap:vnf_instance:get_snapshot_notifications',
+    'vnfsnap:subscription:get_all', 'vnfsnap:subscription:get',
     'vnfsnap:vnf_snapshot:get_all', 'vnfsnap:vnf_snapshot:get',
     'vnfsnap:vnf_lcm_op_occ:get_all', 'vnfsnap:vnf_lcm_op_occ:get',
     'vnfsnap:vnf_snapshot_package:get_all',
@@ -59,7 +60,7 @@ class TestRules(base.TestCase):
 
     def test_api_rules_are_documented(self):
         rules = api_rules()
-        self.assertEqual(37, len(rules))
+        self.assertEqual(41, len(rules))
         for rule in rules:
             with self.subTest(rule=rule.name):
                 self.assertIsInstance(rule, oslo_policy.DocumentedRuleDefault)
@@ -210,7 +211,11 @@ class TestApiEnforcement(ApiAsRole):
                     'vnfSnapshotInfoId': self.info_id,
                     'vnfLcmOpOccId': op.id,
                     'vnfSnapshotPkgId': pkg.json['id'],
-                    'artifactPath': 'vnfsr/record.json'}
+                    'artifactPath': 'vnfsr/record.json',
+                    'subscriptionId': db_api.create_subscription({
+                        'id': 'sub-1', 'project_id': 'default',
+                        'callback_uri': 'http://127.0.0.1:9/x',
+                        'verbosity': 'FULL'}).id}
 
     def snapshot_of_everything(self):
         return [self.get(path).json for path in (

@@ -1,0 +1,88 @@
+"""``/vnflcm/v2/subscriptions``: subscriptions to VNF LCM operation
+occurrence notifications (SOL003 5.4.18-5.4.19); delivery is the
+conductors' (vnfsnap.conductor.lccn)."""
+
+import pecan
+from oslo_utils import uuidutils
+
+from vnfsnap.api.controllers import base
+from vnfsnap.api.schemas import subscriptions as schemas
+from vnfsnap.api import utils
+from vnfsnap.common import crypto
+from vnfsnap.common import exception
+from vnfsnap.common import views
+from vnfsnap.common import webhook
+import vnfsnap.conf
+from vnfsnap.db import api as db_api
+
+CONF = vnfsnap.conf.CONF
+
+
+class Subscription(base.Resource):
+
+    def __init__(self, subscription_id):
+        self.subscription_id = subscription_id
+
+    def get(self):
+        utils.authorize('vnfsnap:subscription:get')
+        utils.no_query()
+        obj = db_api.get_subscription(utils.context().project_id,
+                                      self.subscription_id)
+        return utils.single(views.lccn_subscription(obj, utils.base_url()),
+                            obj.updated_at)
+
+    def delete(self):
+        utils.authorize('vnfsnap:subscription:delete')
+        db_api.delete_subscription(utils.context().project_id,
+                                   self.subscription_id)
+        return utils.respond(status=204)
+
+
+class Subscriptions(base.Resource):
+
+    @pecan.expose()
+    def _lookup(self, subscription_id, *remainder):
+        return Subscription(subscription_id), remainder
+
+    def get(self):
+        utils.authorize('vnfsnap:subscription:get_all')
+        base_url = utils.base_url()
+        return utils.collection(
+            [views.lccn_subscription(o, base_url) for o in
+             db_api.list_subscriptions(utils.context().project_id)])
+
+    def post(self):
+        utils.authorize('vnfsnap:subscription:create')
+        body = utils.json_body(schemas.CREATE)
+        creds = utils.subscription_credentials(body.get('authentication'))
+        project_id = utils.context().project_id
+        subscription_filter = body.get('filter') or {}
+        for existing in db_api.list_subscriptions(project_id):
+            if (existing.callback_uri == body['callbackUri']
+                    and (existing.filter or {}) == subscription_filter):
+                # SOL003: no duplicates; point at the one there is.
+                return utils.respond(status=303, headers=[(
+                    'Location', views.lccn_subscription(
+                        existing, utils.base_url())['_links']['self'][
+                            'href'])])
+        try:
+            status = webhook.probe(body['callbackUri'], creds,
+                                   timeout=CONF.notifications.timeout)
+        except webhook.WebhookFailed as e:
+            raise exception.UnprocessableEntity(
+                reason='the callbackUri did not answer the test GET: %s'
+                % e.message)
+        if status != 204:
+            raise exception.UnprocessableEntity(
+                reason='the callbackUri answered the test GET with HTTP %d, '
+                       'not 204' % status)
+        obj = db_api.create_subscription({
+            'id': uuidutils.generate_uuid(), 'project_id': project_id,
+            'callback_uri': body['callbackUri'],
+            'filter': subscription_filter or None,
+            'verbosity': body.get('verbosity', 'FULL'),
+            'credentials': (crypto.encrypt(creds.to_dict())
+                            if creds is not None else None)})
+        rep = views.lccn_subscription(obj, utils.base_url())
+        return utils.created(rep, rep['_links']['self']['href'],
+                             obj.updated_at)

@@ -1,0 +1,169 @@
+"""/vnflcm/v2/subscriptions and the delivery of VNF LCM operation
+occurrence notifications, against a real subscriber on loopback."""
+
+import json
+import time
+
+from vnfsnap.common import context
+from vnfsnap.common import states
+from vnfsnap.conductor import lccn
+from vnfsnap.db import api as db_api
+from vnfsnap.tests import base
+from vnfsnap.tests import notify_endpoint
+from vnfsnap.tests.unit.db import test_api as db_utils
+
+URL = '/vnflcm/v2/subscriptions'
+
+
+class SubscriptionTestCase(base.ApiTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.subscriber = notify_endpoint.Endpoint()
+        self.subscriber.scripted_path = '/lccn'
+        self.addCleanup(self.subscriber.stop)
+        self.callback = self.subscriber.url + '/lccn'
+
+    def subscribe(self, **body):
+        body.setdefault('callbackUri', self.callback)
+        return self.post(URL, body)
+
+
+class TestApi(SubscriptionTestCase):
+
+    def test_create_show_list_delete(self):
+        resp = self.subscribe(
+            filter={'operationTypes': ['CREATE_SNAPSHOT']},
+            authentication={'authType': ['BASIC'], 'paramsBasic': {
+                'userName': 'nfvo', 'password': 'secret-pw'}})
+        self.assertEqual(201, resp.status, resp.body)
+        sub = resp.json
+        self.assertEqual(sub['_links']['self']['href'],
+                         resp.headers['Location'])
+        self.assertEqual({'operationTypes': ['CREATE_SNAPSHOT']},
+                         sub['filter'])
+        self.assertEqual('FULL', sub['verbosity'])
+        self.assertNotIn('secret-pw', resp.body.decode())
+        # The callback was tested with a GET, with the credentials.
+        path, headers, method = self.subscriber.received[0]
+        self.assertEqual(('/lccn', 'GET'), (path, method))
+        self.assertTrue(headers['Authorization'].startswith('Basic '))
+        self.assertEqual(sub, self.get('%s/%s' % (URL, sub['id'])).json)
+        self.assertEqual([sub], self.get(URL).json)
+        self.assertEqual(204, self.request(
+            'DELETE', '%s/%s' % (URL, sub['id'])).status)
+        self.assertProblem(self.get('%s/%s' % (URL, sub['id'])), 404)
+        self.assertEqual([], self.get(URL).json)
+
+    def test_duplicate_points_at_the_existing_one(self):
+        first = self.subscribe().json
+        resp = self.subscribe()
+        self.assertEqual(303, resp.status)
+        self.assertEqual(first['_links']['self']['href'],
+                         resp.headers['Location'])
+        self.assertEqual(1, len(self.get(URL).json))
+
+    def test_callback_must_answer_the_test_get_with_204(self):
+        self.subscriber.get_status = 200
+        resp = self.subscribe()
+        self.assertProblem(resp, 422)
+        self.assertIn('HTTP 200, not 204', resp.json['detail'])
+        resp = self.subscribe(callbackUri='http://127.0.0.1:9/none')
+        self.assertProblem(resp, 422)
+        self.assertEqual([], self.get(URL).json)
+
+    def test_bad_requests(self):
+        for body in ({}, {'callbackUri': 'ftp://x/'},
+                     {'callbackUri': self.callback, 'verbosity': 'LOUD'},
+                     {'callbackUri': self.callback,
+                      'filter': {'operationTypes': ['INSTANTIATE']}},
+                     {'callbackUri': self.callback,
+                      'filter': {'colour': 'red'}},
+                     {'callbackUri': self.callback, 'authentication': {
+                         'authType': ['TLS_CERT']}}):
+            with self.subTest(body=body):
+                self.assertProblem(self.post(URL, body), 400)
+        self.assertEqual([], self.get(URL).json)
+
+
+class TestDelivery(SubscriptionTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.conf.config(retry_interval=0.01, max_attempts=2,
+                         group='notifications')
+        self.dispatcher = lccn.Dispatcher('cond-1')
+
+    def op_through(self, *to_states, **values):
+        inst = self.register_vnf()
+        info = self.new_snapshot_info()
+        op = db_utils.make_op(inst['id'], info['id'],
+                              project=context.NOAUTH_PROJECT, **values)
+        current = states.STARTING
+        for state in to_states:
+            db_api.transition_op_occ(op.id, (current,), state)
+            current = state
+        return inst, op
+
+    def deliver(self):
+        while self.dispatcher.run_once():
+            pass
+
+    def test_start_and_result_notifications(self):
+        sub = self.subscribe().json
+        inst, op = self.op_through(states.PROCESSING, states.COMPLETED)
+        self.deliver()
+        notes = self.subscriber.notices('/lccn')
+        self.assertEqual(
+            [('START', 'STARTING'), ('START', 'PROCESSING'),
+             ('RESULT', 'COMPLETED')],
+            [(n['notificationStatus'], n['operationState'])
+             for n in notes])
+        note = notes[-1]
+        self.assertEqual(
+            ('VnfLcmOperationOccurrenceNotification', sub['id'],
+             inst['id'], 'CREATE_SNAPSHOT', op.id, False),
+            (note['notificationType'], note['subscriptionId'],
+             note['vnfInstanceId'], note['operation'],
+             note['vnfLcmOpOccId'], note['isAutomaticInvocation']))
+        self.assertEqual({'vnfInstance', 'subscription', 'vnfLcmOpOcc',
+                          'vnfSnapshot'}, set(note['_links']))
+        self.assertEqual([], db_api.claim_op_occ_events('x', 10, 60))
+
+    def test_filters(self):
+        self.subscribe(filter={'operationStates': ['FAILED_TEMP']})
+        self.op_through(states.PROCESSING, states.FAILED_TEMP,
+                        error={'status': 409, 'detail': 'disk full'})
+        self.deliver()
+        note, = self.subscriber.notices('/lccn')
+        self.assertEqual(('RESULT', 'FAILED_TEMP', 'disk full'),
+                         (note['notificationStatus'],
+                          note['operationState'], note['error']['detail']))
+
+    def test_retried_then_given_up(self):
+        self.subscribe()
+        self.subscriber.answers = [(500, None), (204, None)]
+        self.op_through()
+        self.deliver()
+        self.assertEqual(1, len(self.subscriber.notices('/lccn')))
+        time.sleep(0.05)
+        self.deliver()
+        self.assertEqual(2, len(self.subscriber.notices('/lccn')))
+        # Always failing: given up after max_attempts.
+        self.subscriber.answer = (500, None)
+        self.op_through()
+        for _ in range(3):
+            time.sleep(0.05)
+            self.deliver()
+        self.assertEqual(4, len(self.subscriber.notices('/lccn')))
+
+    def test_credentials_used(self):
+        self.subscribe(authentication={
+            'authType': ['BASIC'],
+            'paramsBasic': {'userName': 'nfvo', 'password': 'pw'}})
+        self.op_through()
+        self.deliver()
+        headers = [h for p, h, b in self.subscriber.received
+                   if p == '/lccn' and b != 'GET'][0]
+        self.assertTrue(headers['Authorization'].startswith('Basic '))
+        self.assertNotIn('pw', json.dumps(self.get(URL).json))
