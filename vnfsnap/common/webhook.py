@@ -62,19 +62,23 @@ def oauth2_token(credentials, timeout, verify):
     return token
 
 
+def _authenticate(credentials, timeout, verify):
+    """(requests auth, headers) for SubscriptionAuthentication."""
+    if credentials is None:
+        return None, {}
+    if credentials.auth_type == urlfetch.AUTH_BASIC:
+        return (credentials.username, credentials.password), {}
+    return None, {'Authorization': 'Bearer ' + oauth2_token(
+        credentials, timeout, verify)}
+
+
 def post(uri, body, credentials=None, timeout=30, verify_tls=True):
     """POST ``body`` as JSON; returns (HTTP status, the JSON answer or
     None). Raises WebhookFailed when there is no answer in time."""
     verify = _verify(verify_tls)
-    headers = {'Content-Type': 'application/json',
-               'Accept': 'application/json'}
-    auth = None
-    if credentials is not None:
-        if credentials.auth_type == urlfetch.AUTH_BASIC:
-            auth = (credentials.username, credentials.password)
-        else:
-            headers['Authorization'] = 'Bearer ' + oauth2_token(
-                credentials, timeout, verify)
+    auth, headers = _authenticate(credentials, timeout, verify)
+    headers.update({'Content-Type': 'application/json',
+                    'Accept': 'application/json'})
     try:
         resp = requests.post(uri, data=json.dumps(body), headers=headers,
                              auth=auth, timeout=timeout, verify=verify,
@@ -110,14 +114,7 @@ def probe(uri, credentials=None, timeout=10, verify_tls=True):
     """GET ``uri`` as SOL013's test of a notification endpoint; returns
     the HTTP status. Raises WebhookFailed when there is no answer."""
     verify = _verify(verify_tls)
-    headers = {}
-    auth = None
-    if credentials is not None:
-        if credentials.auth_type == urlfetch.AUTH_BASIC:
-            auth = (credentials.username, credentials.password)
-        else:
-            headers['Authorization'] = 'Bearer ' + oauth2_token(
-                credentials, timeout, verify)
+    auth, headers = _authenticate(credentials, timeout, verify)
     try:
         resp = requests.get(uri, headers=headers, auth=auth,
                             timeout=timeout, verify=verify,

@@ -77,37 +77,32 @@ class VimDriver(abc.ABC):
     def unquiesce(self, vnfc):
         """Thaw the VNFC's file systems; harmless when not frozen."""
 
+    def _unsupported(self, what):
+        return exception.VimCapabilityMissing(
+            what=what,
+            reason='the %s driver does not support it' % type(self).__name__)
+
     def power_state(self, vnfc):
         """``running``, ``paused`` or ``shutoff``."""
-        raise exception.VimCapabilityMissing(
-            what='read the power state of VNFC %s' % vnfc.id,
-            reason='the %s driver does not support it' % type(self).__name__)
+        raise self._unsupported('read the power state of VNFC %s' % vnfc.id)
 
     def stop_vnfc(self, vnfc):
         """Shut the VNFC down (GR NFV-TST 005 6.4.1 "stop"); harmless when
         it is off."""
-        raise exception.VimCapabilityMissing(
-            what='stop VNFC %s' % vnfc.id,
-            reason='the %s driver does not support it' % type(self).__name__)
+        raise self._unsupported('stop VNFC %s' % vnfc.id)
 
     def start_vnfc(self, vnfc):
         """Start a stopped VNFC; harmless when it runs."""
-        raise exception.VimCapabilityMissing(
-            what='start VNFC %s' % vnfc.id,
-            reason='the %s driver does not support it' % type(self).__name__)
+        raise self._unsupported('start VNFC %s' % vnfc.id)
 
     def pause_vnfc(self, vnfc):
         """Pause a running VNFC (its vCPUs stop; memory and disks stay as
         they are). Returns False, doing nothing, when it was not running."""
-        raise exception.VimCapabilityMissing(
-            what='pause VNFC %s' % vnfc.id,
-            reason='the %s driver does not support it' % type(self).__name__)
+        raise self._unsupported('pause VNFC %s' % vnfc.id)
 
     def unpause_vnfc(self, vnfc):
         """Resume a VNFC :meth:`pause_vnfc` paused."""
-        raise exception.VimCapabilityMissing(
-            what='unpause VNFC %s' % vnfc.id,
-            reason='the %s driver does not support it' % type(self).__name__)
+        raise self._unsupported('unpause VNFC %s' % vnfc.id)
 
     @abc.abstractmethod
     def create_vnfc_snapshot(self, vnfc, snapshot_id, with_memory,
@@ -141,14 +136,10 @@ class VimDriver(abc.ABC):
         ``disks`` [{target, file, diskFormat, containerFormat,
         storageResourceId (None for the compute resource's own disk)}],
         ``memory``, ``domainXml``, ``state`` and ``quiesced``)."""
-        raise exception.VimCapabilityMissing(
-            what='export VNFC snapshots into a package',
-            reason='the %s driver does not support it' % type(self).__name__)
+        raise self._unsupported('export VNFC snapshots into a package')
 
     def import_vnfc_snapshot(self, vnfc, src_dir, consistency_level=None):
         """Register files described as :meth:`export_vnfc_snapshot` writes
         them (``vnfc-snapshot.json`` in ``src_dir``) as a snapshot of
         ``vnfc``; return a :class:`VnfcSnapshotResult`."""
-        raise exception.VimCapabilityMissing(
-            what='import VNFC snapshots from a package',
-            reason='the %s driver does not support it' % type(self).__name__)
+        raise self._unsupported('import VNFC snapshots from a package')
