@@ -42,8 +42,8 @@ class TestDescriptorAndNotices(test_libvirt_guests.GuestsTestCase):
     def register(self):
         body = scenario.Demo(self.GUESTS).registration(self.created)
         self.names = {}
-        for vnfc, vdu in zip(body['instantiatedVnfInfo']['vnfcResourceInfo'],
-                             VDUS):
+        vnfcs = body['instantiatedVnfInfo']['vnfcResourceInfo']
+        for vnfc, vdu in zip(vnfcs, VDUS, strict=True):
             vnfc['vduId'] = vdu
             self.names[vdu] = vnfc['id']
         body['snapshotDescriptor'] = DESCRIPTOR
