@@ -99,6 +99,12 @@ SCHEMA = {
 }
 
 
+def _key(operation, create, revert):
+    """The descriptor key of ``operation`` (CREATE_SNAPSHOT or
+    REVERT_TO_SNAPSHOT)."""
+    return create if operation == 'CREATE_SNAPSHOT' else revert
+
+
 def from_vnfd(vnfd):
     """The descriptor inside a VNFD, or None."""
     config = (vnfd or {}).get('vnfLcmOperationsConfiguration') or {}
@@ -156,8 +162,7 @@ class Descriptor:
 
     def check_allowed(self, operation):
         """Vnfsd.001 / 002."""
-        key = ('createSnapshot' if operation == 'CREATE_SNAPSHOT'
-               else 'revertToSnapshot')
+        key = _key(operation, 'createSnapshot', 'revertToSnapshot')
         if (self.doc.get(key) or {}).get('allowed', True) is False:
             raise exception.Conflict(
                 'the VNF\'s snapshot descriptor forbids %s (%s.allowed is '
@@ -226,8 +231,7 @@ class Descriptor:
     def grant_mode(self, operation):
         """Vnfsd.015: how the operation is granted (none, policy, nfvo);
         [grant]mode unless the descriptor says."""
-        key = ('createSnapshot' if operation == 'CREATE_SNAPSHOT'
-               else 'revertToSnapshot')
+        key = _key(operation, 'createSnapshot', 'revertToSnapshot')
         return (self.doc.get(key) or {}).get('grant') or CONF.grant.mode
 
     def included(self, vdu_id):
@@ -245,8 +249,7 @@ class Descriptor:
         that run one after the other, each group's VNFCs in parallel.
         VNFCs of VDUs no group names come last: together for a create, one
         at a time for a revert (as without a descriptor)."""
-        key = ('createOrder' if operation == 'CREATE_SNAPSHOT'
-               else 'revertOrder')
+        key = _key(operation, 'createOrder', 'revertOrder')
         groups = [[v for v in vnfcs if v.vdu_id in group]
                   for group in self.doc.get(key) or ()]
         named = {v.vdu_id for group in groups for v in group}

@@ -62,7 +62,7 @@ def oauth2_token(credentials, timeout, verify):
     return token
 
 
-def _authenticate(credentials, timeout, verify):
+def authenticate(credentials, timeout, verify):
     """(requests auth, headers) for SubscriptionAuthentication."""
     if credentials is None:
         return None, {}
@@ -76,7 +76,7 @@ def post(uri, body, credentials=None, timeout=30, verify_tls=True):
     """POST ``body`` as JSON; returns (HTTP status, the JSON answer or
     None). Raises WebhookFailed when there is no answer in time."""
     verify = _verify(verify_tls)
-    auth, headers = _authenticate(credentials, timeout, verify)
+    auth, headers = authenticate(credentials, timeout, verify)
     headers.update({'Content-Type': 'application/json',
                     'Accept': 'application/json'})
     try:
@@ -114,7 +114,7 @@ def probe(uri, credentials=None, timeout=10, verify_tls=True):
     """GET ``uri`` as SOL013's test of a notification endpoint; returns
     the HTTP status. Raises WebhookFailed when there is no answer."""
     verify = _verify(verify_tls)
-    auth, headers = _authenticate(credentials, timeout, verify)
+    auth, headers = authenticate(credentials, timeout, verify)
     try:
         resp = requests.get(uri, headers=headers, auth=auth,
                             timeout=timeout, verify=verify,

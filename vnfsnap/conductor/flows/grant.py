@@ -43,13 +43,13 @@ class _Client:
 
     def __init__(self):
         self.session = None
-        self.bearer = None
+        self.credentials = None
         if CONF.grant.auth_type:
             auth = ks_loading.load_auth_from_conf_options(CONF, 'grant')
             self.session = ks_loading.load_session_from_conf_options(
                 CONF, 'grant', auth=auth)
         elif CONF.grant.client_id:
-            self.bearer = urlfetch.Credentials(
+            self.credentials = urlfetch.Credentials(
                 urlfetch.AUTH_OAUTH2, client_id=CONF.grant.client_id,
                 client_password=CONF.grant.client_secret or '',
                 token_endpoint=CONF.grant.token_endpoint)
@@ -60,13 +60,11 @@ class _Client:
             return self.session.request(url, method, json=body,
                                         raise_exc=False, timeout=timeout,
                                         redirect=False)
-        headers = {'Accept': 'application/json',
-                   'Version': '1.6.0'}
-        if self.bearer is not None:
-            headers['Authorization'] = 'Bearer ' + webhook.oauth2_token(
-                self.bearer, timeout, CONF.grant.verify_tls)
+        auth, headers = webhook.authenticate(self.credentials, timeout,
+                                             CONF.grant.verify_tls)
+        headers.update({'Accept': 'application/json', 'Version': '1.6.0'})
         return requests.request(method, url, json=body, headers=headers,
-                                timeout=timeout,
+                                auth=auth, timeout=timeout,
                                 verify=CONF.grant.verify_tls,
                                 allow_redirects=False)
 

@@ -435,12 +435,7 @@ class TestRevertFlow(base.TestCase):
 class TestSafetySnapshot(base.TestCase):
 
     def _snapshot(self, inst):
-        info = db_utils.make_info()
-        op = db_utils.make_op(inst.id, info.id)
-        common.run(*create_snapshot.build(op, inst))
-        db_api.transition_op_occ(op.id, (states.STARTING,),
-                                 states.COMPLETED)
-        return info.id
+        return test_manager.run_create_flow(inst)[1].id
 
     def _revert_op(self, inst, info_id, **params):
         return db_utils.make_op(

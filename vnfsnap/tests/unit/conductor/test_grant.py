@@ -3,7 +3,6 @@ loopback (synchronous, asynchronous with polling, refusing)."""
 
 from vnfsnap.common import states
 from vnfsnap.conductor.flows import common
-from vnfsnap.conductor.flows import create_snapshot
 from vnfsnap.conductor.flows import grant
 from vnfsnap.conductor.flows import revert_to_snapshot
 from vnfsnap.db import api as db_api
@@ -26,12 +25,7 @@ class GrantTestCase(base.TestCase):
                          poll_interval=0.01, group='grant')
 
     def create(self, inst):
-        info = db_utils.make_info()
-        op = db_utils.make_op(inst.id, info.id)
-        common.run(*create_snapshot.build(op, inst))
-        db_api.transition_op_occ(op.id, (states.STARTING,),
-                                 states.COMPLETED)
-        return op, info
+        return test_manager.run_create_flow(inst)
 
 
 class TestCreate(GrantTestCase):

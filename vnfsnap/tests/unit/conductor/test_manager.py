@@ -11,6 +11,7 @@ from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import views
 from vnfsnap.conductor.flows import common as flows_common
+from vnfsnap.conductor.flows import create_snapshot
 from vnfsnap.conductor import manager
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
@@ -44,6 +45,17 @@ def register_vnf(n_vnfcs=2, prefix='vm', vim_type=fake_vim.VIM_TYPE,
                                'vnfState': 'STARTED',
                                'vnfcResourceInfo': vnfcs,
                                'virtualStorageResourceInfo': storages})
+
+
+def run_create_flow(inst):
+    """A CREATE_SNAPSHOT of ``inst`` into a new VNF snapshot resource, run
+    by its flow alone (no manager); the op occurrence is then COMPLETED.
+    Returns (op, info); a failing flow raises, its op left STARTING."""
+    info = db_utils.make_info()
+    op = db_utils.make_op(inst.id, info.id)
+    flows_common.run(*create_snapshot.build(op, inst))
+    db_api.transition_op_occ(op.id, (states.STARTING,), states.COMPLETED)
+    return op, info
 
 
 class ManagerTestCase(base.TestCase):

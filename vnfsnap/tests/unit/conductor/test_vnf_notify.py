@@ -8,7 +8,6 @@ from vnfsnap.common import crypto
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.conductor.flows import common
-from vnfsnap.conductor.flows import create_snapshot
 from vnfsnap.conductor.flows import revert_to_snapshot
 from vnfsnap.conductor.flows import vnf_notify
 from vnfsnap.db import api as db_api
@@ -39,10 +38,7 @@ class NotifyTestCase(base.TestCase):
         return db_api.set_snapshot_notifications(None, inst.id, stored)
 
     def create(self, inst):
-        info = db_utils.make_info()
-        op = db_utils.make_op(inst.id, info.id)
-        common.run(*create_snapshot.build(op, inst))
-        return op, info
+        return test_manager.run_create_flow(inst)
 
 
 class TestCreate(NotifyTestCase):
@@ -145,9 +141,6 @@ class TestRevert(NotifyTestCase):
     def test_prepare_and_done_around_the_revert(self):
         inst = self.register()
         _, info = self.create(inst)
-        db_api.transition_op_occ(
-            db_api.list_op_occs(None)[0].id, (states.STARTING,),
-            states.COMPLETED)
         self.endpoint.received.clear()
         op = db_utils.make_op(inst.id, info.id,
                               operation=states.REVERT_TO_SNAPSHOT)

@@ -46,9 +46,11 @@ class DriverTestCase(test_base.TestCase):
                                                 'resourceId': vid}}
                 for sid, vid in volumes))
 
-    def image_backed(self, properties=AGENT, data_volumes=1, **kwargs):
+    def image_backed(self, properties=AGENT, data_volumes=1, group_id=None,
+                     **kwargs):
         image_id = self.cloud.add_image(b'base', **properties)
-        volumes = [self.cloud.add_volume(b'data-%d' % i, size=2)
+        volumes = [self.cloud.add_volume(b'data-%d' % i, size=2,
+                                         group_id=group_id)
                    for i in range(data_volumes)]
         server_id = self.cloud.add_server(image_id=image_id, disk=b'root-v1',
                                           volumes=volumes, **kwargs)
@@ -67,6 +69,17 @@ class DriverTestCase(test_base.TestCase):
 
     def server(self, vnfc):
         return self.cloud.servers[vnfc.compute_resource['resourceId']]
+
+    def fail_second_snapshot(self, reason):
+        """The second create_snapshot call fails with ``reason``."""
+        calls = []
+
+        def after(snapshot_id):
+            calls.append(snapshot_id)
+            if len(calls) == 1:
+                self.cloud.fail['create_snapshot'] = exception.VimError(
+                    reason=reason)
+        self.cloud.after['create_snapshot'] = after
 
     def volume_at(self, vnfc, device):
         return next(self.cloud.volumes[v] for v, d, _ in
@@ -335,14 +348,7 @@ class TestCreate(DriverTestCase):
     def test_failed_volume_snapshot_cleans_up_and_unpauses(self):
         vnfc = self.image_backed(data_volumes=2)
         images = len(self.cloud.images)
-        calls = []
-
-        def second_fails(snapshot_id):
-            calls.append(snapshot_id)
-            if len(calls) == 1:
-                self.cloud.fail['create_snapshot'] = exception.VimError(
-                    reason='HTTP 413: snapshot quota exceeded')
-        self.cloud.after['create_snapshot'] = second_fails
+        self.fail_second_snapshot('HTTP 413: snapshot quota exceeded')
         e = self.assertRaises(exception.VimError, self.snapshot, vnfc)
         self.assertIn('quota exceeded', e.message)
         self.assert_nothing_left(images)
@@ -850,14 +856,7 @@ class TestExportImport(RevertTestCase):
         target = self.image_backed(data_volumes=2)
         counts = (len(self.cloud.images), len(self.cloud.volumes),
                   len(self.cloud.snapshots))
-        made = []
-
-        def second_fails(snapshot_id):
-            made.append(snapshot_id)
-            if len(made) == 1:
-                self.cloud.fail['create_snapshot'] = exception.VimError(
-                    reason='HTTP 413: quota')
-        self.cloud.after['create_snapshot'] = second_fails
+        self.fail_second_snapshot('HTTP 413: quota')
         e = self.assertRaises(exception.VimError,
                               self.driver.import_vnfc_snapshot, target,
                               self.dir)
@@ -992,16 +991,10 @@ class TestGroupSnapshots(RevertTestCase):
 
     def grouped(self, n=2, extra_in_group=False, **group):
         group_id = self.cloud.add_group(**group)
-        image_id = self.cloud.add_image(b'base', **AGENT)
-        volumes = [self.cloud.add_volume(b'data-%d' % i, size=2,
-                                         group_id=group_id)
-                   for i in range(n)]
+        vnfc = self.image_backed(data_volumes=n, group_id=group_id)
         if extra_in_group:
             self.cloud.add_volume(b'other', group_id=group_id)
-        server_id = self.cloud.add_server(image_id=image_id, disk=b'root-v1',
-                                          volumes=volumes)
-        return self.vnfc(server_id, [('vsr-%d' % i, v)
-                                     for i, v in enumerate(volumes)])
+        return vnfc
 
     def test_one_group_snapshot_then_revert_and_delete(self):
         vnfc = self.grouped()
