@@ -675,6 +675,14 @@ class OpenStackCloud(services._ServerFixture):
             return {'cinder-scheduler', 'cinder-volume'} <= binaries
         _wait('cinder-scheduler and cinder-volume up', up, self.timeout)
 
+        def pool_known():
+            # "up" is not enough: until cinder-volume has reported its
+            # pool, the scheduler refuses every volume ("No weighed
+            # backend found") and the volume goes to error.
+            return self.api('volumev3', 'GET',
+                            '/scheduler-stats/get_pools').json()['pools']
+        _wait('the scheduler knows the NFS pool', pool_known, self.timeout)
+
     # --- Swift --------------------------------------------------------------
 
     def _swift(self):

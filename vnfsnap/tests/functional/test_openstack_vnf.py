@@ -82,9 +82,13 @@ class TestVnfOnOpenStack(base.FunctionalTestCase):
         volume = self.cloud.api('volumev3', 'POST', '/volumes', json={
             'volume': {'size': 1, 'name': name + '-data',
                        'imageRef': data_image}}).json()['volume']['id']
-        self.wait('volume of %s' % name, lambda: self.cloud.api(
-            'volumev3', 'GET', '/volumes/%s' % volume).json()['volume'][
-                'status'] == 'available')
+
+        def available():
+            status = self.cloud.api('volumev3', 'GET', '/volumes/%s'
+                                    % volume).json()['volume']['status']
+            self.assertNotEqual('error', status, 'volume of %s' % name)
+            return status == 'available'
+        self.wait('volume of %s' % name, available)
         server_id = self.cloud.api('compute', 'POST', '/servers', json={
             'server': {
                 'name': name, 'imageRef': self.cloud.image_id,
