@@ -8,6 +8,7 @@ VNFC's ``vduId``. A request's ``additionalParams`` may narrow what the
 descriptor allows, never widen it.
 """
 
+import dataclasses
 import datetime
 import zoneinfo
 
@@ -133,6 +134,13 @@ def validate(document, where='snapshotDescriptor'):
                     reason='%s: %s names VDU %s in more than one group'
                     % (where, key, ', '.join(sorted(twice))))
             seen |= set(group)
+    for vdu, rules in (document.get('vnfcs') or {}).items():
+        if rules.get('attachDisksAfter') and not rules.get(
+                'detachDisksBefore'):
+            raise exception.UnprocessableEntity(
+                reason='%s: vnfcs/%s: attachDisksAfter puts back the '
+                       'volumes detachDisksBefore detached; it needs '
+                       'detachDisksBefore: true' % (where, vdu))
 
 
 def _zone(name, where):
@@ -141,6 +149,16 @@ def _zone(name, where):
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise exception.UnprocessableEntity(
             reason='%s: unknown timeZone %r' % (where, name)) from None
+
+
+@dataclasses.dataclass(frozen=True)
+class VolumePlan:
+    """What a snapshot does with one VNFC's volumes."""
+
+    kept: tuple          # taken with the VNFC
+    left_out: tuple      # not taken
+    detach: bool         # the left-out volumes are detached for the capture
+    attach_after: bool   # ... and attached again after it
 
 
 class Descriptor:
@@ -184,9 +202,11 @@ class Descriptor:
                 now.astimezone(datetime.timezone.utc).strftime(
                     '%a %H:%M')))
 
-    def check_create(self, params, vnfcs):
-        """Vnfsd.005 and 008 against a CREATE_SNAPSHOT's additionalParams
-        (narrowing is fine, widening is refused)."""
+    def check_create(self, params, info):
+        """Vnfsd.005, 008 and 016 against a CREATE_SNAPSHOT's
+        additionalParams (narrowing is fine, widening is refused); ``info``
+        is the VNF instance's instantiatedVnfInfo."""
+        vnfcs = info.get('vnfcResourceInfo') or []
         if params.get('withMemory'):
             cold = sorted({v['vduId'] for v in vnfcs
                            if self.included(v['vduId'])
@@ -200,6 +220,7 @@ class Descriptor:
         for vdu in sorted({v['vduId'] for v in vnfcs
                            if self.included(v['vduId'])}):
             self._check_methods(vdu, params.get('withMemory', False))
+        self._check_left_out(params.get('withMemory', False), info)
         if self.doc.get('consistentOnly') and not (
                 params.get('quiesce', True) or params.get('pauseVnf')):
             raise exception.UnprocessableEntity(
@@ -227,6 +248,56 @@ class Descriptor:
                        'vnfsnap takes external, full snapshots (memory in '
                        'a file of its own)'
                 % (' and '.join(wanted), vdu_id))
+
+    def _check_left_out(self, asked, info):
+        """Vnfsd.016 with 005: a warm snapshot restores memory that
+        believes its volumes are as they were; a volume the snapshot leaves
+        out but that stays attached would have changed under it, so only
+        detached volumes (011) may be left out of warm snapshots."""
+        storage = {s['id']: s for s in
+                   info.get('virtualStorageResourceInfo') or ()}
+        for vnfc in info.get('vnfcResourceInfo') or ():
+            vdu = vnfc.get('vduId')
+            if not self.included(vdu) or not self.wants_memory(vdu, asked):
+                continue
+            plan = self.volume_plan(vdu, [
+                storage[i] for i in vnfc.get('storageResourceIds') or ()
+                if i in storage])
+            if plan.left_out and not plan.detach:
+                raise exception.UnprocessableEntity(
+                    reason='VNFC %s (VDU %s) is snapshotted warm but the '
+                           'snapshot descriptor leaves its volume(s) %s '
+                           'out while attached: restoring its memory over '
+                           'volumes that changed would corrupt them; set '
+                           'detachDisksBefore or take the snapshot cold'
+                           % (vnfc['id'], vdu, ', '.join(
+                               s['id'] for s in plan.left_out)))
+
+    def volume_plan(self, vdu_id, storage):
+        """Vnfsd.016, 011, 012: which of a VNFC's volumes (its
+        virtualStorageResourceInfo entries) the snapshot takes, and which
+        it leaves out, detached before the capture and attached again
+        after it (and after a revert) when the descriptor says so.
+        ``volumes`` lists the virtualStorageDescIds taken; without it all
+        are, unless ``detachDisksBefore`` (then none is)."""
+        rules = self.vnfc_rules(vdu_id)
+        detach = bool(rules.get('detachDisksBefore'))
+        wanted = rules.get('volumes')
+        if wanted is None:
+            wanted = () if detach else None
+        kept = tuple(s for s in storage if wanted is None
+                     or s.get('virtualStorageDescId') in wanted)
+        left_out = tuple(s for s in storage if s not in kept)
+        detach = detach and bool(left_out)
+        return VolumePlan(kept, left_out, detach,
+                          detach and not self.keeps_detached(vdu_id))
+
+    def keeps_detached(self, vdu_id):
+        """Vnfsd.012 false: volumes detached for a snapshot stay detached
+        (also after a revert to it)."""
+        rules = self.vnfc_rules(vdu_id)
+        return bool(rules.get('detachDisksBefore')) and \
+            rules.get('attachDisksAfter', True) is False
 
     def grant_mode(self, operation):
         """Vnfsd.015: how the operation is granted (none, policy, nfvo);

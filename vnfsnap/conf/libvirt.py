@@ -22,6 +22,11 @@ opts = [
     cfg.IntOpt('shutdown_timeout', default=30, min=0,
                help='Seconds a graceful shutdown of a VNFC may take before '
                     'the domain is destroyed.'),
+    cfg.IntOpt('detach_timeout', default=60, min=1,
+               help='Seconds the guest of a running VNFC may take to '
+                    'release a volume vnfsnap detaches from it (snapshot '
+                    'descriptor detachDisksBefore) before the snapshot '
+                    'fails; the guest must answer the hot-unplug request.'),
 ]
 
 

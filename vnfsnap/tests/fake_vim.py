@@ -32,6 +32,9 @@ class FakeVim(base.VimDriver):
     delay = {}         # (step, resourceId) -> seconds
     hooks = {}         # (step, resourceId) -> callable, run as it starts
     created_paused = {}  # resourceId -> the ``paused`` of its last create
+    # resourceId -> (volumes taken, volumes left out but attached) of its
+    # last create
+    created_volumes = {}
     caps = base.Capabilities(quiesce=True, memory_snapshot=True,
                              live_snapshot=True, internal_snapshot=True,
                              revert_any_snapshot=True, pause=True)
@@ -46,6 +49,7 @@ class FakeVim(base.VimDriver):
             cls.delay.clear()
             cls.hooks.clear()
             cls.created_paused.clear()
+            cls.created_volumes.clear()
         cls.caps = base.Capabilities(quiesce=True, memory_snapshot=True,
                                      live_snapshot=True,
                                      internal_snapshot=True,
@@ -116,11 +120,30 @@ class FakeVim(base.VimDriver):
         self._step('unpause', rid)
         guest['state'] = 'running'
 
+    def detach_volume(self, vnfc, storage):
+        rid, guest = self._guest(vnfc)
+        self._step('detach', storage['id'])
+        detached = guest.setdefault('detached', set())
+        if storage['id'] in detached:
+            return None
+        detached.add(storage['id'])
+        return {'was': storage['id']}
+
+    def attach_volume(self, vnfc, storage, token):
+        rid, guest = self._guest(vnfc)
+        self._step('attach', storage['id'])
+        assert token == {'was': storage['id']}, token
+        guest.setdefault('detached', set()).discard(storage['id'])
+
     def create_vnfc_snapshot(self, vnfc, snapshot_id, with_memory,
                              quiesced, paused=False):
         rid, guest = self._guest(vnfc)
         self._step('create', rid)
         self.created_paused[rid] = paused
+        attached_out = [s['id'] for s in vnfc.left_out
+                        if s['id'] not in guest.get('detached', ())]
+        self.created_volumes[rid] = (
+            [s['id'] for s in vnfc.storage_resources], attached_out)
         handle = uuidutils.generate_uuid()
         with self.lock:
             self.snapshots[handle] = copy.deepcopy(

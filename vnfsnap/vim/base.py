@@ -44,6 +44,9 @@ class Vnfc:
     vdu_id: str
     compute_resource: dict
     storage_resources: tuple = ()   # ({'id':..., 'storageResource': {...}})
+    # Volumes of the VNFC a snapshot leaves out (snapshot descriptor
+    # Vnfsd.016): the driver must not capture them while attached.
+    left_out: tuple = ()
 
 
 @dataclasses.dataclass
@@ -104,10 +107,26 @@ class VimDriver(abc.ABC):
         """Resume a VNFC :meth:`pause_vnfc` paused."""
         raise self._unsupported('unpause VNFC %s' % vnfc.id)
 
+    def detach_volume(self, vnfc, storage):
+        """Detach one volume (a virtualStorageResourceInfo) from the VNFC
+        and wait until it is gone (Vnfsd.011). Returns what
+        :meth:`attach_volume` needs to attach it again as it was (JSON),
+        or None when it was not attached."""
+        raise self._unsupported('detach volume %s from VNFC %s'
+                                % (storage['id'], vnfc.id))
+
+    def attach_volume(self, vnfc, storage, detached):
+        """Attach a volume :meth:`detach_volume` detached (``detached``
+        is what it returned) and wait until it is there (Vnfsd.012);
+        harmless when it is attached."""
+        raise self._unsupported('attach volume %s to VNFC %s'
+                                % (storage['id'], vnfc.id))
+
     @abc.abstractmethod
     def create_vnfc_snapshot(self, vnfc, snapshot_id, with_memory,
                              quiesced, paused=False):
-        """Snapshot one VNFC; return a :class:`VnfcSnapshotResult`.
+        """Snapshot one VNFC, its own disk and ``vnfc.storage_resources``
+        but none of ``vnfc.left_out``; return a :class:`VnfcSnapshotResult`.
         ``paused``: the flow paused the running VNFC for a VNF-wide point;
         the snapshot records it as running."""
 

@@ -111,8 +111,7 @@ class CreateSnapshotTask(base.Resource):
             utils.authorize('vnfsnap:vnf_instance:grant_create_snapshot')
         rules.check_time()
         rules.check_create(body.get('additionalParams') or {},
-                           instance.instantiated_vnf_info[
-                               'vnfcResourceInfo'])
+                           instance.instantiated_vnf_info)
         return _start(self.instance_id, states.CREATE_SNAPSHOT, body)
 
 

@@ -10,6 +10,8 @@ for the whole VNF (its VNFCs' disks and messages in flight between them),
 for VNFs whose VNFCs cannot be quiesced or whose state spans VNFCs.
 """
 
+import dataclasses
+
 from oslo_log import log as logging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
@@ -157,6 +159,56 @@ class PowerAfterCapture(task.Task):
             self.driver.stop_vnfc(self.vnfc)
 
 
+class DetachVolumes(task.Task):
+    """Detach the volumes a VNFC's snapshot leaves out (snapshot descriptor
+    Vnfsd.011); provides {storage resource id: what puts it back}."""
+
+    def __init__(self, vnfc, driver, volumes):
+        super().__init__(name='detach-volumes-%s' % vnfc.id,
+                         provides='detached-%s' % vnfc.id)
+        self.vnfc, self.driver, self.volumes = vnfc, driver, volumes
+
+    def execute(self):
+        detached = {}
+        for storage in self.volumes:
+            token = self.driver.detach_volume(self.vnfc, storage)
+            if token is not None:
+                detached[storage['id']] = token
+        return detached
+
+    def revert(self, result, *args, **kwargs):
+        if isinstance(result, dict):
+            _attach(self.driver, self.vnfc, self.volumes, result, undo=True)
+
+
+def _attach(driver, vnfc, volumes, detached, undo=False):
+    """Attach again what DetachVolumes detached; as an undo step, each
+    volume on its own (one failure must not keep the others away)."""
+    for storage in volumes:
+        if storage['id'] not in detached:
+            continue
+        if undo:
+            _undo('attach volume %s to VNFC %s again' % (storage['id'],
+                                                         vnfc.id),
+                  driver.attach_volume, vnfc, storage,
+                  detached[storage['id']])
+        else:
+            driver.attach_volume(vnfc, storage, detached[storage['id']])
+
+
+class AttachVolumes(task.Task):
+    """Attach the detached volumes again after the capture (Vnfsd.012)."""
+
+    def __init__(self, vnfc, driver, volumes):
+        super().__init__(name='attach-volumes-%s' % vnfc.id,
+                         requires=['detached-%s' % vnfc.id])
+        self.vnfc, self.driver, self.volumes = vnfc, driver, volumes
+
+    def execute(self, **detached):
+        _attach(self.driver, self.vnfc, self.volumes,
+                detached['detached-%s' % self.vnfc.id])
+
+
 class SnapshotVnfc(task.Task):
 
     def __init__(self, vnfc, driver, snapshot_id, with_memory, quiesced,
@@ -205,13 +257,15 @@ class RecordVnfSnapshot(task.Task):
     """Fill the empty VnfSnapshotInfo with the VnfSnapshot just taken."""
 
     def __init__(self, vnfc_ids, quiesced_ids=(), paused_ids=(),
-                 name='record-vnf-snapshot', notified=False):
+                 detached_ids=(), name='record-vnf-snapshot',
+                 notified=False):
         super().__init__(name=name,
                          requires=['vnfc-%s' % i for i in vnfc_ids]
                          + ['%s-%s' % (k, i) for i in quiesced_ids
                             for k in ('frozen', 'thawed')]
                          + ['%s-%s' % (k, i) for i in paused_ids
                             for k in ('paused', 'unpaused')]
+                         + ['detached-%s' % i for i in detached_ids]
                          + (['vnf-prepared'] if notified else []))
         self.vnfc_ids = vnfc_ids
 
@@ -243,6 +297,10 @@ class RecordVnfSnapshot(task.Task):
                     details[keys[0]] = views.isotime_ms(began)
                     details[keys[1]] = views.isotime_ms(
                         vnfc_results['%s-%s' % (end, vnfc_id)])
+            detached = vnfc_results.get('detached-%s' % vnfc_id)
+            if detached:
+                # Not in the snapshot, and attached again after a revert.
+                details['detached_volumes'] = detached
             prepared = vnfc_results.get('vnf-prepared')
             if prepared is not None:
                 # The VNF acknowledged "prepare": it flushed and held its
@@ -281,13 +339,19 @@ def add_capture(flow, groups, drivers, params, snapshot_id,
     ``params`` (additionalParams) ask: quiesce around each group's VNFC
     snapshots, or one VNF-wide pause around all of them. ``memory_of(vnfc)``
     says whether to capture a VNFC's memory (default: never); ``rules``
-    (the snapshot descriptor) may power VNFCs off before and on after.
+    (the snapshot descriptor) may power VNFCs off before and on after,
+    leave volumes out and detach them for the capture.
     Refuses, before anything runs, what a VIM or the descriptor does not
     allow. Returns the arguments of :class:`RecordVnfSnapshot`."""
     rules = rules or descriptor.Descriptor(None)
     vnfcs = [v for group in groups for v in group]
     vnf_paused = bool(params.get('pauseVnf', False))
     quiesced_ids = []
+    detached_ids = []
+    # Volumes are detached before anything else (a paused or frozen guest
+    # cannot answer the hot-unplug) and attached again after the rest.
+    detach = unordered_flow.Flow('detach-volumes')
+    attach = unordered_flow.Flow('attach-volumes')
     pause = unordered_flow.Flow('pause')
     unpause = unordered_flow.Flow('unpause')
     steps = []
@@ -302,6 +366,14 @@ def add_capture(flow, groups, drivers, params, snapshot_id,
             driver = drivers.for_resource(vnfc.compute_resource)
             caps = driver.capabilities(vnfc)
             vnfc_rules = rules.vnfc_rules(vnfc.vdu_id)
+            plan = rules.volume_plan(vnfc.vdu_id, vnfc.storage_resources)
+            vnfc = dataclasses.replace(vnfc, storage_resources=plan.kept,
+                                       left_out=plan.left_out)
+            if plan.detach:
+                detached_ids.append(vnfc.id)
+                detach.add(DetachVolumes(vnfc, driver, plan.left_out))
+                if plan.attach_after:
+                    attach.add(AttachVolumes(vnfc, driver, plan.left_out))
             if (vnfc_rules.get('snapshotWhenPoweredOff') is False
                     and driver.power_state(vnfc) == 'shutoff'):
                 raise exception.Conflict(
@@ -338,11 +410,11 @@ def add_capture(flow, groups, drivers, params, snapshot_id,
             snap.add(SnapshotVnfc(vnfc, driver, snapshot_id, with_memory,
                                   quiesce, vnf_paused))
         steps += [stop, freeze, snap, thaw, after]
-    for sub in [pause] + steps + [unpause]:
+    for sub in [detach, pause] + steps + [unpause, attach]:
         if len(sub):
             flow.add(sub)
     return ([v.id for v in vnfcs], quiesced_ids,
-            [v.id for v in vnfcs] if vnf_paused else [])
+            [v.id for v in vnfcs] if vnf_paused else [], detached_ids)
 
 
 def build(op, instance):

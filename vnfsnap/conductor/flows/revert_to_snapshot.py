@@ -49,12 +49,13 @@ class CheckRevert(task.Task):
 class RevertVnfc(CheckRevert):
 
     def __init__(self, vnfc, driver, vnfc_snapshot, power_state=None,
-                 instance_id=None):
+                 instance_id=None, reattach=True):
         task.Task.__init__(self, name='revert-%s' % vnfc.id)
         self.vnfc, self.driver = vnfc, driver
         self.vnfc_snapshot = vnfc_snapshot
         self.power_state = power_state
         self.instance_id = instance_id
+        self.reattach = reattach
 
     def execute(self):
         LOG.info('Reverting VNFC %s to VNFC snapshot %s', self.vnfc.id,
@@ -67,6 +68,23 @@ class RevertVnfc(CheckRevert):
                         'oldResourceId')}
         if replaced:
             record_replaced_volumes(self.instance_id, replaced)
+        self._attach_detached()
+
+    def _attach_detached(self):
+        """Volumes detached for the snapshot (Vnfsd.011) were not in it;
+        a restored memory state lacks them: attach them again (012)."""
+        detached = (self.vnfc_snapshot.get('vim_details') or {}).get(
+            'detached_volumes') or {}
+        if not detached or not self.reattach:
+            return
+        storage = {s['id']: s for s in self.vnfc.storage_resources}
+        for storage_id, token in sorted(detached.items()):
+            if storage_id not in storage:
+                LOG.warning('VNFC %s: volume %s, detached for its snapshot, '
+                            'is no longer part of it; not attached',
+                            self.vnfc.id, storage_id)
+                continue
+            self.driver.attach_volume(self.vnfc, storage[storage_id], token)
 
 
 class TakeSafetySnapshot(task.Task):
@@ -171,8 +189,10 @@ def build(op, instance):
                 'reverting VDU %s then (revertWhenPoweredOn); stop it '
                 'first' % (vnfc.id, vnfc.vdu_id))
         checks.add(CheckRevert(vnfc, driver, vnfc_snapshot_dict(row)))
-        reverts.append(RevertVnfc(vnfc, driver, vnfc_snapshot_dict(row),
-                                  power_state, instance_id=instance.id))
+        reverts.append(RevertVnfc(
+            vnfc, driver, vnfc_snapshot_dict(row), power_state,
+            instance_id=instance.id,
+            reattach=not rules.keeps_detached(vnfc.vdu_id)))
     flow.add(checks)
     if rules.grant_mode(states.REVERT_TO_SNAPSHOT) == grant.NFVO:
         flow.add(grant.RequestGrant(

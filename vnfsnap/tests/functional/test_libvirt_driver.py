@@ -6,6 +6,7 @@ and read offline by qemu-io. Guests with an OS and an agent are exercised by
 the demo and test_libvirt_guests.
 """
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -280,16 +281,54 @@ class TestStopStartAndVolumes(LibvirtTestCase):
         dom, vnfc = self.make_domain(start=True)
         self.driver.stop_vnfc(vnfc)   # no OS: destroyed after the timeout
         self.assertFalse(dom.isActive())
-        xml = self.driver.detach_volume(vnfc, vnfc.storage_resources[0])
+        volume = vnfc.storage_resources[0]
+        detached = self.driver.detach_volume(vnfc, volume)
         self.assertEqual(['vda'], [d['target'] for d in
                                    libvirt_driver.domain_xml.disks(
                                        dom.XMLDesc(0))])
-        self.driver.attach_volume(vnfc, xml)
+        # Not attached: nothing to do, nothing to put back.
+        self.assertIsNone(self.driver.detach_volume(vnfc, volume))
+        self.driver.attach_volume(vnfc, volume, detached)
+        self.driver.attach_volume(vnfc, volume, detached)   # idempotent
         self.assertEqual(['vda', 'vdb'], [d['target'] for d in
                                           libvirt_driver.domain_xml.disks(
                                               dom.XMLDesc(0))])
         self.driver.start_vnfc(vnfc, paused=True)
         self.assertEqual(libvirt.VIR_DOMAIN_PAUSED, dom.state()[0])
-        self.assertRaisesRegex(
-            exception.VimError, 'not attached', self.driver.detach_volume,
-            vnfc, {'storageResource': {'resourceId': 'vdz'}})
+        # Running (paused), it is missing live only after a memory
+        # restore; attach puts it where it is missing.
+        self.assertEqual(['vda', 'vdb'], [d['target'] for d in
+                                          libvirt_driver.domain_xml.disks(
+                                              dom.XMLDesc(0))])
+
+    def test_left_out_volume_is_neither_taken_nor_reverted(self):
+        dom, vnfc = self.make_domain()
+        left_out = dataclasses.replace(
+            vnfc, storage_resources=(), left_out=vnfc.storage_resources)
+        qemu_io(self.source(dom, 'vda'), 'write -P 0x11 0 64k')
+        qemu_io(self.source(dom, 'vdb'), 'write -P 0xa1 0 64k')
+        data = self.source(dom, 'vdb')
+        snap = self.snapshot(left_out)
+        self.assertEqual(['vda'], [d['target'] for d in
+                                   snap['vim_details']['disks']])
+        self.assertEqual([], snap['result'].storage_snapshot_resources)
+        self.assertEqual(data, self.source(dom, 'vdb'))   # no overlay
+        qemu_io(self.source(dom, 'vda'), 'write -P 0x22 0 64k')
+        qemu_io(self.source(dom, 'vdb'), 'write -P 0xa2 0 64k')
+        self.driver.revert_vnfc_snapshot(vnfc, snap)
+        self.assertEqual(0x11, pattern_at(self.source(dom, 'vda'), PATTERNS))
+        self.assertEqual(0xa2, pattern_at(self.source(dom, 'vdb'), PATTERNS))
+        self.assertEqual(data, self.source(dom, 'vdb'))
+        # Running, with memory: the left-out disk is not in the snapshot.
+        dom.create()
+        warm = self.snapshot(left_out, with_memory=True)
+        self.assertTrue(warm['result'].memory_captured)
+        self.assertEqual(['vda'], [d['target'] for d in
+                                   warm['vim_details']['disks']])
+        self.assertEqual(data, self.source(dom, 'vdb'))
+        self.driver.revert_vnfc_snapshot(vnfc, warm)
+        self.assertTrue(dom.isActive())
+        self.assertEqual(data, self.source(dom, 'vdb'))
+        for s in (snap, warm):
+            self.driver.delete_vnfc_snapshot(s)
+        self.assertTrue(os.path.exists(data))

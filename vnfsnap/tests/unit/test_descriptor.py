@@ -69,7 +69,7 @@ class TestRules(base.TestCase):
         rules.check_allowed('CREATE_SNAPSHOT')
         rules.check_allowed('REVERT_TO_SNAPSHOT')
         rules.check_time()
-        rules.check_create({'withMemory': True, 'quiesce': False}, [])
+        rules.check_create({'withMemory': True, 'quiesce': False}, {})
         self.assertTrue(rules.included('any'))
         self.assertTrue(rules.wants_memory('any', True))
         self.assertFalse(rules.wants_memory('any', False))
@@ -111,7 +111,8 @@ class TestRules(base.TestCase):
             'vnfcs': {'db': {'snapshotType': 'cold'},
                       'app': {'snapshotType': 'warm'},
                       'old': {'include': False, 'snapshotType': 'cold'}}})
-        vnfcs = [{'vduId': 'db'}, {'vduId': 'app'}, {'vduId': 'old'}]
+        vnfcs = {'vnfcResourceInfo': [{'vduId': 'db'}, {'vduId': 'app'},
+                                      {'vduId': 'old'}]}
         e = self.assertRaises(exception.UnprocessableEntity,
                               rules.check_create, {'withMemory': True},
                               vnfcs)
@@ -127,7 +128,7 @@ class TestRules(base.TestCase):
         self.assertFalse(rules.included('old'))
 
     def test_methods_vnfsnap_cannot_take_are_refused(self):
-        vnfcs = [{'vduId': 'db'}]
+        vnfcs = {'vnfcResourceInfo': [{'vduId': 'db'}]}
         for rules, params, words in (
                 ({'disk': {'location': 'internal'}}, {},
                  'internal disk snapshots'),
@@ -150,6 +151,57 @@ class TestRules(base.TestCase):
         external = descriptor.Descriptor({'vnfcs': {'db': {
             'memory': 'external'}}})
         external.check_create({'withMemory': True}, vnfcs)
+
+    STORAGE = [{'id': 'd1', 'virtualStorageDescId': 'data'},
+               {'id': 'l1', 'virtualStorageDescId': 'logs'}]
+
+    def plan(self, rules):
+        plan = descriptor.Descriptor({'vnfcs': {'db': rules}}).volume_plan(
+            'db', self.STORAGE)
+        return ([s['id'] for s in plan.kept],
+                [s['id'] for s in plan.left_out], plan.detach,
+                bool(plan.attach_after))
+
+    def test_volume_plans(self):
+        # Vnfsd.016 alone: the others are left out but stay attached.
+        self.assertEqual((['d1', 'l1'], [], False, False), self.plan({}))
+        self.assertEqual((['d1'], ['l1'], False, False),
+                         self.plan({'volumes': ['data']}))
+        # 011: detached for the capture (all, without a volumes list) and,
+        # 012 unless false, attached again after it.
+        self.assertEqual(([], ['d1', 'l1'], True, True),
+                         self.plan({'detachDisksBefore': True}))
+        self.assertEqual((['d1'], ['l1'], True, False),
+                         self.plan({'detachDisksBefore': True,
+                                    'volumes': ['data'],
+                                    'attachDisksAfter': False}))
+        # Nothing left out: nothing to detach.
+        self.assertEqual((['d1', 'l1'], [], False, False),
+                         self.plan({'detachDisksBefore': True,
+                                    'volumes': ['data', 'logs']}))
+
+    def test_warm_snapshots_leave_out_only_detached_volumes(self):
+        info = {'vnfcResourceInfo': [{'id': 'v1', 'vduId': 'db',
+                                      'storageResourceIds': ['d1', 'l1']}],
+                'virtualStorageResourceInfo': self.STORAGE}
+        rules = descriptor.Descriptor({'vnfcs': {'db': {
+            'volumes': ['data']}}})
+        rules.check_create({}, info)
+        e = self.assertRaises(exception.UnprocessableEntity,
+                              rules.check_create, {'withMemory': True},
+                              info)
+        self.assertIn('volume(s) l1 out while attached', e.message)
+        descriptor.Descriptor({'vnfcs': {'db': {
+            'volumes': ['data'], 'detachDisksBefore': True}}}).check_create(
+                {'withMemory': True}, info)
+
+    def test_attach_after_needs_detach_before(self):
+        e = self.assertRaises(
+            exception.UnprocessableEntity, descriptor.validate,
+            {'vnfcs': {'db': {'attachDisksAfter': True}}})
+        self.assertIn('vnfcs/db: attachDisksAfter', e.message)
+        descriptor.validate({'vnfcs': {'db': {'attachDisksAfter': True,
+                                              'detachDisksBefore': True}}})
 
     def test_order_groups(self):
         rules = descriptor.Descriptor({'createOrder': [['db'],

@@ -285,6 +285,10 @@ class LibvirtDriver(base.VimDriver):
         state = RUNNING if paused else actual
         disks = domain_xml.disks(dom.XMLDesc(0))
         volumes = self._volume_targets(vnfc, disks)
+        # Left-out volumes still attached keep their image and go on being
+        # written (snapshot='no'); detached ones are not there at all.
+        left_out = self._attached_targets(vnfc.left_out, disks)
+        disks = [d for d in disks if d['target'] not in left_out]
         name = 'vnfsnap-%s' % uuidutils.generate_uuid()
         memory = with_memory and state != SHUTOFF
         files = _DomainFiles(uuid)
@@ -295,7 +299,7 @@ class LibvirtDriver(base.VimDriver):
                 d['target'], name[8:16]) for d in disks}
             mem_path = os.path.join(snap_dir, 'memory.save')
             xml = self._snapshot_xml(name, snapshot_id, vnfc, overlays,
-                                     mem_path if memory else None)
+                                     mem_path if memory else None, left_out)
             flags = (libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC |
                      libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA)
             if not memory:
@@ -339,12 +343,24 @@ class LibvirtDriver(base.VimDriver):
                 'create_ms': round(took * 1000, 1)})
 
     @staticmethod
-    def _volume_targets(vnfc, disks):
-        """(storage resource id, disk target) for the VNFC's volumes; a
-        volume's resourceId is its disk target (vdb) or its image path."""
+    def _by_ref(disks):
+        """A volume's resourceId is its disk target (vdb) or its image
+        path: {either: target}."""
         by_ref = {}
         for d in disks:
             by_ref[d['target']] = by_ref[d['source']] = d['target']
+        return by_ref
+
+    def _attached_targets(self, storage, disks):
+        """The disk targets of those of ``storage`` that are attached."""
+        by_ref = self._by_ref(disks)
+        return {by_ref[s['storageResource']['resourceId']] for s in storage
+                if s['storageResource']['resourceId'] in by_ref}
+
+    def _volume_targets(self, vnfc, disks):
+        """(storage resource id, disk target) for the volumes the VNFC's
+        snapshot takes."""
+        by_ref = self._by_ref(disks)
         found = []
         for storage in vnfc.storage_resources:
             ref = storage['storageResource']['resourceId']
@@ -356,13 +372,16 @@ class LibvirtDriver(base.VimDriver):
         return found
 
     @staticmethod
-    def _snapshot_xml(name, snapshot_id, vnfc, overlays, mem_path):
+    def _snapshot_xml(name, snapshot_id, vnfc, overlays, mem_path,
+                      left_out=()):
         memory = ("<memory snapshot='external' file='%s'/>" % mem_path
                   if mem_path else "<memory snapshot='no'/>")
         disks = ''.join(
             "<disk name='%s' snapshot='external'><driver type='qcow2'/>"
             "<source file='%s'/></disk>" % (target, path)
             for target, path in overlays.items())
+        disks += ''.join("<disk name='%s' snapshot='no'/>" % target
+                         for target in sorted(left_out))
         return ('<domainsnapshot><name>%s</name><description>vnfsnap VNF '
                 'snapshot %s, VNFC %s</description>%s<disks>%s</disks>'
                 '</domainsnapshot>' % (name, snapshot_id, vnfc.id, memory,
@@ -416,8 +435,11 @@ class LibvirtDriver(base.VimDriver):
                 for path in overlays.values():
                     files.delete_if_owned(path)
                 raise
+            # The replaced images go; disks the snapshot left out keep
+            # theirs.
             for disk in domain_xml.disks(old_xml):
-                if disk['source'] not in files.frozen_images():
+                if disk['target'] in overlays and \
+                        disk['source'] not in files.frozen_images():
                     files.delete_if_owned(disk['source'])
             self._collect_orphans(dom, files)
         if details.get('quiesced') and details.get('memory') and (
@@ -581,24 +603,66 @@ class LibvirtDriver(base.VimDriver):
                                 else 0)
 
     def detach_volume(self, vnfc, storage):
-        """Detach one volume (live and in the definition); returns the disk
-        XML to give back to :meth:`attach_volume`."""
+        """Detach one volume, live and from the definition, and wait until
+        the guest released it; returns its disk XML for
+        :meth:`attach_volume` (None when it was not attached)."""
         dom = self._domain(vnfc)
+        target = self._disk_element(dom, storage, 0)
+        if target is None:
+            return None
+        xml = ET.tostring(target, encoding='unicode')
+        dev = target.find('target').get('dev')
+        try:
+            dom.detachDeviceFlags(xml, self._live_config(dom))
+        except libvirt.libvirtError as e:
+            raise _vim_error('detaching volume %s (%s) from VNFC %s'
+                             % (storage['id'], dev, vnfc.id), e)
+        deadline = time.monotonic() + CONF.libvirt.detach_timeout
+        while self._disk_element(dom, storage, 0) is not None:
+            if time.monotonic() > deadline:
+                raise exception.VimError(
+                    reason='the guest of VNFC %s did not release volume %s '
+                           '(%s) within %d s' % (vnfc.id, storage['id'],
+                                                 dev,
+                                                 CONF.libvirt.detach_timeout))
+            time.sleep(0.2)
+        LOG.info('Detached volume %s (%s) from VNFC %s', storage['id'], dev,
+                 vnfc.id)
+        return {'diskXml': xml}
+
+    def attach_volume(self, vnfc, storage, detached):
+        """Attach the disk again where it is missing: the running domain
+        (a restored memory state may lack it) and the definition."""
+        if not detached:
+            return
+        dom = self._domain(vnfc)
+        flags = 0
+        if self._disk_element(
+                dom, storage, libvirt.VIR_DOMAIN_XML_INACTIVE) is None:
+            flags |= libvirt.VIR_DOMAIN_AFFECT_CONFIG
+        if dom.isActive() and self._disk_element(dom, storage, 0) is None:
+            flags |= libvirt.VIR_DOMAIN_AFFECT_LIVE
+        if not flags:
+            return
+        try:
+            dom.attachDeviceFlags(detached['diskXml'], flags)
+        except libvirt.libvirtError as e:
+            raise _vim_error('attaching volume %s to VNFC %s'
+                             % (storage['id'], vnfc.id), e)
+        LOG.info('Attached volume %s to VNFC %s again', storage['id'],
+                 vnfc.id)
+
+    @staticmethod
+    def _disk_element(dom, storage, flags):
+        """The <disk> of a volume in the domain's XML, or None."""
         ref = storage['storageResource']['resourceId']
-        for disk in domain_xml.parse(dom.XMLDesc(0)).findall(
+        for disk in domain_xml.parse(dom.XMLDesc(flags)).findall(
                 './devices/disk'):
             source = disk.find('source')
             if disk.find('target').get('dev') == ref or (
                     source is not None and source.get('file') == ref):
-                xml = ET.tostring(disk, encoding='unicode')
-                dom.detachDeviceFlags(xml, self._live_config(dom))
-                return xml
-        raise exception.VimError(reason='volume %s is not attached to VNFC '
-                                 '%s' % (ref, vnfc.id))
-
-    def attach_volume(self, vnfc, disk_xml):
-        dom = self._domain(vnfc)
-        dom.attachDeviceFlags(disk_xml, self._live_config(dom))
+                return disk
+        return None
 
     @staticmethod
     def _live_config(dom):

@@ -192,9 +192,22 @@ class OpenStackDriver(base.VimDriver):
         root = root_volume = None
         if server.volume_backed:
             root, root_volume = self._root_attachment(server)
+        left_out = {s['storageResource']['resourceId']: s['id']
+                    for s in vnfc.left_out}
+        kept_out = sorted(v for v in left_out if v in attached)
+        if kept_out and server.volume_backed:
+            # createImage of a volume-backed server snapshots every
+            # attached volume.
+            raise exception.VimCapabilityMissing(
+                what='leave volume(s) %s of VNFC %s out of its snapshot'
+                     % (', '.join(left_out[v] for v in kept_out), vnfc.id),
+                reason='server %s is volume-backed: Nova snapshots all its '
+                       'attached volumes; detach them for the snapshot '
+                       '(detachDisksBefore)' % server.id)
         data = [(a, storage_ids.get(a.volume_id))
                 for a in sorted(server.volumes, key=_device_order)
-                if root is None or a.volume_id != root.volume_id]
+                if (root is None or a.volume_id != root.volume_id)
+                and a.volume_id not in left_out]
         return _Layout(server, root, root_volume, data, storage_ids)
 
     def _root_attachment(self, server):
@@ -470,6 +483,44 @@ class OpenStackDriver(base.VimDriver):
         server = self._server(vnfc)
         if server.status == 'SHUTOFF':
             self._set_power(server.id, RUNNING, vnfc)
+
+    def detach_volume(self, vnfc, storage):
+        server = self._server(vnfc)
+        volume_id = storage['storageResource']['resourceId']
+        attachment = next((a for a in server.volumes
+                           if a.volume_id == volume_id), None)
+        if attachment is None:
+            return None
+        if server.volume_backed and \
+                attachment.volume_id == self._root_attachment(
+                    server)[0].volume_id:
+            raise exception.VimCapabilityMissing(
+                what='detach volume %s from VNFC %s' % (storage['id'],
+                                                        vnfc.id),
+                reason='it is the root volume of server %s' % server.id)
+        self.cloud.detach_volume(server.id, volume_id)
+        self._wait_volume(volume_id, ('available',),
+                          'detaching volume %s from VNFC %s'
+                          % (storage['id'], vnfc.id))
+        LOG.info('Detached volume %s (%s) from server %s of VNFC %s',
+                 volume_id, attachment.device, server.id, vnfc.id)
+        return {'device': attachment.device,
+                'deleteOnTermination': attachment.delete_on_termination}
+
+    def attach_volume(self, vnfc, storage, detached):
+        if not detached:
+            return
+        server = self._server(vnfc)
+        volume_id = storage['storageResource']['resourceId']
+        if any(a.volume_id == volume_id for a in server.volumes):
+            return
+        self.cloud.attach_volume(server.id, volume_id, detached['device'],
+                                 detached.get('deleteOnTermination', False))
+        self._wait_volume(volume_id, ('in-use',),
+                          'attaching volume %s to VNFC %s'
+                          % (storage['id'], vnfc.id))
+        LOG.info('Attached volume %s to server %s of VNFC %s again at %s',
+                 volume_id, server.id, vnfc.id, detached['device'])
 
     def pause_vnfc(self, vnfc):
         server = self._server(vnfc)

@@ -651,3 +651,67 @@ class TestDescriptorPowerRules(base.TestCase):
         self.assertIn('revertWhenPoweredOn', e.message)
         FakeVim.guests['vm-0']['state'] = 'shutoff'
         revert_to_snapshot.build(op, inst)
+
+
+class TestDescriptorVolumeRules(base.TestCase):
+    """Vnfsd.016 (volumes to include), 011 (detach before) and 012 (attach
+    after)."""
+
+    def _snapshot(self, document, n=2):
+        inst = db_api.set_snapshot_descriptor(
+            None, test_manager.register_vnf(n).id, document)
+        op, info = test_manager.run_create_flow(inst)
+        return inst, db_api.get_vnf_snapshot_info(None, info.id)
+
+    def _revert(self, inst, info):
+        op = db_utils.make_op(inst.id, info.id,
+                              operation=states.REVERT_TO_SNAPSHOT)
+        common.run(*revert_to_snapshot.build(op, inst))
+
+    def test_left_out_volume_stays_attached(self):
+        _, info = self._snapshot({'vnfcs': {'vdu0': {'volumes': []}}})
+        self.assertEqual(([], ['vol-0']), FakeVim.created_volumes['vm-0'])
+        self.assertEqual((['vol-1'], []), FakeVim.created_volumes['vm-1'])
+        rows = {r.vnfc_instance_id: r for r in info.vnfc_snapshots}
+        self.assertEqual([], rows['vnfc-0'].storage_snapshot_resources)
+        self.assertEqual([], [c for c in FakeVim.calls
+                              if c[0] in ('detach', 'attach')])
+
+    def test_detached_before_attached_after_and_after_a_revert(self):
+        inst, info = self._snapshot({'vnfcs': {'vdu0': {
+            'detachDisksBefore': True}}})
+        steps = [c for c in FakeVim.calls if c[1] in ('vm-0', 'vol-0')]
+        self.assertEqual([('detach', 'vol-0'), ('quiesce', 'vm-0'),
+                          ('create', 'vm-0'), ('unquiesce', 'vm-0'),
+                          ('attach', 'vol-0')], steps)
+        # Detached while taken, so neither in the snapshot nor changed.
+        self.assertEqual(([], []), FakeVim.created_volumes['vm-0'])
+        self.assertEqual(set(), FakeVim.guests['vm-0']['detached'])
+        row = next(r for r in info.vnfc_snapshots
+                   if r.vnfc_instance_id == 'vnfc-0')
+        self.assertEqual({'vol-0': {'was': 'vol-0'}},
+                         row.vim_details['detached_volumes'])
+        del FakeVim.calls[:]
+        self._revert(inst, info)
+        self.assertEqual([('check_revert', 'vm-0'), ('revert', 'vm-0'),
+                          ('attach', 'vol-0')],
+                         [c for c in FakeVim.calls
+                          if c[1] in ('vm-0', 'vol-0')])
+
+    def test_attach_after_false_keeps_them_detached(self):
+        inst, info = self._snapshot({'vnfcs': {'vdu0': {
+            'detachDisksBefore': True, 'attachDisksAfter': False}}})
+        self.assertEqual({'vol-0'}, FakeVim.guests['vm-0']['detached'])
+        del FakeVim.calls[:]
+        self._revert(inst, info)
+        self.assertNotIn(('attach', 'vol-0'), FakeVim.calls)
+
+    def test_failed_capture_attaches_them_again(self):
+        inst = db_api.set_snapshot_descriptor(
+            None, test_manager.register_vnf(1).id,
+            {'vnfcs': {'vdu0': {'detachDisksBefore': True}}})
+        FakeVim.fail[('create', 'vm-0')] = 'disk full'
+        self.assertRaises(exception.VimError, test_manager.run_create_flow,
+                          inst)
+        self.assertEqual(set(), FakeVim.guests['vm-0']['detached'])
+        self.assertEqual(('attach', 'vol-0'), FakeVim.calls[-1])

@@ -1,5 +1,6 @@
 """The OpenStack VIM driver against an in-memory cloud behind its facade."""
 
+import dataclasses
 import json
 import os
 
@@ -236,6 +237,47 @@ class TestCreate(DriverTestCase):
         self.assertEqual(['/dev/vdb', '/dev/vdc'],
                          [v['device'] for v in
                           result.vim_details['volumes']])
+
+    def leave_out(self, vnfc, storage_id):
+        return dataclasses.replace(
+            vnfc, storage_resources=tuple(
+                s for s in vnfc.storage_resources if s['id'] != storage_id),
+            left_out=tuple(s for s in vnfc.storage_resources
+                           if s['id'] == storage_id))
+
+    def test_image_backed_leaves_a_volume_out(self):
+        vnfc = self.leave_out(self.image_backed(data_volumes=2), 'vsr-1')
+        _, result = self.snapshot(vnfc)
+        self.assertEqual(['vsr-0'], [s['storageResourceId'] for s in
+                                     result.storage_snapshot_resources])
+        self.assertEqual(['/dev/vdb'], [v['device'] for v in
+                                        result.vim_details['volumes']])
+        self.assertEqual(1, len(self.cloud.snapshots))
+
+    def test_volume_backed_leaves_out_only_detached_volumes(self):
+        full = self.volume_backed(data_volumes=2)
+        vnfc = self.leave_out(full, 'vsr-1')
+        e = self.assertRaises(exception.VimCapabilityMissing,
+                              self.snapshot, vnfc)
+        self.assertIn('detachDisksBefore', str(e))
+        volume = full.storage_resources[2]
+        detached = self.driver.detach_volume(vnfc, volume)
+        self.assertEqual({'device': '/dev/vdc',
+                          'deleteOnTermination': False}, detached)
+        self.assertIsNone(self.driver.detach_volume(vnfc, volume))
+        _, result = self.snapshot(vnfc)
+        self.assertEqual({'vsr-root', 'vsr-0'},
+                         {s['storageResourceId'] for s in
+                          result.storage_snapshot_resources})
+        self.driver.attach_volume(vnfc, volume, detached)
+        self.driver.attach_volume(vnfc, volume, detached)   # idempotent
+        self.assertEqual(1, len(self.cloud.called('attach_volume')))
+        self.assertEqual(volume['storageResource']['resourceId'],
+                         self.volume_at(vnfc, '/dev/vdc')['id'])
+        e = self.assertRaises(exception.VimCapabilityMissing,
+                              self.driver.detach_volume, vnfc,
+                              full.storage_resources[0])
+        self.assertIn('root volume', str(e))
 
     def test_vnf_wide_pause(self):
         # The flow pauses the server; the driver captures it as it is and
