@@ -87,6 +87,9 @@ def vnfc_snapshot_info(row):
                           ('vnf_prepared_at', 'vnfPreparedAt')):
             if (row.vim_details or {}).get(key):
                 info[name] = row.vim_details[key]
+        if (row.vim_details or {}).get('detached_volumes'):
+            info['detachedVolumes'] = sorted(
+                row.vim_details['detached_volumes'])
         if info:
             extra['additionalInfo'] = info
             compute['vimLevelAdditionalResourceInfo'] = extra

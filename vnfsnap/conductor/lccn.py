@@ -42,9 +42,30 @@ def matches(subscription_filter, op, instance):
         ('operationStates', op.operation_state, f),
         ('vnfInstanceIds', op.vnf_instance_id, by_instance),
         ('vnfdIds', instance.vnfd_id if instance else None, by_instance),
+        ('vnfInstanceNames', instance.vnf_instance_name if instance
+         else None, by_instance),
     )
+    products = by_instance.get('vnfProductsFromProviders')
     return all(value in scope[key] for key, value, scope in checks
-               if scope.get(key))
+               if scope.get(key)) and (
+        not products or (instance is not None
+                         and any(_from(p, instance) for p in products)))
+
+
+def _from(provider, instance):
+    """One entry of vnfProductsFromProviders: the provider, and when given
+    a product of it, a software version of that, a VNFD version of that."""
+    if provider['vnfProvider'] != instance.vnf_provider:
+        return False
+    products = provider.get('vnfProducts')
+    return not products or any(
+        product['vnfProductName'] == instance.vnf_product_name and (
+            not product.get('versions') or any(
+                version['vnfSoftwareVersion'] == instance.vnf_software_version
+                and (not version.get('vnfdVersions')
+                     or instance.vnfd_version in version['vnfdVersions'])
+                for version in product['versions']))
+        for product in products)
 
 
 def notification(op, state, subscription, base):

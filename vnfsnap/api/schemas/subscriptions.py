@@ -5,15 +5,56 @@ from vnfsnap.api.schemas import common
 _STRINGS = {'type': 'array', 'minItems': 1,
             'items': {'type': 'string', 'minLength': 1, 'maxLength': 255}}
 
+_STRING = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+
+
+def _one_of(*names):
+    """SOL003 5.5.3.12: at most one of these attributes."""
+    return {'not': {'required': list(names)},
+            'description': 'at most one of %s' % ' and '.join(names)}
+
+
+# VnfInstanceSubscriptionFilter (SOL003 4.4.1.5).
+_PRODUCTS = {
+    'type': 'array', 'minItems': 1,
+    'items': {
+        'type': 'object',
+        'properties': {
+            'vnfProvider': _STRING,
+            'vnfProducts': {
+                'type': 'array', 'minItems': 1,
+                'items': {
+                    'type': 'object',
+                    'properties': {
+                        'vnfProductName': _STRING,
+                        'versions': {
+                            'type': 'array', 'minItems': 1,
+                            'items': {
+                                'type': 'object',
+                                'properties': {
+                                    'vnfSoftwareVersion': _STRING,
+                                    'vnfdVersions': _STRINGS},
+                                'required': ['vnfSoftwareVersion'],
+                                'additionalProperties': False}}},
+                    'required': ['vnfProductName'],
+                    'additionalProperties': False}}},
+        'required': ['vnfProvider'],
+        'additionalProperties': False},
+}
+
 FILTER = {
     'type': 'object',
     'properties': {
         'vnfInstanceSubscriptionFilter': {
             'type': 'object',
-            'properties': {'vnfInstanceIds': {
-                'type': 'array', 'minItems': 1,
-                'items': common.UUID_IDENTIFIER},
-                'vnfdIds': _STRINGS},
+            'properties': {
+                'vnfInstanceIds': {'type': 'array', 'minItems': 1,
+                                   'items': common.UUID_IDENTIFIER},
+                'vnfInstanceNames': _STRINGS,
+                'vnfdIds': _STRINGS,
+                'vnfProductsFromProviders': _PRODUCTS},
+            'allOf': [_one_of('vnfdIds', 'vnfProductsFromProviders'),
+                      _one_of('vnfInstanceIds', 'vnfInstanceNames')],
             'additionalProperties': False,
         },
         'notificationTypes': {

@@ -1,24 +1,31 @@
 """The snapshot descriptor, the VNF's prepare/done notices and NFVO
 granting with real guests: a 3-VNFC VNF (VDUs db, app1, app2) whose
 descriptor snapshots {db} before {app1}, leaves app2 out, keeps db cold and
-app1 warm. The VNF's notification endpoint and the NFVO's Grant API are
-HTTP servers of the test, on loopback.
+app1 warm, leaves db's data volume out (attached) and detaches app1's
+scratch volume for its snapshot. The VNF's notification endpoint and the
+NFVO's Grant API are HTTP servers of the test, on loopback.
 """
 
 import datetime
+import os
+import subprocess
 import time
+
+import libvirt
 
 from vnfsnap.demo import guest_agent
 from vnfsnap.demo import scenario
 from vnfsnap import descriptor
+from vnfsnap.vim.libvirt import domain_xml
 from vnfsnap.tests.functional import test_libvirt_guests
 from vnfsnap.tests import nfvo as nfvo_server
 from vnfsnap.tests import notify_endpoint
 
 VDUS = ('db', 'app1', 'app2')
 DESCRIPTOR = {
-    'vnfcs': {'db': {'snapshotType': 'cold'},
-              'app1': {'snapshotType': 'warm'},
+    'vnfcs': {'db': {'snapshotType': 'cold', 'volumes': []},
+              'app1': {'snapshotType': 'warm', 'volumes': ['data'],
+                       'detachDisksBefore': True},
               'app2': {'include': False}},
     'createOrder': [['db'], ['app1', 'app2']],
     'revertOrder': [['db'], ['app1']],
@@ -39,6 +46,37 @@ class TestDescriptorAndNotices(test_libvirt_guests.GuestsTestCase):
             f.write('\n[grant]\nmode = nfvo\nnfvo_url = %s/grant/v1\n'
                     'poll_interval = 0.2\n' % self.nfvo.url)
 
+    def add_scratch(self, dom):
+        """A third disk (vdc, serial 'scratch', not mounted), live."""
+        path = os.path.join(self.tmp, 'scratch.qcow2')
+        subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', path,
+                        '16M'], check=True)
+        os.chmod(path, 0o666)
+        dom.attachDeviceFlags(
+            "<disk type='file' device='disk'><driver name='qemu' "
+            "type='qcow2'/><source file='%s'/><target dev='vdc' "
+            "bus='virtio'/><serial>scratch</serial></disk>" % path,
+            libvirt.VIR_DOMAIN_AFFECT_LIVE | libvirt.VIR_DOMAIN_AFFECT_CONFIG)
+
+    def scratch(self, text=None):
+        """Write ``text`` at the start of app1's scratch disk, or read it;
+        found by its serial, as the guest names it anew on each hot-plug."""
+        find = ('for i in $(seq 50); do for d in /sys/block/vd*; do '
+                '[ "$(cat $d/serial 2>/dev/null)" = scratch ] && '
+                'dev=/dev/${d##*/}; done; [ -n "$dev" ] && break; '
+                'sleep 0.2; done; ')
+        dom = self.doms[self.names['app1']]
+        if text is None:
+            return guest_agent.sh(
+                dom, find + 'dd if=$dev bs=512 count=1 iflag=direct '
+                '2>/dev/null | head -c 16').stdout.decode().strip()
+        guest_agent.sh(dom, find + 'printf %-512s ' + text +
+                       ' | dd of=$dev bs=512 count=1 oflag=direct,sync')
+
+    def disks_of(self, vdu, flags=0):
+        return [d['target'] for d in domain_xml.disks(
+            self.doms[self.names[vdu]].XMLDesc(flags))]
+
     def register(self):
         body = scenario.Demo(self.GUESTS).registration(self.created)
         self.names = {}
@@ -46,6 +84,12 @@ class TestDescriptorAndNotices(test_libvirt_guests.GuestsTestCase):
         for vnfc, vdu in zip(vnfcs, VDUS, strict=True):
             vnfc['vduId'] = vdu
             self.names[vdu] = vnfc['id']
+        self.add_scratch(self.doms[self.names['app1']])
+        vnfcs[1]['storageResourceIds'].append('app1-scratch')
+        body['instantiatedVnfInfo']['virtualStorageResourceInfo'].append({
+            'id': 'app1-scratch', 'virtualStorageDescId': 'scratch',
+            'storageResource': {'vimConnectionId': 'local',
+                                'resourceId': 'vdc'}})
         body['snapshotDescriptor'] = DESCRIPTOR
         resp = self.api.post('/vnflcm/v2/vnf_instances', json=body)
         self.assertEqual(201, resp.status_code, resp.text)
@@ -81,6 +125,7 @@ class TestDescriptorAndNotices(test_libvirt_guests.GuestsTestCase):
         inst = self.register()
         db, app1, app2 = (self.names[v] for v in VDUS)
         self.mark('snapshot')
+        self.scratch('snapshot')
 
         # A warm request cannot widen the cold db VDU.
         info = self.api.post('/vnflcm/v2/vnf_snapshots', json={}).json()
@@ -111,17 +156,35 @@ class TestDescriptorAndNotices(test_libvirt_guests.GuestsTestCase):
             [('PREPARE', 'CREATE_SNAPSHOT', None, sorted([db, app1])),
              ('DONE', 'CREATE_SNAPSHOT', 'COMPLETED', sorted([db, app1]))],
             self.phases())
+        # db's data volume left out (Vnfsd.016); app1's scratch volume
+        # detached for the capture (011) and attached again after it (012).
+        self.assertEqual({db: [], app1: [app1 + '-data']}, {
+            k: [s['storageResourceId'] for s in
+                r.get('storageSnapshotResources') or ()]
+            for k, r in rows.items()})
+        self.assertEqual(['app1-scratch'], levels[app1]['detachedVolumes'])
+        for flags in (0, libvirt.VIR_DOMAIN_XML_INACTIVE):
+            self.assertEqual(['vda', 'vdb', 'vdc'],
+                             self.disks_of('app1', flags))
+        self.assertEqual('snapshot', self.scratch())
 
         self.mark('changed')
+        self.scratch('changed')
         self.nfvo.behaviour, self.nfvo.pending = 'async', 2
         op = self.revert(inst, info_id)
         self.assertEqual('COMPLETED', op['operationState'], op)
         for dom in self.doms.values():      # db's cold snapshot boots
             guest_agent.wait_for_agent(dom, timeout=120)
         markers = self.markers()
-        self.assertEqual('snapshot', markers[db])
+        self.assertEqual('changed', markers[db])      # left out
         self.assertEqual('snapshot', markers[app1])
-        self.assertEqual('changed', markers[app2])
+        self.assertEqual('changed', markers[app2])    # excluded
+        # app1's memory was saved without its scratch volume: attached
+        # again, live and in the definition, as it is now.
+        for flags in (0, libvirt.VIR_DOMAIN_XML_INACTIVE):
+            self.assertEqual(['vda', 'vdb', 'vdc'],
+                             self.disks_of('app1', flags))
+        self.assertEqual('changed', self.scratch())
         self.assertEqual(('DONE', 'REVERT_TO_SNAPSHOT', 'COMPLETED'),
                          self.phases()[-1][:3])
         # Both were granted by the NFVO, the revert asynchronously.

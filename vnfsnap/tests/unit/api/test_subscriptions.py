@@ -80,7 +80,17 @@ class TestApi(SubscriptionTestCase):
                      {'callbackUri': self.callback,
                       'filter': {'colour': 'red'}},
                      {'callbackUri': self.callback, 'authentication': {
-                         'authType': ['TLS_CERT']}}):
+                         'authType': ['TLS_CERT']}},
+                     {'callbackUri': self.callback, 'filter': {
+                         'vnfInstanceSubscriptionFilter': {
+                             'vnfdIds': ['d'],
+                             'vnfProductsFromProviders': [
+                                 {'vnfProvider': 'acme'}]}}},
+                     {'callbackUri': self.callback, 'filter': {
+                         'vnfInstanceSubscriptionFilter': {
+                             'vnfProductsFromProviders': [
+                                 {'vnfProducts': [
+                                     {'vnfProductName': 'fw'}]}]}}}):
             with self.subTest(body=body):
                 self.assertProblem(self.post(URL, body), 400)
         self.assertEqual([], self.get(URL).json)
@@ -139,6 +149,37 @@ class TestDelivery(SubscriptionTestCase):
         self.assertEqual(('RESULT', 'FAILED_TEMP', 'disk full'),
                          (note['notificationStatus'],
                           note['operationState'], note['error']['detail']))
+
+    def test_products_from_providers_and_names(self):
+        def by_instance(**criteria):
+            return {'vnfInstanceSubscriptionFilter': criteria}
+        version = {'vnfSoftwareVersion': '1.0', 'vnfdVersions': ['1.0']}
+        matching = (
+            by_instance(vnfProductsFromProviders=[{'vnfProvider': 'acme'}]),
+            by_instance(vnfProductsFromProviders=[
+                {'vnfProvider': 'other'},
+                {'vnfProvider': 'acme', 'vnfProducts': [
+                    {'vnfProductName': 'fw', 'versions': [version]}]}]),
+            by_instance(vnfInstanceNames=['demo']))
+        missing = (
+            by_instance(vnfProductsFromProviders=[
+                {'vnfProvider': 'acme', 'vnfProducts': [
+                    {'vnfProductName': 'router'}]}]),
+            by_instance(vnfProductsFromProviders=[
+                {'vnfProvider': 'acme', 'vnfProducts': [
+                    {'vnfProductName': 'fw', 'versions': [
+                        dict(version, vnfdVersions=['2.0'])]}]}]),
+            by_instance(vnfInstanceNames=['other']))
+        for i, f in enumerate(matching + missing):
+            resp = self.subscribe(filter=f,
+                                  callbackUri=self.callback + '/%d' % i)
+            self.assertEqual(201, resp.status, resp.body)
+        self.op_through(states.PROCESSING)
+        self.deliver()
+        paths = {path for path, _, body in self.subscriber.received
+                 if body != 'GET'}
+        self.assertEqual({'/lccn/%d' % i for i in range(len(matching))},
+                         paths)
 
     def test_retried_then_given_up(self):
         self.subscribe()
