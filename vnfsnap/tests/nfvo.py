@@ -14,6 +14,8 @@ class Nfvo:
         self.behaviour = 'sync'
         self.requests = []      # (method, path, headers, body)
         self.pending = 0        # GETs answered 202 before the grant
+        # GrantRequest -> vimAssets.snapshotResources (default none)
+        self.snapshot_resources = None
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -28,8 +30,11 @@ class Nfvo:
                 self.wfile.write(body)
 
             def grant(self):
-                return {'id': 'g1', 'vnfInstanceId': 'x',
-                        'vimAssets': {'snapshotResources': []}}
+                mapping = outer.snapshot_resources
+                request = outer.grant_requests()[-1]
+                return {'id': 'g1', 'vnfInstanceId': request['vnfInstanceId'],
+                        'vimAssets': {'snapshotResources': mapping(request)
+                                      if mapping else []}}
 
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers['Content-Length']))
@@ -72,3 +77,20 @@ class Nfvo:
     def grant_requests(self):
         return [r[3] for r in self.requests
                 if r[0] == 'POST' and r[1] == '/grant/v1/grants']
+
+
+def snapshot_resources(request):
+    """The vimAssets.snapshotResources of an NFVO that grants a revert with
+    the very VIM resources the request names."""
+    found = []
+    for resource in request['addResources']:
+        definition = resource.get('snapshotResDef') or {}
+        handle = definition.get('snapshotResource')
+        if handle:
+            found.append(dict(
+                {k: definition[k] for k in ('vnfSnapshotId', 'vnfcSnapshotId',
+                                            'storageSnapshotId')
+                 if k in definition},
+                vimConnectionId=handle.get('vimConnectionId'),
+                vimSnapshotResourceId=handle['resourceId']))
+    return found

@@ -431,10 +431,11 @@ def build(op, instance):
             reason='VNF instance %s has no VNFCs to snapshot (none, or its '
                    'snapshot descriptor excludes them all)' % instance.id)
     asked = bool(params.get('withMemory', False))
+    snapshot_id = uuidutils.generate_uuid()
     flow = linear_flow.Flow('create-snapshot-%s' % op.id)
     flow.add(common.CheckCancel(name='check-cancel-start'))
     if rules.grant_mode(states.CREATE_SNAPSHOT) == grant.NFVO:
-        flow.add(grant.RequestGrant(op, instance, vnfcs))
+        flow.add(grant.RequestGrant(op, instance, vnfcs, snapshot_id))
     prepare, done = vnf_notify.wrap(op, instance, [v.id for v in vnfcs])
     if prepare:
         flow.add(prepare)
@@ -450,7 +451,7 @@ def build(op, instance):
         flow.add(done)
     store = {
         'op_id': op.id, 'info_id': op.vnf_snapshot_info_id,
-        'snapshot_id': uuidutils.generate_uuid(),
+        'snapshot_id': snapshot_id,
         'started': timeutils.utcnow(), 'instance': instance,
         'user_defined_data': request.get('userDefinedData'),
     }

@@ -2,9 +2,12 @@
 (SOL003 Lifecycle Operation Granting, GR NFV-TST 005 Nfvo.001).
 
 POST <nfvo_url>/grants with a GrantRequest for CREATE_SNAPSHOT or
-REVERT_TO_SNAPSHOT whose addResources carry a snapshotResDef per VNFC;
-201 is the grant, 202 means "poll the Location until it is there" (200),
-403 is a refusal whose ProblemDetails.detail becomes the operation's error.
+REVERT_TO_SNAPSHOT whose addResources carry a snapshotResDef per VNFC (and,
+for a revert, per volume snapshot); 201 is the grant, 202 means "poll the
+Location until it is there" (200), 403 is a refusal whose
+ProblemDetails.detail becomes the operation's error. A revert's grant may
+map its snapshot resources to VIM resources (vimAssets.snapshotResources):
+they must be the ones vnfsnap recorded.
 Authentication: a Keystone session ([grant]auth_type) or OAuth 2.0 client
 credentials ([grant]client_id, client_secret, token_endpoint).
 """
@@ -69,19 +72,41 @@ class _Client:
                                 allow_redirects=False)
 
 
-def grant_request(op, instance, vnfcs, public_endpoint,
-                  vnfc_snapshot_ids=None):
-    """A SOL003 GrantRequest for the op occurrence; for a revert,
-    ``vnfc_snapshot_ids`` ({VNFC id: VNFC snapshot id}) name what each
-    VNFC goes back to."""
-    vnfc_snapshot_ids = vnfc_snapshot_ids or {}
-
-    def snapshot_res_def(vnfc):
-        definition = {'vnfSnapshotId': op.vnf_snapshot_info_id}
-        if vnfc.id in vnfc_snapshot_ids:
-            definition['vnfcSnapshotId'] = vnfc_snapshot_ids[vnfc.id]
-        return definition
-
+def grant_request(op, instance, vnfcs, vnf_snapshot_id, public_endpoint,
+                  vnfc_snapshots=None):
+    """A SOL003 GrantRequest for the op occurrence. ``vnf_snapshot_id`` is
+    the VnfSnapshot's id; for a revert, ``vnfc_snapshots`` ({VNFC id: VNFC
+    snapshot as the drivers get it}) name what each VNFC goes back to: its
+    compute snapshot resource, and one STORAGE resource per volume
+    snapshot."""
+    vnfc_snapshots = vnfc_snapshots or {}
+    storage_descs = {s['id']: s.get('virtualStorageDescId') for s in
+                     (instance.instantiated_vnf_info or {}).get(
+                         'virtualStorageResourceInfo') or ()}
+    resources = []
+    for vnfc in vnfcs:
+        compute = {'vnfSnapshotId': vnf_snapshot_id}
+        resources.append({'id': vnfc.id, 'type': 'COMPUTE',
+                          'vduId': vnfc.vdu_id,
+                          'resourceTemplateId': vnfc.vdu_id,
+                          'snapshotResDef': compute})
+        snap = vnfc_snapshots.get(vnfc.id)
+        if snap is None:
+            continue
+        compute.update(vnfcSnapshotId=snap['id'],
+                       snapshotResource=snap['compute_snapshot_resource'])
+        for storage in snap.get('storage_snapshot_resources') or ():
+            storage_id = storage['storageResourceId']
+            resources.append({
+                'id': '%s-%s' % (vnfc.id, storage_id), 'type': 'STORAGE',
+                'vduId': vnfc.vdu_id,
+                'resourceTemplateId': storage_descs.get(storage_id)
+                or storage_id,
+                'snapshotResDef': {
+                    'vnfSnapshotId': vnf_snapshot_id,
+                    'vnfcSnapshotId': snap['id'],
+                    'storageSnapshotId': storage_id,
+                    'snapshotResource': storage['storageSnapshotResource']}})
     base = (public_endpoint or '').rstrip('/') + '/vnflcm/v2'
     return {
         'vnfInstanceId': instance.id,
@@ -90,17 +115,52 @@ def grant_request(op, instance, vnfcs, public_endpoint,
         'flavourId': (instance.instantiated_vnf_info or {}).get('flavourId'),
         'operation': op.operation,
         'isAutomaticInvocation': bool(op.is_automatic_invocation),
-        'addResources': [{
-            'id': vnfc.id, 'type': 'COMPUTE', 'vduId': vnfc.vdu_id,
-            'resourceTemplateId': vnfc.vdu_id,
-            'snapshotResDef': snapshot_res_def(vnfc)}
-            for vnfc in vnfcs],
+        'addResources': resources,
         '_links': {
             'vnfLcmOpOcc': {'href': '%s/vnf_lcm_op_occs/%s'
                             % (base, op.id)},
             'vnfInstance': {'href': '%s/vnf_instances/%s'
                             % (base, instance.id)}},
     }
+
+
+def check_snapshot_resources(operation, grant, vnf_snapshot_id,
+                             vnfc_snapshots):
+    """Honour vimAssets.snapshotResources: the VIM resources the NFVO
+    grants a revert with. vnfsnap reverts only to the VIM resources it
+    recorded (their driver details come with them), so each mapping must
+    name one of those; any other is refused rather than ignored."""
+    recorded = {}
+    for snap in vnfc_snapshots.values():
+        recorded[(snap['id'], None)] = snap['compute_snapshot_resource']
+        for storage in snap.get('storage_snapshot_resources') or ():
+            recorded[(snap['id'], storage['storageResourceId'])] = \
+                storage['storageSnapshotResource']
+    for mapping in (grant.get('vimAssets') or {}).get(
+            'snapshotResources') or ():
+        key = (mapping.get('vnfcSnapshotId'),
+               mapping.get('storageSnapshotId'))
+        handle = recorded.get(key)
+        if mapping.get('vnfSnapshotId') != vnf_snapshot_id or \
+                handle is None:
+            raise GrantFailed(
+                operation=operation,
+                reason='the grant maps VNFC snapshot %s%s of VNF snapshot '
+                       '%s, which this revert does not use' % (
+                           key[0], ' storage %s' % key[1] if key[1] else '',
+                           mapping.get('vnfSnapshotId')))
+        conn = mapping.get('vimConnectionId')
+        if mapping.get('vimSnapshotResourceId') != handle['resourceId'] \
+                or (conn and conn != handle.get('vimConnectionId')):
+            raise GrantFailed(
+                operation=operation,
+                reason='the grant names VIM snapshot resource %s%s for '
+                       'VNFC snapshot %s%s; vnfsnap recorded %s and reverts '
+                       'only to what it recorded' % (
+                           mapping.get('vimSnapshotResourceId'),
+                           ' on VIM connection %s' % conn if conn else '',
+                           key[0], ' storage %s' % key[1] if key[1] else '',
+                           handle['resourceId']))
 
 
 def _reason(resp):
@@ -114,15 +174,15 @@ def _reason(resp):
     return 'HTTP %d' % resp.status_code
 
 
-def ask(op, instance, vnfcs, vnfc_snapshot_ids=None):
+def ask(op, instance, vnfcs, vnf_snapshot_id, vnfc_snapshots=None):
     """The NFVO's Grant (a dict); GrantRefused or GrantFailed."""
     if not CONF.grant.nfvo_url:
         raise GrantFailed(operation=op.operation,
                           reason='[grant]nfvo_url is not set')
     client = _Client()
     url = CONF.grant.nfvo_url.rstrip('/') + '/grants'
-    body = grant_request(op, instance, vnfcs, CONF.api.public_endpoint,
-                         vnfc_snapshot_ids)
+    body = grant_request(op, instance, vnfcs, vnf_snapshot_id,
+                         CONF.api.public_endpoint, vnfc_snapshots)
     try:
         resp = client.request('POST', url, body)
         if resp.status_code == 202:
@@ -163,11 +223,22 @@ def ask(op, instance, vnfcs, vnfc_snapshot_ids=None):
 class RequestGrant(task.Task):
     """First step of a flow whose operation the NFVO grants."""
 
-    def __init__(self, op, instance, vnfcs, vnfc_snapshot_ids=None):
+    def __init__(self, op, instance, vnfcs, vnf_snapshot_id,
+                 vnfc_snapshots=None):
         super().__init__(name='request-grant', provides='grant')
         self.op, self.instance, self.vnfcs = op, instance, vnfcs
-        self.vnfc_snapshot_ids = vnfc_snapshot_ids
+        self.vnf_snapshot_id = vnf_snapshot_id
+        self.vnfc_snapshots = vnfc_snapshots
 
     def execute(self):
-        return ask(self.op, self.instance, self.vnfcs,
-                   self.vnfc_snapshot_ids)
+        grant = ask(self.op, self.instance, self.vnfcs,
+                    self.vnf_snapshot_id, self.vnfc_snapshots)
+        if self.vnfc_snapshots is not None:
+            check_snapshot_resources(self.op.operation, grant,
+                                     self.vnf_snapshot_id,
+                                     self.vnfc_snapshots)
+        elif (grant.get('vimAssets') or {}).get('snapshotResources'):
+            LOG.warning('The grant of %s %s maps snapshot resources; they '
+                        'concern reverts only and are not used',
+                        self.op.operation, self.op.id)
+        return grant

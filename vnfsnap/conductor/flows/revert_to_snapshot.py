@@ -196,8 +196,8 @@ def build(op, instance):
     flow.add(checks)
     if rules.grant_mode(states.REVERT_TO_SNAPSHOT) == grant.NFVO:
         flow.add(grant.RequestGrant(
-            op, instance, [r.vnfc for r in reverts],
-            {r.vnfc.id: r.vnfc_snapshot['id'] for r in reverts}))
+            op, instance, [r.vnfc for r in reverts], info.snapshot_id,
+            {r.vnfc.id: r.vnfc_snapshot for r in reverts}))
     prepare, done = vnf_notify.wrap(op, instance,
                                     [r.vnfc.id for r in reverts])
     if prepare:

@@ -171,6 +171,8 @@ class TestDescriptorAndNotices(test_libvirt_guests.GuestsTestCase):
         self.mark('changed')
         self.scratch('changed')
         self.nfvo.behaviour, self.nfvo.pending = 'async', 2
+        # The NFVO grants the revert with the VIM resources it was told.
+        self.nfvo.snapshot_resources = nfvo_server.snapshot_resources
         op = self.revert(inst, info_id)
         self.assertEqual('COMPLETED', op['operationState'], op)
         for dom in self.doms.values():      # db's cold snapshot boots
@@ -190,6 +192,12 @@ class TestDescriptorAndNotices(test_libvirt_guests.GuestsTestCase):
         # Both were granted by the NFVO, the revert asynchronously.
         self.assertEqual(['CREATE_SNAPSHOT', 'REVERT_TO_SNAPSHOT'],
                          [g['operation'] for g in self.nfvo.grant_requests()])
+        self.assertEqual(
+            [(db, 'COMPUTE'), (app1, 'COMPUTE'),
+             (app1 + '-' + app1 + '-data', 'STORAGE')],
+            [(r['id'], r['type'])
+             for r in self.nfvo.grant_requests()[1]['addResources']])
+        self.nfvo.snapshot_resources = None
 
         # The subscriber heard of both, from STARTING to COMPLETED.
         deadline = time.monotonic() + 30

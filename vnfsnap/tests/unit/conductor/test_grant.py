@@ -40,14 +40,14 @@ class TestCreate(GrantTestCase):
         self.assertEqual(('CREATE_SNAPSHOT', inst.id, op.id),
                          (request['operation'], request['vnfInstanceId'],
                           request['vnfLcmOpOccId']))
+        snapshot_id = db_api.get_vnf_snapshot_info(None, info.id).snapshot_id
+        self.assertIsNotNone(snapshot_id)
         self.assertEqual([{'id': 'vnfc-0', 'type': 'COMPUTE',
                            'vduId': 'vdu0', 'resourceTemplateId': 'vdu0',
-                           'snapshotResDef': {'vnfSnapshotId': info.id}},
+                           'snapshotResDef': {'vnfSnapshotId': snapshot_id}},
                           'vnfc-1'],
                          [request['addResources'][0],
                           request['addResources'][1]['id']])
-        self.assertIsNotNone(db_api.get_vnf_snapshot_info(
-            None, info.id).snapshot_id)
 
     def test_asynchronous_grant_is_polled(self):
         inst = test_manager.register_vnf(1)
@@ -103,17 +103,56 @@ class TestCreate(GrantTestCase):
 
 class TestRevert(GrantTestCase):
 
-    def test_revert_names_the_vnfc_snapshots(self):
-        inst = test_manager.register_vnf(2)
-        _, info = self.create(inst)
+    def revert(self, inst, info):
         op = db_utils.make_op(inst.id, info.id,
                               operation=states.REVERT_TO_SNAPSHOT)
         common.run(*revert_to_snapshot.build(op, inst))
+
+    def test_revert_names_the_vnfc_snapshots(self):
+        inst = test_manager.register_vnf(2)
+        _, info = self.create(inst)
+        self.nfvo.snapshot_resources = nfvo_server.snapshot_resources
+        self.revert(inst, info)
         request = self.nfvo.grant_requests()[-1]
-        rows = {r.vnfc_resource_info_id: r.id for r in
-                db_api.get_vnf_snapshot_info(None, info.id).vnfc_snapshots}
+        info = db_api.get_vnf_snapshot_info(None, info.id)
         self.assertEqual('REVERT_TO_SNAPSHOT', request['operation'])
-        self.assertEqual(
-            {r['id']: r['snapshotResDef'] for r in request['addResources']},
-            {vnfc: {'vnfSnapshotId': info.id, 'vnfcSnapshotId': sid}
-             for vnfc, sid in rows.items()})
+        expected = {}
+        for row in info.vnfc_snapshots:
+            vnfc = row.vnfc_resource_info_id
+            expected[vnfc] = ('COMPUTE', {
+                'vnfSnapshotId': info.snapshot_id, 'vnfcSnapshotId': row.id,
+                'snapshotResource': row.compute_snapshot_resource})
+            for storage in row.storage_snapshot_resources:
+                sid = storage['storageResourceId']
+                expected['%s-%s' % (vnfc, sid)] = ('STORAGE', {
+                    'vnfSnapshotId': info.snapshot_id,
+                    'vnfcSnapshotId': row.id, 'storageSnapshotId': sid,
+                    'snapshotResource': storage['storageSnapshotResource']})
+        self.assertEqual(expected, {
+            r['id']: (r['type'], r['snapshotResDef'])
+            for r in request['addResources']})
+        self.assertEqual('data', request['addResources'][1][
+            'resourceTemplateId'])
+        self.assertEqual(4, len(nfvo_server.snapshot_resources(request)))
+        self.assertIn(('revert', 'vm-1'), FakeVim.calls)
+
+    def test_other_vim_resources_in_the_grant_are_refused(self):
+        def elsewhere(request):
+            found = nfvo_server.snapshot_resources(request)
+            found[0]['vimSnapshotResourceId'] = 'image-the-nfvo-made'
+            return found
+
+        for prefix, mapping, words in (
+                ('a', elsewhere,
+                 'names VIM snapshot resource image-the-nfvo-made'),
+                ('b', lambda request: [
+                    {'vnfSnapshotId': 'other', 'vnfcSnapshotId': 'x',
+                     'vimSnapshotResourceId': 'y'}],
+                 'which this revert does not use')):
+            inst = test_manager.register_vnf(1, prefix=prefix)
+            self.nfvo.snapshot_resources = None
+            _, info = self.create(inst)
+            self.nfvo.snapshot_resources = mapping
+            e = self.assertRaises(grant.GrantFailed, self.revert, inst, info)
+            self.assertIn(words, e.message)
+            self.assertNotIn(('revert', '%s-0' % prefix), FakeVim.calls)
