@@ -63,6 +63,13 @@ opts = [
                      'it in: Cinder\'s generic revert reports success on '
                      'backends without a native revert (e.g. NFS) but '
                      'corrupts the volume.'),
+    cfg.IntOpt('connect_retries', default=3, min=0,
+               help='How often a call to an OpenStack API is sent again '
+                    'when the connection failed (refused, or reset as when '
+                    'the server closes an idle keep-alive connection just '
+                    'as a request goes out), with a growing delay from '
+                    '0.5 s. 0: an operation fails at the first connection '
+                    'error.'),
     cfg.StrOpt('volume_image_disk_format', default='qcow2',
                choices=['qcow2', 'raw'],
                help='Disk format of the temporary images Cinder uploads '

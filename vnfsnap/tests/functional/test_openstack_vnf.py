@@ -330,6 +330,41 @@ class TestVnfOnOpenStack(base.FunctionalTestCase):
         self.assertEqual(images, self.images())
         self.assertEqual(snapshots, self.volume_snapshots())
 
+        # The snapshot descriptor leaves the data volumes out (Vnfsd.016):
+        # no Cinder snapshot is taken.
+        url = '/vnflcm/v2/vnf_instances/%s/snapshot_descriptor' % inst
+        resp = self.api.request('PUT', url, json={
+            'vnfcs': {'VDU1': {'volumes': []}}})
+        self.assertEqual(200, resp.status_code, resp.text)
+        info_id, op = self.snapshot(inst)
+        self.assertEqual('COMPLETED', op['operationState'], op)
+        self.assertEqual(snapshots, self.volume_snapshots())
+        self.assertEqual(204, self.api.delete(
+            '/vnflcm/v2/vnf_snapshots/%s' % info_id).status_code)
+        # ... and detaches them for the capture (011), then attaches them
+        # again at their device (012), also after a revert.
+        resp = self.api.request('PUT', url, json={
+            'vnfcs': {'VDU1': {'volumes': [], 'detachDisksBefore': True}}})
+        self.assertEqual(200, resp.status_code, resp.text)
+        info_id, op = self.snapshot(inst)
+        self.assertEqual('COMPLETED', op['operationState'], op)
+        self.assertEqual([['vsr-0'], ['vsr-1']], [
+            i['detachedVolumes'] for i in self.capture_info(info_id)])
+        for i, s in enumerate(self.servers):
+            self.assertEqual({'/dev/vdb': s['volume']},
+                             self.attachments(s['id']))
+        op = self.task(inst, 'revert_to_snapshot',
+                       {'vnfSnapshotInfoId': info_id})
+        self.assertEqual('COMPLETED', op['operationState'], op)
+        for s in self.servers:
+            self.assertEqual({'/dev/vdb': s['volume']},
+                             self.attachments(s['id']))
+            self.assertEqual('ACTIVE', self.server(s['id'])['status'])
+        self.assertEqual(204, self.api.delete(
+            '/vnflcm/v2/vnf_snapshots/%s' % info_id).status_code)
+        self.assertEqual(images, self.images())
+        self.api.request('PUT', url, json={})
+
         # A warm snapshot is refused: Nova cannot capture memory.
         info = self.api.post('/vnflcm/v2/vnf_snapshots', json={}).json()
         op = self.task(inst, 'create_snapshot', {

@@ -226,7 +226,8 @@ class OpenStackClients:
         self.region = access.get('region') or CONF.openstack.region_name
         self.interface = CONF.openstack.interface
         self.session = ks_loading.load_session_from_conf_options(
-            CONF, 'openstack', auth=_auth(self.endpoint, access))
+            CONF, 'openstack', auth=_auth(self.endpoint, access),
+            connect_retries=CONF.openstack.connect_retries)
         self._lock = threading.Lock()
         self._nova = self._cinder = self._glance = None
 

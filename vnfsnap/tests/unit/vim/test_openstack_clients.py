@@ -1,6 +1,9 @@
 """The OpenStack client facade: credentials, sessions, microversions and
-errors, with the client libraries' entry points mocked (no HTTP)."""
+errors, with the client libraries' entry points mocked (no cloud; the
+retry test talks to a socket of its own on loopback)."""
 
+import socket
+import threading
 from unittest import mock
 
 from cinderclient import api_versions as cinder_versions
@@ -86,6 +89,37 @@ class TestCredentials(test_base.TestCase):
                          group='openstack')
         session = clients.OpenStackClients(info()).session
         self.assertEqual('/etc/ssl/cloud.pem', session.verify)
+
+    def test_connection_failures_are_retried(self):
+        # A server that drops the first connection without an answer (as
+        # one closing an idle keep-alive connection), then answers.
+        server = socket.create_server(('127.0.0.1', 0))
+        self.addCleanup(server.close)
+        url = 'http://127.0.0.1:%d/' % server.getsockname()[1]
+
+        def serve(drops):
+            for _ in range(drops):
+                server.accept()[0].close()
+            conn, _ = server.accept()
+            conn.recv(65536)
+            conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n'
+                         b'Connection: close\r\n\r\n')
+            conn.close()
+
+        thread = threading.Thread(target=serve, args=(1,), daemon=True)
+        thread.start()
+        session = clients.OpenStackClients(info()).session
+        self.assertEqual(200, session.get(url, authenticated=False,
+                                          raise_exc=False).status_code)
+        thread.join(10)
+        self.conf.config(connect_retries=0, group='openstack')
+        thread = threading.Thread(target=serve, args=(1,), daemon=True)
+        thread.start()
+        self.assertRaises(ks_exc.ConnectFailure,
+                          clients.OpenStackClients(info()).session.get, url,
+                          authenticated=False)
+        session.get(url, authenticated=False)   # let the server finish
+        thread.join(10)
 
 
 class TestClients(test_base.TestCase):
