@@ -292,6 +292,13 @@ class Descriptor:
         return VolumePlan(kept, left_out, detach,
                           detach and not self.keeps_detached(vdu_id))
 
+    def narrow(self, vnfc, plan=None):
+        """``vnfc`` (a driver Vnfc) with only the volumes its snapshot
+        takes; the others join its ``left_out``."""
+        plan = plan or self.volume_plan(vnfc.vdu_id, vnfc.storage_resources)
+        return dataclasses.replace(vnfc, storage_resources=plan.kept,
+                                   left_out=vnfc.left_out + plan.left_out)
+
     def keeps_detached(self, vdu_id):
         """Vnfsd.012 false: volumes detached for a snapshot stay detached
         (also after a revert to it)."""

@@ -10,8 +10,6 @@ for the whole VNF (its VNFCs' disks and messages in flight between them),
 for VNFs whose VNFCs cannot be quiesced or whose state spans VNFCs.
 """
 
-import dataclasses
-
 from oslo_log import log as logging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
@@ -367,8 +365,7 @@ def add_capture(flow, groups, drivers, params, snapshot_id,
             caps = driver.capabilities(vnfc)
             vnfc_rules = rules.vnfc_rules(vnfc.vdu_id)
             plan = rules.volume_plan(vnfc.vdu_id, vnfc.storage_resources)
-            vnfc = dataclasses.replace(vnfc, storage_resources=plan.kept,
-                                       left_out=plan.left_out)
+            vnfc = rules.narrow(vnfc, plan)
             if plan.detach:
                 detached_ids.append(vnfc.id)
                 detach.add(DetachVolumes(vnfc, driver, plan.left_out))

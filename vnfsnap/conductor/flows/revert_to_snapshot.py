@@ -113,8 +113,12 @@ class RecordSafetySnapshot(create_snapshot.RecordVnfSnapshot):
 
 def safety_snapshot(op, instance, vnfcs, drivers, target_info_id):
     """The TakeSafetySnapshot task of a revert: every VNFC of the
-    instance, disks only, quiesced where the VIM can."""
+    instance, disks only, quiesced where the VIM can; the volumes the
+    snapshot descriptor leaves out (Vnfsd.016) are left out, but nothing
+    is detached or powered off for it."""
     info_id = uuidutils.generate_uuid()
+    rules = descriptor.Descriptor.of(instance)
+    vnfcs = [rules.narrow(v) for v in vnfcs]
     flow = linear_flow.Flow('safety-snapshot-%s' % op.id)
     recorded = create_snapshot.add_capture(flow, [vnfcs], drivers, {},
                                            info_id)

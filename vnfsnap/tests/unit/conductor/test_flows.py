@@ -477,6 +477,23 @@ class TestSafetySnapshot(base.TestCase):
             self.assertEqual('v1', FakeVim.snapshots[handle]['disk']['file'])
         self.assertEqual({}, db_api.list_op_vim_resources(op.id))
 
+    def test_leaves_out_what_the_descriptor_leaves_out_detaching_nothing(
+            self):
+        inst = db_api.set_snapshot_descriptor(
+            None, test_manager.register_vnf(1).id,
+            {'vnfcs': {'vdu0': {'detachDisksBefore': True}}})
+        target = self._snapshot(inst)
+        del FakeVim.calls[:]
+        op = self._revert_op(inst, target, safetySnapshot=True)
+        common.run(*revert_to_snapshot.build(op, inst))
+        # Left out, attached: neither taken nor detached for the safety
+        # snapshot; the revert attaches what the target snapshot detached.
+        self.assertEqual(([], ['vol-0']), FakeVim.created_volumes['vm-0'])
+        self.assertEqual([('check_revert', 'vm-0'), ('quiesce', 'vm-0'),
+                          ('create', 'vm-0'), ('unquiesce', 'vm-0'),
+                          ('revert', 'vm-0'), ('attach', 'vol-0')],
+                         FakeVim.calls)
+
     def test_kept_when_the_revert_fails_and_not_retaken(self):
         inst = test_manager.register_vnf(2)
         target = self._snapshot(inst)
