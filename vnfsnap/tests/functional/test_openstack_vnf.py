@@ -278,15 +278,20 @@ class TestVnfOnOpenStack(base.FunctionalTestCase):
         self.assertEqual({expected}, self.markers())
         # The same servers; the data volume was swapped in at the same
         # device, and the VNF instance points at it.
+        self.assert_volumes_attached(inst)
+        return op
+
+    def assert_volumes_attached(self, inst):
+        """Each server ACTIVE with the volume the VNF instance records at
+        /dev/vdb (and nothing else)."""
         inst_info = self.api.get('/vnflcm/v2/vnf_instances/%s'
                                  % inst).json()['instantiatedVnfInfo']
         volumes = {v['id']: v['storageResource']['resourceId']
                    for v in inst_info['virtualStorageResourceInfo']}
         for i, s in enumerate(self.servers):
             self.assertEqual('ACTIVE', self.server(s['id'])['status'])
-            self.assertEqual(volumes['vsr-%d' % i],
-                             self.attachments(s['id'])['/dev/vdb'])
-        return op
+            self.assertEqual({'/dev/vdb': volumes['vsr-%d' % i]},
+                             self.attachments(s['id']))
 
     def test_snapshot_revert_package_and_failures(self):
         inst = self.register()
@@ -350,16 +355,11 @@ class TestVnfOnOpenStack(base.FunctionalTestCase):
         self.assertEqual('COMPLETED', op['operationState'], op)
         self.assertEqual([['vsr-0'], ['vsr-1']], [
             i['detachedVolumes'] for i in self.capture_info(info_id)])
-        for i, s in enumerate(self.servers):
-            self.assertEqual({'/dev/vdb': s['volume']},
-                             self.attachments(s['id']))
+        self.assert_volumes_attached(inst)
         op = self.task(inst, 'revert_to_snapshot',
                        {'vnfSnapshotInfoId': info_id})
         self.assertEqual('COMPLETED', op['operationState'], op)
-        for s in self.servers:
-            self.assertEqual({'/dev/vdb': s['volume']},
-                             self.attachments(s['id']))
-            self.assertEqual('ACTIVE', self.server(s['id'])['status'])
+        self.assert_volumes_attached(inst)
         self.assertEqual(204, self.api.delete(
             '/vnflcm/v2/vnf_snapshots/%s' % info_id).status_code)
         self.assertEqual(images, self.images())

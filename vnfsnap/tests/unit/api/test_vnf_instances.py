@@ -922,6 +922,29 @@ class TestSnapshotDescriptor(TaskTestCase):
         op = self.wait_for_op(self.op_id_from(self.create()))
         self.assertEqual(states.COMPLETED, op.operation_state, op.error)
 
+    def test_warm_snapshots_leave_out_only_detached_volumes(self):
+        resp = self.put_descriptor({'vnfcs': {'vdu0': {
+            'attachDisksAfter': True}}})
+        self.assertProblem(resp, 422)
+        self.assertIn('needs detachDisksBefore', resp.json['detail'])
+        self.put_descriptor({'vnfcs': {'vdu0': {'volumes': []}}})
+        resp = self.create(body={'vnfSnapshotInfoId': self.info['id'],
+                                 'additionalParams': {'withMemory': True}})
+        self.assertProblem(resp, 422)
+        self.assertIn('vol-0 out while attached', resp.json['detail'])
+        self.assertNoOpStored()
+        self.put_descriptor({'vnfcs': {'vdu0': {
+            'volumes': [], 'detachDisksBefore': True}}})
+        op = self.wait_for_op(self.op_id_from(self.create(
+            body={'vnfSnapshotInfoId': self.info['id'],
+                  'additionalParams': {'withMemory': True}})))
+        self.assertEqual(states.COMPLETED, op.operation_state, op.error)
+        row = next(r for r in db_api.get_vnf_snapshot_info(
+            None, self.info['id']).vnfc_snapshots
+            if r.vnfc_resource_info_id == 'vnfc-0')
+        self.assertEqual(['vol-0'], sorted(row.vim_details[
+            'detached_volumes']))
+
 
 class TestSnapshotNotifications(TaskTestCase):
     """Where the VNF gets its prepare/done notices; secrets stay inside."""
