@@ -168,10 +168,16 @@ class DetachVolumes(task.Task):
 
     def execute(self):
         detached = {}
-        for storage in self.volumes:
-            token = self.driver.detach_volume(self.vnfc, storage)
-            if token is not None:
-                detached[storage['id']] = token
+        try:
+            for storage in self.volumes:
+                token = self.driver.detach_volume(self.vnfc, storage)
+                if token is not None:
+                    detached[storage['id']] = token
+        except Exception:
+            # taskflow reverts a failed task without its partial result.
+            _attach(self.driver, self.vnfc, self.volumes, detached,
+                    undo=True)
+            raise
         return detached
 
     def revert(self, result, *args, **kwargs):

@@ -79,7 +79,7 @@ class LibvirtTestCase(testtools.TestCase):
             {'vimType': libvirt_driver.VIM_TYPE,
              'interfaceInfo': {'uri': URI}})
 
-    def make_domain(self, start=False):
+    def make_domain(self, start=False, acpi=False):
         name = 'vnfsnap-ft-%s' % os.path.basename(self.tmp)[-8:]
         root = os.path.join(self.tmp, 'root.qcow2')
         data = os.path.join(self.tmp, 'data.qcow2')
@@ -87,8 +87,11 @@ class LibvirtTestCase(testtools.TestCase):
             subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', path,
                             '16M'], check=True)
             os.chmod(path, 0o666)
-        dom = self.conn.defineXML(DOMAIN_XML % {'name': name, 'root': root,
-                                                'data': data})
+        xml = DOMAIN_XML % {'name': name, 'root': root, 'data': data}
+        if acpi:    # PCI hotplug needs it
+            xml = xml.replace('<devices>', '<features><acpi/></features>'
+                              '<devices>')
+        dom = self.conn.defineXML(xml)
         self.addCleanup(self._remove, name)
         if start:
             dom.create()
@@ -300,6 +303,22 @@ class TestStopStartAndVolumes(LibvirtTestCase):
         self.assertEqual(['vda', 'vdb'], [d['target'] for d in
                                           libvirt_driver.domain_xml.disks(
                                               dom.XMLDesc(0))])
+
+    def test_detach_refused_or_unanswered_leaves_the_disk(self):
+        # Without ACPI there is no PCI hotplug: QEMU refuses at once.
+        # With it but no OS, nothing answers the hot-unplug request.
+        self.conf.config(detach_timeout=1, group='libvirt')
+        for acpi, words in ((False, 'does not support hotplugging'),
+                            (True, 'did not release volume vol-1')):
+            dom, vnfc = self.make_domain(start=True, acpi=acpi)
+            self.assertRaisesRegex(
+                exception.VimError, words, self.driver.detach_volume, vnfc,
+                vnfc.storage_resources[0])
+            for flags in (0, libvirt.VIR_DOMAIN_XML_INACTIVE):
+                self.assertEqual(['vda', 'vdb'], [
+                    d['target'] for d in libvirt_driver.domain_xml.disks(
+                        dom.XMLDesc(flags))])
+            self._remove(dom.name())
 
     def test_left_out_volume_is_neither_taken_nor_reverted(self):
         dom, vnfc = self.make_domain()

@@ -620,6 +620,8 @@ class LibvirtDriver(base.VimDriver):
         deadline = time.monotonic() + CONF.libvirt.detach_timeout
         while self._disk_element(dom, storage, 0) is not None:
             if time.monotonic() > deadline:
+                # Back in the definition at least (it left it at once).
+                self.attach_volume(vnfc, storage, {'diskXml': xml})
                 raise exception.VimError(
                     reason='the guest of VNFC %s did not release volume %s '
                            '(%s) within %d s' % (vnfc.id, storage['id'],

@@ -732,3 +732,22 @@ class TestDescriptorVolumeRules(base.TestCase):
                           inst)
         self.assertEqual(set(), FakeVim.guests['vm-0']['detached'])
         self.assertEqual(('attach', 'vol-0'), FakeVim.calls[-1])
+
+    def test_failed_detach_attaches_those_already_detached(self):
+        inst = test_manager.register_vnf(1)
+        inst.instantiated_vnf_info['virtualStorageResourceInfo'].append(
+            {'id': 'logs-0', 'virtualStorageDescId': 'logs',
+             'storageResource': {'vimConnectionId': 'vim1',
+                                 'resourceId': 'vm-0-logs'}})
+        inst.instantiated_vnf_info['vnfcResourceInfo'][0][
+            'storageResourceIds'].append('logs-0')
+        db_api.update_vnf_instance(inst.id, {
+            'instantiated_vnf_info': inst.instantiated_vnf_info})
+        inst = db_api.set_snapshot_descriptor(
+            None, inst.id, {'vnfcs': {'vdu0': {'detachDisksBefore': True}}})
+        FakeVim.fail[('detach', 'logs-0')] = 'guest did not release it'
+        self.assertRaises(exception.VimError, test_manager.run_create_flow,
+                          inst)
+        self.assertEqual(set(), FakeVim.guests['vm-0']['detached'])
+        self.assertEqual([('detach', 'vol-0'), ('detach', 'logs-0'),
+                          ('attach', 'vol-0')], FakeVim.calls)
