@@ -1,8 +1,9 @@
 """Options of the [grant] group: whether snapshot operations need a grant
 (GR NFV-TST 005 Nfvo.001, SOL003 Lifecycle Operation Granting)."""
 
-from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
+
+from vnfsnap.conf import keystone_client
 
 GROUP = 'grant'
 
@@ -50,9 +51,8 @@ opts = [
 def register_opts(conf):
     conf.register_group(group)
     conf.register_opts(opts, group=group)
-    ks_loading.register_session_conf_options(conf, GROUP)
-    ks_loading.register_auth_conf_options(conf, GROUP)
+    keystone_client.register_opts(conf, GROUP)
 
 
 def list_opts():
-    return opts
+    return opts + keystone_client.list_opts()

@@ -6,8 +6,9 @@ here; otherwise that backend uses TempAuth (v1) with the credentials of
 for the service clients of Nova or Ironic.
 """
 
-from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
+
+from vnfsnap.conf import keystone_client
 
 GROUP = 'swift'
 
@@ -34,14 +35,8 @@ endpoint_opts = [
 def register_opts(conf):
     conf.register_group(group)
     conf.register_opts(endpoint_opts, group=group)
-    ks_loading.register_session_conf_options(conf, GROUP)
-    ks_loading.register_auth_conf_options(conf, GROUP)
+    keystone_client.register_opts(conf, GROUP)
 
 
 def list_opts():
-    # The options of the chosen auth plugin are registered when it is
-    # loaded; the sample lists those of "password", the usual choice.
-    return (endpoint_opts
-            + ks_loading.get_session_conf_options()
-            + ks_loading.get_auth_common_conf_options()
-            + ks_loading.get_auth_plugin_conf_options('password'))
+    return endpoint_opts + keystone_client.list_opts()

@@ -100,13 +100,24 @@ def _ordered(model):
     return sa.select(model).order_by(model.created_at, model.id)
 
 
+def _create(model, values):
+    with _writer() as session:
+        obj = model(**values)
+        session.add(obj)
+    return obj
+
+
+def _list(model, project_id):
+    """All rows seen from ``project_id``, oldest first."""
+    with _reader() as session:
+        return list(session.execute(_scoped(_ordered(model), model,
+                                            project_id)).scalars())
+
+
 # --- VNF instances --------------------------------------------------------
 
 def create_vnf_instance(values):
-    with _writer() as session:
-        obj = models.VnfInstance(**values)
-        session.add(obj)
-    return obj
+    return _create(models.VnfInstance, values)
 
 
 def get_vnf_instance(project_id, instance_id):
@@ -115,10 +126,7 @@ def get_vnf_instance(project_id, instance_id):
 
 
 def list_vnf_instances(project_id):
-    with _reader() as session:
-        q = _scoped(_ordered(models.VnfInstance), models.VnfInstance,
-                    project_id)
-        return list(session.execute(q).scalars())
+    return _list(models.VnfInstance, project_id)
 
 
 def update_vnf_instance(instance_id, values):
@@ -191,10 +199,7 @@ def get_vnf_snapshot_info(project_id, info_id):
 
 
 def list_vnf_snapshot_infos(project_id):
-    with _reader() as session:
-        q = _scoped(_ordered(models.VnfSnapshotInfo),
-                    models.VnfSnapshotInfo, project_id)
-        return list(session.execute(q).scalars())
+    return _list(models.VnfSnapshotInfo, project_id)
 
 
 def update_vnf_snapshot_info(project_id, info_id, values,
@@ -610,10 +615,7 @@ def _event(op_id, state, now):
 
 
 def create_subscription(values):
-    with _writer() as session:
-        obj = models.LccnSubscription(**values)
-        session.add(obj)
-    return obj
+    return _create(models.LccnSubscription, values)
 
 
 def get_subscription(project_id, subscription_id):
@@ -622,10 +624,7 @@ def get_subscription(project_id, subscription_id):
 
 
 def list_subscriptions(project_id):
-    with _reader() as session:
-        q = _scoped(_ordered(models.LccnSubscription),
-                    models.LccnSubscription, project_id)
-        return list(session.execute(q).scalars())
+    return _list(models.LccnSubscription, project_id)
 
 
 def delete_subscription(project_id, subscription_id):
