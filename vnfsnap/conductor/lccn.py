@@ -17,6 +17,7 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
 from vnfsnap.common import crypto
+from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import urlfetch
 from vnfsnap.common import views
@@ -145,15 +146,17 @@ class Dispatcher:
         return len(events)
 
     def _deliver(self, event):
+        # Other errors (the database away) leave the claimed event to be
+        # claimed again once stale: it is never dropped for them.
         try:
             op = db_api.get_op_occ(None, event.op_occ_id)
-        except Exception:
+        except exception.VnfLcmOpOccNotFound:
             db_api.finish_op_occ_event(event.id)    # the op is gone
             return
         try:
             instance = db_api.get_vnf_instance(None, op.vnf_instance_id)
-        except Exception:
-            instance = None
+        except exception.VnfInstanceNotFound:
+            instance = None     # deleted since: filters on it do not match
         subscriptions = {s.id: s for s in
                          db_api.list_subscriptions(op.project_id)}
         pending = event.pending

@@ -3,6 +3,7 @@ occurrence notifications, against a real subscriber on loopback."""
 
 import json
 import time
+from unittest import mock
 
 from vnfsnap.common import context
 from vnfsnap.common import states
@@ -180,6 +181,19 @@ class TestDelivery(SubscriptionTestCase):
                  if body != 'GET'}
         self.assertEqual({'/lccn/%d' % i for i in range(len(matching))},
                          paths)
+
+    def test_database_errors_never_drop_an_event(self):
+        self.subscribe()
+        self.op_through(states.PROCESSING)
+        with mock.patch.object(db_api, 'get_op_occ',
+                               side_effect=RuntimeError('database away')):
+            self.assertRaises(RuntimeError, self.dispatcher.run_once)
+        self.assertEqual([], self.subscriber.notices('/lccn'))
+        # Claimed, not finished: another conductor takes them once the
+        # claim is stale.
+        self.assertEqual(['PROCESSING', 'STARTING'], sorted(
+            e.operation_state for e in
+            db_api.claim_op_occ_events('cond-2', 10, stale_after=0)))
 
     def test_retried_then_given_up(self):
         self.subscribe()
