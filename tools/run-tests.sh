@@ -1,4 +1,28 @@
 #!/usr/bin/env bash
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 # Run vnfsnap's tests: the test command of this project (CI runs it too).
 #
 #   tools/run-tests.sh                      lint, unit, then functional tests
@@ -25,7 +49,8 @@ FUNCTIONAL_PATH=./vnfsnap/tests/functional
 say() { printf '[run-tests] %s\n' "$*"; }
 
 usage() {
-    sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
+    sed -n '2,/^# Licensed under/p' "${BASH_SOURCE[0]}" |
+        sed -e '$d' -e 's/^# \{0,1\}//' | sed -e '$d'
 }
 
 part=all

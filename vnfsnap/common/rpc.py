@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """oslo.messaging plumbing: transport, context serializer, in-process mode.
 
 When ``[DEFAULT]transport_url`` is unset, vnfsnap runs API and conductor in
@@ -6,6 +18,7 @@ one process and RPC becomes a direct call into the local conductor manager
 """
 
 import oslo_messaging as messaging
+
 # oslo.messaging registers [DEFAULT]transport_url only when a transport is
 # created; vnfsnap must read it before deciding whether to create one, so it
 # registers the same option objects up front.

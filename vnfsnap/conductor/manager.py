@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The conductor: RPC endpoints that run LCM operation occurrences.
 
 An occurrence is claimed by writing this conductor's host into its row; its
@@ -18,12 +30,12 @@ from vnfsnap.common import context as vnfsnap_context
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import views
-import vnfsnap.conf
+from vnfsnap.conductor import lccn
+from vnfsnap.conductor import packages
 from vnfsnap.conductor.flows import common as flows_common
 from vnfsnap.conductor.flows import create_snapshot
 from vnfsnap.conductor.flows import revert_to_snapshot
-from vnfsnap.conductor import lccn
-from vnfsnap.conductor import packages
+import vnfsnap.conf
 from vnfsnap.db import api as db_api
 
 CONF = vnfsnap.conf.CONF

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Content operations of VNF snapshot packages, run by a conductor.
 
 GR NFV-TST 005 clauses 6.6-6.7 as SOL005 realises them: build a package
@@ -19,24 +31,24 @@ import shutil
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
+from vnfsnap import package
+from vnfsnap import store
 from vnfsnap.common import crypto
 from vnfsnap.common import exception
 from vnfsnap.common import schemas
 from vnfsnap.common import states
 from vnfsnap.common import urlfetch
 from vnfsnap.common import views
-import vnfsnap.conf
 from vnfsnap.conductor.flows import common as flows_common
 from vnfsnap.conductor.flows import revert_to_snapshot
+import vnfsnap.conf
 from vnfsnap.db import api as db_api
 from vnfsnap.db import progress as progress_mod
-from vnfsnap import package
 from vnfsnap.package import archive
 from vnfsnap.package import layout
 from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.package import signature
 from vnfsnap.package import verify
-from vnfsnap import store
 
 CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)

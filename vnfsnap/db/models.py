@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """SQLAlchemy models: the database is the contract between API and conductor.
 
 Column names follow the ETSI attribute names in snake case. Structures that
@@ -5,10 +17,9 @@ the API only stores and returns (VNFD, VnfInstance copies, ResourceHandles)
 are JSON columns; everything the service filters or locks on is a column.
 """
 
+from oslo_utils import timeutils
 import sqlalchemy as sa
 from sqlalchemy import orm
-
-from oslo_utils import timeutils
 
 
 def _json():

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Test bases: a fresh SQLite database, configuration and policy per test,
 the in-memory VIM driver, and an in-process API + conductor."""
 
@@ -12,8 +24,8 @@ import webob
 from vnfsnap.api import app
 from vnfsnap.common import policy
 from vnfsnap.common import states
-import vnfsnap.conf
 from vnfsnap.conductor import service as conductor_service
+import vnfsnap.conf
 from vnfsnap.db import api as db_api
 from vnfsnap.db import migration
 from vnfsnap.tests import fake_vim

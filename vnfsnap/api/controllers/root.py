@@ -1,14 +1,26 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """URL tree root: ``/`` lists the APIs, ``/vnflcm`` is SOL003 VNF LCM,
 ``/vnfsnapshotpkgm`` is SOL005 VNF Snapshot Package Management."""
 
+from vnfsnap.api import utils
+from vnfsnap.api import versions
 from vnfsnap.api.controllers import base
 from vnfsnap.api.controllers import subscriptions
 from vnfsnap.api.controllers import vnf_instances
 from vnfsnap.api.controllers import vnf_lcm_op_occs
 from vnfsnap.api.controllers import vnf_snapshot_packages
 from vnfsnap.api.controllers import vnf_snapshots
-from vnfsnap.api import utils
-from vnfsnap.api import versions
 
 
 class ApiVersions(base.Resource):

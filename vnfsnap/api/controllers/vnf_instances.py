@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """``/vnflcm/v2/vnf_instances``: registered VNFs and their snapshot tasks.
 
 Registration is vnfsnap's extension of SOL003 "Create VNF identifier": the
@@ -5,20 +17,20 @@ request may carry ``instantiatedVnfInfo`` for a VNF that already runs, which
 is then INSTANTIATED and can be snapshotted and reverted.
 """
 
-import pecan
 from oslo_utils import uuidutils
+import pecan
 
+from vnfsnap import descriptor as descriptor_mod
+from vnfsnap.api import utils
 from vnfsnap.api.controllers import base
 from vnfsnap.api.schemas import lcm as lcm_schemas
 from vnfsnap.api.schemas import vnf_instances as schemas
-from vnfsnap.api import utils
 from vnfsnap.common import crypto
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import urlfetch
 from vnfsnap.common import views
 from vnfsnap.db import api as db_api
-from vnfsnap import descriptor as descriptor_mod
 
 DEFAULT_EXCLUDES = ('vnfConfigurableProperties', 'vimConnectionInfo',
                     'instantiatedVnfInfo', 'metadata', 'extensions')

@@ -1,11 +1,23 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """``/vnflcm/v2/vnf_lcm_op_occs``: snapshot LCM operation occurrences and
 the retry / rollback / fail / cancel tasks (SOL003 5.4.12-5.4.17)."""
 
 import pecan
 
+from vnfsnap.api import utils
 from vnfsnap.api.controllers import base
 from vnfsnap.api.schemas import lcm as schemas
-from vnfsnap.api import utils
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import views

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """``/vnfsnapshotpkgm/v1/vnf_snapshot_packages`` (SOL005 clause 11).
 
 The API moves a package into its next state and casts; a conductor runs
@@ -16,10 +28,12 @@ from oslo_utils import uuidutils
 import pecan
 from webob import acceptparse
 
-from vnfsnap.api.controllers import base
+from vnfsnap import package
+from vnfsnap import store
 from vnfsnap.api import ranges
-from vnfsnap.api.schemas import vnf_snapshot_packages as schemas
 from vnfsnap.api import utils
+from vnfsnap.api.controllers import base
+from vnfsnap.api.schemas import vnf_snapshot_packages as schemas
 from vnfsnap.common import crypto
 from vnfsnap.common import exception
 from vnfsnap.common import states
@@ -28,9 +42,7 @@ from vnfsnap.common import views
 import vnfsnap.conf
 from vnfsnap.db import api as db_api
 from vnfsnap.db import progress
-from vnfsnap import package
 from vnfsnap.package import manifest as manifest_mod
-from vnfsnap import store
 from vnfsnap.store import base as store_base
 
 CONF = vnfsnap.conf.CONF

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """``/vnflcm/v2/vnf_snapshots``: individual VNF snapshot resources.
 
 A resource is created empty (to be filled by create_snapshot) or filled with
@@ -5,12 +17,12 @@ a given VnfSnapshot (from a VNF snapshot package extraction). Once filled it
 can no longer be modified; deleting it also deletes its VIM-side snapshots.
 """
 
-import pecan
 from oslo_utils import uuidutils
+import pecan
 
+from vnfsnap.api import utils
 from vnfsnap.api.controllers import base
 from vnfsnap.api.schemas import vnf_snapshots as schemas
-from vnfsnap.api import utils
 from vnfsnap.common import exception
 from vnfsnap.common import views
 from vnfsnap.db import api as db_api

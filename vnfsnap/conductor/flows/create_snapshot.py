@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Create VNF snapshot (GR NFV-TST 005 clause 6.5.1) as a taskflow flow.
 
 Quiesce every VNFC in parallel, snapshot them, thaw, then record the
@@ -13,19 +25,19 @@ for VNFs whose VNFCs cannot be quiesced or whose state spans VNFCs.
 from oslo_log import log as logging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
+from taskflow import task
 from taskflow.patterns import linear_flow
 from taskflow.patterns import unordered_flow
-from taskflow import task
 
+from vnfsnap import descriptor
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import views
-import vnfsnap.conf
 from vnfsnap.conductor.flows import common
 from vnfsnap.conductor.flows import grant
 from vnfsnap.conductor.flows import vnf_notify
+import vnfsnap.conf
 from vnfsnap.db import api as db_api
-from vnfsnap import descriptor
 
 CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Revert to VNF snapshot (GR NFV-TST 005 clause 6.5.2) as a taskflow flow.
 
 Each VNFC of the snapshot is reverted by its VIM driver; the VNFC must still
@@ -15,10 +27,11 @@ import threading
 from oslo_log import log as logging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
+from taskflow import task
 from taskflow.patterns import linear_flow
 from taskflow.patterns import unordered_flow
-from taskflow import task
 
+from vnfsnap import descriptor
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.conductor.flows import common
@@ -26,7 +39,6 @@ from vnfsnap.conductor.flows import create_snapshot
 from vnfsnap.conductor.flows import grant
 from vnfsnap.conductor.flows import vnf_notify
 from vnfsnap.db import api as db_api
-from vnfsnap import descriptor
 
 LOG = logging.getLogger(__name__)
 # VNFCs of one order group revert in parallel; each rewrites the

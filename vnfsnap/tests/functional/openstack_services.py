@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """A real single-machine OpenStack for the functional tests.
 
 ``OpenStackCloud`` runs Keystone, Glance, Placement, Neutron (API server,
@@ -443,8 +455,8 @@ class OpenStackCloud(services._ServerFixture):
 
     def session(self, project=None, user=None, password=None):
         """A keystoneauth session (admin of the 'admin' project by default)."""
-        from keystoneauth1.identity import v3
         from keystoneauth1 import session
+        from keystoneauth1.identity import v3
 
         auth = v3.Password(
             auth_url=self.auth_url,

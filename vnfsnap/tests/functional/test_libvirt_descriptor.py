@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The snapshot descriptor, the VNF's prepare/done notices and NFVO
 granting with real guests: a 3-VNFC VNF (VDUs db, app1, app2) whose
 descriptor snapshots {db} before {app1}, leaves app2 out, keeps db cold and
@@ -13,13 +25,13 @@ import time
 
 import libvirt
 
+from vnfsnap import descriptor
 from vnfsnap.demo import guest_agent
 from vnfsnap.demo import scenario
-from vnfsnap import descriptor
-from vnfsnap.vim.libvirt import domain_xml
-from vnfsnap.tests.functional import test_libvirt_guests
 from vnfsnap.tests import nfvo as nfvo_server
 from vnfsnap.tests import notify_endpoint
+from vnfsnap.tests.functional import test_libvirt_guests
+from vnfsnap.vim.libvirt import domain_xml
 
 VDUS = ('db', 'app1', 'app2')
 DESCRIPTOR = {

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The libvirt VIM driver against real libvirtd and QEMU domains.
 
 These domains have disks but no operating system (SeaBIOS idles): enough to
@@ -16,8 +28,8 @@ import libvirt
 from oslo_config import fixture as config_fixture
 import testtools
 
-import vnfsnap.conf
 from vnfsnap.common import exception
+import vnfsnap.conf
 from vnfsnap.demo import libvirtd
 from vnfsnap.tests.functional import services
 from vnfsnap.vim import base

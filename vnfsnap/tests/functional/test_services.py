@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Functional tests of the server fixtures in services.py.
 
 They start the real servers, use them the way vnfsnap does (AMQP through
@@ -234,9 +246,9 @@ class TestRabbitMQServer(ServiceTestCase):
                 queue.close()
 
     def test_oslo_messaging_rpc_call(self):
-        import oslo_messaging
         from oslo_config import cfg
         from oslo_config import fixture as config_fixture
+        import oslo_messaging
 
         # The global cfg.CONF, as the services use it: oslo.messaging
         # registers its metrics and tracing options there only (and not in

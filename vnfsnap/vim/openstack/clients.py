@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """One facade over the OpenStack clients the driver needs.
 
 The driver calls only the methods of :class:`OpenStackClients`, which take
@@ -32,8 +44,8 @@ from cinderclient import exceptions as cinder_exc
 from glanceclient import client as glance_client
 from glanceclient import exc as glance_exc
 from keystoneauth1 import exceptions as ks_exc
-from keystoneauth1.identity import v3 as ks_v3
 from keystoneauth1 import loading as ks_loading
+from keystoneauth1.identity import v3 as ks_v3
 from novaclient import api_versions as nova_versions
 from novaclient import client as nova_client
 from novaclient import exceptions as nova_exc

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Policy enforcement and project isolation."""
 
 import os
@@ -8,13 +20,13 @@ from oslo_config import cfg
 from oslo_policy import generator
 from oslo_policy import policy as oslo_policy
 
+from vnfsnap import policies
 from vnfsnap.api import app
 from vnfsnap.common import context
 from vnfsnap.common import exception
 from vnfsnap.common import policy
 from vnfsnap.common import states
 from vnfsnap.db import api as db_api
-from vnfsnap import policies
 from vnfsnap.tests import base
 from vnfsnap.tests import fake_vim
 from vnfsnap.tests.unit.api import test_vnf_snapshot_packages

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """/vnflcm/v2/vnf_instances: registration, queries, unregistration and the
 create_snapshot / revert_to_snapshot tasks."""
 
@@ -7,10 +19,10 @@ import json
 import fixtures
 from oslo_policy import policy as oslo_policy
 
+from vnfsnap import descriptor
 from vnfsnap.common import policy
 from vnfsnap.common import states
 from vnfsnap.db import api as db_api
-from vnfsnap import descriptor
 from vnfsnap.tests import base
 from vnfsnap.tests import fake_vim
 from vnfsnap.vim import base as vim_base

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """/vnfsnapshotpkgm/v1/vnf_snapshot_packages: SOL005 VNF snapshot packages.
 
 The conductor's cast is recorded, not run: each test puts a package in the
@@ -18,15 +30,15 @@ import zipfile
 import fixtures
 import webob
 
+from vnfsnap import package
+from vnfsnap import store
 from vnfsnap.common import crypto
 from vnfsnap.common import states
 from vnfsnap.common import views
 from vnfsnap.db import api as db_api
-from vnfsnap import package
 from vnfsnap.package import archive
 from vnfsnap.package import layout
 from vnfsnap.package import manifest as manifest_mod
-from vnfsnap import store
 from vnfsnap.tests import base
 from vnfsnap.tests.unit.api import test_vnf_snapshots
 

@@ -1,26 +1,38 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The flows and their building blocks, run without the manager."""
 
 import threading
 from unittest import mock
 
 from taskflow import exceptions as taskflow_exc
+from taskflow import task
 from taskflow.patterns import linear_flow
 from taskflow.patterns import unordered_flow
-from taskflow import task
 from taskflow.types import failure
 
+from vnfsnap import vim
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.conductor.flows import common
 from vnfsnap.conductor.flows import create_snapshot
 from vnfsnap.conductor.flows import revert_to_snapshot
 from vnfsnap.db import api as db_api
-from vnfsnap import vim
-from vnfsnap.vim import base as vim_base
 from vnfsnap.tests import base
 from vnfsnap.tests import fake_vim
 from vnfsnap.tests.unit.conductor import test_manager
 from vnfsnap.tests.unit.db import test_api as db_utils
+from vnfsnap.vim import base as vim_base
 
 FakeVim = fake_vim.FakeVim
 NO_QUIESCE_TYPE = 'VNFSNAP.TEST.NOQUIESCE'

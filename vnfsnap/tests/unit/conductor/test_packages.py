@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The conductor's VNF snapshot package operations, on the fake VIM and
 the file package store: build, process, extract, failures and recovery."""
 
@@ -15,15 +27,15 @@ import zipfile
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
-from vnfsnap.common import exception
+from vnfsnap import store
 from vnfsnap.common import crypto
+from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import urlfetch
 from vnfsnap.conductor import packages
 from vnfsnap.db import api as db_api
 from vnfsnap.package import archive
 from vnfsnap.package import manifest as manifest_mod
-from vnfsnap import store
 from vnfsnap.tests import base
 from vnfsnap.tests import fake_vim
 from vnfsnap.tests.unit.package import pki

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The swift package store's own logic, on an in-memory Swift.
 
 Segmenting, the parallel upload, aborts and clean-up, limits and the
@@ -17,9 +29,9 @@ from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
 from swiftclient import exceptions as swift_exceptions
 
-from vnfsnap.common import exception
 from vnfsnap import package
 from vnfsnap import store
+from vnfsnap.common import exception
 from vnfsnap.store import base
 from vnfsnap.store import swift as swift_store
 from vnfsnap.tests import base as test_base

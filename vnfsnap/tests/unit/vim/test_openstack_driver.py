@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The OpenStack VIM driver against an in-memory cloud behind its facade."""
 
 import dataclasses
@@ -6,12 +18,12 @@ import os
 
 import fixtures
 
+from vnfsnap import vim
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base as test_base
 from vnfsnap.tests.unit.vim import openstack_fakes
-from vnfsnap import vim
 from vnfsnap.vim import base
 from vnfsnap.vim.openstack import driver as os_driver
 
