@@ -10,11 +10,14 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""vnfsnap exceptions.
+"""vnfsnap exceptions, all of them in this one module.
 
 Every exception that can reach an API client carries the HTTP status and a
 title, so the API turns it into a SOL013 ProblemDetails body without having to
-know each class.
+know each class. oslo.messaging rebuilds a remote exception with its class
+only when that class is in a module it is told to allow
+(vnfsnap.common.rpc); anything defined elsewhere would reach the API of a
+split deployment as a 500, so this module is the one home.
 """
 
 import http
@@ -240,3 +243,127 @@ class PackageOperationCancelled(VnfsnapException):
 
 class SubscriptionNotFound(NotFound):
     _msg_fmt = 'Subscription %(id)s could not be found.'
+
+
+# VNF snapshot packages (vnfsnap.package): 422s, the package and not the
+# request is wrong, except SignatureCheckUnavailable and
+# SigningConfigInvalid, faults of this service.
+
+
+class PackageInvalid(UnprocessableEntity):
+    """Base for every reason a package is refused."""
+
+    _msg_fmt = 'The VNF snapshot package is invalid: %(reason)s'
+
+
+class ManifestInvalid(PackageInvalid):
+    _msg_fmt = 'The VNF snapshot package manifest is invalid: %(reason)s'
+
+
+class UnsupportedFormatVersion(ManifestInvalid):
+    _msg_fmt = ('The VNF snapshot package manifest has formatVersion '
+                '%(version)r; supported: %(supported)s.')
+
+
+class UnsafeMember(PackageInvalid):
+    _msg_fmt = 'Package member %(name)r is refused: %(reason)s'
+
+
+class MemberMismatch(PackageInvalid):
+    """The ZIP and its manifest disagree on what the package holds."""
+
+    _msg_fmt = ('The package content does not match its manifest: '
+                '%(reason)s')
+
+
+class PackageTooLarge(PackageInvalid):
+    """Size, member count or compression ratio limits (zip bombs)."""
+
+    _msg_fmt = 'The VNF snapshot package exceeds a limit: %(reason)s'
+
+
+class ChecksumMismatch(PackageInvalid):
+    _msg_fmt = ('Package artifact %(path)r does not match its manifest: '
+                '%(reason)s')
+
+
+class UnsafeImage(PackageInvalid):
+    """A disk image that would make qemu-img read or write other files."""
+
+    _msg_fmt = 'Image artifact %(name)r is refused: %(reason)s'
+
+
+class SignatureInvalid(PackageInvalid):
+    """The manifest signature is missing when required, or does not hold."""
+
+    _msg_fmt = 'The VNF snapshot package signature is refused: %(reason)s'
+
+
+class SignatureCheckUnavailable(VnfsnapException):
+    """openssl could not be run: the service, not the package, is at fault."""
+
+    _msg_fmt = ('The VNF snapshot package signature could not be checked: '
+                '%(reason)s')
+
+
+class SigningConfigInvalid(VnfsnapException):
+    """The [package] signing certificate or key cannot be used."""
+
+    _msg_fmt = 'The [package] signing configuration is invalid: %(reason)s'
+
+
+# The package store (vnfsnap.store).
+
+
+class StoreError(VnfsnapException):
+    """The store could not be reached or refused an operation."""
+
+    code = http.HTTPStatus.SERVICE_UNAVAILABLE
+    _msg_fmt = 'Package store unavailable: %(reason)s'
+
+
+class StoreObjectNotFound(NotFound):
+    _msg_fmt = 'Object %(key)s is not in the package store.'
+
+
+class InvalidStoreKey(VnfsnapException):
+    """Keys are made by vnfsnap, so a bad one is a vnfsnap bug (500)."""
+
+    _msg_fmt = 'Invalid package store key %(key)r: %(reason)s'
+
+
+class UploadIncomplete(BadRequest):
+    _msg_fmt = 'The upload ended after %(done)d of %(expected)d bytes.'
+
+
+# The OpenStack VIM (vnfsnap.vim.openstack).
+
+
+class ResourceNotFound(VimError):
+    _msg_fmt = '%(kind)s %(id)s does not exist on the VIM'
+
+
+# Webhooks to the VNF (vnfsnap.common.webhook).
+
+
+class WebhookFailed(VnfsnapException):
+    code = http.HTTPStatus.CONFLICT
+    _msg_fmt = 'Notifying %(uri)s failed: %(reason)s'
+
+    def __init__(self, delivered=False, **kwargs):
+        super().__init__(**kwargs)
+        #: The request may have reached the endpoint (no answer in time).
+        self.delivered = delivered
+
+
+# Granting by an NFVO (vnfsnap.conductor.flows.grant).
+
+
+class GrantRefused(VnfsnapException):
+    code = http.HTTPStatus.FORBIDDEN
+    _msg_fmt = 'The NFVO did not grant %(operation)s: %(reason)s'
+
+
+class GrantFailed(VnfsnapException):
+    code = http.HTTPStatus.CONFLICT
+    _msg_fmt = 'Asking the NFVO to grant %(operation)s failed: %(reason)s'

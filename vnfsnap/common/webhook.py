@@ -37,16 +37,6 @@ _MAX_ANSWER = 64 * 1024
 _MAX_REASON = 200
 
 
-class WebhookFailed(exception.VnfsnapException):
-    code = 409
-    _msg_fmt = 'Notifying %(uri)s failed: %(reason)s'
-
-    def __init__(self, delivered=False, **kwargs):
-        super().__init__(**kwargs)
-        #: The request may have reached the endpoint (no answer in time).
-        self.delivered = delivered
-
-
 def _verify(verify_tls):
     if not verify_tls:
         return False
@@ -64,13 +54,15 @@ def oauth2_token(credentials, timeout, verify):
             verify=verify, allow_redirects=False)
         doc = resp.json() if resp.status_code == 200 else None
     except (requests.RequestException, ValueError) as e:
-        raise WebhookFailed(uri=credentials.token_endpoint,
-                            reason='token request: %s' % type(e).__name__)
+        raise exception.WebhookFailed(
+            uri=credentials.token_endpoint,
+            reason='token request: %s' % type(e).__name__)
     token = doc.get('access_token') if isinstance(doc, dict) else None
     if not isinstance(token, str) or not token:
-        raise WebhookFailed(uri=credentials.token_endpoint,
-                            reason='token request answered HTTP %d without '
-                                   'an access_token' % resp.status_code)
+        raise exception.WebhookFailed(
+            uri=credentials.token_endpoint,
+            reason='token request answered HTTP %d without an access_token'
+            % resp.status_code)
     return token
 
 
@@ -86,7 +78,7 @@ def authenticate(credentials, timeout, verify):
 
 def post(uri, body, credentials=None, timeout=30, verify_tls=True):
     """POST ``body`` as JSON; returns (HTTP status, the JSON answer or
-    None). Raises WebhookFailed when there is no answer in time."""
+    None). Raises exception.WebhookFailed when there is no answer in time."""
     verify = _verify(verify_tls)
     auth, headers = authenticate(credentials, timeout, verify)
     headers.update({'Content-Type': 'application/json',
@@ -98,13 +90,13 @@ def post(uri, body, credentials=None, timeout=30, verify_tls=True):
         raw = resp.raw.read(_MAX_ANSWER + 1, decode_content=True)
         resp.close()
     except requests.ConnectTimeout:
-        raise WebhookFailed(uri=uri, reason='no connection within %d s'
-                            % timeout)
+        raise exception.WebhookFailed(
+            uri=uri, reason='no connection within %d s' % timeout)
     except requests.Timeout:
-        raise WebhookFailed(uri=uri, delivered=True,
-                            reason='no answer within %d s' % timeout)
+        raise exception.WebhookFailed(uri=uri, delivered=True,
+                                      reason='no answer within %d s' % timeout)
     except requests.RequestException as e:
-        raise WebhookFailed(uri=uri, reason=type(e).__name__)
+        raise exception.WebhookFailed(uri=uri, reason=type(e).__name__)
     answer = None
     if raw and len(raw) <= _MAX_ANSWER:
         try:
@@ -124,7 +116,7 @@ def reason_of(answer):
 
 def probe(uri, credentials=None, timeout=10, verify_tls=True):
     """GET ``uri`` as SOL013's test of a notification endpoint; returns
-    the HTTP status. Raises WebhookFailed when there is no answer."""
+    the HTTP status. Raises exception.WebhookFailed when there is no answer."""
     verify = _verify(verify_tls)
     auth, headers = authenticate(credentials, timeout, verify)
     try:
@@ -133,5 +125,5 @@ def probe(uri, credentials=None, timeout=10, verify_tls=True):
                             allow_redirects=False)
         resp.close()
     except requests.RequestException as e:
-        raise WebhookFailed(uri=uri, reason=type(e).__name__)
+        raise exception.WebhookFailed(uri=uri, reason=type(e).__name__)
     return resp.status_code

@@ -191,7 +191,7 @@ class Dispatcher:
                     timeout=CONF.notifications.timeout)
                 ok = 200 <= status < 300
                 reason = 'HTTP %d' % status
-            except webhook.WebhookFailed as e:
+            except exception.WebhookFailed as e:
                 ok, reason = False, e.message
             if not ok:
                 LOG.warning('Notification of op occurrence %s (%s) to '

@@ -31,7 +31,6 @@ import shutil
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
-from vnfsnap import package
 from vnfsnap import store
 from vnfsnap.common import crypto
 from vnfsnap.common import exception
@@ -87,26 +86,27 @@ def _read_record(root, manifest):
     with open(path, 'rb') as f:
         data = f.read(MAX_RECORD_SIZE + 1)
     if len(data) > MAX_RECORD_SIZE:
-        raise package.PackageInvalid(reason='the VNF snapshot record is '
-                                     'larger than %d bytes' % MAX_RECORD_SIZE)
+        raise exception.PackageInvalid(
+            reason='the VNF snapshot record is larger than %d bytes'
+            % MAX_RECORD_SIZE)
     try:
         record = json.loads(data)
     except (ValueError, RecursionError) as e:
-        raise package.PackageInvalid(reason='the VNF snapshot record is not '
-                                     'valid JSON: %s' % e)
+        raise exception.PackageInvalid(reason='the VNF snapshot record is not '
+                                       'valid JSON: %s' % e)
     error = schemas.first_error(schemas.VNF_SNAPSHOT, record)
     if error is not None:
-        raise package.PackageInvalid(reason='the VNF snapshot record is not '
-                                     'a valid VnfSnapshot: %s' % error)
+        raise exception.PackageInvalid(reason='the VNF snapshot record is not '
+                                       'a valid VnfSnapshot: %s' % error)
     if record['id'] != manifest.vnf_snapshot_id:
-        raise package.PackageInvalid(
+        raise exception.PackageInvalid(
             reason='the record is of VNF snapshot %s but the manifest says %s'
                    % (record['id'], manifest.vnf_snapshot_id))
     known = {v['id'] for v in record['vnfcSnapshots']}
     for artifact in manifest.artifacts:
         if (artifact.vnfc_snapshot_id is not None
                 and artifact.vnfc_snapshot_id not in known):
-            raise package.PackageInvalid(
+            raise exception.PackageInvalid(
                 reason='artifact %s belongs to VNFC snapshot %s, which the '
                        'record does not hold' % (artifact.path,
                                                  artifact.vnfc_snapshot_id))
@@ -619,7 +619,7 @@ class PackageRunner:
             progress=progress, max_size=artifact.size)
         if (size, sha256) != (artifact.size, artifact.sha256):
             os.unlink(path)
-            raise package.ChecksumMismatch(
+            raise exception.ChecksumMismatch(
                 path=artifact.path,
                 reason='downloaded %d bytes with SHA-256 %s, the manifest '
                        'says %d bytes with %s' % (size, sha256, artifact.size,
@@ -658,14 +658,14 @@ def _vnfc_folder(root, index, vnfc_snapshot_id, artifacts):
         name = os.path.basename(artifact.path)
         target = os.path.join(folder, name)
         if os.path.exists(target):
-            raise package.PackageInvalid(
+            raise exception.PackageInvalid(
                 reason='VNFC snapshot %s has two artifacts named %s'
                        % (vnfc_snapshot_id, name))
         os.link(os.path.join(root, artifact.path), target)
         meta = artifact.metadata or meta
         if artifact.role == manifest_mod.ROLE_IMAGE:
             if not (artifact.metadata or {}).get('target'):
-                raise package.PackageInvalid(
+                raise exception.PackageInvalid(
                     reason='image %s has no metadata.target (the disk it '
                            'is of)' % artifact.path)
             disks.append({'target': artifact.metadata['target'],

@@ -30,6 +30,7 @@ import uuid
 import zipfile
 
 from vnfsnap import package
+from vnfsnap.common import exception
 from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.package import signature
 from vnfsnap.package import verify
@@ -193,7 +194,7 @@ def build(dest_path, artifacts, vnf_snapshot_id, vnf_instance_id,
                                 written += len(chunk)
                                 meter.add(len(chunk))
                 if written != size:
-                    raise package.PackageInvalid(
+                    raise exception.PackageInvalid(
                         reason='artifact source %r changed size while it '
                                'was packaged' % art.source)
                 entries.append(manifest_mod.Artifact(
@@ -278,7 +279,7 @@ def _copy_member(zf, info, artifact, out, meter, chunk_size):
                 break
             written += len(chunk)
             if written > artifact.size:
-                raise package.ChecksumMismatch(
+                raise exception.ChecksumMismatch(
                     path=artifact.path,
                     reason='it is longer than the %d bytes listed'
                            % artifact.size)
@@ -290,11 +291,11 @@ def _copy_member(zf, info, artifact, out, meter, chunk_size):
             meter.add(len(chunk))
     out.truncate(written)
     if written != artifact.size:
-        raise package.ChecksumMismatch(
+        raise exception.ChecksumMismatch(
             path=artifact.path, reason='it is %d bytes, %d are listed'
                                        % (written, artifact.size))
     if digest.hexdigest() != artifact.sha256:
-        raise package.ChecksumMismatch(
+        raise exception.ChecksumMismatch(
             path=artifact.path, reason='its SHA-256 is %s, %s is listed'
                                        % (digest.hexdigest(),
                                           artifact.sha256))
@@ -340,8 +341,8 @@ def extract(zip_path, dest_dir, progress=None, limits=None,
                         os.fsync(out.fileno())
     except zipfile.BadZipFile as exc:
         _cleanup(dest_dir, created_dir)
-        raise package.PackageInvalid(reason='it is not a readable ZIP file: '
-                                            '%s' % exc)
+        raise exception.PackageInvalid(reason='it is not a readable ZIP file: '
+                                       '%s' % exc)
     except BaseException:
         _cleanup(dest_dir, created_dir)
         raise

@@ -21,7 +21,7 @@ offset and compression so the store can be read at that byte range.
 import struct
 import zipfile
 
-from vnfsnap import package
+from vnfsnap.common import exception
 
 _LOCAL_HEADER = struct.Struct('<4s2B4HL2L2H')
 _LOCAL_MAGIC = b'PK\x03\x04'
@@ -31,12 +31,12 @@ def _data_offset(fileobj, info):
     fileobj.seek(info.header_offset)
     header = fileobj.read(_LOCAL_HEADER.size)
     if len(header) != _LOCAL_HEADER.size:
-        raise package.PackageInvalid(reason='member %r: truncated local '
-                                     'header' % info.orig_filename)
+        raise exception.PackageInvalid(reason='member %r: truncated local '
+                                       'header' % info.orig_filename)
     fields = _LOCAL_HEADER.unpack(header)
     if fields[0] != _LOCAL_MAGIC:
-        raise package.PackageInvalid(reason='member %r: bad local header'
-                                     % info.orig_filename)
+        raise exception.PackageInvalid(reason='member %r: bad local header'
+                                       % info.orig_filename)
     name_len, extra_len = fields[10], fields[11]
     return info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
 

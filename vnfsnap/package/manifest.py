@@ -25,6 +25,7 @@ import re
 import jsonschema
 
 from vnfsnap import package
+from vnfsnap.common import exception
 
 ROLE_RECORD = 'vnfSnapshotRecord'
 ROLE_VNFD = 'vnfd'
@@ -171,7 +172,7 @@ def _parse_created_at(value):
     except ValueError:
         when = None
     if when is None or when.tzinfo is None:
-        raise package.ManifestInvalid(
+        raise exception.ManifestInvalid(
             reason='createdAt %r is not an RFC 3339 date-time with a time '
                    'zone' % value)
     return when
@@ -181,14 +182,14 @@ def _no_duplicate_keys(pairs):
     obj = {}
     for key, value in pairs:
         if key in obj:
-            raise package.ManifestInvalid(
+            raise exception.ManifestInvalid(
                 reason='key %r appears twice in one JSON object' % key)
         obj[key] = value
     return obj
 
 
 def _reject_constant(name):
-    raise package.ManifestInvalid(
+    raise exception.ManifestInvalid(
         reason='%s is not a JSON number this format accepts' % name)
 
 
@@ -272,7 +273,7 @@ class Manifest:
         # Never write a manifest that an import would refuse.
         validate(self.to_dict())
         if len(data) > MAX_MANIFEST_SIZE:
-            raise package.ManifestInvalid(
+            raise exception.ManifestInvalid(
                 reason='the manifest would be larger than %d bytes'
                        % MAX_MANIFEST_SIZE)
         return data
@@ -284,7 +285,7 @@ class Manifest:
         Accepts bytes only (UTF-8 JSON), at most MAX_MANIFEST_SIZE long.
         """
         if len(data) > MAX_MANIFEST_SIZE:
-            raise package.ManifestInvalid(
+            raise exception.ManifestInvalid(
                 reason='the manifest is larger than %d bytes'
                        % MAX_MANIFEST_SIZE)
         try:
@@ -292,9 +293,9 @@ class Manifest:
             doc = json.loads(text, object_pairs_hook=_no_duplicate_keys,
                              parse_constant=_reject_constant)
         except (UnicodeDecodeError, ValueError) as exc:
-            if isinstance(exc, package.PackageInvalid):
+            if isinstance(exc, exception.PackageInvalid):
                 raise
-            raise package.ManifestInvalid(
+            raise exception.ManifestInvalid(
                 reason='it is not UTF-8 JSON (%s)' % exc)
         validate(doc)
         return cls(
@@ -329,17 +330,17 @@ def validate(doc):
     "unsupported version" instead of a confusing schema error.
     """
     if not isinstance(doc, dict):
-        raise package.ManifestInvalid(reason='it is not a JSON object')
+        raise exception.ManifestInvalid(reason='it is not a JSON object')
     version = doc.get('formatVersion')
     if version not in package.SUPPORTED_FORMAT_VERSIONS:
-        raise package.UnsupportedFormatVersion(
+        raise exception.UnsupportedFormatVersion(
             version=version,
             supported=', '.join(package.SUPPORTED_FORMAT_VERSIONS))
     error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(doc))
     if error is not None:
         where = '/'.join(str(p) for p in error.absolute_path) or '(root)'
-        raise package.ManifestInvalid(reason='at %s: %s'
-                                      % (where, error.message))
+        raise exception.ManifestInvalid(reason='at %s: %s'
+                                        % (where, error.message))
     _parse_created_at(doc['createdAt'])
     _check_artifacts(doc['artifacts'])
 
@@ -358,25 +359,25 @@ def _check_artifacts(artifacts):
         path = art['path']
         reason = check_path(path)
         if reason:
-            raise package.ManifestInvalid(
+            raise exception.ManifestInvalid(
                 reason='artifacts/%d path %r: %s' % (index, path, reason))
         # Case-folded so that extraction on a case-insensitive file system
         # cannot merge two artifacts into one file.
         key = path.casefold()
         if key in seen:
-            raise package.ManifestInvalid(
+            raise exception.ManifestInvalid(
                 reason='artifacts/%d path %r is listed twice (also as %r)'
                        % (index, path, seen[key]))
         seen[key] = path
         role = art['role']
         for key, roles in _ROLE_ONLY_KEYS:
             if key in art and role not in roles:
-                raise package.ManifestInvalid(
+                raise exception.ManifestInvalid(
                     reason='artifacts/%d %r: %s is only allowed on %s '
                            'artifacts, not %s'
                            % (index, path, key, ' and '.join(roles), role))
         if 'uri' in art and role not in EXTERNAL_ROLES:
-            raise package.ManifestInvalid(
+            raise exception.ManifestInvalid(
                 reason='artifacts/%d %r: a %s artifact cannot be external '
                        '(only %s can)' % (index, path, role,
                                           ', '.join(EXTERNAL_ROLES)))
@@ -388,20 +389,20 @@ def _check_artifacts(artifacts):
                 hint = (' (VMDK descriptors and extents can point at other '
                         'files, so VMDK is never accepted)'
                         if disk_format == 'VMDK' else '')
-                raise package.ManifestInvalid(
+                raise exception.ManifestInvalid(
                     reason='artifacts/%d %r has diskFormat %s; packages '
                            'carry only %s images%s'
                            % (index, path, disk_format,
                               ' and '.join(ACCEPTED_DISK_FORMATS), hint))
             if art['containerFormat'] not in ACCEPTED_CONTAINER_FORMATS:
-                raise package.ManifestInvalid(
+                raise exception.ManifestInvalid(
                     reason='artifacts/%d %r has containerFormat %s; only '
                            '%s is accepted'
                            % (index, path, art['containerFormat'],
                               ', '.join(ACCEPTED_CONTAINER_FORMATS)))
             image_key = (art['vnfcSnapshotId'], art.get('storageResourceId'))
             if image_key in images:
-                raise package.ManifestInvalid(
+                raise exception.ManifestInvalid(
                     reason='artifacts/%d %r: VNFC snapshot %s already has '
                            'an image%s' % (
                                index, path, image_key[0],
@@ -414,14 +415,14 @@ def _check_artifacts(artifacts):
         for depth in range(1, len(parts)):
             prefix = '/'.join(parts[:depth])
             if prefix in seen:
-                raise package.ManifestInvalid(
+                raise exception.ManifestInvalid(
                     reason='path %r is both a file and the directory of %r'
                            % (seen[prefix], path))
     if records != 1:
-        raise package.ManifestInvalid(
+        raise exception.ManifestInvalid(
             reason='a package holds exactly one %s artifact, found %d'
                    % (ROLE_RECORD, records))
     if vnfds > 1:
-        raise package.ManifestInvalid(
+        raise exception.ManifestInvalid(
             reason='a package holds at most one %s artifact, found %d'
                    % (ROLE_VNFD, vnfds))

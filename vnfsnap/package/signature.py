@@ -35,6 +35,7 @@ from oslo_log import log as logging
 
 from vnfsnap import conf
 from vnfsnap import package
+from vnfsnap.common import exception
 
 LOG = logging.getLogger(__name__)
 CONF = conf.CONF
@@ -88,14 +89,14 @@ class Signer:
     def __init__(self, certificate, private_key, chain=()):
         if not isinstance(private_key, (rsa.RSAPrivateKey,
                                         ec.EllipticCurvePrivateKey)):
-            raise package.SigningConfigInvalid(
+            raise exception.SigningConfigInvalid(
                 reason='the signing key is a %s; only RSA and EC keys can '
                        'sign CMS' % type(private_key).__name__)
         pem = serialization.Encoding.PEM
         spki = serialization.PublicFormat.SubjectPublicKeyInfo
         if (certificate.public_key().public_bytes(pem, spki)
                 != private_key.public_key().public_bytes(pem, spki)):
-            raise package.SigningConfigInvalid(
+            raise exception.SigningConfigInvalid(
                 reason='the signing key does not belong to certificate %s'
                        % certificate.subject.rfc4514_string())
         self.certificate = certificate
@@ -109,7 +110,7 @@ class Signer:
             with open(cert_file, 'rb') as f:
                 certs = x509.load_pem_x509_certificates(f.read())
         except (OSError, ValueError) as exc:
-            raise package.SigningConfigInvalid(
+            raise exception.SigningConfigInvalid(
                 reason='cannot load certificates from %s: %s'
                        % (cert_file, exc))
         try:
@@ -117,7 +118,7 @@ class Signer:
                 key = serialization.load_pem_private_key(f.read(), None)
         except (OSError, ValueError, TypeError) as exc:
             # TypeError: the key is encrypted; only plain PEM is supported.
-            raise package.SigningConfigInvalid(
+            raise exception.SigningConfigInvalid(
                 reason='cannot load an unencrypted PEM private key from '
                        '%s: %s' % (key_file, exc))
         return cls(certs[0], key, certs[1:])
@@ -130,7 +131,7 @@ class Signer:
         if not cert_file and not key_file:
             return None
         if not (cert_file and key_file):
-            raise package.SigningConfigInvalid(
+            raise exception.SigningConfigInvalid(
                 reason='signing_cert_file and signing_key_file must be set '
                        'together')
         return cls.from_files(cert_file, key_file)
@@ -164,12 +165,12 @@ def check_structure(cms_der):
     openssl makes the cryptographic check."""
     name = package.SIGNATURE_NAME
     if len(cms_der) > MAX_SIGNATURE_SIZE:
-        raise package.SignatureInvalid(
+        raise exception.SignatureInvalid(
             reason='%s is larger than %d bytes' % (name, MAX_SIGNATURE_SIZE))
     try:
         pkcs7.load_der_pkcs7_certificates(bytes(cms_der))
     except ValueError as exc:
-        raise package.SignatureInvalid(
+        raise exception.SignatureInvalid(
             reason='%s is not a DER CMS SignedData carrying its signer '
                    'certificate: %s' % (name, exc))
 
@@ -185,7 +186,7 @@ def verify(manifest_bytes, cms_der, ca_file, timeout=VERIFY_TIMEOUT):
     """
     check_structure(cms_der)
     if not os.path.isfile(ca_file):
-        raise package.SignatureCheckUnavailable(
+        raise exception.SignatureCheckUnavailable(
             reason='the trusted CA file %s does not exist' % ca_file)
     with tempfile.TemporaryDirectory(prefix='vnfsnap-cms-') as tmp:
         content = os.path.join(tmp, 'manifest')
@@ -204,15 +205,15 @@ def verify(manifest_bytes, cms_der, ca_file, timeout=VERIFY_TIMEOUT):
             done = subprocess.run(cmd, capture_output=True, timeout=timeout,
                                   check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise package.SignatureCheckUnavailable(
+            raise exception.SignatureCheckUnavailable(
                 reason='openssl cms -verify: %s' % exc)
         stderr = done.stderr.decode('utf-8', 'replace')
         if done.returncode < 0:
-            raise package.SignatureCheckUnavailable(
+            raise exception.SignatureCheckUnavailable(
                 reason='openssl cms -verify was killed by signal %d'
                        % -done.returncode)
         if done.returncode != 0:
-            raise package.SignatureInvalid(
+            raise exception.SignatureInvalid(
                 reason='%s does not verify against the trusted CAs in %s: '
                        '%s' % (package.SIGNATURE_NAME, ca_file,
                                _openssl_errors(stderr)))
@@ -229,7 +230,7 @@ def check(manifest_bytes, cms_der, policy):
     the package has none); return its SignatureStatus or refuse it."""
     if cms_der is None:
         if policy.require:
-            raise package.SignatureInvalid(
+            raise exception.SignatureInvalid(
                 reason='the package is not signed (no %s) and '
                        '[package]require_signature is set'
                        % package.SIGNATURE_NAME)
@@ -240,7 +241,7 @@ def check(manifest_bytes, cms_der, policy):
     reason = ('no trusted CA is configured ([package]signature_ca_file), so '
               'the signature cannot be checked')
     if policy.require:
-        raise package.SignatureInvalid(
+        raise exception.SignatureInvalid(
             reason='%s and [package]require_signature is set' % reason)
     LOG.warning('VNF snapshot package is signed but %s; it is recorded as '
                 'not verified', reason)

@@ -27,6 +27,7 @@ import zipfile
 
 from vnfsnap import conf
 from vnfsnap import package
+from vnfsnap.common import exception
 from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.package import signature
 
@@ -76,29 +77,29 @@ def check_member(info):
     """Refuse a ZIP member whose name or type is unsafe to extract."""
     name = info.orig_filename
     if '\x00' in name:
-        raise package.UnsafeMember(name=name,
-                                   reason='its name contains a NUL character')
+        raise exception.UnsafeMember(
+            name=name, reason='its name contains a NUL character')
     if name.endswith('/') or info.external_attr & _MSDOS_DIRECTORY:
-        raise package.UnsafeMember(
+        raise exception.UnsafeMember(
             name=name, reason='it is a directory entry; packages hold files '
                               'only')
     reason = manifest_mod.check_path(name, allow_manifest_name=True)
     if reason:
-        raise package.UnsafeMember(name=name, reason=reason)
+        raise exception.UnsafeMember(name=name, reason=reason)
     mode = info.external_attr >> 16
     # Many writers (zipfile's writestr among them) record permission bits
     # with no file type; only an explicit non-regular type is refused.
     if info.create_system == _ZIP_SYSTEM_UNIX and stat.S_IFMT(mode):
         if stat.S_ISLNK(mode):
-            raise package.UnsafeMember(name=name, reason='it is a symlink')
+            raise exception.UnsafeMember(name=name, reason='it is a symlink')
         if not stat.S_ISREG(mode):
-            raise package.UnsafeMember(
+            raise exception.UnsafeMember(
                 name=name, reason='it is not a regular file (file type %s)'
                                   % _file_type(mode))
     if info.flag_bits & (_FLAG_ENCRYPTED | _FLAG_STRONG_ENCRYPTION):
-        raise package.UnsafeMember(name=name, reason='it is encrypted')
+        raise exception.UnsafeMember(name=name, reason='it is encrypted')
     if info.compress_type not in _ALLOWED_COMPRESSION:
-        raise package.UnsafeMember(
+        raise exception.UnsafeMember(
             name=name, reason='compression method %d is not accepted (only '
                               'stored and deflate)' % info.compress_type)
 
@@ -117,7 +118,7 @@ def _file_type(mode):
 def check_members(infos, limits=DEFAULT_LIMITS):
     """Per-member and whole-archive checks that need no manifest."""
     if len(infos) > limits.max_members:
-        raise package.PackageTooLarge(
+        raise exception.PackageTooLarge(
             reason='%d members, at most %d allowed'
                    % (len(infos), limits.max_members))
     seen = {}
@@ -126,19 +127,19 @@ def check_members(infos, limits=DEFAULT_LIMITS):
         check_member(info)
         key = info.orig_filename.casefold()
         if key in seen:
-            raise package.UnsafeMember(
+            raise exception.UnsafeMember(
                 name=info.orig_filename,
                 reason='the name appears more than once (also as %r)'
                        % seen[key])
         seen[key] = info.orig_filename
         if info.file_size > limits.max_member_size:
-            raise package.PackageTooLarge(
+            raise exception.PackageTooLarge(
                 reason='member %r is %d bytes uncompressed, at most %d '
                        'allowed' % (info.orig_filename, info.file_size,
                                     limits.max_member_size))
         total += info.file_size
         if total > limits.max_total_size:
-            raise package.PackageTooLarge(
+            raise exception.PackageTooLarge(
                 reason='members total more than %d bytes uncompressed'
                        % limits.max_total_size)
 
@@ -151,7 +152,7 @@ def check_ratio(info, role, limits=DEFAULT_LIMITS):
         return
     ratio = info.file_size / max(info.compress_size, 1)
     if ratio > limits.max_ratio:
-        raise package.PackageTooLarge(
+        raise exception.PackageTooLarge(
             reason='member %r expands %.0f:1 (%d to %d bytes), at most %d:1 '
                    'allowed' % (info.orig_filename, ratio, info.compress_size,
                                 info.file_size, limits.max_ratio))
@@ -182,9 +183,9 @@ def read_manifest_bytes(zf, limits=DEFAULT_LIMITS):
     """The manifest member's exact bytes, as its signature covers them."""
     data = _read_small_member(zf, package.MANIFEST_NAME,
                               manifest_mod.MAX_MANIFEST_SIZE, limits,
-                              package.ManifestInvalid)
+                              exception.ManifestInvalid)
     if data is None:
-        raise package.MemberMismatch(
+        raise exception.MemberMismatch(
             reason='the package has no %s' % package.MANIFEST_NAME)
     return data
 
@@ -193,7 +194,7 @@ def read_signature_bytes(zf, limits=DEFAULT_LIMITS):
     """The signature member's bytes, or None for an unsigned package."""
     return _read_small_member(zf, package.SIGNATURE_NAME,
                               signature.MAX_SIGNATURE_SIZE, limits,
-                              package.SignatureInvalid)
+                              exception.SignatureInvalid)
 
 
 def check_listing(infos, manifest):
@@ -208,19 +209,19 @@ def check_listing(infos, manifest):
             continue
         names.add(name)
         if name in external:
-            raise package.MemberMismatch(
+            raise exception.MemberMismatch(
                 reason='member %r is listed as an external artifact' % name)
         artifact = listed.get(name)
         if artifact is None:
-            raise package.MemberMismatch(
+            raise exception.MemberMismatch(
                 reason='member %r is not listed in the manifest' % name)
         if info.file_size != artifact.size:
-            raise package.MemberMismatch(
+            raise exception.MemberMismatch(
                 reason='member %r is %d bytes but the manifest says %d'
                        % (name, info.file_size, artifact.size))
     missing = sorted(set(listed) - names)
     if missing:
-        raise package.MemberMismatch(
+        raise exception.MemberMismatch(
             reason='the manifest lists %s but the package does not hold %s'
                    % (', '.join(repr(m) for m in missing),
                       'it' if len(missing) == 1 else 'them'))
@@ -259,7 +260,7 @@ def verify_zip(zf, limits=None, check_images=True, signature_policy=None):
                 with zf.open(by_name[artifact.path]) as member:
                     check_image(member, artifact.disk_format, artifact.path)
             except (zipfile.BadZipFile, EOFError) as exc:
-                raise package.UnsafeMember(
+                raise exception.UnsafeMember(
                     name=artifact.path, reason='it cannot be read: %s' % exc)
     return manifest
 
@@ -271,8 +272,8 @@ def verify_package(zip_path, limits=None, check_images=True,
         with zipfile.ZipFile(zip_path) as zf:
             return verify_zip(zf, limits, check_images, signature_policy)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
-        raise package.PackageInvalid(reason='it is not a readable ZIP file: '
-                                            '%s' % exc)
+        raise exception.PackageInvalid(reason='it is not a readable ZIP file: '
+                                       '%s' % exc)
 
 
 # --- disk images ---------------------------------------------------------
@@ -349,36 +350,36 @@ def parse_qcow2_header(fileobj, name='image'):
     """
     head = _read_up_to(fileobj, _QCOW2_V2_HEADER.size)
     if len(head) < _QCOW2_V2_HEADER.size or head[:4] != QCOW2_MAGIC:
-        raise package.UnsafeImage(name=name,
-                                  reason='it does not start with a qcow2 '
-                                         'header')
+        raise exception.UnsafeImage(name=name,
+                                    reason='it does not start with a qcow2 '
+                                    'header')
     (_magic, version, backing_offset, backing_size, cluster_bits, size,
      crypt_method, _l1_size, _l1_offset, _refcount_offset,
      _refcount_clusters, _nb_snapshots,
      _snapshots_offset) = _QCOW2_V2_HEADER.unpack(head)
     if version not in (2, 3):
-        raise package.UnsafeImage(name=name,
-                                  reason='qcow2 version %d is not supported'
-                                         % version)
+        raise exception.UnsafeImage(name=name,
+                                    reason='qcow2 version %d is not supported'
+                                    % version)
     if not 9 <= cluster_bits <= 21:
-        raise package.UnsafeImage(name=name,
-                                  reason='qcow2 cluster_bits %d is out of '
-                                         'range' % cluster_bits)
+        raise exception.UnsafeImage(name=name,
+                                    reason='qcow2 cluster_bits %d is out of '
+                                    'range' % cluster_bits)
     cluster_size = 1 << cluster_bits
     incompatible = 0
     header_length = _QCOW2_V2_HEADER.size
     if version == 3:
         tail = _read_up_to(fileobj, _QCOW2_V3_TAIL.size)
         if len(tail) < _QCOW2_V3_TAIL.size:
-            raise package.UnsafeImage(name=name,
-                                      reason='the qcow2 v3 header is '
-                                             'truncated')
+            raise exception.UnsafeImage(name=name,
+                                        reason='the qcow2 v3 header is '
+                                        'truncated')
         (incompatible, _compatible, _autoclear, _refcount_order,
          header_length) = _QCOW2_V3_TAIL.unpack(tail)
         if not 104 <= header_length <= cluster_size or header_length % 8:
-            raise package.UnsafeImage(name=name,
-                                      reason='qcow2 header_length %d is '
-                                             'invalid' % header_length)
+            raise exception.UnsafeImage(name=name,
+                                        reason='qcow2 header_length %d is '
+                                        'invalid' % header_length)
         _read_up_to(fileobj, header_length - 104)
     # Extensions follow the header, inside the first cluster.
     rest = _read_up_to(fileobj, min(cluster_size, QCOW2_MAX_HEADER_READ)
@@ -387,9 +388,9 @@ def parse_qcow2_header(fileobj, name='image'):
     pos = 0
     while True:
         if pos + _QCOW2_EXT.size > len(rest):
-            raise package.UnsafeImage(name=name,
-                                      reason='the qcow2 header extensions '
-                                             'run past the first cluster')
+            raise exception.UnsafeImage(name=name,
+                                        reason='the qcow2 header extensions '
+                                        'run past the first cluster')
         ext_type, length = _QCOW2_EXT.unpack_from(rest, pos)
         if ext_type == QCOW2_EXT_END:
             break
@@ -413,27 +414,27 @@ def inspect_qcow2(fileobj, name='image'):
     """
     header = parse_qcow2_header(fileobj, name)
     if header.backing_file_offset or header.backing_file_size:
-        raise package.UnsafeImage(
+        raise exception.UnsafeImage(
             name=name, reason='the qcow2 image has a backing file; packages '
                               'carry self-contained (flattened) images')
     ext_types = {t for t, _length in header.extensions}
     if QCOW2_EXT_BACKING_FORMAT in ext_types:
-        raise package.UnsafeImage(
+        raise exception.UnsafeImage(
             name=name, reason='the qcow2 image has a backing format '
                               'extension')
     if (header.incompatible_features & QCOW2_INCOMPAT_DATA_FILE
             or QCOW2_EXT_DATA_FILE in ext_types):
-        raise package.UnsafeImage(
+        raise exception.UnsafeImage(
             name=name, reason='the qcow2 image uses an external data file')
     if header.crypt_method or QCOW2_EXT_FDE in ext_types:
-        raise package.UnsafeImage(
+        raise exception.UnsafeImage(
             name=name, reason='the qcow2 image is encrypted')
     if header.incompatible_features & QCOW2_INCOMPAT_CORRUPT:
-        raise package.UnsafeImage(
+        raise exception.UnsafeImage(
             name=name, reason='the qcow2 image is marked corrupt')
     unknown = header.incompatible_features & ~_QCOW2_INCOMPAT_KNOWN
     if unknown:
-        raise package.UnsafeImage(
+        raise exception.UnsafeImage(
             name=name, reason='the qcow2 image has unknown incompatible '
                               'features 0x%x' % unknown)
     return header
@@ -460,16 +461,16 @@ def check_image(fileobj, disk_format, name='image'):
     if disk_format == 'RAW':
         label = sniff_format(_read_up_to(fileobj, _SNIFF_SIZE))
         if label:
-            raise package.UnsafeImage(
+            raise exception.UnsafeImage(
                 name=name, reason='it is declared RAW but its content is %s'
                                   % label)
         return None
     if disk_format == 'VMDK':
-        raise package.UnsafeImage(
+        raise exception.UnsafeImage(
             name=name, reason='VMDK images are not accepted: a VMDK '
                               'descriptor or extent can point at other files; '
                               'convert to QCOW2 or RAW')
-    raise package.UnsafeImage(
+    raise exception.UnsafeImage(
         name=name, reason='diskFormat %s is not accepted (only %s)'
                           % (disk_format,
                              ' and '.join(manifest_mod.ACCEPTED_DISK_FORMATS)))

@@ -18,13 +18,11 @@ container). Both stream: no operation holds more than a few MiB of a
 package in memory. The interface is vnfsnap.store.base.PackageStore.
 """
 
-import http
 import importlib
 import threading
 
 from oslo_log import log as logging
 
-from vnfsnap.common import exception
 import vnfsnap.conf
 
 CONF = vnfsnap.conf.CONF
@@ -34,27 +32,6 @@ _BACKENDS = {
     'file': 'vnfsnap.store.file:FileStore',
     'swift': 'vnfsnap.store.swift:SwiftStore',
 }
-
-
-class StoreError(exception.VnfsnapException):
-    """The store could not be reached or refused an operation."""
-
-    code = http.HTTPStatus.SERVICE_UNAVAILABLE
-    _msg_fmt = 'Package store unavailable: %(reason)s'
-
-
-class StoreObjectNotFound(exception.NotFound):
-    _msg_fmt = 'Object %(key)s is not in the package store.'
-
-
-class InvalidStoreKey(exception.VnfsnapException):
-    """Keys are made by vnfsnap, so a bad one is a vnfsnap bug (500)."""
-
-    _msg_fmt = 'Invalid package store key %(key)r: %(reason)s'
-
-
-class UploadIncomplete(exception.BadRequest):
-    _msg_fmt = 'The upload ended after %(done)d of %(expected)d bytes.'
 
 
 _lock = threading.Lock()

@@ -24,8 +24,6 @@ import dataclasses
 import hashlib
 import re
 
-from vnfsnap import package
-from vnfsnap import store
 from vnfsnap.common import exception
 
 MIB = 1024 * 1024
@@ -46,18 +44,19 @@ class StoredObject:
 
 def _check_path(value, what, min_parts):
     if not isinstance(value, str) or not value:
-        raise store.InvalidStoreKey(key=value, reason='empty or not a string')
+        raise exception.InvalidStoreKey(
+            key=value, reason='empty or not a string')
     if len(value) > MAX_KEY_LENGTH:
-        raise store.InvalidStoreKey(
+        raise exception.InvalidStoreKey(
             key=value, reason='longer than %d characters' % MAX_KEY_LENGTH)
     parts = value.split('/')
     if len(parts) < min_parts:
-        raise store.InvalidStoreKey(
+        raise exception.InvalidStoreKey(
             key=value, reason='a %s needs at least %d "/"-separated parts'
             % (what, min_parts))
     for part in parts:
         if not _COMPONENT.match(part):
-            raise store.InvalidStoreKey(
+            raise exception.InvalidStoreKey(
                 key=value, reason='part %r is empty, starts with a dot or '
                 'has a character outside [A-Za-z0-9._-]' % part)
     return parts
@@ -84,7 +83,7 @@ def check_range(key, start, end, size):
 
 
 def too_large(size, limit):
-    return package.PackageTooLarge(
+    return exception.PackageTooLarge(
         reason='it has at least %d bytes, more than '
         '[package_store]max_package_size (%d)' % (size, limit))
 
@@ -158,8 +157,8 @@ class StreamSource:
         data = self.reader.read(n)
         if not data:
             if self.length is not None:
-                raise store.UploadIncomplete(done=self.done,
-                                             expected=self.length)
+                raise exception.UploadIncomplete(done=self.done,
+                                                 expected=self.length)
             self.eof = True
             return b''
         if len(data) > n:

@@ -25,7 +25,7 @@ import shutil
 import stat
 import tempfile
 
-from vnfsnap import store
+from vnfsnap.common import exception
 from vnfsnap.store import base
 
 
@@ -35,7 +35,7 @@ def _store_errors():
     try:
         yield
     except OSError as e:
-        raise store.StoreError(reason=str(e)) from e
+        raise exception.StoreError(reason=str(e)) from e
 
 
 def _remove(path):
@@ -73,9 +73,9 @@ class FileStore(base.PackageStore):
         try:
             f = open(path, 'rb')
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            raise store.StoreObjectNotFound(key=key) from None
+            raise exception.StoreObjectNotFound(key=key) from None
         except OSError as e:
-            raise store.StoreError(reason=str(e)) from e
+            raise exception.StoreError(reason=str(e)) from e
         return f
 
     def put_file(self, key, path, progress=None):
@@ -159,7 +159,7 @@ class FileStore(base.PackageStore):
                 while remaining > 0:
                     data = f.read(min(chunk_size, remaining))
                     if not data:
-                        raise store.StoreError(
+                        raise exception.StoreError(
                             reason='%s ended %d bytes early' % (key,
                                                                 remaining))
                     remaining -= len(data)
@@ -173,13 +173,13 @@ class FileStore(base.PackageStore):
         except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as e:
-            raise store.StoreError(reason=str(e)) from e
+            raise exception.StoreError(reason=str(e)) from e
         return st if stat.S_ISREG(st.st_mode) else None
 
     def size(self, key):
         st = self._stat(key)
         if st is None:
-            raise store.StoreObjectNotFound(key=key)
+            raise exception.StoreObjectNotFound(key=key)
         return st.st_size
 
     def exists(self, key):

@@ -45,8 +45,7 @@ import requests
 import swiftclient
 from swiftclient import exceptions as swift_exceptions
 
-from vnfsnap import package
-from vnfsnap import store
+from vnfsnap.common import exception
 from vnfsnap.store import base
 from vnfsnap.vim.openstack import clients
 
@@ -98,11 +97,12 @@ def _errors(key=None):
         yield
     except swift_exceptions.ClientException as e:
         if e.http_status == 404 and key is not None:
-            raise store.StoreObjectNotFound(key=key) from e
-        raise store.StoreError(reason=str(e)) from e
+            raise exception.StoreObjectNotFound(key=key) from e
+        raise exception.StoreError(reason=str(e)) from e
     except (OSError, requests.RequestException,
             ks_exceptions.ClientException) as e:
-        raise store.StoreError(reason='%s: %s' % (type(e).__name__, e)) from e
+        raise exception.StoreError(reason='%s: %s' %
+                                   (type(e).__name__, e)) from e
 
 
 def _absent(error):
@@ -161,7 +161,7 @@ class _FileRange:
         except OSError as e:
             raise _CallerFailed(e) from e
         if n and not data:
-            raise _CallerFailed(store.StoreError(
+            raise _CallerFailed(exception.StoreError(
                 reason='%s shrank while it was uploaded' % self._file.name))
         self.remaining -= len(data)
         self.md5.update(data)
@@ -237,7 +237,7 @@ def connection_factory(conf):
             session = ks_loading.load_session_from_conf_options(
                 conf, 'swift', auth=auth)
         except ks_exceptions.ClientException as e:
-            raise store.StoreError(
+            raise exception.StoreError(
                 reason='the [swift] Keystone options are incomplete or '
                 'wrong: %s' % e) from e
         sw = conf.swift
@@ -253,7 +253,7 @@ def connection_factory(conf):
     missing = [name for name in ('swift_auth_url', 'swift_user', 'swift_key')
                if not getattr(ps, name)]
     if missing:
-        raise store.StoreError(
+        raise exception.StoreError(
             reason='[package_store]backend is swift but neither a Keystone '
             '[swift]auth_type nor TempAuth credentials are set (missing: '
             '[package_store]%s)' % ', '.join(missing))
@@ -338,14 +338,14 @@ class SwiftStore(base.PackageStore):
         max_file = info.get('swift', {}).get('max_file_size')
         if (max_file and self.segment_size > max_file
                 and (total is None or total > max_file)):
-            raise store.StoreError(
+            raise exception.StoreError(
                 reason='[package_store]swift_segment_size (%d) is larger '
                 'than the largest object Swift accepts (%d)'
                 % (self.segment_size, max_file))
         if total is not None and total <= self.segment_size:
             return None
         if 'slo' not in info:
-            raise store.StoreError(
+            raise exception.StoreError(
                 reason='objects over [package_store]swift_segment_size '
                 'need Static Large Objects, which this Swift does not '
                 'offer (no slo middleware)')
@@ -357,7 +357,7 @@ class SwiftStore(base.PackageStore):
         return max_segments
 
     def _too_many_segments(self, max_segments):
-        return package.PackageTooLarge(
+        return exception.PackageTooLarge(
             reason='Swift takes at most %d segments of %d bytes '
             '([package_store]swift_segment_size) per object'
             % (max_segments, self.segment_size))
@@ -390,7 +390,7 @@ class SwiftStore(base.PackageStore):
         try:
             self._delete_object(conn, key)
             self._delete_segments(conn, key, started)
-        except store.StoreError as e:
+        except exception.StoreError as e:
             LOG.warning('Could not delete what a failed upload to %s left '
                         'in Swift (delete_prefix will): %s', key, e)
 
@@ -400,7 +400,7 @@ class SwiftStore(base.PackageStore):
             etag = conn.put_object(self.container, name, reader,
                                    content_length=length)
         if etag != reader.md5.hexdigest():
-            raise store.StoreError(
+            raise exception.StoreError(
                 reason='Swift stored %s with MD5 %s, but %s was sent'
                 % (name, etag, reader.md5.hexdigest()))
         return etag
@@ -418,7 +418,7 @@ class SwiftStore(base.PackageStore):
         for segment_etag in etags:
             expected.update(segment_etag.encode())
         if etag != expected.hexdigest():
-            raise store.StoreError(
+            raise exception.StoreError(
                 reason='Swift answered the manifest of %s with ETag %s, '
                 'expected %s' % (key, etag, expected.hexdigest()))
         LOG.info('Stored %s in Swift as a static large object of %d '
@@ -575,7 +575,7 @@ class SwiftStore(base.PackageStore):
     def exists(self, key):
         try:
             self.size(key)
-        except store.StoreObjectNotFound:
+        except exception.StoreObjectNotFound:
             return False
         return True
 
@@ -599,7 +599,7 @@ class SwiftStore(base.PackageStore):
                             out.write(data)
                             meter.add(data)
                     if meter.size != expected:
-                        raise store.StoreError(
+                        raise exception.StoreError(
                             reason='Swift sent %d of the %d bytes of %s'
                             % (meter.size, expected, key))
                     meter.report()
@@ -637,7 +637,7 @@ class SwiftStore(base.PackageStore):
                     received += len(data)
                     yield data
             if received != expected:
-                raise store.StoreError(
+                raise exception.StoreError(
                     reason='Swift sent %d of the %d bytes asked of %s'
                     % (received, expected, key))
 

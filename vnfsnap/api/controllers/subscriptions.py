@@ -80,7 +80,7 @@ class Subscriptions(base.Resource):
         try:
             status = webhook.probe(body['callbackUri'], creds,
                                    timeout=CONF.notifications.timeout)
-        except webhook.WebhookFailed as e:
+        except exception.WebhookFailed as e:
             raise exception.UnprocessableEntity(
                 reason='the callbackUri did not answer the test GET: %s'
                 % e.message)

@@ -190,7 +190,7 @@ def _inflate(chunks, skip, count):
                     yield out
             if not count:
                 return
-        raise package.PackageInvalid(
+        raise exception.PackageInvalid(
             reason='a deflated member ended %d bytes early' % count)
     finally:
         chunks.close()
@@ -208,7 +208,7 @@ def _member_reader(key, member):
             backend.iter_range(key, offset,
                                offset + member['compressedSize']),
             start, end - start)
-    raise package.PackageInvalid(
+    raise exception.PackageInvalid(
         reason='a member uses ZIP compression method %s'
                % member['compressType'])
 

@@ -43,16 +43,6 @@ LOG = logging.getLogger(__name__)
 NFVO = 'nfvo'
 
 
-class GrantRefused(exception.VnfsnapException):
-    code = 403
-    _msg_fmt = 'The NFVO did not grant %(operation)s: %(reason)s'
-
-
-class GrantFailed(exception.VnfsnapException):
-    code = 409
-    _msg_fmt = 'Asking the NFVO to grant %(operation)s failed: %(reason)s'
-
-
 class _Client:
     """requests-like calls with the configured authentication."""
 
@@ -155,7 +145,7 @@ def check_snapshot_resources(operation, grant, vnf_snapshot_id,
         handle = recorded.get(key)
         if mapping.get('vnfSnapshotId') != vnf_snapshot_id or \
                 handle is None:
-            raise GrantFailed(
+            raise exception.GrantFailed(
                 operation=operation,
                 reason='the grant maps VNFC snapshot %s%s of VNF snapshot '
                        '%s, which this revert does not use' % (
@@ -164,7 +154,7 @@ def check_snapshot_resources(operation, grant, vnf_snapshot_id,
         conn = mapping.get('vimConnectionId')
         if mapping.get('vimSnapshotResourceId') != handle['resourceId'] \
                 or (conn and conn != handle.get('vimConnectionId')):
-            raise GrantFailed(
+            raise exception.GrantFailed(
                 operation=operation,
                 reason='the grant names VIM snapshot resource %s%s for '
                        'VNFC snapshot %s%s; vnfsnap recorded %s and reverts '
@@ -187,10 +177,10 @@ def _reason(resp):
 
 
 def ask(op, instance, vnfcs, vnf_snapshot_id, vnfc_snapshots=None):
-    """The NFVO's Grant (a dict); GrantRefused or GrantFailed."""
+    """The NFVO's Grant (a dict); raises GrantRefused or GrantFailed."""
     if not CONF.grant.nfvo_url:
-        raise GrantFailed(operation=op.operation,
-                          reason='[grant]nfvo_url is not set')
+        raise exception.GrantFailed(operation=op.operation,
+                                    reason='[grant]nfvo_url is not set')
     client = _Client()
     url = CONF.grant.nfvo_url.rstrip('/') + '/grants'
     body = grant_request(op, instance, vnfcs, vnf_snapshot_id,
@@ -200,31 +190,33 @@ def ask(op, instance, vnfcs, vnf_snapshot_id, vnfc_snapshots=None):
         if resp.status_code == 202:
             location = resp.headers.get('Location')
             if not location:
-                raise GrantFailed(operation=op.operation,
-                                  reason='202 without a Location')
+                raise exception.GrantFailed(operation=op.operation,
+                                            reason='202 without a Location')
             LOG.info('NFVO grants %s of VNF instance %s asynchronously; '
                      'polling %s', op.operation, instance.id, location)
             deadline = time.monotonic() + CONF.grant.grant_timeout
             while resp.status_code == 202:
                 if time.monotonic() > deadline:
-                    raise GrantFailed(
+                    raise exception.GrantFailed(
                         operation=op.operation,
                         reason='no grant after %d s ([grant]grant_timeout)'
                         % CONF.grant.grant_timeout)
                 time.sleep(CONF.grant.poll_interval)
                 resp = client.request('GET', location)
     except (requests.RequestException, ks_exceptions.ClientException) as e:
-        raise GrantFailed(operation=op.operation,
-                          reason=type(e).__name__) from None
+        raise exception.GrantFailed(operation=op.operation,
+                                    reason=type(e).__name__) from None
     if resp.status_code == 403:
-        raise GrantRefused(operation=op.operation, reason=_reason(resp))
+        raise exception.GrantRefused(
+            operation=op.operation, reason=_reason(resp))
     if resp.status_code not in (200, 201):
-        raise GrantFailed(operation=op.operation, reason=_reason(resp))
+        raise exception.GrantFailed(
+            operation=op.operation, reason=_reason(resp))
     try:
         grant = resp.json()
     except ValueError:
-        raise GrantFailed(operation=op.operation,
-                          reason='the grant is not JSON') from None
+        raise exception.GrantFailed(operation=op.operation,
+                                    reason='the grant is not JSON') from None
     LOG.info('NFVO granted %s of VNF instance %s (grant %s, %d snapshot '
              'resource(s))', op.operation, instance.id, grant.get('id'),
              len((grant.get('vimAssets') or {}).get('snapshotResources')

@@ -109,7 +109,7 @@ class NotifyPrepare(task.Task):
         body = _notice(PREPARE, self.op, self.instance, self.vnfc_ids)
         try:
             status, answer = self.endpoint.send(body)
-        except webhook.WebhookFailed as e:
+        except exception.WebhookFailed as e:
             raise VnfNotReady(id=self.instance.id,
                               operation=self.op.operation,
                               reason=e.message,
@@ -165,7 +165,7 @@ def send_done(endpoint, op, instance, vnfc_ids, outcome):
                          op.operation, outcome)
                 return
             reason = 'HTTP %d' % status
-        except webhook.WebhookFailed as e:
+        except exception.WebhookFailed as e:
             reason = e.message
         if attempt < attempts:
             time.sleep(1)

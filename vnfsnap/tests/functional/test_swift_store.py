@@ -22,7 +22,6 @@ import io
 import os
 import secrets
 
-from vnfsnap import package
 from vnfsnap import store
 from vnfsnap.common import exception
 from vnfsnap.store import base
@@ -158,7 +157,7 @@ class TestSwiftStore(test_base.TestCase):
                 it.close()
         self.assertRaises(exception.RangeNotSatisfiable,
                           self.store.iter_range, KEY, 0, SIZE + 1)
-        self.assertRaises(store.StoreObjectNotFound, self.store.iter_range,
+        self.assertRaises(exception.StoreObjectNotFound, self.store.iter_range,
                           'pkg-2/package.zip')
         # A client that goes away after the first chunk.
         it = self.store.iter_range(KEY, chunk_size=MIB)
@@ -179,16 +178,17 @@ class TestSwiftStore(test_base.TestCase):
         self.assertFalse(self.store.exists(KEY))
 
     def test_refused_uploads_leave_nothing(self):
-        e = self.assertRaises(store.UploadIncomplete, self.store.put_stream,
-                              KEY, Trickle(self.data[:3 * MIB]), length=SIZE)
+        e = self.assertRaises(exception.UploadIncomplete,
+                              self.store.put_stream, KEY,
+                              Trickle(self.data[:3 * MIB]), length=SIZE)
         self.assertEqual('The upload ended after %d of %d bytes.'
                          % (3 * MIB, SIZE), str(e))
         self.assertEqual([], self.listing())
         self.conf.config(max_package_size=4 * MIB, group='package_store')
         limited = store.get_store()
-        self.assertRaises(package.PackageTooLarge, limited.put_stream, KEY,
+        self.assertRaises(exception.PackageTooLarge, limited.put_stream, KEY,
                           Trickle(self.data))
-        self.assertRaises(package.PackageTooLarge, limited.put_file, KEY,
+        self.assertRaises(exception.PackageTooLarge, limited.put_file, KEY,
                           self.path)
         self.assertEqual([], self.listing())
 
@@ -216,13 +216,14 @@ class TestSwiftStore(test_base.TestCase):
         self.store.delete_prefix('never-stored')
 
     def test_not_found(self):
-        self.assertRaises(store.StoreObjectNotFound, self.store.size, KEY)
-        self.assertRaises(store.StoreObjectNotFound, self.store.get_to_file,
-                          KEY, os.path.join(self.state_path, 'out'))
+        self.assertRaises(exception.StoreObjectNotFound, self.store.size, KEY)
+        self.assertRaises(exception.StoreObjectNotFound,
+                          self.store.get_to_file, KEY,
+                          os.path.join(self.state_path, 'out'))
 
     def test_wrong_key_is_a_store_error(self):
         self.conf.config(swift_key='wrong', group='package_store')
-        e = self.assertRaises(store.StoreError, store.get_store().put_file,
+        e = self.assertRaises(exception.StoreError, store.get_store().put_file,
                               KEY, self.path)
         self.assertIn('Package store unavailable', str(e))
         self.assertNotIn('wrong', str(e))

@@ -15,7 +15,7 @@
 The driver calls only the methods of :class:`OpenStackClients`, which take
 and return plain values (ids, and the small records below), so moving from
 python-novaclient/cinderclient/glanceclient to openstacksdk changes this
-module only. Every client error becomes a :class:`ResourceNotFound` or a
+module only. Every client error becomes a ``ResourceNotFound`` or a
 ``VimError`` whose message names what failed and never carries a secret of
 the VimConnectionInfo.
 
@@ -76,10 +76,6 @@ _CLIENT_ERRORS = (nova_exc.ClientException, nova_exc.UnsupportedVersion,
                   ks_exc.ClientException, requests.RequestException, OSError)
 # Not keystoneauth's NotFound: that one is a wrong Keystone URL.
 _NOT_FOUND = (nova_exc.NotFound, cinder_exc.NotFound, glance_exc.NotFound)
-
-
-class ResourceNotFound(exception.VimError):
-    _msg_fmt = '%(kind)s %(id)s does not exist on the VIM'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -257,17 +253,18 @@ class OpenStackClients:
 
     @contextlib.contextmanager
     def _errors(self, what, kind=None, resource_id=None):
-        """Client errors -> ResourceNotFound (a 404 on ``resource_id``)
-        or VimError, with no secret in the message."""
+        """Client errors -> ResourceNotFound (a 404 on ``resource_id``) or
+        VimError, with no secret in the message."""
         try:
             yield
-        except ResourceNotFound:
+        except exception.ResourceNotFound:
             raise
         except _NOT_FOUND as e:
             if kind is None:
                 raise exception.VimError(
                     reason='%s: %s' % (what, self.scrub(e))) from None
-            raise ResourceNotFound(kind=kind, id=resource_id) from None
+            raise exception.ResourceNotFound(
+                kind=kind, id=resource_id) from None
         except ks_exc.Unauthorized:
             raise exception.VimError(
                 reason='%s: Keystone at %s refused the credentials of %s '

@@ -169,7 +169,7 @@ class OpenStackDriver(base.VimDriver):
         server_id = vnfc.compute_resource['resourceId']
         try:
             return self.cloud.get_server(server_id)
-        except clients.ResourceNotFound:
+        except exception.ResourceNotFound:
             raise exception.VimError(
                 reason='server %s of VNFC %s does not exist on the VIM '
                        '(deleted, or replaced by a heal or scale)'
@@ -246,7 +246,7 @@ class OpenStackDriver(base.VimDriver):
             return layout.root_volume.image_metadata
         try:
             return self.cloud.get_image(layout.server.image_id).properties
-        except clients.ResourceNotFound:
+        except exception.ResourceNotFound:
             return {}
 
     @staticmethod
@@ -331,7 +331,7 @@ class OpenStackDriver(base.VimDriver):
         def fetch():
             try:
                 return self.cloud.get_image(image_id)
-            except clients.ResourceNotFound:
+            except exception.ResourceNotFound:
                 raise exception.VimError(
                     reason='%s: image %s vanished (Nova deletes the image '
                            'of a snapshot that failed; see the server\'s '
@@ -369,7 +369,7 @@ class OpenStackDriver(base.VimDriver):
         def gone():
             try:
                 return fetch(resource_id)
-            except clients.ResourceNotFound:
+            except exception.ResourceNotFound:
                 return None
         self._wait('deleting %s %s' % (kind, resource_id), gone,
                    lambda r: r is None,
@@ -382,7 +382,7 @@ class OpenStackDriver(base.VimDriver):
         when it is gone already."""
         try:
             self.cloud.delete_snapshot(snapshot_id)
-        except clients.ResourceNotFound:
+        except exception.ResourceNotFound:
             return
         self._wait_deleted('volume snapshot', self.cloud.get_snapshot,
                            snapshot_id)
@@ -392,7 +392,7 @@ class OpenStackDriver(base.VimDriver):
         to delete them one by one) and wait until it is gone."""
         try:
             self.cloud.delete_group_snapshot(group_snapshot_id)
-        except clients.ResourceNotFound:
+        except exception.ResourceNotFound:
             return
         self._wait_deleted('group snapshot', self.cloud.get_group_snapshot,
                            group_snapshot_id)
@@ -404,7 +404,7 @@ class OpenStackDriver(base.VimDriver):
             self._wait_volume(volume_id, _VOLUME_SETTLED,
                               'waiting to delete')
             self.cloud.delete_volume(volume_id)
-        except clients.ResourceNotFound:
+        except exception.ResourceNotFound:
             return
         if wait:
             self._wait_deleted('volume', self.cloud.get_volume, volume_id)
@@ -423,7 +423,7 @@ class OpenStackDriver(base.VimDriver):
         for kind, delete, resource_id in steps:
             try:
                 delete(resource_id)
-            except clients.ResourceNotFound:
+            except exception.ResourceNotFound:
                 pass
             except exception.VnfsnapException as e:
                 LOG.error('Could not delete %s %s left by a failed step; '
@@ -881,7 +881,7 @@ class OpenStackDriver(base.VimDriver):
             kind, resource_id, vnfc_snapshot.get('id'))
         try:
             resource = get(resource_id)
-        except clients.ResourceNotFound:
+        except exception.ResourceNotFound:
             raise exception.VimError(reason='%s is gone' % what) from None
         if resource.status != ready:
             raise exception.VimError(reason='%s is %s, not %s'
@@ -909,7 +909,7 @@ class OpenStackDriver(base.VimDriver):
                 for candidate in filter(None, candidates):
                     try:
                         volume = self.cloud.get_volume(candidate)
-                    except clients.ResourceNotFound:
+                    except exception.ResourceNotFound:
                         continue
                     if volume.status == 'available':
                         break
@@ -1186,7 +1186,7 @@ class OpenStackDriver(base.VimDriver):
         def attempt(what, call, *args):
             try:
                 call(*args)
-            except clients.ResourceNotFound:
+            except exception.ResourceNotFound:
                 pass
             except exception.VnfsnapException as e:
                 failures.append('%s: %s' % (what, e))

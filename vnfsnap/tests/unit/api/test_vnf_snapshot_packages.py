@@ -33,6 +33,7 @@ import webob
 from vnfsnap import package
 from vnfsnap import store
 from vnfsnap.common import crypto
+from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import views
 from vnfsnap.db import api as db_api
@@ -558,7 +559,7 @@ class TestDelete(PackagesTestCase):
         log = self.useFixture(fixtures.FakeLogger())
         self.useFixture(fixtures.MockPatchObject(
             type(self.store), 'delete_prefix',
-            side_effect=store.StoreError(reason='disk on fire')))
+            side_effect=exception.StoreError(reason='disk on fire')))
         resp = self.request('DELETE', self.url(pkg_id))
         self.assertEqual(204, resp.status, resp.body)
         self.assertEqual([], db_api.list_vnf_snapshot_pkgs(None))
@@ -763,7 +764,7 @@ class TestUpload(PackagesTestCase):
         self.useFixture(fixtures.FakeLogger())
         self.useFixture(fixtures.MockPatchObject(
             type(self.store), 'put_stream',
-            side_effect=store.StoreError(reason='disk full')))
+            side_effect=exception.StoreError(reason='disk full')))
         resp = self.put_content(pkg_id, BodyStream(b'x' * 100), 100)
         self.assertProblem(resp, 503)
         self.assertIn('disk full', resp.json['detail'])

@@ -13,9 +13,9 @@
 """Granting by an NFVO: a small SOL003 Grant API served by the test over
 loopback (synchronous, asynchronous with polling, refusing)."""
 
+from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.conductor.flows import common
-from vnfsnap.conductor.flows import grant
 from vnfsnap.conductor.flows import revert_to_snapshot
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
@@ -71,7 +71,7 @@ class TestCreate(GrantTestCase):
     def test_refusal_fails_with_the_nfvo_reason(self):
         inst = test_manager.register_vnf(1)
         self.nfvo.behaviour = 'refuse'
-        e = self.assertRaises(grant.GrantRefused, self.create, inst)
+        e = self.assertRaises(exception.GrantRefused, self.create, inst)
         self.assertEqual(403, e.code)
         self.assertIn('no capacity', e.message)
         self.assertEqual([], FakeVim.calls)
@@ -80,7 +80,7 @@ class TestCreate(GrantTestCase):
         self.conf.config(grant_timeout=1, group='grant')
         inst = test_manager.register_vnf(1)
         self.nfvo.behaviour, self.nfvo.pending = 'async', 10 ** 6
-        e = self.assertRaises(grant.GrantFailed, self.create, inst)
+        e = self.assertRaises(exception.GrantFailed, self.create, inst)
         self.assertIn('grant_timeout', e.message)
 
     def test_oauth2_client_credentials(self):
@@ -108,7 +108,7 @@ class TestCreate(GrantTestCase):
 
     def test_no_nfvo_configured(self):
         self.conf.config(nfvo_url=None, group='grant')
-        e = self.assertRaises(grant.GrantFailed, self.create,
+        e = self.assertRaises(exception.GrantFailed, self.create,
                               test_manager.register_vnf(1))
         self.assertIn('[grant]nfvo_url', e.message)
 
@@ -165,6 +165,7 @@ class TestRevert(GrantTestCase):
             self.nfvo.snapshot_resources = None
             _, info = self.create(inst)
             self.nfvo.snapshot_resources = mapping
-            e = self.assertRaises(grant.GrantFailed, self.revert, inst, info)
+            e = self.assertRaises(exception.GrantFailed,
+                                  self.revert, inst, info)
             self.assertIn(words, e.message)
             self.assertNotIn(('revert', '%s-0' % prefix), FakeVim.calls)

@@ -26,6 +26,7 @@ import fixtures
 import testtools
 
 from vnfsnap import package
+from vnfsnap.common import exception
 from vnfsnap.package import archive
 from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.tests.unit.package import test_verify
@@ -192,7 +193,7 @@ class TestBuildRefusals(ArchiveFixture):
             image, 'images/c1/top.qcow2', 'vnfcImage',
             vnfc_snapshot_id='c1', disk_format='QCOW2',
             container_format='BARE')]
-        exc = self.assertRaises(package.UnsafeImage, archive.build,
+        exc = self.assertRaises(exception.UnsafeImage, archive.build,
                                 self.path('p.zip'), arts, 's', 'i')
         self.assertIn('backing file', str(exc))
         self.assertFalse(os.path.exists(self.path('p.zip.part')))
@@ -217,7 +218,7 @@ class TestBuildRefusals(ArchiveFixture):
     def test_invalid_manifest_never_written(self):
         disk, _ = self.sparse_disk(size=4096)
         arts = self.artifacts(disk)[1:]         # no VNF snapshot record
-        self.assertRaises(package.ManifestInvalid, archive.build,
+        self.assertRaises(exception.ManifestInvalid, archive.build,
                           self.path('p.zip'), arts, 's', 'i')
         self.assertEqual(['disk.raw'], os.listdir(self.tmp))
 
@@ -256,7 +257,7 @@ class TestExtractRefusals(ArchiveFixture):
         doc = json.loads(self.manifest.to_json())
         doc['artifacts'][2]['checksum']['hash'] = '0' * 64
         pkg = self.rewrite(manifest=json.dumps(doc).encode())
-        self.assertRefusedClean(pkg, package.ChecksumMismatch,
+        self.assertRefusedClean(pkg, exception.ChecksumMismatch,
                                 "'images/c1/disk.raw' does not match")
 
     def test_tampered_content_with_valid_crc(self):
@@ -265,7 +266,7 @@ class TestExtractRefusals(ArchiveFixture):
             {'vnfdId': 'evil', 'name': 'x'}, indent=2,
             sort_keys=True).encode().ljust(self.manifest.by_path()[
                 'vnfd/vnfd.json'].size)})
-        self.assertRefusedClean(pkg, package.ChecksumMismatch,
+        self.assertRefusedClean(pkg, exception.ChecksumMismatch,
                                 "'vnfd/vnfd.json' does not match")
 
     def test_flipped_byte_fails_crc(self):
@@ -274,7 +275,7 @@ class TestExtractRefusals(ArchiveFixture):
         with open(self.pkg, 'r+b') as f:
             f.seek(info.header_offset + 30 + len(info.filename) + 1000)
             f.write(b'\x55')
-        self.assertRefusedClean(self.pkg, package.PackageInvalid,
+        self.assertRefusedClean(self.pkg, exception.PackageInvalid,
                                 'not a readable ZIP')
 
     def test_failure_late_removes_earlier_files(self):
@@ -284,7 +285,7 @@ class TestExtractRefusals(ArchiveFixture):
         pkg = self.rewrite(manifest=json.dumps(doc).encode())
         dest = self.path('existing')
         os.mkdir(dest)
-        self.assertRaises(package.ChecksumMismatch, archive.extract, pkg,
+        self.assertRaises(exception.ChecksumMismatch, archive.extract, pkg,
                           dest)
         self.assertEqual([], os.listdir(dest))
 
@@ -300,7 +301,7 @@ class TestExtractRefusals(ArchiveFixture):
         link = test_verify.info('logs/link', 0o120777)
         with zipfile.ZipFile(self.pkg, 'a') as zf:
             zf.writestr(link, '/etc/shadow')
-        self.assertRefusedClean(self.pkg, package.UnsafeMember, 'symlink')
+        self.assertRefusedClean(self.pkg, exception.UnsafeMember, 'symlink')
 
     def test_lying_uncompressed_size_bounds_what_is_written(self):
         # A deflate stream of 8 MiB of zeros whose ZIP headers (local and

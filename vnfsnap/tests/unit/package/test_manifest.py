@@ -57,7 +57,7 @@ def dumps(doc):
 class TestManifest(testtools.TestCase):
 
     def assertInvalid(self, doc_or_bytes, fragment,
-                      exc_class=package.ManifestInvalid):
+                      exc_class=exception.ManifestInvalid):
         data = (doc_or_bytes if isinstance(doc_or_bytes, bytes)
                 else dumps(doc_or_bytes))
         exc = self.assertRaises(exc_class, manifest.Manifest.from_json, data)
@@ -105,14 +105,14 @@ class TestManifest(testtools.TestCase):
         doc = good_doc()
         doc['formatVersion'] = '2.0'
         exc = self.assertInvalid(doc, "formatVersion '2.0'",
-                                 package.UnsupportedFormatVersion)
+                                 exception.UnsupportedFormatVersion)
         self.assertIn('supported: 1.0', str(exc))
 
     def test_missing_version(self):
         doc = good_doc()
         del doc['formatVersion']
         self.assertInvalid(doc, 'formatVersion None',
-                           package.UnsupportedFormatVersion)
+                           exception.UnsupportedFormatVersion)
 
     def test_not_an_object(self):
         self.assertInvalid(b'[]', 'not a JSON object')
@@ -270,7 +270,7 @@ class TestManifest(testtools.TestCase):
             vnf_snapshot_pkg_unique_id='u', created_at=parsed.created_at,
             vnf_snapshot_id='s', vnf_instance_id='i',
             artifacts=parsed.artifacts + parsed.artifacts[:1])
-        self.assertRaises(package.ManifestInvalid, bad.to_json)
+        self.assertRaises(exception.ManifestInvalid, bad.to_json)
 
     def test_check_path_accepts_normal_paths(self):
         for path in ('a', 'images/vnfc-1/disk_0.qcow2', 'A.b-c_d'):

@@ -33,6 +33,7 @@ import testtools
 
 from vnfsnap import conf
 from vnfsnap import package
+from vnfsnap.common import exception
 from vnfsnap.package import archive
 from vnfsnap.package import signature
 from vnfsnap.package import verify
@@ -54,9 +55,9 @@ class SignatureFixture(testtools.TestCase):
         self.conf = self.useFixture(config_fixture.Config(conf.CONF))
 
     def assertInvalid(self, fragment, func, *args, **kwargs):
-        exc = self.assertRaises(package.SignatureInvalid, func, *args,
+        exc = self.assertRaises(exception.SignatureInvalid, func, *args,
                                 **kwargs)
-        self.assertIsInstance(exc, package.PackageInvalid)
+        self.assertIsInstance(exc, exception.PackageInvalid)
         self.assertEqual(422, exc.code)
         self.assertIn(fragment, str(exc))
         return exc
@@ -116,7 +117,7 @@ class TestSigner(SignatureFixture):
     def assertConfigInvalid(self, fragment, cert=None, key=None):
         self.conf.config(signing_cert_file=cert, signing_key_file=key,
                          group='package')
-        exc = self.assertRaises(package.SigningConfigInvalid,
+        exc = self.assertRaises(exception.SigningConfigInvalid,
                                 signature.Signer.from_config)
         self.assertIn(fragment, str(exc))
 
@@ -134,7 +135,7 @@ class TestSigner(SignatureFixture):
         self.assertConfigInvalid('No such file', self.pki.path('gone'), key)
 
     def test_key_type(self):
-        exc = self.assertRaises(package.SigningConfigInvalid,
+        exc = self.assertRaises(exception.SigningConfigInvalid,
                                 signature.Signer, self.pki.signer[0],
                                 ed25519.Ed25519PrivateKey.generate())
         self.assertIn('only RSA and EC keys', str(exc))
@@ -229,14 +230,14 @@ class TestVerifyRefusals(SignatureFixture):
 
     def test_verifier_unavailable(self):
         der = sign(self.pki.signer)
-        exc = self.assertRaises(package.SignatureCheckUnavailable,
+        exc = self.assertRaises(exception.SignatureCheckUnavailable,
                                 signature.verify, MANIFEST, der,
                                 self.pki.path('no-ca.pem'))
         self.assertIn('no-ca.pem does not exist', str(exc))
         self.assertEqual(500, exc.code)
         self.useFixture(fixtures.MonkeyPatch(
             'vnfsnap.package.signature.OPENSSL', '/nonexistent/openssl'))
-        exc = self.assertRaises(package.SignatureCheckUnavailable,
+        exc = self.assertRaises(exception.SignatureCheckUnavailable,
                                 signature.verify, MANIFEST, der,
                                 self.pki.ca_file)
         self.assertIn('/nonexistent/openssl', str(exc))
@@ -473,7 +474,7 @@ class TestSignedPackage(SignatureFixture):
                                      role='additionalArtifact'))
         tampered = self.rewrite(pkg, {package.MANIFEST_NAME: json.dumps(
             doc).encode()})
-        exc = self.assertRaises(package.ManifestInvalid,
+        exc = self.assertRaises(exception.ManifestInvalid,
                                 verify.verify_package, tampered,
                                 signature_policy=signature.Policy())
         self.assertIn('reserved for the manifest signature', str(exc))
@@ -482,6 +483,6 @@ class TestSignedPackage(SignatureFixture):
         pkg = self.signed()
         with zipfile.ZipFile(pkg, 'a') as zf:
             zf.writestr('VNFSNAP-MANIFEST.CMS', b'x')
-        exc = self.assertRaises(package.UnsafeMember, verify.verify_package,
+        exc = self.assertRaises(exception.UnsafeMember, verify.verify_package,
                                 pkg, signature_policy=self.trusted)
         self.assertIn('appears more than once', str(exc))

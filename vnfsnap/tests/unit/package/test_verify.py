@@ -29,6 +29,7 @@ import testtools
 
 from vnfsnap import conf
 from vnfsnap import package
+from vnfsnap.common import exception
 from vnfsnap.package import verify
 
 CLUSTER_BITS = 16
@@ -104,7 +105,7 @@ class ZipFixture(testtools.TestCase):
                       limits=verify.DEFAULT_LIMITS):
         exc = self.assertRaises(exc_class, verify.verify_package, path,
                                 limits)
-        self.assertIsInstance(exc, package.PackageInvalid)
+        self.assertIsInstance(exc, exception.PackageInvalid)
         self.assertEqual(422, exc.code)
         self.assertIn(fragment, str(exc))
         return exc
@@ -153,23 +154,23 @@ class TestZipMembers(ZipFixture):
         path = os.path.join(self.tmp, 'junk.zip')
         with open(path, 'wb') as f:
             f.write(b'not a zip at all' * 10)
-        self.assertRefused(path, package.PackageInvalid,
+        self.assertRefused(path, exception.PackageInvalid,
                            'not a readable ZIP')
 
     def test_absolute_path(self):
         path = self.make_zip([RECORD], manifest=None,
                              extra=[(info('/etc/cron.d/x'), b'x')])
-        self.assertRefused(path, package.UnsafeMember, 'absolute')
+        self.assertRefused(path, exception.UnsafeMember, 'absolute')
 
     def test_dot_dot(self):
         path = self.make_zip([RECORD], manifest=None,
                              extra=[('a/../../etc/passwd', b'x')])
-        self.assertRefused(path, package.UnsafeMember, "'..' component")
+        self.assertRefused(path, exception.UnsafeMember, "'..' component")
 
     def test_backslash(self):
         path = self.make_zip([RECORD], manifest=None,
                              extra=[('..\\..\\evil', b'x')])
-        self.assertRefused(path, package.UnsafeMember, 'backslash')
+        self.assertRefused(path, exception.UnsafeMember, 'backslash')
 
     def test_nul_in_name(self):
         # zipfile truncates .filename at NUL; orig_filename keeps it.
@@ -178,12 +179,12 @@ class TestZipMembers(ZipFixture):
         patch_zip(path, 'logs/a.txt#.sh', 'logs/a.txt\x00.sh')
         with zipfile.ZipFile(path) as zf:
             self.assertEqual('logs/a.txt', zf.infolist()[-1].filename)
-        self.assertRefused(path, package.UnsafeMember, 'NUL')
+        self.assertRefused(path, exception.UnsafeMember, 'NUL')
 
     def test_symlink(self):
         link = info('logs/link', stat.S_IFLNK | 0o777)
         path = self.make_zip([RECORD, (link, b'/etc/shadow')])
-        self.assertRefused(path, package.UnsafeMember, 'symlink')
+        self.assertRefused(path, exception.UnsafeMember, 'symlink')
 
     def test_devices_and_fifo(self):
         for mode, label in ((stat.S_IFCHR, 'character device'),
@@ -193,18 +194,18 @@ class TestZipMembers(ZipFixture):
                             (stat.S_IFDIR, 'directory')):
             dev = info('logs/dev', mode | 0o600)
             path = self.make_zip([RECORD, (dev, b'')])
-            self.assertRefused(path, package.UnsafeMember, label)
+            self.assertRefused(path, exception.UnsafeMember, label)
 
     def test_directory_entry(self):
         path = self.make_zip([RECORD], manifest=None,
                              extra=[(info('logs/'), b'')])
-        self.assertRefused(path, package.UnsafeMember, 'directory entry')
+        self.assertRefused(path, exception.UnsafeMember, 'directory entry')
 
     def test_msdos_directory_attribute(self):
         zi = info('logs', system=0)
         zi.external_attr = 0x10
         path = self.make_zip([RECORD], manifest=None, extra=[(zi, b'')])
-        self.assertRefused(path, package.UnsafeMember, 'directory entry')
+        self.assertRefused(path, exception.UnsafeMember, 'directory entry')
 
     def test_duplicate_names(self):
         path = self.make_zip([RECORD, ('logs/a.txt', b'one')],
@@ -212,50 +213,50 @@ class TestZipMembers(ZipFixture):
         with zipfile.ZipFile(path) as zf:
             self.assertEqual(2, [i.filename for i in zf.infolist()]
                              .count('logs/a.txt'))
-        self.assertRefused(path, package.UnsafeMember,
+        self.assertRefused(path, exception.UnsafeMember,
                            'appears more than once')
 
     def test_duplicate_names_case_insensitive(self):
         path = self.make_zip([RECORD, ('logs/a.txt', b'one')],
                              extra=[('LOGS/A.txt', b'two')])
-        self.assertRefused(path, package.UnsafeMember,
+        self.assertRefused(path, exception.UnsafeMember,
                            'appears more than once')
 
     def test_duplicate_manifest(self):
         path = self.make_zip([RECORD],
                              extra=[(package.MANIFEST_NAME, b'{}')])
-        self.assertRefused(path, package.UnsafeMember,
+        self.assertRefused(path, exception.UnsafeMember,
                            'appears more than once')
 
     def test_encrypted_member(self):
         for flag in (0x1, 0x40):
             path = self.make_zip([RECORD, ('logs/secret.txt', b'xx')])
             patch_zip(path, flag_name='logs/secret.txt', flag=flag)
-            self.assertRefused(path, package.UnsafeMember, 'encrypted')
+            self.assertRefused(path, exception.UnsafeMember, 'encrypted')
 
     def test_compression_method(self):
         path = self.make_zip([RECORD, ('logs/a.txt', b'x' * 100)],
                              compression=zipfile.ZIP_BZIP2)
-        self.assertRefused(path, package.UnsafeMember,
+        self.assertRefused(path, exception.UnsafeMember,
                            'compression method 12')
 
     def test_too_many_members(self):
         members = [RECORD] + [('logs/%d' % i, b'') for i in range(10)]
         path = self.make_zip(members)
         verify.verify_package(path)
-        self.assertRefused(path, package.PackageTooLarge, '12 members',
+        self.assertRefused(path, exception.PackageTooLarge, '12 members',
                            verify.Limits(max_members=11))
 
     def test_member_too_large(self):
         path = self.make_zip([RECORD, ('logs/a', b'x' * 5000)])
-        self.assertRefused(path, package.PackageTooLarge,
+        self.assertRefused(path, exception.PackageTooLarge,
                            "member 'logs/a' is 5000 bytes",
                            verify.Limits(max_member_size=4096))
 
     def test_total_too_large(self):
         path = self.make_zip([RECORD, ('logs/a', b'x' * 3000),
                               ('logs/b', b'x' * 3000)])
-        self.assertRefused(path, package.PackageTooLarge,
+        self.assertRefused(path, exception.PackageTooLarge,
                            'total more than 5000',
                            verify.Limits(max_total_size=5000))
 
@@ -265,7 +266,7 @@ class TestZipMembers(ZipFixture):
         path = self.make_zip([RECORD, ('logs/bomb.txt', zeros)],
                              compression=zipfile.ZIP_DEFLATED)
         self.assertLess(os.path.getsize(path), 64 * 1024)
-        self.assertRefused(path, package.PackageTooLarge, 'expands')
+        self.assertRefused(path, exception.PackageTooLarge, 'expands')
 
     def test_zip_bomb_as_image_bounded_by_size(self):
         # Images are exempt from the ratio but never from the size limits.
@@ -277,36 +278,36 @@ class TestZipMembers(ZipFixture):
                              compression=zipfile.ZIP_DEFLATED,
                              artifact_extra=extra)
         verify.verify_package(path)
-        self.assertRefused(path, package.PackageTooLarge, 'total more than',
+        self.assertRefused(path, exception.PackageTooLarge, 'total more than',
                            verify.Limits(max_total_size=4 * 1024 * 1024))
 
     def test_lying_manifest_size_in_zip(self):
         # A manifest member that is itself a bomb is refused by size.
         path = self.make_zip([RECORD], manifest=b' ' * (5 * 1024 * 1024),
                              compression=zipfile.ZIP_DEFLATED)
-        self.assertRefused(path, package.ManifestInvalid, 'at most')
+        self.assertRefused(path, exception.ManifestInvalid, 'at most')
 
 
 class TestZipAgainstManifest(ZipFixture):
 
     def test_no_manifest(self):
         path = self.make_zip([RECORD], manifest=None)
-        self.assertRefused(path, package.MemberMismatch,
+        self.assertRefused(path, exception.MemberMismatch,
                            'no vnfsnap-manifest.json')
 
     def test_bad_manifest(self):
         path = self.make_zip([RECORD], manifest=b'{"formatVersion": "9"}')
-        self.assertRefused(path, package.UnsupportedFormatVersion, "'9'")
+        self.assertRefused(path, exception.UnsupportedFormatVersion, "'9'")
 
     def test_member_not_listed(self):
         path = self.make_zip([RECORD], extra=[('logs/extra', b'x')])
-        self.assertRefused(path, package.MemberMismatch,
+        self.assertRefused(path, exception.MemberMismatch,
                            "'logs/extra' is not listed")
 
     def test_listed_but_missing(self):
         doc = manifest_doc([RECORD, ('logs/gone', b'x')])
         path = self.make_zip([RECORD], manifest=json.dumps(doc).encode())
-        self.assertRefused(path, package.MemberMismatch,
+        self.assertRefused(path, exception.MemberMismatch,
                            "lists 'logs/gone' but the package does not")
 
     def test_external_artifact_is_not_a_member(self):
@@ -321,14 +322,14 @@ class TestZipAgainstManifest(ZipFixture):
     def test_external_artifact_present_as_a_member(self):
         path = self.make_zip([RECORD, ('logs/far', b'x')], artifact_extra={
             'logs/far': {'uri': 'https://example.com/far'}})
-        self.assertRefused(path, package.MemberMismatch,
+        self.assertRefused(path, exception.MemberMismatch,
                            "'logs/far' is listed as an external artifact")
 
     def test_size_differs(self):
         doc = manifest_doc([RECORD, ('logs/a', b'abc')])
         path = self.make_zip([RECORD, ('logs/a', b'abcd')],
                              manifest=json.dumps(doc).encode())
-        self.assertRefused(path, package.MemberMismatch,
+        self.assertRefused(path, exception.MemberMismatch,
                            "'logs/a' is 4 bytes but the manifest says 3")
 
     def test_qcow2_with_backing_file_in_package(self):
@@ -338,7 +339,7 @@ class TestZipAgainstManifest(ZipFixture):
                                 'containerFormat': 'BARE'}}
         path = self.make_zip([RECORD, ('disk.qcow2', image)],
                              artifact_extra=extra)
-        self.assertRefused(path, package.UnsafeImage, 'backing file')
+        self.assertRefused(path, exception.UnsafeImage, 'backing file')
         manifest = verify.verify_package(path, check_images=False)
         self.assertEqual(2, len(manifest.artifacts))
 
@@ -351,7 +352,7 @@ class TestZipAgainstManifest(ZipFixture):
         path = self.make_zip([RECORD, ('disk.raw', desc)],
                              artifact_extra=extra,
                              compression=zipfile.ZIP_DEFLATED)
-        self.assertRefused(path, package.UnsafeImage,
+        self.assertRefused(path, exception.UnsafeImage,
                            'declared RAW but its content is VMDK '
                            'descriptor')
 
@@ -362,7 +363,7 @@ class TestQcow2(testtools.TestCase):
         return verify.check_image(io.BytesIO(data), disk_format, 'd')
 
     def assertUnsafe(self, data, fragment, disk_format='QCOW2'):
-        exc = self.assertRaises(package.UnsafeImage, self.check, data,
+        exc = self.assertRaises(exception.UnsafeImage, self.check, data,
                                 disk_format)
         self.assertIn(fragment, str(exc))
 
@@ -484,13 +485,13 @@ class TestQcow2FromQemuImg(testtools.TestCase):
     def test_backing_file(self):
         self.qemu_img('base.qcow2', '1G')
         self.qemu_img('-b', 'base.qcow2', '-F', 'qcow2', 'top.qcow2')
-        exc = self.assertRaises(package.UnsafeImage, verify.check_image_file,
+        exc = self.assertRaises(exception.UnsafeImage, verify.check_image_file,
                                 self.path('top.qcow2'), 'QCOW2')
         self.assertIn('backing file', str(exc))
 
     def test_data_file(self):
         self.qemu_img('-o', 'data_file=data.raw', 'ext.qcow2', '1G')
-        exc = self.assertRaises(package.UnsafeImage, verify.check_image_file,
+        exc = self.assertRaises(exception.UnsafeImage, verify.check_image_file,
                                 self.path('ext.qcow2'), 'QCOW2')
         self.assertIn('external data file', str(exc))
 
@@ -512,18 +513,18 @@ class TestImagesInPackage(ZipFixture):
                                          b'/dev/sda')]),
                 qcow2_image(incompat=verify.QCOW2_INCOMPAT_DATA_FILE)):
             path = self.image_zip('disk.qcow2', image, 'QCOW2')
-            self.assertRefused(path, package.UnsafeImage,
+            self.assertRefused(path, exception.UnsafeImage,
                                'external data file')
 
     def test_vmdk_declared(self):
         path = self.image_zip('disk.vmdk', b'KDMV' + b'\0' * 508, 'VMDK')
-        self.assertRefused(path, package.ManifestInvalid,
+        self.assertRefused(path, exception.ManifestInvalid,
                            'VMDK is never accepted')
 
     def test_qcow2_declared_raw(self):
         path = self.image_zip('disk.raw', qcow2_image(backing=b'/etc/shadow'),
                               'RAW')
-        self.assertRefused(path, package.UnsafeImage,
+        self.assertRefused(path, exception.UnsafeImage,
                            'declared RAW but its content is qcow2')
 
     @testtools.skipUnless(shutil.which('qemu-img'),
@@ -539,14 +540,14 @@ class TestImagesInPackage(ZipFixture):
         create('qcow2', 'base.qcow2')
         for data, declared, exc_class, fragment in (
                 (create('qcow2', 'top.qcow2', '-b', 'base.qcow2', '-F',
-                        'qcow2'), 'QCOW2', package.UnsafeImage,
+                        'qcow2'), 'QCOW2', exception.UnsafeImage,
                  'backing file'),
                 (create('qcow2', 'ext.qcow2', '-o', 'data_file=data.raw'),
-                 'QCOW2', package.UnsafeImage, 'external data file'),
-                (create('vmdk', 'disk.vmdk'), 'RAW', package.UnsafeImage,
+                 'QCOW2', exception.UnsafeImage, 'external data file'),
+                (create('vmdk', 'disk.vmdk'), 'RAW', exception.UnsafeImage,
                  'content is VMDK sparse extent'),
                 (create('vmdk', 'flat.vmdk', '-o', 'subformat=monolithicFlat'),
-                 'RAW', package.UnsafeImage, 'content is VMDK descriptor')):
+                 'RAW', exception.UnsafeImage, 'content is VMDK descriptor')):
             path = self.image_zip('disk.img', data, declared)
             self.assertRefused(path, exc_class, fragment)
         path = self.image_zip('disk.img', create('qcow2', 'ok.qcow2'),
@@ -573,16 +574,16 @@ class TestLimitsFromConfig(ZipFixture):
                                        max_ratio=3),
                          verify.Limits.from_config())
         members = [RECORD] + [('logs/%d' % i, b'') for i in range(5)]
-        self.assertRefused(self.make_zip(members), package.PackageTooLarge,
+        self.assertRefused(self.make_zip(members), exception.PackageTooLarge,
                            '7 members, at most 5', limits=None)
         text = b'abcdefgh' * (256 * 1024)      # 2 MiB, deflates ~300:1
         path = self.make_zip([RECORD, ('logs/a.txt', text)],
                              compression=zipfile.ZIP_DEFLATED)
-        self.assertRefused(path, package.PackageTooLarge, 'at most 3:1',
+        self.assertRefused(path, exception.PackageTooLarge, 'at most 3:1',
                            limits=None)
         self.conf.config(max_compression_ratio=1000, group='package')
         verify.verify_package(path)
         self.conf.config(max_member_size=1024 * 1024, group='package')
-        self.assertRefused(path, package.PackageTooLarge,
+        self.assertRefused(path, exception.PackageTooLarge,
                            "member 'logs/a.txt' is 2097152 bytes",
                            limits=None)

@@ -20,7 +20,6 @@ import os
 import stat
 import tracemalloc
 
-from vnfsnap import package
 from vnfsnap import store
 from vnfsnap.common import exception
 from vnfsnap.store import base
@@ -78,13 +77,13 @@ class TestKeys(test_base.TestCase):
 
     def test_bad(self):
         for key in BAD_KEYS:
-            self.assertRaises(store.InvalidStoreKey, base.check_key, key)
+            self.assertRaises(exception.InvalidStoreKey, base.check_key, key)
         for prefix in BAD_PREFIXES:
-            self.assertRaises(store.InvalidStoreKey, base.check_prefix,
+            self.assertRaises(exception.InvalidStoreKey, base.check_prefix,
                               prefix)
 
     def test_message(self):
-        e = self.assertRaises(store.InvalidStoreKey, base.check_key,
+        e = self.assertRaises(exception.InvalidStoreKey, base.check_key,
                               'pkg-1/../x')
         self.assertIn("'..'", str(e))
         self.assertEqual(http.HTTPStatus.INTERNAL_SERVER_ERROR, e.code)
@@ -240,8 +239,9 @@ class TestFileStore(FileStoreTest):
         self.assertEqual([], self.stored_files())
 
     def test_short_stream(self):
-        e = self.assertRaises(store.UploadIncomplete, self.store.put_stream,
-                              KEY, Trickle(b'x' * 1000), length=1500)
+        e = self.assertRaises(exception.UploadIncomplete,
+                              self.store.put_stream, KEY, Trickle(b'x' * 1000),
+                              length=1500)
         self.assertEqual('The upload ended after 1000 of 1500 bytes.',
                          str(e))
         self.assertIsInstance(e, exception.BadRequest)
@@ -251,13 +251,13 @@ class TestFileStore(FileStoreTest):
     def test_too_large(self):
         small = file_store.FileStore(self.dir, 2 * MIB)
         path, _data = self.make_file(2 * MIB + 1)
-        self.assertRaises(package.PackageTooLarge, small.put_file, KEY, path)
+        self.assertRaises(exception.PackageTooLarge, small.put_file, KEY, path)
         reader = Trickle(b'')
-        e = self.assertRaises(package.PackageTooLarge, small.put_stream, KEY,
+        e = self.assertRaises(exception.PackageTooLarge, small.put_stream, KEY,
                               reader, length=2 * MIB + 1)
         self.assertEqual(0, reader.reads)
         self.assertIn('max_package_size', str(e))
-        self.assertRaises(package.PackageTooLarge, small.put_stream, KEY,
+        self.assertRaises(exception.PackageTooLarge, small.put_stream, KEY,
                           Trickle(os.urandom(3 * MIB)))
         self.assertEqual([], self.stored_files())
         # The limit itself is fine.
@@ -273,9 +273,9 @@ class TestFileStore(FileStoreTest):
                                (self.store.iter_range, ()),
                                (self.store.size, ()),
                                (self.store.exists, ())):
-                self.assertRaises(store.InvalidStoreKey, call, key, *args)
+                self.assertRaises(exception.InvalidStoreKey, call, key, *args)
         for prefix in BAD_PREFIXES:
-            self.assertRaises(store.InvalidStoreKey,
+            self.assertRaises(exception.InvalidStoreKey,
                               self.store.delete_prefix, prefix)
         self.assertEqual([], self.stored_files())
 
@@ -283,14 +283,15 @@ class TestFileStore(FileStoreTest):
         self.store.put_stream('pkg-1/sub/file', io.BytesIO(b'x'))
         for key in (KEY, 'pkg-1/sub', 'pkg-1/sub/file/more'):
             self.assertFalse(self.store.exists(key))
-            self.assertRaises(store.StoreObjectNotFound, self.store.size, key)
-            self.assertRaises(store.StoreObjectNotFound,
+            self.assertRaises(exception.StoreObjectNotFound,
+                              self.store.size, key)
+            self.assertRaises(exception.StoreObjectNotFound,
                               self.store.iter_range, key)
-            self.assertRaises(store.StoreObjectNotFound,
+            self.assertRaises(exception.StoreObjectNotFound,
                               self.store.get_to_file, key,
                               os.path.join(self.state_path, 'out'))
         self.assertFalse(os.path.exists(os.path.join(self.state_path, 'out')))
-        e = store.StoreObjectNotFound(key=KEY)
+        e = exception.StoreObjectNotFound(key=KEY)
         self.assertEqual(http.HTTPStatus.NOT_FOUND, e.code)
 
     def test_delete_prefix(self):
@@ -317,14 +318,14 @@ class TestFileStore(FileStoreTest):
         blocker = os.path.join(self.state_path, 'not-a-dir')
         with open(blocker, 'w'):
             pass
-        e = self.assertRaises(store.StoreError, file_store.FileStore,
+        e = self.assertRaises(exception.StoreError, file_store.FileStore,
                               blocker, MIB)
         self.assertEqual(http.HTTPStatus.SERVICE_UNAVAILABLE, e.code)
         self.assertIn('Package store unavailable', str(e))
         os.makedirs(os.path.join(self.dir, 'pkg-1'))
         with open(os.path.join(self.dir, 'pkg-1', 'package.zip'), 'w'):
             pass
-        self.assertRaises(store.StoreError, self.store.put_stream,
+        self.assertRaises(exception.StoreError, self.store.put_stream,
                           'pkg-1/package.zip/x', io.BytesIO(b'x'))
 
     def test_memory_stays_flat(self):

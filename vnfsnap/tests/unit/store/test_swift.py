@@ -29,7 +29,6 @@ from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
 from swiftclient import exceptions as swift_exceptions
 
-from vnfsnap import package
 from vnfsnap import store
 from vnfsnap.common import exception
 from vnfsnap.store import base
@@ -280,7 +279,7 @@ class TestPutFile(SwiftStoreTest):
             swift_exceptions.ClientException('Server Error', http_status=503)
             if name.endswith('/00000004') else None)
         path, _data = self.make_file(6 * MIB)
-        e = self.assertRaises(store.StoreError, self.store.put_file, KEY,
+        e = self.assertRaises(exception.StoreError, self.store.put_file, KEY,
                               path)
         self.assertIn('Server Error', str(e))
         self.assertEqual([], self.cluster.names())
@@ -288,7 +287,7 @@ class TestPutFile(SwiftStoreTest):
     def test_md5_mismatch_is_an_error(self):
         self.cluster.wrong_etag_for = 'pkg-1/.segments/package.zip/00000001'
         path, _data = self.make_file(3 * MIB)
-        e = self.assertRaises(store.StoreError, self.store.put_file, KEY,
+        e = self.assertRaises(exception.StoreError, self.store.put_file, KEY,
                               path)
         self.assertIn('MD5', str(e))
         self.assertEqual([], self.cluster.names())
@@ -307,13 +306,13 @@ class TestPutFile(SwiftStoreTest):
     def test_too_large(self):
         path, _data = self.make_file(3 * MIB)
         small = self.make_store(max_size=2 * MIB)
-        self.assertRaises(package.PackageTooLarge, small.put_file, KEY, path)
+        self.assertRaises(exception.PackageTooLarge, small.put_file, KEY, path)
         self.assertEqual([], self.cluster.puts)
 
     def test_too_many_segments_for_the_cluster(self):
         self.cluster.info['slo']['max_manifest_segments'] = 3
         path, _data = self.make_file(3 * MIB + 1)
-        e = self.assertRaises(package.PackageTooLarge, self.store.put_file,
+        e = self.assertRaises(exception.PackageTooLarge, self.store.put_file,
                               KEY, path)
         self.assertIn('at most 3 segments', str(e))
         self.assertEqual([], self.cluster.puts)
@@ -321,7 +320,7 @@ class TestPutFile(SwiftStoreTest):
     def test_cluster_without_slo(self):
         del self.cluster.info['slo']
         path, _data = self.make_file(MIB + 1)
-        e = self.assertRaises(store.StoreError, self.store.put_file, KEY,
+        e = self.assertRaises(exception.StoreError, self.store.put_file, KEY,
                               path)
         self.assertIn('Static Large Objects', str(e))
         path, _data = self.make_file(MIB)
@@ -332,7 +331,7 @@ class TestPutFile(SwiftStoreTest):
         self.cluster.info['swift']['max_file_size'] = MIB
         big_segments = self.make_store(segment_size=2 * MIB)
         path, _data = self.make_file(MIB + 1)
-        e = self.assertRaises(store.StoreError, big_segments.put_file, KEY,
+        e = self.assertRaises(exception.StoreError, big_segments.put_file, KEY,
                               path)
         self.assertIn('swift_segment_size', str(e))
 
@@ -381,21 +380,22 @@ class TestPutStream(SwiftStoreTest):
 
     def test_short_stream(self):
         data = os.urandom(2 * MIB)
-        e = self.assertRaises(store.UploadIncomplete, self.store.put_stream,
-                              KEY, test_file.Trickle(data), length=3 * MIB)
+        e = self.assertRaises(exception.UploadIncomplete,
+                              self.store.put_stream, KEY,
+                              test_file.Trickle(data), length=3 * MIB)
         self.assertEqual('The upload ended after %d of %d bytes.'
                          % (2 * MIB, 3 * MIB), str(e))
         self.assertEqual([], self.cluster.names())
 
     def test_too_large_unknown_length(self):
         small = self.make_store(max_size=2 * MIB)
-        self.assertRaises(package.PackageTooLarge, small.put_stream, KEY,
+        self.assertRaises(exception.PackageTooLarge, small.put_stream, KEY,
                           test_file.Trickle(os.urandom(3 * MIB)))
         self.assertEqual([], self.cluster.names())
 
     def test_too_many_segments_unknown_length(self):
         self.cluster.info['slo']['max_manifest_segments'] = 2
-        self.assertRaises(package.PackageTooLarge, self.store.put_stream,
+        self.assertRaises(exception.PackageTooLarge, self.store.put_stream,
                           KEY, test_file.Trickle(os.urandom(2 * MIB + 1)))
         self.assertEqual([], self.cluster.names())
 
@@ -441,7 +441,7 @@ class TestReadAndDelete(SwiftStoreTest):
         self.assertEqual(len(self.data), self.store.size(KEY))
         self.assertTrue(self.store.exists(KEY))
         self.assertFalse(self.store.exists('pkg-2/package.zip'))
-        self.assertRaises(store.StoreObjectNotFound, self.store.size,
+        self.assertRaises(exception.StoreObjectNotFound, self.store.size,
                           'pkg-2/package.zip')
 
     def test_get_to_file(self):
@@ -452,8 +452,9 @@ class TestReadAndDelete(SwiftStoreTest):
         with open(out, 'rb') as f:
             self.assertEqual(self.data, f.read())
         self.assertEqual(len(self.data), calls[-1])
-        self.assertRaises(store.StoreObjectNotFound, self.store.get_to_file,
-                          'pkg-2/package.zip', out + '2')
+        self.assertRaises(exception.StoreObjectNotFound,
+                          self.store.get_to_file, 'pkg-2/package.zip',
+                          out + '2')
         self.assertFalse(os.path.exists(out + '2'))
 
     def test_ranges(self):
@@ -465,7 +466,7 @@ class TestReadAndDelete(SwiftStoreTest):
             it.close()
         self.assertRaises(exception.RangeNotSatisfiable,
                           self.store.iter_range, KEY, 0, size + 1)
-        self.assertRaises(store.StoreObjectNotFound, self.store.iter_range,
+        self.assertRaises(exception.StoreObjectNotFound, self.store.iter_range,
                           'pkg-2/package.zip')
 
     def test_delete_prefix(self):
@@ -486,10 +487,10 @@ class TestReadAndDelete(SwiftStoreTest):
 
     def test_bad_keys(self):
         for key in test_file.BAD_KEYS:
-            self.assertRaises(store.InvalidStoreKey, self.store.size, key)
-            self.assertRaises(store.InvalidStoreKey, self.store.put_stream,
+            self.assertRaises(exception.InvalidStoreKey, self.store.size, key)
+            self.assertRaises(exception.InvalidStoreKey, self.store.put_stream,
                               key, io.BytesIO())
-        self.assertRaises(store.InvalidStoreKey, self.store.delete_prefix,
+        self.assertRaises(exception.InvalidStoreKey, self.store.delete_prefix,
                           '..')
 
 
@@ -508,7 +509,7 @@ class TestConnections(test_base.TestCase):
     def test_tempauth_needs_credentials(self):
         self.conf.config(swift_auth_url='http://swift.test/auth/v1.0',
                          group='package_store')
-        e = self.assertRaises(store.StoreError, store.get_store)
+        e = self.assertRaises(exception.StoreError, store.get_store)
         self.assertIn('missing: [package_store]swift_user, swift_key',
                       str(e))
 

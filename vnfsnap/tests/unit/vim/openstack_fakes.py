@@ -153,7 +153,7 @@ class FakeCloud:
 
     def _get(self, table, kind, resource_id):
         if resource_id not in table:
-            raise clients.ResourceNotFound(kind=kind, id=resource_id)
+            raise exception.ResourceNotFound(kind=kind, id=resource_id)
         return table[resource_id]
 
     # --- compute -------------------------------------------------------------

@@ -182,7 +182,7 @@ class TestClients(test_base.TestCase):
 
     def test_not_found(self):
         self.nova.servers.get.side_effect = nova_exc.NotFound(404)
-        e = self.assertRaises(clients.ResourceNotFound,
+        e = self.assertRaises(exception.ResourceNotFound,
                               self.cloud.get_server, 's1')
         self.assertEqual('server s1 does not exist on the VIM', e.message)
 
@@ -291,7 +291,7 @@ class TestClients(test_base.TestCase):
         self.cloud.delete_group_snapshot('gs1')
         gs.delete.assert_called_once_with('gs1')
         gs.get.side_effect = cinder_exc.NotFound(404)
-        self.assertRaises(clients.ResourceNotFound,
+        self.assertRaises(exception.ResourceNotFound,
                           self.cloud.get_group_snapshot, 'gs1')
 
     def test_snapshot_force_only_when_asked(self):
