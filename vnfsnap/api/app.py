@@ -19,6 +19,7 @@ import webob.multidict
 
 from vnfsnap.api import errors
 from vnfsnap.api import hooks
+from vnfsnap.api import limits
 from vnfsnap.conductor import rpcapi
 import vnfsnap.conf
 
@@ -58,5 +59,6 @@ def setup_app():
     )
     if CONF.api.auth_strategy == 'keystone':
         app = auth_token.AuthProtocol(app, {'oslo_config_config': CONF})
+    app = limits.RequestLimits(app)
     app = errors.ProblemDetailsMiddleware(app)
     return request_id.RequestId(app)

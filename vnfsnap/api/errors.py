@@ -24,17 +24,22 @@ from oslo_log import log as logging
 import webob
 
 from vnfsnap.common import exception
+from vnfsnap.common import views
 
 LOG = logging.getLogger(__name__)
 PROBLEM_JSON = 'application/problem+json'
 
 
 def problem_response(status, detail, title=None, headers=None):
+    """Every error answer of the API; ``detail`` and ``title`` are cut to
+    a bounded length, as they may quote what the client sent."""
     status = int(status)
     body = {'type': 'about:blank',
-            'title': title or http.HTTPStatus(status).phrase,
+            'title': views.bounded_text(
+                str(title or http.HTTPStatus(status).phrase),
+                views.MAX_TITLE),
             'status': status,
-            'detail': detail}
+            'detail': views.bounded_text(str(detail), views.MAX_DETAIL)}
     resp = webob.Response(status=status, content_type=PROBLEM_JSON,
                           charset='UTF-8')
     for name, value in headers or ():

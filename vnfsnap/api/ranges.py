@@ -58,21 +58,30 @@ def parse(header, size):
         raise _unsatisfiable(header, size, message=(
             'Range %s is not a byte range (bytes=first-last, bytes=first- '
             'or bytes=-suffix).' % header))
-    first, last = match.groups()
-    if not first:
+    first, last = (_position(g, size) for g in match.groups())
+    if first is None:
         # bytes=-n: the last n bytes.
-        suffix = int(last)
-        if suffix == 0 or size == 0:
+        if last == 0 or size == 0:
             raise _unsatisfiable(header, size)
-        return max(size - suffix, 0), size
-    start = int(first)
-    end = size if not last else min(int(last) + 1, size)
-    if last and int(last) < start:
+        return max(size - last, 0), size
+    if last is not None and last < first:
         raise _unsatisfiable(header, size, message=(
             'Range %s ends before it starts.' % header))
-    if start >= size:
+    if first >= size:
         raise _unsatisfiable(header, size)
-    return start, end
+    return first, size if last is None else min(last + 1, size)
+
+
+def _position(digits, size):
+    """The number ``digits`` stands for, or None for none; any number
+    past ``size`` is size + 1, as it selects the same bytes: a client may
+    send thousands of digits, which int() would refuse (or be slow on)."""
+    if not digits:
+        return None
+    digits = digits.lstrip('0') or '0'
+    if len(digits) > len(str(size)):
+        return size + 1
+    return min(int(digits), size + 1)
 
 
 def respond(size, read, content_type, headers=()):

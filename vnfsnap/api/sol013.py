@@ -372,16 +372,18 @@ class Selector:
     def validate_paths(self, mandatory):
         """Refuse to exclude attributes whose lower cardinality is not 0.
 
-        Excluding a parent of a mandatory attribute removes it too.
+        Excluding a parent of a mandatory attribute removes it too, and
+        excluding a part of one (``_links/self/href``) leaves it broken.
         """
         required = [_split_path(m, exception.InvalidSelector)
                     for m in mandatory]
         for raw in self.exclude_fields or ():
             path = _split_path(raw, exception.InvalidSelector)
-            if any(m[:len(path)] == path for m in required):
+            if any(m[:len(path)] == path or path[:len(m)] == m
+                   for m in required):
                 raise exception.InvalidSelector(
-                    reason=f'{raw!r} cannot be excluded because it is or '
-                           f'contains a mandatory attribute')
+                    reason=f'{raw!r} cannot be excluded because it is, '
+                           f'contains or is part of a mandatory attribute')
 
 
 def parse_selectors(params):

@@ -23,6 +23,7 @@ import webob.multidict
 
 from vnfsnap.api import sol013
 from vnfsnap.common import exception
+from vnfsnap.common import json_limits
 from vnfsnap.common import policy
 from vnfsnap.common import schemas
 from vnfsnap.common import urlfetch
@@ -51,22 +52,46 @@ def base_url():
 
 
 def json_body(schema, content_types=(JSON,)):
-    """The request body, parsed and validated against ``schema``."""
+    """The request body, parsed and validated against ``schema``.
+
+    RFC 8259 JSON only: UTF-8, no string a database cannot store, nested
+    at most [api]max_json_depth levels (400 otherwise); RequestLimits
+    already bounds its size.
+    """
     req = pecan.request
     if (req.content_type or '').lower() not in content_types:
         raise exception.UnsupportedMediaType(
             content_type=req.content_type or '(none)')
     try:
-        body = json.loads(req.body or b'null')
+        text = req.body.decode('utf-8')
+    except UnicodeDecodeError as e:
+        raise exception.BadRequest(
+            reason='the body is not UTF-8 (RFC 8259 clause 8.1): byte '
+                   '0x%02x at position %d' % (e.object[e.start], e.start))
+    try:
+        body = json.loads(text or 'null')
     except ValueError as e:
         raise exception.BadRequest(reason='the body is not valid JSON: %s'
                                    % e)
     except RecursionError:
-        raise exception.BadRequest(reason='the body is nested too deeply')
+        raise exception.JsonTooDeep(limit=CONF.api.max_json_depth)
+    json_limits.check(body, CONF.api.max_json_depth)
     error = schemas.first_error(schema, body)
     if error is not None:
         raise exception.SchemaValidationFailed(reason=error)
     return body
+
+
+def check_value_size(value, attribute):
+    """413 if ``value``, which a request makes vnfsnap store, takes more
+    than [api]max_json_body_size once serialized: a merge patch adds to
+    what is stored, so a value could otherwise grow without bound, one
+    request at a time."""
+    size = len(json.dumps(value))
+    if size > CONF.api.max_json_body_size:
+        raise exception.JsonValueTooLarge(
+            attribute=attribute, size=size,
+            limit=CONF.api.max_json_body_size)
 
 
 def query():
@@ -76,13 +101,9 @@ def query():
     unescaped; WebOb's ``request.GET`` would split parameters there too.
     """
     raw = pecan.request.environ.get('QUERY_STRING', '')
-    try:
-        pairs = urllib.parse.parse_qsl(raw.encode('latin-1').decode('utf-8'),
-                                       keep_blank_values=True,
-                                       errors='strict')
-    except UnicodeError:
-        raise exception.BadRequest(reason='the query string is not valid '
-                                          'UTF-8')
+    # UTF-8, as limits.RequestLimits made sure.
+    pairs = urllib.parse.parse_qsl(raw.encode('latin-1').decode('utf-8'),
+                                   keep_blank_values=True, errors='strict')
     return webob.multidict.MultiDict(pairs)
 
 
@@ -140,8 +161,12 @@ def check_preconditions(representation, updated_at):
 
 
 def collection(representations, default_excludes=(),
-               mandatory=('id', '_links')):
-    """A SOL013 collection answer: filter, then page, then select."""
+               mandatory=('id', '_links/self')):
+    """A SOL013 collection answer: filter, then page, then select.
+
+    ``mandatory``: the attributes of cardinality 1, which exclude_fields
+    may not remove (nor their parents, nor parts of them).
+    """
     params = query()
     unknown = set(params) - COLLECTION_PARAMS
     if unknown:

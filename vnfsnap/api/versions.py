@@ -22,7 +22,10 @@ import re
 
 from vnfsnap.common import exception
 
-_VERSION_RE = re.compile(r'^(\d+)\.(\d+)\.(\d+)(-impl:[^\s]+)?$')
+# Bounded, so that no header makes int() work on thousands of digits or
+# a Version answer header echo kilobytes.
+_VERSION_RE = re.compile(r'(\d{1,9})\.(\d{1,9})\.(\d{1,9})(-impl:\S{1,200})?',
+                         re.ASCII)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +59,7 @@ def for_path(path):
 
 
 def parse(text):
-    match = _VERSION_RE.match(text or '')
+    match = _VERSION_RE.fullmatch(text or '')
     if not match:
         return None
     return tuple(int(g) for g in match.groups()[:3])

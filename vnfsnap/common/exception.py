@@ -66,6 +66,19 @@ class VersionMissing(BadRequest):
     _msg_fmt = "The 'Version' HTTP header is missing."
 
 
+class JsonTooDeep(BadRequest):
+    _msg_fmt = ('The JSON body is nested deeper than %(limit)d levels '
+                '([api]max_json_depth).')
+
+
+class JsonStringUnstorable(BadRequest):
+    """A string no database can store: a lone UTF-16 surrogate (not
+    Unicode text, so not UTF-8-encodable) or a NUL character."""
+
+    _msg_fmt = ('The JSON body holds a string with %(what)s at %(where)s; '
+                'strings must be Unicode text without NUL characters.')
+
+
 class NotAuthorized(VnfsnapException):
     code = http.HTTPStatus.UNAUTHORIZED
     _msg_fmt = 'Authentication is required.'
@@ -181,6 +194,21 @@ class LengthRequired(VnfsnapException):
     code = http.HTTPStatus.LENGTH_REQUIRED
     _msg_fmt = ('The request body needs a Content-Length header or chunked '
                 'Transfer-Encoding.')
+
+
+class RequestEntityTooLarge(VnfsnapException):
+    code = http.HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    _msg_fmt = ('The request body is larger than %(limit)d bytes, the '
+                'limit of %(what)s (%(option)s).')
+
+
+class JsonValueTooLarge(VnfsnapException):
+    """A stored JSON value that a request would make grow too large (a
+    merge patch adds to what is stored)."""
+
+    code = http.HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    _msg_fmt = ('%(attribute)s would take %(size)d bytes, more than '
+                '%(limit)d ([api]max_json_body_size).')
 
 
 class UnprocessableEntity(VnfsnapException):

@@ -101,6 +101,8 @@ VNF_SNAPSHOT = {
 
 
 FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
+# Longest quote of a request value in a validation error.
+_MAX_QUOTE = 200
 
 
 @FORMAT_CHECKER.checks('date-time', raises=ValueError)
@@ -124,4 +126,11 @@ def first_error(schema, document):
         # jsonschema can only echo a 'not' rule back; its description
         # says what is wrong.
         message = error.validator_value['description']
+    else:
+        # Its messages quote the offending value whole ("'xxx...' is too
+        # long"); a few hundred characters of it are enough.
+        quoted = repr(error.instance)
+        if len(quoted) > _MAX_QUOTE:
+            message = message.replace(quoted, '%s... (%d characters)' % (
+                quoted[:_MAX_QUOTE], len(quoted)))
     return '%s: %s' % (where, message)

@@ -249,6 +249,22 @@ def lccn_subscription(obj, base):
     })
 
 
+# Longest ProblemDetails detail and title: an error about a huge value
+# says what is wrong without repeating the value whole.
+MAX_DETAIL = 2048
+MAX_TITLE = 256
+_TRUNCATED = ' [... truncated by vnfsnap: %d characters in all]'
+
+
+def bounded_text(text, limit):
+    """``text``, or its beginning with a marker that says it was cut, in
+    at most ``limit`` characters."""
+    if len(text) <= limit:
+        return text
+    marker = _TRUNCATED % len(text)
+    return text[:max(limit - len(marker), 0)] + marker
+
+
 def problem(exc):
     """ProblemDetails of a failure, for an op occurrence's ``error`` and a
     package's ``failureDetails``."""
@@ -257,7 +273,7 @@ def problem(exc):
     else:
         status = int(http.HTTPStatus.INTERNAL_SERVER_ERROR)
         detail = '%s: %s' % (type(exc).__name__, exc)
-    return {'status': status, 'detail': detail,
+    return {'status': status, 'detail': bounded_text(detail, MAX_DETAIL),
             'title': http.HTTPStatus(status).phrase}
 
 

@@ -20,6 +20,7 @@ Ironic uses for its JSON-RPC API). Production may run
 
 import threading
 
+from cheroot import server as cheroot_server
 from cheroot import wsgi
 from oslo_log import log as logging
 
@@ -29,12 +30,35 @@ CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
 
 
+# Unread request body that the server still reads (and drops) to keep
+# the connection open for the next request; past it, it closes instead.
+_MAX_DRAIN = 64 * 1024
+
+
+class _Request(cheroot_server.HTTPRequest):
+    """cheroot reads whatever the application left unread of a body
+    before it answers, in one read: an answer without reading (a 404 or
+    401 to an upload announcing a terabyte) would wait for, and hold in
+    memory, all the client announced. Beyond _MAX_DRAIN bytes the answer
+    says "Connection: close" and the connection is closed instead."""
+
+    def send_headers(self):
+        if getattr(self.rfile, 'remaining', 0) > _MAX_DRAIN:
+            self.close_connection = True
+        super().send_headers()
+
+
+class _Connection(cheroot_server.HTTPConnection):
+    RequestHandlerClass = _Request
+
+
 class Server:
 
     def __init__(self, app):
         self._server = wsgi.Server((CONF.api.host, CONF.api.port), app,
                                    numthreads=CONF.api.threads,
                                    server_name='vnfsnap-api')
+        self._server.ConnectionClass = _Connection
         self._thread = None
 
     def start(self):

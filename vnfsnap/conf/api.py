@@ -40,6 +40,26 @@ opts = [
                help='Base URL clients use to reach the API, e.g. '
                     'https://vnfsnap.example.com:9896. Used in Location, '
                     'Link and _links; when unset, taken from the request.'),
+    cfg.IntOpt('max_json_body_size', default=2 * 1024 * 1024, min=1024,
+               help='Largest JSON request body, in bytes, that the API '
+                    'reads (default 2 MiB); a larger one is refused with '
+                    '413 after reading at most this many bytes plus one, '
+                    'with or without a Content-Length. It also bounds '
+                    'what a merge patch may make of a stored JSON value. '
+                    'A registration with a large VNFD and hundreds of '
+                    'VNFCs takes a few hundred KiB; each request being '
+                    'served may hold some 20 times its body in memory '
+                    'while it is parsed, so keep this times [api]threads '
+                    'well within the memory of the API. Uploads of VNF '
+                    'snapshot package content are limited by '
+                    '[package_store]max_package_size instead.'),
+    cfg.IntOpt('max_json_depth', default=64, min=2, max=90,
+               help='Deepest nesting of objects and arrays accepted in a '
+                    'JSON request body; a deeper one is refused with 400. '
+                    'At most 90: MySQL refuses JSON documents nested '
+                    'deeper than 100 levels, and vnfsnap nests what it '
+                    'copies (a VnfInstance into a VnfSnapshot) a few '
+                    'levels deeper than it was received.'),
     cfg.IntOpt('rpc_timeout', default=120, min=1,
                help='Seconds the API waits for a conductor to answer a '
                     'synchronous call (e.g. deleting a VNF snapshot, which '

@@ -28,6 +28,7 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 
 from vnfsnap.common import exception
+from vnfsnap.common import json_limits
 from vnfsnap.common import states
 import vnfsnap.conf
 from vnfsnap.db import models
@@ -63,7 +64,10 @@ def _txn():
             ctx = enginefacade.transaction_context()
             opts = {k: getattr(CONF.database, k) for k in _ENGINE_OPTS
                     if k in CONF.database}
-            ctx.configure(connection=url, sqlite_fk=True, **opts)
+            # Used by the PostgreSQL drivers, which parse JSON columns
+            # themselves (models.BoundedJSON does it for the others).
+            ctx.configure(connection=url, sqlite_fk=True,
+                          json_deserializer=json_limits.loads, **opts)
             _TXN = ctx
         return _TXN
 

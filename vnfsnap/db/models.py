@@ -21,9 +21,34 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from vnfsnap.common import json_limits
+
+
+class BoundedJSON(sa.types.TypeDecorator):
+    """A JSON column whose values are read with json_limits.loads, so that
+    no stored value, however deeply nested, breaks the code reading it.
+
+    SQLite and MySQL drivers return the stored text, parsed here instead
+    of by sa.JSON; PostgreSQL drivers parse it themselves, with the
+    engine's json_deserializer, which vnfsnap.db.api sets to the same
+    function.
+    """
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def __init__(self):
+        super().__init__(none_as_null=True)
+
+    def result_processor(self, dialect, coltype):
+        if self.impl_instance.result_processor(dialect, coltype) is None:
+            return None
+        return lambda value: (None if value is None
+                              else json_limits.loads(value))
+
 
 def _json():
-    return sa.JSON(none_as_null=True)
+    return BoundedJSON()
 
 
 class Base(orm.DeclarativeBase):

@@ -39,13 +39,10 @@ from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import urlfetch
 from vnfsnap.common import views
-import vnfsnap.conf
 from vnfsnap.db import api as db_api
 from vnfsnap.db import progress
 from vnfsnap.package import manifest as manifest_mod
-from vnfsnap.store import base as store_base
 
-CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
 
 DEFAULT_EXCLUDES = ('vnfcSnapshotImages', 'additionalArtifacts',
@@ -110,8 +107,9 @@ def _receive(pkg_id, body, length):
 
     On any failure the package goes to ERROR (UPLOAD_ERROR, or CANCELLED)
     with nothing stored, and the client gets the error: 400 for a body
-    that ended early or broke off, 409 for a cancel, 422 for a package
-    over [package_store]max_package_size, 503 when the store fails.
+    that ended early or broke off, 409 for a cancel, 413 for a package
+    over [package_store]max_package_size (limits.RequestLimits), 503 when
+    the store fails.
     """
     try:
         backend = store.get_store()
@@ -399,9 +397,6 @@ class PackageContent(base.Resource):
         if length == 0:
             raise exception.BadRequest(
                 reason='the body is empty; send the package ZIP file')
-        limit = CONF.package_store.max_package_size
-        if length is not None and length > limit:
-            raise store_base.too_large(length, limit)
         ctx = utils.context()
         db_api.start_vnf_snapshot_pkg_op(
             ctx.project_id, self.pkg_id, 'upload', states.PKG_UPLOADING,
@@ -542,6 +537,8 @@ class VnfSnapshotPackage(base.Resource):
         if 'userDefinedData' in body:
             values['user_defined_data'] = merge_patch(
                 obj.user_defined_data, body['userDefinedData']) or None
+            utils.check_value_size(values['user_defined_data'],
+                                   'userDefinedData')
         if 'state' in body:
             values.update(state=states.PKG_AVAILABLE, failure_details=None)
         try:

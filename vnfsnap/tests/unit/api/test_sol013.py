@@ -648,7 +648,7 @@ class ParseSelectorsTest(unittest.TestCase):
         self.assertEqual(_snapshot(), resource)
 
     def test_validate_paths_accepts_optional_attributes(self):
-        mandatory = {'id', '_links', '_links/self', 'vnfSnapshot/id'}
+        mandatory = {'id', '_links/self', 'vnfSnapshot/id'}
         for params in ({}, {'all_fields': ''}, {'fields': 'id,_links'},
                        {'exclude_default': ''},
                        {'exclude_fields': 'tags,vnfSnapshot/createdAt,'
@@ -659,7 +659,8 @@ class ParseSelectorsTest(unittest.TestCase):
     def test_validate_paths_refuses_mandatory_attributes(self):
         mandatory = {'id', '_links/self', 'vnfSnapshot/id'}
         for value in ('id', 'tags,id', '_links', '_links/self',
-                      'vnfSnapshot', 'vnfSnapshot/id'):
+                      '_links/self/href', 'vnfSnapshot', 'vnfSnapshot/id',
+                      'vnfSnapshot/id/x'):
             with self.subTest(value=value):
                 selector = sol013.parse_selectors({'exclude_fields': value})
                 with self.assertRaises(exception.InvalidSelector) as ctx:

@@ -179,10 +179,13 @@ class TestRegisterBadInput(VnfInstancesTestCase):
         self.assertNothingStored()
 
     def test_invalid_json(self):
-        for raw in (b'{', b'{"vnfdId": }', b'not json', b'\xff\xfe',
-                    b'{"vnfdId": "\xff"}', b'{"vnfdId": "a"} trailing'):
+        for raw in (b'{', b'{"vnfdId": }', b'not json',
+                    b'{"vnfdId": "a"} trailing'):
             with self.subTest(raw=raw):
                 self.check(400, raw_body=raw, detail='not valid JSON')
+        for raw in (b'\xff\xfe', b'{"vnfdId": "\xff"}'):
+            with self.subTest(raw=raw):
+                self.check(400, raw_body=raw, detail='not UTF-8')
 
     def test_deeply_nested_json(self):
         self.check(400, raw_body=b'{"vnfd": ' + b'[' * 100000)

@@ -750,14 +750,18 @@ class TestUpload(PackagesTestCase):
         # Announced: refused before anything starts.
         stream = BodyStream(data)
         resp = self.put_content(pkg_id, stream, len(data))
-        self.assertProblem(resp, 422)
+        self.assertProblem(resp, 413)
         self.assertIn('max_package_size', resp.json['detail'])
         self.assertEqual([], stream.sizes)
         self.assertEqual(before, self.row(pkg_id))
-        # Chunked: refused once the limit is crossed.
-        resp = self.put_content(pkg_id, BodyStream(data), None, chunked=True)
-        self.assertProblem(resp, 422)
-        self.assertUploadFailed(pkg_id, states.UPLOAD_ERROR, 422)
+        # Chunked: refused once the limit is crossed, with the byte past
+        # it read and no more.
+        stream = BodyStream(data)
+        resp = self.put_content(pkg_id, stream, None, chunked=True)
+        self.assertProblem(resp, 413)
+        self.assertIn('max_package_size', resp.json['detail'])
+        self.assertEqual(2 * MIB + 1, stream.pos)
+        self.assertUploadFailed(pkg_id, states.UPLOAD_ERROR, 413)
 
     def test_store_fails(self):
         pkg_id = self.create()
