@@ -48,9 +48,10 @@ opts = [
                     'what a merge patch may make of a stored JSON value. '
                     'A registration with a large VNFD and hundreds of '
                     'VNFCs takes a few hundred KiB; each request being '
-                    'served may hold some 20 times its body in memory '
-                    'while it is parsed, so keep this times [api]threads '
-                    'well within the memory of the API. Uploads of VNF '
+                    'served may hold up to some 25 times its body in '
+                    'memory while it is parsed, so keep this times '
+                    '[api]threads well within the memory of the API. '
+                    'Uploads of VNF '
                     'snapshot package content are limited by '
                     '[package_store]max_package_size instead.'),
     cfg.IntOpt('max_json_depth', default=64, min=2, max=90,
