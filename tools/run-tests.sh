@@ -60,7 +60,9 @@ fi
 "$ROOT/tools/install.sh"
 
 cd "$ROOT"
-TOX=("$VENV/bin/tox" --current-env)
+# Its own work directory: tox would otherwise delete the virtualenv a plain
+# "tox -e ENV" made in .tox/ENV, and make it again on the next plain run.
+TOX=("$VENV/bin/tox" --current-env --workdir "$ROOT/.tox/current-env")
 STESTR=$VENV/bin/stestr
 SUBUNIT_STATS=$VENV/bin/subunit-stats
 for exe in "${TOX[0]}" "$STESTR" "$SUBUNIT_STATS"; do
