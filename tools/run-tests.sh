@@ -73,7 +73,17 @@ done
 # fixtures to the servers they start: finds what a crashed test left.
 RUN_ID=$(cat /proc/sys/kernel/random/uuid)
 LOG_DIR=$(mktemp -d /tmp/vnfsnap-run-tests.XXXXXX)
-trap 'rm -rf "$LOG_DIR"' EXIT
+declare -A background_pids=()
+# shellcheck disable=SC2329  # the EXIT trap runs it
+cleanup() {
+    # Background parts still running (the script was interrupted).
+    local pid
+    for pid in "${background_pids[@]}"; do
+        kill -TERM -- "-$pid" 2>/dev/null || true
+    done
+    rm -rf "$LOG_DIR"
+}
+trap cleanup EXIT
 
 total_passed=0
 total_failed=0
@@ -134,19 +144,22 @@ run_tests() {
 }
 
 # start_background NAME COMMAND...: runs COMMAND with its output in a log.
-declare -A background_pids=()
 start_background() {
     local name=$1
     shift
     say "$name: running in the background"
+    # In a process group of its own (set -m), which cleanup stops whole.
+    set -m
     "$@" >"$LOG_DIR/$name.log" 2>&1 &
     background_pids[$name]=$!
+    set +m
 }
 
 # finish_background NAME: waits for it, shows its output; returns its status.
 finish_background() {
     local name=$1 rc=0
     wait "${background_pids[$name]}" || rc=$?
+    unset "background_pids[$name]"
     say "---- $name output ----"
     cat "$LOG_DIR/$name.log"
     say "---- end of $name output (exit status $rc) ----"
