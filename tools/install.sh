@@ -10,18 +10,6 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-#
-# Licensed under the Apache License, Version 2.0 (the "License"); you may
-# not use this file except in compliance with the License. You may obtain
-# a copy of the License at
-#
-#      http://www.apache.org/licenses/LICENSE-2.0
-#
-# Unless required by applicable law or agreed to in writing, software
-# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
-# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
-# License for the specific language governing permissions and limitations
-# under the License.
 
 # Set up a Debian 12 machine for vnfsnap development and tests.
 #
@@ -75,8 +63,8 @@ die() { printf '[install] ERROR: %s\n' "$*" >&2; exit 1; }
 # a selector is platform:NAME or a profile name, optionally negated with "!".
 bindep_packages() {
     local id="" version_id="" version_codename=""
+    # shellcheck disable=SC1091
     if [ -r /etc/os-release ]; then
-        # shellcheck disable=SC1091
         id=$(. /etc/os-release && echo "${ID:-}")
         version_id=$(. /etc/os-release && echo "${VERSION_ID:-}")
         version_codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
@@ -136,7 +124,7 @@ apt_lists_fresh() {
         return 0
     fi
     [ -n "$(find /var/lib/apt/lists -maxdepth 1 -type f -name '*_Packages*' \
-              -mmin -1440 2>/dev/null | head -n 1)" ]
+            -mmin -1440 2>/dev/null | head -n 1)" ]
 }
 
 APT_LOG=""
@@ -306,8 +294,8 @@ setup_venv() {
             done
         } | sha256sum | cut -d' ' -f1
     )
-    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want_hash" ] &&
-            "$VENV/bin/python" -c 'import vnfsnap, stestr' 2>/dev/null; then
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want_hash" ] \
+            && "$VENV/bin/python" -c 'import vnfsnap, stestr' 2>/dev/null; then
         say "virtualenv up to date (requirements unchanged)"
         return 0
     fi

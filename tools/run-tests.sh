@@ -10,47 +10,39 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-#
-# Licensed under the Apache License, Version 2.0 (the "License"); you may
-# not use this file except in compliance with the License. You may obtain
-# a copy of the License at
-#
-#      http://www.apache.org/licenses/LICENSE-2.0
-#
-# Unless required by applicable law or agreed to in writing, software
-# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
-# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
-# License for the specific language governing permissions and limitations
-# under the License.
 
-# Run vnfsnap's tests: the test command of this project (CI runs it too).
+# Run vnfsnap's tests: the test command of this project, which CI runs too
+# (.ci/run).  Every check is a tox environment of tox.ini; this script sets
+# the machine up, runs those environments and adds up their results.
 #
-#   tools/run-tests.sh                      lint, unit, then functional tests
-#   tools/run-tests.sh lint                 flake8 (hacking) and ruff only
-#   tools/run-tests.sh unit [ARGS...]       unit tests only
-#   tools/run-tests.sh functional [ARGS...] functional tests only
+#   tools/run-tests.sh                      lint, unit, then functional
+#   tools/run-tests.sh lint                 tox -e pep8,docs,releasenotes,
+#                                           genconfig,genpolicy
+#   tools/run-tests.sh unit [ARGS...]       tox -e py3 -- ARGS
+#   tools/run-tests.sh functional [ARGS...] tox -e functional -- ARGS
 #
 # ARGS (only with a part named) go to "stestr run", e.g. a test filter:
 #   tools/run-tests.sh functional test_services.TestMariaDBServer
 #
 # First runs tools/install.sh (Debian packages and .venv; quick when nothing
-# changed), then stestr from .venv: the unit tests in parallel, the
-# functional tests (which start real RabbitMQ, PostgreSQL and MariaDB
-# servers of their own, see vnfsnap/tests/functional/services.py) one at a
-# time.  Exits non-zero when a part fails; the last line is the total,
+# changed), and before the functional tests tools/openstack-aio/install.sh
+# (the single-machine OpenStack some of them use).  tox runs from .venv
+# with --current-env (tox-current-env): in .venv itself, not in virtualenvs
+# of its own.  With no part named, lint and the OpenStack install run in
+# the background while the unit tests run, and their output follows.
+# Exits non-zero when a part fails; the last line is the total,
 # "N passed, N failed, N skipped".
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${VNFSNAP_VENV:-$ROOT/.venv}
-UNIT_PATH=./vnfsnap/tests/unit
-FUNCTIONAL_PATH=./vnfsnap/tests/functional
+LINT_ENVS=pep8,docs,releasenotes,genconfig,genpolicy
 
 say() { printf '[run-tests] %s\n' "$*"; }
 
 usage() {
-    sed -n '2,/^# Licensed under/p' "${BASH_SOURCE[0]}" |
-        sed -e '$d' -e 's/^# \{0,1\}//' | sed -e '$d'
+    awk '/^# Run vnfsnap/ {p = 1} /^set -euo/ {exit} p {sub(/^# ?/, ""); print}' \
+        "${BASH_SOURCE[0]}"
 }
 
 part=all
@@ -60,7 +52,7 @@ case "${1:-}" in
     "") ;;
     *) usage >&2; exit 2 ;;
 esac
-if [ "$part" = all ] && [ "$#" -gt 0 ]; then
+if [ "$part" != unit ] && [ "$part" != functional ] && [ "$#" -gt 0 ]; then
     echo "extra arguments need a part: unit or functional" >&2
     exit 2
 fi
@@ -68,14 +60,30 @@ fi
 "$ROOT/tools/install.sh"
 
 cd "$ROOT"
+# Its own work directory: tox would otherwise delete the virtualenv a plain
+# "tox -e ENV" made in .tox/ENV, and make it again on the next plain run.
+TOX=("$VENV/bin/tox" --current-env --workdir "$ROOT/.tox/current-env")
 STESTR=$VENV/bin/stestr
 SUBUNIT_STATS=$VENV/bin/subunit-stats
-[ -x "$STESTR" ] && [ -x "$SUBUNIT_STATS" ] ||
-    { echo "stestr or subunit-stats missing from $VENV" >&2; exit 1; }
+for exe in "${TOX[0]}" "$STESTR" "$SUBUNIT_STATS"; do
+    [ -x "$exe" ] || { echo "$exe missing" >&2; exit 1; }
+done
 
 # Given to the test runner only (not to this script), and passed on by the
 # fixtures to the servers they start: finds what a crashed test left.
 RUN_ID=$(cat /proc/sys/kernel/random/uuid)
+LOG_DIR=$(mktemp -d /tmp/vnfsnap-run-tests.XXXXXX)
+declare -A background_pids=()
+# shellcheck disable=SC2329  # the EXIT trap runs it
+cleanup() {
+    # Background parts still running (the script was interrupted).
+    local pid
+    for pid in "${background_pids[@]}"; do
+        kill -TERM -- "-$pid" 2>/dev/null || true
+    done
+    rm -rf "$LOG_DIR"
+}
+trap cleanup EXIT
 
 total_passed=0
 total_failed=0
@@ -86,31 +94,41 @@ summaries=()
 latest_run_id() {
     # The highest run id in the stestr repository, -1 when there is none.
     local ids
-    ids=$("$STESTR" history list -f value 2>/dev/null | awk '{print $1}' |
-          grep -E '^[0-9]+$' | sort -n | tail -n 1) || true
+    ids=$("$STESTR" history list -f value 2>/dev/null \
+        | awk '{print $1}' | grep -E '^[0-9]+$' | sort -n | tail -n 1) \
+        || true
     echo "${ids:--1}"
 }
 
-# run_part NAME TEST_PATH [stestr run args...]
-run_part() {
-    local name=$1 path=$2
+# The number of tests of the last stestr run with the given subunit-stats
+# label ("Passed", "Failed", "Skipped").
+count() {
+    awk -F: -v label="$1 tests" \
+        '$1 == label {gsub(/ /, "", $2); print $2}' <<<"$2"
+}
+
+# run_tests NAME TOX_ENV [stestr run args...]
+run_tests() {
+    local name=$1 env=$2
     shift 2
     local before after rc=0 stats passed=0 failed=0 skipped=0
     before=$(latest_run_id)
-    say "$name tests: stestr --test-path $path run $*"
-    VNFSNAP_TEST_RUN_ID=$RUN_ID "$STESTR" --test-path "$path" run "$@" || rc=$?
+    say "$name tests: tox -e $env -- $*"
+    VNFSNAP_TEST_RUN_ID=$RUN_ID "${TOX[@]}" -e "$env" -- "$@" || rc=$?
     after=$(latest_run_id)
     if [ "$after" -gt "$before" ]; then
-        stats=$("$STESTR" last --subunit | "$SUBUNIT_STATS" 2>/dev/null) || true
-        passed=$(awk -F: '/^Passed tests:/ {gsub(/ /, "", $2); print $2}' <<<"$stats")
-        failed=$(awk -F: '/^Failed tests:/ {gsub(/ /, "", $2); print $2}' <<<"$stats")
-        skipped=$(awk -F: '/^Skipped tests:/ {gsub(/ /, "", $2); print $2}' <<<"$stats")
+        stats=$("$STESTR" last --subunit | "$SUBUNIT_STATS" 2>/dev/null) \
+            || true
+        passed=$(count Passed "$stats")
+        failed=$(count Failed "$stats")
+        skipped=$(count Skipped "$stats")
         passed=${passed:-0} failed=${failed:-0} skipped=${skipped:-0}
     fi
     if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
-        # No test recorded as failed, yet stestr failed: a test module that
-        # does not import, no test found, a crashed worker...
-        say "$name tests: stestr exited with $rc without a failed test; counting 1 failure"
+        # No test recorded as failed, yet the run failed: a test module
+        # that does not import, no test found, a crashed worker...
+        say "$name tests: tox exited with $rc without a failed test;" \
+            "counting 1 failure"
         failed=1
     fi
     if [ "$rc" -eq 0 ] && [ $((passed + failed + skipped)) -eq 0 ]; then
@@ -125,6 +143,60 @@ run_part() {
     summaries+=("$name: $passed passed, $failed failed, $skipped skipped")
 }
 
+# start_background NAME COMMAND...: runs COMMAND with its output in a log.
+start_background() {
+    local name=$1
+    shift
+    say "$name: running in the background"
+    # In a process group of its own (set -m), which cleanup stops whole.
+    set -m
+    "$@" >"$LOG_DIR/$name.log" 2>&1 &
+    background_pids[$name]=$!
+    set +m
+}
+
+# finish_background NAME: waits for it, shows its output; returns its status.
+finish_background() {
+    local name=$1 rc=0
+    wait "${background_pids[$name]}" || rc=$?
+    unset "background_pids[$name]"
+    say "---- $name output ----"
+    cat "$LOG_DIR/$name.log"
+    say "---- end of $name output (exit status $rc) ----"
+    return "$rc"
+}
+
+lint() {
+    say "lint: tox -e $LINT_ENVS"
+    "${TOX[@]}" -e "$LINT_ENVS"
+}
+
+lint_result() {
+    if [ "$1" -eq 0 ]; then
+        summaries+=("lint: clean")
+    else
+        status=1
+        summaries+=("lint: FAILED (see above)")
+    fi
+}
+
+# The single-machine OpenStack of the OpenStack functional tests (quick
+# when already installed).
+openstack_aio_install() {
+    "$ROOT/tools/openstack-aio/install.sh"
+}
+
+run_functional() {
+    if [ "$1" -ne 0 ]; then
+        say "functional: tools/openstack-aio/install.sh failed"
+        status=1
+        total_failed=$((total_failed + 1))
+        summaries+=("functional: not run (OpenStack install failed)")
+        return 0
+    fi
+    run_tests functional functional "${@:2}"
+}
+
 # Stop, by PID, server processes of this run that are still there (a test
 # worker that crashed never ran its fixtures' cleanups).
 stop_leftovers() {
@@ -132,7 +204,8 @@ stop_leftovers() {
     for env_file in /proc/[0-9]*/environ; do
         pid=${env_file#/proc/}
         pid=${pid%/environ}
-        if grep -qzxF "VNFSNAP_TEST_RUN_ID=$RUN_ID" "$env_file" 2>/dev/null; then
+        if grep -qzxF "VNFSNAP_TEST_RUN_ID=$RUN_ID" "$env_file" \
+                2>/dev/null; then
             leftovers+=("$pid")
         fi
     done
@@ -144,24 +217,32 @@ stop_leftovers() {
     kill -KILL "${leftovers[@]}" 2>/dev/null || true
 }
 
-if [ "$part" = all ] || [ "$part" = lint ]; then
-    say "lint: flake8 (with hacking) and ruff"
-    if "$VENV/bin/flake8" && "$VENV/bin/ruff" check vnfsnap tools; then
-        summaries+=("lint: clean")
-    else
-        status=1
-        summaries+=("lint: FAILED (see above)")
-    fi
-fi
-if [ "$part" = all ] || [ "$part" = unit ]; then
-    run_part unit "$UNIT_PATH" "$@"
-fi
-if [ "$part" = all ] || [ "$part" = functional ]; then
-    # The single-machine OpenStack of the OpenStack functional tests
-    # (quick when already installed).
-    "$ROOT/tools/openstack-aio/install.sh"
-    run_part functional "$FUNCTIONAL_PATH" --concurrency 1 "$@"
-fi
+rc=0
+case "$part" in
+    lint)
+        lint || rc=$?
+        lint_result "$rc"
+        ;;
+    unit)
+        run_tests unit py3 "$@"
+        ;;
+    functional)
+        openstack_aio_install || rc=$?
+        run_functional "$rc" "$@"
+        ;;
+    all)
+        # Two cores: the unit tests use both, lint and the OpenStack
+        # install (mostly waiting for pip) fit beside them.
+        start_background lint lint
+        start_background openstack-aio openstack_aio_install
+        run_tests unit py3
+        finish_background lint || rc=$?
+        lint_result "$rc"
+        rc=0
+        finish_background openstack-aio || rc=$?
+        run_functional "$rc"
+        ;;
+esac
 stop_leftovers
 
 for line in "${summaries[@]}"; do

@@ -10,18 +10,6 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-#
-# Licensed under the Apache License, Version 2.0 (the "License"); you may
-# not use this file except in compliance with the License. You may obtain
-# a copy of the License at
-#
-#      http://www.apache.org/licenses/LICENSE-2.0
-#
-# Unless required by applicable law or agreed to in writing, software
-# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
-# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
-# License for the specific language governing permissions and limitations
-# under the License.
 
 # Install a single-machine OpenStack for vnfsnap's OpenStack functional tests
 # (vnfsnap/tests/functional/openstack_services.py, tools/openstack-aio/run.sh).
@@ -59,7 +47,7 @@ PYTHON=${PYTHON:-python3}
 CONSTRAINTS=$HERE/constraints.txt
 # The services (one release series) and what the cloud runs them with.
 PACKAGES=(keystone glance openstack-placement nova cinder neutron
-          gunicorn python-memcached PyMySQL libvirt-python)
+    gunicorn python-memcached PyMySQL libvirt-python)
 
 say() { printf '[openstack-aio] %s\n' "$*"; }
 die() { printf '[openstack-aio] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -83,8 +71,8 @@ want="$("$py" -c 'import sys; print(sys.version.split()[0], sys.base_prefix)') $
 stamp=$VENV/.vnfsnap-openstack-stamp
 probe='import keystone, glance, placement, nova, cinder, neutron, gunicorn, memcache, pymysql, libvirt'
 
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
-        "$VENV/bin/python" -c "$probe" 2>/dev/null; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
+        && "$VENV/bin/python" -c "$probe" 2>/dev/null; then
     say "OpenStack ready in $VENV"
 else
     rm -f "$stamp"
@@ -98,7 +86,9 @@ else
     say "creating virtualenv $VENV with $("$py" --version 2>&1)"
     "$py" -m venv "$VENV"
     specs=()
-    for p in "${PACKAGES[@]}"; do specs+=("$(pinned "$p")"); done
+    for p in "${PACKAGES[@]}"; do
+        specs+=("$(pinned "$p")")
+    done
     log=$VENV/pip-install.log
     say "pip install ${specs[*]} (log: $log)"
     started=$SECONDS
@@ -117,8 +107,9 @@ ksm=("$(pinned keystonemiddleware)" "$(pinned python-memcached)")
 swift_stamp=$SWIFT_VENV/.vnfsnap-keystonemiddleware-stamp
 swift_want="${ksm[*]} $(cat "$ROOT/tools/swift-aio/constraints.txt" "$CONSTRAINTS" |
     sha256sum | cut -d' ' -f1) $(cat "$SWIFT_VENV/.vnfsnap-swift-stamp" 2>/dev/null)"
-if [ -f "$swift_stamp" ] && [ "$(cat "$swift_stamp")" = "$swift_want" ] &&
-        "$SWIFT_VENV/bin/python" -c 'import keystonemiddleware, memcache' 2>/dev/null; then
+if [ -f "$swift_stamp" ] && [ "$(cat "$swift_stamp")" = "$swift_want" ] \
+        && "$SWIFT_VENV/bin/python" -c 'import keystonemiddleware, memcache' \
+        2>/dev/null; then
     say "${ksm[*]} ready in $SWIFT_VENV"
 else
     log=$SWIFT_VENV/pip-keystonemiddleware.log

@@ -10,18 +10,6 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-#
-# Licensed under the Apache License, Version 2.0 (the "License"); you may
-# not use this file except in compliance with the License. You may obtain
-# a copy of the License at
-#
-#      http://www.apache.org/licenses/LICENSE-2.0
-#
-# Unless required by applicable law or agreed to in writing, software
-# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
-# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
-# License for the specific language governing permissions and limitations
-# under the License.
 
 # Bring the single-machine OpenStack of tools/openstack-aio up or down, for
 # a person (the functional tests use the same code as a fixture:
@@ -96,7 +84,9 @@ down() {
     fi
     say "stopping (pid $pid)"
     kill -TERM "$pid"
-    while [ -n "$(serve_pid)" ]; do sleep 0.5; done
+    while [ -n "$(serve_pid)" ]; do
+        sleep 0.5
+    done
     tail -n 1 "$LOG"
 }
 

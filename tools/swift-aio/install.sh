@@ -10,18 +10,6 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-#
-# Licensed under the Apache License, Version 2.0 (the "License"); you may
-# not use this file except in compliance with the License. You may obtain
-# a copy of the License at
-#
-#      http://www.apache.org/licenses/LICENSE-2.0
-#
-# Unless required by applicable law or agreed to in writing, software
-# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
-# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
-# License for the specific language governing permissions and limitations
-# under the License.
 
 # Install OpenStack Swift into a virtualenv of its own, for the functional
 # tests that run a real Swift (vnfsnap/tests/functional/swift_services.py).
@@ -59,9 +47,9 @@ want="swift==$SWIFT_VERSION $("$py" -c \
     sha256sum <"$CONSTRAINTS" | cut -d' ' -f1)"
 stamp=$VENV/.vnfsnap-swift-stamp
 
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
-        [ -x "$VENV/bin/swift-proxy-server" ] &&
-        "$VENV/bin/python" -c 'import swift' 2>/dev/null; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
+        && [ -x "$VENV/bin/swift-proxy-server" ] \
+        && "$VENV/bin/python" -c 'import swift' 2>/dev/null; then
     say "Swift $SWIFT_VERSION ready in $VENV"
     exit 0
 fi

@@ -351,6 +351,19 @@ def _parse(uri, redirected_from=None):
     def refuse(reason):
         return exception.UriNotAllowed(uri=shown, reason=reason)
 
+    parts, port = _split(uri, refuse)
+    scheme, port = _check_origin(parts, port, conf, refuse)
+    host, ip = _parse_host(parts, refuse)
+    _check_host(host, ip, conf, refuse)
+    request_target = parts.path or '/'
+    if parts.query:
+        request_target += '?' + parts.query
+    return _Target(uri=uri, shown=shown, scheme=scheme, host=host, ip=ip,
+                   port=port, request_target=request_target)
+
+
+def _split(uri, refuse):
+    """(urlsplit parts, port or None) of a URI string of bounded size."""
     if not isinstance(uri, str) or not uri:
         raise refuse('a URI must be a non-empty string')
     if len(uri) > _MAX_URI_LENGTH:
@@ -359,9 +372,14 @@ def _parse(uri, redirected_from=None):
         raise refuse('it contains white space or control characters')
     try:
         parts = urllib.parse.urlsplit(uri)
-        port = parts.port
+        return parts, parts.port
     except ValueError as e:
         raise refuse('it is not a valid URI (%s)' % e) from None
+
+
+def _check_origin(parts, port, conf, refuse):
+    """(scheme, port) of an absolute URI with an allowed scheme and port,
+    naming a host and no user information."""
     scheme = parts.scheme.lower()
     if not scheme:
         raise refuse('it is not an absolute URI (it has no scheme)')
@@ -380,7 +398,11 @@ def _parse(uri, redirected_from=None):
         raise refuse('port %d is not allowed ([package_import]allowed_ports: '
                      '%s)' % (port, ', '.join(map(str, conf.allowed_ports))
                               or 'none'))
-    host, ip = _parse_host(parts, refuse)
+    return scheme, port
+
+
+def _check_host(host, ip, conf, refuse):
+    """Refuse metadata services, hosts not allowed and private addresses."""
     if host in _METADATA_NAMES:
         raise refuse('%s is the host name of a cloud metadata service'
                      % host)
@@ -391,11 +413,6 @@ def _parse(uri, redirected_from=None):
         reason = _address_refusal(ip)
         if reason:
             raise refuse('%s is %s' % (ip, reason))
-    request_target = parts.path or '/'
-    if parts.query:
-        request_target += '?' + parts.query
-    return _Target(uri=uri, shown=shown, scheme=scheme, host=host, ip=ip,
-                   port=port, request_target=request_target)
 
 
 def _parse_host(parts, refuse):

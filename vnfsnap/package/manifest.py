@@ -384,31 +384,7 @@ def _check_artifacts(artifacts):
         records += role == ROLE_RECORD
         vnfds += role == ROLE_VNFD
         if role == ROLE_IMAGE:
-            disk_format = art['diskFormat']
-            if disk_format not in ACCEPTED_DISK_FORMATS:
-                hint = (' (VMDK descriptors and extents can point at other '
-                        'files, so VMDK is never accepted)'
-                        if disk_format == 'VMDK' else '')
-                raise exception.ManifestInvalid(
-                    reason='artifacts/%d %r has diskFormat %s; packages '
-                           'carry only %s images%s'
-                           % (index, path, disk_format,
-                              ' and '.join(ACCEPTED_DISK_FORMATS), hint))
-            if art['containerFormat'] not in ACCEPTED_CONTAINER_FORMATS:
-                raise exception.ManifestInvalid(
-                    reason='artifacts/%d %r has containerFormat %s; only '
-                           '%s is accepted'
-                           % (index, path, art['containerFormat'],
-                              ', '.join(ACCEPTED_CONTAINER_FORMATS)))
-            image_key = (art['vnfcSnapshotId'], art.get('storageResourceId'))
-            if image_key in images:
-                raise exception.ManifestInvalid(
-                    reason='artifacts/%d %r: VNFC snapshot %s already has '
-                           'an image%s' % (
-                               index, path, image_key[0],
-                               ' for storage resource %s' % image_key[1]
-                               if image_key[1] else ''))
-            images.add(image_key)
+            _check_image(index, path, art, images)
     # A file and a directory of the same name cannot both be extracted.
     for key, path in seen.items():
         parts = key.split('/')
@@ -426,3 +402,33 @@ def _check_artifacts(artifacts):
         raise exception.ManifestInvalid(
             reason='a package holds at most one %s artifact, found %d'
                    % (ROLE_VNFD, vnfds))
+
+
+def _check_image(index, path, art, images):
+    """Refuse an image artifact of a format packages do not carry, or a
+    second image of the same VNFC snapshot (and storage resource)."""
+    disk_format = art['diskFormat']
+    if disk_format not in ACCEPTED_DISK_FORMATS:
+        hint = (' (VMDK descriptors and extents can point at other '
+                'files, so VMDK is never accepted)'
+                if disk_format == 'VMDK' else '')
+        raise exception.ManifestInvalid(
+            reason='artifacts/%d %r has diskFormat %s; packages '
+                   'carry only %s images%s'
+                   % (index, path, disk_format,
+                      ' and '.join(ACCEPTED_DISK_FORMATS), hint))
+    if art['containerFormat'] not in ACCEPTED_CONTAINER_FORMATS:
+        raise exception.ManifestInvalid(
+            reason='artifacts/%d %r has containerFormat %s; only '
+                   '%s is accepted'
+                   % (index, path, art['containerFormat'],
+                      ', '.join(ACCEPTED_CONTAINER_FORMATS)))
+    image_key = (art['vnfcSnapshotId'], art.get('storageResourceId'))
+    if image_key in images:
+        raise exception.ManifestInvalid(
+            reason='artifacts/%d %r: VNFC snapshot %s already has '
+                   'an image%s' % (
+                       index, path, image_key[0],
+                       ' for storage resource %s' % image_key[1]
+                       if image_key[1] else ''))
+    images.add(image_key)

