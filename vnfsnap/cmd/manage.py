@@ -60,8 +60,8 @@ def do_credentials_rotate():
         total += sum(done.counts[o] for o, _ in _OUTCOMES)
         print('%s.%s: %d rows; secrets: %s' % (
             table, column, done.rows, ', '.join(counts) or 'none'))
-        problems += ['%s.%s row %s: %s' % (table, column, row_id, message)
-                     for row_id, message in done.failures]
+        problems += ['%s.%s row %s: %s' % (table, column, row_id, e)
+                     for row_id, e in done.failures]
         if done.conflicts:
             problems.append('%s.%s: %d rows changed while this command ran; '
                             'run it again' % (table, column, done.conflicts))

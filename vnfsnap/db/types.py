@@ -79,7 +79,8 @@ def _at(value, path, change):
 class Renewal:
     """What renew_rows did: ``counts`` of secrets by crypto outcome,
     ``conflicts`` (rows changed meanwhile, left as they were), ``failures``
-    ((row id, error) for rows whose secrets could not be opened)."""
+    ((row id, CredentialsKeyError) for rows whose secrets could not be
+    opened)."""
 
     def __init__(self):
         self.counts = collections.Counter()
@@ -117,7 +118,7 @@ def renew_rows(conn, table, column, secrets, keys, after=None, limit=None,
         try:
             value, outcomes = _renew_value(parse_stored(text), secrets, keys)
         except exception.CredentialsKeyError as e:
-            renewal.failures.append((row_id, e.message))
+            renewal.failures.append((row_id, e))
             continue
         renewal.counts.update(outcomes)
         if all(o == crypto.CURRENT for o in outcomes):

@@ -63,10 +63,10 @@ def upgrade():
         for table, column, secrets, _ in SECRETS:
             done = types.renew_rows(conn, table, column, secrets, keys)
             if done.failures:
-                row_id, message = done.failures[0]
+                row_id, e = done.failures[0]
                 raise exception.CredentialsKeyError(
                     reason='%s %s (%s): %s' % (table, row_id, column,
-                                               message))
+                                               e.kwargs['reason']))
     # Written as JSON text first, so that MariaDB accepts the new type.
     for table, column, _, text in SECRETS:
         if text:
