@@ -23,7 +23,6 @@ import sqlalchemy as sa
 from vnfsnap.common import crypto
 from vnfsnap.common import exception
 from vnfsnap.conductor import lccn
-from vnfsnap.conductor.flows import vnf_notify
 from vnfsnap.db import api as db_api
 from vnfsnap.db import types
 from vnfsnap.tests import base
@@ -67,24 +66,6 @@ class SecretsTestCase(base.ApiTestCase):
                             text.split('"') if crypto.is_sealed(s)]
         return ids
 
-    def assertAllReadable(self):
-        inst = db_api.get_vnf_instance(None, self.ids['vnf'])
-        self.assertEqual(secrets.vim_connection_info(),
-                         inst.vim_connection_info)
-        self.assertEqual(secrets.NOTIFY_PASSWORD, vnf_notify.Endpoint.of(
-            inst).credentials.password)
-        self.assertEqual(secrets.SUBSCRIPTION_SECRET, lccn.credentials_of(
-            db_api.get_subscription(None, self.ids['subscription'])
-        ).client_password)
-        self.assertEqual(secrets.UPLOAD_SECRET, db_api.get_vnf_snapshot_pkg(
-            None, self.ids['upload']).credentials['client_password'])
-        self.assertEqual(
-            [secrets.ARTIFACT_PASSWORD, None],
-            [a['paramsBasic'].get('password') if 'paramsBasic' in a else None
-             for a in db_api.get_vnf_snapshot_pkg(
-                 None, self.ids['artifacts']).ext_artifacts_access[
-                     'artifact']])
-
 
 class TestAtRest(SecretsTestCase):
 
@@ -127,7 +108,7 @@ class TestAtRest(SecretsTestCase):
                                              e[:2]))])
 
     def test_services_read_plaintext(self):
-        self.assertAllReadable()
+        secrets.check_readable(self, self.ids)
         infos = db_api.get_vnf_instance(
             None, self.ids['vnf']).vim_connection_info
         # What the OpenStack driver authenticates with.
@@ -211,7 +192,7 @@ class TestRotation(SecretsTestCase):
         old = self.new_primary_key()
         new_id = crypto.keyring().primary.id
         self.assertEqual([old_id] * 6, self.stored_key_ids())
-        self.assertAllReadable()            # read with the old key
+        secrets.check_readable(self, self.ids)     # with the old key
         updated = db_api.get_vnf_instance(None, self.ids['vnf']).updated_at
         report = db_api.renew_secrets(crypto.keyring())
         self.assertEqual(6, sum(r.counts[crypto.REENCRYPTED]
@@ -223,7 +204,7 @@ class TestRotation(SecretsTestCase):
             None, self.ids['vnf']).updated_at)
         self.conf.config(credentials_old_key_files=[])
         os.unlink(old)
-        self.assertAllReadable()
+        secrets.check_readable(self, self.ids)
         # Run again: nothing left to do.
         report = db_api.renew_secrets(crypto.keyring())
         self.assertEqual(6, sum(r.counts[crypto.CURRENT]
@@ -249,7 +230,7 @@ class TestRotation(SecretsTestCase):
                               crypto.keyring(), batch=1)
         ids = self.stored_key_ids()
         self.assertEqual(({old_id, new_id}, 6), (set(ids), len(ids)))
-        self.assertAllReadable()
+        secrets.check_readable(self, self.ids)
         report = db_api.renew_secrets(crypto.keyring(), batch=1)
         self.assertEqual([new_id] * 6, self.stored_key_ids())
         counts = sum((r.counts for r in report.values()),
