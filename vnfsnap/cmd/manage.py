@@ -39,6 +39,7 @@ _OUTCOMES = ((crypto.REENCRYPTED, 're-encrypted from an old key'),
              (crypto.LEGACY, 'converted from an earlier release'),
              (crypto.PLAINTEXT, 'encrypted (they were in the clear)'),
              (crypto.CURRENT, 'already with this key'))
+_LISTED = 20      # rows named per problem
 
 
 def do_credentials_new_key():
@@ -53,22 +54,30 @@ def do_credentials_rotate():
         keys.primary.id, keys.primary.path,
         ', '.join('%s (%s)' % (k.id, k.path) for k in keys.old) or 'none'))
     report = db_api.renew_secrets(keys, batch=CONF.command.batch)
-    total, problems = 0, []
+    total, failed, conflicts = 0, {}, []
     for (table, column), done in report.items():
         counts = ['%d %s' % (done.counts[o], what) for o, what in _OUTCOMES
                   if done.counts[o] > 0]
         total += sum(done.counts[o] for o, _ in _OUTCOMES)
-        print('%s.%s: %d rows; secrets: %s' % (
-            table, column, done.rows, ', '.join(counts) or 'none'))
-        problems += ['%s.%s row %s: %s' % (table, column, row_id, e)
-                     for row_id, e in done.failures]
+        print('%s.%s: %d row%s; secrets: %s' % (
+            table, column, done.rows, '' if done.rows == 1 else 's',
+            ', '.join(counts) or 'none'))
+        for row_id, e in done.failures:
+            failed.setdefault(str(e), []).append(
+                '%s.%s row %s' % (table, column, row_id))
         if done.conflicts:
-            problems.append('%s.%s: %d rows changed while this command ran; '
-                            'run it again' % (table, column, done.conflicts))
-    if problems:
+            conflicts.append('%s.%s: %d rows changed while this command '
+                             'ran; run it again.'
+                             % (table, column, done.conflicts))
+    if failed or conflicts:
+        lines = conflicts
+        for message, rows in failed.items():
+            lines += [message] + ['  %s' % r for r in rows[:_LISTED]]
+            if len(rows) > _LISTED:
+                lines.append('  and %d more rows' % (len(rows) - _LISTED))
         sys.exit('vnfsnap-manage: not every stored secret is sealed with '
-                 'key %s; keep the old key files:\n%s'
-                 % (keys.primary.id, '\n'.join(problems)))
+                 'key %s; keep the old key files.\n%s'
+                 % (keys.primary.id, '\n'.join(lines)))
     print('All %d stored secrets are sealed with key %s: the old key files '
           'can be removed from credentials_old_key_files.'
           % (total, keys.primary.id))

@@ -179,10 +179,15 @@ def _read_key(path, create, option='[DEFAULT]credentials_key_file'):
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
+        fd = None
+    except OSError as e:
+        raise exception.CredentialsKeyError(
+            reason='key file %s cannot be opened: %s.'
+                   % (path, e.strerror)) from None
+    if fd is None:
         if not create:
             raise exception.CredentialsKeyError(
-                reason='key file %s (%s) does not exist.'
-                       % (path, option)) from None
+                reason='key file %s (%s) does not exist.' % (path, option))
         if _create_key(path):
             LOG.warning('Created the credentials key file %s. vnfsnap-api '
                         'and every vnfsnap-conductor must use this same '
@@ -191,10 +196,6 @@ def _read_key(path, create, option='[DEFAULT]credentials_key_file'):
                         'credentials_key_file at the copy, before secrets '
                         'are stored.', path)
         return _read_key(path, create=False, option=option)
-    except OSError as e:
-        raise exception.CredentialsKeyError(
-            reason='key file %s cannot be opened: %s.'
-                   % (path, e.strerror)) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):

@@ -13,6 +13,7 @@
 """Alembic migrations and the vnfsnap-manage / vnfsnap-status commands."""
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -310,9 +311,9 @@ class TestCommands(testtools.TestCase):
         self.configure_keys(second, [first])
         rc, out = self.manage('credentials', 'rotate', '--batch', '1')
         self.assertEqual(0, rc, out)
-        self.assertIn('vnf_instances.vim_connection_info: 1 rows; secrets: '
+        self.assertIn('vnf_instances.vim_connection_info: 1 row; secrets: '
                       '2 re-encrypted from an old key', self.stdout)
-        self.assertIn('lccn_subscriptions.credentials: 1 rows; secrets: 1 '
+        self.assertIn('lccn_subscriptions.credentials: 1 row; secrets: 1 '
                       're-encrypted from an old key', self.stdout)
         self.assertTrue(self.stdout.endswith(
             'All 6 stored secrets are sealed with key %s: the old key files '
@@ -323,7 +324,7 @@ class TestCommands(testtools.TestCase):
         os.unlink(first)
         rc, out = self.manage('credentials', 'rotate')
         self.assertEqual(0, rc, out)
-        self.assertIn('vnf_snapshot_pkgs.ext_artifacts_access: 1 rows; '
+        self.assertIn('vnf_snapshot_pkgs.ext_artifacts_access: 1 row; '
                       'secrets: 1 already with this key', self.stdout)
         self.assertIn('All 6 stored secrets', self.stdout)
 
@@ -336,9 +337,26 @@ class TestCommands(testtools.TestCase):
         rc, out = self.manage('credentials', 'rotate')
         self.assertEqual(1, rc, out)
         self.assertIn('not every stored secret is sealed with key', out)
-        self.assertIn('vnf_instances.vim_connection_info row earlier-vnf: '
-                      'Credentials key problem: a stored secret was sealed '
-                      'with key %s, which is neither' % new_id, out)
+        self.assertEqual(1, out.count('Credentials key problem: a stored '
+                                      'secret was sealed with key %s, which '
+                                      'is neither' % new_id))
+        self.assertIn('\n  vnf_instances.vim_connection_info row '
+                      'earlier-vnf\n', out)
+        self.assertEqual(5, len(re.findall(r'\n  \w+\.\w+ row ', out)))
         self.assertNotIn('Traceback', out)
         with open(self.db, 'rb') as f:
             self.assertEqual(before, f.read())
+
+    def test_db_sync_makes_the_key_for_plaintext_secrets(self):
+        self.assertEqual(0, self.manage('db', 'sync', '0006')[0])
+        engine = sa.create_engine('sqlite:///%s' % self.db)
+        self.addCleanup(engine.dispose)
+        with engine.begin() as conn:
+            secrets.insert_earlier_rows(conn)
+        rc, out = self.manage('db', 'sync')
+        self.assertEqual(0, rc, out)
+        self.assertIn('WARNING vnfsnap.common.crypto [-] Created the '
+                      'credentials key file %s/credentials.key. '
+                      % self.path, out)
+        # A warning, not an error: no exception rides along.
+        self.assertNotIn('Error', out)
