@@ -19,7 +19,6 @@ import os
 
 from alembic import autogenerate
 from alembic import migration as alembic_migration
-from cryptography import fernet
 import testscenarios
 
 from vnfsnap.common import crypto
@@ -78,10 +77,7 @@ class TestSecretsInRealDatabases(testscenarios.WithScenarios,
 
     def test_migration_seals_what_earlier_releases_stored(self):
         migration.upgrade('0006')
-        key = fernet.Fernet.generate_key()
-        with open(os.open(self.key_file, os.O_WRONLY | os.O_CREAT, 0o600),
-                  'wb') as f:
-            f.write(key)
+        key = secrets.new_key(self.key_file)
         with db_api.get_engine().begin() as conn:
             secrets.insert_earlier_rows(conn, key)
         self.assertIn(secrets.VIM_PASSWORD.encode(), self.db.dump())

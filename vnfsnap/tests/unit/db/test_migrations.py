@@ -104,13 +104,6 @@ class TestSecretsMigration(base.TestCase):
         self.key_file = os.path.join(self.state_path, 'credentials.key')
         migration.upgrade('0006')
 
-    def write_key(self):
-        key = fernet.Fernet.generate_key()
-        with open(os.open(self.key_file, os.O_WRONLY | os.O_CREAT, 0o600),
-                  'wb') as f:
-            f.write(key)
-        return key
-
     def earlier_rows(self, key=None):
         with db_api.get_engine().begin() as conn:
             secrets.insert_earlier_rows(conn, key)
@@ -126,8 +119,7 @@ class TestSecretsMigration(base.TestCase):
                     ('vnf_snapshot_pkgs', 'credentials', 'earlier-pkg'))]
 
     def test_plaintext_and_hand_encrypted_are_sealed(self):
-        key = self.write_key()
-        self.earlier_rows(key)
+        self.earlier_rows(secrets.new_key(self.key_file))
         before = self.stored_texts()
         self.assertIn(secrets.VIM_PASSWORD, before[0])
         migration.upgrade()
@@ -163,7 +155,7 @@ class TestSecretsMigration(base.TestCase):
         self.assertEqual('0006', migration.version())
         self.assertEqual(before, self.stored_texts())
         # With another key: the same, naming the row.
-        self.write_key()
+        secrets.new_key(self.key_file)
         e = self.assertRaises(exception.CredentialsKeyError,
                               migration.upgrade)
         self.assertIn('vnf_instances earlier-vnf (snapshot_notifications): '
@@ -287,14 +279,11 @@ class TestCommands(testtools.TestCase):
     def test_credentials_new_key_and_rotate(self):
         first = os.path.join(self.path, 'credentials.key')
         self.assertEqual(0, self.manage('db', 'sync', '0006')[0])
-        with open(os.open(first, os.O_WRONLY | os.O_CREAT, 0o600),
-                  'wb') as f:
-            f.write(fernet.Fernet.generate_key())
+        key = secrets.new_key(first)
         engine = sa.create_engine('sqlite:///%s' % self.db)
         self.addCleanup(engine.dispose)
         with engine.begin() as conn:
-            with open(first, 'rb') as f:
-                secrets.insert_earlier_rows(conn, f.read())
+            secrets.insert_earlier_rows(conn, key)
         rc, out = self.manage('db', 'sync')
         self.assertEqual(0, rc, out)
 
