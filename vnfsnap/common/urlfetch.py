@@ -187,7 +187,7 @@ class Credentials:
         raise _unsupported(auth_type)
 
     def to_dict(self):
-        """The set fields, to be stored encrypted (vnfsnap.common.crypto)."""
+        """The set fields, for an Encrypted column (vnfsnap.db.types)."""
         return {f.name: getattr(self, f.name)
                 for f in dataclasses.fields(self)
                 if getattr(self, f.name) is not None}

@@ -50,7 +50,8 @@ def _public_vim_connection_info(infos):
     """VimConnectionInfo without accessInfo: credentials are write-only."""
     if infos is None:
         return None
-    return {key: {k: v for k, v in info.items() if k != 'accessInfo'}
+    return {key: ({k: v for k, v in info.items() if k != 'accessInfo'}
+                  if isinstance(info, dict) else info)
             for key, info in infos.items()}
 
 
@@ -146,6 +147,15 @@ def parse_time(value):
     return parsed
 
 
+def _public_vnf_instance(copy):
+    """A VnfInstance copy as vnf_instance() gives it: any accessInfo a
+    client or a package put in is dropped, never stored nor answered."""
+    if isinstance(copy.get('vimConnectionInfo'), dict):
+        copy = dict(copy, vimConnectionInfo=_public_vim_connection_info(
+            copy['vimConnectionInfo']))
+    return copy
+
+
 def vnf_snapshot_values(snap):
     """Columns and VNFC snapshot rows for a VnfSnapshot given by a client
     or read from a VNF snapshot package: the inverse of vnf_snapshot."""
@@ -160,7 +170,7 @@ def vnf_snapshot_values(snap):
         'snapshot_creation_started_at': parse_time(snap['creationStartedAt']),
         'snapshot_creation_finished_at': parse_time(
             snap.get('creationFinishedAt')),
-        'snapshot_vnf_instance': snap['vnfInstance'],
+        'snapshot_vnf_instance': _public_vnf_instance(snap['vnfInstance']),
         'snapshot_vnf_state_snapshot_info': snap.get('vnfStateSnapshotInfo'),
         'snapshot_user_defined_data': snap.get('userDefinedData'),
     }

@@ -28,7 +28,6 @@ from oslo_log import log as logging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
-from vnfsnap.common import crypto
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import urlfetch
@@ -118,8 +117,7 @@ def notification(op, state, subscription, base):
 def credentials_of(subscription):
     if not subscription.credentials:
         return None
-    return urlfetch.Credentials.from_dict(
-        crypto.decrypt(subscription.credentials))
+    return urlfetch.Credentials.from_dict(subscription.credentials)
 
 
 class Dispatcher:

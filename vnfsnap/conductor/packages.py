@@ -32,7 +32,6 @@ from oslo_log import log as logging
 from oslo_utils import timeutils
 
 from vnfsnap import store
-from vnfsnap.common import crypto
 from vnfsnap.common import exception
 from vnfsnap.common import schemas
 from vnfsnap.common import states
@@ -428,8 +427,7 @@ class PackageRunner:
         uri = pkg.operation_params['addressInformation']
         credentials = None
         if pkg.credentials:
-            credentials = urlfetch.Credentials.from_dict(
-                crypto.decrypt(pkg.credentials))
+            credentials = urlfetch.Credentials.from_dict(pkg.credentials)
         LOG.info('Uploading VNF snapshot package %s from %s', pkg.id, uri)
         with urlfetch.open_stream(
                 uri, credentials=credentials,
@@ -604,8 +602,7 @@ class PackageRunner:
         within [package_import]; it must match the manifest exactly."""
         access = {}
         if pkg.ext_artifacts_access:
-            for entry in crypto.decrypt(pkg.ext_artifacts_access).get(
-                    'artifact', ()):
+            for entry in pkg.ext_artifacts_access.get('artifact', ()):
                 if entry.get('artifactUri') == artifact.uri:
                     access = entry
         uri = access.get('overrideUri') or artifact.uri

@@ -34,17 +34,22 @@ opts = [
                     'marks the ones it left unfinished as FAILED_TEMP.'),
     cfg.StrOpt('credentials_key_file',
                default='$state_path/credentials.key',
-               help='Fernet key that encrypts the credentials API clients '
-                    'give for uploads from a URI while they are stored. '
-                    'Created (mode 0600) when missing; it must not be '
-                    'readable by group or others. vnfsnap-api and every '
+               help='Fernet key that seals every secret vnfsnap stores: '
+                    'the accessInfo of VIM connections and the credentials '
+                    'of notification endpoints, subscriptions and package '
+                    'imports. Created (mode 0600) when missing and a '
+                    'secret is to be stored; it must not be readable by '
+                    'group or others. vnfsnap-api and every '
                     'vnfsnap-conductor must use the same key: copy the file '
-                    'to every host of a split deployment.'),
+                    'to every host of a split deployment. "vnfsnap-manage '
+                    'credentials new-key" writes a new one.'),
     cfg.ListOpt('credentials_old_key_files', default=[],
                 help='Earlier credentials key files, for key rotation: '
-                     'credentials encrypted with one of them can still be '
-                     'decrypted, new ones are encrypted with '
-                     'credentials_key_file only.'),
+                     'secrets sealed with one of them can still be opened, '
+                     'new ones are sealed with credentials_key_file only. '
+                     'Remove a key from this list once "vnfsnap-manage '
+                     'credentials rotate" has re-encrypted everything with '
+                     'credentials_key_file.'),
 ]
 
 

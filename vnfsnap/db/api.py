@@ -18,10 +18,12 @@ compare-and-swap UPDATE, so it is atomic on SQLite, MariaDB and PostgreSQL
 alike without row locks.
 """
 
+import contextlib
 import datetime
 import os
 import threading
 
+from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_log import log as logging
 from oslo_utils import timeutils
@@ -32,6 +34,7 @@ from vnfsnap.common import json_limits
 from vnfsnap.common import states
 import vnfsnap.conf
 from vnfsnap.db import models
+from vnfsnap.db import types
 
 CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
@@ -88,8 +91,18 @@ def reset():
         _TXN = None
 
 
+@contextlib.contextmanager
 def _writer():
-    return _txn().writer.using(_LOCAL)
+    try:
+        with _txn().writer.using(_LOCAL) as session:
+            yield session
+    except db_exc.DBError as e:
+        # An Encrypted column that cannot seal (CredentialsKeyError) fails
+        # inside SQLAlchemy, which wraps the error; it is the one to raise.
+        cause = getattr(e.inner_exception, 'orig', None)
+        if isinstance(cause, exception.VnfsnapException):
+            raise cause from None
+        raise
 
 
 def _reader():
@@ -694,3 +707,36 @@ def retry_op_occ_event(event_id, pending, next_attempt_at):
             pending=pending, attempts=M.attempts + 1,
             next_attempt_at=next_attempt_at, claimed_by=None,
             claimed_at=None))
+
+
+# --- secrets at rest ------------------------------------------------------
+
+def encrypted_columns():
+    """(table, column, Encrypted type) of every column holding secrets."""
+    return [(table.name, column.name, column.type)
+            for table in models.Base.metadata.sorted_tables
+            for column in table.columns
+            if isinstance(column.type, types.Encrypted)]
+
+
+def renew_secrets(keys, batch=100):
+    """Seal every stored secret with the primary key of ``keys`` (a
+    crypto.Keyring): ``{(table, column): types.Renewal}``.
+
+    Each batch of rows is its own transaction and each row is rewritten
+    only if nothing changed it meanwhile, so the services may keep
+    running and an interrupted run is simply run again.
+    """
+    report = {}
+    for table, column, col_type in encrypted_columns():
+        renewal = types.Renewal()
+        while True:
+            seen = renewal.rows
+            with get_engine().begin() as conn:
+                types.renew_rows(conn, table, column, col_type.secrets,
+                                 keys, after=renewal.last_id, limit=batch,
+                                 renewal=renewal)
+            if renewal.rows - seen < batch:
+                break
+        report[(table, column)] = renewal
+    return report

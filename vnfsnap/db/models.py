@@ -15,40 +15,19 @@
 Column names follow the ETSI attribute names in snake case. Structures that
 the API only stores and returns (VNFD, VnfInstance copies, ResourceHandles)
 are JSON columns; everything the service filters or locks on is a column.
+Every secret is in an Encrypted column (vnfsnap.db.types), which stores
+it sealed and gives it back in the clear.
 """
 
 from oslo_utils import timeutils
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from vnfsnap.common import json_limits
-
-
-class BoundedJSON(sa.types.TypeDecorator):
-    """A JSON column whose values are read with json_limits.loads, so that
-    no stored value, however deeply nested, breaks the code reading it.
-
-    SQLite and MySQL drivers return the stored text, parsed here instead
-    of by sa.JSON; PostgreSQL drivers parse it themselves, with the
-    engine's json_deserializer, which vnfsnap.db.api sets to the same
-    function.
-    """
-
-    impl = sa.JSON
-    cache_ok = True
-
-    def __init__(self):
-        super().__init__(none_as_null=True)
-
-    def result_processor(self, dialect, coltype):
-        if self.impl_instance.result_processor(dialect, coltype) is None:
-            return None
-        return lambda value: (None if value is None
-                              else json_limits.loads(value))
+from vnfsnap.db import types
 
 
 def _json():
-    return BoundedJSON()
+    return types.BoundedJSON()
 
 
 class Base(orm.DeclarativeBase):
@@ -87,10 +66,10 @@ class VnfInstance(TimestampMixin, Base):
     vnfd_version = sa.Column(sa.String(255), nullable=False)
     vnfd = sa.Column(_json())
     snapshot_descriptor = sa.Column(_json())
-    # {callbackUri, verifyTls, ackTimeout, credentials (encrypted)}
-    snapshot_notifications = sa.Column(_json())
+    # {callbackUri, verifyTls, ackTimeout, credentials}
+    snapshot_notifications = sa.Column(types.Encrypted([('credentials',)]))
     instantiation_state = sa.Column(sa.String(16), nullable=False)
-    vim_connection_info = sa.Column(_json())
+    vim_connection_info = sa.Column(types.Encrypted([('*', 'accessInfo')]))
     instantiated_vnf_info = sa.Column(_json())
     vnf_configurable_properties = sa.Column(_json())
     vnf_metadata = sa.Column('metadata', _json())
@@ -211,8 +190,8 @@ class VnfSnapshotPkg(TimestampMixin, Base):
     ``operation_params`` and ``host`` describe the content operation that
     runs or last ran (build, upload, extract) and the conductor that owns
     it. ``layout`` is what the API needs to serve single artifacts out of
-    the stored ZIP; ``credentials`` and ``ext_artifacts_access`` are kept
-    encrypted (vnfsnap.common.crypto) and never returned.
+    the stored ZIP; ``credentials`` (of an upload from a URI) and
+    ``ext_artifacts_access`` are encrypted as a whole and never returned.
     """
 
     __tablename__ = 'vnf_snapshot_pkgs'
@@ -227,12 +206,12 @@ class VnfSnapshotPkg(TimestampMixin, Base):
     failure_details = sa.Column(_json())
     operation = sa.Column(sa.String(16))
     operation_params = sa.Column(_json())
-    credentials = sa.Column(sa.Text)
+    credentials = sa.Column(types.Encrypted())
     host = sa.Column(sa.String(255))
     bytes_done = sa.Column(sa.BigInteger)
     bytes_total = sa.Column(sa.BigInteger)
     content_received = sa.Column(sa.Boolean, nullable=False, default=False)
-    ext_artifacts_access = sa.Column(sa.Text)
+    ext_artifacts_access = sa.Column(types.Encrypted())
     vnf_snapshot_pkg_unique_id = sa.Column(sa.String(36), index=True)
     checksum = sa.Column(_json())
     packaged_at = sa.Column(sa.DateTime)
@@ -248,7 +227,7 @@ class VnfSnapshotPkg(TimestampMixin, Base):
 
 class LccnSubscription(TimestampMixin, Base):
     """A subscription to VNF LCM notifications (SOL003 LccnSubscription);
-    the credentials of its SubscriptionAuthentication are encrypted."""
+    ``credentials`` (of its SubscriptionAuthentication) are encrypted."""
 
     __tablename__ = 'lccn_subscriptions'
 
@@ -257,7 +236,7 @@ class LccnSubscription(TimestampMixin, Base):
     callback_uri = sa.Column(sa.Text, nullable=False)
     filter = sa.Column(_json())
     verbosity = sa.Column(sa.String(16), nullable=False)
-    credentials = sa.Column(sa.Text)
+    credentials = sa.Column(types.Encrypted())
 
 
 class OpOccEvent(Base):

@@ -20,7 +20,6 @@ import pecan
 from vnfsnap.api import utils
 from vnfsnap.api.controllers import base
 from vnfsnap.api.schemas import subscriptions as schemas
-from vnfsnap.common import crypto
 from vnfsnap.common import exception
 from vnfsnap.common import views
 from vnfsnap.common import webhook
@@ -93,8 +92,7 @@ class Subscriptions(base.Resource):
             'callback_uri': body['callbackUri'],
             'filter': subscription_filter or None,
             'verbosity': body.get('verbosity', 'FULL'),
-            'credentials': (crypto.encrypt(creds.to_dict())
-                            if creds is not None else None)})
+            'credentials': creds.to_dict() if creds is not None else None})
         rep = views.lccn_subscription(obj, utils.base_url())
         return utils.created(rep, rep['_links']['self']['href'],
                              obj.updated_at)

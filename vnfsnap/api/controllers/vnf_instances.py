@@ -25,7 +25,6 @@ from vnfsnap.api import utils
 from vnfsnap.api.controllers import base
 from vnfsnap.api.schemas import lcm as lcm_schemas
 from vnfsnap.api.schemas import vnf_instances as schemas
-from vnfsnap.common import crypto
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import urlfetch
@@ -220,8 +219,7 @@ def _notifications_view(stored):
     view = {k: stored[k] for k in ('callbackUri', 'verifyTls', 'ackTimeout')
             if k in stored}
     if stored.get('credentials'):
-        creds = urlfetch.Credentials.from_dict(
-            crypto.decrypt(stored['credentials']))
+        creds = urlfetch.Credentials.from_dict(stored['credentials'])
         view['authentication'] = {'authType': [creds.auth_type]}
         if creds.auth_type == urlfetch.AUTH_BASIC:
             view['authentication']['paramsBasic'] = {
@@ -259,7 +257,7 @@ class SnapshotNotifications(base.Resource):
         if 'ackTimeout' in body:
             stored['ackTimeout'] = body['ackTimeout']
         if creds is not None:
-            stored['credentials'] = crypto.encrypt(creds.to_dict())
+            stored['credentials'] = creds.to_dict()
         obj = db_api.set_snapshot_notifications(
             utils.context().project_id, self.instance_id, stored)
         return utils.single(_notifications_view(obj.snapshot_notifications),

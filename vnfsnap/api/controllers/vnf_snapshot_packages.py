@@ -34,7 +34,6 @@ from vnfsnap.api import ranges
 from vnfsnap.api import utils
 from vnfsnap.api.controllers import base
 from vnfsnap.api.schemas import vnf_snapshot_packages as schemas
-from vnfsnap.common import crypto
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import urlfetch
@@ -247,8 +246,7 @@ class UploadFromUri(base.Resource):
             ctx.project_id, self.pkg_id, 'upload', states.PKG_UPLOADING,
             {'operation': states.PKG_OP_UPLOAD_FROM_URI,
              'operation_params': {'addressInformation': uri},
-             'credentials': (crypto.encrypt(creds.to_dict())
-                             if creds is not None else None)})
+             'credentials': creds.to_dict() if creds is not None else None})
         pecan.request.rpcapi.run_vnf_snapshot_pkg_op(ctx, self.pkg_id)
         return utils.accepted()
 
@@ -421,9 +419,7 @@ class ExtArtifactsAccess(base.Resource):
             'vnfsnap:vnf_snapshot_package:get_ext_artifacts_access')
         utils.no_query()
         obj = _load(self.pkg_id)
-        config = {'artifact': []}
-        if obj.ext_artifacts_access:
-            config = crypto.decrypt(obj.ext_artifacts_access)
+        config = obj.ext_artifacts_access or {'artifact': []}
         return utils.single(_public_access_config(config), obj.updated_at)
 
     def put(self):
@@ -451,7 +447,7 @@ class ExtArtifactsAccess(base.Resource):
                      'received)', id=obj.id, state=obj.state)
         obj = db_api.update_vnf_snapshot_pkg(
             utils.context().project_id, self.pkg_id,
-            {'ext_artifacts_access': crypto.encrypt(config)},
+            {'ext_artifacts_access': config},
             from_states=states.PKG_TASK_SOURCE_STATES['ext_artifacts_access'],
             task='Setting the external artifacts access',
             if_updated_at=obj.updated_at)

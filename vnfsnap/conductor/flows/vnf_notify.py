@@ -31,7 +31,6 @@ from oslo_utils import uuidutils
 from taskflow import task
 from taskflow.types import failure
 
-from vnfsnap.common import crypto
 from vnfsnap.common import exception
 from vnfsnap.common import urlfetch
 from vnfsnap.common import views
@@ -66,7 +65,7 @@ class Endpoint:
         self.credentials = None
         if stored.get('credentials'):
             self.credentials = urlfetch.Credentials.from_dict(
-                crypto.decrypt(stored['credentials']))
+                stored['credentials'])
 
     @classmethod
     def of(cls, instance):

@@ -668,6 +668,13 @@ class PostgreSQLServer(_ServerFixture):
         self._admin_connect().close()
         return True
 
+    def dump(self):
+        """The database as pg_dump writes it (SQL text, bytes)."""
+        return _run([os.path.join(self.bindir, 'pg_dump'), '-h',
+                     self.socket_dir, '-p', str(self.port), '-U', 'postgres',
+                     '--no-owner', self.database], 'pg_dump',
+                    env=_base_env())
+
     def _create_database(self):
         from psycopg2 import sql
 
@@ -769,6 +776,15 @@ class MariaDBServer(_ServerFixture):
     def _ready(self):
         self._admin_connect().close()
         return True
+
+    def dump(self):
+        """The database as mariadb-dump writes it (SQL text, bytes)."""
+        dump = which('mariadb-dump', '/usr/bin/mariadb-dump')
+        require_binaries('mariadb-dump (Debian package mariadb-client)',
+                         dump)
+        return _run([dump, '--no-defaults', '--socket=%s' % self.socket,
+                     '--user=root', '--skip-extended-insert',
+                     self.database], 'mariadb-dump', env=_base_env())
 
     def _create_database(self):
         conn = self._admin_connect()

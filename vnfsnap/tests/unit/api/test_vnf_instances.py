@@ -25,6 +25,7 @@ from vnfsnap.common import states
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
 from vnfsnap.tests import fake_vim
+from vnfsnap.tests.fixtures import secrets as secrets_fixtures
 from vnfsnap.vim import base as vim_base
 
 URL = '/vnflcm/v2/vnf_instances'
@@ -985,9 +986,11 @@ class TestSnapshotNotifications(TaskTestCase):
                                        'paramsBasic': {'userName': 'vnfm'}}}
         self.assertEqual(expected, resp.json)
         self.assertEqual(expected, self.get(self.url()).json)
-        stored = db_api.get_vnf_instance(
-            None, self.inst['id']).snapshot_notifications
-        self.assertNotIn('pa55', json.dumps(stored))
+        self.assertNotIn('pa55', secrets_fixtures.stored(
+            'vnf_instances', 'snapshot_notifications', self.inst['id']))
+        self.assertEqual('pa55', db_api.get_vnf_instance(
+            None, self.inst['id']).snapshot_notifications['credentials'][
+                'password'])
         resp = self.put({'callbackUri': 'http://10.0.0.5:8080/h',
                          'verifyTls': False, 'authentication': {
                              'authType': ['OAUTH2_CLIENT_CREDENTIALS'],

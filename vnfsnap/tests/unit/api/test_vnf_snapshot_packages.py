@@ -32,7 +32,6 @@ import webob
 
 from vnfsnap import package
 from vnfsnap import store
-from vnfsnap.common import crypto
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import views
@@ -41,6 +40,7 @@ from vnfsnap.package import archive
 from vnfsnap.package import layout
 from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.tests import base
+from vnfsnap.tests.fixtures import secrets as secrets_fixtures
 from vnfsnap.tests.unit.api import test_vnf_snapshots
 
 URL = '/vnfsnapshotpkgm/v1/vnf_snapshot_packages'
@@ -876,9 +876,10 @@ class TestUploadFromUri(PackagesTestCase):
                     extra, addressInformation='https://h.example/p.zip'))
                 self.assertEqual(202, resp.status, resp.body)
                 row = self.row(pkg_id)
-                self.assertNotIn(secret, row['credentials'])
+                self.assertNotIn(secret, secrets_fixtures.stored(
+                    'vnf_snapshot_pkgs', 'credentials', pkg_id))
                 self.assertNotIn(secret, json.dumps(row['operation_params']))
-                self.assertEqual(expected, crypto.decrypt(row['credentials']))
+                self.assertEqual(expected, row['credentials'])
                 self.assertNotIn(secret, self.get(
                     self.url(pkg_id) + '?all_fields').body.decode())
 
@@ -1208,12 +1209,14 @@ class TestExtArtifactsAccess(PackagesTestCase):
         got = self.get(self.access(pkg_id))
         self.assertEqual(self.PUBLIC, got.json)
         self.assertEqual(resp.headers['ETag'], got.headers['ETag'])
-        stored = self.row(pkg_id)['ext_artifacts_access']
+        stored = secrets_fixtures.stored('vnf_snapshot_pkgs',
+                                         'ext_artifacts_access', pkg_id)
         for secret in ('s3cret-oauth', 's3cret-basic', 'client-7'):
             self.assertNotIn(secret, stored)
             self.assertNotIn(secret.encode(), self.get(
                 self.url(pkg_id) + '?all_fields').body)
-        self.assertEqual(self.CONFIG, crypto.decrypt(stored))
+        self.assertEqual(self.CONFIG,
+                         self.row(pkg_id)['ext_artifacts_access'])
         # Replaced as a whole.
         resp = self.put(pkg_id, {})
         self.assertEqual({'artifact': []}, resp.json)

@@ -28,7 +28,6 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
 from vnfsnap import store
-from vnfsnap.common import crypto
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import urlfetch
@@ -391,8 +390,7 @@ class TestUploadFromUri(PackageTestCase):
             PROJECT, pkg_id, 'upload', states.PKG_UPLOADING,
             {'operation': states.PKG_OP_UPLOAD_FROM_URI,
              'operation_params': {'addressInformation': uri},
-             'credentials': credentials and crypto.encrypt(
-                 credentials.to_dict())})
+             'credentials': credentials and credentials.to_dict()})
         return self.run_pkg(pkg_id)
 
     def test_download_verify_available(self):
@@ -461,11 +459,11 @@ class TestExternalArtifacts(TestUploadFromUri):
 
     def give_access(self, pkg_id):
         db_api.update_vnf_snapshot_pkg(None, pkg_id, {
-            'ext_artifacts_access': crypto.encrypt({'artifact': [{
+            'ext_artifacts_access': {'artifact': [{
                 'artifactUri': self.URI,
                 'overrideUri': 'http://127.0.0.1:%d/disk.raw' % self.port,
                 'authType': 'BASIC',
-                'paramsBasic': {'userName': 'u', 'password': 'p'}}]})})
+                'paramsBasic': {'userName': 'u', 'password': 'p'}}]}})
 
     def test_extract_downloads_then_revert(self):
         pkg = self.external_package()

@@ -16,7 +16,6 @@ loopback that records what it gets and answers as each test tells it."""
 import base64
 import time
 
-from vnfsnap.common import crypto
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.conductor.flows import common
@@ -44,7 +43,7 @@ class NotifyTestCase(base.TestCase):
         inst = test_manager.register_vnf(n)
         stored = {'callbackUri': self.endpoint.url + '/hook'}
         if credentials:
-            stored['credentials'] = crypto.encrypt(credentials)
+            stored['credentials'] = credentials
         if ack_timeout:
             stored['ackTimeout'] = ack_timeout
         return db_api.set_snapshot_notifications(None, inst.id, stored)

@@ -13,20 +13,25 @@
 """Alembic migrations and the vnfsnap-manage / vnfsnap-status commands."""
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
 
 from alembic import autogenerate
 from alembic import migration as alembic_migration
+from cryptography import fernet
 import fixtures
 import sqlalchemy as sa
 import testtools
 
+from vnfsnap.common import crypto
+from vnfsnap.common import exception
 from vnfsnap.db import api as db_api
 from vnfsnap.db import migration
 from vnfsnap.db import models
 from vnfsnap.tests import base
+from vnfsnap.tests.fixtures import secrets
 
 
 class TestMigrations(base.TestCase):
@@ -46,7 +51,7 @@ class TestMigrations(base.TestCase):
 
     def test_version_before_and_after(self):
         self.assertIsNone(migration.version())
-        self.assertEqual('0006', migration.head())
+        self.assertEqual('0008', migration.head())
         migration.upgrade()
         self.assertEqual(migration.head(), migration.version())
 
@@ -88,6 +93,83 @@ class TestMigrations(base.TestCase):
                 'SELECT count(*) FROM alembic_version')).scalar())
 
 
+class TestSecretsMigration(base.TestCase):
+    """0008 seals what earlier releases stored."""
+
+    MIGRATE = False
+
+    def setUp(self):
+        super().setUp()
+        self.logs = self.useFixture(fixtures.FakeLogger(level='WARNING'))
+        self.key_file = os.path.join(self.state_path, 'credentials.key')
+        migration.upgrade('0006')
+
+    def earlier_rows(self, key=None):
+        with db_api.get_engine().begin() as conn:
+            secrets.insert_earlier_rows(conn, key)
+
+    def stored_texts(self):
+        return [secrets.stored(table, column, row_id)
+                for table, column, row_id in (
+                    ('vnf_instances', 'vim_connection_info', 'earlier-vnf'),
+                    ('vnf_instances', 'snapshot_notifications',
+                     'earlier-vnf'),
+                    ('lccn_subscriptions', 'credentials',
+                     'earlier-subscription'),
+                    ('vnf_snapshot_pkgs', 'credentials', 'earlier-pkg'))]
+
+    def test_plaintext_and_hand_encrypted_are_sealed(self):
+        self.earlier_rows(secrets.new_key(self.key_file))
+        before = self.stored_texts()
+        self.assertIn(secrets.VIM_PASSWORD, before[0])
+        migration.upgrade()
+        self.assertEqual('0008', migration.version())
+        secrets.check_earlier_rows(self)
+        self.assertEqual(['vnfsnap:1:%s:' % crypto.keyring().primary.id],
+                         list({t[t.index('vnfsnap:'):][:27]
+                               for t in self.stored_texts()}))
+        self.assertEqual('', self.logs.output)
+        # Run again (the upgrade of a database at head is a no-op).
+        after = self.stored_texts()
+        migration.upgrade()
+        self.assertEqual(after, self.stored_texts())
+
+    def test_without_a_key_one_is_made_for_plaintext(self):
+        self.earlier_rows()
+        migration.upgrade()
+        self.assertEqual(0o600, os.stat(self.key_file).st_mode & 0o777)
+        self.assertIn('Created the credentials key file %s' % self.key_file,
+                      self.logs.output)
+        secrets.check_earlier_rows(self, with_credentials=False)
+
+    def test_without_the_key_that_encrypted_nothing_changes(self):
+        self.earlier_rows(fernet.Fernet.generate_key())
+        before = self.stored_texts()
+        e = self.assertRaises(exception.CredentialsKeyError,
+                              migration.upgrade)
+        self.assertIn('sealing the stored secrets (migration 0008) needs the '
+                      'key that encrypted the stored credentials: key file '
+                      '%s ([DEFAULT]credentials_key_file) does not exist'
+                      % self.key_file, str(e))
+        self.assertFalse(os.path.exists(self.key_file))
+        self.assertEqual('0006', migration.version())
+        self.assertEqual(before, self.stored_texts())
+        # With another key: the same, naming the row.
+        secrets.new_key(self.key_file)
+        e = self.assertRaises(exception.CredentialsKeyError,
+                              migration.upgrade)
+        self.assertIn('vnf_instances earlier-vnf (snapshot_notifications): '
+                      'stored credentials cannot be decrypted with the keys '
+                      '%s, key' % self.key_file, str(e))
+        self.assertEqual('0006', migration.version())
+        self.assertEqual(before, self.stored_texts())
+
+    def test_nothing_stored_needs_no_key(self):
+        migration.upgrade()
+        self.assertEqual('0008', migration.version())
+        self.assertFalse(os.path.exists(self.key_file))
+
+
 class TestCommands(testtools.TestCase):
     """The console scripts, each in its own process."""
 
@@ -120,6 +202,17 @@ class TestCommands(testtools.TestCase):
 
     def status(self, *args):
         return self._run('vnfsnap.cmd.status', *args)
+
+    def configure_keys(self, primary, old=()):
+        with open(self.config, 'w') as f:
+            f.write(textwrap.dedent('''\
+                [DEFAULT]
+                state_path = %s
+                credentials_key_file = %s
+                credentials_old_key_files = %s
+                [database]
+                connection = sqlite:///%s
+                ''' % (self.path, primary, ','.join(old), self.db)))
 
     def _revision(self):
         engine = sa.create_engine('sqlite:///%s' % self.db)
@@ -182,3 +275,77 @@ class TestCommands(testtools.TestCase):
              self.config, 'upgrade', 'check'],
             capture_output=True, text=True, timeout=60, cwd=self.path)
         self.assertEqual(0, proc.returncode, proc.stdout + proc.stderr)
+
+    def test_credentials_new_key_and_rotate(self):
+        first = os.path.join(self.path, 'credentials.key')
+        self.assertEqual(0, self.manage('db', 'sync', '0006')[0])
+        key = secrets.new_key(first)
+        engine = sa.create_engine('sqlite:///%s' % self.db)
+        self.addCleanup(engine.dispose)
+        with engine.begin() as conn:
+            secrets.insert_earlier_rows(conn, key)
+        rc, out = self.manage('db', 'sync')
+        self.assertEqual(0, rc, out)
+
+        second = os.path.join(self.path, 'credentials-2.key')
+        rc, out = self.manage('credentials', 'new-key', second)
+        self.assertEqual(0, rc, out)
+        self.assertRegex(self.stdout, r'^Wrote key [0-9a-f]{16} to %s '
+                         r'\(mode 0600\)\.\n$' % second)
+        new_id = self.stdout.split()[2]
+        rc, out = self.manage('credentials', 'new-key', second)
+        self.assertEqual(1, rc, out)
+        self.assertIn('%s exists already' % second, out)
+
+        self.configure_keys(second, [first])
+        rc, out = self.manage('credentials', 'rotate', '--batch', '1')
+        self.assertEqual(0, rc, out)
+        self.assertIn('vnf_instances.vim_connection_info: 1 row; secrets: '
+                      '2 re-encrypted from an old key', self.stdout)
+        self.assertIn('lccn_subscriptions.credentials: 1 row; secrets: 1 '
+                      're-encrypted from an old key', self.stdout)
+        self.assertTrue(self.stdout.endswith(
+            'All 6 stored secrets are sealed with key %s: the old key files '
+            'can be removed from credentials_old_key_files.\n' % new_id))
+
+        # The old key removed: everything still opens, nothing to do.
+        self.configure_keys(second)
+        os.unlink(first)
+        rc, out = self.manage('credentials', 'rotate')
+        self.assertEqual(0, rc, out)
+        self.assertIn('vnf_snapshot_pkgs.ext_artifacts_access: 1 row; '
+                      'secrets: 1 already with this key', self.stdout)
+        self.assertIn('All 6 stored secrets', self.stdout)
+
+        # A key that sealed nothing: each row says so, nothing changes.
+        third = os.path.join(self.path, 'credentials-3.key')
+        self.manage('credentials', 'new-key', third)
+        self.configure_keys(third)
+        with open(self.db, 'rb') as f:
+            before = f.read()
+        rc, out = self.manage('credentials', 'rotate')
+        self.assertEqual(1, rc, out)
+        self.assertIn('not every stored secret is sealed with key', out)
+        self.assertEqual(1, out.count('Credentials key problem: a stored '
+                                      'secret was sealed with key %s, which '
+                                      'is neither' % new_id))
+        self.assertIn('\n  vnf_instances.vim_connection_info row '
+                      'earlier-vnf\n', out)
+        self.assertEqual(5, len(re.findall(r'\n  \w+\.\w+ row ', out)))
+        self.assertNotIn('Traceback', out)
+        with open(self.db, 'rb') as f:
+            self.assertEqual(before, f.read())
+
+    def test_db_sync_makes_the_key_for_plaintext_secrets(self):
+        self.assertEqual(0, self.manage('db', 'sync', '0006')[0])
+        engine = sa.create_engine('sqlite:///%s' % self.db)
+        self.addCleanup(engine.dispose)
+        with engine.begin() as conn:
+            secrets.insert_earlier_rows(conn)
+        rc, out = self.manage('db', 'sync')
+        self.assertEqual(0, rc, out)
+        self.assertIn('WARNING vnfsnap.common.crypto [-] Created the '
+                      'credentials key file %s/credentials.key. '
+                      % self.path, out)
+        # A warning, not an error: no exception rides along.
+        self.assertNotIn('Error', out)
