@@ -28,6 +28,7 @@ import logging
 import re
 import subprocess
 import sys
+import time
 import uuid
 
 import fixtures
@@ -207,7 +208,7 @@ class TestConductorFailures(base.FunctionalTestCase):
             'DEFAULT': dict(common, rpc_transport='oslo', host='conductor-1',
                             transport_url=rabbit.transport_url),
             'database': {'connection': db.url},
-            'api': {'port': split_port, 'rpc_timeout': 10},
+            'api': {'port': split_port, 'rpc_timeout': 20},
         })
         # The all-in-one never sweeps for work: every operation here is
         # the split conductor's.
@@ -228,6 +229,8 @@ class TestConductorFailures(base.FunctionalTestCase):
                                               env, 'conductor')
         self.start_conductor('all-in-one', aio_conf, env, 'all-in-one',
                              port=aio_port)
+        # A call sent before the conductor listens would be lost.
+        self.wait_for_log('conductor', 'Conductor conductor-1 listening')
         self.split = base.Client('http://127.0.0.1:%d' % split_port)
         self.aio = base.Client('http://127.0.0.1:%d' % aio_port)
 
@@ -241,7 +244,14 @@ class TestConductorFailures(base.FunctionalTestCase):
         with open('%s/%s.log' % (self.tmp, name)) as f:
             return f.read()
 
-    def both(self, method, path, status):
+    def wait_for_log(self, name, text, timeout=120):
+        deadline = time.monotonic() + timeout
+        while text not in self.log(name):
+            if time.monotonic() > deadline:
+                self.fail('%s never logged %r' % (name, text))
+            time.sleep(0.2)
+
+    def both(self, method, path, status, content_type=errors.PROBLEM_JSON):
         """The split deployment's answer, once it equals the in-process
         one and has ``status``."""
         answers = []
@@ -250,8 +260,7 @@ class TestConductorFailures(base.FunctionalTestCase):
             answers.append((resp.status_code, resp.headers['Content-Type'],
                             resp.json()))
         self.assertEqual(answers[0], answers[1])
-        self.assertEqual((status, errors.PROBLEM_JSON),
-                         answers[0][:2], answers[0])
+        self.assertEqual((status, content_type), answers[0][:2], answers[0])
         return answers[0][2]
 
     def register(self, guest, vim_type):
@@ -272,12 +281,14 @@ class TestConductorFailures(base.FunctionalTestCase):
 
     def test_get_vim_capabilities_failures(self):
         path = '/vnflcm/v2/vnf_instances/%s/vim_capabilities'
-        # VimDriverNotFound, a 422, from the conductor's VIM driver loader.
+        # VimDriverNotFound from the conductor's driver loader: the answer
+        # gives it as the VNFC's error.
         body = self.both('GET', path % self.register(
-            'vm-x', 'ETSINFV.NOSUCH.V_1'), 422)
-        self.assertEqual('Unprocessable Entity', body['title'])
+            'vm-x', 'ETSINFV.NOSUCH.V_1'), 200,
+            content_type='application/json; charset=UTF-8')
         self.assertIn('No VIM driver is installed for vimType '
-                      'ETSINFV.NOSUCH.V_1 (installed: ', body['detail'])
+                      'ETSINFV.NOSUCH.V_1 (installed: ',
+                      body['vnfcs'][0]['error'])
 
         # A keystoneauth error escaping the driver: a bare 500, and the
         # traceback in the log of whichever conductor ran it.
