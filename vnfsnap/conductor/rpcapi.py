@@ -73,7 +73,7 @@ class ConductorAPI:
             # Every method pins its own version: the target's is the floor.
             self._client = rpc.get_client('1.0', version_cap=version_cap())
 
-    def _can_send(self, version):
+    def can_send_version(self, version):
         """Whether every conductor understands ``version``: always in
         process, else up to ``[upgrade_levels]conductor``."""
         return self._client is None or self._client.can_send_version(
@@ -106,7 +106,7 @@ class ConductorAPI:
         """
         if self._client is None:
             return self._run_local(context, method, **kwargs)
-        if not self._can_send(version):
+        if not self.can_send_version(version):
             LOG.warning('Not casting %s (conductor RPC API %s) above '
                         '[upgrade_levels]conductor = %s; a conductor of this '
                         'release will run it from the database', method,
@@ -117,7 +117,7 @@ class ConductorAPI:
     def _call(self, context, version, method, **kwargs):
         if self._client is None:
             return self._run_local(context, method, **kwargs)
-        if not self._can_send(version):
+        if not self.can_send_version(version):
             raise exception.ConductorTooOld(
                 method=method, version=version,
                 cap=CONF.upgrade_levels.conductor)
