@@ -13,8 +13,8 @@
 """WSGI entry point: ``vnfsnap.wsgi.api:application`` (uWSGI, mod_wsgi).
 
 Such a process serves the API only, so it needs ``rpc_transport = oslo``
-and a transport_url to reach the conductors. The configuration comes from the default files
-(/etc/vnfsnap/vnfsnap.conf) or VNFSNAP_CONFIG_FILE.
+and a transport_url to reach the conductors. The configuration comes from
+the default files (/etc/vnfsnap/vnfsnap.conf) or VNFSNAP_CONFIG_FILE.
 """
 
 import os
