@@ -27,8 +27,6 @@ import json
 import logging
 import re
 import subprocess
-import sys
-import time
 import uuid
 
 import fixtures
@@ -190,7 +188,8 @@ class TestEveryException(base.FunctionalTestCase):
         self.assertIn('Traceback (most recent call last)', logs.output)
 
 
-class TestConductorFailures(base.FunctionalTestCase):
+class TestConductorFailures(rpc_conductor.ConductorProcesses,
+                            base.FunctionalTestCase):
     """The real conductor methods' failure paths, split and in process.
 
     vnfsnap-api with a conductor over RabbitMQ, and a vnfsnap-all-in-one,
@@ -225,31 +224,14 @@ class TestConductorFailures(base.FunctionalTestCase):
                'VNFSNAP_FAKE_DELAY': 'revert:vm-a:30'}
         self.start([base.command('vnfsnap-api'), '--config-file',
                     self.split_conf], port=split_port, name='vnfsnap-api')
-        self.conductor = self.start_conductor('conductor', self.split_conf,
-                                              env, 'conductor')
-        self.start_conductor('all-in-one', aio_conf, env, 'all-in-one',
-                             port=aio_port)
+        self.conductor = self.start_rpc_conductor(
+            'conductor', self.split_conf, 'conductor', env)
+        self.start_rpc_conductor('all-in-one', aio_conf, 'all-in-one', env,
+                                 port=aio_port)
         # A call sent before the conductor listens would be lost.
         self.wait_for_log('conductor', 'Conductor conductor-1 listening')
         self.split = base.Client('http://127.0.0.1:%d' % split_port)
         self.aio = base.Client('http://127.0.0.1:%d' % aio_port)
-
-    def start_conductor(self, mode, conf, env, name, port=None):
-        return self.start([sys.executable, '-m',
-                           'vnfsnap.tests.fixtures.rpc_conductor', mode,
-                           '--config-file', conf],
-                          env=env, name=name, port=port)
-
-    def log(self, name):
-        with open('%s/%s.log' % (self.tmp, name)) as f:
-            return f.read()
-
-    def wait_for_log(self, name, text, timeout=120):
-        deadline = time.monotonic() + timeout
-        while text not in self.log(name):
-            if time.monotonic() > deadline:
-                self.fail('%s never logged %r' % (name, text))
-            time.sleep(0.2)
 
     def both(self, method, path, status, content_type=errors.PROBLEM_JSON):
         """The split deployment's answer, once it equals the in-process

@@ -18,16 +18,16 @@ conductor of this release joins and the old one leaves.
 """
 
 import subprocess
-import sys
-import time
 
+from vnfsnap.tests.fixtures import rpc_conductor
 from vnfsnap.tests.functional import base
 from vnfsnap.tests.functional import services
 
 PKGM = base.PKGM
 
 
-class TestRollingUpgrade(base.FunctionalTestCase):
+class TestRollingUpgrade(rpc_conductor.ConductorProcesses,
+                         base.FunctionalTestCase):
 
     def setUp(self):
         super().setUp()
@@ -60,25 +60,11 @@ class TestRollingUpgrade(base.FunctionalTestCase):
         self.pkgm = base.Client(url, version='1.2.0')
 
     def start_conductor(self, name, mode):
-        proc = self.start([sys.executable, '-m',
-                           'vnfsnap.tests.fixtures.rpc_conductor', mode,
-                           '--config-file', self.confs[name]],
-                          env={'VNFSNAP_FAKE_GUESTS': 'vm-a',
-                               'VNFSNAP_FAKE_VIM_DIR': self.tmp},
-                          name=name)
+        proc = self.start_rpc_conductor(
+            mode, self.confs[name], name,
+            {'VNFSNAP_FAKE_GUESTS': 'vm-a', 'VNFSNAP_FAKE_VIM_DIR': self.tmp})
         self.wait_for_log(name, 'Conductor %s listening' % name)
         return proc
-
-    def log(self, name):
-        with open('%s/%s.log' % (self.tmp, name)) as f:
-            return f.read()
-
-    def wait_for_log(self, name, text, timeout=120):
-        deadline = time.monotonic() + timeout
-        while text not in self.log(name):
-            if time.monotonic() > deadline:
-                self.fail('%s never logged %r' % (name, text))
-            time.sleep(0.2)
 
     def test_new_api_old_then_new_conductor(self):
         old = self.start_conductor('old', 'old-conductor')
