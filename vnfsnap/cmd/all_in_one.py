@@ -13,8 +13,8 @@
 """vnfsnap-all-in-one: API and conductor in one process.
 
 With no configuration at all this is the embedded default: SQLite under
-state_path, no authentication, in-process RPC. With a transport_url it also
-serves RPC, so further conductors can join.
+state_path, no authentication, in-process RPC. With ``rpc_transport = oslo``
+it also serves RPC, so further conductors can join.
 """
 
 from vnfsnap.api import app

@@ -21,6 +21,7 @@ from vnfsnap.cmd import common
 from vnfsnap.common import rpc
 from vnfsnap.common import service
 from vnfsnap.common import wsgi_server
+from vnfsnap.conductor import rpcapi
 
 LOG = logging.getLogger(__name__)
 
@@ -28,8 +29,13 @@ LOG = logging.getLogger(__name__)
 def main():
     service.prepare_service()
     if not rpc.messaging_enabled():
-        sys.exit('vnfsnap-api needs [DEFAULT]transport_url to reach a '
-                 'conductor; without a message bus use vnfsnap-all-in-one.')
+        sys.exit('vnfsnap-api needs [DEFAULT]rpc_transport = oslo (and '
+                 'transport_url) to reach a conductor; without a message bus '
+                 'use vnfsnap-all-in-one.')
+    try:
+        rpcapi.version_cap()
+    except ValueError as e:
+        sys.exit('vnfsnap-api: %s' % e)
     common.check_schema()
     server = wsgi_server.Server(app.setup_app())
     server.start()

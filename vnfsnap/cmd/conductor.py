@@ -23,8 +23,9 @@ from vnfsnap.conductor import service as conductor_service
 def main():
     service.prepare_service()
     if not rpc.messaging_enabled():
-        sys.exit('vnfsnap-conductor needs [DEFAULT]transport_url; without '
-                 'a message bus use vnfsnap-all-in-one.')
+        sys.exit('vnfsnap-conductor needs [DEFAULT]rpc_transport = oslo (and '
+                 'transport_url); without a message bus use '
+                 'vnfsnap-all-in-one.')
     common.check_schema()
     conductor = conductor_service.ConductorService()
     conductor.start()

@@ -17,6 +17,8 @@ import sys
 from oslo_upgradecheck import common_checks
 from oslo_upgradecheck import upgradecheck
 
+from vnfsnap.common import rpc
+from vnfsnap.conductor import rpcapi
 import vnfsnap.conf
 from vnfsnap.db import migration
 
@@ -40,8 +42,45 @@ class Checks(upgradecheck.UpgradeCommands):
         return upgradecheck.Result(upgradecheck.Code.SUCCESS,
                                    'Schema is at %s.' % head)
 
+    def _check_rpc_transport(self):
+        """The explicit choice between a message bus and none."""
+        if CONF.rpc_transport is None and rpc.transport_url_set():
+            return upgradecheck.Result(
+                upgradecheck.Code.WARNING,
+                '[DEFAULT]transport_url is set but rpc_transport is not: '
+                'vnfsnap uses rpc_transport = oslo for now, a later release '
+                'will not. Set [DEFAULT]rpc_transport = oslo.')
+        if CONF.rpc_transport == rpc.NONE and rpc.transport_url_set():
+            return upgradecheck.Result(
+                upgradecheck.Code.WARNING,
+                '[DEFAULT]rpc_transport = none ignores the transport_url '
+                'that is set: the conductor runs in the API process only.')
+        return upgradecheck.Result(upgradecheck.Code.SUCCESS,
+                                   'rpc_transport = %s.'
+                                   % rpc.rpc_transport())
+
+    def _check_rpc_version_cap(self):
+        """A cap belongs to a rolling upgrade, not to a steady state."""
+        try:
+            cap = rpcapi.version_cap()
+        except ValueError as e:
+            return upgradecheck.Result(upgradecheck.Code.FAILURE, str(e))
+        if cap is None:
+            return upgradecheck.Result(
+                upgradecheck.Code.SUCCESS,
+                'No cap: the API sends conductor RPC API up to %s.'
+                % rpcapi.ConductorAPI.RPC_API_VERSION)
+        return upgradecheck.Result(
+            upgradecheck.Code.WARNING,
+            '[upgrade_levels]conductor = %s: the API sends nothing newer '
+            'than that (this release speaks %s). Remove it once every '
+            'conductor runs this release.'
+            % (cap, rpcapi.ConductorAPI.RPC_API_VERSION))
+
     _upgrade_checks = (
         ('Database schema', _check_schema),
+        ('RPC transport', _check_rpc_transport),
+        ('Conductor RPC version cap', _check_rpc_version_cap),
         ('Policy File JSON to YAML Migration',
          (common_checks.check_policy_json, {'conf': CONF})),
     )

@@ -221,6 +221,15 @@ class ConductorUnavailable(VnfsnapException):
     _msg_fmt = 'No conductor answered: %(reason)s'
 
 
+class ConductorTooOld(ConductorUnavailable):
+    """A rolling upgrade is under way: the call is newer than the cap."""
+
+    _msg_fmt = ('The conductors cannot run %(method)s yet: it needs '
+                'conductor RPC API %(version)s and [upgrade_levels]conductor '
+                'is %(cap)s. It works once every conductor is upgraded and '
+                'the cap is removed.')
+
+
 class VimError(VnfsnapException):
     """A VIM driver could not perform a step; the message says why."""
 
@@ -378,9 +387,23 @@ class WebhookFailed(VnfsnapException):
     code = http.HTTPStatus.CONFLICT
     _msg_fmt = 'Notifying %(uri)s failed: %(reason)s'
 
-    def __init__(self, delivered=False, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, message=None, delivered=False, **kwargs):
+        # ``delivered`` is kept in kwargs too: oslo.messaging rebuilds a
+        # remote exception as cls(message, **kwargs).
+        super().__init__(message, delivered=delivered, **kwargs)
         #: The request may have reached the endpoint (no answer in time).
+        self.delivered = delivered
+
+
+class VnfNotReady(Conflict):
+    """The VNF did not acknowledge a "prepare" snapshot notification."""
+
+    _msg_fmt = ('VNF instance %(id)s did not acknowledge "prepare" for '
+                '%(operation)s: %(reason)s')
+
+    def __init__(self, message=None, delivered=True, **kwargs):
+        super().__init__(message, delivered=delivered, **kwargs)
+        #: The VNF may have seen "prepare": it gets a "done" too.
         self.delivered = delivered
 
 

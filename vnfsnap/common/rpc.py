@@ -12,39 +12,76 @@
 
 """oslo.messaging plumbing: transport, context serializer, in-process mode.
 
-When ``[DEFAULT]transport_url`` is unset, vnfsnap runs API and conductor in
-one process and RPC becomes a direct call into the local conductor manager
-(the embedded default, like Ironic's single-process mode).
+``[DEFAULT]rpc_transport`` decides whether there is a message bus. With
+``none`` (the embedded default) vnfsnap runs API and conductor in one
+process and RPC becomes a direct call into the local conductor manager, like
+Ironic's ``rpc_transport = none``; with ``oslo`` the API and the conductors
+talk over oslo.messaging at ``[DEFAULT]transport_url``.
 """
 
+from oslo_log import log as logging
+from oslo_log import versionutils
 import oslo_messaging as messaging
-
-# oslo.messaging registers [DEFAULT]transport_url only when a transport is
-# created; vnfsnap must read it before deciding whether to create one, so it
-# registers the same option objects up front.
-from oslo_messaging import transport as _msg_transport
+from oslo_messaging import opts as messaging_opts
 
 from vnfsnap.common import context as vnfsnap_context
 import vnfsnap.conf
 
 CONF = vnfsnap.conf.CONF
-CONF.register_opts(_msg_transport._transport_opts)
-_MESSAGING_DEFAULT_URL = next(o.default for o in _msg_transport._transport_opts
-                              if o.name == 'transport_url')
+LOG = logging.getLogger(__name__)
+
+OSLO, NONE = 'oslo', 'none'
+
+
+def _transport_url_opt():
+    """oslo.messaging registers [DEFAULT]transport_url only when a transport
+    is created, and vnfsnap must read it before deciding to create one:
+    take it from the library's public option list (the one its sample
+    configuration comes from) and register it up front."""
+    for group, opts in messaging_opts.list_opts():
+        for opt in opts:
+            if group is None and opt.name == 'transport_url':
+                return opt
+
+
+_TRANSPORT_URL = _transport_url_opt()
+CONF.register_opt(_TRANSPORT_URL)
 messaging.set_transport_defaults(control_exchange='vnfsnap')
 
 _LOCAL_MANAGER = None
 _TRANSPORT = None
 
 
-def messaging_enabled():
-    """True when a transport_url was configured.
+def transport_url_set():
+    """True when a transport_url was configured; oslo.messaging's own
+    default (``rabbit://``, a broker on localhost with guest credentials)
+    does not count."""
+    return CONF.transport_url not in (None, '', _TRANSPORT_URL.default)
 
-    oslo.messaging's own default (``rabbit://``, a broker on localhost with
-    guest credentials) does not count: vnfsnap's default is no message bus
-    at all.
+
+def rpc_transport():
+    """``oslo`` or ``none``: the effective ``[DEFAULT]rpc_transport``.
+
+    Unset, it is ``none``; but a configuration written before the option
+    existed (``transport_url`` set, ``rpc_transport`` not) keeps its message
+    bus, with a deprecation warning: that fallback goes away in a later
+    release.
     """
-    return CONF.transport_url not in (None, '', _MESSAGING_DEFAULT_URL)
+    if CONF.rpc_transport is not None:
+        return CONF.rpc_transport
+    if not transport_url_set():
+        return NONE
+    versionutils.report_deprecated_feature(
+        LOG, '[DEFAULT]transport_url is set but [DEFAULT]rpc_transport is '
+             'not: using rpc_transport = oslo. Set it explicitly; a later '
+             'release will take an unset rpc_transport as "none" (no '
+             'message bus).')
+    return OSLO
+
+
+def messaging_enabled():
+    """True when API and conductors talk over oslo.messaging."""
+    return rpc_transport() == OSLO
 
 
 def get_transport():
@@ -57,6 +94,23 @@ def get_transport():
         _TRANSPORT = messaging.get_rpc_transport(
             CONF, allowed_remote_exmods=['vnfsnap.common.exception'])
     return _TRANSPORT
+
+
+def get_server(endpoints, server):
+    """An RPC server for the conductor topic, named ``server``."""
+    target = messaging.Target(topic=CONF.conductor.topic, server=server)
+    return messaging.get_rpc_server(
+        get_transport(), target, endpoints, executor='threading',
+        serializer=RequestContextSerializer())
+
+
+def get_client(version, version_cap=None):
+    """An RPC client for the conductor topic; ``version`` is the floor its
+    calls pin from, ``version_cap`` the highest they may send."""
+    target = messaging.Target(topic=CONF.conductor.topic, version=version)
+    return messaging.get_rpc_client(
+        get_transport(), target, version_cap=version_cap,
+        serializer=RequestContextSerializer())
 
 
 def cleanup():

@@ -45,6 +45,9 @@ FLOWS = {m.OPERATION: m for m in (create_snapshot, revert_to_snapshot)}
 
 
 class ConductorManager:
+    # The newest conductor RPC API version this manager serves; it accepts
+    # every 1.x up to it. Always equal to rpcapi.ConductorAPI's (see its
+    # version history).
     RPC_API_VERSION = '1.1'
     target = messaging.Target(version=RPC_API_VERSION)
 

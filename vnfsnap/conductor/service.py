@@ -13,7 +13,6 @@
 """Running a conductor: the manager behind an RPC server, or in-process."""
 
 from oslo_log import log as logging
-import oslo_messaging as messaging
 
 from vnfsnap.common import rpc
 from vnfsnap.conductor import manager as conductor_manager
@@ -24,7 +23,7 @@ LOG = logging.getLogger(__name__)
 
 
 class ConductorService:
-    """Starts the manager; serves RPC when a transport is configured,
+    """Starts the manager; serves RPC with ``rpc_transport = oslo``,
     otherwise registers the manager for in-process calls."""
 
     def __init__(self, host=None):
@@ -34,18 +33,14 @@ class ConductorService:
     def start(self):
         self.manager.init_host()
         if rpc.messaging_enabled():
-            target = messaging.Target(topic=CONF.conductor.topic,
-                                      server=self.manager.host)
-            self._server = messaging.get_rpc_server(
-                rpc.get_transport(), target, [self.manager],
-                executor='threading',
-                serializer=rpc.RequestContextSerializer())
+            self._server = rpc.get_server([self.manager], self.manager.host)
             self._server.start()
-            LOG.info('Conductor %s listening on topic %s',
-                     self.manager.host, CONF.conductor.topic)
+            LOG.info('Conductor %s listening on topic %s (conductor RPC API '
+                     '%s)', self.manager.host, CONF.conductor.topic,
+                     self.manager.RPC_API_VERSION)
         else:
             rpc.set_local_manager(self.manager)
-            LOG.info('Conductor %s runs in-process (no transport_url)',
+            LOG.info('Conductor %s runs in-process (rpc_transport = none)',
                      self.manager.host)
 
     def stop(self):

@@ -26,6 +26,7 @@ from vnfsnap.conf import package
 from vnfsnap.conf import package_import
 from vnfsnap.conf import package_store
 from vnfsnap.conf import swift
+from vnfsnap.conf import upgrade_levels
 from vnfsnap.conf import vnf_notifications
 
 CONF = cfg.CONF
@@ -42,4 +43,5 @@ package.register_opts(CONF)
 package_import.register_opts(CONF)
 package_store.register_opts(CONF)
 swift.register_opts(CONF)
+upgrade_levels.register_opts(CONF)
 vnf_notifications.register_opts(CONF)

@@ -12,8 +12,8 @@
 
 """Options of the [DEFAULT] group that vnfsnap defines itself.
 
-``transport_url`` is registered by oslo.messaging; when it is unset, vnfsnap
-runs its conductor in the API process (see vnfsnap.common.rpc).
+``transport_url`` is oslo.messaging's; ``rpc_transport`` says whether vnfsnap
+uses it at all (see vnfsnap.common.rpc).
 """
 
 import socket
@@ -21,6 +21,19 @@ import socket
 from oslo_config import cfg
 
 opts = [
+    cfg.StrOpt('rpc_transport',
+               choices=[('none', 'No message bus: the conductor runs in the '
+                         'API process (vnfsnap-all-in-one, the embedded '
+                         'default).'),
+                        ('oslo', 'oslo.messaging over [DEFAULT]transport_url '
+                         '(RabbitMQ): vnfsnap-api and vnfsnap-conductor run '
+                         'as separate processes, as many as needed.')],
+               help='How the API reaches the conductors. Unset means '
+                    '"none", except (deprecated) when [DEFAULT]transport_url '
+                    'is set: then vnfsnap uses "oslo" and logs a deprecation '
+                    'warning, as configurations written before this option '
+                    'existed expect. Set it explicitly; a later release will '
+                    'take unset as "none" in every case.'),
     cfg.StrOpt('state_path',
                default='/var/lib/vnfsnap',
                help='Directory where vnfsnap keeps its state: the SQLite '

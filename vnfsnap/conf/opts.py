@@ -23,6 +23,7 @@ from vnfsnap.conf import package
 from vnfsnap.conf import package_import
 from vnfsnap.conf import package_store
 from vnfsnap.conf import swift
+from vnfsnap.conf import upgrade_levels
 from vnfsnap.conf import vnf_notifications
 
 
@@ -39,5 +40,6 @@ def list_opts():
         ('package_import', package_import.list_opts()),
         ('package_store', package_store.list_opts()),
         ('swift', swift.list_opts()),
+        ('upgrade_levels', upgrade_levels.list_opts()),
         ('vnf_notifications', vnf_notifications.list_opts()),
     ]

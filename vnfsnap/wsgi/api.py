@@ -12,9 +12,9 @@
 
 """WSGI entry point: ``vnfsnap.wsgi.api:application`` (uWSGI, mod_wsgi).
 
-Such a process serves the API only, so it needs a transport_url to reach the
-conductors. The configuration comes from the default files
-(/etc/vnfsnap/vnfsnap.conf) or VNFSNAP_CONFIG_FILE.
+Such a process serves the API only, so it needs ``rpc_transport = oslo``
+and a transport_url to reach the conductors. The configuration comes from
+the default files (/etc/vnfsnap/vnfsnap.conf) or VNFSNAP_CONFIG_FILE.
 """
 
 import os

@@ -44,16 +44,6 @@ NOTIFICATION_TYPE = 'VnfSnapshotNotification'
 PREPARE, DONE = 'PREPARE', 'DONE'
 
 
-class VnfNotReady(exception.Conflict):
-    _msg_fmt = ('VNF instance %(id)s did not acknowledge "prepare" for '
-                '%(operation)s: %(reason)s')
-
-    def __init__(self, delivered=True, **kwargs):
-        super().__init__(**kwargs)
-        #: The VNF may have seen "prepare": it gets a "done" too.
-        self.delivered = delivered
-
-
 class Endpoint:
     """A VNF's registered endpoint, its credentials decrypted."""
 
@@ -109,14 +99,13 @@ class NotifyPrepare(task.Task):
         try:
             status, answer = self.endpoint.send(body)
         except exception.WebhookFailed as e:
-            raise VnfNotReady(id=self.instance.id,
-                              operation=self.op.operation,
-                              reason=e.message,
-                              delivered=e.delivered) from None
+            raise exception.VnfNotReady(
+                id=self.instance.id, operation=self.op.operation,
+                reason=e.message, delivered=e.delivered) from None
         refused = isinstance(answer, dict) and answer.get(
             'acknowledged') is False
         if not 200 <= status < 300 or refused:
-            raise VnfNotReady(
+            raise exception.VnfNotReady(
                 id=self.instance.id, operation=self.op.operation,
                 reason='it answered HTTP %d%s' % (status, (
                     ', reason: %s' % webhook.reason_of(answer))
@@ -132,7 +121,8 @@ class NotifyPrepare(task.Task):
         # the endpoint could not be reached at all.
         if isinstance(result, failure.Failure):
             error = result.exception
-            if not (isinstance(error, VnfNotReady) and error.delivered):
+            if not (isinstance(error, exception.VnfNotReady)
+                    and error.delivered):
                 return
         send_done(self.endpoint, self.op, self.instance, self.vnfc_ids,
                   'FAILED')

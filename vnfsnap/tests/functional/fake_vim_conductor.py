@@ -25,7 +25,9 @@ from vnfsnap.cmd import conductor
 from vnfsnap.tests import fake_vim
 
 
-def main():
+def prepare():
+    """Register the in-memory VIM with the guests and delays of the
+    environment."""
     fake_vim.register()
     for name in filter(None, os.environ.get('VNFSNAP_FAKE_GUESTS',
                                             '').split(',')):
@@ -35,6 +37,10 @@ def main():
                                              '').split(',')):
         step, resource, seconds = entry.split(':')
         fake_vim.FakeVim.delay[(step, resource)] = float(seconds)
+
+
+def main():
+    prepare()
     conductor.main()
 
 

@@ -35,7 +35,8 @@ class TestSplitDeployment(base.FunctionalTestCase):
         self.db = self.useFixture(services.PostgreSQLServer())
         self.port = services.free_port()
         self.conf = base.write_config(self.tmp + '/vnfsnap.conf', {
-            'DEFAULT': {'transport_url': self.rabbit.transport_url,
+            'DEFAULT': {'rpc_transport': 'oslo',
+                        'transport_url': self.rabbit.transport_url,
                         'state_path': self.tmp, 'host': 'conductor-1'},
             'database': {'connection': self.db.url},
             'api': {'port': self.port},

@@ -12,20 +12,26 @@
 
 """The conductor RPC client: in-process mode and oslo.messaging."""
 
+import inspect
+import logging
+import re
 import time
 from unittest import mock
 
+import fixtures
 import oslo_messaging as messaging
 
 from vnfsnap.common import context
 from vnfsnap.common import exception
 from vnfsnap.common import rpc
 from vnfsnap.common import states
+from vnfsnap.conductor import manager
 from vnfsnap.conductor import rpcapi
 from vnfsnap.conductor import service as conductor_service
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
 from vnfsnap.tests import fake_vim
+from vnfsnap.tests.fixtures import rpc_conductor
 from vnfsnap.tests.unit.conductor import test_manager
 from vnfsnap.tests.unit.db import test_api as db_utils
 
@@ -64,7 +70,7 @@ class TestNoConductor(RpcTestCase):
         e = self.assertRaises(exception.ConductorUnavailable,
                               api.run_lcm_op_occ, self.ctx, 'x')
         self.assertEqual(503, e.code)
-        self.assertIn('transport_url', e.message)
+        self.assertIn('rpc_transport', e.message)
         self.assertRaises(exception.ConductorUnavailable,
                           api.delete_vnf_snapshot, self.ctx, 'x')
 
@@ -117,7 +123,7 @@ class TestFakeTransport(RpcTestCase):
 
     def setUp(self):
         super().setUp()
-        self.conf.config(transport_url='fake:/')
+        self.conf.config(rpc_transport='oslo', transport_url='fake:/')
         self.service = conductor_service.ConductorService(host='rpc-host')
         self.service.start()
         self.addCleanup(self.service.stop)
@@ -171,7 +177,7 @@ class TestFakeTransport(RpcTestCase):
         e = self.assertRaises(exception.ConductorUnavailable,
                               self.api.delete_vnf_snapshot, self.ctx, 'x')
         self.assertIn('nobody', e.message)
-        client.prepare.assert_called_with(timeout=120)
+        client.prepare.assert_called_with(version='1.0', timeout=120)
 
 
 class TestSerializer(base.TestCase):
@@ -187,3 +193,170 @@ class TestSerializer(base.TestCase):
         self.assertEqual(['member'], back.roles)
         self.assertEqual({'a': 1}, ser.serialize_entity(ctx, {'a': 1}))
         self.assertEqual('x', ser.deserialize_entity(ctx, 'x'))
+
+
+def history():
+    """{method: version} from ConductorAPI's version history."""
+    found = {}
+    for line in rpcapi.ConductorAPI.__doc__.splitlines():
+        match = re.match(r'\s*\* (\d+\.\d+) - (.*)$', line)
+        if match:
+            for method in match.group(2).split(', '):
+                found[method] = match.group(1)
+    return found
+
+
+#: ConductorAPI's public methods that are no RPC.
+CLIENT_ONLY = ('can_send_version',)
+
+
+def public_methods(cls, skip=()):
+    return {name for name, _ in inspect.getmembers(cls, inspect.isfunction)
+            if not name.startswith('_') and name not in skip}
+
+
+class TestVersions(base.TestCase):
+    """Client, manager and version history say the same thing."""
+
+    def test_every_method_pinned_to_its_history_version(self):
+        self.conf.config(rpc_transport='oslo', transport_url='fake:/')
+        self.addCleanup(rpc.cleanup)
+        api = rpcapi.ConductorAPI()
+        api._client = mock.Mock()
+        api._client.can_send_version.return_value = True
+        pinned = {}
+        for name in public_methods(rpcapi.ConductorAPI, skip=CLIENT_ONLY):
+            method = getattr(api, name)
+            args = [self.id()] * (len(inspect.signature(method).parameters))
+            api._client.reset_mock()
+            method(*args)
+            pinned[name] = api._client.prepare.call_args.kwargs['version']
+        self.assertEqual(history(), pinned)
+
+    def test_client_serves_what_the_manager_serves(self):
+        self.assertEqual(
+            public_methods(manager.ConductorManager,
+                           skip=('init_host', 'stop')),
+            public_methods(rpcapi.ConductorAPI, skip=CLIENT_ONLY))
+        newest = max(history().values(), key=rpcapi._version)
+        self.assertEqual(newest, rpcapi.ConductorAPI.RPC_API_VERSION)
+        self.assertEqual(newest, manager.ConductorManager.RPC_API_VERSION)
+        self.assertEqual(newest, manager.ConductorManager.target.version)
+
+
+class FutureConductorAPI(rpcapi.ConductorAPI):
+    """A client of a later release, with a call the conductors of this
+    one do not have."""
+
+    RPC_API_VERSION = '1.2'
+
+    def get_future(self, context):
+        return self._call(context, '1.2', 'get_future')
+
+
+class TestRollingUpgrade(RpcTestCase):
+    """Clients and conductors of different releases over oslo.messaging's
+    fake driver (a real RPC server and client, version checks included).
+    The conductors never sweep here, so only RPC can start work."""
+
+    def setUp(self):
+        super().setUp()
+        self.conf.config(rpc_transport='oslo', transport_url='fake:/')
+        self.conf.config(sweep_interval=3600, group='conductor')
+        self.logs = self.useFixture(fixtures.FakeLogger(level=logging.INFO))
+
+    def serve(self, manager_class):
+        service = conductor_service.ConductorService(host='conductor')
+        service.manager = manager_class('conductor')
+        service.start()
+        self.addCleanup(service.stop)
+        return service.manager
+
+    def wait_for_log(self, text, timeout=20):
+        deadline = time.monotonic() + timeout
+        while text not in self.logs.output:
+            if time.monotonic() > deadline:
+                self.fail('%r never logged:\n%s' % (text, self.logs.output))
+            time.sleep(0.01)
+
+    def test_new_client_old_conductor(self):
+        self.serve(rpc_conductor.OldConductorManager)
+        api = rpcapi.ConductorAPI()
+        # 1.0 methods are sent as 1.0, which the old conductor serves.
+        op = self.snapshot_op()
+        api.run_lcm_op_occ(self.ctx, op.id)
+        self.assertEqual(states.COMPLETED, self.wait(op.id).operation_state)
+        api.delete_vnf_snapshot(self.ctx, op.vnf_snapshot_info_id)
+        self.assertRaises(exception.VnfSnapshotInfoNotFound,
+                          db_api.get_vnf_snapshot_info, None,
+                          op.vnf_snapshot_info_id)
+        # Without a cap a 1.1 cast reaches it, and is refused.
+        api.run_vnf_snapshot_pkg_op(self.ctx, 'pkg-1')
+        self.wait_for_log('Endpoint does not support RPC version 1.1')
+
+    def test_cap_holds_back_newer_casts(self):
+        self.conf.config(conductor='1.0', group='upgrade_levels')
+        self.serve(rpc_conductor.OldConductorManager)
+        api = rpcapi.ConductorAPI()
+        api._client = mock.Mock(wraps=api._client)
+        api.run_vnf_snapshot_pkg_op(self.ctx, 'pkg-1')
+        api._client.prepare.assert_not_called()
+        self.assertIn('Not casting run_vnf_snapshot_pkg_op (conductor RPC '
+                      'API 1.1) above [upgrade_levels]conductor = 1.0',
+                      self.logs.output)
+        op = self.snapshot_op()
+        api.run_lcm_op_occ(self.ctx, op.id)
+        self.assertEqual(states.COMPLETED, self.wait(op.id).operation_state)
+        api._client.prepare.assert_called_once_with(version='1.0')
+        self.assertNotIn('does not support RPC version', self.logs.output)
+
+    def test_old_client_new_conductor(self):
+        self.serve(manager.ConductorManager)
+        # A client of the 1.0 release sent every message as 1.0.
+        old = rpc.get_client('1.0')
+        op = self.snapshot_op()
+        old.cast(self.ctx, 'run_lcm_op_occ', op_id=op.id)
+        self.assertEqual(states.COMPLETED, self.wait(op.id).operation_state)
+        self.assertEqual([], old.call(
+            self.ctx, 'get_vim_capabilities',
+            vnf_instance_id=test_manager.register_vnf(0).id))
+
+    def test_call_newer_than_cap_is_503(self):
+        self.conf.config(conductor='1.1', group='upgrade_levels')
+        self.serve(manager.ConductorManager)
+        e = self.assertRaises(exception.ConductorTooOld,
+                              FutureConductorAPI().get_future, self.ctx)
+        self.assertEqual(503, e.code)
+        self.assertEqual(
+            'The conductors cannot run get_future yet: it needs conductor '
+            'RPC API 1.2 and [upgrade_levels]conductor is 1.1. It works '
+            'once every conductor is upgraded and the cap is removed.',
+            e.message)
+
+    def test_in_process_has_no_cap(self):
+        self.conf.config(rpc_transport='none')
+        self.conf.config(conductor='1.0', group='upgrade_levels')
+        local = mock.Mock()
+        rpc.set_local_manager(local)
+        rpcapi.ConductorAPI().run_vnf_snapshot_pkg_op(self.ctx, 'pkg-1')
+        local.run_vnf_snapshot_pkg_op.assert_called_once_with(
+            self.ctx, pkg_id='pkg-1')
+
+
+class TestVersionCap(base.TestCase):
+
+    def test_unset(self):
+        self.assertIsNone(rpcapi.version_cap())
+
+    def test_same_major(self):
+        self.conf.config(conductor='1.0', group='upgrade_levels')
+        self.assertEqual('1.0', rpcapi.version_cap())
+
+    def test_other_major_refused(self):
+        self.conf.config(conductor='2.0', group='upgrade_levels')
+        e = self.assertRaises(ValueError, rpcapi.version_cap)
+        self.assertIn('[upgrade_levels]conductor = 2.0 cannot work', str(e))
+
+    def test_not_a_version(self):
+        self.assertRaises(ValueError, self.conf.config, conductor='newton',
+                          group='upgrade_levels')

@@ -20,7 +20,6 @@ from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.conductor.flows import common
 from vnfsnap.conductor.flows import revert_to_snapshot
-from vnfsnap.conductor.flows import vnf_notify
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
 from vnfsnap.tests import fake_vim
@@ -85,7 +84,7 @@ class TestCreate(NotifyTestCase):
                 self.endpoint.received.clear()
                 self.endpoint.answers, self.endpoint.delays = [answer], [delay]
                 inst = self.register(ack_timeout=1)
-                e = self.assertRaises(vnf_notify.VnfNotReady, self.create,
+                e = self.assertRaises(exception.VnfNotReady, self.create,
                                       inst)
                 self.assertEqual(409, e.code)
                 self.assertIn(words, e.message)
@@ -102,7 +101,7 @@ class TestCreate(NotifyTestCase):
     def test_unreachable_endpoint_gets_no_done(self):
         inst = self.register()
         self.endpoint.stop()
-        e = self.assertRaises(vnf_notify.VnfNotReady, self.create, inst)
+        e = self.assertRaises(exception.VnfNotReady, self.create, inst)
         self.assertIn('ConnectionError', e.message)
         self.assertFalse(e.delivered)
         self.assertEqual([], FakeVim.calls)
