@@ -47,7 +47,8 @@ class TestPackagesOnSwift(base.FunctionalTestCase):
         self.container = 'pkgs-%s' % secrets.token_hex(4)
         self.port = services.free_port()
         self.conf = base.write_config(self.tmp + '/vnfsnap.conf', {
-            'DEFAULT': {'transport_url': self.rabbit.transport_url,
+            'DEFAULT': {'rpc_transport': 'oslo',
+                        'transport_url': self.rabbit.transport_url,
                         'state_path': self.tmp, 'host': 'conductor-1'},
             'database': {'connection': self.db.url},
             'api': {'port': self.port},
