@@ -24,6 +24,8 @@ from vnfsnap.api import utils
 from vnfsnap.api.controllers import base
 from vnfsnap.api.schemas import vnf_snapshots as schemas
 from vnfsnap.common import exception
+from vnfsnap.common import merge_patch
+from vnfsnap.common import schemas as common_schemas
 from vnfsnap.common import views
 from vnfsnap.db import api as db_api
 
@@ -55,7 +57,16 @@ class VnfSnapshot(base.Resource):
             views.vnf_snapshot_info(obj, utils.base_url()), obj.updated_at)
         values, vnfcs = {}, None
         if 'vnfSnapshot' in body:
-            values, vnfcs = views.vnf_snapshot_values(body['vnfSnapshot'])
+            # Merged into the empty attribute (a filled one is refused).
+            snap = merge_patch.apply(None, body['vnfSnapshot'])
+            error = common_schemas.first_error(common_schemas.VNF_SNAPSHOT,
+                                               snap)
+            if error is not None:
+                where, _, message = error.partition(': ')
+                raise exception.SchemaValidationFailed(reason='%s: %s' % (
+                    'vnfSnapshot' if where == 'body'
+                    else 'vnfSnapshot/' + where, message))
+            values, vnfcs = views.vnf_snapshot_values(snap)
         if 'vnfSnapshotPkgId' in body:
             values['vnf_snapshot_pkg_id'] = body['vnfSnapshotPkgId']
         try:
