@@ -245,6 +245,13 @@ class SubscriptionNotFound(NotFound):
     _msg_fmt = 'Subscription %(id)s could not be found.'
 
 
+class SubscriptionExists(Conflict):
+    """The API answers 303 See Other to the existing one (SOL003
+    5.4.18.3.1)."""
+    _msg_fmt = ('Subscription %(id)s has the same callbackUri and filter; '
+                'duplicates are not created.')
+
+
 # VNF snapshot packages (vnfsnap.package): 422s, the package and not the
 # request is wrong, except SignatureCheckUnavailable and
 # SigningConfigInvalid, faults of this service.

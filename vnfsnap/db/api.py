@@ -19,9 +19,12 @@ alike without row locks.
 """
 
 import datetime
+import hashlib
+import json
 import os
 import threading
 
+from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_log import log as logging
 from oslo_utils import timeutils
@@ -626,8 +629,43 @@ def _event(op_id, state, now):
                              next_attempt_at=now)
 
 
+def subscription_key(project_id, callback_uri, subscription_filter):
+    """What makes two subscriptions the same (SOL003 5.4.18.3.1: no
+    duplicates): the project, the callback URI and the filter."""
+    canonical = json.dumps([project_id, callback_uri,
+                            subscription_filter or {}],
+                           sort_keys=True, separators=(',', ':'))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def create_subscription(values):
-    return _create(models.LccnSubscription, values)
+    """Store a subscription unless its twin exists: then raise
+    SubscriptionExists with the id of the one there is. The unique
+    ``dedup_key`` decides, so of identical requests racing exactly one
+    is stored."""
+    key = subscription_key(values['project_id'], values['callback_uri'],
+                           values.get('filter'))
+    M = models.LccnSubscription
+    for _attempt in range(3):
+        try:
+            return _create(M, dict(values, dedup_key=key))
+        except db_exc.DBDuplicateEntry:
+            with _reader() as session:
+                existing = session.execute(sa.select(M.id).where(
+                    M.dedup_key == key)).scalar_one_or_none()
+            if existing is not None:
+                raise exception.SubscriptionExists(id=existing)
+            # Deleted between our insert and this read: insert again.
+    raise exception.ConcurrentModification(id=values['id'])
+
+
+def find_subscription(project_id, callback_uri, subscription_filter):
+    """The subscription the same request would make, or None."""
+    M = models.LccnSubscription
+    key = subscription_key(project_id, callback_uri, subscription_filter)
+    with _reader() as session:
+        return session.execute(sa.select(M).where(
+            M.dedup_key == key)).scalar_one_or_none()
 
 
 def get_subscription(project_id, subscription_id):

@@ -233,6 +233,10 @@ class LccnSubscription(TimestampMixin, Base):
     filter = sa.Column(_json())
     verbosity = sa.Column(sa.String(16), nullable=False)
     credentials = sa.Column(sa.Text)
+    # vnfsnap.db.api.subscription_key: the database keeps one subscription
+    # per project, callback and filter, however many ask at once (null only
+    # on duplicates made before revision 0007).
+    dedup_key = sa.Column(sa.String(64), index=True, unique=True)
 
 
 class OpOccEvent(Base):

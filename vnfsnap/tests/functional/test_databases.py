@@ -24,6 +24,7 @@ from vnfsnap.db import migration
 from vnfsnap.db import models
 from vnfsnap.tests import base as unit_base
 from vnfsnap.tests import fake_vim
+from vnfsnap.tests.fixtures import callbacks
 from vnfsnap.tests.functional import base
 from vnfsnap.tests.functional import services
 
@@ -91,3 +92,23 @@ class TestRealDatabase(testscenarios.WithScenarios, unit_base.ApiTestCase):
         resp = self.request('DELETE', '/vnflcm/v2/vnf_snapshots/%s'
                             % info_id)
         self.assertEqual(204, resp.status, resp.body)
+
+    def test_concurrent_identical_subscriptions(self):
+        """Identical POST /subscriptions racing on this server: exactly one
+        is stored (its unique key decides), the others get 303 to it."""
+        self._migrate_real()
+        n = 8
+        callback = callbacks.GatheringCallback(n)
+        self.addCleanup(callback.stop)
+        body = {'callbackUri': callback.url,
+                'filter': {'operationStates': ['COMPLETED', 'FAILED_TEMP']}}
+        answers = callbacks.race(
+            lambda: self.post('/vnflcm/v2/subscriptions', body), n)
+        self.assertEqual(n, callback.gets)
+        self.assertEqual([201] + [303] * (n - 1),
+                         sorted(a.status for a in answers))
+        created, = [a for a in answers if a.status == 201]
+        self.assertEqual({created.headers['Location']},
+                         {a.headers['Location'] for a in answers})
+        self.assertEqual([created.json['id']], [
+            s['id'] for s in self.get('/vnflcm/v2/subscriptions').json])

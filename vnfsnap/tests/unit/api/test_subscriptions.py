@@ -21,8 +21,10 @@ from vnfsnap.common import context
 from vnfsnap.common import states
 from vnfsnap.conductor import lccn
 from vnfsnap.db import api as db_api
+from vnfsnap.db import models
 from vnfsnap.tests import base
 from vnfsnap.tests import notify_endpoint
+from vnfsnap.tests.fixtures import callbacks
 from vnfsnap.tests.unit.db import test_api as db_utils
 
 URL = '/vnflcm/v2/subscriptions'
@@ -75,6 +77,29 @@ class TestApi(SubscriptionTestCase):
         self.assertEqual(first['_links']['self']['href'],
                          resp.headers['Location'])
         self.assertEqual(1, len(self.get(URL).json))
+
+    def test_concurrent_identical_requests_store_one(self):
+        """All of them pass the duplicate check before any is stored (the
+        callback answers the test GET only once all have asked): the
+        database keeps exactly one, the others are sent to it."""
+        n = 8
+        callback = callbacks.GatheringCallback(n)
+        self.addCleanup(callback.stop)
+        body = {'callbackUri': callback.url,
+                'filter': {'operationTypes': ['CREATE_SNAPSHOT']}}
+        answers = callbacks.race(lambda: self.post(URL, body), n)
+        self.assertEqual(n, callback.gets)
+        self.assertEqual([201] + [303] * (n - 1),
+                         sorted(a.status for a in answers))
+        created, = [a for a in answers if a.status == 201]
+        self.assertEqual({created.headers['Location']},
+                         {a.headers['Location'] for a in answers})
+        self.assertEqual([created.json['id']],
+                         [s['id'] for s in self.get(URL).json])
+        # Another filter is another subscription.
+        callback.release()
+        resp = self.post(URL, dict(body, filter={}))
+        self.assertEqual(201, resp.status, resp.body)
 
     def test_callback_must_answer_the_test_get_with_204(self):
         self.subscriber.get_status = 200
@@ -207,21 +232,32 @@ class TestDelivery(SubscriptionTestCase):
             e.operation_state for e in
             db_api.claim_op_occ_events('cond-2', 10, stale_after=0)))
 
+    def deliver_until(self, done, timeout=30):
+        """Deliver what is due until ``done()`` holds."""
+        deadline = time.monotonic() + timeout
+        while not done():
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+            self.deliver()
+
     def test_retried_then_given_up(self):
+        # A retry comes a second later: never within the first delivery,
+        # however slow the machine.
+        self.conf.config(retry_interval=1, group='notifications')
         self.subscribe()
         self.subscriber.answers = [(500, None), (204, None)]
         self.op_through()
         self.deliver()
         self.assertEqual(1, len(self.subscriber.notices('/lccn')))
-        time.sleep(0.05)
-        self.deliver()
-        self.assertEqual(2, len(self.subscriber.notices('/lccn')))
+        self.deliver_until(
+            lambda: len(self.subscriber.notices('/lccn')) == 2)
+        self.deliver_until(
+            lambda: not db_utils.count(models.OpOccEvent))
         # Always failing: given up after max_attempts.
         self.subscriber.answer = (500, None)
         self.op_through()
-        for _ in range(3):
-            time.sleep(0.05)
-            self.deliver()
+        self.deliver_until(
+            lambda: not db_utils.count(models.OpOccEvent))
         self.assertEqual(4, len(self.subscriber.notices('/lccn')))
 
     def test_credentials_used(self):
