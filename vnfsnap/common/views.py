@@ -16,6 +16,7 @@ Shared by the API (responses) and the conductor (the VnfInstance copy inside
 a VnfSnapshot), so both speak exactly the same shape.
 """
 
+import copy
 import datetime
 import http
 
@@ -54,6 +55,64 @@ def _public_vim_connection_info(infos):
             for key, info in infos.items()}
 
 
+# What vnfsnap shows for a VNFC whose connection points the registration
+# did not describe (doc/source/user/registration.rst).
+_UNDESCRIBED = ('not described at registration: vnfsnap represents the '
+                'VNFC by one external CP without protocol information')
+
+
+def ext_cp_info(info):
+    """instantiatedVnfInfo with extCpInfo, which SOL003 wants (1..N).
+
+    Kept as registered when given. Otherwise derived: one external CP per
+    vnfExtCpId of the VNFC CPs (the VNFC CP that exposes it first gives
+    its cpdId and protocol information); and when no VNFC CP is exposed,
+    one per VNFC, through a VNFC CP added to its vnfcCpInfo, both marked
+    in their metadata as undescribed. Anything that is not a registered
+    instantiatedVnfInfo (a copy given by a client) is left as it is.
+    """
+    if not isinstance(info, dict) or info.get('extCpInfo'):
+        return info
+    vnfcs = info.get('vnfcResourceInfo')
+    if not isinstance(vnfcs, list) or not vnfcs or not all(
+            isinstance(v, dict) and 'id' in v for v in vnfcs):
+        return info
+    info = copy.deepcopy(info)
+    exposed = {}
+    for vnfc in info['vnfcResourceInfo']:
+        for cp in vnfc.get('vnfcCpInfo') or ():
+            ext_id = cp.get('vnfExtCpId')
+            if ext_id is not None and ext_id not in exposed:
+                exposed[ext_id] = {
+                    'id': ext_id, 'cpdId': cp['cpdId'], 'cpConfigId': ext_id,
+                    'cpProtocolInfo': cp.get('cpProtocolInfo') or [],
+                    'associatedVnfcCpId': cp['id']}
+    if not exposed:
+        for vnfc in info['vnfcResourceInfo']:
+            cp_id, ext_id = vnfc['id'] + '-cp', vnfc['id'] + '-ext-cp'
+            marker = {'vnfsnapDerived': _UNDESCRIBED}
+            vnfc.setdefault('vnfcCpInfo', []).append({
+                'id': cp_id, 'cpdId': cp_id, 'vnfExtCpId': ext_id,
+                'metadata': marker})
+            exposed[ext_id] = {
+                'id': ext_id, 'cpdId': ext_id, 'cpConfigId': ext_id,
+                'cpProtocolInfo': [], 'associatedVnfcCpId': cp_id,
+                'metadata': marker}
+    info['extCpInfo'] = list(exposed.values())
+    return info
+
+
+def _with_ext_cp_info(instance):
+    """A VnfInstance representation whose instantiatedVnfInfo has
+    extCpInfo (copies taken before it was shown lack it)."""
+    if not isinstance(instance, dict):
+        return instance
+    info = instance.get('instantiatedVnfInfo')
+    mended = ext_cp_info(info)
+    return instance if mended is info else dict(
+        instance, instantiatedVnfInfo=mended)
+
+
 def vnf_instance(obj, base):
     path = '/vnf_instances/%s' % obj.id
     links = {'self': link(base, path)}
@@ -73,7 +132,7 @@ def vnf_instance(obj, base):
         'vimConnectionInfo': _public_vim_connection_info(
             obj.vim_connection_info),
         'instantiationState': obj.instantiation_state,
-        'instantiatedVnfInfo': obj.instantiated_vnf_info,
+        'instantiatedVnfInfo': ext_cp_info(obj.instantiated_vnf_info),
         'metadata': obj.vnf_metadata,
         'extensions': obj.extensions,
         '_links': links,
@@ -127,7 +186,7 @@ def vnf_snapshot(obj, base):
         'creationStartedAt': isotime(obj.snapshot_creation_started_at),
         'creationFinishedAt': isotime(obj.snapshot_creation_finished_at),
         'vnfdId': obj.snapshot_vnfd_id,
-        'vnfInstance': obj.snapshot_vnf_instance,
+        'vnfInstance': _with_ext_cp_info(obj.snapshot_vnf_instance),
         'vnfcSnapshots': [vnfc_snapshot_info(r) for r in obj.vnfc_snapshots],
         'vnfStateSnapshotInfo': obj.snapshot_vnf_state_snapshot_info,
         'userDefinedData': obj.snapshot_user_defined_data,

@@ -57,6 +57,7 @@ def _check_references(body):
     if len(set(vnfcs)) != len(vnfcs):
         raise exception.UnprocessableEntity(
             reason='vnfcResourceInfo ids are not unique')
+    _check_connection_points(info)
     if not vims:
         raise exception.UnprocessableEntity(
             reason='instantiatedVnfInfo needs at least one '
@@ -83,6 +84,51 @@ def _check_references(body):
                     reason='vnfcResourceInfo %s: storage resource %s is not '
                            'in virtualStorageResourceInfo' % (vnfc['id'],
                                                               sid))
+
+
+# References of VnfExtCpInfo into structures vnfsnap does not register.
+_UNREGISTERED = (('associatedVipCpId', 'vipCpInfo'),
+                 ('associatedVnfVirtualLinkId',
+                  'vnfVirtualLinkResourceInfo or extManagedVirtualLinkInfo'),
+                 ('extLinkPortId', 'extVirtualLinkInfo'))
+
+
+def _check_connection_points(info):
+    """422 unless the external CPs and the VNFC CPs refer to each other
+    consistently (SOL003 VnfExtCpInfo, VnfcResourceInfo.vnfcCpInfo)."""
+    vnfc_cps = {}
+    for vnfc in info['vnfcResourceInfo']:
+        for cp in vnfc.get('vnfcCpInfo') or ():
+            if cp['id'] in vnfc_cps:
+                raise exception.UnprocessableEntity(
+                    reason='vnfcCpInfo id %s is not unique in the VNF'
+                    % cp['id'])
+            vnfc_cps[cp['id']] = cp
+    ext_cps = info.get('extCpInfo')
+    if ext_cps is None:
+        return      # derived from the VNFC CPs (views.ext_cp_info)
+    ext_ids = [ext['id'] for ext in ext_cps]
+    if len(set(ext_ids)) != len(ext_ids):
+        raise exception.UnprocessableEntity(
+            reason='extCpInfo ids are not unique')
+    for ext in ext_cps:
+        for attr, holder in _UNREGISTERED:
+            if attr in ext:
+                raise exception.UnprocessableEntity(
+                    reason='extCpInfo %s: %s refers to %s, which vnfsnap '
+                           'does not register; expose the CP through '
+                           'associatedVnfcCpId' % (ext['id'], attr, holder))
+        cp = vnfc_cps.get(ext['associatedVnfcCpId'])
+        if cp is None or cp.get('vnfExtCpId') != ext['id']:
+            raise exception.UnprocessableEntity(
+                reason='extCpInfo %s: associatedVnfcCpId %s must be a '
+                       'vnfcCpInfo entry whose vnfExtCpId is %s'
+                       % (ext['id'], ext['associatedVnfcCpId'], ext['id']))
+    for cp in vnfc_cps.values():
+        if cp.get('vnfExtCpId') not in (None, *ext_ids):
+            raise exception.UnprocessableEntity(
+                reason='vnfcCpInfo %s: vnfExtCpId %s is not in extCpInfo'
+                       % (cp['id'], cp['vnfExtCpId']))
 
 
 def _identity(body):
