@@ -47,7 +47,7 @@ def _compact(d):
     return {k: v for k, v in d.items() if v is not None}
 
 
-def _public_vim_connection_info(infos):
+def public_vim_connection_info(infos):
     """VimConnectionInfo without accessInfo: credentials are write-only."""
     if infos is None:
         return None
@@ -129,7 +129,7 @@ def vnf_instance(obj, base):
         'vnfSoftwareVersion': obj.vnf_software_version,
         'vnfdVersion': obj.vnfd_version,
         'vnfConfigurableProperties': obj.vnf_configurable_properties,
-        'vimConnectionInfo': _public_vim_connection_info(
+        'vimConnectionInfo': public_vim_connection_info(
             obj.vim_connection_info),
         'instantiationState': obj.instantiation_state,
         'instantiatedVnfInfo': ext_cp_info(obj.instantiated_vnf_info),
@@ -292,6 +292,7 @@ def vnf_lcm_op_occ(obj, base):
         # SOL003: present while a cancellation is pending, absent otherwise.
         'cancelMode': obj.cancel_mode if obj.is_cancel_pending else None,
         'error': obj.error,
+        'changedInfo': obj.changed_info,
         'vnfSnapshotInfoId': obj.vnf_snapshot_info_id,
         '_links': links,
     })

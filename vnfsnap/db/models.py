@@ -132,7 +132,8 @@ class VnfcSnapshot(Base):
 
 
 class VnfLcmOpOcc(TimestampMixin, Base):
-    """One run of CREATE_SNAPSHOT or REVERT_TO_SNAPSHOT (SOL003 VnfLcmOpOcc).
+    """One run of CREATE_SNAPSHOT, REVERT_TO_SNAPSHOT or MODIFY_INFO (SOL003
+    VnfLcmOpOcc).
 
     ``host`` is the conductor that owns the run; the state only moves through
     compare-and-swap updates in vnfsnap.db.api.
@@ -158,6 +159,11 @@ class VnfLcmOpOcc(TimestampMixin, Base):
     # REVERT_TO_SNAPSHOT with safetySnapshot: the VNF snapshot it took of
     # the state it was about to replace.
     safety_vnf_snapshot_info_id = sa.Column(sa.String(36))
+    # MODIFY_INFO: SOL003 VnfInfoModifications once applied, and (kept
+    # encrypted by vnfsnap.common.crypto until the occurrence ends) the
+    # request with its secrets and what the modification replaced.
+    changed_info = sa.Column(_json())
+    private_params = sa.Column(sa.Text)
 
 
 class OpVimResource(Base):

@@ -184,6 +184,42 @@ CREATE = {
 }
 
 
+# VnfInfoModificationRequest (SOL003 5.5.2.12), a JSON merge patch of the
+# VnfInstance: null removes a string, a key of the KeyValuePairs or an
+# entry of vimConnectionInfo. Names outside it are refused by
+# vnfsnap.common.vnf_info.check_names (400, or 422 for read-only ones).
+_MERGED_PAIRS = {'type': ['object', 'null']}
+MODIFY = {
+    'type': 'object',
+    'properties': {
+        'vnfInstanceName': dict(NAME, type=['string', 'null']),
+        'vnfInstanceDescription': {'type': ['string', 'null'],
+                                   'maxLength': 65535},
+        'vnfdId': common.IDENTIFIER,
+        'vnfConfigurableProperties': _MERGED_PAIRS,
+        'metadata': _MERGED_PAIRS,
+        'extensions': _MERGED_PAIRS,
+        'vimConnectionInfo': {
+            'type': ['object', 'null'],
+            'propertyNames': common.IDENTIFIER,
+            'additionalProperties': {'type': ['object', 'null']},
+        },
+        'vnfcInfoModifications': {
+            'type': 'array',
+            'items': {
+                'type': 'object',
+                'properties': {
+                    'id': common.IDENTIFIER,
+                    'vnfcConfigurableProperties': common.KEY_VALUE_PAIRS,
+                },
+                'required': ['id', 'vnfcConfigurableProperties'],
+                'additionalProperties': False,
+            },
+        },
+    },
+    'minProperties': 1,
+}
+
 # vnfsnap extension: where a VNF receives its snapshot prepare/done notices
 # (GR NFV-TST 005 6.5.1); authentication is SOL013 SubscriptionAuthentication.
 SNAPSHOT_NOTIFICATIONS = {

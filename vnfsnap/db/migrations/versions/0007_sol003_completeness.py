@@ -11,13 +11,16 @@
 # under the License.
 
 
-"""SOL003 completeness: atomic subscriptions.
+"""SOL003 completeness: atomic subscriptions, MODIFY_INFO.
 
 One LCM notification subscription per project, callback URI and filter,
 kept by a unique key rather than by a check that identical requests could
 all pass at once. Subscriptions such a race already stored twice keep
 working: the oldest gets the key, the others none (delete them to stop
 their duplicate notifications).
+
+A MODIFY_INFO occurrence records its changedInfo, and keeps its request's
+secrets and what it replaced encrypted until it ends.
 
 Revision ID: 0007
 Revises: 0006
@@ -68,3 +71,8 @@ def upgrade():
     _key_subscriptions()
     op.create_index('ix_lccn_subscriptions_dedup_key', 'lccn_subscriptions',
                     ['dedup_key'], unique=True)
+    op.add_column('vnf_lcm_op_occs',
+                  sa.Column('changed_info', sa.JSON(none_as_null=True),
+                            nullable=True))
+    op.add_column('vnf_lcm_op_occs',
+                  sa.Column('private_params', sa.Text, nullable=True))

@@ -72,7 +72,7 @@ class TestRules(base.TestCase):
 
     def test_api_rules_are_documented(self):
         rules = api_rules()
-        self.assertEqual(41, len(rules))
+        self.assertEqual(42, len(rules))
         for rule in rules:
             with self.subTest(rule=rule.name):
                 self.assertIsInstance(rule, oslo_policy.DocumentedRuleDefault)
@@ -378,6 +378,7 @@ class TestIsolation(base.ApiTestCase):
         requests = [
             ('GET', '/vnf_instances/%s' % inst, None),
             ('DELETE', '/vnf_instances/%s' % inst, None),
+            ('PATCH', '/vnf_instances/%s' % inst, {'metadata': {'a': 1}}),
             ('POST', '/vnf_instances/%s/create_snapshot' % inst,
              {'vnfSnapshotInfoId': own_info}),
             ('POST', '/vnf_instances/%s/revert_to_snapshot' % inst,

@@ -643,9 +643,9 @@ class TestDelete(VnfInstancesTestCase):
         resp = self.request('DELETE', URL)
         self.assertProblem(resp, 405)
         self.assertEqual('GET, POST', resp.headers['Allow'])
-        resp = self.request('PATCH', '%s/%s' % (URL, 'x'))
+        resp = self.request('PUT', '%s/%s' % (URL, 'x'))
         self.assertProblem(resp, 405)
-        self.assertEqual('GET, DELETE', resp.headers['Allow'])
+        self.assertEqual('GET, PATCH, DELETE', resp.headers['Allow'])
 
 
 class TaskTestCase(VnfInstancesTestCase):
