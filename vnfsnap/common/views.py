@@ -180,6 +180,12 @@ def vnf_snapshot(obj, base):
     """The VnfSnapshot inside a VnfSnapshotInfo, or None while empty."""
     if obj.snapshot_id is None:
         return None
+    path = '/vnf_snapshots/%s' % obj.id
+    links = {'self': link(base, path)}
+    if obj.snapshot_vnf_state_key:
+        # Only when this VNFM holds the content (not for a VnfSnapshot a
+        # client or a package gave).
+        links['vnfStateSnapshot'] = link(base, path + '/vnf_state_snapshot')
     return _compact({
         'id': obj.snapshot_id,
         'vnfInstanceId': obj.snapshot_vnf_instance_id,
@@ -190,7 +196,7 @@ def vnf_snapshot(obj, base):
         'vnfcSnapshots': [vnfc_snapshot_info(r) for r in obj.vnfc_snapshots],
         'vnfStateSnapshotInfo': obj.snapshot_vnf_state_snapshot_info,
         'userDefinedData': obj.snapshot_user_defined_data,
-        '_links': {'self': link(base, '/vnf_snapshots/%s' % obj.id)},
+        '_links': links,
     })
 
 

@@ -26,6 +26,7 @@ import oslo_messaging as messaging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
+from vnfsnap import store
 from vnfsnap.common import context as vnfsnap_context
 from vnfsnap.common import exception
 from vnfsnap.common import states
@@ -191,6 +192,8 @@ class ConductorManager:
                     drivers.for_resource(handle).delete_vnfc_snapshot(snap)
             db_api.delete_vnf_snapshot_info(None, info.id,
                                             reservation=holder)
+            if info.snapshot_vnf_state_key:
+                store.delete_vnf_state(info.id)
         except Exception:
             db_api.release_vnf_snapshot_info(vnf_snapshot_info_id, holder)
             raise
@@ -296,6 +299,9 @@ class ConductorManager:
             raise exception.Conflict(
                 'VNF snapshot %s was already recorded; delete it instead of '
                 'rolling back' % info.id)
+        # A VNF state snapshot the interrupted run stored before it could
+        # record it.
+        store.delete_vnf_state(info.id)
 
     def _fail_temp(self, op_id, from_states, exc):
         db_api.transition_op_occ(op_id, from_states, states.FAILED_TEMP,

@@ -96,6 +96,9 @@ class VnfSnapshotInfo(TimestampMixin, Base):
     snapshot_vnf_instance = sa.Column(_json())
     snapshot_vnf_state_snapshot_info = sa.Column(_json())
     snapshot_user_defined_data = sa.Column(_json())
+    # The package store key of the VNF state snapshot's content, when this
+    # VNFM holds it (vnfsnap.conductor.flows.vnf_state).
+    snapshot_vnf_state_key = sa.Column(sa.String(255))
     reservation = sa.Column(sa.String(36), nullable=True)
 
     vnfc_snapshots = orm.relationship(

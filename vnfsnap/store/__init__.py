@@ -76,3 +76,20 @@ def delete_package(pkg_id):
         LOG.exception('Could not delete the stored content of VNF snapshot '
                       'package %s; prefix %s is left orphaned in the '
                       'package store', pkg_id, pkg_id)
+
+
+def vnf_state_key(info_id):
+    """The key of a VNF snapshot's VNF state snapshot content."""
+    return 'vnf-state-%s/vnf-state' % info_id
+
+
+def delete_vnf_state(info_id):
+    """Remove the VNF state snapshot content of a VNF snapshot, if any; a
+    failure is logged with what is left behind."""
+    prefix = vnf_state_key(info_id).split('/')[0]
+    try:
+        get_store().delete_prefix(prefix)
+    except Exception:
+        LOG.exception('Could not delete the VNF state snapshot of VNF '
+                      'snapshot %s; prefix %s is left orphaned in the '
+                      'package store', info_id, prefix)

@@ -11,7 +11,8 @@
 # under the License.
 
 
-"""SOL003 completeness: atomic subscriptions, MODIFY_INFO.
+"""SOL003 completeness: atomic subscriptions, MODIFY_INFO, VNF state
+snapshots.
 
 One LCM notification subscription per project, callback URI and filter,
 kept by a unique key rather than by a check that identical requests could
@@ -21,6 +22,8 @@ their duplicate notifications).
 
 A MODIFY_INFO occurrence records its changedInfo, and keeps its request's
 secrets and what it replaced encrypted until it ends.
+
+A VNF snapshot knows where the content of its VNF state snapshot is.
 
 Revision ID: 0007
 Revises: 0006
@@ -76,3 +79,6 @@ def upgrade():
                             nullable=True))
     op.add_column('vnf_lcm_op_occs',
                   sa.Column('private_params', sa.Text, nullable=True))
+    op.add_column('vnf_snapshot_infos',
+                  sa.Column('snapshot_vnf_state_key', sa.String(255),
+                            nullable=True))
