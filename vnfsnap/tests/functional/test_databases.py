@@ -112,3 +112,24 @@ class TestRealDatabase(testscenarios.WithScenarios, unit_base.ApiTestCase):
                          {a.headers['Location'] for a in answers})
         self.assertEqual([created.json['id']], [
             s['id'] for s in self.get('/vnflcm/v2/subscriptions').json])
+
+    def test_modify_info(self):
+        """PATCH of a VNF instance (MODIFY_INFO) on this server: the
+        instance and the occurrence's changedInfo written together, the
+        secrets kept only until the end."""
+        self._migrate_real()
+        inst = self.register_vnf(n_vnfcs=1)
+        url = '/vnflcm/v2/vnf_instances/%s' % inst['id']
+        resp = self.request('PATCH', url, body={
+            'metadata': {'tier': 'gold'}, 'vnfInstanceName': None,
+            'vimConnectionInfo': {'vim1': {'accessInfo': {'password': 'p'}}}},
+            content_type='application/merge-patch+json')
+        op = self.wait_for_op(self.op_id_from(resp))
+        self.assertEqual(states.COMPLETED, op.operation_state, op.error)
+        self.assertEqual({'tier': 'gold'}, op.changed_info['metadata'])
+        self.assertIsNone(op.private_params)
+        got = self.get(url).json
+        self.assertEqual({'tier': 'gold'}, got['metadata'])
+        self.assertNotIn('vnfInstanceName', got)
+        self.assertEqual({'password': 'p'}, db_api.get_vnf_instance(
+            None, inst['id']).vim_connection_info['vim1']['accessInfo'])
