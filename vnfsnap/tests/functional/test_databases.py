@@ -97,21 +97,8 @@ class TestRealDatabase(testscenarios.WithScenarios, unit_base.ApiTestCase):
         """Identical POST /subscriptions racing on this server: exactly one
         is stored (its unique key decides), the others get 303 to it."""
         self._migrate_real()
-        n = 8
-        callback = callbacks.GatheringCallback(n)
-        self.addCleanup(callback.stop)
-        body = {'callbackUri': callback.url,
-                'filter': {'operationStates': ['COMPLETED', 'FAILED_TEMP']}}
-        answers = callbacks.race(
-            lambda: self.post('/vnflcm/v2/subscriptions', body), n)
-        self.assertEqual(n, callback.gets)
-        self.assertEqual([201] + [303] * (n - 1),
-                         sorted(a.status for a in answers))
-        created, = [a for a in answers if a.status == 201]
-        self.assertEqual({created.headers['Location']},
-                         {a.headers['Location'] for a in answers})
-        self.assertEqual([created.json['id']], [
-            s['id'] for s in self.get('/vnflcm/v2/subscriptions').json])
+        callbacks.race_identical_subscriptions(self, {
+            'filter': {'operationStates': ['COMPLETED', 'FAILED_TEMP']}})
 
     def test_modify_info(self):
         """PATCH of a VNF instance (MODIFY_INFO) on this server: the

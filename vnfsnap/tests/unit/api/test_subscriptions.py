@@ -82,23 +82,11 @@ class TestApi(SubscriptionTestCase):
         """All of them pass the duplicate check before any is stored (the
         callback answers the test GET only once all have asked): the
         database keeps exactly one, the others are sent to it."""
-        n = 8
-        callback = callbacks.GatheringCallback(n)
-        self.addCleanup(callback.stop)
-        body = {'callbackUri': callback.url,
-                'filter': {'operationTypes': ['CREATE_SNAPSHOT']}}
-        answers = callbacks.race(lambda: self.post(URL, body), n)
-        self.assertEqual(n, callback.gets)
-        self.assertEqual([201] + [303] * (n - 1),
-                         sorted(a.status for a in answers))
-        created, = [a for a in answers if a.status == 201]
-        self.assertEqual({created.headers['Location']},
-                         {a.headers['Location'] for a in answers})
-        self.assertEqual([created.json['id']],
-                         [s['id'] for s in self.get(URL).json])
+        body = {'filter': {'operationTypes': ['CREATE_SNAPSHOT']}}
+        created = callbacks.race_identical_subscriptions(self, body)
         # Another filter is another subscription.
-        callback.release()
-        resp = self.post(URL, dict(body, filter={}))
+        resp = self.post(URL, dict(body, filter={},
+                                   callbackUri=created.json['callbackUri']))
         self.assertEqual(201, resp.status, resp.body)
 
     def test_callback_must_answer_the_test_get_with_204(self):
