@@ -94,12 +94,16 @@ class VersionHook(hooks.PecanHook):
 def _media_offers(api, method, path):
     """What the resource at ``path`` answers with, for the Accept check.
 
-    None for an individual artifact, whose media type depends on the
-    artifact (its controller checks Accept), and for the methods of the
-    package content that answer without a body.
+    None for an individual artifact and a VNF state snapshot, whose media
+    type depends on the content (their controllers check Accept), and for
+    the methods of the package content that answer without a body.
     """
+    segments = path[len(api.uri_prefix):].strip('/').split('/')
+    if (api is versions.VNFLCM and len(segments) == 3
+            and segments[0] == 'vnf_snapshots'
+            and segments[2] == 'vnf_state_snapshot'):
+        return None
     if path.startswith(versions.VNFSNAPSHOTPKGM.uri_prefix + '/'):
-        segments = path[len(api.uri_prefix):].strip('/').split('/')
         if len(segments) >= 3 and segments[0] == 'vnf_snapshot_packages':
             if segments[2] == 'artifacts':
                 return None

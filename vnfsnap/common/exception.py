@@ -282,6 +282,28 @@ class SubscriptionNotFound(NotFound):
     _msg_fmt = 'Subscription %(id)s could not be found.'
 
 
+class VnfStateSnapshotFailed(Conflict):
+    """The VNF named a VNF state snapshot that could not be taken."""
+    _msg_fmt = ('The VNF state snapshot of VNF instance %(id)s could not be '
+                'taken: %(reason)s')
+
+
+class VnfSnapshotNotCompleted(Conflict):
+    _msg_fmt = ('VNF snapshot %(id)s is not completed: no VNF snapshot has '
+                'been created in it yet.')
+
+
+class VnfStateSnapshotNotFound(NotFound):
+    _msg_fmt = 'VNF snapshot %(id)s has no VNF state snapshot%(why)s.'
+
+
+class SubscriptionExists(Conflict):
+    """The API answers 303 See Other to the existing one (SOL003
+    5.4.18.3.1)."""
+    _msg_fmt = ('Subscription %(id)s has the same callbackUri and filter; '
+                'duplicates are not created.')
+
+
 # VNF snapshot packages (vnfsnap.package): 422s, the package and not the
 # request is wrong, except SignatureCheckUnavailable and
 # SigningConfigInvalid, faults of this service.

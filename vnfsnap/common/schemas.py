@@ -18,6 +18,7 @@ stale ``required`` lists of the ETSI OpenAPI files.
 """
 
 import datetime
+import ipaddress
 
 import jsonschema
 
@@ -110,6 +111,14 @@ def _is_datetime(value):
     if not isinstance(value, str):
         return True
     datetime.datetime.fromisoformat(value.replace('Z', '+00:00'))
+    return True
+
+
+@FORMAT_CHECKER.checks('ip-address', raises=ValueError)
+def _is_ip_address(value):
+    """SOL003 IpAddress: an IPv4 or IPv6 address."""
+    if isinstance(value, str):
+        ipaddress.ip_address(value)
     return True
 
 

@@ -16,6 +16,7 @@ Shared by the API (responses) and the conductor (the VnfInstance copy inside
 a VnfSnapshot), so both speak exactly the same shape.
 """
 
+import copy
 import datetime
 import http
 
@@ -46,13 +47,71 @@ def _compact(d):
     return {k: v for k, v in d.items() if v is not None}
 
 
-def _public_vim_connection_info(infos):
+def public_vim_connection_info(infos):
     """VimConnectionInfo without accessInfo: credentials are write-only."""
     if infos is None:
         return None
     return {key: ({k: v for k, v in info.items() if k != 'accessInfo'}
                   if isinstance(info, dict) else info)
             for key, info in infos.items()}
+
+
+# What vnfsnap shows for a VNFC whose connection points the registration
+# did not describe (doc/source/user/registration.rst).
+_UNDESCRIBED = ('not described at registration: vnfsnap represents the '
+                'VNFC by one external CP without protocol information')
+
+
+def ext_cp_info(info):
+    """instantiatedVnfInfo with extCpInfo, which SOL003 wants (1..N).
+
+    Kept as registered when given. Otherwise derived: one external CP per
+    vnfExtCpId of the VNFC CPs (the VNFC CP that exposes it first gives
+    its cpdId and protocol information); and when no VNFC CP is exposed,
+    one per VNFC, through a VNFC CP added to its vnfcCpInfo, both marked
+    in their metadata as undescribed. Anything that is not a registered
+    instantiatedVnfInfo (a copy given by a client) is left as it is.
+    """
+    if not isinstance(info, dict) or info.get('extCpInfo'):
+        return info
+    vnfcs = info.get('vnfcResourceInfo')
+    if not isinstance(vnfcs, list) or not vnfcs or not all(
+            isinstance(v, dict) and 'id' in v for v in vnfcs):
+        return info
+    info = copy.deepcopy(info)
+    exposed = {}
+    for vnfc in info['vnfcResourceInfo']:
+        for cp in vnfc.get('vnfcCpInfo') or ():
+            ext_id = cp.get('vnfExtCpId')
+            if ext_id is not None and ext_id not in exposed:
+                exposed[ext_id] = {
+                    'id': ext_id, 'cpdId': cp['cpdId'], 'cpConfigId': ext_id,
+                    'cpProtocolInfo': cp.get('cpProtocolInfo') or [],
+                    'associatedVnfcCpId': cp['id']}
+    if not exposed:
+        for vnfc in info['vnfcResourceInfo']:
+            cp_id, ext_id = vnfc['id'] + '-cp', vnfc['id'] + '-ext-cp'
+            marker = {'vnfsnapDerived': _UNDESCRIBED}
+            vnfc.setdefault('vnfcCpInfo', []).append({
+                'id': cp_id, 'cpdId': cp_id, 'vnfExtCpId': ext_id,
+                'metadata': marker})
+            exposed[ext_id] = {
+                'id': ext_id, 'cpdId': ext_id, 'cpConfigId': ext_id,
+                'cpProtocolInfo': [], 'associatedVnfcCpId': cp_id,
+                'metadata': marker}
+    info['extCpInfo'] = list(exposed.values())
+    return info
+
+
+def _with_ext_cp_info(instance):
+    """A VnfInstance representation whose instantiatedVnfInfo has
+    extCpInfo (copies taken before it was shown lack it)."""
+    if not isinstance(instance, dict):
+        return instance
+    info = instance.get('instantiatedVnfInfo')
+    mended = ext_cp_info(info)
+    return instance if mended is info else dict(
+        instance, instantiatedVnfInfo=mended)
 
 
 def vnf_instance(obj, base):
@@ -71,10 +130,10 @@ def vnf_instance(obj, base):
         'vnfSoftwareVersion': obj.vnf_software_version,
         'vnfdVersion': obj.vnfd_version,
         'vnfConfigurableProperties': obj.vnf_configurable_properties,
-        'vimConnectionInfo': _public_vim_connection_info(
+        'vimConnectionInfo': public_vim_connection_info(
             obj.vim_connection_info),
         'instantiationState': obj.instantiation_state,
-        'instantiatedVnfInfo': obj.instantiated_vnf_info,
+        'instantiatedVnfInfo': ext_cp_info(obj.instantiated_vnf_info),
         'metadata': obj.vnf_metadata,
         'extensions': obj.extensions,
         '_links': links,
@@ -122,17 +181,23 @@ def vnf_snapshot(obj, base):
     """The VnfSnapshot inside a VnfSnapshotInfo, or None while empty."""
     if obj.snapshot_id is None:
         return None
+    path = '/vnf_snapshots/%s' % obj.id
+    links = {'self': link(base, path)}
+    if obj.snapshot_vnf_state_key:
+        # Only when this VNFM holds the content (not for a VnfSnapshot a
+        # client or a package gave).
+        links['vnfStateSnapshot'] = link(base, path + '/vnf_state_snapshot')
     return _compact({
         'id': obj.snapshot_id,
         'vnfInstanceId': obj.snapshot_vnf_instance_id,
         'creationStartedAt': isotime(obj.snapshot_creation_started_at),
         'creationFinishedAt': isotime(obj.snapshot_creation_finished_at),
         'vnfdId': obj.snapshot_vnfd_id,
-        'vnfInstance': obj.snapshot_vnf_instance,
+        'vnfInstance': _with_ext_cp_info(obj.snapshot_vnf_instance),
         'vnfcSnapshots': [vnfc_snapshot_info(r) for r in obj.vnfc_snapshots],
         'vnfStateSnapshotInfo': obj.snapshot_vnf_state_snapshot_info,
         'userDefinedData': obj.snapshot_user_defined_data,
-        '_links': {'self': link(base, '/vnf_snapshots/%s' % obj.id)},
+        '_links': links,
     })
 
 
@@ -151,7 +216,7 @@ def _public_vnf_instance(copy):
     """A VnfInstance copy as vnf_instance() gives it: any accessInfo a
     client or a package put in is dropped, never stored nor answered."""
     if isinstance(copy.get('vimConnectionInfo'), dict):
-        copy = dict(copy, vimConnectionInfo=_public_vim_connection_info(
+        copy = dict(copy, vimConnectionInfo=public_vim_connection_info(
             copy['vimConnectionInfo']))
     return copy
 
@@ -243,6 +308,7 @@ def vnf_lcm_op_occ(obj, base):
         # SOL003: present while a cancellation is pending, absent otherwise.
         'cancelMode': obj.cancel_mode if obj.is_cancel_pending else None,
         'error': obj.error,
+        'changedInfo': obj.changed_info,
         'vnfSnapshotInfoId': obj.vnf_snapshot_info_id,
         '_links': links,
     })

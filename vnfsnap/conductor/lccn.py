@@ -107,6 +107,10 @@ def notification(op, state, subscription, base):
     }
     if state in (states.FAILED_TEMP, states.FAILED) and op.error:
         body['error'] = op.error
+    if (state == states.COMPLETED and op.changed_info
+            and subscription.verbosity == 'FULL'):
+        # SOL003: what a RESULT changed in the VNF instance (MODIFY_INFO).
+        body['changedInfo'] = op.changed_info
     if op.vnf_snapshot_info_id:
         # vnfsnap extension, as on the op occurrence.
         body['_links']['vnfSnapshot'] = {

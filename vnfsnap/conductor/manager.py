@@ -26,6 +26,7 @@ import oslo_messaging as messaging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
+from vnfsnap import store
 from vnfsnap.common import context as vnfsnap_context
 from vnfsnap.common import exception
 from vnfsnap.common import states
@@ -34,6 +35,7 @@ from vnfsnap.conductor import lccn
 from vnfsnap.conductor import packages
 from vnfsnap.conductor.flows import common as flows_common
 from vnfsnap.conductor.flows import create_snapshot
+from vnfsnap.conductor.flows import modify_info
 from vnfsnap.conductor.flows import revert_to_snapshot
 import vnfsnap.conf
 from vnfsnap.db import api as db_api
@@ -41,7 +43,8 @@ from vnfsnap.db import api as db_api
 CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
 
-FLOWS = {m.OPERATION: m for m in (create_snapshot, revert_to_snapshot)}
+FLOWS = {m.OPERATION: m for m in (create_snapshot, revert_to_snapshot,
+                                  modify_info)}
 
 
 class ConductorManager:
@@ -192,6 +195,8 @@ class ConductorManager:
                     drivers.for_resource(handle).delete_vnfc_snapshot(snap)
             db_api.delete_vnf_snapshot_info(None, info.id,
                                             reservation=holder)
+            if info.snapshot_vnf_state_key:
+                store.delete_vnf_state(info.id)
         except Exception:
             db_api.release_vnf_snapshot_info(vnf_snapshot_info_id, holder)
             raise
@@ -269,27 +274,37 @@ class ConductorManager:
             db_api.remove_op_vim_resource(op.id, key)
 
     def _rollback(self, op):
-        """Undo a failed CREATE_SNAPSHOT: delete the VNFC snapshots an
-        interrupted run left (a run that failed removed its own already),
-        make sure the VnfSnapshotInfo holds no partial VnfSnapshot, then
-        release everything."""
+        """Undo a failed occurrence (its flow module's ``rollback``, or for
+        CREATE_SNAPSHOT the steps below), then release everything."""
         op = self._claim(op)
         try:
             if op.is_cancel_pending:
                 raise exception.OperationCancelled(id=op.id)
-            self._delete_leftovers(op, db_api.get_vnf_instance(
-                None, op.vnf_instance_id))
-            info = db_api.get_vnf_snapshot_info(None,
-                                                op.vnf_snapshot_info_id)
-            if info.snapshot_id is not None:
-                raise exception.Conflict(
-                    'VNF snapshot %s was already recorded; delete it '
-                    'instead of rolling back' % info.id)
+            undo = getattr(FLOWS[op.operation], 'rollback', None)
+            if undo is not None:
+                undo(op)
+            else:
+                self._undo_create_snapshot(op)
         except Exception as e:
             self._fail_temp(op.id, (states.ROLLING_BACK,), e)
             return
         db_api.transition_op_occ(op.id, (states.ROLLING_BACK,),
                                  states.ROLLED_BACK, task='rollback')
+
+    def _undo_create_snapshot(self, op):
+        """Delete the VNFC snapshots an interrupted run left (a run that
+        failed removed its own already) and make sure the VnfSnapshotInfo
+        holds no partial VnfSnapshot."""
+        self._delete_leftovers(op, db_api.get_vnf_instance(
+            None, op.vnf_instance_id))
+        info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
+        if info.snapshot_id is not None:
+            raise exception.Conflict(
+                'VNF snapshot %s was already recorded; delete it instead of '
+                'rolling back' % info.id)
+        # A VNF state snapshot the interrupted run stored before it could
+        # record it.
+        store.delete_vnf_state(info.id)
 
     def _fail_temp(self, op_id, from_states, exc):
         db_api.transition_op_occ(op_id, from_states, states.FAILED_TEMP,

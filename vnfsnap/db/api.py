@@ -20,6 +20,8 @@ alike without row locks.
 
 import contextlib
 import datetime
+import hashlib
+import json
 import os
 import threading
 
@@ -319,24 +321,32 @@ def delete_vnf_snapshot_info(project_id, info_id, reservation=None):
 
 # --- LCM operation occurrences --------------------------------------------
 
-def _reserve(session, model, row_id, holder, not_found, busy):
-    """Compare-and-swap ``holder`` into a free row's reservation."""
-    taken = session.execute(sa.update(model).where(
-        model.id == row_id, model.reservation.is_(None)).values(
-            reservation=holder)).rowcount
+def _reserve(session, model, row_id, holder, not_found, busy,
+             if_updated_at=None):
+    """Compare-and-swap ``holder`` into a free row's reservation (of a row
+    not changed since ``if_updated_at``, when given)."""
+    q = sa.update(model).where(model.id == row_id,
+                               model.reservation.is_(None))
+    if if_updated_at is not None:
+        q = q.where(model.updated_at == if_updated_at)
+    taken = session.execute(q.values(reservation=holder)).rowcount
     if taken != 1:
         row = session.execute(sa.select(model).where(
             model.id == row_id)).scalar_one_or_none()
         if row is None:
             raise not_found(id=row_id)
+        if if_updated_at is not None and row.reservation is None:
+            raise exception.ConcurrentModification(id=row_id)
         raise busy(id=row_id, op_id=row.reservation)
 
 
-def create_op_occ(values):
+def create_op_occ(values, instance_updated_at=None):
     """Record a new op occurrence, reserving its VNF instance and snapshot.
 
     All three writes happen in one transaction: either the operation owns
-    both resources, or nothing is written and the caller gets a 409.
+    both resources, or nothing is written and the caller gets a 409 (412
+    through ConcurrentModification when the VNF instance changed since
+    ``instance_updated_at``).
     """
     op_id = values['id']
     inst_id = values['vnf_instance_id']
@@ -345,7 +355,7 @@ def create_op_occ(values):
     VI, VS = models.VnfInstance, models.VnfSnapshotInfo
     with _writer() as session:
         _reserve(session, VI, inst_id, op_id, exception.VnfInstanceNotFound,
-                 exception.VnfInstanceBusy)
+                 exception.VnfInstanceBusy, if_updated_at=instance_updated_at)
         if info_id is not None:
             _reserve(session, VS, info_id, op_id,
                      exception.VnfSnapshotInfoNotFound,
@@ -390,6 +400,9 @@ def transition_op_occ(op_id, from_states, to_state, task='transition',
     if to_state not in states.ACTIVE_STATES:
         # SOL003: isCancelPending is true only while the occurrence runs.
         values.setdefault('is_cancel_pending', False)
+    if to_state in states.FINAL_STATES:
+        # Secrets kept for a retry or rollback have no use any more.
+        values.setdefault('private_params', None)
     with _writer() as session:
         q = _scoped(sa.update(M).where(
             M.id == op_id, M.operation_state.in_(tuple(from_states))),
@@ -420,6 +433,25 @@ def _release(session, op_id):
     for model in (models.VnfInstance, models.VnfSnapshotInfo):
         session.execute(sa.update(model).where(
             model.reservation == op_id).values(reservation=None))
+
+
+def modify_vnf_instance(op_id, instance_id, values, **op_values):
+    """Write what a MODIFY_INFO occurrence changes (or, rolling back,
+    restores) in the VNF instance it holds, and ``op_values`` of the
+    occurrence (changedInfo...), in one transaction: a client never sees
+    one without the other."""
+    VI, OP = models.VnfInstance, models.VnfLcmOpOcc
+    now = timeutils.utcnow()
+    with _writer() as session:
+        done = session.execute(sa.update(VI).where(
+            VI.id == instance_id, VI.reservation == op_id).values(
+                updated_at=now, **values)).rowcount
+        if done != 1:
+            raise exception.InvalidOpOccState(
+                task='modify VNF instance %s' % instance_id, id=op_id,
+                state='not holding it')
+        session.execute(sa.update(OP).where(OP.id == op_id).values(
+            updated_at=now, **op_values))
 
 
 def update_op_occ(op_id, **values):
@@ -643,8 +675,43 @@ def _event(op_id, state, now):
                              next_attempt_at=now)
 
 
+def subscription_key(project_id, callback_uri, subscription_filter):
+    """What makes two subscriptions the same (SOL003 5.4.18.3.1: no
+    duplicates): the project, the callback URI and the filter."""
+    canonical = json.dumps([project_id, callback_uri,
+                            subscription_filter or {}],
+                           sort_keys=True, separators=(',', ':'))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def create_subscription(values):
-    return _create(models.LccnSubscription, values)
+    """Store a subscription unless its twin exists: then raise
+    SubscriptionExists with the id of the one there is. The unique
+    ``dedup_key`` decides, so of identical requests racing exactly one
+    is stored."""
+    key = subscription_key(values['project_id'], values['callback_uri'],
+                           values.get('filter'))
+    M = models.LccnSubscription
+    for _attempt in range(3):
+        try:
+            return _create(M, dict(values, dedup_key=key))
+        except db_exc.DBDuplicateEntry:
+            with _reader() as session:
+                existing = session.execute(sa.select(M.id).where(
+                    M.dedup_key == key)).scalar_one_or_none()
+            if existing is not None:
+                raise exception.SubscriptionExists(id=existing)
+            # Deleted between our insert and this read: insert again.
+    raise exception.ConcurrentModification(id=values['id'])
+
+
+def find_subscription(project_id, callback_uri, subscription_filter):
+    """The subscription the same request would make, or None."""
+    M = models.LccnSubscription
+    key = subscription_key(project_id, callback_uri, subscription_filter)
+    with _reader() as session:
+        return session.execute(sa.select(M).where(
+            M.dedup_key == key)).scalar_one_or_none()
 
 
 def get_subscription(project_id, subscription_id):

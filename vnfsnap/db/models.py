@@ -100,6 +100,9 @@ class VnfSnapshotInfo(TimestampMixin, Base):
     snapshot_vnf_instance = sa.Column(_json())
     snapshot_vnf_state_snapshot_info = sa.Column(_json())
     snapshot_user_defined_data = sa.Column(_json())
+    # The package store key of the VNF state snapshot's content, when this
+    # VNFM holds it (vnfsnap.conductor.flows.vnf_state).
+    snapshot_vnf_state_key = sa.Column(sa.String(255))
     reservation = sa.Column(sa.String(36), nullable=True)
 
     vnfc_snapshots = orm.relationship(
@@ -136,7 +139,8 @@ class VnfcSnapshot(Base):
 
 
 class VnfLcmOpOcc(TimestampMixin, Base):
-    """One run of CREATE_SNAPSHOT or REVERT_TO_SNAPSHOT (SOL003 VnfLcmOpOcc).
+    """One run of CREATE_SNAPSHOT, REVERT_TO_SNAPSHOT or MODIFY_INFO (SOL003
+    VnfLcmOpOcc).
 
     ``host`` is the conductor that owns the run; the state only moves through
     compare-and-swap updates in vnfsnap.db.api.
@@ -162,6 +166,11 @@ class VnfLcmOpOcc(TimestampMixin, Base):
     # REVERT_TO_SNAPSHOT with safetySnapshot: the VNF snapshot it took of
     # the state it was about to replace.
     safety_vnf_snapshot_info_id = sa.Column(sa.String(36))
+    # MODIFY_INFO: SOL003 VnfInfoModifications once applied, and (kept
+    # sealed in the database until the occurrence ends) the
+    # request with its secrets and what the modification replaced.
+    changed_info = sa.Column(_json())
+    private_params = sa.Column(types.Encrypted())
 
 
 class OpVimResource(Base):
@@ -237,6 +246,10 @@ class LccnSubscription(TimestampMixin, Base):
     filter = sa.Column(_json())
     verbosity = sa.Column(sa.String(16), nullable=False)
     credentials = sa.Column(types.Encrypted())
+    # vnfsnap.db.api.subscription_key: the database keeps one subscription
+    # per project, callback and filter, however many ask at once (null only
+    # on duplicates made before revision 0007).
+    dedup_key = sa.Column(sa.String(64), index=True, unique=True)
 
 
 class OpOccEvent(Base):

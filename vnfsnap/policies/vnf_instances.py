@@ -46,6 +46,12 @@ rules = [
               'notices. The conductor POSTs to that URI from its network.',
               [('PUT', P + '/{vnfInstanceId}/snapshot_notifications'),
                ('DELETE', P + '/{vnfInstanceId}/snapshot_notifications')]),
+    base.rule('vnfsnap:vnf_instance:update', base.PROJECT_MEMBER_OR_ADMIN,
+              'Modify VNF information (SOL003 MODIFY_INFO): names, VNFD id, '
+              'configurable properties, metadata, extensions, VIM '
+              'connections (which the conductor then uses) and VNFC '
+              'configurable properties.',
+              [('PATCH', P + '/{vnfInstanceId}')]),
     base.rule('vnfsnap:vnf_instance:delete', base.PROJECT_MEMBER_OR_ADMIN,
               'Unregister a VNF instance.',
               [('DELETE', P + '/{vnfInstanceId}')]),

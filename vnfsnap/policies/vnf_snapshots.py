@@ -24,6 +24,10 @@ rules = [
               'List VNF snapshots.', [('GET', P)]),
     base.rule('vnfsnap:vnf_snapshot:get', base.PROJECT_READER_OR_ADMIN,
               'Show a VNF snapshot.', [('GET', ONE)]),
+    base.rule('vnfsnap:vnf_snapshot:get_vnf_state_snapshot',
+              base.PROJECT_READER_OR_ADMIN,
+              'Read the content of the VNF state snapshot of a VNF '
+              'snapshot.', [('GET', ONE + '/vnf_state_snapshot')]),
     base.rule('vnfsnap:vnf_snapshot:update', base.PROJECT_MEMBER_OR_ADMIN,
               'Modify a VNF snapshot resource.', [('PATCH', ONE)]),
     base.rule('vnfsnap:vnf_snapshot:delete', base.PROJECT_MEMBER_OR_ADMIN,

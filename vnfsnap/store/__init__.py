@@ -70,9 +70,24 @@ def delete_package(pkg_id):
     """Remove everything stored for a package. A failure is logged with
     the prefix left behind, for an operator to remove; the caller's outcome
     (the package is gone, or failed) stands either way."""
+    _delete_prefix(pkg_id, 'the stored content of VNF snapshot package')
+
+
+def vnf_state_key(info_id):
+    """The key of a VNF snapshot's VNF state snapshot content."""
+    return 'vnf-state-%s/vnf-state' % info_id
+
+
+def delete_vnf_state(info_id):
+    """Remove the VNF state snapshot content of a VNF snapshot, if any, as
+    delete_package does."""
+    _delete_prefix(vnf_state_key(info_id).split('/')[0],
+                   'the VNF state snapshot of VNF snapshot', info_id)
+
+
+def _delete_prefix(prefix, what, owner=None):
     try:
-        get_store().delete_prefix(pkg_id)
+        get_store().delete_prefix(prefix)
     except Exception:
-        LOG.exception('Could not delete the stored content of VNF snapshot '
-                      'package %s; prefix %s is left orphaned in the '
-                      'package store', pkg_id, pkg_id)
+        LOG.exception('Could not delete %s %s; prefix %s is left orphaned '
+                      'in the package store', what, owner or prefix, prefix)

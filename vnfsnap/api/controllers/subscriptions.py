@@ -29,6 +29,12 @@ from vnfsnap.db import api as db_api
 CONF = vnfsnap.conf.CONF
 
 
+def _see_other(subscription_id):
+    """SOL003: no duplicates; point at the subscription there is."""
+    return utils.respond(status=303, headers=[('Location', views.link(
+        utils.base_url(), '/subscriptions/%s' % subscription_id)['href'])])
+
+
 class Subscription(base.Resource):
 
     def __init__(self, subscription_id):
@@ -68,14 +74,10 @@ class Subscriptions(base.Resource):
         creds = utils.subscription_credentials(body.get('authentication'))
         project_id = utils.context().project_id
         subscription_filter = body.get('filter') or {}
-        for existing in db_api.list_subscriptions(project_id):
-            if (existing.callback_uri == body['callbackUri']
-                    and (existing.filter or {}) == subscription_filter):
-                # SOL003: no duplicates; point at the one there is.
-                return utils.respond(status=303, headers=[(
-                    'Location', views.lccn_subscription(
-                        existing, utils.base_url())['_links']['self'][
-                            'href'])])
+        existing = db_api.find_subscription(
+            project_id, body['callbackUri'], subscription_filter)
+        if existing is not None:
+            return _see_other(existing.id)
         try:
             status = webhook.probe(body['callbackUri'], creds,
                                    timeout=CONF.notifications.timeout)
@@ -87,12 +89,18 @@ class Subscriptions(base.Resource):
             raise exception.UnprocessableEntity(
                 reason='the callbackUri answered the test GET with HTTP %d, '
                        'not 204' % status)
-        obj = db_api.create_subscription({
-            'id': uuidutils.generate_uuid(), 'project_id': project_id,
-            'callback_uri': body['callbackUri'],
-            'filter': subscription_filter or None,
-            'verbosity': body.get('verbosity', 'FULL'),
-            'credentials': creds.to_dict() if creds is not None else None})
+        try:
+            obj = db_api.create_subscription({
+                'id': uuidutils.generate_uuid(), 'project_id': project_id,
+                'callback_uri': body['callbackUri'],
+                'filter': subscription_filter or None,
+                'verbosity': body.get('verbosity', 'FULL'),
+                'credentials': (creds.to_dict() if creds is not None
+                                else None)})
+        except exception.SubscriptionExists as e:
+            # An identical request won the race while we tested the
+            # callback: the database kept that one.
+            return _see_other(e.kwargs['id'])
         rep = views.lccn_subscription(obj, utils.base_url())
         return utils.created(rep, rep['_links']['self']['href'],
                              obj.updated_at)

@@ -29,6 +29,7 @@ from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import urlfetch
 from vnfsnap.common import views
+from vnfsnap.common import vnf_info
 from vnfsnap.db import api as db_api
 
 DEFAULT_EXCLUDES = ('vnfConfigurableProperties', 'vimConnectionInfo',
@@ -56,25 +57,8 @@ def _check_references(body):
     if len(set(vnfcs)) != len(vnfcs):
         raise exception.UnprocessableEntity(
             reason='vnfcResourceInfo ids are not unique')
-    if not vims:
-        raise exception.UnprocessableEntity(
-            reason='instantiatedVnfInfo needs at least one '
-                   'vimConnectionInfo entry')
-    handles = [('vnfcResourceInfo %s' % v['id'], v['computeResource'])
-               for v in info['vnfcResourceInfo']]
-    handles += [('virtualStorageResourceInfo %s' % s['id'],
-                 s['storageResource'])
-                for s in info.get('virtualStorageResourceInfo') or []]
-    for where, handle in handles:
-        conn = handle.get('vimConnectionId')
-        if conn is None and len(vims) > 1:
-            raise exception.UnprocessableEntity(
-                reason='%s: vimConnectionId is required when there are '
-                       'several vimConnectionInfo entries' % where)
-        if conn is not None and conn not in vims:
-            raise exception.UnprocessableEntity(
-                reason='%s: vimConnectionId %s is not in vimConnectionInfo'
-                % (where, conn))
+    _check_connection_points(info)
+    vnf_info.check_vim_references(vims, info)
     for vnfc in info['vnfcResourceInfo']:
         for sid in vnfc.get('storageResourceIds') or []:
             if sid not in storages:
@@ -82,6 +66,51 @@ def _check_references(body):
                     reason='vnfcResourceInfo %s: storage resource %s is not '
                            'in virtualStorageResourceInfo' % (vnfc['id'],
                                                               sid))
+
+
+# References of VnfExtCpInfo into structures vnfsnap does not register.
+_UNREGISTERED = (('associatedVipCpId', 'vipCpInfo'),
+                 ('associatedVnfVirtualLinkId',
+                  'vnfVirtualLinkResourceInfo or extManagedVirtualLinkInfo'),
+                 ('extLinkPortId', 'extVirtualLinkInfo'))
+
+
+def _check_connection_points(info):
+    """422 unless the external CPs and the VNFC CPs refer to each other
+    consistently (SOL003 VnfExtCpInfo, VnfcResourceInfo.vnfcCpInfo)."""
+    vnfc_cps = {}
+    for vnfc in info['vnfcResourceInfo']:
+        for cp in vnfc.get('vnfcCpInfo') or ():
+            if cp['id'] in vnfc_cps:
+                raise exception.UnprocessableEntity(
+                    reason='vnfcCpInfo id %s is not unique in the VNF'
+                    % cp['id'])
+            vnfc_cps[cp['id']] = cp
+    ext_cps = info.get('extCpInfo')
+    if ext_cps is None:
+        return      # derived from the VNFC CPs (views.ext_cp_info)
+    ext_ids = [ext['id'] for ext in ext_cps]
+    if len(set(ext_ids)) != len(ext_ids):
+        raise exception.UnprocessableEntity(
+            reason='extCpInfo ids are not unique')
+    for ext in ext_cps:
+        for attr, holder in _UNREGISTERED:
+            if attr in ext:
+                raise exception.UnprocessableEntity(
+                    reason='extCpInfo %s: %s refers to %s, which vnfsnap '
+                           'does not register; expose the CP through '
+                           'associatedVnfcCpId' % (ext['id'], attr, holder))
+        cp = vnfc_cps.get(ext['associatedVnfcCpId'])
+        if cp is None or cp.get('vnfExtCpId') != ext['id']:
+            raise exception.UnprocessableEntity(
+                reason='extCpInfo %s: associatedVnfcCpId %s must be a '
+                       'vnfcCpInfo entry whose vnfExtCpId is %s'
+                       % (ext['id'], ext['associatedVnfcCpId'], ext['id']))
+    for cp in vnfc_cps.values():
+        if cp.get('vnfExtCpId') not in (None, *ext_ids):
+            raise exception.UnprocessableEntity(
+                reason='vnfcCpInfo %s: vnfExtCpId %s is not in extCpInfo'
+                       % (cp['id'], cp['vnfExtCpId']))
 
 
 def _identity(body):
@@ -169,22 +198,52 @@ def _instantiated(instance_id):
     return instance
 
 
-def _start(instance_id, operation, body):
-    """Record the op occurrence (reserving the VNF) and cast it."""
+def _start(instance_id, operation, body, instance_updated_at=None,
+           **values):
+    """Record the op occurrence (reserving the VNF) and cast it.
+
+    ``instance_updated_at``: only if the VNF instance is still as the
+    caller read it (its preconditions were checked on that read).
+    """
     ctx = utils.context()
-    op = db_api.create_op_occ({
-        'id': uuidutils.generate_uuid(),
-        'project_id': ctx.project_id,
-        'vnf_instance_id': instance_id,
-        'operation': operation,
-        'operation_params': body,
-        'vnf_snapshot_info_id': body['vnfSnapshotInfoId'],
-        'is_automatic_invocation': False,
-        'is_cancel_pending': False,
-    })
+    values.setdefault('operation_params', body)
+    try:
+        op = db_api.create_op_occ(dict(
+            values, id=uuidutils.generate_uuid(), project_id=ctx.project_id,
+            vnf_instance_id=instance_id, operation=operation,
+            vnf_snapshot_info_id=body.get('vnfSnapshotInfoId'),
+            is_automatic_invocation=False, is_cancel_pending=False),
+            instance_updated_at=instance_updated_at)
+    except exception.ConcurrentModification:
+        if pecan.request.headers.get('If-Match') is not None:
+            raise exception.PreconditionFailed()
+        raise
     pecan.request.rpcapi.run_lcm_op_occ(ctx, op.id)
     return utils.accepted('%s/vnflcm/v2/vnf_lcm_op_occs/%s'
                           % (utils.base_url(), op.id))
+
+
+def _check_snapshot_connections(instance, patch):
+    """422 when the modification removes a VIM connection that a VNF
+    snapshot taken from the instance was made through: deleting or
+    reverting to it needs that connection's credentials."""
+    if patch is None:
+        removed = set(instance.vim_connection_info or ())
+    else:
+        removed = {conn for conn, info in patch.items() if info is None}
+    if not removed:
+        return
+    for info in db_api.list_vnf_snapshot_infos(instance.project_id):
+        if info.snapshot_vnf_instance_id != instance.id:
+            continue
+        used = removed & set((info.snapshot_vnf_instance or {}).get(
+            'vimConnectionInfo') or ())
+        if used:
+            raise exception.UnprocessableEntity(
+                reason='vimConnectionInfo %s cannot be removed: VNF '
+                       'snapshot %s was taken through it; delete the '
+                       'snapshot first' % (', '.join(sorted(used)),
+                                           info.id))
 
 
 class SnapshotDescriptor(base.Resource):
@@ -311,6 +370,26 @@ class VnfInstance(base.Resource):
         obj = self._load()
         return utils.single(views.vnf_instance(obj, utils.base_url()),
                             obj.updated_at)
+
+    def patch(self):
+        """SOL003 "Modify VNF information": a MODIFY_INFO occurrence the
+        conductor runs (202); what cannot be done is refused now."""
+        utils.authorize('vnfsnap:vnf_instance:update')
+        body = utils.json_body(schemas.MODIFY, content_types=(
+            utils.MERGE_PATCH_JSON, utils.JSON))
+        vnf_info.check_names(body, schemas.MODIFY['properties'])
+        obj = self._load()
+        utils.check_preconditions(views.vnf_instance(obj, utils.base_url()),
+                                  obj.updated_at)
+        vnf_info.modify(obj, body)
+        if 'vimConnectionInfo' in body:
+            _check_snapshot_connections(obj, body['vimConnectionInfo'])
+        secret = any(isinstance(v, dict) and 'accessInfo' in v for v in (
+            body.get('vimConnectionInfo') or {}).values())
+        return _start(self.instance_id, states.MODIFY_INFO, body,
+                      instance_updated_at=obj.updated_at,
+                      operation_params=vnf_info.public_request(body),
+                      private_params={'request': body} if secret else None)
 
     def delete(self):
         utils.authorize('vnfsnap:vnf_instance:delete')

@@ -35,6 +35,7 @@ from vnfsnap.api import utils
 from vnfsnap.api.controllers import base
 from vnfsnap.api.schemas import vnf_snapshot_packages as schemas
 from vnfsnap.common import exception
+from vnfsnap.common import merge_patch
 from vnfsnap.common import states
 from vnfsnap.common import urlfetch
 from vnfsnap.common import views
@@ -84,19 +85,6 @@ def _public_access_config(config):
                                  if k != secret}
         public.append(entry)
     return {'artifact': public}
-
-
-def merge_patch(target, patch):
-    """RFC 7396 JSON merge patch: objects merge per key, null deletes."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
 
 
 # --- upload in the request body --------------------------------------------
@@ -531,8 +519,8 @@ class VnfSnapshotPackage(base.Resource):
         if 'name' in body:
             values['name'] = body['name']
         if 'userDefinedData' in body:
-            values['user_defined_data'] = merge_patch(
-                obj.user_defined_data, body['userDefinedData']) or None
+            values['user_defined_data'] = merge_patch.key_value_pairs(
+                obj.user_defined_data, body['userDefinedData'])
             utils.check_value_size(values['user_defined_data'],
                                    'userDefinedData')
         if 'state' in body:
@@ -548,7 +536,12 @@ class VnfSnapshotPackage(base.Resource):
                 raise exception.PreconditionFailed()
             raise
         rep = views.vnf_snapshot_pkg_info(obj, utils.base_url())
-        return utils.respond(body, headers=[
+        # The modifications as they came out: userDefinedData is the
+        # merged result ({} once null removed every pair), never null.
+        done = dict(body)
+        if 'userDefinedData' in body:
+            done['userDefinedData'] = values['user_defined_data']
+        return utils.respond(done, headers=[
             ('ETag', utils.etag(rep)),
             ('Last-Modified', utils.http_date(obj.updated_at))])
 

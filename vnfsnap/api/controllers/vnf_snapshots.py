@@ -19,21 +19,73 @@ can no longer be modified; deleting it also deletes its VIM-side snapshots.
 
 from oslo_utils import uuidutils
 import pecan
+from webob import acceptparse
 
+from vnfsnap import store
+from vnfsnap.api import ranges
 from vnfsnap.api import utils
 from vnfsnap.api.controllers import base
 from vnfsnap.api.schemas import vnf_snapshots as schemas
 from vnfsnap.common import exception
+from vnfsnap.common import merge_patch
+from vnfsnap.common import schemas as common_schemas
 from vnfsnap.common import views
 from vnfsnap.db import api as db_api
 
 DEFAULT_EXCLUDES = ('vnfSnapshot/vnfInstance', 'vnfSnapshot/vnfcSnapshots')
 
 
+OCTET_STREAM = 'application/octet-stream'
+# SOL003 5.4.25.3.2: an encrypted VNF state snapshot is CMS (RFC 7193).
+CMS = 'application/cms'
+
+
+class VnfStateSnapshot(base.Resource):
+    """``vnf_state_snapshot`` (SOL003 5.4.25): the content of the VNF
+    state snapshot, streamed out of the package store, with byte ranges.
+    409 while the VNF snapshot is not completed; 404 when it has no VNF
+    state snapshot, or only its description (a VnfSnapshot a client or
+    a package gave, whose content this VNFM does not hold)."""
+
+    def __init__(self, info_id):
+        self.info_id = info_id
+
+    def get(self):
+        utils.authorize('vnfsnap:vnf_snapshot:get_vnf_state_snapshot')
+        utils.no_query()
+        obj = db_api.get_vnf_snapshot_info(utils.context().project_id,
+                                           self.info_id)
+        if obj.snapshot_id is None:
+            raise exception.VnfSnapshotNotCompleted(id=obj.id)
+        state = obj.snapshot_vnf_state_snapshot_info
+        if not state:
+            raise exception.VnfStateSnapshotNotFound(id=obj.id, why='')
+        if not obj.snapshot_vnf_state_key:
+            raise exception.VnfStateSnapshotNotFound(
+                id=obj.id, why=' content held by this VNFM: its VnfSnapshot '
+                               'was given by a client or a package')
+        if state.get('isEncrypted'):
+            content_type = CMS
+        else:
+            content_type = (state.get('metadata') or {}).get(
+                'contentType', OCTET_STREAM)
+        accept = pecan.request.headers.get('Accept')
+        if accept and not acceptparse.create_accept_header(
+                accept.lower()).acceptable_offers([content_type]):
+            raise exception.NotAcceptable(accept=accept)
+        backend = store.get_store()
+        key = obj.snapshot_vnf_state_key
+        return ranges.respond(
+            backend.size(key),
+            lambda start, end: backend.iter_range(key, start, end),
+            content_type)
+
+
 class VnfSnapshot(base.Resource):
 
     def __init__(self, info_id):
         self.info_id = info_id
+        self.vnf_state_snapshot = VnfStateSnapshot(info_id)
 
     def _load(self):
         return db_api.get_vnf_snapshot_info(utils.context().project_id,
@@ -55,7 +107,16 @@ class VnfSnapshot(base.Resource):
             views.vnf_snapshot_info(obj, utils.base_url()), obj.updated_at)
         values, vnfcs = {}, None
         if 'vnfSnapshot' in body:
-            values, vnfcs = views.vnf_snapshot_values(body['vnfSnapshot'])
+            # Merged into the empty attribute (a filled one is refused).
+            snap = merge_patch.apply(None, body['vnfSnapshot'])
+            error = common_schemas.first_error(common_schemas.VNF_SNAPSHOT,
+                                               snap)
+            if error is not None:
+                where, _, message = error.partition(': ')
+                raise exception.SchemaValidationFailed(reason='%s: %s' % (
+                    'vnfSnapshot' if where == 'body'
+                    else 'vnfSnapshot/' + where, message))
+            values, vnfcs = views.vnf_snapshot_values(snap)
         if 'vnfSnapshotPkgId' in body:
             values['vnf_snapshot_pkg_id'] = body['vnfSnapshotPkgId']
         try:
@@ -80,10 +141,14 @@ class VnfSnapshot(base.Resource):
         utils.check_preconditions(
             views.vnf_snapshot_info(obj, utils.base_url()), obj.updated_at)
         if obj.vnfc_snapshots:
-            # The conductor removes the VIM-side snapshots, then the row.
+            # The conductor removes the VIM-side snapshots, then the row
+            # and the VNF state snapshot.
             pecan.request.rpcapi.delete_vnf_snapshot(ctx, obj.id)
         else:
             db_api.delete_vnf_snapshot_info(ctx.project_id, obj.id)
+            # What a create_snapshot stored before its conductor died and
+            # the occurrence was failed (FAILED) without a rollback.
+            store.delete_vnf_state(obj.id)
         return utils.respond(status=204)
 
 

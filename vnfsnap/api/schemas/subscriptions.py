@@ -74,7 +74,8 @@ FILTER = {
             'items': {'enum': ['VnfLcmOperationOccurrenceNotification']}},
         'operationTypes': {
             'type': 'array', 'minItems': 1,
-            'items': {'enum': ['CREATE_SNAPSHOT', 'REVERT_TO_SNAPSHOT']}},
+            'items': {'enum': ['CREATE_SNAPSHOT', 'REVERT_TO_SNAPSHOT',
+                               'MODIFY_INFO']}},
         'operationStates': {
             'type': 'array', 'minItems': 1,
             'items': {'enum': ['STARTING', 'PROCESSING', 'COMPLETED',

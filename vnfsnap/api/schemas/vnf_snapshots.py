@@ -29,12 +29,14 @@ CREATE = {
     'additionalProperties': False,
 }
 
-# VnfSnapshotInfoModificationRequest ("null" is not permitted)
+# VnfSnapshotInfoModificationRequest ("null" is not permitted for either
+# attribute). It is a JSON merge patch: the nulls inside vnfSnapshot remove
+# attributes, and what remains is checked against VNF_SNAPSHOT.
 MODIFY = {
     'type': 'object',
     'properties': {
         'vnfSnapshotPkgId': common.UUID_IDENTIFIER,
-        'vnfSnapshot': VNF_SNAPSHOT,
+        'vnfSnapshot': {'type': 'object'},
     },
     'additionalProperties': False,
     'minProperties': 1,

@@ -36,6 +36,7 @@ from vnfsnap.common import views
 from vnfsnap.conductor.flows import common
 from vnfsnap.conductor.flows import grant
 from vnfsnap.conductor.flows import vnf_notify
+from vnfsnap.conductor.flows import vnf_state
 import vnfsnap.conf
 from vnfsnap.db import api as db_api
 
@@ -282,7 +283,8 @@ class RecordVnfSnapshot(task.Task):
                          + ['%s-%s' % (k, i) for i in paused_ids
                             for k in ('paused', 'unpaused')]
                          + ['detached-%s' % i for i in detached_ids]
-                         + (['vnf-prepared'] if notified else []))
+                         + (['vnf-prepared', 'vnf-state-snapshot']
+                            if notified else []))
         self.vnfc_ids = vnfc_ids
 
     def execute(self, op_id, info_id, snapshot_id, started, instance,
@@ -298,6 +300,10 @@ class RecordVnfSnapshot(task.Task):
                 instance, CONF.api.public_endpoint),
             'snapshot_user_defined_data': user_defined_data,
         }
+        state = vnfc_results.get('vnf-state-snapshot')
+        if state is not None:
+            values['snapshot_vnf_state_snapshot_info'] = state['info']
+            values['snapshot_vnf_state_key'] = state['key']
         rows = []
         for vnfc_id in self.vnfc_ids:
             row = dict(vnfc_results['vnfc-%s' % vnfc_id])
@@ -453,7 +459,9 @@ def build(op, instance):
         flow.add(grant.RequestGrant(op, instance, vnfcs, snapshot_id))
     prepare, done = vnf_notify.wrap(op, instance, [v.id for v in vnfcs])
     if prepare:
-        flow.add(prepare)
+        flow.add(prepare,
+                 vnf_state.FetchVnfStateSnapshot(prepare.endpoint,
+                                                 instance.id))
     recorded = add_capture(
         flow, rules.order(states.CREATE_SNAPSHOT, vnfcs),
         common.Drivers(instance.vim_connection_info), params,

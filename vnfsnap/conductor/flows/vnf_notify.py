@@ -87,10 +87,13 @@ def _notice(phase, op, instance, vnfc_ids, outcome=None):
 
 class NotifyPrepare(task.Task):
     """Tell the VNF what is about to happen and wait for its ack; on undo,
-    tell it the operation failed."""
+    tell it the operation failed. Provides when it acknowledged and its
+    answer (a JSON object, or None), which may say where its VNF state
+    snapshot is (vnf_state.py)."""
 
     def __init__(self, endpoint, op, instance, vnfc_ids):
-        super().__init__(name='notify-prepare', provides='vnf-prepared')
+        super().__init__(name='notify-prepare',
+                         provides=('vnf-prepared', 'vnf-answer'))
         self.endpoint, self.op, self.instance = endpoint, op, instance
         self.vnfc_ids = vnfc_ids
 
@@ -113,7 +116,7 @@ class NotifyPrepare(task.Task):
         LOG.info('VNF instance %s acknowledged "prepare" for %s (%d '
                  'VNFC(s))', self.instance.id, self.op.operation,
                  len(self.vnfc_ids))
-        return timeutils.utcnow()
+        return timeutils.utcnow(), answer if isinstance(answer, dict) else None
 
     def revert(self, result, *args, **kwargs):
         # "done" once the VNF may have seen "prepare": acknowledged,

@@ -59,7 +59,7 @@ class TestSecretsInRealDatabases(testscenarios.WithScenarios,
     def test_dump_holds_no_secret_before_and_after_rotation(self):
         migration.upgrade()
         ids = secrets.store_every_secret(self)
-        self.assertNoSecretIn(self.db.dump(), 6,
+        self.assertNoSecretIn(self.db.dump(), secrets.SEALED,
                               crypto.keyring().primary.id)
         for body in secrets.answers(self, ids):
             for secret in secrets.SECRETS:
@@ -69,11 +69,11 @@ class TestSecretsInRealDatabases(testscenarios.WithScenarios,
         new_id = crypto.create_key(self.key_file)
         self.conf.config(credentials_old_key_files=[self.key_file + '.old'])
         report = db_api.renew_secrets(crypto.keyring(), batch=2)
-        self.assertEqual(6, sum(r.counts[crypto.REENCRYPTED]
-                                for r in report.values()))
+        self.assertEqual(secrets.SEALED, sum(
+            r.counts[crypto.REENCRYPTED] for r in report.values()))
         self.conf.config(credentials_old_key_files=[])
         secrets.check_readable(self, ids)
-        self.assertNoSecretIn(self.db.dump(), 6, new_id)
+        self.assertNoSecretIn(self.db.dump(), secrets.SEALED, new_id)
 
     def test_migration_seals_what_earlier_releases_stored(self):
         migration.upgrade('0006')

@@ -24,6 +24,7 @@ from vnfsnap.db import migration
 from vnfsnap.db import models
 from vnfsnap.tests import base as unit_base
 from vnfsnap.tests import fake_vim
+from vnfsnap.tests.fixtures import callbacks
 from vnfsnap.tests.functional import base
 from vnfsnap.tests.functional import services
 
@@ -91,3 +92,31 @@ class TestRealDatabase(testscenarios.WithScenarios, unit_base.ApiTestCase):
         resp = self.request('DELETE', '/vnflcm/v2/vnf_snapshots/%s'
                             % info_id)
         self.assertEqual(204, resp.status, resp.body)
+
+    def test_concurrent_identical_subscriptions(self):
+        """Identical POST /subscriptions racing on this server: exactly one
+        is stored (its unique key decides), the others get 303 to it."""
+        self._migrate_real()
+        callbacks.race_identical_subscriptions(self, {
+            'filter': {'operationStates': ['COMPLETED', 'FAILED_TEMP']}})
+
+    def test_modify_info(self):
+        """PATCH of a VNF instance (MODIFY_INFO) on this server: the
+        instance and the occurrence's changedInfo written together, the
+        secrets kept only until the end."""
+        self._migrate_real()
+        inst = self.register_vnf(n_vnfcs=1)
+        url = '/vnflcm/v2/vnf_instances/%s' % inst['id']
+        resp = self.request('PATCH', url, body={
+            'metadata': {'tier': 'gold'}, 'vnfInstanceName': None,
+            'vimConnectionInfo': {'vim1': {'accessInfo': {'password': 'p'}}}},
+            content_type='application/merge-patch+json')
+        op = self.wait_for_op(self.op_id_from(resp))
+        self.assertEqual(states.COMPLETED, op.operation_state, op.error)
+        self.assertEqual({'tier': 'gold'}, op.changed_info['metadata'])
+        self.assertIsNone(op.private_params)
+        got = self.get(url).json
+        self.assertEqual({'tier': 'gold'}, got['metadata'])
+        self.assertNotIn('vnfInstanceName', got)
+        self.assertEqual({'password': 'p'}, db_api.get_vnf_instance(
+            None, inst['id']).vim_connection_info['vim1']['accessInfo'])

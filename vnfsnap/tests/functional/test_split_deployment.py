@@ -98,6 +98,16 @@ class TestSplitDeployment(base.FunctionalTestCase):
         op = self.api.wait_for_op(revert.headers['Location'])
         self.assertEqual('COMPLETED', op['operationState'], op)
 
+        # MODIFY_INFO goes to the conductor by the same cast.
+        modify = self.api.request(
+            'PATCH', '/vnflcm/v2/vnf_instances/%s' % inst['id'],
+            json={'metadata': {'tier': 'gold'}},
+            headers={'Content-Type': 'application/merge-patch+json'})
+        self.assertEqual(202, modify.status_code, modify.text)
+        op = self.api.wait_for_op(modify.headers['Location'])
+        self.assertEqual(('COMPLETED', {'metadata': {'tier': 'gold'}}),
+                         (op['operationState'], op.get('changedInfo')), op)
+
         # DELETE is a synchronous RPC call to the conductor.
         gone = self.api.delete('/vnflcm/v2/vnf_snapshots/%s' % info['id'])
         self.assertEqual(204, gone.status_code, gone.text)

@@ -25,7 +25,7 @@ encrypted is stored: what was encrypted needs the key that did it, so the
 migration then stops with an error naming the file and changes nothing.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01
 """
 
@@ -37,7 +37,7 @@ from vnfsnap.common import exception
 from vnfsnap.db import types
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 
 # (table, column, where its secrets are, a TEXT column before)
 SECRETS = (

@@ -12,6 +12,7 @@
 
 """Policy enforcement and project isolation."""
 
+import io
 import os
 import re
 
@@ -21,6 +22,7 @@ from oslo_policy import generator
 from oslo_policy import policy as oslo_policy
 
 from vnfsnap import policies
+from vnfsnap import store
 from vnfsnap.api import app
 from vnfsnap.common import context
 from vnfsnap.common import exception
@@ -40,6 +42,7 @@ READ_RULES = {
     'vnfsnap:vnf_instance:get_snapshot_notifications',
     'vnfsnap:subscription:get_all', 'vnfsnap:subscription:get',
     'vnfsnap:vnf_snapshot:get_all', 'vnfsnap:vnf_snapshot:get',
+    'vnfsnap:vnf_snapshot:get_vnf_state_snapshot',
     'vnfsnap:vnf_lcm_op_occ:get_all', 'vnfsnap:vnf_lcm_op_occ:get',
     'vnfsnap:vnf_snapshot_package:get_all',
     'vnfsnap:vnf_snapshot_package:get',
@@ -72,7 +75,7 @@ class TestRules(base.TestCase):
 
     def test_api_rules_are_documented(self):
         rules = api_rules()
-        self.assertEqual(41, len(rules))
+        self.assertEqual(43, len(rules))
         for rule in rules:
             with self.subTest(rule=rule.name):
                 self.assertIsInstance(rule, oslo_policy.DocumentedRuleDefault)
@@ -217,6 +220,12 @@ class TestApiEnforcement(ApiAsRole):
         super().setUp()
         self.inst = self.register_vnf()
         self.info_id, op = self.take_snapshot(self.inst['id'])
+        # With a VNF state snapshot, to read.
+        key = store.vnf_state_key(self.info_id)
+        store.get_store().put_stream(key, io.BytesIO(b'state'))
+        db_api.update_vnf_snapshot_info(None, self.info_id, {
+            'snapshot_vnf_state_key': key,
+            'snapshot_vnf_state_snapshot_info': {'isEncrypted': False}})
         pkg = self.post(PKGM + '/vnf_snapshot_packages', {'name': 'p'})
         test_vnf_snapshot_packages.make_available(self, pkg.json['id'])
         self.ids = {'vnfInstanceId': self.inst['id'],
@@ -378,6 +387,7 @@ class TestIsolation(base.ApiTestCase):
         requests = [
             ('GET', '/vnf_instances/%s' % inst, None),
             ('DELETE', '/vnf_instances/%s' % inst, None),
+            ('PATCH', '/vnf_instances/%s' % inst, {'metadata': {'a': 1}}),
             ('POST', '/vnf_instances/%s/create_snapshot' % inst,
              {'vnfSnapshotInfoId': own_info}),
             ('POST', '/vnf_instances/%s/revert_to_snapshot' % inst,

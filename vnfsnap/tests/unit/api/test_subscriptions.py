@@ -24,6 +24,7 @@ from vnfsnap.conductor import lccn
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
 from vnfsnap.tests import notify_endpoint
+from vnfsnap.tests.fixtures import callbacks
 from vnfsnap.tests.unit.db import test_api as db_utils
 
 URL = '/vnflcm/v2/subscriptions'
@@ -76,6 +77,17 @@ class TestApi(SubscriptionTestCase):
         self.assertEqual(first['_links']['self']['href'],
                          resp.headers['Location'])
         self.assertEqual(1, len(self.get(URL).json))
+
+    def test_concurrent_identical_requests_store_one(self):
+        """All of them pass the duplicate check before any is stored (the
+        callback answers the test GET only once all have asked): the
+        database keeps exactly one, the others are sent to it."""
+        body = {'filter': {'operationTypes': ['CREATE_SNAPSHOT']}}
+        created = callbacks.race_identical_subscriptions(self, body)
+        # Another filter is another subscription.
+        resp = self.post(URL, dict(body, filter={},
+                                   callbackUri=created.json['callbackUri']))
+        self.assertEqual(201, resp.status, resp.body)
 
     def test_callback_must_answer_the_test_get_with_204(self):
         self.subscriber.get_status = 200

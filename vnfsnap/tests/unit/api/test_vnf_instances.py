@@ -25,6 +25,7 @@ from vnfsnap.common import states
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
 from vnfsnap.tests import fake_vim
+from vnfsnap.tests.fixtures import etsi
 from vnfsnap.tests.fixtures import secrets as secrets_fixtures
 from vnfsnap.vim import base as vim_base
 
@@ -426,6 +427,197 @@ class TestQuery(VnfInstancesTestCase):
         self.assertNotIn('Link', resp.headers)
 
 
+def with_cps(body, ext_cps=True):
+    """``body`` whose VNFCs each expose one CP with an IPv4 address, and
+    with the matching extCpInfo unless ``ext_cps`` is false."""
+    info = body['instantiatedVnfInfo']
+    for i, vnfc in enumerate(info['vnfcResourceInfo']):
+        vnfc['vnfcCpInfo'] = [
+            {'id': 'cp-%d-mgmt' % i, 'cpdId': 'mgmt',
+             'vnfExtCpId': 'ext-%d' % i,
+             'cpProtocolInfo': [{'layerProtocol': 'IP_OVER_ETHERNET',
+                                 'ipOverEthernet': {
+                                     'macAddress': 'fa:16:3e:00:00:0%d' % i,
+                                     'ipAddresses': [{
+                                         'type': 'IPV4', 'isDynamic': False,
+                                         'addresses': ['192.0.2.%d'
+                                                       % (i + 10)],
+                                         'subnetId': 'subnet-a'}]}}]},
+            {'id': 'cp-%d-int' % i, 'cpdId': 'internal'}]
+    if ext_cps:
+        info['extCpInfo'] = [
+            {'id': 'ext-%d' % i, 'cpdId': 'mgmt-ext',
+             'cpConfigId': 'cfg-%d' % i,
+             'cpProtocolInfo': [], 'associatedVnfcCpId': 'cp-%d-mgmt' % i,
+             'metadata': {'zone': 'dmz'}}
+            for i in range(len(info['vnfcResourceInfo']))]
+    return body
+
+
+class TestSol003VnfInstance(VnfInstancesTestCase):
+    """Every VnfInstance vnfsnap answers with is valid against the ETSI
+    SOL003 OpenAPI definition, instantiatedVnfInfo.extCpInfo (1..N)
+    included, whatever the registration gave."""
+
+    def setUp(self):
+        super().setUp()
+        if not etsi.available():
+            self.skipTest('ETSI OpenAPI files not found in %s' % etsi.ROOT)
+
+    def assertSol003(self, instance):
+        self.assertEqual([], etsi.errors(etsi.LCM_DEFS, 'VnfInstance',
+                                         instance))
+
+    def register(self, body):
+        resp = self.post(URL, body)
+        self.assertEqual(201, resp.status, resp.body)
+        self.assertSol003(resp.json)
+        got = self.get('%s/%s' % (URL, resp.json['id']))
+        self.assertEqual(resp.json, got.json)
+        return got.json['instantiatedVnfInfo']
+
+    def test_every_answer_is_valid(self):
+        self.register(registration())
+        self.register(with_cps(registration()))
+        self.register(with_cps(registration(), ext_cps=False))
+        self.post(URL, {'vnfdId': 'vnfd-2', 'vnfd': VNFD})
+        listed = self.get(URL + '?all_fields').json
+        self.assertEqual(4, len(listed))
+        for instance in listed:
+            self.assertSol003(instance)
+
+    def test_given_ext_cp_info_is_kept(self):
+        body = with_cps(registration())
+        info = self.register(body)
+        self.assertEqual(body['instantiatedVnfInfo']['extCpInfo'],
+                         info['extCpInfo'])
+        self.assertEqual(body['instantiatedVnfInfo']['vnfcResourceInfo'],
+                         info['vnfcResourceInfo'])
+
+    def test_derived_from_the_exposed_vnfc_cps(self):
+        body = with_cps(registration(), ext_cps=False)
+        info = self.register(body)
+        vnfcs = body['instantiatedVnfInfo']['vnfcResourceInfo']
+        self.assertEqual([{
+            'id': 'ext-%d' % i, 'cpdId': 'mgmt', 'cpConfigId': 'ext-%d' % i,
+            'cpProtocolInfo': vnfcs[i]['vnfcCpInfo'][0]['cpProtocolInfo'],
+            'associatedVnfcCpId': 'cp-%d-mgmt' % i} for i in range(2)],
+            info['extCpInfo'])
+        self.assertEqual(vnfcs, info['vnfcResourceInfo'])
+        # Only shown: the stored registration is what was given.
+        stored = db_api.list_vnf_instances(None)[0].instantiated_vnf_info
+        self.assertNotIn('extCpInfo', stored)
+
+    def test_one_per_vnfc_when_nothing_is_described(self):
+        info = self.register(registration())
+        self.assertEqual(['vnfc-0-ext-cp', 'vnfc-1-ext-cp'],
+                         [e['id'] for e in info['extCpInfo']])
+        for ext, vnfc in zip(info['extCpInfo'], info['vnfcResourceInfo'],
+                             strict=True):
+            cp, = vnfc['vnfcCpInfo']
+            self.assertEqual((ext['associatedVnfcCpId'], ext['id']),
+                             (cp['id'], cp['vnfExtCpId']))
+            self.assertEqual([], ext['cpProtocolInfo'])
+            self.assertIn('vnfsnapDerived', ext['metadata'])
+
+    def test_snapshot_copy_is_valid(self):
+        inst = self.register_vnf()
+        info_id, op = self.take_snapshot(inst['id'])
+        self.assertEqual(states.COMPLETED, op.operation_state, op.error)
+        snap = self.get('/vnflcm/v2/vnf_snapshots/%s' % info_id)
+        self.assertEqual(200, snap.status, snap.body)
+        self.assertEqual([], etsi.errors(etsi.LCM_DEFS, 'VnfSnapshotInfo',
+                                         snap.json))
+        copy = snap.json['vnfSnapshot']['vnfInstance']
+        self.assertSol003(copy)
+        self.assertEqual(self.get('%s/%s' % (URL, inst['id'])).json[
+            'instantiatedVnfInfo'], copy['instantiatedVnfInfo'])
+
+    def test_copy_taken_before_is_shown_valid(self):
+        inst = self.register_vnf()
+        info_id, _ = self.take_snapshot(inst['id'])
+        row = db_api.get_vnf_snapshot_info(None, info_id)
+        old = dict(row.snapshot_vnf_instance)
+        old['instantiatedVnfInfo'] = dict(old['instantiatedVnfInfo'])
+        del old['instantiatedVnfInfo']['extCpInfo']
+        for vnfc in old['instantiatedVnfInfo']['vnfcResourceInfo']:
+            vnfc.pop('vnfcCpInfo')
+        db_api.update_vnf_snapshot_info(None, info_id,
+                                        {'snapshot_vnf_instance': old})
+        snap = self.get('/vnflcm/v2/vnf_snapshots/%s' % info_id)
+        self.assertSol003(snap.json['vnfSnapshot']['vnfInstance'])
+
+
+class TestRegisterConnectionPoints(VnfInstancesTestCase):
+
+    def test_schema_violations(self):
+        def changed(change):
+            body = with_cps(registration())
+            change(body['instantiatedVnfInfo'])
+            return body
+
+        def ext(info):
+            return info['extCpInfo'][0]
+
+        def ip(info):
+            return info['vnfcResourceInfo'][0]['vnfcCpInfo'][0][
+                'cpProtocolInfo'][0]['ipOverEthernet']
+        cases = [
+            lambda i: i.update(extCpInfo=[]),
+            lambda i: ext(i).pop('cpConfigId'),
+            lambda i: ext(i).pop('associatedVnfcCpId'),
+            lambda i: ext(i).update(associatedVipCpId='vip'),
+            lambda i: ext(i).update(cpProtocolInfo=[{'layerProtocol': 'X'}]),
+            lambda i: ip(i).update(macAddress='fa:16:3e'),
+            lambda i: ip(i).update(macAddress=None),
+            lambda i: ip(i).pop('macAddress') and ip(i).pop('ipAddresses'),
+            lambda i: ip(i)['ipAddresses'][0].update(
+                addressRange={'minAddress': '192.0.2.1',
+                              'maxAddress': '192.0.2.9'}),
+            lambda i: ip(i)['ipAddresses'][0].pop('isDynamic'),
+            lambda i: ip(i)['ipAddresses'][0].update(addresses=['300.1.1.1']),
+            lambda i: i['vnfcResourceInfo'][0]['vnfcCpInfo'][1].pop('cpdId'),
+            lambda i: i.update(scaleStatus=[]),
+        ]
+        for number, change in enumerate(cases):
+            with self.subTest(case=number):
+                self.assertProblem(self.post(URL, changed(change)), 400)
+        self.assertNothingStored()
+
+    def test_broken_references(self):
+        def changed(change):
+            body = with_cps(registration())
+            change(body['instantiatedVnfInfo'])
+            return body
+
+        def vnfc_cp(info, vnfc=0, cp=0):
+            return info['vnfcResourceInfo'][vnfc]['vnfcCpInfo'][cp]
+        cases = [
+            (lambda i: i['extCpInfo'][0].update(associatedVnfcCpId='nope'),
+             'associatedVnfcCpId nope'),
+            (lambda i: i['extCpInfo'][0].update(
+                associatedVnfcCpId='cp-0-int'), 'vnfExtCpId is ext-0'),
+            (lambda i: i['extCpInfo'][1].update(id='ext-0'),
+             'extCpInfo ids are not unique'),
+            (lambda i: vnfc_cp(i, 1, 1).update(id='cp-0-int'),
+             'vnfcCpInfo id cp-0-int is not unique'),
+            (lambda i: vnfc_cp(i, 0, 1).update(vnfExtCpId='ext-9'),
+             'vnfExtCpId ext-9 is not in extCpInfo'),
+            (lambda i: i['extCpInfo'][0].update(extLinkPortId='port'),
+             'extLinkPortId refers to extVirtualLinkInfo'),
+            (lambda i: (i['extCpInfo'][0].pop('associatedVnfcCpId'),
+                        i['extCpInfo'][0].update(
+                            associatedVnfVirtualLinkId='vl')),
+             'associatedVnfVirtualLinkId refers to'),
+        ]
+        for change, reason in cases:
+            with self.subTest(reason=reason):
+                resp = self.post(URL, changed(change))
+                self.assertProblem(resp, 422)
+                self.assertIn(reason, resp.json['detail'])
+        self.assertNothingStored()
+
+
 class TestDelete(VnfInstancesTestCase):
 
     def test_delete(self):
@@ -455,9 +647,9 @@ class TestDelete(VnfInstancesTestCase):
         resp = self.request('DELETE', URL)
         self.assertProblem(resp, 405)
         self.assertEqual('GET, POST', resp.headers['Allow'])
-        resp = self.request('PATCH', '%s/%s' % (URL, 'x'))
+        resp = self.request('PUT', '%s/%s' % (URL, 'x'))
         self.assertProblem(resp, 405)
-        self.assertEqual('GET, DELETE', resp.headers['Allow'])
+        self.assertEqual('GET, PATCH, DELETE', resp.headers['Allow'])
 
 
 class TaskTestCase(VnfInstancesTestCase):

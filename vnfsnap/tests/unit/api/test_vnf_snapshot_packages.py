@@ -40,6 +40,7 @@ from vnfsnap.package import archive
 from vnfsnap.package import layout
 from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.tests import base
+from vnfsnap.tests.fixtures import etsi
 from vnfsnap.tests.fixtures import secrets as secrets_fixtures
 from vnfsnap.tests.unit.api import test_vnf_snapshots
 
@@ -459,16 +460,31 @@ class TestPatch(PackagesTestCase):
             'drop': None, 'new': 'x', 'nested': {'b': None, 'c': 3}}}
         resp = self.patch(pkg_id, body)
         self.assertEqual(200, resp.status, resp.body)
-        self.assertEqual(body, resp.json)
+        merged = {'keep': 1, 'new': 'x', 'nested': {'a': 1, 'c': 3}}
+        # The answer has the modifications as made: the merged data.
+        self.assertEqual({'name': 'renamed', 'userDefinedData': merged},
+                         resp.json)
         got = self.get(self.url(pkg_id))
         self.assertEqual(got.headers['ETag'], resp.headers['ETag'])
         self.assertEqual('renamed', got.json['name'])
-        self.assertEqual({'keep': 1, 'new': 'x', 'nested': {'a': 1, 'c': 3}},
-                         got.json['userDefinedData'])
+        self.assertEqual(merged, got.json['userDefinedData'])
+
+    def test_null_user_defined_data_leaves_an_empty_object(self):
+        """RFC 7396 would make it null, which VnfSnapshotPkgInfo and
+        VnfSnapshotPkgInfoModifications do not allow."""
+        pkg_id = self.create(userDefinedData={'a': 1})
         resp = self.patch(pkg_id, {'userDefinedData': None},
                           content_type='application/json')
         self.assertEqual(200, resp.status, resp.body)
-        self.assertNotIn('userDefinedData', self.get(self.url(pkg_id)).json)
+        self.assertEqual({'userDefinedData': {}}, resp.json)
+        got = self.get(self.url(pkg_id)).json
+        self.assertEqual({}, got['userDefinedData'])
+        if etsi.available():
+            self.assertEqual([], etsi.errors(
+                etsi.SOL005_PKGM_DEFS, 'VnfSnapshotPkgInfoModifications',
+                resp.json))
+            self.assertEqual([], etsi.errors(
+                etsi.SOL005_PKGM_DEFS, 'VnfSnapshotPkgInfo', got))
 
     def test_allowed_states(self):
         for state in ALL_STATES:

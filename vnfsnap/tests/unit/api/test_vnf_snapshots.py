@@ -25,6 +25,7 @@ from vnfsnap.common import states
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
 from vnfsnap.tests import fake_vim
+from vnfsnap.tests.fixtures import etsi
 
 URL = '/vnflcm/v2/vnf_snapshots'
 PKG_ID = 'a2a7a9a4-6f47-4b1e-9d1c-3a9b2f4c1e01'
@@ -461,6 +462,44 @@ class TestPatch(SnapshotsTestCase):
         self.assertEqual(2, len(resp.json['vnfSnapshot']['vnfcSnapshots']))
         self.assertEqual(resp.json['vnfSnapshot'],
                          self.get(self.url).json['vnfSnapshot'])
+
+    def test_null_user_defined_data_is_removed(self):
+        """A merge patch's nulls remove attributes; the answer never holds
+        null where the SOL003 schema wants an object."""
+        snap = vnf_snapshot()
+        snap['userDefinedData'] = None
+        snap['creationFinishedAt'] = None
+        snap['vnfInstance'].update(
+            vnfProvider='acme', vnfProductName='fw', vnfSoftwareVersion='1',
+            vnfdVersion='1', instantiationState='NOT_INSTANTIATED',
+            _links={'self': {'href': 'http://h/vnflcm/v2/vnf_instances/x'}})
+        resp = self.patch(self.info['id'], {'vnfSnapshot': snap})
+        self.assertEqual(200, resp.status, resp.body)
+        for rep in (resp.json, self.get(self.url).json):
+            got = rep['vnfSnapshot']
+            self.assertNotIn('userDefinedData', got)
+            self.assertNotIn('creationFinishedAt', got)
+            self.assertEqual({'n': 1},
+                             got['vnfcSnapshots'][1]['userDefinedData'])
+        if etsi.available():
+            self.assertEqual([], etsi.errors(
+                etsi.LCM_DEFS, 'VnfSnapshotInfoModifications', resp.json))
+
+    def test_null_where_an_attribute_is_required(self):
+        snap = vnf_snapshot()
+        snap['vnfdId'] = None
+        resp = self.patch(self.info['id'], {'vnfSnapshot': snap})
+        self.assertProblem(resp, 400)
+        self.assertIn("vnfSnapshot: 'vnfdId' is a required property",
+                      resp.json['detail'])
+        # RFC 7396 replaces arrays whole: a null inside is a value.
+        snap = vnf_snapshot()
+        snap['vnfcSnapshots'][0]['userDefinedData'] = None
+        resp = self.patch(self.info['id'], {'vnfSnapshot': snap})
+        self.assertProblem(resp, 400)
+        self.assertIn('vnfSnapshot/vnfcSnapshots/0/userDefinedData',
+                      resp.json['detail'])
+        self.assertUnchanged()
 
     def test_if_match_mismatch(self):
         for tag in ('"0123"', 'W/"0123"', '"a", "b"'):

@@ -75,6 +75,38 @@ class TestMigrations(base.TestCase):
                    for i in insp.get_indexes(table.name)}
             self.assertEqual(wanted, got, table.name)
 
+    def test_0007_keys_subscriptions_made_before(self):
+        """Duplicates an earlier race stored stay; the oldest gets the
+        unique key, so new identical requests find it."""
+        migration.upgrade('0006')
+        engine = db_api.get_engine()
+        rows = [('s1', 'p', 'http://a/cb', '{"b": 1, "a": 2}', '01'),
+                ('s2', 'p', 'http://a/cb', '{"a": 2, "b": 1}', '02'),
+                ('s3', 'p', 'http://a/cb', None, '03'),
+                ('s4', 'q', 'http://a/cb', None, '04')]
+        with engine.begin() as conn:
+            for sid, project, uri, flt, minute in rows:
+                conn.execute(sa.text(
+                    "INSERT INTO lccn_subscriptions (id, project_id, "
+                    "callback_uri, filter, verbosity, created_at, "
+                    "updated_at) VALUES (:id, :p, :u, :f, 'FULL', :t, :t)"),
+                    {'id': sid, 'p': project, 'u': uri, 'f': flt,
+                     't': '2026-01-01 00:%s:00' % minute})
+        migration.upgrade()
+        with engine.connect() as conn:
+            keys = dict(conn.execute(sa.text(
+                'SELECT id, dedup_key FROM lccn_subscriptions')).all())
+        self.assertEqual(db_api.subscription_key('p', 'http://a/cb',
+                                                 {'a': 2, 'b': 1}),
+                         keys['s1'])
+        self.assertIsNone(keys['s2'])
+        self.assertEqual(db_api.subscription_key('p', 'http://a/cb', None),
+                         keys['s3'])
+        self.assertEqual(db_api.subscription_key('q', 'http://a/cb', {}),
+                         keys['s4'])
+        self.assertEqual('s1', db_api.find_subscription(
+            'p', 'http://a/cb', {'b': 1, 'a': 2}).id)
+
     def test_upgrade_twice_is_noop(self):
         migration.upgrade()
         engine = db_api.get_engine()

@@ -35,6 +35,7 @@ ENCRYPTED = [
     ('vnf_snapshot_pkgs', 'credentials'),
     ('vnf_snapshot_pkgs', 'ext_artifacts_access'),
     ('lccn_subscriptions', 'credentials'),
+    ('vnf_lcm_op_occs', 'private_params'),
 ]
 
 
@@ -80,7 +81,7 @@ class TestAtRest(SecretsTestCase):
         # The file does hold the rows: what is not secret is plain.
         self.assertIn(secrets.KEYSTONE.encode(), data)
         self.assertIn(secrets.OPENSTACK.encode(), data)
-        self.assertEqual(6, data.count(crypto.PREFIX.encode()))
+        self.assertEqual(secrets.SEALED, data.count(crypto.PREFIX.encode()))
 
     def test_only_the_secret_parts_are_sealed(self):
         stored = json.loads(secrets.stored(
@@ -191,14 +192,14 @@ class TestRotation(SecretsTestCase):
         old_id = crypto.keyring().primary.id
         old = self.new_primary_key()
         new_id = crypto.keyring().primary.id
-        self.assertEqual([old_id] * 6, self.stored_key_ids())
+        self.assertEqual([old_id] * secrets.SEALED, self.stored_key_ids())
         secrets.check_readable(self, self.ids)     # with the old key
         updated = db_api.get_vnf_instance(None, self.ids['vnf']).updated_at
         report = db_api.renew_secrets(crypto.keyring())
-        self.assertEqual(6, sum(r.counts[crypto.REENCRYPTED]
-                                for r in report.values()))
+        self.assertEqual(secrets.SEALED, sum(
+            r.counts[crypto.REENCRYPTED] for r in report.values()))
         self.assertEqual({(t, c) for t, c in ENCRYPTED}, set(report))
-        self.assertEqual([new_id] * 6, self.stored_key_ids())
+        self.assertEqual([new_id] * secrets.SEALED, self.stored_key_ids())
         # Re-encrypting changes no resource.
         self.assertEqual(updated, db_api.get_vnf_instance(
             None, self.ids['vnf']).updated_at)
@@ -207,8 +208,8 @@ class TestRotation(SecretsTestCase):
         secrets.check_readable(self, self.ids)
         # Run again: nothing left to do.
         report = db_api.renew_secrets(crypto.keyring())
-        self.assertEqual(6, sum(r.counts[crypto.CURRENT]
-                                for r in report.values()))
+        self.assertEqual(secrets.SEALED, sum(
+            r.counts[crypto.CURRENT] for r in report.values()))
         self.assertEqual(0, sum(r.counts[crypto.REENCRYPTED]
                                 for r in report.values()))
 
@@ -229,13 +230,14 @@ class TestRotation(SecretsTestCase):
             self.assertRaises(RuntimeError, db_api.renew_secrets,
                               crypto.keyring(), batch=1)
         ids = self.stored_key_ids()
-        self.assertEqual(({old_id, new_id}, 6), (set(ids), len(ids)))
+        self.assertEqual(({old_id, new_id}, secrets.SEALED),
+                         (set(ids), len(ids)))
         secrets.check_readable(self, self.ids)
         report = db_api.renew_secrets(crypto.keyring(), batch=1)
-        self.assertEqual([new_id] * 6, self.stored_key_ids())
+        self.assertEqual([new_id] * secrets.SEALED, self.stored_key_ids())
         counts = sum((r.counts for r in report.values()),
                      start=types.Renewal().counts)
-        self.assertEqual(6, counts[crypto.REENCRYPTED] +
+        self.assertEqual(secrets.SEALED, counts[crypto.REENCRYPTED] +
                          counts[crypto.CURRENT])
         self.assertEqual(ids.count(new_id), counts[crypto.CURRENT])
 
@@ -247,7 +249,7 @@ class TestRotation(SecretsTestCase):
         failures = [(table, column, row_id, str(e))
                     for (table, column), r in report.items()
                     for row_id, e in r.failures]
-        self.assertEqual(5, len(failures))
+        self.assertEqual(secrets.ROWS, len(failures))
         self.assertEqual(
             ('vnf_instances', 'vim_connection_info', self.ids['vnf']),
             next(f[:3] for f in failures if f[1] == 'vim_connection_info'))
