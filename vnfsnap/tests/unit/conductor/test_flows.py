@@ -27,6 +27,7 @@ from vnfsnap.common import states
 from vnfsnap.conductor.flows import common
 from vnfsnap.conductor.flows import create_snapshot
 from vnfsnap.conductor.flows import revert_to_snapshot
+from vnfsnap.conductor.flows import vnfc_revert
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
 from vnfsnap.tests import fake_vim
@@ -54,6 +55,12 @@ def _names(flow):
         else:
             out.append((item.name, _names(item)))
     return out
+
+
+def _reverted(vnfc_id):
+    """The names of a VNFC's revert on a VIM whose revert is one step."""
+    return ('revert-%s' % vnfc_id, ['revert-%s-revert' % vnfc_id,
+                                    'record-volumes-%s' % vnfc_id])
 
 
 class TestResolveVnfcs(base.TestCase):
@@ -414,8 +421,8 @@ class TestRevertFlow(base.TestCase):
         self.assertEqual(['check-cancel-start',
                           ('check-revert', ['check-revert-vnfc-0',
                                             'check-revert-vnfc-1']),
-                          'revert-vnfc-0', 'check-cancel-vnfc-1',
-                          'revert-vnfc-1'], _names(flow))
+                          _reverted('vnfc-0'), 'check-cancel-vnfc-1',
+                          _reverted('vnfc-1')], _names(flow))
         self.assertEqual({'op_id': op.id}, store)
 
     def test_vnfc_snapshot_dict(self):
@@ -466,8 +473,8 @@ class TestSafetySnapshot(base.TestCase):
                           ('check-revert', ['check-revert-vnfc-0',
                                             'check-revert-vnfc-1']),
                           'safety-snapshot', 'check-cancel-safety',
-                          'revert-vnfc-0', 'check-cancel-vnfc-1',
-                          'revert-vnfc-1'], _names(flow))
+                          _reverted('vnfc-0'), 'check-cancel-vnfc-1',
+                          _reverted('vnfc-1')], _names(flow))
         common.run(flow, store)
         self.assertEqual({'v0'}, {g['disk']['file']
                                   for g in FakeVim.guests.values()})
@@ -593,13 +600,13 @@ class TestDescriptorInFlows(base.TestCase):
             'check-cancel-start',
             ('check-revert', ['check-revert-vnfc-0', 'check-revert-vnfc-1',
                               'check-revert-vnfc-2']),
-            ('revert-group-1', ['revert-vnfc-0', 'revert-vnfc-2']),
-            'check-cancel-vnfc-1', 'revert-vnfc-1'], _names(flow))
+            ('revert-group-1', [_reverted('vnfc-0'), _reverted('vnfc-2')]),
+            'check-cancel-vnfc-1', _reverted('vnfc-1')], _names(flow))
 
     def test_parallel_reverts_record_every_replaced_volume(self):
         inst = test_manager.register_vnf(2)
         threads = [threading.Thread(
-            target=revert_to_snapshot.record_replaced_volumes,
+            target=vnfc_revert.record_replaced_volumes,
             args=(inst.id, {'vol-%d' % i: 'new-%d' % i})) for i in range(2)]
         for t in threads:
             t.start()
