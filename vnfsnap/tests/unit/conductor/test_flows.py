@@ -12,6 +12,7 @@
 
 """The flows and their building blocks, run without the manager."""
 
+import functools
 import threading
 from unittest import mock
 
@@ -449,6 +450,87 @@ class TestRevertFlow(base.TestCase):
         self.assertRaises(exception.UnprocessableEntity,
                           revert_to_snapshot.build, self._op(inst, info),
                           inst)
+
+
+class StepVim(FakeVim):
+    """A VIM whose revert is four steps (the third commits); records what
+    its steps and their undo did."""
+
+    log = []
+    fail_at = None
+    fail_undo = None
+
+    def revert_steps(self, vnfc, vnfc_snapshot, power_state=None):
+        def do(name, done):
+            if name == self.fail_at:
+                raise exception.VimError(reason='%s failed' % name)
+            self.log.append(('do', name, sorted(done)))
+            return {'made': name}
+
+        def undo(name, done, result):
+            self.log.append(('undo', name, result))
+            if name == self.fail_undo:
+                raise exception.VimError(reason='undo %s failed' % name)
+
+        return [vim_base.RevertStep(
+            name, functools.partial(do, name),
+            None if name == 'after' else functools.partial(undo, name),
+            commit=name == 'swap')
+            for name in ('stop', 'detach', 'swap', 'after')]
+
+
+class TestVnfcRevertSteps(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        StepVim.log = []
+        StepVim.fail_at = StepVim.fail_undo = None
+        FakeVim.add_guest('vm-0')
+        self.vnfc = vim_base.Vnfc(id='vnfc-0', vdu_id='vdu0',
+                                  compute_resource={'resourceId': 'vm-0'})
+        self.driver = StepVim({})
+
+    def run_revert(self, later=None):
+        flow = vnfc_revert.build(self.vnfc, self.driver, {'id': 's'},
+                                 instance_id=None)
+        if later is not None:
+            flow = linear_flow.Flow('vnf').add(flow, later)
+        common.run(flow, {})
+
+    def test_steps_run_in_order_each_with_the_results_before_it(self):
+        self.run_revert()
+        self.assertEqual([('do', 'stop', []), ('do', 'detach', ['stop']),
+                          ('do', 'swap', ['detach', 'stop']),
+                          ('do', 'after', ['detach', 'stop', 'swap'])],
+                         StepVim.log)
+
+    def test_failure_at_a_step_undoes_those_before_latest_first(self):
+        StepVim.fail_at = 'swap'
+        e = self.assertRaises(exception.VimError, self.run_revert)
+        self.assertIn('swap failed', e.message)
+        # The failed step undid its own part; an undo that fails does not
+        # keep the others from running.
+        StepVim.log = []
+        StepVim.fail_undo = 'detach'
+        self.assertRaises(exception.VimError, self.run_revert)
+        self.assertEqual([('do', 'stop', []), ('do', 'detach', ['stop']),
+                          ('undo', 'detach', {'made': 'detach'}),
+                          ('undo', 'stop', {'made': 'stop'})], StepVim.log)
+
+    def test_nothing_before_the_commit_is_undone_after_it(self):
+        StepVim.fail_at = 'after'
+        self.assertRaises(exception.VimError, self.run_revert)
+        self.assertEqual(['stop', 'detach', 'swap'],
+                         [name for kind, name, _ in StepVim.log])
+        StepVim.log, StepVim.fail_at = [], None
+        self.assertRaises(exception.VimError, self.run_revert,
+                          TestRun.Boom('next-vnfc'))
+        self.assertNotIn('undo', [kind for kind, _, _ in StepVim.log])
+
+    def test_a_plan_needs_a_commit_step(self):
+        steps = StepVim({}).revert_steps(self.vnfc, {})
+        self.assertRaises(ValueError, vnfc_revert.vim_steps, self.vnfc,
+                          [s for s in steps if not s.commit])
 
 
 class TestSafetySnapshot(base.TestCase):
