@@ -10,7 +10,6 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-
 """VIM driver for OpenStack clouds: Nova servers, Cinder volumes, Glance.
 
 A VNFC is a Nova server (``computeResource.resourceId``) with Cinder data
