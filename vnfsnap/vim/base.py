@@ -19,6 +19,8 @@ decide which steps run, in which order, and undo them on failure.
 
 import abc
 import dataclasses
+import functools
+import typing
 
 from vnfsnap.common import exception
 
@@ -70,6 +72,33 @@ class VnfcSnapshotResult:
     consistency_level: str
     memory_captured: bool
     vim_details: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class RevertStep:
+    """One step of a VNFC revert as a VIM performs it (GR NFV-TST 005
+    6.4.3/6.4.4: stop, detach, revert compute and volumes, attach, start).
+
+    The flows run a driver's steps in the order it lists them, each as a
+    step of their own, and undo them when a later one fails.
+
+    ``do(done)`` performs one VIM action and returns, as JSON, what its
+    undo (and later steps) need; ``done`` maps the names of the steps run
+    before it to their results. ``undo(done, result)`` takes a step that
+    completed back; None when there is nothing to take back. A step that
+    fails undoes its own part before it raises.
+
+    ``commit``: once this step completed, the revert stays done; failures
+    after it (the power state, another VNFC) undo nothing before it. Its
+    result is the revert's outcome: None, or ``{'volumes':
+    [{storageResourceId, oldResourceId, resourceId}]}`` when volumes were
+    restored as new VIM resources, so the VNF instance is pointed at them.
+    """
+
+    name: str
+    do: typing.Callable
+    undo: typing.Optional[typing.Callable] = None
+    commit: bool = False
 
 
 class VimDriver(abc.ABC):
@@ -147,14 +176,27 @@ class VimDriver(abc.ABC):
         """Remove what ``create_vnfc_snapshot`` made (given the recorded
         VnfcSnapshotInfo incl. ``vim_details``); harmless when gone."""
 
-    @abc.abstractmethod
-    def revert_vnfc_snapshot(self, vnfc, vnfc_snapshot, power_state=None):
-        """Bring the VNFC back to the recorded snapshot, then into
+    def revert_steps(self, vnfc, vnfc_snapshot, power_state=None):
+        """The revert of the VNFC to the recorded snapshot, then into
         ``power_state`` (running, paused, shutoff; default: the state it
-        was in when the snapshot was taken). Returns None, or
-        ``{'volumes': [{storageResourceId, oldResourceId, resourceId}]}``
-        when volumes were restored as new VIM resources, so the VNF
-        instance is pointed at them."""
+        was in when the snapshot was taken), as :class:`RevertStep` s.
+
+        Called when the flow is built: no VIM call happens before the
+        steps run. By default one step, :meth:`revert_vnfc_snapshot`,
+        which puts the VNFC back as it was itself when it fails."""
+        return [RevertStep(
+            'revert', functools.partial(self._revert_in_one_step, vnfc,
+                                        vnfc_snapshot, power_state),
+            commit=True)]
+
+    def _revert_in_one_step(self, vnfc, vnfc_snapshot, power_state, done):
+        return self.revert_vnfc_snapshot(vnfc, vnfc_snapshot, power_state)
+
+    def revert_vnfc_snapshot(self, vnfc, vnfc_snapshot, power_state=None):
+        """The whole revert in one step (see :meth:`revert_steps`): back
+        to the snapshot and into ``power_state``; on failure the VNFC is
+        as it was. Returns the outcome a commit step returns."""
+        raise self._unsupported('revert VNFC %s' % vnfc.id)
 
     @abc.abstractmethod
     def check_revert(self, vnfc, vnfc_snapshot):

@@ -88,6 +88,19 @@ def snapshot_vim_connection_info(info):
     return infos
 
 
+def undo(what, func, *args):
+    """Run one undo step. Its failure is logged and swallowed: it must not
+    stop the other undo steps (taskflow stops reverting at a failed revert,
+    which would leave VNFCs frozen) nor hide the cause of the failure.
+    Returns whether the step succeeded."""
+    try:
+        func(*args)
+        return True
+    except Exception:
+        LOG.exception('Undo step failed: %s', what)
+        return False
+
+
 class CheckCancel(task.Task):
     """Stops the flow (and so undoes what was done) once a client asked
     to cancel the occurrence."""

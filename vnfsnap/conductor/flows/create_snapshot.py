@@ -44,19 +44,6 @@ CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
 
 
-def _undo(what, func, *args):
-    """Run one undo step. Its failure is logged and swallowed: it must not
-    stop the other undo steps (taskflow stops reverting at a failed revert,
-    which would leave VNFCs frozen) nor hide the cause of the failure.
-    Returns whether the step succeeded."""
-    try:
-        func(*args)
-        return True
-    except Exception:
-        LOG.exception('Undo step failed: %s', what)
-        return False
-
-
 class Quiesce(task.Task):
 
     def __init__(self, vnfc, driver):
@@ -71,8 +58,8 @@ class Quiesce(task.Task):
 
     def revert(self, *args, **kwargs):
         # The driver's quiesce deadline thaws the VNFC if this fails too.
-        _undo('unquiesce VNFC %s' % self.vnfc.id, self.driver.unquiesce,
-              self.vnfc)
+        common.undo('unquiesce VNFC %s' % self.vnfc.id,
+                    self.driver.unquiesce, self.vnfc)
 
 
 class Unquiesce(Quiesce):
@@ -108,8 +95,8 @@ class PauseVnfc(task.Task):
             return      # it was not running: left as it was
         # Also after a failed pause (result is the failure): the VIM may
         # have paused it anyway.
-        _undo('unpause VNFC %s' % self.vnfc.id, self.driver.unpause_vnfc,
-              self.vnfc)
+        common.undo('unpause VNFC %s' % self.vnfc.id,
+                    self.driver.unpause_vnfc, self.vnfc)
 
 
 class UnpauseVnfc(task.Task):
@@ -146,8 +133,8 @@ class PowerOffVnfc(task.Task):
 
     def revert(self, result, *args, **kwargs):
         if result is True:
-            _undo('start VNFC %s again' % self.vnfc.id,
-                  self.driver.start_vnfc, self.vnfc)
+            common.undo('start VNFC %s again' % self.vnfc.id,
+                        self.driver.start_vnfc, self.vnfc)
 
 
 class PowerAfterCapture(task.Task):
@@ -205,10 +192,10 @@ def _attach(driver, vnfc, volumes, detached, undo=False):
         if storage['id'] not in detached:
             continue
         if undo:
-            _undo('attach volume %s to VNFC %s again' % (storage['id'],
-                                                         vnfc.id),
-                  driver.attach_volume, vnfc, storage,
-                  detached[storage['id']])
+            common.undo('attach volume %s to VNFC %s again'
+                        % (storage['id'], vnfc.id),
+                        driver.attach_volume, vnfc, storage,
+                        detached[storage['id']])
         else:
             driver.attach_volume(vnfc, storage, detached[storage['id']])
 
@@ -264,9 +251,10 @@ class SnapshotVnfc(task.Task):
         if isinstance(result, dict):
             LOG.info('Deleting VNFC snapshot of %s taken before the failure',
                      self.vnfc.id)
-            if _undo('delete VNFC snapshot %s of VNFC %s (left on the VIM)'
-                     % (result['compute_snapshot_resource'], self.vnfc.id),
-                     self.driver.delete_vnfc_snapshot, result):
+            if common.undo('delete VNFC snapshot %s of VNFC %s (left on '
+                           'the VIM)' % (result['compute_snapshot_resource'],
+                                         self.vnfc.id),
+                           self.driver.delete_vnfc_snapshot, result):
                 db_api.remove_op_vim_resource(op_id, self.vnfc.id)
 
 

@@ -21,9 +21,6 @@ is, into a new VnfSnapshotInfo linked from the op occurrence
 way back.
 """
 
-import copy
-import threading
-
 from oslo_log import log as logging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
@@ -38,12 +35,10 @@ from vnfsnap.conductor.flows import common
 from vnfsnap.conductor.flows import create_snapshot
 from vnfsnap.conductor.flows import grant
 from vnfsnap.conductor.flows import vnf_notify
+from vnfsnap.conductor.flows import vnfc_revert
 from vnfsnap.db import api as db_api
 
 LOG = logging.getLogger(__name__)
-# VNFCs of one order group revert in parallel; each rewrites the
-# instance's storage records.
-_RECORD_LOCK = threading.Lock()
 
 
 class CheckRevert(task.Task):
@@ -56,47 +51,6 @@ class CheckRevert(task.Task):
 
     def execute(self):
         self.driver.check_revert(self.vnfc, self.vnfc_snapshot)
-
-
-class RevertVnfc(CheckRevert):
-
-    def __init__(self, vnfc, driver, vnfc_snapshot, power_state=None,
-                 instance_id=None, reattach=True):
-        task.Task.__init__(self, name='revert-%s' % vnfc.id)
-        self.vnfc, self.driver = vnfc, driver
-        self.vnfc_snapshot = vnfc_snapshot
-        self.power_state = power_state
-        self.instance_id = instance_id
-        self.reattach = reattach
-
-    def execute(self):
-        LOG.info('Reverting VNFC %s to VNFC snapshot %s', self.vnfc.id,
-                 self.vnfc_snapshot['id'])
-        result = self.driver.revert_vnfc_snapshot(
-            self.vnfc, self.vnfc_snapshot, self.power_state)
-        replaced = {v['storageResourceId']: v['resourceId']
-                    for v in (result or {}).get('volumes') or ()
-                    if v.get('resourceId') and v['resourceId'] != v.get(
-                        'oldResourceId')}
-        if replaced:
-            record_replaced_volumes(self.instance_id, replaced)
-        self._attach_detached()
-
-    def _attach_detached(self):
-        """Volumes detached for the snapshot (Vnfsd.011) were not in it;
-        a restored memory state lacks them: attach them again (012)."""
-        detached = (self.vnfc_snapshot.get('vim_details') or {}).get(
-            'detached_volumes') or {}
-        if not detached or not self.reattach:
-            return
-        storage = {s['id']: s for s in self.vnfc.storage_resources}
-        for storage_id, token in sorted(detached.items()):
-            if storage_id not in storage:
-                LOG.warning('VNFC %s: volume %s, detached for its snapshot, '
-                            'is no longer part of it; not attached',
-                            self.vnfc.id, storage_id)
-                continue
-            self.driver.attach_volume(self.vnfc, storage[storage_id], token)
 
 
 class TakeSafetySnapshot(task.Task):
@@ -143,28 +97,6 @@ def safety_snapshot(op, instance, vnfcs, drivers, target_info_id):
                               'vnfsnapRevertTo': target_info_id}})
 
 
-def record_replaced_volumes(instance_id, replaced):
-    """A VIM that restores a volume by swapping in a new one (OpenStack:
-    a volume made from the Cinder snapshot) gives it a new resource id;
-    the VNF instance must point at it from now on. The instance is held by
-    the revert, so nothing else writes it meanwhile."""
-    with _RECORD_LOCK:
-        _record_replaced_volumes(instance_id, replaced)
-
-
-def _record_replaced_volumes(instance_id, replaced):
-    instance = db_api.get_vnf_instance(None, instance_id)
-    info = copy.deepcopy(instance.instantiated_vnf_info)
-    for storage in info.get('virtualStorageResourceInfo') or ():
-        if storage['id'] in replaced:
-            LOG.info('VNF instance %s: volume %s is now VIM resource %s',
-                     instance_id, storage['id'], replaced[storage['id']])
-            storage['storageResource'] = dict(
-                storage['storageResource'],
-                resourceId=replaced[storage['id']])
-    db_api.update_vnf_instance(instance_id, {'instantiated_vnf_info': info})
-
-
 def vnfc_snapshot_dict(row):
     """A VNFC snapshot row as the driver interface receives it."""
     return {k: v for k, v in row.as_dict().items()
@@ -204,18 +136,18 @@ def build(op, instance):
                 'VNFC %s is powered on and the snapshot descriptor forbids '
                 'reverting VDU %s then (revertWhenPoweredOn); stop it '
                 'first' % (vnfc.id, vnfc.vdu_id))
-        checks.add(CheckRevert(vnfc, driver, vnfc_snapshot_dict(row)))
-        reverts.append(RevertVnfc(
-            vnfc, driver, vnfc_snapshot_dict(row), power_state,
-            instance_id=instance.id,
-            reattach=not rules.keeps_detached(vnfc.vdu_id)))
+        snap = vnfc_snapshot_dict(row)
+        checks.add(CheckRevert(vnfc, driver, snap))
+        reverts.append((vnfc, snap, vnfc_revert.build(
+            vnfc, driver, snap, instance.id, power_state,
+            reattach=not rules.keeps_detached(vnfc.vdu_id))))
     flow.add(checks)
     if rules.grant_mode(states.REVERT_TO_SNAPSHOT) == grant.NFVO:
         flow.add(grant.RequestGrant(
-            op, instance, [r.vnfc for r in reverts], info.snapshot_id,
-            {r.vnfc.id: r.vnfc_snapshot for r in reverts}))
+            op, instance, [vnfc for vnfc, _, _ in reverts],
+            info.snapshot_id, {vnfc.id: snap for vnfc, snap, _ in reverts}))
     prepare, done = vnf_notify.wrap(op, instance,
-                                    [r.vnfc.id for r in reverts])
+                                    [vnfc.id for vnfc, _, _ in reverts])
     if prepare:
         flow.add(prepare)
     if params.get('safetySnapshot') and not op.safety_vnf_snapshot_info_id:
@@ -225,9 +157,9 @@ def build(op, instance):
         flow.add(common.CheckCancel(name='check-cancel-safety'))
     # The descriptor's revert order (Vnfsd.018): groups one after the
     # other, a group's VNFCs in parallel; without it one VNFC at a time.
-    by_vnfc = {r.vnfc.id: r for r in reverts}
+    by_vnfc = {vnfc.id: revert for vnfc, _, revert in reverts}
     groups = rules.order(
-        states.REVERT_TO_SNAPSHOT, [r.vnfc for r in reverts])
+        states.REVERT_TO_SNAPSHOT, [vnfc for vnfc, _, _ in reverts])
     for number, group in enumerate(groups, 1):
         if number > 1:
             flow.add(common.CheckCancel(name='check-cancel-%s'

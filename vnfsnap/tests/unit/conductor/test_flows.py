@@ -12,6 +12,7 @@
 
 """The flows and their building blocks, run without the manager."""
 
+import functools
 import threading
 from unittest import mock
 
@@ -27,6 +28,7 @@ from vnfsnap.common import states
 from vnfsnap.conductor.flows import common
 from vnfsnap.conductor.flows import create_snapshot
 from vnfsnap.conductor.flows import revert_to_snapshot
+from vnfsnap.conductor.flows import vnfc_revert
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
 from vnfsnap.tests import fake_vim
@@ -54,6 +56,12 @@ def _names(flow):
         else:
             out.append((item.name, _names(item)))
     return out
+
+
+def _reverted(vnfc_id):
+    """The names of a VNFC's revert on a VIM whose revert is one step."""
+    return ('revert-%s' % vnfc_id, ['revert-%s-revert' % vnfc_id,
+                                    'record-volumes-%s' % vnfc_id])
 
 
 class TestResolveVnfcs(base.TestCase):
@@ -414,8 +422,8 @@ class TestRevertFlow(base.TestCase):
         self.assertEqual(['check-cancel-start',
                           ('check-revert', ['check-revert-vnfc-0',
                                             'check-revert-vnfc-1']),
-                          'revert-vnfc-0', 'check-cancel-vnfc-1',
-                          'revert-vnfc-1'], _names(flow))
+                          _reverted('vnfc-0'), 'check-cancel-vnfc-1',
+                          _reverted('vnfc-1')], _names(flow))
         self.assertEqual({'op_id': op.id}, store)
 
     def test_vnfc_snapshot_dict(self):
@@ -444,6 +452,87 @@ class TestRevertFlow(base.TestCase):
                           inst)
 
 
+class StepVim(FakeVim):
+    """A VIM whose revert is four steps (the third commits); records what
+    its steps and their undo did."""
+
+    log = []
+    fail_at = None
+    fail_undo = None
+
+    def revert_steps(self, vnfc, vnfc_snapshot, power_state=None):
+        def do(name, done):
+            if name == self.fail_at:
+                raise exception.VimError(reason='%s failed' % name)
+            self.log.append(('do', name, sorted(done)))
+            return {'made': name}
+
+        def undo(name, done, result):
+            self.log.append(('undo', name, result))
+            if name == self.fail_undo:
+                raise exception.VimError(reason='undo %s failed' % name)
+
+        return [vim_base.RevertStep(
+            name, functools.partial(do, name),
+            None if name == 'after' else functools.partial(undo, name),
+            commit=name == 'swap')
+            for name in ('stop', 'detach', 'swap', 'after')]
+
+
+class TestVnfcRevertSteps(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        StepVim.log = []
+        StepVim.fail_at = StepVim.fail_undo = None
+        FakeVim.add_guest('vm-0')
+        self.vnfc = vim_base.Vnfc(id='vnfc-0', vdu_id='vdu0',
+                                  compute_resource={'resourceId': 'vm-0'})
+        self.driver = StepVim({})
+
+    def run_revert(self, later=None):
+        flow = vnfc_revert.build(self.vnfc, self.driver, {'id': 's'},
+                                 instance_id=None)
+        if later is not None:
+            flow = linear_flow.Flow('vnf').add(flow, later)
+        common.run(flow, {})
+
+    def test_steps_run_in_order_each_with_the_results_before_it(self):
+        self.run_revert()
+        self.assertEqual([('do', 'stop', []), ('do', 'detach', ['stop']),
+                          ('do', 'swap', ['detach', 'stop']),
+                          ('do', 'after', ['detach', 'stop', 'swap'])],
+                         StepVim.log)
+
+    def test_failure_at_a_step_undoes_those_before_latest_first(self):
+        StepVim.fail_at = 'swap'
+        e = self.assertRaises(exception.VimError, self.run_revert)
+        self.assertIn('swap failed', e.message)
+        # The failed step undid its own part; an undo that fails does not
+        # keep the others from running.
+        StepVim.log = []
+        StepVim.fail_undo = 'detach'
+        self.assertRaises(exception.VimError, self.run_revert)
+        self.assertEqual([('do', 'stop', []), ('do', 'detach', ['stop']),
+                          ('undo', 'detach', {'made': 'detach'}),
+                          ('undo', 'stop', {'made': 'stop'})], StepVim.log)
+
+    def test_nothing_before_the_commit_is_undone_after_it(self):
+        StepVim.fail_at = 'after'
+        self.assertRaises(exception.VimError, self.run_revert)
+        self.assertEqual(['stop', 'detach', 'swap'],
+                         [name for kind, name, _ in StepVim.log])
+        StepVim.log, StepVim.fail_at = [], None
+        self.assertRaises(exception.VimError, self.run_revert,
+                          TestRun.Boom('next-vnfc'))
+        self.assertNotIn('undo', [kind for kind, _, _ in StepVim.log])
+
+    def test_a_plan_needs_a_commit_step(self):
+        steps = StepVim({}).revert_steps(self.vnfc, {})
+        self.assertRaises(ValueError, vnfc_revert.vim_steps, self.vnfc,
+                          [s for s in steps if not s.commit])
+
+
 class TestSafetySnapshot(base.TestCase):
 
     def _snapshot(self, inst):
@@ -466,8 +555,8 @@ class TestSafetySnapshot(base.TestCase):
                           ('check-revert', ['check-revert-vnfc-0',
                                             'check-revert-vnfc-1']),
                           'safety-snapshot', 'check-cancel-safety',
-                          'revert-vnfc-0', 'check-cancel-vnfc-1',
-                          'revert-vnfc-1'], _names(flow))
+                          _reverted('vnfc-0'), 'check-cancel-vnfc-1',
+                          _reverted('vnfc-1')], _names(flow))
         common.run(flow, store)
         self.assertEqual({'v0'}, {g['disk']['file']
                                   for g in FakeVim.guests.values()})
@@ -593,13 +682,13 @@ class TestDescriptorInFlows(base.TestCase):
             'check-cancel-start',
             ('check-revert', ['check-revert-vnfc-0', 'check-revert-vnfc-1',
                               'check-revert-vnfc-2']),
-            ('revert-group-1', ['revert-vnfc-0', 'revert-vnfc-2']),
-            'check-cancel-vnfc-1', 'revert-vnfc-1'], _names(flow))
+            ('revert-group-1', [_reverted('vnfc-0'), _reverted('vnfc-2')]),
+            'check-cancel-vnfc-1', _reverted('vnfc-1')], _names(flow))
 
     def test_parallel_reverts_record_every_replaced_volume(self):
         inst = test_manager.register_vnf(2)
         threads = [threading.Thread(
-            target=revert_to_snapshot.record_replaced_volumes,
+            target=vnfc_revert.record_replaced_volumes,
             args=(inst.id, {'vol-%d' % i: 'new-%d' % i})) for i in range(2)]
         for t in threads:
             t.start()

@@ -24,16 +24,25 @@ import threading
 import time
 import zipfile
 
+import fixtures
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
+from taskflow import task
 
 from vnfsnap import store
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import urlfetch
 from vnfsnap.conductor import packages
+from vnfsnap.conductor.flows import common as flows_common
+from vnfsnap.conductor.flows import package_build
+from vnfsnap.conductor.flows import package_extract
+from vnfsnap.conductor.flows import package_process
+from vnfsnap.conductor.flows import package_upload
 from vnfsnap.db import api as db_api
+from vnfsnap.db import progress as progress_mod
 from vnfsnap.package import archive
+from vnfsnap.package import contents
 from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.tests import base
 from vnfsnap.tests import fake_vim
@@ -143,7 +152,7 @@ class TestBuild(PackageTestCase):
         self.assertEqual('BARE', image['containerFormat'])
         self.assertTrue(image['imagePath'].startswith('images/'))
         self.assertEqual('vnfsr/record.json', pkg.vnfsr['recordPath'])
-        self.assertIn(packages.OP_HISTORY_PATH,
+        self.assertIn(contents.OP_HISTORY_PATH,
                       [a['artifactPath'] for a in pkg.additional_artifacts])
         # The checksum is of the stored bytes; the layout finds members.
         path = self.download(pkg.id)
@@ -361,7 +370,149 @@ class TestProcessAndExtract(PackageTestCase):
                           built.vnfsr['recordPath'])
 
 
-class TestUploadFromUri(PackageTestCase):
+def _tasks(flow):
+    """The tasks of a flow, depth first."""
+    for item in flow:
+        if isinstance(item, task.Task):
+            yield item
+        else:
+            yield from _tasks(item)
+
+
+def _files(folder):
+    return sorted(os.path.join(path, name)
+                  for path, _, names in os.walk(folder) for name in names)
+
+
+class FlowUndoMixin:
+    """A package flow fails at each of its steps in turn (before the step
+    does anything): the steps before it are undone, latest first, and
+    nothing is left behind."""
+
+    def start(self, pkg_id, task_name, state, **values):
+        db_api.start_vnf_snapshot_pkg_op(PROJECT, pkg_id, task_name, state,
+                                         dict(values, host='test-host'))
+        return db_api.get_vnf_snapshot_pkg(None, pkg_id)
+
+    def run_failing(self, module, pkg, name):
+        """Run the package's flow with step ``name`` failing; return the
+        work directory it used."""
+        work = self.useFixture(fixtures.TempDir()).path
+        flow, flow_store = module.build(
+            pkg, work, progress_mod.PackageProgress(pkg.id), 'test-host')
+        victim = next(t for t in _tasks(flow) if t.name == name)
+
+        def boom(*args, **kwargs):
+            raise exception.VnfsnapException('injected at %s' % name)
+        victim.execute = boom
+        e = self.assertRaises(exception.VnfsnapException, flows_common.run,
+                              flow, flow_store)
+        self.assertEqual('injected at %s' % name, str(e))
+        return work
+
+    def step_names(self, module, pkg):
+        flow, _ = module.build(pkg, self.state_path,
+                               progress_mod.PackageProgress(pkg.id),
+                               'test-host')
+        return [t.name for t in _tasks(flow)]
+
+
+class TestFlowUndo(FlowUndoMixin, PackageTestCase):
+
+    def test_build(self):
+        def building():
+            return self.start(
+                self.new_pkg(), 'build', states.PKG_BUILDING,
+                operation=states.PKG_OP_BUILD,
+                operation_params={'vnfSnapshotInfoId': self.info_id})
+        names = self.step_names(package_build, building())
+        self.assertEqual(['export-0', 'export-1', 'archive',
+                          'store-package', 'to-processing',
+                          'verify-package', 'make-available'], names)
+        for name in names:
+            with self.subTest(step=name):
+                pkg = building()
+                work = self.run_failing(package_build, pkg, name)
+                self.assertEqual([], _files(work))
+                self.assertFalse(self.store.exists(
+                    store.package_key(pkg.id)))
+
+    def test_process_uploaded_content(self):
+        path = self.download(self.build().id)
+
+        def processing():
+            pkg = self.start(self.new_pkg(), 'upload', states.PKG_UPLOADING,
+                             operation=states.PKG_OP_UPLOAD,
+                             content_received=True)
+            with open(path, 'rb') as f:
+                self.store.put_stream(store.package_key(pkg.id), f)
+            return db_api.update_vnf_snapshot_pkg(
+                None, pkg.id, {'state': states.PKG_PROCESSING},
+                from_states=(states.PKG_UPLOADING,))
+        names = self.step_names(package_process, processing())
+        self.assertEqual(['fetch-package', 'checksum', 'verify-package',
+                          'make-available'], names)
+        for name in names:
+            with self.subTest(step=name):
+                pkg = processing()
+                self.assertEqual([], _files(self.run_failing(
+                    package_process, pkg, name)))
+                # The content is the client's upload: the package going
+                # to ERROR removes it, not the flow.
+                self.assertTrue(self.store.exists(
+                    store.package_key(pkg.id)))
+
+    def test_extract(self):
+        built = self.build()
+        before = set(fake_vim.FakeVim.snapshots)
+        empty = self.new_snapshot_info(project=PROJECT)['id']
+
+        def extracting(info_id=None):
+            pkg = db_api.update_vnf_snapshot_pkg(
+                None, built.id, {'state': states.PKG_AVAILABLE})
+            new_info = None
+            if info_id is None:
+                info_id = uuidutils.generate_uuid()
+                new_info = {'id': info_id, 'project_id': PROJECT,
+                            'vnf_snapshot_pkg_id': pkg.id}
+            db_api.start_vnf_snapshot_pkg_op(
+                PROJECT, pkg.id, 'extract', states.PKG_EXTRACTING,
+                {'operation': states.PKG_OP_EXTRACT, 'host': 'test-host',
+                 'operation_params': {
+                     'vnfSnapshotInfoId': info_id,
+                     'vnfInstanceId': self.instance['id'],
+                     'createdVnfSnapshotInfo': new_info is not None}},
+                reserve_info=None if new_info else info_id,
+                new_info=new_info)
+            return db_api.get_vnf_snapshot_pkg(None, pkg.id), info_id
+        names = self.step_names(package_extract, extracting()[0])
+        self.assertEqual(
+            ['target-snapshot', 'fetch-package', 'unpack-package',
+             'resolve-target']
+            + ['import-%s' % i for i in sorted(built.vnfc_snapshot_info_ids)]
+            + ['record-vnf-snapshot', 'make-available'], names)
+        db_api.release_vnf_snapshot_info(empty, built.id)
+        for name in names:
+            for target in (None, empty):
+                with self.subTest(step=name, target=target):
+                    pkg, info_id = extracting(target)
+                    work = self.run_failing(package_extract, pkg, name)
+                    self.assertEqual([], _files(work))
+                    self.assertEqual(before,
+                                     set(fake_vim.FakeVim.snapshots))
+                    if target is None:
+                        self.assertRaises(exception.VnfSnapshotInfoNotFound,
+                                          db_api.get_vnf_snapshot_info,
+                                          None, info_id)
+                        continue
+                    info = db_api.get_vnf_snapshot_info(None, info_id)
+                    self.assertIsNone(info.snapshot_id)
+                    self.assertIsNone(info.vnf_snapshot_pkg_id)
+                    self.assertEqual([], info.vnfc_snapshots)
+                    db_api.release_vnf_snapshot_info(info_id, built.id)
+
+
+class TestUploadFromUri(FlowUndoMixin, PackageTestCase):
     """The conductor downloads the package itself, within the rules of
     [package_import]; here a real HTTP server on loopback serves it."""
 
@@ -416,6 +567,27 @@ class TestUploadFromUri(PackageTestCase):
         pkg = self.upload_from('http://127.0.0.1:%d/nothing.zip' % self.port)
         self.assertFailed(pkg, states.PKG_ERROR, states.UPLOAD_ERROR, '404')
         self.assertFalse(self.store.exists(store.package_key(pkg.id)))
+
+    def test_each_failed_step_undoes_those_before(self):
+        self.allow_loopback()
+        uri = 'http://127.0.0.1:%d/%s.zip' % (self.port, self.built.id)
+
+        def uploading():
+            return self.start(
+                self.new_pkg(), 'upload', states.PKG_UPLOADING,
+                operation=states.PKG_OP_UPLOAD_FROM_URI,
+                operation_params={'addressInformation': uri})
+        names = self.step_names(package_upload, uploading())
+        self.assertEqual(['download-package', 'to-processing',
+                          'fetch-package', 'verify-package',
+                          'make-available'], names)
+        for name in names:
+            with self.subTest(step=name):
+                pkg = uploading()
+                self.assertEqual([], _files(self.run_failing(
+                    package_upload, pkg, name)))
+                self.assertFalse(self.store.exists(
+                    store.package_key(pkg.id)))
 
 
 class TestExternalArtifacts(TestUploadFromUri):

@@ -13,14 +13,19 @@
 """The OpenStack VIM driver against an in-memory cloud behind its facade."""
 
 import dataclasses
+import functools
 import json
 import os
 
 import fixtures
+from taskflow import engines
+from taskflow import task
+from taskflow.patterns import linear_flow
 
 from vnfsnap import vim
 from vnfsnap.common import exception
 from vnfsnap.common import states
+from vnfsnap.conductor.flows import vnfc_revert
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base as test_base
 from vnfsnap.tests.unit.vim import openstack_fakes
@@ -82,6 +87,15 @@ class DriverTestCase(test_base.TestCase):
 
     def server(self, vnfc):
         return self.cloud.servers[vnfc.compute_resource['resourceId']]
+
+    def revert(self, vnfc, vnfc_snapshot, power_state=None):
+        """Run the driver's revert steps as the flows do (each undone when
+        a later one fails); return the revert's outcome."""
+        before, after, outcome = vnfc_revert.vim_steps(
+            vnfc, self.driver.revert_steps(vnfc, vnfc_snapshot,
+                                           power_state))
+        flow = linear_flow.Flow('revert').add(*before, *after)
+        return engines.run(flow)[outcome]
 
     def fail_second_snapshot(self, reason):
         """The second create_snapshot call fails with ``reason``."""
@@ -475,7 +489,7 @@ class TestRevert(RevertTestCase):
         snap, _ = self.snapshot(vnfc)
         self.change_everything(vnfc)
         self.driver.check_revert(vnfc, snap)
-        result = self.driver.revert_vnfc_snapshot(vnfc, snap)
+        result = self.revert(vnfc, snap)
         server = self.server(vnfc)
         self.assertEqual(server_id, server['id'])
         self.assertEqual(b'root-v1', server['disk'])
@@ -514,19 +528,19 @@ class TestRevert(RevertTestCase):
     def test_state_after_revert(self):
         vnfc = self.image_backed()
         snap, _ = self.snapshot(vnfc)
-        self.driver.revert_vnfc_snapshot(vnfc, snap, 'paused')
+        self.revert(vnfc, snap, 'paused')
         self.assertEqual('PAUSED', self.server(vnfc)['status'])
-        self.driver.revert_vnfc_snapshot(vnfc, snap, 'shutoff')
+        self.revert(vnfc, snap, 'shutoff')
         self.assertEqual('SHUTOFF', self.server(vnfc)['status'])
         # Default: the state the snapshot was taken in.
-        self.driver.revert_vnfc_snapshot(vnfc, snap)
+        self.revert(vnfc, snap)
         self.assertEqual('ACTIVE', self.server(vnfc)['status'])
 
     def test_paused_server_is_unpaused_to_stop(self):
         vnfc = self.image_backed(status='PAUSED')
         snap, _ = self.snapshot(vnfc)
         self.change_everything(vnfc)
-        self.driver.revert_vnfc_snapshot(vnfc, snap)
+        self.revert(vnfc, snap)
         self.assertEqual('PAUSED', self.server(vnfc)['status'])
         self.assertEqual(b'root-v1', self.server(vnfc)['disk'])
 
@@ -536,7 +550,7 @@ class TestRevert(RevertTestCase):
         snap, _ = self.snapshot(vnfc, quiesced=True)
         self.change_everything(vnfc)
         volumes, images = len(self.cloud.volumes), len(self.cloud.images)
-        result = self.driver.revert_vnfc_snapshot(vnfc, snap)
+        result = self.revert(vnfc, snap)
         root = self.volume_at(vnfc, '/dev/vda')
         self.assertEqual(root_id, root['id'])
         self.assertEqual(b'root-v1', root['data'])
@@ -558,7 +572,7 @@ class TestRevert(RevertTestCase):
         self.assertIn('needs Compute API 2.93', e.message)
         self.assertIn('2.92', e.message)
         self.assertRaises(exception.VimCapabilityMissing,
-                          self.driver.revert_vnfc_snapshot, vnfc, snap)
+                          self.revert, vnfc, snap)
         self.assertEqual([], self.cloud.called('stop_server'))
 
     def test_native_revert_only_for_trusted_types(self):
@@ -566,7 +580,7 @@ class TestRevert(RevertTestCase):
         volume_id = self.volume_at(vnfc, '/dev/vdb')['id']
         snap, _ = self.snapshot(vnfc)
         self.change_everything(vnfc)
-        self.driver.revert_vnfc_snapshot(vnfc, snap)
+        self.revert(vnfc, snap)
         self.assertEqual([], self.cloud.called('revert_volume'))
         self.conf.config(native_revert_volume_types=['standard'],
                          group='openstack')
@@ -574,7 +588,7 @@ class TestRevert(RevertTestCase):
         volume_id = self.volume_at(vnfc, '/dev/vdb')['id']
         snap, _ = self.snapshot(vnfc)
         self.change_everything(vnfc)
-        result = self.driver.revert_vnfc_snapshot(vnfc, snap)
+        result = self.revert(vnfc, snap)
         self.assertEqual([(volume_id, snap['vim_details']['volumes'][0][
             'snapshot_id'])], self.cloud.called('revert_volume'))
         self.assertEqual(volume_id, self.volume_at(vnfc, '/dev/vdb')['id'])
@@ -590,7 +604,7 @@ class TestRevert(RevertTestCase):
         older, _ = self.snapshot(vnfc)
         self.snapshot(vnfc)
         self.change_everything(vnfc)
-        result = self.driver.revert_vnfc_snapshot(vnfc, older)
+        result = self.revert(vnfc, older)
         self.assertEqual([], self.cloud.called('revert_volume'))
         self.assertEqual('new-volume', result['volumes'][0]['restoredBy'])
         self.assertEqual(b'data-0', self.volume_at(vnfc, '/dev/vdb')['data'])
@@ -601,7 +615,7 @@ class TestRevert(RevertTestCase):
         self.cloud.volume = (3, 39)
         vnfc = self.image_backed()
         snap, _ = self.snapshot(vnfc)
-        result = self.driver.revert_vnfc_snapshot(vnfc, snap)
+        result = self.revert(vnfc, snap)
         self.assertEqual('new-volume', result['volumes'][0]['restoredBy'])
 
     def test_second_revert_without_updated_record(self):
@@ -611,9 +625,9 @@ class TestRevert(RevertTestCase):
         vnfc = self.image_backed()
         snap, _ = self.snapshot(vnfc)
         self.change_everything(vnfc)
-        first = self.driver.revert_vnfc_snapshot(vnfc, snap)
+        first = self.revert(vnfc, snap)
         self.change_everything(vnfc)
-        second = self.driver.revert_vnfc_snapshot(vnfc, snap)
+        second = self.revert(vnfc, snap)
         replaced = first['volumes'][0]['resourceId']
         self.assertEqual(replaced, second['volumes'][0]['oldResourceId'])
         self.assertNotIn(replaced, self.cloud.volumes)
@@ -673,7 +687,7 @@ class TestRevertFailures(RevertTestCase):
             original(server_id, volume_id)
         self.cloud.detach_volume = detach
         e = self.assertRaises(exception.VimError,
-                              self.driver.revert_vnfc_snapshot, vnfc, snap)
+                              self.revert, vnfc, snap)
         self.assertIn('detach failed', e.message)
         self.assert_put_back(vnfc, 'ACTIVE')
         self.assertEqual(b'root-v2', self.server(vnfc)['disk'])
@@ -684,7 +698,7 @@ class TestRevertFailures(RevertTestCase):
         self.cloud.fail['rebuild_server'] = exception.VimError(
             reason='HTTP 409: locked')
         e = self.assertRaises(exception.VimError,
-                              self.driver.revert_vnfc_snapshot, vnfc, snap)
+                              self.revert, vnfc, snap)
         self.assertIn('locked', e.message)
         self.assert_put_back(vnfc, 'ACTIVE')
 
@@ -696,7 +710,7 @@ class TestRevertFailures(RevertTestCase):
             self.cloud.transients[server_id] = []
         self.cloud.after['rebuild_server'] = error
         e = self.assertRaises(exception.VimError,
-                              self.driver.revert_vnfc_snapshot, vnfc, snap)
+                              self.revert, vnfc, snap)
         self.assertIn('went ERROR', e.message)
         self.assert_put_back(vnfc, 'SHUTOFF')
         self.assertIn('stays stopped', self.log.output)
@@ -713,7 +727,7 @@ class TestRevertFailures(RevertTestCase):
             original(server_id, volume_id, device, dot)
         self.cloud.attach_volume = attach
         e = self.assertRaises(exception.VimError,
-                              self.driver.revert_vnfc_snapshot, vnfc, snap)
+                              self.revert, vnfc, snap)
         self.assertIn('attach failed', e.message)
         self.assert_put_back(vnfc, 'ACTIVE')
         self.assertEqual(b'data-0+v2',
@@ -721,7 +735,7 @@ class TestRevertFailures(RevertTestCase):
         self.assertEqual(b'root-v2', self.server(vnfc)['disk'])
         # A retry completes the revert.
         self.cloud.attach_volume = original
-        self.driver.revert_vnfc_snapshot(vnfc, snap)
+        self.revert(vnfc, snap)
         self.assertEqual(b'data-0', self.volume_at(vnfc, '/dev/vdb')['data'])
         self.assertEqual(b'root-v1', self.server(vnfc)['disk'])
         self.assertEqual('ACTIVE', self.server(vnfc)['status'])
@@ -733,7 +747,7 @@ class TestRevertFailures(RevertTestCase):
         self.cloud.fail['rebuild_server'] = exception.VimError(
             reason='HTTP 409: locked')
         e = self.assertRaises(exception.VimError,
-                              self.driver.revert_vnfc_snapshot, vnfc, snap)
+                              self.revert, vnfc, snap)
         self.assertIn('locked', e.message)
         self.assert_put_back(vnfc, 'SHUTOFF')
         self.assertEqual(b'data-0', self.volume_at(vnfc, '/dev/vdb')['data'])
@@ -747,13 +761,99 @@ class TestRevertFailures(RevertTestCase):
                 reason='HTTP 409: no host')
         self.cloud.after['rebuild_server'] = start_will_fail
         e = self.assertRaises(exception.VimError,
-                              self.driver.revert_vnfc_snapshot, vnfc, snap)
+                              self.revert, vnfc, snap)
         self.assertIn('is reverted (volumes now', e.message)
         self.assertIn('could not be brought into state running', e.message)
         self.assertIn('no host', e.message)
         self.assertEqual(b'root-v1', self.server(vnfc)['disk'])
         self.assertEqual(b'data-0', self.volume_at(vnfc, '/dev/vdb')['data'])
         self.assertIn(self.volume_at(vnfc, '/dev/vdb')['id'], e.message)
+
+    def fail_at(self, name):
+        """The revert step ``name`` fails before it does anything."""
+        steps = functools.partial(type(self.driver).revert_steps,
+                                  self.driver)
+
+        def boom(done):
+            raise exception.VimError(reason='injected at %s' % name)
+
+        def failing(*args):
+            return [dataclasses.replace(s, do=boom) if s.name == name else s
+                    for s in steps(*args)]
+        self.driver.revert_steps = failing
+        self.addCleanup(vars(self.driver).pop, 'revert_steps', None)
+
+    def test_a_failure_at_each_step_undoes_the_steps_before_it(self):
+        vnfc, snap = self.prepared()
+        names = [s.name for s in self.driver.revert_steps(vnfc, snap)]
+        self.assertEqual(
+            ['plan', 'new-volume-0', 'new-volume-1', 'new-volumes-ready',
+             'root-image', 'power-off', 'detach-0', 'detach-1',
+             'cinder-revert-0', 'cinder-revert-1', 'attach-0', 'attach-1',
+             'rebuild', 'rebuilt', 'swap', 'power'], names)
+        for name in names[:names.index('swap') + 1]:
+            with self.subTest(step=name):
+                vnfc, snap = self.prepared()
+                made = (len(self.cloud.images), len(self.cloud.snapshots))
+                self.fail_at(name)
+                e = self.assertRaises(exception.VimError, self.revert, vnfc,
+                                      snap)
+                self.assertIn('injected at %s' % name, e.message)
+                # Once Nova took the rebuild the VNFC stays stopped, with
+                # its own volumes; before, it runs again as it was.
+                rebuilt = names.index(name) > names.index('rebuild')
+                self.assert_put_back(vnfc, 'SHUTOFF' if rebuilt
+                                     else 'ACTIVE')
+                self.assertEqual(b'root-v1' if rebuilt else b'root-v2',
+                                 self.server(vnfc)['disk'])
+                self.assertEqual(b'data-0+v2',
+                                 self.volume_at(vnfc, '/dev/vdb')['data'])
+                self.assertEqual(made, (len(self.cloud.images),
+                                        len(self.cloud.snapshots)))
+
+    def test_failure_after_the_swap_keeps_the_revert(self):
+        vnfc, snap = self.prepared()
+        self.fail_at('power')
+        e = self.assertRaises(exception.VimError, self.revert, vnfc, snap)
+        self.assertIn('injected at power', e.message)
+        self.assertEqual(b'root-v1', self.server(vnfc)['disk'])
+        self.assertEqual(b'data-0', self.volume_at(vnfc, '/dev/vdb')['data'])
+        self.assertEqual(b'data-1', self.volume_at(vnfc, '/dev/vdc')['data'])
+        self.assertNotEqual(self.before['/dev/vdb'],
+                            self.volume_at(vnfc, '/dev/vdb')['id'])
+        self.assertIn('stays reverted', self.log.output)
+
+    def test_a_completed_revert_stays_when_a_later_step_fails(self):
+        """E.g. the revert of the next VNFC, or the VNF's "done" notice:
+        nothing undoes the VNFC's revert once it completed."""
+        vnfc, snap = self.prepared()
+        before, after, _ = vnfc_revert.vim_steps(
+            vnfc, self.driver.revert_steps(vnfc, snap))
+
+        class Later(task.Task):
+            def execute(self):
+                raise exception.VimError(reason='next VNFC failed')
+        flow = linear_flow.Flow('vnf').add(*before, *after, Later())
+        e = self.assertRaises(exception.VimError, engines.run, flow)
+        self.assertIn('next VNFC failed', e.message)
+        self.assertEqual('ACTIVE', self.server(vnfc)['status'])
+        self.assertEqual(b'root-v1', self.server(vnfc)['disk'])
+        self.assertEqual(b'data-0', self.volume_at(vnfc, '/dev/vdb')['data'])
+        self.assertEqual(b'data-1', self.volume_at(vnfc, '/dev/vdc')['data'])
+
+    def test_volume_backed_temporary_root_image_goes_on_failure(self):
+        vnfc = self.volume_backed(data_volumes=1)
+        snap, _ = self.snapshot(vnfc, quiesced=True)
+        self.change_everything(vnfc)
+        counts = (len(self.cloud.images), len(self.cloud.volumes))
+        self.fail_at('detach-0')
+        self.assertRaises(exception.VimError, self.revert, vnfc, snap)
+        self.assertEqual(1, len(self.cloud.called('upload_volume_to_image')))
+        self.assertEqual(counts, (len(self.cloud.images),
+                                  len(self.cloud.volumes)))
+        self.assertEqual(b'data-0+v2',
+                         self.volume_at(vnfc, '/dev/vdb')['data'])
+        self.assertEqual('ACTIVE', self.server(vnfc)['status'])
 
 
 class TestDelete(RevertTestCase):
@@ -771,7 +871,7 @@ class TestDelete(RevertTestCase):
     def test_volume_replaced_by_a_revert_goes_with_its_last_snapshot(self):
         vnfc = self.image_backed()
         snap, _ = self.snapshot(vnfc)
-        result = self.driver.revert_vnfc_snapshot(vnfc, snap)
+        result = self.revert(vnfc, snap)
         kept = result['retainedVolumes'][0]
         self.assertIn(kept, self.cloud.volumes)
         self.driver.delete_vnfc_snapshot(snap)
@@ -861,7 +961,7 @@ class TestExportImport(RevertTestCase):
         self.assertEqual(['vsr-0'], [s['storageResourceId'] for s in
                                      result.storage_snapshot_resources])
         self.assertTrue(result.vim_details['imported'])
-        self.driver.revert_vnfc_snapshot(target, {
+        self.revert(target, {
             'id': 'imported', 'vim_details': result.vim_details})
         self.assertEqual(b'root-v1', self.server(target)['disk'])
         self.assertEqual(b'data-0',
@@ -883,8 +983,7 @@ class TestExportImport(RevertTestCase):
         details = result.vim_details
         self.assertEqual(details['image_id'], details['rebuild_image_id'])
         uploads = len(self.cloud.called('upload_volume_to_image'))
-        self.driver.revert_vnfc_snapshot(target, {'id': 'i',
-                                                  'vim_details': details})
+        self.revert(target, {'id': 'i', 'vim_details': details})
         self.assertEqual(b'root-v1',
                          self.volume_at(target, '/dev/vda')['data'])
         self.assertEqual(b'data-0',
@@ -935,7 +1034,7 @@ class TestNoSecrets(DriverTestCase):
     def test_nothing_logged_or_returned_carries_the_password(self):
         vnfc = self.image_backed()
         snap, result = self.snapshot(vnfc)
-        self.driver.revert_vnfc_snapshot(vnfc, snap)
+        self.revert(vnfc, snap)
         self.driver.delete_vnfc_snapshot(snap)
         password = VIM['accessInfo']['password']
         self.assertNotIn(password, self.log.output)
@@ -1072,7 +1171,7 @@ class TestGroupSnapshots(RevertTestCase):
             by_storage['vsr-1']['resourceId']]['data'])
 
         self.change_everything(vnfc)
-        self.driver.revert_vnfc_snapshot(vnfc, snap)
+        self.revert(vnfc, snap)
         self.assertEqual(b'data-0', self.volume_at(vnfc, '/dev/vdb')['data'])
         self.assertEqual(b'data-1', self.volume_at(vnfc, '/dev/vdc')['data'])
 

@@ -1,0 +1,216 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Build a VNF snapshot package (GR NFV-TST 005 clauses 6.6.1, 6.7.1) as a
+taskflow flow.
+
+Each VNFC snapshot is exported by its VIM driver as image files (undo:
+they go), the files and the documents (VNF snapshot record, VNFD, the
+VNF's LCM history) are written into one ZIP with its manifest (undo: it
+goes), the ZIP is stored (undo: the stored content is deleted), and the
+package is processed as uploaded content is, into AVAILABLE.
+"""
+
+import os
+import shutil
+
+from oslo_log import log as logging
+from taskflow import task
+from taskflow.patterns import linear_flow
+
+from vnfsnap import store
+from vnfsnap.common import exception
+from vnfsnap.common import states
+from vnfsnap.common import views
+from vnfsnap.conductor.flows import common
+from vnfsnap.conductor.flows import package_process
+from vnfsnap.conductor.flows import revert_to_snapshot
+from vnfsnap.db import api as db_api
+from vnfsnap.package import archive
+from vnfsnap.package import contents
+from vnfsnap.package import manifest as manifest_mod
+from vnfsnap.package import signature
+
+LOG = logging.getLogger(__name__)
+
+_ARCHIVED_SIZE = 'archived-size'
+
+
+class ExportVnfcSnapshot(task.Task):
+    """One VNFC snapshot exported from its VIM as files in the work
+    directory; provides the driver's description of them."""
+
+    def __init__(self, index, row, driver, work, progress):
+        super().__init__(name='export-%d' % index,
+                         provides='export-%d' % index)
+        self.row, self.driver, self.progress = row, driver, progress
+        self.folder = os.path.join(work, 'export', str(index))
+
+    def execute(self):
+        self.progress.check(0)
+        return self.driver.export_vnfc_snapshot(
+            revert_to_snapshot.vnfc_snapshot_dict(self.row), self.folder)
+
+    def revert(self, *args, **kwargs):
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _artifacts(index, folder, row_id, description):
+    """The package artifacts of one exported VNFC snapshot."""
+    prefix = 'images/vnfc-%d' % index
+    common_meta = {'powerState': description['state'],
+                   'quiesced': ('true' if description.get('quiesced')
+                                else 'false')}
+    arts = [archive.FileArtifact(
+        source=os.path.join(folder, disk['file']),
+        path='%s/%s' % (prefix, disk['file']),
+        role=manifest_mod.ROLE_IMAGE, vnfc_snapshot_id=row_id,
+        storage_resource_id=disk.get('storageResourceId'),
+        disk_format=disk['diskFormat'].upper(),
+        container_format=disk['containerFormat'].upper(),
+        metadata=dict(common_meta, target=disk['target']))
+        for disk in description['disks']]
+    for key, role in (('memory', manifest_mod.ROLE_MEMORY),
+                      ('domainXml', manifest_mod.ROLE_DOMAIN_XML)):
+        if description.get(key):
+            arts.append(archive.FileArtifact(
+                source=os.path.join(folder, description[key]),
+                path='%s/%s' % (prefix, description[key]), role=role,
+                vnfc_snapshot_id=row_id, metadata=dict(common_meta)))
+    return arts
+
+
+def _documents(info):
+    """The VNF snapshot record, the VNFD and the VNF's LCM history (for
+    root-cause analysis by whoever receives the package)."""
+    docs = [archive.DocumentArtifact(
+        views.vnf_snapshot(info, None), contents.RECORD_PATH,
+        manifest_mod.ROLE_RECORD)]
+    vnfd = None
+    if info.snapshot_vnf_instance_id:
+        try:
+            vnfd = db_api.get_vnf_instance(
+                None, info.snapshot_vnf_instance_id).vnfd
+        except exception.VnfInstanceNotFound:
+            pass
+    if vnfd:
+        docs.append(archive.DocumentArtifact(vnfd, contents.VNFD_PATH,
+                                             manifest_mod.ROLE_VNFD))
+    history = [views.vnf_lcm_op_occ(op, None) for op in
+               db_api.list_op_occs(info.project_id)
+               if op.vnf_instance_id == info.snapshot_vnf_instance_id]
+    docs.append(archive.DocumentArtifact(
+        history, contents.OP_HISTORY_PATH, manifest_mod.ROLE_ADDITIONAL,
+        metadata={'contentType': 'application/json',
+                  'description': 'VNF LCM operation occurrences of the '
+                                 'VNF instance'}))
+    return docs
+
+
+class ArchivePackage(task.Task):
+    """The ZIP with its manifest (signed when [package] says so)."""
+
+    def __init__(self, info, exports, work, progress):
+        super().__init__(name='archive',
+                         provides=(package_process.ZIP, _ARCHIVED_SIZE),
+                         requires=['export-%d' % i for i, _ in exports])
+        self.info, self.exports = info, exports
+        self.progress = progress
+        self.zip_path = os.path.join(work, 'package.zip')
+
+    def execute(self, **exported):
+        artifacts = _documents(self.info)
+        for index, task_ in self.exports:
+            artifacts += _artifacts(index, task_.folder, task_.row.id,
+                                    exported['export-%d' % index])
+        manifest = archive.build(
+            self.zip_path, artifacts, self.info.snapshot_id,
+            self.info.snapshot_vnf_instance_id, progress=self.progress,
+            signer=signature.Signer.from_config())
+        return self.zip_path, manifest.total_size
+
+    def revert(self, *args, **kwargs):
+        package_process.remove_file(self.zip_path)
+
+
+class StorePackage(task.Task):
+    """The ZIP into the package store; undo: the stored content goes."""
+
+    def __init__(self, pkg_id, progress):
+        super().__init__(name='store-package',
+                         provides=package_process.SHA256,
+                         rebind={'zip_path': package_process.ZIP,
+                                 'archived': _ARCHIVED_SIZE})
+        self.pkg_id, self.progress = pkg_id, progress
+
+    def execute(self, zip_path, archived):
+        size = os.path.getsize(zip_path)
+        self.progress.stage(archived, archived + size)
+        stored = store.get_store().put_file(store.package_key(self.pkg_id),
+                                            zip_path, progress=self.progress)
+        LOG.info('Built VNF snapshot package %s: %d bytes', self.pkg_id,
+                 stored.size)
+        return stored.sha256
+
+    def revert(self, *args, **kwargs):
+        store.delete_package(self.pkg_id)
+
+
+def _rows(info, params):
+    """The VNFC snapshot rows to package; refuses what cannot be."""
+    if info.snapshot_id is None:
+        raise exception.Conflict('VNF snapshot %s holds no VNF snapshot '
+                                 'to package' % info.id)
+    wanted = params.get('vnfcSnapshotsInfoIds')
+    rows = [r for r in info.vnfc_snapshots
+            if wanted is None or r.id in wanted]
+    missing = set(wanted or ()) - {r.id for r in rows}
+    if missing:
+        raise exception.UnprocessableEntity(
+            reason='VNF snapshot %s has no VNFC snapshot %s'
+                   % (info.id, ', '.join(sorted(missing))))
+    import_default = params.get('importSnapshotResource', True)
+    override = set(params.get('overrideImportForVnfcSnapshotIds') or ())
+    for row in rows:
+        if import_default == (row.id in override):
+            raise exception.VimCapabilityMissing(
+                what='keep VNFC snapshot %s in the VIM as an external '
+                     'artifact' % row.id,
+                reason='an external artifact is fetched at extraction '
+                       'with the BASIC or OAuth2 credentials of '
+                       'ext_artifacts_access, which neither libvirt '
+                       'disk files nor Glance (Keystone tokens) '
+                       'accept; build with importSnapshotResource '
+                       'true')
+    return rows
+
+
+def build(pkg, work, progress, host):
+    """Return (flow, store) for a package BUILDING from a VNF snapshot."""
+    params = pkg.operation_params
+    info = db_api.get_vnf_snapshot_info(None, params['vnfSnapshotInfoId'])
+    rows = _rows(info, params)
+    drivers = common.Drivers(common.snapshot_vim_connection_info(info))
+    exports = [(index, ExportVnfcSnapshot(
+        index, row, drivers.for_resource(row.compute_snapshot_resource),
+        work, progress)) for index, row in enumerate(rows)]
+    LOG.info('Building VNF snapshot package %s from VNF snapshot %s: %d '
+             'VNFC snapshot(s)', pkg.id, info.id, len(rows))
+    flow = linear_flow.Flow('build-package-%s' % pkg.id)
+    flow.add(*[export for _, export in exports])
+    flow.add(ArchivePackage(info, exports, work, progress),
+             StorePackage(pkg.id, progress),
+             package_process.to_processing(pkg.id, host,
+                                           states.PKG_BUILDING,
+                                           content_received=True))
+    package_process.add_processing(flow, pkg.id, host, work, progress)
+    return flow, {}

@@ -1,0 +1,287 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Extract a VNF snapshot package (GR NFV-TST 005 clauses 6.6.3, 6.7.2)
+into a VNF snapshot, as a taskflow flow.
+
+The stored package is verified again and unpacked; each packaged VNFC
+snapshot is registered with the VIM of the VNFC it is for (external
+artifacts downloaded first, through ext_artifacts_access; undo: the VIM
+resources are deleted); the VNF snapshot is recorded (undo: its row is
+put back as it was) and the package is AVAILABLE again. A VnfSnapshotInfo
+the request created for the extraction goes when the extraction fails.
+"""
+
+import os
+import shutil
+
+from oslo_log import log as logging
+from taskflow import task
+from taskflow.patterns import linear_flow
+
+from vnfsnap.common import exception
+from vnfsnap.common import states
+from vnfsnap.common import urlfetch
+from vnfsnap.common import views
+from vnfsnap.conductor.flows import common
+from vnfsnap.conductor.flows import package_process
+from vnfsnap.db import api as db_api
+from vnfsnap.package import archive
+from vnfsnap.package import contents
+from vnfsnap.package import manifest as manifest_mod
+from vnfsnap.package import verify
+
+LOG = logging.getLogger(__name__)
+
+ROOT = 'package-root'
+RECORD = 'package-record'
+ARTIFACTS = 'package-artifacts'
+INSTANCE = 'target-instance-id'
+
+
+class TargetSnapshot(task.Task):
+    """The VnfSnapshotInfo the extraction fills is there and empty; undo:
+    the one the request created for the extraction goes."""
+
+    def __init__(self, pkg_id, info_id, created):
+        super().__init__(name='target-snapshot')
+        self.pkg_id, self.info_id, self.created = pkg_id, info_id, created
+
+    def execute(self):
+        info = db_api.get_vnf_snapshot_info(None, self.info_id)
+        if info.snapshot_id is not None:
+            raise exception.VnfSnapshotAlreadyFilled(id=self.info_id)
+
+    def revert(self, *args, **kwargs):
+        if self.created:
+            common.undo('delete VNF snapshot %s created for the failed '
+                        'extraction of package %s' % (self.info_id,
+                                                      self.pkg_id),
+                        db_api.delete_vnf_snapshot_info, None, self.info_id,
+                        self.pkg_id)
+
+
+class UnpackPackage(task.Task):
+    """Verify the stored package again and unpack it; it must hold the
+    VNFC snapshots its processing recorded. Undo: the files go."""
+
+    def __init__(self, pkg, work, progress):
+        super().__init__(name='unpack-package',
+                         provides=(ROOT, RECORD, ARTIFACTS),
+                         rebind={'zip_path': package_process.ZIP})
+        self.pkg, self.progress = pkg, progress
+        self.root = os.path.join(work, 'content')
+
+    def execute(self, zip_path):
+        manifest = verify.verify_package(zip_path)
+        self.progress.stage(0, manifest.total_size)
+        archive.extract(zip_path, self.root, progress=self.progress)
+        record = contents.read_record(self.root, manifest)
+        by_vnfc = {}
+        for artifact in manifest.artifacts:
+            if artifact.vnfc_snapshot_id is not None:
+                by_vnfc.setdefault(artifact.vnfc_snapshot_id,
+                                   []).append(artifact.to_dict())
+        if sorted(by_vnfc) != sorted(self.pkg.vnfc_snapshot_info_ids or ()):
+            raise exception.PackageInvalid(
+                reason='the stored package holds VNFC snapshots %s, not '
+                       'the %s it held when it was processed'
+                       % (sorted(by_vnfc), self.pkg.vnfc_snapshot_info_ids))
+        return self.root, record, by_vnfc
+
+    def revert(self, *args, **kwargs):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class ResolveTarget(task.Task):
+    """The VNF instance whose VNFCs the snapshots are registered for."""
+
+    def __init__(self, pkg):
+        super().__init__(name='resolve-target', provides=INSTANCE,
+                         rebind={'record': RECORD})
+        self.pkg = pkg
+
+    def execute(self, record):
+        params = self.pkg.operation_params
+        instance_id = params.get('vnfInstanceId') or record['vnfInstanceId']
+        try:
+            instance = db_api.get_vnf_instance(self.pkg.project_id,
+                                               instance_id)
+        except exception.VnfInstanceNotFound:
+            raise exception.UnprocessableEntity(
+                reason='VNF instance %s, which the package was taken from, '
+                       'is not registered here; extract with vnfInstanceId '
+                       'naming the VNF instance to extract for'
+                       % instance_id)
+        if instance.instantiation_state != states.INSTANTIATED:
+            raise exception.VnfInstanceNotInstantiated(id=instance.id)
+        return instance.id
+
+
+def _vnfc_and_driver(instance_id, vnfc_resource_info_id):
+    instance = db_api.get_vnf_instance(None, instance_id)
+    vnfc = next((v for v in common.resolve_vnfcs(instance)
+                 if v.id == vnfc_resource_info_id), None)
+    if vnfc is None:
+        return None, None
+    drivers = common.Drivers(instance.vim_connection_info)
+    return vnfc, drivers.for_resource(vnfc.compute_resource)
+
+
+class ImportVnfcSnapshot(task.Task):
+    """Register one packaged VNFC snapshot with its VNFC's VIM; provides
+    its VNFC snapshot row. Undo: the VIM resources go."""
+
+    def __init__(self, index, vnfc_snapshot_id, pkg, progress):
+        super().__init__(name='import-%s' % vnfc_snapshot_id,
+                         provides='imported-%s' % vnfc_snapshot_id,
+                         rebind={'root': ROOT, 'record': RECORD,
+                                 'artifacts': ARTIFACTS,
+                                 'instance_id': INSTANCE})
+        self.index, self.snap_id = index, vnfc_snapshot_id
+        self.pkg, self.progress = pkg, progress
+
+    def execute(self, root, record, artifacts, instance_id):
+        snap = next(s for s in record['vnfcSnapshots']
+                    if s['id'] == self.snap_id)
+        vnfc, driver = _vnfc_and_driver(instance_id,
+                                        snap['vnfcResourceInfoId'])
+        if vnfc is None:
+            raise exception.UnprocessableEntity(
+                reason='VNF instance %s has no VNFC %s for VNFC snapshot %s'
+                       % (instance_id, snap['vnfcResourceInfoId'],
+                          snap['id']))
+        self.progress.check()
+        mine = [manifest_mod.Artifact.from_dict(a)
+                for a in artifacts[self.snap_id]]
+        for artifact in mine:
+            if artifact.external:
+                _download(self.pkg, artifact, root, self.progress)
+        src = contents.vnfc_folder(root, self.index, self.snap_id, mine)
+        level = ((snap.get('computeSnapshotResource') or {}).get(
+            'vimLevelAdditionalResourceInfo') or {}).get(
+                'additionalInfo', {}).get('consistencyLevel')
+        result = driver.import_vnfc_snapshot(vnfc, src,
+                                             consistency_level=level)
+        LOG.info('Imported VNFC snapshot %s of package %s for VNFC %s',
+                 snap['id'], self.pkg.id, vnfc.id)
+        return {
+            'id': snap['id'],
+            'vnfc_instance_id': snap['vnfcInstanceId'],
+            'vnfc_resource_info_id': snap['vnfcResourceInfoId'],
+            'creation_started_at': views.parse_time(
+                snap['creationStartedAt']),
+            'creation_finished_at': views.parse_time(
+                snap.get('creationFinishedAt')),
+            'compute_snapshot_resource': result.compute_snapshot_resource,
+            'storage_snapshot_resources': result.storage_snapshot_resources,
+            'user_defined_data': snap.get('userDefinedData'),
+            'consistency_level': result.consistency_level,
+            'memory_captured': result.memory_captured,
+            'vim_details': result.vim_details,
+        }
+
+    def revert(self, result, instance_id, *args, **kwargs):
+        if not isinstance(result, dict):
+            return
+        _, driver = _vnfc_and_driver(instance_id,
+                                     result['vnfc_resource_info_id'])
+        common.undo('delete VNFC snapshot %s imported by the failed '
+                    'extraction of package %s' % (result['id'], self.pkg.id),
+                    driver.delete_vnfc_snapshot, result)
+
+
+def _download(pkg, artifact, root, progress):
+    """Fetch an external artifact next to the extracted ones, through the
+    package's ext_artifacts_access (override URI, credentials) and within
+    [package_import]; it must match the manifest exactly."""
+    access = {}
+    if pkg.ext_artifacts_access:
+        for entry in pkg.ext_artifacts_access.get('artifact', ()):
+            if entry.get('artifactUri') == artifact.uri:
+                access = entry
+    uri = access.get('overrideUri') or artifact.uri
+    LOG.info('Downloading external artifact %s of VNF snapshot package %s '
+             'from %s', artifact.path, pkg.id, urlfetch.display(uri))
+    path = os.path.join(root, artifact.path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    progress.stage(0, artifact.size)
+    size, sha256 = urlfetch.fetch_to_file(
+        uri, path, credentials=urlfetch.Credentials.from_request(access),
+        progress=progress, max_size=artifact.size)
+    if (size, sha256) != (artifact.size, artifact.sha256):
+        os.unlink(path)
+        raise exception.ChecksumMismatch(
+            path=artifact.path,
+            reason='downloaded %d bytes with SHA-256 %s, the manifest says '
+                   '%d bytes with %s' % (size, sha256, artifact.size,
+                                         artifact.sha256))
+    if artifact.role == manifest_mod.ROLE_IMAGE:
+        verify.check_image_file(path, artifact.disk_format, artifact.path)
+
+
+class RecordExtracted(task.Task):
+    """Fill the VnfSnapshotInfo with the VNF snapshot of the package and
+    the VNFC snapshots just registered; undo: its columns are put back."""
+
+    def __init__(self, pkg, info_id, vnfc_snapshot_ids):
+        super().__init__(name='record-vnf-snapshot',
+                         requires=['imported-%s' % i
+                                   for i in vnfc_snapshot_ids],
+                         rebind={'record': RECORD, 'instance_id': INSTANCE})
+        self.pkg, self.info_id = pkg, info_id
+
+    def execute(self, record, instance_id, **imported):
+        values, _ = views.vnf_snapshot_values(dict(
+            record, vnfInstanceId=instance_id))
+        values.update(vnf_snapshot_pkg_id=self.pkg.id, taken_from=None)
+        rows = [imported['imported-%s' % s['id']]
+                for s in record['vnfcSnapshots']
+                if 'imported-%s' % s['id'] in imported]
+        before = db_api.get_vnf_snapshot_info(None, self.info_id)
+        previous = {k: getattr(before, k) for k in values}
+        db_api.update_vnf_snapshot_info(
+            None, self.info_id, values, vnfc_snapshots=rows,
+            only_if_unreserved=False, only_if_empty=True)
+        LOG.info('Extracted VNF snapshot package %s into VNF snapshot %s of '
+                 'VNF instance %s', self.pkg.id, self.info_id, instance_id)
+        return previous
+
+    def revert(self, result, *args, **kwargs):
+        if isinstance(result, dict):
+            common.undo('put VNF snapshot %s back as it was before the '
+                        'failed extraction of package %s' % (self.info_id,
+                                                             self.pkg.id),
+                        db_api.update_vnf_snapshot_info, None, self.info_id,
+                        result, [], False)
+
+
+def build(pkg, work, progress, host):
+    """Return (flow, store) for a package EXTRACTING into a VNF
+    snapshot."""
+    params = pkg.operation_params
+    info_id = params['vnfSnapshotInfoId']
+    ids = sorted(pkg.vnfc_snapshot_info_ids or ())
+    flow = linear_flow.Flow('extract-package-%s' % pkg.id)
+    flow.add(TargetSnapshot(pkg.id, info_id,
+                            bool(params.get('createdVnfSnapshotInfo'))),
+             package_process.FetchPackage(pkg.id, work, progress),
+             UnpackPackage(pkg, work, progress),
+             ResolveTarget(pkg))
+    flow.add(*[ImportVnfcSnapshot(index, snap_id, pkg, progress)
+               for index, snap_id in enumerate(ids)])
+    flow.add(RecordExtracted(pkg, info_id, ids),
+             package_process.ChangeState(
+                 'make-available', 'Complete', pkg.id, host,
+                 states.PKG_EXTRACTING,
+                 {'state': states.PKG_AVAILABLE, 'failure_details': None}))
+    return flow, {}
