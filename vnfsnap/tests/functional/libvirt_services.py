@@ -15,10 +15,10 @@
 Unlike the servers of services.py, libvirt cannot run as a private
 instance: the tests use the machine's ``qemu:///system``.  The fixture
 makes it answer, starting ``virtlogd`` and ``libvirtd`` when they are not
-running (vnfsnap.demo.libvirtd, no systemd needed), and on cleanup stops,
+running (vnfsnap_demo.libvirtd, no systemd needed), and on cleanup stops,
 by PID, only the daemons it started itself; daemons that were already
 running are left alone.  Guests are not the fixture's business: stop them
-first (vnfsnap.demo.domains.destroy_all).
+first (vnfsnap_demo.domains.destroy_all).
 
 Usage::
 
@@ -62,7 +62,7 @@ class LibvirtDaemons(fixtures.Fixture):
     """``qemu:///system`` answering for the length of a test.
 
     Attributes once set up: ``uri``, ``started`` (the
-    vnfsnap.demo.libvirtd.StartedDaemon list: empty when both daemons were
+    vnfsnap_demo.libvirtd.StartedDaemon list: empty when both daemons were
     already running), ``pids`` (of those).
 
     Typical start-up: ~8 s the first time on a machine (libvirtd probes
@@ -81,7 +81,7 @@ class LibvirtDaemons(fixtures.Fixture):
         super().setUp()
 
     def _setUp(self):
-        from vnfsnap.demo import libvirtd
+        from vnfsnap_demo import libvirtd
 
         self.uri = libvirtd.SYSTEM_URI
         self.addCleanup(self._stop)
@@ -90,7 +90,7 @@ class LibvirtDaemons(fixtures.Fixture):
         self.pids = [d.pid for d in self.started]
 
     def _stop(self):
-        from vnfsnap.demo import libvirtd
+        from vnfsnap_demo import libvirtd
 
         left = [d for d in self.started
                 if services.pid_alive(d.pid)]

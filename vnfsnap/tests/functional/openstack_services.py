@@ -157,7 +157,7 @@ class OpenStackCloud(services._ServerFixture):
     :param compute: also run nova-compute (libvirt, TCG) on the machine's
         ``qemu:///system`` (started by PID when it is not running, see
         libvirt_services.LibvirtDaemons), and map it into cell1.
-    :param guest: upload the test guest (vnfsnap.demo.guest_image) to
+    :param guest: upload the test guest (vnfsnap_demo.guest_image) to
         Glance: kernel (aki), initramfs (ari) and root disk (qcow2).
     :param timeout: seconds each service gets to answer.
     :param debug: the services' ``debug`` option.
@@ -737,7 +737,7 @@ class OpenStackCloud(services._ServerFixture):
         return image['id']
 
     def _upload_guest(self):
-        from vnfsnap.demo import guest_image
+        from vnfsnap_demo import guest_image
 
         self.guest_image = guest_image.build()
         g = self.guest_image

@@ -12,7 +12,7 @@
 
 """VNF snapshots of real guests through a real vnfsnap-all-in-one process.
 
-Three guests of the test image (vnfsnap.demo) form the VNF; the service runs
+Three guests of the test image (vnfsnap_demo) form the VNF; the service runs
 the libvirt driver; everything goes through HTTP, as a client would.
 """
 
@@ -24,14 +24,14 @@ import time
 import libvirt
 from testtools import content
 
-from vnfsnap.demo import domains
-from vnfsnap.demo import guest_agent
-from vnfsnap.demo import guest_image
-from vnfsnap.demo import scenario
 from vnfsnap.tests.functional import base
 from vnfsnap.tests.functional import libvirt_services
 from vnfsnap.tests.functional import services
 from vnfsnap.vim.libvirt import domain_xml
+from vnfsnap_demo import domains
+from vnfsnap_demo import guest_agent
+from vnfsnap_demo import guest_image
+from vnfsnap_demo import scenario
 
 PREFIX = 'vnfsnap-ft-guest'
 MARKER = '/data/marker'

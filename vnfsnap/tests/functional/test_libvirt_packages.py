@@ -20,9 +20,9 @@ and memory state.
 
 import os
 
-from vnfsnap.demo import guest_agent
 from vnfsnap.tests.functional import base
 from vnfsnap.tests.functional import test_libvirt_guests
+from vnfsnap_demo import guest_agent
 
 PKGM = base.PKGM
 
