@@ -35,8 +35,8 @@ import fixtures
 import testtools
 from testtools import content
 
-from vnfsnap.tests.functional import libvirt_services
-from vnfsnap.tests.functional import services
+from vnfsnap.tests.fixtures import libvirt_services
+from vnfsnap.tests.fixtures import services
 
 #: Seconds a guest may take from start to a guest agent answer (TCG on a
 #: loaded 2-core machine; typically 5 s).

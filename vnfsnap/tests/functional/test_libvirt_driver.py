@@ -30,7 +30,7 @@ import testtools
 
 from vnfsnap.common import exception
 import vnfsnap.conf
-from vnfsnap.tests.functional import services
+from vnfsnap.tests.fixtures import services
 from vnfsnap.vim import base
 from vnfsnap.vim.libvirt import driver as libvirt_driver
 from vnfsnap.vim.libvirt import images

@@ -26,9 +26,9 @@ import time
 
 import libvirt
 
+from vnfsnap.tests.fixtures import openstack_services
+from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.functional import base
-from vnfsnap.tests.functional import openstack_services
-from vnfsnap.tests.functional import services
 from vnfsnap_demo import guest_agent
 
 TIMEOUT = 300

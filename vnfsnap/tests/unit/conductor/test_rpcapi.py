@@ -25,9 +25,9 @@ from vnfsnap.conductor import rpcapi
 from vnfsnap.conductor import service as conductor_service
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
-from vnfsnap.tests import fake_vim
-from vnfsnap.tests.unit.conductor import test_manager
-from vnfsnap.tests.unit.db import test_api as db_utils
+from vnfsnap.tests.fixtures import database as db_utils
+from vnfsnap.tests.fixtures import fake_vim
+from vnfsnap.tests.fixtures import fake_vnf
 
 
 class RpcTestCase(base.TestCase):
@@ -51,7 +51,7 @@ class RpcTestCase(base.TestCase):
             time.sleep(0.01)
 
     def snapshot_op(self):
-        inst = test_manager.register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         info = db_utils.make_info()
         return db_utils.make_op(inst.id, info.id)
 
