@@ -83,7 +83,9 @@ run_scripts() {  # run_scripts ARG: the executables of fsfreeze-hook.d
         [ "$status" -eq 0 ] && { done_list="$f $done_list"; continue; }
         log "$1: $f failed with status $status"
         if [ "$1" = freeze ]; then
-            for g in $done_list; do "$g" thaw >>"$LOG" 2>&1; done
+            for g in $done_list; do
+                "$g" thaw >>"$LOG" 2>&1
+            done
             return "$status"
         fi
     done
