@@ -288,14 +288,16 @@ setup_venv() {
         cd "$ROOT"
         {
             echo "$want_version"
-            for f in setup.cfg setup.py requirements.txt test-requirements.txt; do
+            for f in setup.cfg setup.py requirements.txt \
+                    test-requirements.txt demo/pyproject.toml; do
                 echo "== $f"
                 cat "$f" 2>/dev/null || true
             done
         } | sha256sum | cut -d' ' -f1
     )
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want_hash" ] \
-            && "$VENV/bin/python" -c 'import vnfsnap, stestr' 2>/dev/null; then
+            && "$VENV/bin/python" -c 'import vnfsnap, vnfsnap_demo, stestr' \
+            2>/dev/null; then
         say "virtualenv up to date (requirements unchanged)"
         return 0
     fi
@@ -312,9 +314,10 @@ setup_venv() {
     say "pip install --upgrade pip"
     "$VENV/bin/python" -m pip install -q --upgrade pip >>"$log" 2>&1 || {
         tail -n 30 "$log" >&2; die "upgrading pip failed (full log: $log)"; }
-    say "pip install -e . -r test-requirements.txt (log: $log)"
+    # The product (vnfsnap) and, from demo/, the demo and the test guest.
+    say "pip install -e . -e ./demo -r test-requirements.txt (log: $log)"
     (cd "$ROOT" && "$VENV/bin/python" -m pip install \
-        -e . -r test-requirements.txt) >>"$log" 2>&1 || {
+        -e . -e ./demo -r test-requirements.txt) >>"$log" 2>&1 || {
         tail -n 30 "$log" >&2; die "pip install failed (full log: $log)"; }
     echo "$want_hash" >"$stamp"
     say "virtualenv ready"

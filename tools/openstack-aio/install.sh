@@ -12,7 +12,7 @@
 # under the License.
 
 # Install a single-machine OpenStack for vnfsnap's OpenStack functional tests
-# (vnfsnap/tests/functional/openstack_services.py, tools/openstack-aio/run.sh).
+# (vnfsnap/tests/fixtures/openstack_services.py, tools/openstack-aio/run.sh).
 #
 #  1. tools/install.sh with the "test" and "openstack" bindep profiles: the
 #     Debian packages (MariaDB, RabbitMQ, libvirt and QEMU, memcached,

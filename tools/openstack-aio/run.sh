@@ -13,13 +13,13 @@
 
 # Bring the single-machine OpenStack of tools/openstack-aio up or down, for
 # a person (the functional tests use the same code as a fixture:
-# vnfsnap/tests/functional/openstack_services.py).
+# vnfsnap/tests/fixtures/openstack_services.py).
 #
 #   run.sh up [--no-compute] [--no-guest]   start it; wait until it answers
 #   run.sh down                             stop every process it started
 #   run.sh status                           is it up, which processes
 #
-# "up" runs `python -m vnfsnap.tests.functional.openstack_services serve`
+# "up" runs `python -m vnfsnap.tests.fixtures.openstack_services serve`
 # in the background in its own session; that process starts every service
 # as its child, writes clouds.yaml (clouds "vnfsnap-aio" and
 # "vnfsnap-aio-demo"), openrc and cloud.json into the state directory once
@@ -61,7 +61,7 @@ up() {
     mkdir -p "$STATE"
     say "starting (log: $LOG)"
     local started=$SECONDS
-    setsid "$PY" -W ignore -m vnfsnap.tests.functional.openstack_services \
+    setsid "$PY" -W ignore -m vnfsnap.tests.fixtures.openstack_services \
         serve "$STATE" "$@" >"$LOG" 2>&1 </dev/null &
     echo $! >"$PIDFILE"
     while [ ! -f "$STATE/cloud.json" ]; do

@@ -12,7 +12,7 @@
 # under the License.
 
 # Install OpenStack Swift into a virtualenv of its own, for the functional
-# tests that run a real Swift (vnfsnap/tests/functional/swift_services.py).
+# tests that run a real Swift (vnfsnap/tests/fixtures/swift_services.py).
 #
 # Swift is a server with its own dependency tree (eventlet, PasteDeploy,
 # PyECLib, ...) that vnfsnap itself never imports, so it does not go into

@@ -10,8 +10,9 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Test bases: a fresh SQLite database, configuration and policy per test,
-the in-memory VIM driver, and an in-process API + conductor."""
+"""Test bases: a fresh SQLite database (a copy of one migrated once per
+test process), configuration and policy per test, the in-memory VIM
+driver, and an in-process API + conductor."""
 
 import json
 import time
@@ -27,8 +28,8 @@ from vnfsnap.common import states
 from vnfsnap.conductor import service as conductor_service
 import vnfsnap.conf
 from vnfsnap.db import api as db_api
-from vnfsnap.db import migration
-from vnfsnap.tests import fake_vim
+from vnfsnap.tests.fixtures import database
+from vnfsnap.tests.fixtures import fake_vim
 
 CONF = vnfsnap.conf.CONF
 
@@ -47,12 +48,8 @@ class TestCase(testtools.TestCase):
         self.conf = self.useFixture(config_fixture.Config(CONF))
         self.state_path = self.useFixture(fixtures.TempDir()).path
         self.conf.config(state_path=self.state_path)
-        self.conf.config(connection='sqlite:///%s/test.sqlite'
-                         % self.state_path, group='database')
-        db_api.reset()
-        self.addCleanup(db_api.reset)
-        if self.MIGRATE:
-            migration.upgrade()
+        self.useFixture(database.Database(self.conf, self.state_path,
+                                          migrate=self.MIGRATE))
         policy.reset()
         self.addCleanup(policy.reset)
         fake_vim.FakeVim.reset()

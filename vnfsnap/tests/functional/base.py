@@ -21,7 +21,7 @@ import fixtures
 import requests
 import testtools
 
-from vnfsnap.tests.functional import services
+from vnfsnap.tests.fixtures import services
 
 BIN = os.path.dirname(sys.executable)
 

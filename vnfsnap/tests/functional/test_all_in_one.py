@@ -14,8 +14,8 @@
 
 import os
 
+from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.functional import base
-from vnfsnap.tests.functional import services
 
 
 class TestAllInOneNoConfig(base.FunctionalTestCase):

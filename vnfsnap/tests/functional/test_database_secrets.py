@@ -27,7 +27,7 @@ from vnfsnap.db import migration
 from vnfsnap.db import models
 from vnfsnap.tests import base as unit_base
 from vnfsnap.tests.fixtures import secrets
-from vnfsnap.tests.functional import services
+from vnfsnap.tests.fixtures import services
 
 load_tests = testscenarios.load_tests_apply_scenarios
 

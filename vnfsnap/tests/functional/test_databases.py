@@ -23,10 +23,10 @@ from vnfsnap.db import api as db_api
 from vnfsnap.db import migration
 from vnfsnap.db import models
 from vnfsnap.tests import base as unit_base
-from vnfsnap.tests import fake_vim
 from vnfsnap.tests.fixtures import callbacks
+from vnfsnap.tests.fixtures import fake_vim
+from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.functional import base
-from vnfsnap.tests.functional import services
 
 load_tests = testscenarios.load_tests_apply_scenarios
 

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Functional tests of the real test guest (vnfsnap.demo).
+"""Functional tests of the real test guest (vnfsnap_demo).
 
 They build the guest image (or find it in the cache), start libvirt's
 daemons when needed, boot real guests (TCG unless KVM really works) and
@@ -24,6 +24,7 @@ Skipped when the binaries are missing, unless CI is set.
 
 import json
 import os
+import pathlib
 import secrets
 import shutil
 import subprocess
@@ -34,8 +35,8 @@ import fixtures
 import testtools
 from testtools import content
 
-from vnfsnap.tests.functional import libvirt_services
-from vnfsnap.tests.functional import services
+from vnfsnap.tests.fixtures import libvirt_services
+from vnfsnap.tests.fixtures import services
 
 #: Seconds a guest may take from start to a guest agent answer (TCG on a
 #: loaded 2-core machine; typically 5 s).
@@ -92,9 +93,9 @@ class GuestTestBase(testtools.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.libvirt = require_guest_tools()
-        from vnfsnap.demo import domains
-        from vnfsnap.demo import guest_agent
-        from vnfsnap.demo import guest_image
+        from vnfsnap_demo import domains
+        from vnfsnap_demo import guest_agent
+        from vnfsnap_demo import guest_image
 
         cls.domains = domains
         cls.ga = guest_agent
@@ -147,6 +148,52 @@ def qemu_img_info(path):
     out = subprocess.run(['qemu-img', 'info', '-U', '--output=json', path],
                          stdout=subprocess.PIPE, check=True).stdout
     return json.loads(out)
+
+
+class TestGuestScripts(testtools.TestCase):
+    """The guest's scripts are files of vnfsnap_demo/guest (no guest is
+    booted: these only read them)."""
+
+    def setUp(self):
+        super().setUp()
+        from vnfsnap_demo import guest_image
+
+        self.guest_image = guest_image
+        self.guest_dir = self.useFixture(fixtures.TempDir()).path
+        for entry in guest_image._guest_dir().iterdir():
+            with open(os.path.join(self.guest_dir, entry.name), 'wb') as f:
+                f.write(entry.read_bytes())
+        self.useFixture(fixtures.MockPatchObject(
+            guest_image, '_guest_dir', lambda: pathlib.Path(self.guest_dir)))
+
+    def test_every_word_replaced(self):
+        files = self.guest_image.guest_files()
+        files['init'] = (0o755, self.guest_image.guest_script(
+            self.guest_image.INITRAMFS_INIT))
+        for rel, (_mode, text) in files.items():
+            self.assertNotRegex(text, r'__[A-Z][A-Z0-9_]*__', rel)
+        hook = files['etc/qemu/fsfreeze-hook'][1]
+        self.assertTrue(hook.startswith('#!/bin/sh\n'))
+        self.assertIn('\nRUN=%s\n' % self.guest_image.RUN_DIR, hook)
+        self.assertIn("my $INTERVAL = '%r';" % (
+            self.guest_image.COUNTER_INTERVAL),
+            files['usr/local/sbin/vnfsnap-counter'][1])
+
+    def test_unknown_word_refused(self):
+        with open(os.path.join(self.guest_dir, 'shutdown.sh'), 'a') as f:
+            f.write('echo __NO_SUCH_CONSTANT__\n')
+        e = self.assertRaises(self.guest_image.GuestImageError,
+                              self.guest_image.guest_files)
+        self.assertIn('__NO_SUCH_CONSTANT__', str(e))
+
+    def test_changed_script_changes_the_key(self):
+        inp = self.guest_image.inputs()
+        with open(os.path.join(self.guest_dir, 'fsfreeze-hook.sh'), 'a') as f:
+            f.write('# changed\n')
+        changed = self.guest_image.inputs()
+        self.assertNotEqual(inp['recipe_sha256'], changed['recipe_sha256'])
+        self.assertNotEqual(self.guest_image.cache_key(inp),
+                            self.guest_image.cache_key(changed))
 
 
 class TestGuest(GuestTestBase):

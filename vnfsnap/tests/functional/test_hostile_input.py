@@ -24,8 +24,8 @@ from oslo_utils import uuidutils
 
 from vnfsnap.package import archive
 from vnfsnap.package import manifest as manifest_mod
+from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.functional import base
-from vnfsnap.tests.functional import services
 
 LCM = '/vnflcm/v2'
 PKGM = base.PKGM

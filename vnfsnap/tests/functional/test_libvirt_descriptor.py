@@ -26,12 +26,12 @@ import time
 import libvirt
 
 from vnfsnap import descriptor
-from vnfsnap.demo import guest_agent
-from vnfsnap.demo import scenario
-from vnfsnap.tests import nfvo as nfvo_server
-from vnfsnap.tests import notify_endpoint
-from vnfsnap.tests.functional import test_libvirt_guests
+from vnfsnap.tests.fixtures import nfvo as nfvo_server
+from vnfsnap.tests.fixtures import notify_endpoint
+from vnfsnap.tests.functional import libvirt_base
 from vnfsnap.vim.libvirt import domain_xml
+from vnfsnap_demo import guest_agent
+from vnfsnap_demo import scenario
 
 VDUS = ('db', 'app1', 'app2')
 DESCRIPTOR = {
@@ -44,7 +44,7 @@ DESCRIPTOR = {
 }
 
 
-class TestDescriptorAndNotices(test_libvirt_guests.GuestsTestCase):
+class TestDescriptorAndNotices(libvirt_base.GuestsTestCase):
 
     GUESTS = 3
 

@@ -30,11 +30,11 @@ import testtools
 
 from vnfsnap.common import exception
 import vnfsnap.conf
-from vnfsnap.demo import libvirtd
-from vnfsnap.tests.functional import services
+from vnfsnap.tests.fixtures import services
 from vnfsnap.vim import base
 from vnfsnap.vim.libvirt import driver as libvirt_driver
 from vnfsnap.vim.libvirt import images
+from vnfsnap_demo import libvirtd
 
 CONF = vnfsnap.conf.CONF
 URI = 'qemu:///system'

@@ -12,7 +12,7 @@
 
 """VNF snapshots of real guests through a real vnfsnap-all-in-one process.
 
-Three guests of the test image (vnfsnap.demo) form the VNF; the service runs
+Three guests of the test image (vnfsnap_demo) form the VNF; the service runs
 the libvirt driver; everything goes through HTTP, as a client would.
 """
 
@@ -24,90 +24,17 @@ import time
 import libvirt
 from testtools import content
 
-from vnfsnap.demo import domains
-from vnfsnap.demo import guest_agent
-from vnfsnap.demo import guest_image
-from vnfsnap.demo import scenario
-from vnfsnap.tests.functional import base
-from vnfsnap.tests.functional import libvirt_services
-from vnfsnap.tests.functional import services
+from vnfsnap.tests.functional import libvirt_base
 from vnfsnap.vim.libvirt import domain_xml
+from vnfsnap_demo import domains
+from vnfsnap_demo import guest_agent
 
-PREFIX = 'vnfsnap-ft-guest'
-MARKER = '/data/marker'
-FREEZE_DEADLINE = 6
-
-
-class GuestsTestCase(base.FunctionalTestCase):
-
-    GUESTS = 3
-
-    def setUp(self):
-        super().setUp()
-        libvirt_services.require_libvirt()
-        daemons = self.useFixture(libvirt_services.LibvirtDaemons())
-        self.conn = daemons.connect()
-        os.chmod(self.tmp, 0o755)
-        self.image = guest_image.build()
-        domains.destroy_all(self.conn, PREFIX)
-        self.addCleanup(domains.destroy_all, self.conn, PREFIX)
-        self.created, _ = domains.create_and_boot(
-            self.conn, self.image, self.GUESTS,
-            os.path.join(self.tmp, 'guests'), prefix=PREFIX)
-        self.doms = {td.name: td.lookup(self.conn) for td in self.created}
-        self.port = services.free_port()
-        self.conf = base.write_config(os.path.join(self.tmp, 'v.conf'), {
-            'DEFAULT': {'state_path': os.path.join(self.tmp, 'state'),
-                        'host': 'functional'},
-            'api': {'port': self.port},
-            'conductor': {'freeze_deadline': FREEZE_DEADLINE},
-        })
-
-    def start_service(self, argv=None):
-        argv = argv or [base.command('vnfsnap-all-in-one')]
-        proc = self.start(argv + ['--config-file', self.conf],
-                          port=self.port, name='vnfsnap-all-in-one')
-        self.api = base.Client('http://127.0.0.1:%d' % self.port)
-        return proc
-
-    def register(self):
-        body = scenario.Demo(self.GUESTS).registration(self.created)
-        resp = self.api.post('/vnflcm/v2/vnf_instances', json=body)
-        self.assertEqual(201, resp.status_code, resp.text)
-        return resp.json()['id']
-
-    def task(self, inst_id, name, body):
-        resp = self.api.post('/vnflcm/v2/vnf_instances/%s/%s'
-                             % (inst_id, name), json=body)
-        self.assertEqual(202, resp.status_code, resp.text)
-        return resp.headers['Location']
-
-    def snapshot(self, inst_id, **params):
-        info = self.api.post('/vnflcm/v2/vnf_snapshots', json={}).json()
-        op_url = self.task(inst_id, 'create_snapshot',
-                           {'vnfSnapshotInfoId': info['id'],
-                            'additionalParams': params})
-        op = self.api.wait_for_op(op_url, timeout=180)
-        self.assertEqual('COMPLETED', op['operationState'], op)
-        return info['id']
-
-    def revert(self, inst_id, info_id, **params):
-        op_url = self.task(inst_id, 'revert_to_snapshot',
-                           {'vnfSnapshotInfoId': info_id,
-                            'additionalParams': params})
-        return self.api.wait_for_op(op_url, timeout=180)
-
-    def mark(self, text):
-        for dom in self.doms.values():
-            guest_agent.write_file(dom, MARKER, text.encode())
-
-    def markers(self):
-        return {name: guest_agent.read_file(dom, MARKER,
-                                            drop_caches=True).decode()
-                for name, dom in self.doms.items()}
+PREFIX = libvirt_base.PREFIX
+MARKER = libvirt_base.MARKER
+FREEZE_DEADLINE = libvirt_base.FREEZE_DEADLINE
 
 
-class TestColdAndWarm(GuestsTestCase):
+class TestColdAndWarm(libvirt_base.GuestsTestCase):
 
     def test_revert_to_older_after_newer_and_delete(self):
         self.start_service()
@@ -180,7 +107,7 @@ def disk_stamps(dom):
             for d in domains_disks(dom)}
 
 
-class TestRevertWithVanishedVnfc(GuestsTestCase):
+class TestRevertWithVanishedVnfc(libvirt_base.GuestsTestCase):
 
     def test_fails_cleanly_and_leaves_guests_running(self):
         self.start_service()
@@ -202,7 +129,7 @@ class TestRevertWithVanishedVnfc(GuestsTestCase):
                 dom, MARKER, drop_caches=True).decode())
 
 
-class TestQuiesceAndAutoThaw(GuestsTestCase):
+class TestQuiesceAndAutoThaw(libvirt_base.GuestsTestCase):
 
     GUESTS = 1
 
@@ -210,7 +137,7 @@ class TestQuiesceAndAutoThaw(GuestsTestCase):
         # A conductor whose snapshot step hangs after the freeze.
         proc = self.start_service([
             sys.executable, '-m',
-            'vnfsnap.tests.functional.stalled_libvirt_all_in_one'])
+            'vnfsnap.tests.fixtures.stalled_libvirt_all_in_one'])
         inst = self.register()
         dom = next(iter(self.doms.values()))
         info = self.api.post('/vnflcm/v2/vnf_snapshots', json={}).json()

@@ -20,14 +20,14 @@ and memory state.
 
 import os
 
-from vnfsnap.demo import guest_agent
 from vnfsnap.tests.functional import base
-from vnfsnap.tests.functional import test_libvirt_guests
+from vnfsnap.tests.functional import libvirt_base
+from vnfsnap_demo import guest_agent
 
 PKGM = base.PKGM
 
 
-class TestPackageRoundTrip(test_libvirt_guests.GuestsTestCase):
+class TestPackageRoundTrip(libvirt_base.GuestsTestCase):
 
     GUESTS = 2
 

@@ -31,8 +31,8 @@ import time
 from testtools import content
 
 from vnfsnap.tests import base
-from vnfsnap.tests.functional import openstack_services
-from vnfsnap.tests.functional import services
+from vnfsnap.tests.fixtures import openstack_services
+from vnfsnap.tests.fixtures import services
 
 #: Seconds a server gets to become ACTIVE, an image or volume to settle.
 TIMEOUT = 300

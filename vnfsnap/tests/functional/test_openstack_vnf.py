@@ -26,10 +26,10 @@ import time
 
 import libvirt
 
-from vnfsnap.demo import guest_agent
+from vnfsnap.tests.fixtures import openstack_services
+from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.functional import base
-from vnfsnap.tests.functional import openstack_services
-from vnfsnap.tests.functional import services
+from vnfsnap_demo import guest_agent
 
 TIMEOUT = 300
 PKGM = base.PKGM

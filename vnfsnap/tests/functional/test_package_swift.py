@@ -28,9 +28,9 @@ from oslo_utils import uuidutils
 
 from vnfsnap.package import archive
 from vnfsnap.package import manifest as manifest_mod
+from vnfsnap.tests.fixtures import services
+from vnfsnap.tests.fixtures import swift_services
 from vnfsnap.tests.functional import base
-from vnfsnap.tests.functional import services
-from vnfsnap.tests.functional import swift_services
 
 GUESTS = ('vm-a', 'vm-b')
 PKGM = base.PKGM
@@ -65,7 +65,7 @@ class TestPackagesOnSwift(base.FunctionalTestCase):
         self.start([base.command('vnfsnap-api'), '--config-file', self.conf],
                    port=self.port, name='vnfsnap-api')
         self.start([sys.executable, '-m',
-                    'vnfsnap.tests.functional.fake_vim_conductor',
+                    'vnfsnap.tests.fixtures.fake_vim_conductor',
                     '--config-file', self.conf],
                    env={'VNFSNAP_FAKE_GUESTS': ','.join(GUESTS)},
                    name='vnfsnap-conductor')

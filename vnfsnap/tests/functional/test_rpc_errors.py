@@ -42,8 +42,8 @@ from vnfsnap.common import rpc
 from vnfsnap.conductor import rpcapi
 import vnfsnap.conf
 from vnfsnap.tests.fixtures import rpc_conductor
+from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.functional import base
-from vnfsnap.tests.functional import services
 
 CONF = vnfsnap.conf.CONF
 

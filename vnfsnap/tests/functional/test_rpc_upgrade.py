@@ -20,8 +20,8 @@ conductor of this release joins and the old one leaves.
 import subprocess
 
 from vnfsnap.tests.fixtures import rpc_conductor
+from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.functional import base
-from vnfsnap.tests.functional import services
 
 PKGM = base.PKGM
 

@@ -29,7 +29,7 @@ import uuid
 import fixtures
 import testtools
 
-from vnfsnap.tests.functional import services
+from vnfsnap.tests.fixtures import services
 
 
 class ServiceTestCase(testtools.TestCase):

@@ -21,8 +21,8 @@ import signal
 import subprocess
 import sys
 
+from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.functional import base
-from vnfsnap.tests.functional import services
 
 GUESTS = ('vm-a', 'vm-b', 'vm-c')
 
@@ -52,7 +52,7 @@ class TestSplitDeployment(base.FunctionalTestCase):
     def start_conductor(self, delay=''):
         return self.start(
             [sys.executable, '-m',
-             'vnfsnap.tests.functional.fake_vim_conductor',
+             'vnfsnap.tests.fixtures.fake_vim_conductor',
              '--config-file', self.conf],
             env={'VNFSNAP_FAKE_GUESTS': ','.join(GUESTS),
                  'VNFSNAP_FAKE_DELAY': delay},

@@ -27,7 +27,7 @@ from vnfsnap.common import exception
 from vnfsnap.store import base
 from vnfsnap.store import swift as swift_store
 from vnfsnap.tests import base as test_base
-from vnfsnap.tests.functional import swift_services
+from vnfsnap.tests.fixtures import swift_services
 
 MIB = 1024 * 1024
 KEY = 'pkg-1/package.zip'

@@ -14,7 +14,7 @@
 
 from vnfsnap.common import states
 from vnfsnap.tests import base
-from vnfsnap.tests import fake_vim
+from vnfsnap.tests.fixtures import fake_vim
 
 
 class TestSnapshotRoundTrip(base.ApiTestCase):

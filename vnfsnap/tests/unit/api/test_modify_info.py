@@ -23,9 +23,9 @@ from vnfsnap.common import states
 from vnfsnap.conductor.flows import modify_info
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
-from vnfsnap.tests import fake_vim
-from vnfsnap.tests import notify_endpoint
 from vnfsnap.tests.fixtures import etsi
+from vnfsnap.tests.fixtures import fake_vim
+from vnfsnap.tests.fixtures import notify_endpoint
 
 V2 = '/vnflcm/v2'
 MERGE_PATCH = 'application/merge-patch+json'

@@ -30,8 +30,8 @@ from vnfsnap.common import policy
 from vnfsnap.common import states
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
-from vnfsnap.tests import fake_vim
-from vnfsnap.tests.unit.api import test_vnf_snapshot_packages
+from vnfsnap.tests.fixtures import fake_vim
+from vnfsnap.tests.fixtures import snapshots
 
 V2 = '/vnflcm/v2'
 PKGM = '/vnfsnapshotpkgm/v1'
@@ -227,7 +227,7 @@ class TestApiEnforcement(ApiAsRole):
             'snapshot_vnf_state_key': key,
             'snapshot_vnf_state_snapshot_info': {'isEncrypted': False}})
         pkg = self.post(PKGM + '/vnf_snapshot_packages', {'name': 'p'})
-        test_vnf_snapshot_packages.make_available(self, pkg.json['id'])
+        snapshots.make_available(self, pkg.json['id'])
         self.ids = {'vnfInstanceId': self.inst['id'],
                     'vnfSnapshotInfoId': self.info_id,
                     'vnfLcmOpOccId': op.id,

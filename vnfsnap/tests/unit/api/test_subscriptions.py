@@ -23,9 +23,9 @@ from vnfsnap.common import states
 from vnfsnap.conductor import lccn
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
-from vnfsnap.tests import notify_endpoint
 from vnfsnap.tests.fixtures import callbacks
-from vnfsnap.tests.unit.db import test_api as db_utils
+from vnfsnap.tests.fixtures import database as db_utils
+from vnfsnap.tests.fixtures import notify_endpoint
 
 URL = '/vnflcm/v2/subscriptions'
 

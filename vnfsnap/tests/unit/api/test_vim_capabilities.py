@@ -13,7 +13,7 @@
 """GET /vnflcm/v2/vnf_instances/{id}/vim_capabilities (vnfsnap extension)."""
 
 from vnfsnap.tests import base
-from vnfsnap.tests import fake_vim
+from vnfsnap.tests.fixtures import fake_vim
 from vnfsnap.vim import base as vim_base
 
 

@@ -24,8 +24,8 @@ from vnfsnap.common import policy
 from vnfsnap.common import states
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
-from vnfsnap.tests import fake_vim
 from vnfsnap.tests.fixtures import etsi
+from vnfsnap.tests.fixtures import fake_vim
 from vnfsnap.tests.fixtures import secrets as secrets_fixtures
 from vnfsnap.vim import base as vim_base
 

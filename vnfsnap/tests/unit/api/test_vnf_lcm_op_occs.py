@@ -20,7 +20,7 @@ import fixtures
 from vnfsnap.common import states
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
-from vnfsnap.tests import fake_vim
+from vnfsnap.tests.fixtures import fake_vim
 
 URL = '/vnflcm/v2/vnf_lcm_op_occs'
 TASKS = ('retry', 'rollback', 'fail', 'cancel')

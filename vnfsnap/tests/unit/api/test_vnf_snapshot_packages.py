@@ -18,14 +18,12 @@ package into the store), so every answer of the API is checked against a
 known state. TestWithConductor alone lets the in-process conductor run.
 """
 
-import hashlib
 import io
 import json
 import os
 import random
 import time
 import tracemalloc
-import zipfile
 
 import fixtures
 import webob
@@ -36,13 +34,10 @@ from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import views
 from vnfsnap.db import api as db_api
-from vnfsnap.package import archive
-from vnfsnap.package import layout
-from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.tests import base
 from vnfsnap.tests.fixtures import etsi
 from vnfsnap.tests.fixtures import secrets as secrets_fixtures
-from vnfsnap.tests.unit.api import test_vnf_snapshots
+from vnfsnap.tests.fixtures import snapshots
 
 URL = '/vnfsnapshotpkgm/v1/vnf_snapshot_packages'
 LCM = '/vnflcm/v2'
@@ -53,98 +48,13 @@ ALL_STATES = (states.PKG_CREATED, states.PKG_BUILDING, states.PKG_UPLOADING,
               states.PKG_PROCESSING, states.PKG_AVAILABLE,
               states.PKG_EXTRACTING, states.PKG_ERROR,
               states.PKG_ERROR_EXTRACTING)
-EXTERNAL_URI = 'https://artifacts.example.com/tools/m%40ster.sh'
-IMAGE_SIZE = 3 * MIB + 12345
-# A VNF snapshot record a conductor would accept (VNF snapshot snap-x).
-RECORD = test_vnf_snapshots.vnf_snapshot(n_vnfcs=1)
-VNFD = {'vnfdId': 'vnfd-1', 'name': 'ünïcode'}
+EXTERNAL_URI = snapshots.EXTERNAL_URI
+IMAGE_SIZE = snapshots.IMAGE_SIZE
+RECORD = snapshots.RECORD
+VNFD = snapshots.VNFD
 OAUTH2 = {'clientId': 'client-7', 'clientPassword': 's3cret-oauth',
           'tokenEndpoint': 'https://auth.example.com/token'}
 BASIC = {'userName': 'fetcher', 'password': 's3cret-basic'}
-
-
-def text_log(size):
-    """Compressible text of ``size`` bytes, different on every line."""
-    lines, total, i = [], 0, 0
-    while total < size:
-        line = 'line %08d: the quick brown fox jumps over the lazy dog\n' % i
-        lines.append(line)
-        total += len(line)
-        i += 1
-    return ''.join(lines).encode()[:size]
-
-
-def make_available(test, pkg_id):
-    """Build a real package into the store and make ``pkg_id`` AVAILABLE
-    as a conductor leaves it; returns (ZIP bytes, {member: content}).
-    """
-    work = test.useFixture(fixtures.TempDir()).path
-    image = random.Random(7).randbytes(IMAGE_SIZE)
-    log = text_log(3 * MIB + 777)
-    sources = {'images/c1/disk.raw': image, 'logs/notes.txt': log}
-    for path, data in sources.items():
-        with open(os.path.join(work, os.path.basename(path)), 'wb') as f:
-            f.write(data)
-    arts = [
-        archive.DocumentArtifact(RECORD, 'vnfsr/record.json',
-                                 manifest_mod.ROLE_RECORD),
-        archive.DocumentArtifact(VNFD, 'vnfd/vnfd.json',
-                                 manifest_mod.ROLE_VNFD),
-        archive.FileArtifact(os.path.join(work, 'disk.raw'),
-                             'images/c1/disk.raw',
-                             manifest_mod.ROLE_IMAGE,
-                             vnfc_snapshot_id='vnfc-snap-0',
-                             disk_format='RAW',
-                             container_format='BARE'),
-        archive.FileArtifact(os.path.join(work, 'notes.txt'),
-                             'logs/notes.txt',
-                             manifest_mod.ROLE_ADDITIONAL),
-    ]
-    zip_path = os.path.join(work, 'package.zip')
-    manifest = archive.build(zip_path, arts, vnf_snapshot_id=RECORD['id'],
-                             vnf_instance_id=RECORD['vnfInstanceId'])
-    stored = store.get_store().put_file(store.package_key(pkg_id),
-                                        zip_path)
-    with open(zip_path, 'rb') as f:
-        data = f.read()
-    with zipfile.ZipFile(zip_path) as zf:
-        contents = {name: zf.read(name) for name in zf.namelist()}
-    by_path = manifest.by_path()
-
-    def checksum(path=None):
-        digest = by_path[path].sha256 if path else stored.sha256
-        return {'algorithm': 'SHA-256', 'hash': digest}
-
-    db_api.update_vnf_snapshot_pkg(None, pkg_id, {
-        'state': states.PKG_AVAILABLE,
-        'content_received': True,
-        'vnf_snapshot_pkg_unique_id': manifest.vnf_snapshot_pkg_unique_id,
-        'vnf_snapshot_id': RECORD['id'],
-        'vnfc_snapshot_info_ids': ['vnfc-snap-0'],
-        'is_full_snapshot': True,
-        'checksum': checksum(),
-        'vnfsr': {'recordPath': 'vnfsr/record.json',
-                  'checksum': checksum('vnfsr/record.json'),
-                  'isEncrypted': False},
-        'vnfc_snapshot_images': [{
-            'id': 'vnfc-snap-0', 'name': 'disk.raw',
-            'checksum': checksum('images/c1/disk.raw'),
-            'isEncrypted': False, 'vnfcInstanceId': 'vnfc-0',
-            'containerFormat': 'BARE', 'diskFormat': 'RAW',
-            'createdAt': '2026-01-02T03:04:05Z', 'minDisk': IMAGE_SIZE,
-            'minRam': 0, 'size': IMAGE_SIZE,
-            'imagePath': 'images/c1/disk.raw'}],
-        'additional_artifacts': [
-            {'artifactPath': 'logs/notes.txt',
-             'checksum': checksum('logs/notes.txt'), 'isEncrypted': False},
-            {'artifactPath': 'external/tools/m@ster.sh',
-             'artifactUri': EXTERNAL_URI,
-             'checksum': {'algorithm': 'SHA-256',
-                          'hash': hashlib.sha256(b'echo hi').hexdigest()},
-             'isEncrypted': False}],
-        'layout': layout.describe(zip_path, manifest),
-    })
-    return data, contents
 
 
 class BodyStream:
@@ -219,12 +129,12 @@ class PackagesTestCase(base.ApiTestCase):
     def available(self):
         """A package made AVAILABLE; returns (id, ZIP bytes, members)."""
         pkg_id = self.create()
-        data, contents = make_available(self, pkg_id)
+        data, contents = snapshots.make_available(self, pkg_id)
         return pkg_id, data, contents
 
     def filled_snapshot_info(self, project=None):
         resp = self.post(LCM + '/vnf_snapshots',
-                         {'vnfSnapshot': test_vnf_snapshots.vnf_snapshot()},
+                         {'vnfSnapshot': snapshots.vnf_snapshot()},
                          project=project)
         self.assertEqual(201, resp.status, resp.body)
         return resp.json['id']
@@ -1404,7 +1314,7 @@ class TestWithConductor(base.ApiTestCase):
 
     def test_upload_process_download(self):
         source = self.post(URL, {'name': 'source'}).json['id']
-        data, contents = make_available(self, source)
+        data, contents = snapshots.make_available(self, source)
         pkg_id = self.post(URL, {'name': 'copy'}).json['id']
         resp = self.request('PUT', '%s/%s/package_content' % (URL, pkg_id),
                             raw_body=data, content_type=ZIP)

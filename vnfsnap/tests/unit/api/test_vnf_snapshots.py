@@ -24,37 +24,13 @@ import webob
 from vnfsnap.common import states
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
-from vnfsnap.tests import fake_vim
 from vnfsnap.tests.fixtures import etsi
+from vnfsnap.tests.fixtures import fake_vim
+from vnfsnap.tests.fixtures import snapshots
 
 URL = '/vnflcm/v2/vnf_snapshots'
 PKG_ID = 'a2a7a9a4-6f47-4b1e-9d1c-3a9b2f4c1e01'
 MERGE_PATCH = 'application/merge-patch+json'
-
-
-def vnf_snapshot(n_vnfcs=2, instance_id='inst-x'):
-    """A complete VnfSnapshot as a client (package extraction) gives it."""
-    return {
-        'id': 'snap-x',
-        'vnfInstanceId': instance_id,
-        'creationStartedAt': '2026-01-02T03:04:05Z',
-        'creationFinishedAt': '2026-01-02T03:05:00Z',
-        'vnfdId': 'vnfd-x',
-        'vnfInstance': {'id': instance_id, 'vnfdId': 'vnfd-x',
-                        'instantiationState': 'INSTANTIATED'},
-        'vnfcSnapshots': [{
-            'id': 'vnfc-snap-%d' % i,
-            'vnfcInstanceId': 'vnfc-%d' % i,
-            'creationStartedAt': '2026-01-02T03:04:05Z',
-            'vnfcResourceInfoId': 'vnfc-%d' % i,
-            'computeSnapshotResource': {'resourceId': 'image-%d' % i},
-            'storageSnapshotResources': [{
-                'storageResourceId': 'vol-%d' % i,
-                'storageSnapshotResource': {'resourceId': 'vs-%d' % i}}],
-            'userDefinedData': {'n': i},
-        } for i in range(n_vnfcs)],
-        'userDefinedData': {'origin': 'package'},
-    }
 
 
 class SnapshotsTestCase(base.ApiTestCase):
@@ -111,7 +87,7 @@ class TestCreate(SnapshotsTestCase):
                          self.one(info['id']).headers['ETag'])
 
     def test_create_filled(self):
-        snap = vnf_snapshot()
+        snap = snapshots.vnf_snapshot()
         resp = self.post(URL, {'vnfSnapshotPkgId': PKG_ID,
                                'vnfSnapshot': snap})
         self.assertEqual(201, resp.status, resp.body)
@@ -131,7 +107,7 @@ class TestCreate(SnapshotsTestCase):
         self.assertEqual([info], listed)
 
     def test_create_with_timezone_offset(self):
-        snap = vnf_snapshot()
+        snap = snapshots.vnf_snapshot()
         snap['creationStartedAt'] = '2026-01-02T05:04:05+02:00'
         info = self.post(URL, {'vnfSnapshot': snap}).json
         self.assertEqual('2026-01-02T03:04:05Z',
@@ -145,16 +121,16 @@ class TestCreate(SnapshotsTestCase):
 
     def test_bad_input_stores_nothing(self):
         def snap(**changes):
-            s = vnf_snapshot()
+            s = snapshots.vnf_snapshot()
             s.update(changes)
             return {'vnfSnapshot': s}
 
         def vnfc(**changes):
-            s = vnf_snapshot()
+            s = snapshots.vnf_snapshot()
             s['vnfcSnapshots'][0].update(changes)
             return {'vnfSnapshot': s}
 
-        no_vnfcs = vnf_snapshot()
+        no_vnfcs = snapshots.vnf_snapshot()
         del no_vnfcs['vnfcSnapshots']
         cases = [
             (400, {'colour': 'blue'}),
@@ -209,8 +185,9 @@ class TestList(SnapshotsTestCase):
         super().setUp()
         self.inst, self.taken = self.snapshot_taken()
         self.empty = self.new_snapshot_info()['id']
-        self.given = self.post(URL, {'vnfSnapshotPkgId': PKG_ID,
-                                     'vnfSnapshot': vnf_snapshot()}).json
+        self.given = self.post(URL, {
+            'vnfSnapshotPkgId': PKG_ID,
+            'vnfSnapshot': snapshots.vnf_snapshot()}).json
 
     def test_default_exclusions(self):
         resp = self.get(URL)
@@ -456,7 +433,8 @@ class TestPatch(SnapshotsTestCase):
         self.assertEqual(200, resp.status, resp.body)
 
     def test_fill(self):
-        resp = self.patch(self.info['id'], {'vnfSnapshot': vnf_snapshot()})
+        resp = self.patch(self.info['id'],
+                          {'vnfSnapshot': snapshots.vnf_snapshot()})
         self.assertEqual(200, resp.status, resp.body)
         self.assertEqual(['vnfSnapshot'], list(resp.json))
         self.assertEqual(2, len(resp.json['vnfSnapshot']['vnfcSnapshots']))
@@ -466,7 +444,7 @@ class TestPatch(SnapshotsTestCase):
     def test_null_user_defined_data_is_removed(self):
         """A merge patch's nulls remove attributes; the answer never holds
         null where the SOL003 schema wants an object."""
-        snap = vnf_snapshot()
+        snap = snapshots.vnf_snapshot()
         snap['userDefinedData'] = None
         snap['creationFinishedAt'] = None
         snap['vnfInstance'].update(
@@ -486,14 +464,14 @@ class TestPatch(SnapshotsTestCase):
                 etsi.LCM_DEFS, 'VnfSnapshotInfoModifications', resp.json))
 
     def test_null_where_an_attribute_is_required(self):
-        snap = vnf_snapshot()
+        snap = snapshots.vnf_snapshot()
         snap['vnfdId'] = None
         resp = self.patch(self.info['id'], {'vnfSnapshot': snap})
         self.assertProblem(resp, 400)
         self.assertIn("vnfSnapshot: 'vnfdId' is a required property",
                       resp.json['detail'])
         # RFC 7396 replaces arrays whole: a null inside is a value.
-        snap = vnf_snapshot()
+        snap = snapshots.vnf_snapshot()
         snap['vnfcSnapshots'][0]['userDefinedData'] = None
         resp = self.patch(self.info['id'], {'vnfSnapshot': snap})
         self.assertProblem(resp, 400)
@@ -532,7 +510,7 @@ class TestPatch(SnapshotsTestCase):
         _, info_id = self.snapshot_taken()
         before = self.one(info_id).json
         for body in ({'vnfSnapshotPkgId': PKG_ID},
-                     {'vnfSnapshot': vnf_snapshot()}):
+                     {'vnfSnapshot': snapshots.vnf_snapshot()}):
             with self.subTest(body=body):
                 resp = self.patch(info_id, body)
                 self.assertProblem(resp, 409)
@@ -549,9 +527,9 @@ class TestPatch(SnapshotsTestCase):
         self.assertNotIn('vnfSnapshotPkgId', self.get(self.url).json)
 
     def test_bad_bodies(self):
-        no_vnfcs = vnf_snapshot()
+        no_vnfcs = snapshots.vnf_snapshot()
         del no_vnfcs['vnfcSnapshots']
-        dup = vnf_snapshot()
+        dup = snapshots.vnf_snapshot()
         dup['vnfcSnapshots'][1]['id'] = dup['vnfcSnapshots'][0]['id']
         cases = [
             (400, {}), (400, {'vnfSnapshotPkgId': None}),
@@ -597,7 +575,7 @@ class TestDelete(SnapshotsTestCase):
     def test_delete_given(self):
         """A snapshot given by a client (e.g. extracted from a package):
         its VNFC snapshots are deleted through the VIM it names."""
-        snap = vnf_snapshot()
+        snap = snapshots.vnf_snapshot()
         snap['vnfInstance']['vimConnectionInfo'] = {
             'vim1': {'vimId': 'x', 'vimType': fake_vim.VIM_TYPE}}
         info = self.post(URL, {'vnfSnapshot': snap}).json
@@ -610,7 +588,7 @@ class TestDelete(SnapshotsTestCase):
     def test_delete_given_on_no_known_vim(self):
         """VNFC snapshots on no VIM connection known here: only the
         record goes."""
-        info = self.post(URL, {'vnfSnapshot': vnf_snapshot()}).json
+        info = self.post(URL, {'vnfSnapshot': snapshots.vnf_snapshot()}).json
         resp = self.delete(info['id'])
         self.assertEqual(204, resp.status, resp.body)
         self.assertEqual([], fake_vim.FakeVim.calls)

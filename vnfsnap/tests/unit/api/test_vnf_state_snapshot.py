@@ -25,11 +25,11 @@ from vnfsnap import store
 from vnfsnap.common import states
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
-from vnfsnap.tests import fake_vim
-from vnfsnap.tests import notify_endpoint
 from vnfsnap.tests.fixtures import etsi
+from vnfsnap.tests.fixtures import fake_vim
+from vnfsnap.tests.fixtures import notify_endpoint
+from vnfsnap.tests.fixtures import snapshots
 from vnfsnap.tests.fixtures import vnf_state
-from vnfsnap.tests.unit.api import test_vnf_snapshots
 
 V2 = '/vnflcm/v2'
 MIB = 1024 * 1024
@@ -195,7 +195,7 @@ class TestNone(StateTestCase):
         self.assertProblem(resp, 405)
 
     def test_given_snapshot_has_no_content_here(self):
-        snap = test_vnf_snapshots.vnf_snapshot()
+        snap = snapshots.vnf_snapshot()
         snap['vnfStateSnapshotInfo'] = {
             'checksum': {'algorithm': 'SHA-256', 'hash': '00' * 32},
             'isEncrypted': False}

@@ -134,7 +134,7 @@ class TestCrypto(base.TestCase):
         key_id = crypto.keyring().primary.id
         damaged = token[:-8] + ('A' if token[-8] != 'A' else 'B') + token[-7:]
         for bad in (damaged, 'vnfsnap:1:%s:garbage' % key_id,
-                    'vnfsnap:1:%s:caf\u00e9' % key_id):
+                    'vnfsnap:1:%s:d\u00e9j\u00e0' % key_id):
             e = self.assertRaises(exception.CredentialsKeyError,
                                   crypto.unseal, bad)
             self.assertIn('sealed with key %s (%s) does not decrypt: it is '

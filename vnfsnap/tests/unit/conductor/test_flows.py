@@ -31,9 +31,9 @@ from vnfsnap.conductor.flows import revert_to_snapshot
 from vnfsnap.conductor.flows import vnfc_revert
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
-from vnfsnap.tests import fake_vim
-from vnfsnap.tests.unit.conductor import test_manager
-from vnfsnap.tests.unit.db import test_api as db_utils
+from vnfsnap.tests.fixtures import database as db_utils
+from vnfsnap.tests.fixtures import fake_vim
+from vnfsnap.tests.fixtures import fake_vnf
 from vnfsnap.vim import base as vim_base
 
 FakeVim = fake_vim.FakeVim
@@ -67,7 +67,7 @@ def _reverted(vnfc_id):
 class TestResolveVnfcs(base.TestCase):
 
     def test_order_and_storage(self):
-        inst = test_manager.register_vnf(3)
+        inst = fake_vnf.register_vnf(3)
         vnfcs = common.resolve_vnfcs(inst)
         self.assertEqual(['vnfc-0', 'vnfc-1', 'vnfc-2'],
                          [v.id for v in vnfcs])
@@ -185,7 +185,7 @@ class TestCreateSnapshotFlow(base.TestCase):
         return op
 
     def test_structure(self):
-        inst = test_manager.register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         op = self._op(inst)
         flow, store = create_snapshot.build(op, inst)
         self.assertEqual([
@@ -202,7 +202,7 @@ class TestCreateSnapshotFlow(base.TestCase):
         self.assertEqual([], FakeVim.calls)
 
     def test_no_quiesce_no_freeze_steps(self):
-        inst = test_manager.register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         flow, _ = create_snapshot.build(self._op(inst, quiesce=False), inst)
         self.assertEqual([
             'check-cancel-start',
@@ -229,11 +229,11 @@ class TestCreateSnapshotFlow(base.TestCase):
 
     def test_refusals_raise_at_build(self):
         FakeVim.caps = vim_base.Capabilities()
-        inst = test_manager.register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         self.assertRaises(exception.VimCapabilityMissing,
                           create_snapshot.build,
                           self._op(inst, withMemory=True), inst)
-        inst = test_manager.register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         self.assertRaises(exception.VimCapabilityMissing,
                           create_snapshot.build,
                           self._op(inst, quiesce=True), inst)
@@ -243,7 +243,7 @@ class TestCreateSnapshotFlow(base.TestCase):
         self.assertEqual([], FakeVim.calls)
 
     def _two_vims(self):
-        inst = test_manager.register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         info = dict(inst.instantiated_vnf_info)
         vnfcs = [dict(v) for v in info['vnfcResourceInfo']]
         vnfcs[1]['computeResource'] = dict(vnfcs[1]['computeResource'],
@@ -279,7 +279,7 @@ class TestCreateSnapshotFlow(base.TestCase):
         self.assertIn('quiesce', e.message)
 
     def test_run_records(self):
-        inst = test_manager.register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         op = self._op(inst, withMemory=True)
         flow, store = create_snapshot.build(op, inst)
         common.run(flow, store)
@@ -292,7 +292,7 @@ class TestCreateSnapshotFlow(base.TestCase):
         self.assertEqual(op.id, info.reservation)
 
     def test_already_filled_undone(self):
-        inst = test_manager.register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         op = self._op(inst)
         db_api.update_vnf_snapshot_info(None, op.vnf_snapshot_info_id,
                                         {'snapshot_id': 'earlier'},
@@ -320,7 +320,7 @@ class TestCreateSnapshotFlow(base.TestCase):
     def test_vnf_wide_pause(self):
         # Every VNFC is paused before the first capture and resumed after
         # the last; no quiesce; the snapshots record the VNFCs as running.
-        inst = test_manager.register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         FakeVim.guests['vm-1']['state'] = 'shutoff'
         op = self._op(inst, pauseVnf=True)
         flow, store = create_snapshot.build(op, inst)
@@ -352,7 +352,7 @@ class TestCreateSnapshotFlow(base.TestCase):
         self.assertNotIn('vnf_paused_at', rows['vnfc-1'].vim_details)
 
     def test_vnf_wide_pause_undone_on_failure(self):
-        inst = test_manager.register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         FakeVim.fail[('create', 'vm-1')] = 'disk full'
         op = self._op(inst, pauseVnf=True)
         flow, store = create_snapshot.build(op, inst)
@@ -363,7 +363,7 @@ class TestCreateSnapshotFlow(base.TestCase):
 
     def test_vnf_wide_pause_refused_without_the_capability(self):
         FakeVim.caps = vim_base.Capabilities(quiesce=True)
-        inst = test_manager.register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         e = self.assertRaises(exception.VimCapabilityMissing,
                               create_snapshot.build,
                               self._op(inst, pauseVnf=True), inst)
@@ -415,7 +415,7 @@ class TestRevertFlow(base.TestCase):
                                 operation=states.REVERT_TO_SNAPSHOT)
 
     def test_structure(self):
-        inst = test_manager.register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         info = self._filled(inst)
         op = self._op(inst, info)
         flow, store = revert_to_snapshot.build(op, inst)
@@ -427,7 +427,7 @@ class TestRevertFlow(base.TestCase):
         self.assertEqual({'op_id': op.id}, store)
 
     def test_vnfc_snapshot_dict(self):
-        inst = test_manager.register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         info = self._filled(inst)
         snap = revert_to_snapshot.vnfc_snapshot_dict(info.vnfc_snapshots[0])
         self.assertNotIn('vnf_snapshot_info_id', snap)
@@ -436,16 +436,16 @@ class TestRevertFlow(base.TestCase):
         self.assertEqual({'handle': 'h0'}, snap['vim_details'])
 
     def test_missing_vnfc(self):
-        inst = test_manager.register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         info = self._filled(inst)
-        other = test_manager.register_vnf(1, prefix='other')
+        other = fake_vnf.register_vnf(1, prefix='other')
         e = self.assertRaises(exception.UnprocessableEntity,
                               revert_to_snapshot.build,
                               self._op(other, info), other)
         self.assertIn('vnfc-1', e.message)
 
     def test_empty_snapshot(self):
-        inst = test_manager.register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         info = db_utils.make_info()
         self.assertRaises(exception.UnprocessableEntity,
                           revert_to_snapshot.build, self._op(inst, info),
@@ -536,7 +536,7 @@ class TestVnfcRevertSteps(base.TestCase):
 class TestSafetySnapshot(base.TestCase):
 
     def _snapshot(self, inst):
-        return test_manager.run_create_flow(inst)[1].id
+        return fake_vnf.run_create_flow(inst)[1].id
 
     def _revert_op(self, inst, info_id, **params):
         return db_utils.make_op(
@@ -545,7 +545,7 @@ class TestSafetySnapshot(base.TestCase):
                               'additionalParams': params})
 
     def test_taken_before_the_revert_and_linked(self):
-        inst = test_manager.register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         target = self._snapshot(inst)
         for guest in FakeVim.guests.values():
             guest['disk']['file'] = 'v1'
@@ -562,7 +562,7 @@ class TestSafetySnapshot(base.TestCase):
                                   for g in FakeVim.guests.values()})
         safety_id = db_api.get_op_occ(
             None, op.id).safety_vnf_snapshot_info_id
-        safety = db_api.get_vnf_snapshot_info(test_manager.PROJECT,
+        safety = db_api.get_vnf_snapshot_info(db_utils.PROJECT,
                                               safety_id)
         self.assertEqual(inst.id, safety.snapshot_vnf_instance_id)
         self.assertIsNone(safety.reservation)
@@ -581,7 +581,7 @@ class TestSafetySnapshot(base.TestCase):
     def test_leaves_out_what_the_descriptor_leaves_out_detaching_nothing(
             self):
         inst = db_api.set_snapshot_descriptor(
-            None, test_manager.register_vnf(1).id,
+            None, fake_vnf.register_vnf(1).id,
             {'vnfcs': {'vdu0': {'detachDisksBefore': True}}})
         target = self._snapshot(inst)
         del FakeVim.calls[:]
@@ -596,7 +596,7 @@ class TestSafetySnapshot(base.TestCase):
                          FakeVim.calls)
 
     def test_kept_when_the_revert_fails_and_not_retaken(self):
-        inst = test_manager.register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         target = self._snapshot(inst)
         before = len(FakeVim.snapshots)
         FakeVim.fail[('revert', 'vm-1')] = 'rebuild refused'
@@ -610,7 +610,7 @@ class TestSafetySnapshot(base.TestCase):
         self.assertNotIn('safety-snapshot', _names(flow))
 
     def test_failed_capture_reverts_nothing_and_leaves_nothing(self):
-        inst = test_manager.register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         target = self._snapshot(inst)
         before = dict(FakeVim.snapshots)
         FakeVim.fail[('create', 'vm-1')] = 'quota exceeded'
@@ -628,7 +628,7 @@ class TestDescriptorInFlows(base.TestCase):
     018 (order groups) as the flows apply them."""
 
     def _with(self, n, document):
-        inst = test_manager.register_vnf(n)
+        inst = fake_vnf.register_vnf(n)
         return db_api.set_snapshot_descriptor(None, inst.id, document)
 
     def test_create_groups_include_and_memory(self):
@@ -686,7 +686,7 @@ class TestDescriptorInFlows(base.TestCase):
             'check-cancel-vnfc-1', _reverted('vnfc-1')], _names(flow))
 
     def test_parallel_reverts_record_every_replaced_volume(self):
-        inst = test_manager.register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         threads = [threading.Thread(
             target=vnfc_revert.record_replaced_volumes,
             args=(inst.id, {'vol-%d' % i: 'new-%d' % i})) for i in range(2)]
@@ -713,7 +713,7 @@ class TestDescriptorPowerRules(base.TestCase):
 
     def test_power_off_before_and_back_on(self):
         inst = db_api.set_snapshot_descriptor(
-            None, test_manager.register_vnf(2).id,
+            None, fake_vnf.register_vnf(2).id,
             {'vnfcs': {'vdu0': {'powerOffBefore': True}}})
         flow = self._run_create(inst)
         self.assertIn(('power-off', ['power-off-vnfc-0']), _names(flow))
@@ -725,7 +725,7 @@ class TestDescriptorPowerRules(base.TestCase):
 
     def test_power_off_after_and_on_after(self):
         inst = db_api.set_snapshot_descriptor(
-            None, test_manager.register_vnf(2).id,
+            None, fake_vnf.register_vnf(2).id,
             {'vnfcs': {'vdu0': {'powerOffBefore': True,
                                 'powerOffAfter': True},
                        'vdu1': {'powerOnAfter': True}}})
@@ -736,7 +736,7 @@ class TestDescriptorPowerRules(base.TestCase):
 
     def test_stopped_vnfc_started_again_when_the_capture_fails(self):
         inst = db_api.set_snapshot_descriptor(
-            None, test_manager.register_vnf(1).id,
+            None, fake_vnf.register_vnf(1).id,
             {'vnfcs': {'vdu0': {'powerOffBefore': True}}})
         FakeVim.fail[('create', 'vm-0')] = 'disk full'
         self.assertRaises(exception.VimError, self._run_create, inst)
@@ -744,7 +744,7 @@ class TestDescriptorPowerRules(base.TestCase):
 
     def test_no_snapshot_when_powered_off(self):
         inst = db_api.set_snapshot_descriptor(
-            None, test_manager.register_vnf(1).id,
+            None, fake_vnf.register_vnf(1).id,
             {'vnfcs': {'vdu0': {'snapshotWhenPoweredOff': False}}})
         FakeVim.guests['vm-0']['state'] = 'shutoff'
         e = self.assertRaises(exception.Conflict, self._run_create, inst)
@@ -753,7 +753,7 @@ class TestDescriptorPowerRules(base.TestCase):
 
     def test_no_revert_when_powered_on(self):
         inst = db_api.set_snapshot_descriptor(
-            None, test_manager.register_vnf(1).id,
+            None, fake_vnf.register_vnf(1).id,
             {'vnfcs': {'vdu0': {'revertWhenPoweredOn': False}}})
         rows = [{'id': 's0', 'vnfc_instance_id': 'vnfc-0',
                  'vnfc_resource_info_id': 'vnfc-0',
@@ -777,8 +777,8 @@ class TestDescriptorVolumeRules(base.TestCase):
 
     def _snapshot(self, document, n=2):
         inst = db_api.set_snapshot_descriptor(
-            None, test_manager.register_vnf(n).id, document)
-        op, info = test_manager.run_create_flow(inst)
+            None, fake_vnf.register_vnf(n).id, document)
+        op, info = fake_vnf.run_create_flow(inst)
         return inst, db_api.get_vnf_snapshot_info(None, info.id)
 
     def _revert(self, inst, info):
@@ -826,16 +826,16 @@ class TestDescriptorVolumeRules(base.TestCase):
 
     def test_failed_capture_attaches_them_again(self):
         inst = db_api.set_snapshot_descriptor(
-            None, test_manager.register_vnf(1).id,
+            None, fake_vnf.register_vnf(1).id,
             {'vnfcs': {'vdu0': {'detachDisksBefore': True}}})
         FakeVim.fail[('create', 'vm-0')] = 'disk full'
-        self.assertRaises(exception.VimError, test_manager.run_create_flow,
+        self.assertRaises(exception.VimError, fake_vnf.run_create_flow,
                           inst)
         self.assertEqual(set(), FakeVim.guests['vm-0']['detached'])
         self.assertEqual(('attach', 'vol-0'), FakeVim.calls[-1])
 
     def test_failed_detach_attaches_those_already_detached(self):
-        inst = test_manager.register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         inst.instantiated_vnf_info['virtualStorageResourceInfo'].append(
             {'id': 'logs-0', 'virtualStorageDescId': 'logs',
              'storageResource': {'vimConnectionId': 'vim1',
@@ -847,7 +847,7 @@ class TestDescriptorVolumeRules(base.TestCase):
         inst = db_api.set_snapshot_descriptor(
             None, inst.id, {'vnfcs': {'vdu0': {'detachDisksBefore': True}}})
         FakeVim.fail[('detach', 'logs-0')] = 'guest did not release it'
-        self.assertRaises(exception.VimError, test_manager.run_create_flow,
+        self.assertRaises(exception.VimError, fake_vnf.run_create_flow,
                           inst)
         self.assertEqual(set(), FakeVim.guests['vm-0']['detached'])
         self.assertEqual([('detach', 'vol-0'), ('detach', 'logs-0'),

@@ -19,10 +19,10 @@ from vnfsnap.conductor.flows import common
 from vnfsnap.conductor.flows import revert_to_snapshot
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
-from vnfsnap.tests import fake_vim
-from vnfsnap.tests import nfvo as nfvo_server
-from vnfsnap.tests.unit.conductor import test_manager
-from vnfsnap.tests.unit.db import test_api as db_utils
+from vnfsnap.tests.fixtures import database as db_utils
+from vnfsnap.tests.fixtures import fake_vim
+from vnfsnap.tests.fixtures import fake_vnf
+from vnfsnap.tests.fixtures import nfvo as nfvo_server
 
 FakeVim = fake_vim.FakeVim
 
@@ -37,13 +37,13 @@ class GrantTestCase(base.TestCase):
                          poll_interval=0.01, group='grant')
 
     def create(self, inst):
-        return test_manager.run_create_flow(inst)
+        return fake_vnf.run_create_flow(inst)
 
 
 class TestCreate(GrantTestCase):
 
     def test_synchronous_grant_before_anything(self):
-        inst = test_manager.register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         self.nfvo.behaviour = 'sync'
         FakeVim.hooks[('quiesce', 'vm-0')] = lambda: self.assertEqual(
             1, len(self.nfvo.grant_requests()))
@@ -62,14 +62,14 @@ class TestCreate(GrantTestCase):
                           request['addResources'][1]['id']])
 
     def test_asynchronous_grant_is_polled(self):
-        inst = test_manager.register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         self.nfvo.behaviour, self.nfvo.pending = 'async', 2
         self.create(inst)
         self.assertEqual(3, len([r for r in self.nfvo.requests
                                  if r[0] == 'GET']))
 
     def test_refusal_fails_with_the_nfvo_reason(self):
-        inst = test_manager.register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         self.nfvo.behaviour = 'refuse'
         e = self.assertRaises(exception.GrantRefused, self.create, inst)
         self.assertEqual(403, e.code)
@@ -78,7 +78,7 @@ class TestCreate(GrantTestCase):
 
     def test_async_grant_that_never_comes(self):
         self.conf.config(grant_timeout=1, group='grant')
-        inst = test_manager.register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         self.nfvo.behaviour, self.nfvo.pending = 'async', 10 ** 6
         e = self.assertRaises(exception.GrantFailed, self.create, inst)
         self.assertIn('grant_timeout', e.message)
@@ -87,7 +87,7 @@ class TestCreate(GrantTestCase):
         self.conf.config(client_id='vnfsnap', client_secret='pw',
                          token_endpoint=self.nfvo.url + '/token',
                          group='grant')
-        self.create(test_manager.register_vnf(1))
+        self.create(fake_vnf.register_vnf(1))
         token, post = self.nfvo.requests[:2]
         self.assertEqual('/token', token[1])
         self.assertIn(b'grant_type=client_credentials', token[3])
@@ -95,13 +95,13 @@ class TestCreate(GrantTestCase):
 
     def test_descriptor_decides_per_operation(self):
         inst = db_api.set_snapshot_descriptor(
-            None, test_manager.register_vnf(1).id,
+            None, fake_vnf.register_vnf(1).id,
             {'createSnapshot': {'grant': 'none'}})
         self.create(inst)
         self.assertEqual([], self.nfvo.grant_requests())
         self.conf.config(mode='none', group='grant')
         inst = db_api.set_snapshot_descriptor(
-            None, test_manager.register_vnf(1, prefix='b').id,
+            None, fake_vnf.register_vnf(1, prefix='b').id,
             {'createSnapshot': {'grant': 'nfvo'}})
         self.create(inst)
         self.assertEqual(1, len(self.nfvo.grant_requests()))
@@ -109,7 +109,7 @@ class TestCreate(GrantTestCase):
     def test_no_nfvo_configured(self):
         self.conf.config(nfvo_url=None, group='grant')
         e = self.assertRaises(exception.GrantFailed, self.create,
-                              test_manager.register_vnf(1))
+                              fake_vnf.register_vnf(1))
         self.assertIn('[grant]nfvo_url', e.message)
 
 
@@ -121,7 +121,7 @@ class TestRevert(GrantTestCase):
         common.run(*revert_to_snapshot.build(op, inst))
 
     def test_revert_names_the_vnfc_snapshots(self):
-        inst = test_manager.register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         _, info = self.create(inst)
         self.nfvo.snapshot_resources = nfvo_server.snapshot_resources
         self.revert(inst, info)
@@ -161,7 +161,7 @@ class TestRevert(GrantTestCase):
                     {'vnfSnapshotId': 'other', 'vnfcSnapshotId': 'x',
                      'vimSnapshotResourceId': 'y'}],
                  'which this revert does not use')):
-            inst = test_manager.register_vnf(1, prefix=prefix)
+            inst = fake_vnf.register_vnf(1, prefix=prefix)
             self.nfvo.snapshot_resources = None
             _, info = self.create(inst)
             self.nfvo.snapshot_resources = mapping

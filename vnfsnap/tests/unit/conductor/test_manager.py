@@ -24,50 +24,14 @@ from vnfsnap.common import states
 from vnfsnap.common import views
 from vnfsnap.conductor import manager
 from vnfsnap.conductor.flows import common as flows_common
-from vnfsnap.conductor.flows import create_snapshot
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
-from vnfsnap.tests import fake_vim
-from vnfsnap.tests.unit.db import test_api as db_utils
+from vnfsnap.tests.fixtures import database as db_utils
+from vnfsnap.tests.fixtures import fake_vim
+from vnfsnap.tests.fixtures import fake_vnf
 
 PROJECT = db_utils.PROJECT
 FakeVim = fake_vim.FakeVim
-
-
-def register_vnf(n_vnfcs=2, prefix='vm', vim_type=fake_vim.VIM_TYPE,
-                 project=PROJECT, access_info=None):
-    """A VNF instance whose VNFCs are fake guests ``<prefix>-<i>``."""
-    vnfcs, storages = [], []
-    for i in range(n_vnfcs):
-        rid = '%s-%d' % (prefix, i)
-        FakeVim.add_guest(rid, disk={'file': 'v0'}, memory={'counter': 0})
-        storages.append({'id': 'vol-%d' % i, 'virtualStorageDescId': 'data',
-                         'storageResource': {'vimConnectionId': 'vim1',
-                                             'resourceId': rid + '-vol'}})
-        vnfcs.append({'id': 'vnfc-%d' % i, 'vduId': 'vdu%d' % i,
-                      'computeResource': {'vimConnectionId': 'vim1',
-                                          'resourceId': rid},
-                      'storageResourceIds': ['vol-%d' % i]})
-    conn = {'vimId': 'local', 'vimType': vim_type}
-    if access_info is not None:
-        conn['accessInfo'] = access_info
-    return db_utils.make_instance(
-        project=project, vim_connection_info={'vim1': conn},
-        instantiated_vnf_info={'flavourId': 'default',
-                               'vnfState': 'STARTED',
-                               'vnfcResourceInfo': vnfcs,
-                               'virtualStorageResourceInfo': storages})
-
-
-def run_create_flow(inst):
-    """A CREATE_SNAPSHOT of ``inst`` into a new VNF snapshot resource, run
-    by its flow alone (no manager); the op occurrence is then COMPLETED.
-    Returns (op, info); a failing flow raises, its op left STARTING."""
-    info = db_utils.make_info()
-    op = db_utils.make_op(inst.id, info.id)
-    flows_common.run(*create_snapshot.build(op, inst))
-    db_api.transition_op_occ(op.id, (states.STARTING,), states.COMPLETED)
-    return op, info
 
 
 class ManagerTestCase(base.TestCase):
@@ -133,7 +97,7 @@ class ManagerTestCase(base.TestCase):
 class TestCreateSnapshot(ManagerTestCase):
 
     def test_completes_and_records(self):
-        inst = register_vnf(3)
+        inst = fake_vnf.register_vnf(3)
         op = self.snapshot(inst, withMemory=True)
         self.assertIsNone(op.error)
         self.assertFalse(op.is_cancel_pending)
@@ -168,7 +132,7 @@ class TestCreateSnapshot(ManagerTestCase):
         self.assertThawed()
 
     def test_user_defined_data_recorded(self):
-        inst = register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         info = db_utils.make_info()
         op = db_utils.make_op(inst.id, info.id, operation_params={
             'vnfSnapshotInfoId': info.id, 'userDefinedData': {'k': 'v'}})
@@ -179,7 +143,7 @@ class TestCreateSnapshot(ManagerTestCase):
             None, info.id).snapshot_user_defined_data)
 
     def test_freeze_all_then_snapshot_all_then_thaw_all(self):
-        inst = register_vnf(3)
+        inst = fake_vnf.register_vnf(3)
         self.snapshot(inst)
         steps = [s for s, _ in FakeVim.calls]
         self.assertEqual(['quiesce'] * 3 + ['create'] * 3
@@ -189,7 +153,7 @@ class TestCreateSnapshot(ManagerTestCase):
                              set(self.steps(step)))
 
     def test_without_memory(self):
-        inst = register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         op = self.snapshot(inst)
         info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
         for row in info.vnfc_snapshots:
@@ -198,7 +162,7 @@ class TestCreateSnapshot(ManagerTestCase):
                 FakeVim.snapshots[row.vim_details['handle']]['memory'])
 
     def test_quiesce_false_is_crash_consistent(self):
-        inst = register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         op = self.snapshot(inst, quiesce=False)
         self.assertEqual([], self.steps('quiesce'))
         self.assertEqual([], self.steps('unquiesce'))
@@ -208,7 +172,7 @@ class TestCreateSnapshot(ManagerTestCase):
 
     def test_default_quiesce_follows_capability(self):
         FakeVim.caps = FakeVim.caps.__class__(memory_snapshot=True)
-        inst = register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         op = self.snapshot(inst)
         self.assertEqual([], self.steps('quiesce'))
         info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
@@ -216,7 +180,7 @@ class TestCreateSnapshot(ManagerTestCase):
                          [r.consistency_level for r in info.vnfc_snapshots])
 
     def test_one_vnfc_snapshot_fails(self):
-        inst = register_vnf(3)
+        inst = fake_vnf.register_vnf(3)
         FakeVim.fail[('create', 'vm-1')] = 'disk full'
         op = self.run_op(inst)
         self.assertEqual(states.FAILED_TEMP, op.operation_state)
@@ -237,7 +201,7 @@ class TestCreateSnapshot(ManagerTestCase):
         self.assertReserved(op)
 
     def test_several_vnfc_snapshots_fail(self):
-        inst = register_vnf(3)
+        inst = fake_vnf.register_vnf(3)
         FakeVim.fail[('create', 'vm-0')] = 'disk full'
         FakeVim.fail[('create', 'vm-2')] = 'disk full'
         op = self.run_op(inst)
@@ -249,7 +213,7 @@ class TestCreateSnapshot(ManagerTestCase):
         self.assertThawed()
 
     def test_quiesce_fails(self):
-        inst = register_vnf(3)
+        inst = fake_vnf.register_vnf(3)
         FakeVim.fail[('quiesce', 'vm-2')] = 'agent timeout'
         op = self.run_op(inst)
         self.assertEqual(states.FAILED_TEMP, op.operation_state)
@@ -262,7 +226,7 @@ class TestCreateSnapshot(ManagerTestCase):
 
     def test_thaw_fails_undo_still_completes(self):
         # A thaw that keeps failing must not stop the other undo steps.
-        inst = register_vnf(3)
+        inst = fake_vnf.register_vnf(3)
         FakeVim.fail[('unquiesce', 'vm-0')] = 'agent gone'
         op = self.run_op(inst)
         self.assertEqual(states.FAILED_TEMP, op.operation_state)
@@ -276,7 +240,7 @@ class TestCreateSnapshot(ManagerTestCase):
     def test_undo_delete_fails_guests_still_thawed(self):
         # An undo step failing (the VIM refuses to delete a snapshot) must
         # not leave the VNF frozen, nor hide the cause of the failure.
-        inst = register_vnf(3)
+        inst = fake_vnf.register_vnf(3)
         FakeVim.fail[('create', 'vm-1')] = 'disk full'
 
         def refuse(driver, snap):
@@ -291,7 +255,7 @@ class TestCreateSnapshot(ManagerTestCase):
 
     def test_memory_capability_missing(self):
         FakeVim.caps = FakeVim.caps.__class__(quiesce=True)
-        inst = register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         op = self.run_op(inst, withMemory=True)
         self.assertEqual(states.FAILED_TEMP, op.operation_state)
         self.assertEqual(422, op.error['status'])
@@ -301,7 +265,7 @@ class TestCreateSnapshot(ManagerTestCase):
 
     def test_quiesce_capability_missing(self):
         FakeVim.caps = FakeVim.caps.__class__(memory_snapshot=True)
-        inst = register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         op = self.run_op(inst, quiesce=True)
         self.assertEqual(states.FAILED_TEMP, op.operation_state)
         self.assertEqual(422, op.error['status'])
@@ -309,7 +273,7 @@ class TestCreateSnapshot(ManagerTestCase):
         self.assertEqual([], FakeVim.calls)
 
     def test_unknown_vim_type(self):
-        inst = register_vnf(1, vim_type='NO.SUCH.VIM')
+        inst = fake_vnf.register_vnf(1, vim_type='NO.SUCH.VIM')
         op = self.run_op(inst)
         self.assertEqual(states.FAILED_TEMP, op.operation_state)
         self.assertEqual(422, op.error['status'])
@@ -327,7 +291,7 @@ class TestCreateSnapshot(ManagerTestCase):
         self.assertEqual(422, op.error['status'])
 
     def test_cancel_while_running(self):
-        inst = register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         op = self.new_op(inst)
         FakeVim.hooks[('create', 'vm-0')] = lambda: db_api.request_cancel(
             PROJECT, op.id, states.GRACEFUL)
@@ -344,7 +308,7 @@ class TestCreateSnapshot(ManagerTestCase):
         self.assertReserved(op)
 
     def test_cancel_before_start(self):
-        inst = register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         op = self.new_op(inst)
         db_api.request_cancel(PROJECT, op.id, states.FORCEFUL)
         self.manager.run_lcm_op_occ(self.ctx, op.id)
@@ -355,7 +319,7 @@ class TestCreateSnapshot(ManagerTestCase):
 
     def test_cancel_after_last_check_completes(self):
         # Too late to cancel: the occurrence completes and the flag goes.
-        inst = register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         op = self.new_op(inst)
         orig = db_api.update_vnf_snapshot_info
 
@@ -370,7 +334,7 @@ class TestCreateSnapshot(ManagerTestCase):
         self.assertFalse(op.is_cancel_pending)
 
     def test_retry_after_failure(self):
-        inst = register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         FakeVim.fail[('create', 'vm-1')] = 'disk full'
         op = self.run_op(inst)
         self.assertEqual(states.FAILED_TEMP, op.operation_state)
@@ -388,7 +352,7 @@ class TestCreateSnapshot(ManagerTestCase):
         self.assertEqual(2, len(FakeVim.snapshots))
 
     def test_rollback(self):
-        inst = register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         FakeVim.fail[('create', 'vm-0')] = 'disk full'
         op = self.run_op(inst)
         self.assertEqual(states.FAILED_TEMP, op.operation_state)
@@ -406,7 +370,7 @@ class TestCreateSnapshot(ManagerTestCase):
         self.new_op(inst, info.id)
 
     def test_rollback_cancel_pending(self):
-        inst = register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         FakeVim.fail[('create', 'vm-0')] = 'disk full'
         op = self.run_op(inst)
         op = db_api.transition_op_occ(op.id, (states.FAILED_TEMP,),
@@ -419,7 +383,7 @@ class TestCreateSnapshot(ManagerTestCase):
         self.assertReserved(op)
 
     def test_rollback_refused_when_recorded(self):
-        inst = register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         op = self.new_op(inst)
         db_api.update_vnf_snapshot_info(None, op.vnf_snapshot_info_id,
                                         {'snapshot_id': 's'},
@@ -434,7 +398,7 @@ class TestCreateSnapshot(ManagerTestCase):
     def test_two_instances_in_parallel(self):
         ops = []
         for n in range(3):
-            inst = register_vnf(2, prefix='vnf%d' % n)
+            inst = fake_vnf.register_vnf(2, prefix='vnf%d' % n)
             op = self.new_op(inst)
             self.manager.run_lcm_op_occ(self.ctx, op.id)
             ops.append(op)
@@ -452,7 +416,7 @@ class TestRevertToSnapshot(ManagerTestCase):
             guest['memory']['counter'] = 99
 
     def test_restores_disk_and_memory(self):
-        inst = register_vnf(3)
+        inst = fake_vnf.register_vnf(3)
         created = self.snapshot(inst, withMemory=True)
         self._change_guests()
         op = self.run_op(inst, created.vnf_snapshot_info_id,
@@ -471,7 +435,7 @@ class TestRevertToSnapshot(ManagerTestCase):
         self.assertEqual(3, len(info.vnfc_snapshots))
 
     def test_vanished_vnfc_fails_before_any_revert(self):
-        inst = register_vnf(3)
+        inst = fake_vnf.register_vnf(3)
         created = self.snapshot(inst, withMemory=True)
         self._change_guests()
         del FakeVim.guests['vm-2']
@@ -484,7 +448,7 @@ class TestRevertToSnapshot(ManagerTestCase):
             self.assertEqual({'file': 'changed'}, guest['disk'])
 
     def test_state_after_revert_is_passed_on(self):
-        inst = register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         created = self.snapshot(inst)
         op = self.new_op(inst, created.vnf_snapshot_info_id,
                          states.REVERT_TO_SNAPSHOT,
@@ -496,7 +460,7 @@ class TestRevertToSnapshot(ManagerTestCase):
                          {g['state'] for g in FakeVim.guests.values()})
 
     def test_disk_only_snapshot_keeps_memory(self):
-        inst = register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         created = self.snapshot(inst)
         self._change_guests()
         op = self.run_op(inst, created.vnf_snapshot_info_id,
@@ -507,7 +471,7 @@ class TestRevertToSnapshot(ManagerTestCase):
         self.assertEqual({'counter': 99}, guest['memory'])
 
     def test_vnfc_no_longer_in_instance(self):
-        inst = register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         created = self.snapshot(inst)
         vnf_info = dict(inst.instantiated_vnf_info)
         vnf_info['vnfcResourceInfo'] = vnf_info['vnfcResourceInfo'][:1]
@@ -526,14 +490,14 @@ class TestRevertToSnapshot(ManagerTestCase):
         self.assertReserved(op)
 
     def test_empty_snapshot_refused(self):
-        inst = register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         op = self.run_op(inst, operation=states.REVERT_TO_SNAPSHOT)
         self.assertEqual(states.FAILED_TEMP, op.operation_state)
         self.assertEqual(422, op.error['status'])
         self.assertEqual([], FakeVim.calls)
 
     def test_vim_revert_fails(self):
-        inst = register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         created = self.snapshot(inst)
         FakeVim.fail[('revert', 'vm-1')] = 'host down'
         op = self.run_op(inst, created.vnf_snapshot_info_id,
@@ -552,7 +516,7 @@ class TestRevertToSnapshot(ManagerTestCase):
 class TestInitHost(ManagerTestCase):
 
     def _op_in(self, state, host):
-        inst = register_vnf(1, prefix=uuidutils.generate_uuid()[:8])
+        inst = fake_vnf.register_vnf(1, prefix=uuidutils.generate_uuid()[:8])
         op = self.new_op(inst)
         if state != states.STARTING or host is not None:
             db_api.transition_op_occ(op.id, (states.STARTING,), state,
@@ -620,7 +584,7 @@ class TestLeftovers(ManagerTestCase):
         return op
 
     def test_rollback_deletes_them(self):
-        op = self._interrupted(register_vnf(2))
+        op = self._interrupted(fake_vnf.register_vnf(2))
         db_api.transition_op_occ(op.id, (states.FAILED_TEMP,),
                                  states.ROLLING_BACK, host=None)
         self.manager.run_lcm_op_occ(self.ctx, op.id)
@@ -630,7 +594,7 @@ class TestLeftovers(ManagerTestCase):
         self.assertEqual({}, db_api.list_op_vim_resources(op.id))
 
     def test_retry_deletes_them_first(self):
-        op = self._interrupted(register_vnf(2))
+        op = self._interrupted(fake_vnf.register_vnf(2))
         db_api.transition_op_occ(op.id, (states.FAILED_TEMP,),
                                  states.PROCESSING, host=None)
         self.manager.run_lcm_op_occ(self.ctx, op.id)
@@ -642,7 +606,7 @@ class TestLeftovers(ManagerTestCase):
         self.assertEqual({}, db_api.list_op_vim_resources(op.id))
 
     def test_completed_run_hands_them_over(self):
-        op = self.snapshot(register_vnf(2))
+        op = self.snapshot(fake_vnf.register_vnf(2))
         self.assertEqual({}, db_api.list_op_vim_resources(op.id))
         self.assertEqual(2, len(FakeVim.snapshots))
 
@@ -654,7 +618,7 @@ class TestSweep(ManagerTestCase):
         self.manager.stop()
         self.conf.config(sweep_interval=1, group='conductor')
         mgr = self.start_manager('cond-sweeper')
-        inst = register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         op = self.new_op(inst)   # written, never cast
         started = time.monotonic()
         self.assertEqual(states.COMPLETED,
@@ -665,7 +629,7 @@ class TestSweep(ManagerTestCase):
         mgr.stop()
 
     def test_recent_unclaimed_occurrence_is_left_to_its_cast(self):
-        inst = register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         op = self.new_op(inst)
         self.manager._sweep(self.ctx, min_age=3600)
         self.assertEqual(states.STARTING,
@@ -675,7 +639,7 @@ class TestSweep(ManagerTestCase):
 class TestDuplicateDelivery(ManagerTestCase):
 
     def test_redelivered_while_running(self):
-        inst = register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         op = self.new_op(inst)
         seen = []
 
@@ -696,7 +660,7 @@ class TestDuplicateDelivery(ManagerTestCase):
         self.assertEqual(2, len(FakeVim.snapshots))
 
     def test_redelivered_at_once(self):
-        inst = register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         op = self.new_op(inst)
         for _ in range(4):
             self.manager.run_lcm_op_occ(self.ctx, op.id)
@@ -706,7 +670,7 @@ class TestDuplicateDelivery(ManagerTestCase):
         self.assertEqual(2, len(self.steps('create')))
 
     def test_redelivered_after_completion(self):
-        inst = register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         op = self.snapshot(inst)
         calls = list(FakeVim.calls)
         self.manager.run_lcm_op_occ(self.ctx, op.id)
@@ -716,7 +680,7 @@ class TestDuplicateDelivery(ManagerTestCase):
                          db_api.get_op_occ(None, op.id).operation_state)
 
     def test_owned_by_another_conductor(self):
-        inst = register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         op = self.new_op(inst)
         db_api.transition_op_occ(op.id, (states.STARTING,),
                                  states.PROCESSING, host='elsewhere')
@@ -731,7 +695,7 @@ class TestDuplicateDelivery(ManagerTestCase):
 class TestDeleteVnfSnapshot(ManagerTestCase):
 
     def test_deletes_vim_snapshots_then_row(self):
-        inst = register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         op = self.snapshot(inst)
         info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
         handles = {r.vim_details['handle'] for r in info.vnfc_snapshots}
@@ -742,7 +706,7 @@ class TestDeleteVnfSnapshot(ManagerTestCase):
                           db_api.get_vnf_snapshot_info, None, info.id)
 
     def test_uses_live_credentials(self):
-        inst = register_vnf(1, access_info={'password': 'secret'})
+        inst = fake_vnf.register_vnf(1, access_info={'password': 'secret'})
         op = self.snapshot(inst)
         info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
         # The copy in the snapshot is the public one...
@@ -762,7 +726,7 @@ class TestDeleteVnfSnapshot(ManagerTestCase):
                            'accessInfo': {'password': 'secret'}}], seen)
 
     def test_instance_gone_uses_copy(self):
-        inst = register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         op = self.snapshot(inst)
         db_api.delete_vnf_instance(PROJECT, inst.id)
         self.delete_snapshot(op.vnf_snapshot_info_id)
@@ -777,7 +741,7 @@ class TestDeleteVnfSnapshot(ManagerTestCase):
         self.assertEqual([], FakeVim.calls)
 
     def test_refused_while_reserved(self):
-        inst = register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         created = self.snapshot(inst)
         op = self.new_op(inst, created.vnf_snapshot_info_id,
                          states.REVERT_TO_SNAPSHOT)
@@ -793,7 +757,7 @@ class TestDeleteVnfSnapshot(ManagerTestCase):
         self.assertEqual(op.id, info.reservation)
 
     def test_no_revert_can_start_while_deleting(self):
-        inst = register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         created = self.snapshot(inst)
         info_id = created.vnf_snapshot_info_id
         attempts = []
@@ -812,7 +776,7 @@ class TestDeleteVnfSnapshot(ManagerTestCase):
         self.assertIsNone(db_api.get_vnf_instance(None, inst.id).reservation)
 
     def test_vim_failure_keeps_row_and_releases(self):
-        inst = register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         created = self.snapshot(inst)
         info_id = created.vnf_snapshot_info_id
         handles = list(FakeVim.snapshots)
@@ -855,7 +819,7 @@ class TestDeleteVnfSnapshot(ManagerTestCase):
         self.assertEqual(1, len(got.vnfc_snapshots))
 
     def test_other_project(self):
-        inst = register_vnf(1)
+        inst = fake_vnf.register_vnf(1)
         created = self.snapshot(inst)
         ctx = context.RequestContext(project_id='p2', overwrite=False)
         self.assertRaises(exception.VnfSnapshotInfoNotFound,

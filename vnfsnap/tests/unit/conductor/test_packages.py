@@ -45,8 +45,8 @@ from vnfsnap.package import archive
 from vnfsnap.package import contents
 from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.tests import base
-from vnfsnap.tests import fake_vim
-from vnfsnap.tests.unit.package import pki
+from vnfsnap.tests.fixtures import fake_vim
+from vnfsnap.tests.fixtures import pki
 
 PROJECT = 'p1'
 

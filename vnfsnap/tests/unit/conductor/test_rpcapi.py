@@ -30,10 +30,10 @@ from vnfsnap.conductor import rpcapi
 from vnfsnap.conductor import service as conductor_service
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
-from vnfsnap.tests import fake_vim
+from vnfsnap.tests.fixtures import database as db_utils
+from vnfsnap.tests.fixtures import fake_vim
+from vnfsnap.tests.fixtures import fake_vnf
 from vnfsnap.tests.fixtures import rpc_conductor
-from vnfsnap.tests.unit.conductor import test_manager
-from vnfsnap.tests.unit.db import test_api as db_utils
 
 
 class RpcTestCase(base.TestCase):
@@ -57,7 +57,7 @@ class RpcTestCase(base.TestCase):
             time.sleep(0.01)
 
     def snapshot_op(self):
-        inst = test_manager.register_vnf(2)
+        inst = fake_vnf.register_vnf(2)
         info = db_utils.make_info()
         return db_utils.make_op(inst.id, info.id)
 
@@ -319,7 +319,7 @@ class TestRollingUpgrade(RpcTestCase):
         self.assertEqual(states.COMPLETED, self.wait(op.id).operation_state)
         self.assertEqual([], old.call(
             self.ctx, 'get_vim_capabilities',
-            vnf_instance_id=test_manager.register_vnf(0).id))
+            vnf_instance_id=fake_vnf.register_vnf(0).id))
 
     def test_call_newer_than_cap_is_503(self):
         self.conf.config(conductor='1.1', group='upgrade_levels')

@@ -22,10 +22,10 @@ from vnfsnap.conductor.flows import common
 from vnfsnap.conductor.flows import revert_to_snapshot
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
-from vnfsnap.tests import fake_vim
-from vnfsnap.tests import notify_endpoint
-from vnfsnap.tests.unit.conductor import test_manager
-from vnfsnap.tests.unit.db import test_api as db_utils
+from vnfsnap.tests.fixtures import database as db_utils
+from vnfsnap.tests.fixtures import fake_vim
+from vnfsnap.tests.fixtures import fake_vnf
+from vnfsnap.tests.fixtures import notify_endpoint
 
 FakeVim = fake_vim.FakeVim
 
@@ -39,7 +39,7 @@ class NotifyTestCase(base.TestCase):
         self.conf.config(done_attempts=2, group='vnf_notifications')
 
     def register(self, n=2, credentials=None, ack_timeout=None):
-        inst = test_manager.register_vnf(n)
+        inst = fake_vnf.register_vnf(n)
         stored = {'callbackUri': self.endpoint.url + '/hook'}
         if credentials:
             stored['credentials'] = credentials
@@ -48,7 +48,7 @@ class NotifyTestCase(base.TestCase):
         return db_api.set_snapshot_notifications(None, inst.id, stored)
 
     def create(self, inst):
-        return test_manager.run_create_flow(inst)
+        return fake_vnf.run_create_flow(inst)
 
 
 class TestCreate(NotifyTestCase):

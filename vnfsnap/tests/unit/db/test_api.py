@@ -16,7 +16,6 @@ import datetime
 import threading
 
 from oslo_utils import timeutils
-from oslo_utils import uuidutils
 import sqlalchemy as sa
 
 from vnfsnap.common import exception
@@ -24,56 +23,10 @@ from vnfsnap.common import states
 from vnfsnap.db import api as db_api
 from vnfsnap.db import models
 from vnfsnap.tests import base
+from vnfsnap.tests.fixtures import database as db_utils
 
-PROJECT = 'p1'
+PROJECT = db_utils.PROJECT
 OTHER = 'p2'
-
-
-def make_instance(project=PROJECT, **values):
-    data = {
-        'id': uuidutils.generate_uuid(),
-        'project_id': project,
-        'vnf_instance_name': 'demo',
-        'vnfd_id': 'vnfd-1',
-        'vnf_provider': 'acme',
-        'vnf_product_name': 'fw',
-        'vnf_software_version': '1.0',
-        'vnfd_version': '1.0',
-        'instantiation_state': states.INSTANTIATED,
-    }
-    data.update(values)
-    return db_api.create_vnf_instance(data)
-
-
-def make_info(project=PROJECT, vnfc_snapshots=(), **values):
-    data = {'id': uuidutils.generate_uuid(), 'project_id': project}
-    data.update(values)
-    return db_api.create_vnf_snapshot_info(data, vnfc_snapshots)
-
-
-def make_op(instance_id, info_id=None, project=PROJECT,
-            operation=states.CREATE_SNAPSHOT, **values):
-    data = {
-        'id': uuidutils.generate_uuid(),
-        'project_id': project,
-        'vnf_instance_id': instance_id,
-        'operation': operation,
-        'operation_params': {'vnfSnapshotInfoId': info_id},
-        'vnf_snapshot_info_id': info_id,
-        'is_automatic_invocation': False,
-        'is_cancel_pending': False,
-    }
-    data.update(values)
-    return db_api.create_op_occ(data)
-
-
-def vnfc_values(n=2, prefix='c'):
-    return [{'id': '%s%d' % (prefix, i), 'vnfc_instance_id': 'vnfc-%d' % i,
-             'vnfc_resource_info_id': 'vnfc-%d' % i,
-             'compute_snapshot_resource': {'resourceId': 'h%d' % i},
-             'consistency_level': states.CONSISTENCY_CRASH,
-             'memory_captured': False}
-            for i in range(n)]
 
 
 def count(model):
@@ -85,8 +38,8 @@ def count(model):
 class TestVnfInstances(base.TestCase):
 
     def test_create_get(self):
-        inst = make_instance(vnfd={'a': 1},
-                             vim_connection_info={'v': {'vimType': 't'}})
+        inst = db_utils.make_instance(
+            vnfd={'a': 1}, vim_connection_info={'v': {'vimType': 't'}})
         got = db_api.get_vnf_instance(PROJECT, inst.id)
         self.assertEqual(inst.id, got.id)
         self.assertEqual({'a': 1}, got.vnfd)
@@ -98,7 +51,7 @@ class TestVnfInstances(base.TestCase):
         self.assertEqual(inst.id, db_api.get_vnf_instance(None, inst.id).id)
 
     def test_get_other_project_not_found(self):
-        inst = make_instance()
+        inst = db_utils.make_instance()
         self.assertRaises(exception.VnfInstanceNotFound,
                           db_api.get_vnf_instance, OTHER, inst.id)
 
@@ -108,18 +61,18 @@ class TestVnfInstances(base.TestCase):
 
     def test_list_ordered_and_scoped(self):
         t0 = datetime.datetime(2026, 1, 1)
-        a = make_instance(id='b-later', created_at=t0 +
-                          datetime.timedelta(seconds=2))
-        b = make_instance(id='z-first', created_at=t0)
-        c = make_instance(id='a-first', created_at=t0)
-        make_instance(project=OTHER)
+        a = db_utils.make_instance(id='b-later', created_at=t0 +
+                                   datetime.timedelta(seconds=2))
+        b = db_utils.make_instance(id='z-first', created_at=t0)
+        c = db_utils.make_instance(id='a-first', created_at=t0)
+        db_utils.make_instance(project=OTHER)
         self.assertEqual([c.id, b.id, a.id],
                          [i.id for i in db_api.list_vnf_instances(PROJECT)])
         self.assertEqual(4, len(db_api.list_vnf_instances(None)))
         self.assertEqual([], db_api.list_vnf_instances('nobody'))
 
     def test_update(self):
-        inst = make_instance()
+        inst = db_utils.make_instance()
         before = db_api.get_vnf_instance(None, inst.id).updated_at
         db_api.update_vnf_instance(inst.id, {'vnf_instance_name': 'new'})
         got = db_api.get_vnf_instance(None, inst.id)
@@ -127,13 +80,13 @@ class TestVnfInstances(base.TestCase):
         self.assertGreaterEqual(got.updated_at, before)
 
     def test_delete(self):
-        inst = make_instance()
+        inst = db_utils.make_instance()
         db_api.delete_vnf_instance(PROJECT, inst.id)
         self.assertRaises(exception.VnfInstanceNotFound,
                           db_api.get_vnf_instance, None, inst.id)
 
     def test_delete_other_project_not_found(self):
-        inst = make_instance()
+        inst = db_utils.make_instance()
         self.assertRaises(exception.VnfInstanceNotFound,
                           db_api.delete_vnf_instance, OTHER, inst.id)
         db_api.get_vnf_instance(PROJECT, inst.id)
@@ -143,9 +96,9 @@ class TestVnfInstances(base.TestCase):
                           db_api.delete_vnf_instance, PROJECT, 'nope')
 
     def test_delete_refused_while_reserved(self):
-        inst = make_instance()
-        info = make_info()
-        op = make_op(inst.id, info.id)
+        inst = db_utils.make_instance()
+        info = db_utils.make_info()
+        op = db_utils.make_op(inst.id, info.id)
         e = self.assertRaises(exception.VnfInstanceBusy,
                               db_api.delete_vnf_instance, PROJECT, inst.id)
         self.assertIn(op.id, e.message)
@@ -159,16 +112,16 @@ class TestVnfInstances(base.TestCase):
 class TestVnfSnapshotInfos(base.TestCase):
 
     def test_create_empty(self):
-        info = make_info()
+        info = db_utils.make_info()
         got = db_api.get_vnf_snapshot_info(PROJECT, info.id)
         self.assertIsNone(got.snapshot_id)
         self.assertEqual([], got.vnfc_snapshots)
         self.assertIsNone(got.reservation)
 
     def test_create_filled_keeps_vnfc_order(self):
-        vnfcs = vnfc_values(3)
+        vnfcs = db_utils.vnfc_values(3)
         vnfcs.reverse()   # c2, c1, c0: position, not id, sets the order
-        info = make_info(vnfc_snapshots=vnfcs, snapshot_id='s1')
+        info = db_utils.make_info(vnfc_snapshots=vnfcs, snapshot_id='s1')
         got = db_api.get_vnf_snapshot_info(PROJECT, info.id)
         self.assertEqual(['c2', 'c1', 'c0'],
                          [r.id for r in got.vnfc_snapshots])
@@ -177,37 +130,37 @@ class TestVnfSnapshotInfos(base.TestCase):
                          got.vnfc_snapshots[0].compute_snapshot_resource)
 
     def test_get_other_project_not_found(self):
-        info = make_info()
+        info = db_utils.make_info()
         self.assertRaises(exception.VnfSnapshotInfoNotFound,
                           db_api.get_vnf_snapshot_info, OTHER, info.id)
 
     def test_list_ordered_and_scoped(self):
         t0 = datetime.datetime(2026, 1, 1)
-        a = make_info(id='b', created_at=t0 + datetime.timedelta(1))
-        b = make_info(id='c', created_at=t0)
-        c = make_info(id='a', created_at=t0)
-        make_info(project=OTHER)
+        a = db_utils.make_info(id='b', created_at=t0 + datetime.timedelta(1))
+        b = db_utils.make_info(id='c', created_at=t0)
+        c = db_utils.make_info(id='a', created_at=t0)
+        db_utils.make_info(project=OTHER)
         self.assertEqual([c.id, b.id, a.id], [
             i.id for i in db_api.list_vnf_snapshot_infos(PROJECT)])
         self.assertEqual(4, len(db_api.list_vnf_snapshot_infos(None)))
 
     def test_update_values_and_vnfcs(self):
-        info = make_info(vnfc_snapshots=vnfc_values(2))
+        info = db_utils.make_info(vnfc_snapshots=db_utils.vnfc_values(2))
         got = db_api.update_vnf_snapshot_info(
             PROJECT, info.id, {'vnf_snapshot_pkg_id': 'pkg'},
-            vnfc_snapshots=vnfc_values(1, prefix='n'))
+            vnfc_snapshots=db_utils.vnfc_values(1, prefix='n'))
         self.assertEqual('pkg', got.vnf_snapshot_pkg_id)
         self.assertEqual(['n0'], [r.id for r in got.vnfc_snapshots])
         self.assertEqual(1, count(models.VnfcSnapshot))
 
     def test_update_keeps_vnfcs_when_none_given(self):
-        info = make_info(vnfc_snapshots=vnfc_values(2))
+        info = db_utils.make_info(vnfc_snapshots=db_utils.vnfc_values(2))
         got = db_api.update_vnf_snapshot_info(
             PROJECT, info.id, {'vnf_snapshot_pkg_id': 'pkg'})
         self.assertEqual(['c0', 'c1'], [r.id for r in got.vnfc_snapshots])
 
     def test_update_other_project_not_found(self):
-        info = make_info()
+        info = db_utils.make_info()
         self.assertRaises(exception.VnfSnapshotInfoNotFound,
                           db_api.update_vnf_snapshot_info, OTHER, info.id,
                           {'vnf_snapshot_pkg_id': 'x'})
@@ -215,11 +168,12 @@ class TestVnfSnapshotInfos(base.TestCase):
             db_api.get_vnf_snapshot_info(None, info.id).vnf_snapshot_pkg_id)
 
     def test_update_only_if_empty(self):
-        info = make_info(snapshot_id='s1', vnfc_snapshots=vnfc_values(1))
+        info = db_utils.make_info(snapshot_id='s1',
+                                  vnfc_snapshots=db_utils.vnfc_values(1))
         self.assertRaises(exception.VnfSnapshotAlreadyFilled,
                           db_api.update_vnf_snapshot_info, PROJECT, info.id,
                           {'snapshot_id': 's2'},
-                          vnfc_snapshots=vnfc_values(2, prefix='x'),
+                          vnfc_snapshots=db_utils.vnfc_values(2, prefix='x'),
                           only_if_empty=True)
         got = db_api.get_vnf_snapshot_info(None, info.id)
         self.assertEqual('s1', got.snapshot_id)
@@ -230,9 +184,9 @@ class TestVnfSnapshotInfos(base.TestCase):
         self.assertEqual('pkg', got.vnf_snapshot_pkg_id)
 
     def test_update_only_if_unreserved(self):
-        inst = make_instance()
-        info = make_info()
-        op = make_op(inst.id, info.id)
+        inst = db_utils.make_instance()
+        info = db_utils.make_info()
+        op = db_utils.make_op(inst.id, info.id)
         e = self.assertRaises(exception.VnfSnapshotInUse,
                               db_api.update_vnf_snapshot_info, PROJECT,
                               info.id, {'vnf_snapshot_pkg_id': 'x'})
@@ -242,14 +196,14 @@ class TestVnfSnapshotInfos(base.TestCase):
         # The owning operation may fill it (only_if_unreserved=False).
         got = db_api.update_vnf_snapshot_info(
             None, info.id, {'snapshot_id': 's1'},
-            vnfc_snapshots=vnfc_values(1), only_if_unreserved=False,
+            vnfc_snapshots=db_utils.vnfc_values(1), only_if_unreserved=False,
             only_if_empty=True)
         self.assertEqual('s1', got.snapshot_id)
         self.assertEqual(op.id, got.reservation)
 
     def test_delete_cascades_vnfc_snapshots(self):
-        info = make_info(vnfc_snapshots=vnfc_values(3))
-        keep = make_info(vnfc_snapshots=vnfc_values(2))
+        info = db_utils.make_info(vnfc_snapshots=db_utils.vnfc_values(3))
+        keep = db_utils.make_info(vnfc_snapshots=db_utils.vnfc_values(2))
         self.assertEqual(5, count(models.VnfcSnapshot))
         db_api.delete_vnf_snapshot_info(PROJECT, info.id)
         self.assertRaises(exception.VnfSnapshotInfoNotFound,
@@ -260,22 +214,24 @@ class TestVnfSnapshotInfos(base.TestCase):
 
     def test_fk_cascade_in_schema(self):
         # The schema itself cascades (not only the ORM relationship).
-        info = make_info(vnfc_snapshots=vnfc_values(2))
+        info = db_utils.make_info(vnfc_snapshots=db_utils.vnfc_values(2))
         with db_api.get_engine().begin() as conn:
             conn.execute(sa.delete(models.VnfSnapshotInfo).where(
                 models.VnfSnapshotInfo.id == info.id))
         self.assertEqual(0, count(models.VnfcSnapshot))
 
     def test_delete_other_project_not_found(self):
-        info = make_info()
+        info = db_utils.make_info()
         self.assertRaises(exception.VnfSnapshotInfoNotFound,
                           db_api.delete_vnf_snapshot_info, OTHER, info.id)
         db_api.get_vnf_snapshot_info(None, info.id)
 
     def test_delete_refused_while_reserved(self):
-        inst = make_instance()
-        info = make_info(vnfc_snapshots=vnfc_values(1), snapshot_id='s')
-        op = make_op(inst.id, info.id, operation=states.REVERT_TO_SNAPSHOT)
+        inst = db_utils.make_instance()
+        info = db_utils.make_info(vnfc_snapshots=db_utils.vnfc_values(1),
+                                  snapshot_id='s')
+        op = db_utils.make_op(inst.id, info.id,
+                              operation=states.REVERT_TO_SNAPSHOT)
         e = self.assertRaises(exception.VnfSnapshotInUse,
                               db_api.delete_vnf_snapshot_info, PROJECT,
                               info.id)
@@ -287,12 +243,12 @@ class TestVnfSnapshotInfos(base.TestCase):
         self.assertEqual(0, count(models.VnfcSnapshot))
 
     def test_reserve_for_deletion(self):
-        inst = make_instance()
-        info = make_info()
+        inst = db_utils.make_instance()
+        info = db_utils.make_info()
         db_api.reserve_vnf_snapshot_info(PROJECT, info.id, 'deleter')
         # Nobody else may take or change it meanwhile...
-        self.assertRaises(exception.VnfSnapshotInUse, make_op, inst.id,
-                          info.id)
+        self.assertRaises(exception.VnfSnapshotInUse, db_utils.make_op,
+                          inst.id, info.id)
         self.assertIsNone(db_api.get_vnf_instance(None, inst.id).reservation)
         self.assertRaises(exception.VnfSnapshotInUse,
                           db_api.reserve_vnf_snapshot_info, PROJECT,
@@ -310,7 +266,7 @@ class TestVnfSnapshotInfos(base.TestCase):
                           db_api.get_vnf_snapshot_info, None, info.id)
 
     def test_reserve_other_project_not_found(self):
-        info = make_info()
+        info = db_utils.make_info()
         self.assertRaises(exception.VnfSnapshotInfoNotFound,
                           db_api.reserve_vnf_snapshot_info, OTHER, info.id,
                           'x')
@@ -322,11 +278,11 @@ class TestCreateOpOcc(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.inst = make_instance()
-        self.info = make_info()
+        self.inst = db_utils.make_instance()
+        self.info = db_utils.make_info()
 
     def test_reserves_instance_and_snapshot(self):
-        op = make_op(self.inst.id, self.info.id)
+        op = db_utils.make_op(self.inst.id, self.info.id)
         got = db_api.get_op_occ(PROJECT, op.id)
         self.assertEqual(states.STARTING, got.operation_state)
         self.assertIsNone(got.host)
@@ -342,16 +298,16 @@ class TestCreateOpOcc(base.TestCase):
                          .reservation)
 
     def test_without_snapshot(self):
-        op = make_op(self.inst.id, None)
+        op = db_utils.make_op(self.inst.id, None)
         self.assertEqual(op.id, db_api.get_vnf_instance(
             None, self.inst.id).reservation)
         self.assertIsNone(db_api.get_vnf_snapshot_info(
             None, self.info.id).reservation)
 
     def test_second_op_on_instance_busy(self):
-        first = make_op(self.inst.id, self.info.id)
-        other_info = make_info()
-        e = self.assertRaises(exception.VnfInstanceBusy, make_op,
+        first = db_utils.make_op(self.inst.id, self.info.id)
+        other_info = db_utils.make_info()
+        e = self.assertRaises(exception.VnfInstanceBusy, db_utils.make_op,
                               self.inst.id, other_info.id)
         self.assertIn(first.id, e.message)
         self.assertEqual(1, count(models.VnfLcmOpOcc))
@@ -363,9 +319,9 @@ class TestCreateOpOcc(base.TestCase):
             None, other_info.id).reservation)
 
     def test_snapshot_in_use_rolls_back_instance_reservation(self):
-        first = make_op(self.inst.id, self.info.id)
-        inst2 = make_instance()
-        e = self.assertRaises(exception.VnfSnapshotInUse, make_op,
+        first = db_utils.make_op(self.inst.id, self.info.id)
+        inst2 = db_utils.make_instance()
+        e = self.assertRaises(exception.VnfSnapshotInUse, db_utils.make_op,
                               inst2.id, self.info.id)
         self.assertIn(first.id, e.message)
         self.assertIsNone(db_api.get_vnf_instance(None, inst2.id)
@@ -374,30 +330,30 @@ class TestCreateOpOcc(base.TestCase):
         self.assertEqual(first.id, db_api.get_vnf_snapshot_info(
             None, self.info.id).reservation)
         # The second instance really is free: it can run something else.
-        make_op(inst2.id, make_info().id)
+        db_utils.make_op(inst2.id, db_utils.make_info().id)
 
     def test_missing_instance(self):
-        self.assertRaises(exception.VnfInstanceNotFound, make_op, 'nope',
-                          self.info.id)
+        self.assertRaises(exception.VnfInstanceNotFound, db_utils.make_op,
+                          'nope', self.info.id)
         self.assertEqual(0, count(models.VnfLcmOpOcc))
         self.assertIsNone(db_api.get_vnf_snapshot_info(
             None, self.info.id).reservation)
 
     def test_missing_snapshot_rolls_back(self):
-        self.assertRaises(exception.VnfSnapshotInfoNotFound, make_op,
+        self.assertRaises(exception.VnfSnapshotInfoNotFound, db_utils.make_op,
                           self.inst.id, 'nope')
         self.assertEqual(0, count(models.VnfLcmOpOcc))
         self.assertIsNone(db_api.get_vnf_instance(
             None, self.inst.id).reservation)
 
     def test_get_list_scoped(self):
-        op = make_op(self.inst.id, self.info.id)
+        op = db_utils.make_op(self.inst.id, self.info.id)
         self.assertRaises(exception.VnfLcmOpOccNotFound, db_api.get_op_occ,
                           OTHER, op.id)
         self.assertRaises(exception.VnfLcmOpOccNotFound, db_api.get_op_occ,
                           PROJECT, 'nope')
-        inst2 = make_instance(project=OTHER)
-        op2 = make_op(inst2.id, None, project=OTHER)
+        inst2 = db_utils.make_instance(project=OTHER)
+        op2 = db_utils.make_op(inst2.id, None, project=OTHER)
         self.assertEqual([op.id],
                          [o.id for o in db_api.list_op_occs(PROJECT)])
         self.assertEqual([op2.id],
@@ -408,9 +364,9 @@ class TestCreateOpOcc(base.TestCase):
         t0 = datetime.datetime(2026, 1, 1)
         ops = []
         for i in range(3):
-            inst = make_instance()
-            ops.append(make_op(inst.id, None, created_at=t0 +
-                               datetime.timedelta(seconds=3 - i)))
+            inst = db_utils.make_instance()
+            ops.append(db_utils.make_op(inst.id, None, created_at=t0 +
+                                        datetime.timedelta(seconds=3 - i)))
         db_api.transition_op_occ(ops[0].id, (states.STARTING,),
                                  states.PROCESSING, host='h1')
         db_api.transition_op_occ(ops[1].id, (states.STARTING,),
@@ -426,7 +382,7 @@ class TestCreateOpOcc(base.TestCase):
             None, states_in=(states.COMPLETED,)))
 
     def test_update_op_occ(self):
-        op = make_op(self.inst.id, self.info.id)
+        op = db_utils.make_op(self.inst.id, self.info.id)
         db_api.update_op_occ(op.id, error={'status': 500, 'detail': 'x'})
         got = db_api.get_op_occ(None, op.id)
         self.assertEqual({'status': 500, 'detail': 'x'}, got.error)
@@ -437,9 +393,9 @@ class TestTransitions(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.inst = make_instance()
-        self.info = make_info()
-        self.op = make_op(self.inst.id, self.info.id)
+        self.inst = db_utils.make_instance()
+        self.info = db_utils.make_info()
+        self.op = db_utils.make_op(self.inst.id, self.info.id)
 
     def _reservations(self):
         return (db_api.get_vnf_instance(None, self.inst.id).reservation,
@@ -503,10 +459,11 @@ class TestTransitions(base.TestCase):
 
     def test_final_states_release(self):
         for final in (states.COMPLETED, states.FAILED, states.ROLLED_BACK):
-            inst = make_instance()
-            info = make_info()
-            op = make_op(inst.id, info.id)
-            other = make_op(make_instance().id, make_info().id)
+            inst = db_utils.make_instance()
+            info = db_utils.make_info()
+            op = db_utils.make_op(inst.id, info.id)
+            other = db_utils.make_op(db_utils.make_instance().id,
+                                     db_utils.make_info().id)
             db_api.transition_op_occ(op.id, (states.STARTING,),
                                      states.PROCESSING)
             db_api.transition_op_occ(op.id, (states.PROCESSING,), final)
@@ -538,7 +495,7 @@ class TestTransitions(base.TestCase):
                                  states.FAILED, task='fail')
         self.assertEqual((None, None), self._reservations())
         # A new operation can now take both.
-        make_op(self.inst.id, self.info.id)
+        db_utils.make_op(self.inst.id, self.info.id)
 
     def test_failed_transition_keeps_reservations(self):
         self.assertRaises(exception.InvalidOpOccState,
@@ -549,7 +506,7 @@ class TestTransitions(base.TestCase):
     def test_request_cancel(self):
         for state in (states.STARTING, states.PROCESSING,
                       states.ROLLING_BACK):
-            op = make_op(make_instance().id, None)
+            op = db_utils.make_op(db_utils.make_instance().id, None)
             if state != states.STARTING:
                 db_api.transition_op_occ(op.id, (states.STARTING,), state)
             got = db_api.request_cancel(PROJECT, op.id, states.GRACEFUL)
@@ -560,7 +517,7 @@ class TestTransitions(base.TestCase):
     def test_request_cancel_refused(self):
         for state in (states.FAILED_TEMP, states.COMPLETED, states.FAILED,
                       states.ROLLED_BACK):
-            op = make_op(make_instance().id, None)
+            op = db_utils.make_op(db_utils.make_instance().id, None)
             db_api.transition_op_occ(op.id, (states.STARTING,), state)
             e = self.assertRaises(exception.InvalidOpOccState,
                                   db_api.request_cancel, PROJECT, op.id,
@@ -605,7 +562,7 @@ class TestConcurrentClaims(base.TestCase):
 
     def test_claim_race(self):
         for _ in range(5):
-            op = make_op(make_instance().id, None)
+            op = db_utils.make_op(db_utils.make_instance().id, None)
             results = self._race(4, lambda i, op=op: (
                 db_api.transition_op_occ(
                     op.id, (states.STARTING,), states.PROCESSING,
@@ -619,9 +576,10 @@ class TestConcurrentClaims(base.TestCase):
                              db_api.get_op_occ(None, op.id).host)
 
     def test_reservation_race(self):
-        inst = make_instance()
-        infos = [make_info() for _ in range(4)]
-        results = self._race(4, lambda i: make_op(inst.id, infos[i].id))
+        inst = db_utils.make_instance()
+        infos = [db_utils.make_info() for _ in range(4)]
+        results = self._race(
+            4, lambda i: db_utils.make_op(inst.id, infos[i].id))
         winners = [i for i, r in enumerate(results) if r == 'won']
         self.assertEqual(1, len(winners), results)
         for i, r in enumerate(results):
@@ -634,12 +592,12 @@ class TestConcurrentClaims(base.TestCase):
 
     def test_delete_versus_reservation_race(self):
         for _ in range(5):
-            inst = make_instance()
-            info = make_info(vnfc_snapshots=vnfc_values(1))
+            inst = db_utils.make_instance()
+            info = db_utils.make_info(vnfc_snapshots=db_utils.vnfc_values(1))
 
             def act(i, inst=inst, info=info):
                 if i == 0:
-                    make_op(inst.id, info.id)
+                    db_utils.make_op(inst.id, info.id)
                 else:
                     db_api.delete_vnf_snapshot_info(PROJECT, info.id)
 
@@ -666,7 +624,7 @@ class TestConcurrentClaims(base.TestCase):
 class TestTimestamps(base.TestCase):
 
     def test_updated_at_moves(self):
-        inst = make_instance()
+        inst = db_utils.make_instance()
         later = timeutils.utcnow() + datetime.timedelta(hours=1)
         timeutils.set_time_override(later)
         self.addCleanup(timeutils.clear_time_override)

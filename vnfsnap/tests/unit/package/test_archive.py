@@ -29,7 +29,7 @@ from vnfsnap import package
 from vnfsnap.common import exception
 from vnfsnap.package import archive
 from vnfsnap.package import manifest as manifest_mod
-from vnfsnap.tests.unit.package import test_verify
+from vnfsnap.tests.fixtures import package_files
 
 MIB = 1024 * 1024
 BIG = 64 * MIB
@@ -188,7 +188,7 @@ class TestBuildRefusals(ArchiveFixture):
     def test_qcow2_with_backing_file_not_packaged(self):
         image = self.path('top.qcow2')
         with open(image, 'wb') as f:
-            f.write(test_verify.qcow2_image(backing=b'base.qcow2'))
+            f.write(package_files.qcow2_image(backing=b'base.qcow2'))
         arts = self.artifacts(image)[:1] + [archive.FileArtifact(
             image, 'images/c1/top.qcow2', 'vnfcImage',
             vnfc_snapshot_id='c1', disk_format='QCOW2',
@@ -298,7 +298,7 @@ class TestExtractRefusals(ArchiveFixture):
         self.assertFalse(os.path.exists(self.path('out')))
 
     def test_hostile_zip_refused_before_writing(self):
-        link = test_verify.info('logs/link', 0o120777)
+        link = package_files.zip_info('logs/link', 0o120777)
         with zipfile.ZipFile(self.pkg, 'a') as zf:
             zf.writestr(link, '/etc/shadow')
         self.assertRefusedClean(self.pkg, exception.UnsafeMember, 'symlink')
@@ -309,11 +309,11 @@ class TestExtractRefusals(ArchiveFixture):
         # 1000: the header size passes every limit, so extraction must
         # never write more than it.
         claimed = 1000
-        doc = test_verify.manifest_doc([test_verify.RECORD,
-                                        ('logs/bomb.txt', bytes(claimed))])
+        doc = package_files.manifest_doc([package_files.RECORD,
+                                          ('logs/bomb.txt', bytes(claimed))])
         pkg = self.path('liar.zip')
         with zipfile.ZipFile(pkg, 'w', zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr(test_verify.RECORD[0], test_verify.RECORD[1])
+            zf.writestr(package_files.RECORD[0], package_files.RECORD[1])
             zf.writestr('logs/bomb.txt', bytes(8 * MIB))
             zf.writestr(package.MANIFEST_NAME, json.dumps(doc))
         with zipfile.ZipFile(pkg) as zf:

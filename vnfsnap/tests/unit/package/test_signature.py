@@ -12,7 +12,7 @@
 
 """Manifest signatures: signing, verification with openssl, import policy.
 
-Every certificate is made at test time (pki.py); verification runs the
+Every certificate is made at test time (fixtures/pki.py); verification runs the
 real openssl, as the service does.
 """
 
@@ -37,7 +37,7 @@ from vnfsnap.common import exception
 from vnfsnap.package import archive
 from vnfsnap.package import signature
 from vnfsnap.package import verify
-from vnfsnap.tests.unit.package import pki
+from vnfsnap.tests.fixtures import pki
 
 MANIFEST = b'{"formatVersion": "1.0"}\n'
 

@@ -12,7 +12,6 @@
 
 """Hostile packages and images are refused before anything is extracted."""
 
-import hashlib
 import io
 import json
 import os
@@ -31,48 +30,10 @@ from vnfsnap import conf
 from vnfsnap import package
 from vnfsnap.common import exception
 from vnfsnap.package import verify
+from vnfsnap.tests.fixtures import package_files
 
-CLUSTER_BITS = 16
-
-
-def qcow2_image(version=3, backing=None, incompat=0, extensions=(),
-                crypt=0, header_length=104, cluster_bits=CLUSTER_BITS):
-    """One cluster of a qcow2 file, laid out as the qcow2 spec says."""
-    ext = b''
-    for ext_type, data in extensions:
-        ext += struct.pack('>II', ext_type, len(data))
-        ext += data + b'\0' * (-len(data) % 8)
-    ext += struct.pack('>II', 0, 0)
-    length = 72 if version == 2 else header_length
-    backing_offset = backing_size = 0
-    tail = b''
-    if backing:
-        backing_offset = length + len(ext)
-        backing_size = len(backing)
-        tail = backing
-    head = struct.pack('>4sIQIIQIIQQIIQ', b'QFI\xfb', version,
-                       backing_offset, backing_size, cluster_bits,
-                       1 << 30, crypt, 0, 0, 0, 0, 0, 0)
-    if version == 3:
-        head += struct.pack('>QQQII', incompat, 0, 0, 4, header_length)
-        head += b'\0' * (header_length - 104)
-    data = head + ext + tail
-    return data + b'\0' * ((1 << cluster_bits) - len(data))
-
-
-def manifest_doc(members, **artifact_extra):
-    artifacts = []
-    for name, data in members:
-        art = {'path': name, 'size': len(data),
-               'role': ('vnfSnapshotRecord' if name == 'record.json'
-                        else 'additionalArtifact'),
-               'checksum': {'algorithm': 'SHA-256',
-                            'hash': hashlib.sha256(data).hexdigest()}}
-        art.update(artifact_extra.get(name, {}))
-        artifacts.append(art)
-    return {'formatVersion': '1.0', 'vnfSnapshotPkgUniqueId': 'u',
-            'createdAt': '2026-01-01T00:00:00Z', 'vnfSnapshotId': 's',
-            'vnfInstanceId': 'i', 'artifacts': artifacts}
+CLUSTER_BITS = package_files.CLUSTER_BITS
+RECORD = package_files.RECORD
 
 
 class ZipFixture(testtools.TestCase):
@@ -95,7 +56,7 @@ class ZipFixture(testtools.TestCase):
                 for name, data in list(members) + list(extra):
                     zf.writestr(name, data)
                 if manifest is True:
-                    manifest = json.dumps(manifest_doc(
+                    manifest = json.dumps(package_files.manifest_doc(
                         listed, **(artifact_extra or {}))).encode()
                 if manifest is not None:
                     zf.writestr(package.MANIFEST_NAME, manifest)
@@ -109,9 +70,6 @@ class ZipFixture(testtools.TestCase):
         self.assertEqual(422, exc.code)
         self.assertIn(fragment, str(exc))
         return exc
-
-
-RECORD = ('record.json', b'{"id": "s"}')
 
 
 def patch_zip(path, old_name=None, new_name=None, flag_name=None, flag=0):
@@ -134,14 +92,6 @@ def patch_zip(path, old_name=None, new_name=None, flag_name=None, flag=0):
         f.write(data)
 
 
-def info(name, mode=None, system=3):
-    zi = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
-    zi.create_system = system
-    if mode is not None:
-        zi.external_attr = mode << 16
-    return zi
-
-
 class TestZipMembers(ZipFixture):
 
     def test_good_package(self):
@@ -158,8 +108,9 @@ class TestZipMembers(ZipFixture):
                            'not a readable ZIP')
 
     def test_absolute_path(self):
-        path = self.make_zip([RECORD], manifest=None,
-                             extra=[(info('/etc/cron.d/x'), b'x')])
+        path = self.make_zip(
+            [RECORD], manifest=None,
+            extra=[(package_files.zip_info('/etc/cron.d/x'), b'x')])
         self.assertRefused(path, exception.UnsafeMember, 'absolute')
 
     def test_dot_dot(self):
@@ -182,7 +133,7 @@ class TestZipMembers(ZipFixture):
         self.assertRefused(path, exception.UnsafeMember, 'NUL')
 
     def test_symlink(self):
-        link = info('logs/link', stat.S_IFLNK | 0o777)
+        link = package_files.zip_info('logs/link', stat.S_IFLNK | 0o777)
         path = self.make_zip([RECORD, (link, b'/etc/shadow')])
         self.assertRefused(path, exception.UnsafeMember, 'symlink')
 
@@ -192,17 +143,17 @@ class TestZipMembers(ZipFixture):
                             (stat.S_IFIFO, 'FIFO'),
                             (stat.S_IFSOCK, 'socket'),
                             (stat.S_IFDIR, 'directory')):
-            dev = info('logs/dev', mode | 0o600)
+            dev = package_files.zip_info('logs/dev', mode | 0o600)
             path = self.make_zip([RECORD, (dev, b'')])
             self.assertRefused(path, exception.UnsafeMember, label)
 
     def test_directory_entry(self):
         path = self.make_zip([RECORD], manifest=None,
-                             extra=[(info('logs/'), b'')])
+                             extra=[(package_files.zip_info('logs/'), b'')])
         self.assertRefused(path, exception.UnsafeMember, 'directory entry')
 
     def test_msdos_directory_attribute(self):
-        zi = info('logs', system=0)
+        zi = package_files.zip_info('logs', system=0)
         zi.external_attr = 0x10
         path = self.make_zip([RECORD], manifest=None, extra=[(zi, b'')])
         self.assertRefused(path, exception.UnsafeMember, 'directory entry')
@@ -305,13 +256,13 @@ class TestZipAgainstManifest(ZipFixture):
                            "'logs/extra' is not listed")
 
     def test_listed_but_missing(self):
-        doc = manifest_doc([RECORD, ('logs/gone', b'x')])
+        doc = package_files.manifest_doc([RECORD, ('logs/gone', b'x')])
         path = self.make_zip([RECORD], manifest=json.dumps(doc).encode())
         self.assertRefused(path, exception.MemberMismatch,
                            "lists 'logs/gone' but the package does not")
 
     def test_external_artifact_is_not_a_member(self):
-        doc = manifest_doc([RECORD, ('logs/far', b'x')], **{
+        doc = package_files.manifest_doc([RECORD, ('logs/far', b'x')], **{
             'logs/far': {'uri': 'https://example.com/far'}})
         path = self.make_zip([RECORD], manifest=json.dumps(doc).encode())
         manifest = verify.verify_package(path)
@@ -326,14 +277,14 @@ class TestZipAgainstManifest(ZipFixture):
                            "'logs/far' is listed as an external artifact")
 
     def test_size_differs(self):
-        doc = manifest_doc([RECORD, ('logs/a', b'abc')])
+        doc = package_files.manifest_doc([RECORD, ('logs/a', b'abc')])
         path = self.make_zip([RECORD, ('logs/a', b'abcd')],
                              manifest=json.dumps(doc).encode())
         self.assertRefused(path, exception.MemberMismatch,
                            "'logs/a' is 4 bytes but the manifest says 3")
 
     def test_qcow2_with_backing_file_in_package(self):
-        image = qcow2_image(backing=b'/etc/shadow')
+        image = package_files.qcow2_image(backing=b'/etc/shadow')
         extra = {'disk.qcow2': {'role': 'vnfcImage', 'vnfcSnapshotId': 'c',
                                 'diskFormat': 'QCOW2',
                                 'containerFormat': 'BARE'}}
@@ -368,14 +319,15 @@ class TestQcow2(testtools.TestCase):
         self.assertIn(fragment, str(exc))
 
     def test_plain_v3_and_v2(self):
-        header = self.check(qcow2_image())
+        header = self.check(package_files.qcow2_image())
         self.assertEqual((3, 1 << 30, 104, ()),
                          (header.version, header.size, header.header_length,
                           header.extensions))
-        self.assertEqual(2, self.check(qcow2_image(version=2)).version)
+        self.assertEqual(
+            2, self.check(package_files.qcow2_image(version=2)).version)
 
     def test_harmless_extensions_and_features(self):
-        image = qcow2_image(
+        image = package_files.qcow2_image(
             incompat=verify.QCOW2_INCOMPAT_DIRTY
             | verify.QCOW2_INCOMPAT_COMPRESSION,
             extensions=[(verify.QCOW2_EXT_FEATURE_TABLE, b'x' * 48),
@@ -387,59 +339,64 @@ class TestQcow2(testtools.TestCase):
                          [t for t, _ in header.extensions])
 
     def test_backing_file(self):
-        self.assertUnsafe(qcow2_image(backing=b'/etc/passwd'),
+        self.assertUnsafe(package_files.qcow2_image(backing=b'/etc/passwd'),
                           'has a backing file')
-        self.assertUnsafe(qcow2_image(version=2, backing=b'base.img'),
-                          'has a backing file')
+        self.assertUnsafe(
+            package_files.qcow2_image(version=2, backing=b'base.img'),
+            'has a backing file')
 
     def test_backing_format_extension(self):
-        image = qcow2_image(
+        image = package_files.qcow2_image(
             extensions=[(verify.QCOW2_EXT_BACKING_FORMAT, b'raw')])
         self.assertUnsafe(image, 'backing format extension')
 
     def test_data_file_extension(self):
-        image = qcow2_image(
+        image = package_files.qcow2_image(
             extensions=[(verify.QCOW2_EXT_DATA_FILE, b'/etc/shadow')])
         self.assertUnsafe(image, 'external data file')
 
     def test_data_file_feature_bit(self):
-        image = qcow2_image(incompat=verify.QCOW2_INCOMPAT_DATA_FILE)
+        image = package_files.qcow2_image(
+            incompat=verify.QCOW2_INCOMPAT_DATA_FILE)
         self.assertUnsafe(image, 'external data file')
 
     def test_data_file_extension_after_others(self):
-        image = qcow2_image(
+        image = package_files.qcow2_image(
             extensions=[(verify.QCOW2_EXT_FEATURE_TABLE, b'z' * 13),
                         (verify.QCOW2_EXT_DATA_FILE, b'/dev/sda')])
         self.assertUnsafe(image, 'external data file')
 
     def test_encrypted(self):
-        self.assertUnsafe(qcow2_image(crypt=1), 'encrypted')
+        self.assertUnsafe(package_files.qcow2_image(crypt=1), 'encrypted')
         self.assertUnsafe(
-            qcow2_image(extensions=[(verify.QCOW2_EXT_FDE, b'\0' * 16)]),
+            package_files.qcow2_image(
+                extensions=[(verify.QCOW2_EXT_FDE, b'\0' * 16)]),
             'encrypted')
 
     def test_corrupt_and_unknown_features(self):
-        self.assertUnsafe(qcow2_image(incompat=verify.QCOW2_INCOMPAT_CORRUPT),
-                          'marked corrupt')
-        self.assertUnsafe(qcow2_image(incompat=1 << 7),
+        self.assertUnsafe(
+            package_files.qcow2_image(incompat=verify.QCOW2_INCOMPAT_CORRUPT),
+            'marked corrupt')
+        self.assertUnsafe(package_files.qcow2_image(incompat=1 << 7),
                           'unknown incompatible features 0x80')
 
     def test_malformed_headers(self):
-        good = qcow2_image()
+        good = package_files.qcow2_image()
         self.assertUnsafe(b'QFI', 'does not start with a qcow2 header')
         self.assertUnsafe(b'\0' * 512, 'does not start with a qcow2 header')
         self.assertUnsafe(good[:4] + struct.pack('>I', 4) + good[8:],
                           'version 4')
-        self.assertUnsafe(qcow2_image(cluster_bits=8), 'cluster_bits 8')
+        self.assertUnsafe(package_files.qcow2_image(cluster_bits=8),
+                          'cluster_bits 8')
         self.assertUnsafe(good[:80], 'v3 header is truncated')
-        self.assertUnsafe(qcow2_image(header_length=100),
+        self.assertUnsafe(package_files.qcow2_image(header_length=100),
                           'header_length 100')
         # Extensions that never end inside the first cluster.
         self.assertUnsafe(good[:104] + struct.pack('>II', 0x1234, 1 << 20),
                           'run past the first cluster')
 
     def test_reads_only_the_first_cluster(self):
-        stream = io.BytesIO(qcow2_image() + b'\1' * (8 << 20))
+        stream = io.BytesIO(package_files.qcow2_image() + b'\1' * (8 << 20))
         self.check(stream.getvalue()[:1 << CLUSTER_BITS])
         verify.check_image(stream, 'QCOW2')
         self.assertEqual(1 << CLUSTER_BITS, stream.tell())
@@ -448,7 +405,7 @@ class TestQcow2(testtools.TestCase):
         self.assertIsNone(self.check(b'\0' * 4096, 'RAW'))
         self.assertIsNone(self.check(b'\xeb\x63\x90' + b'\0' * 509, 'RAW'))
         for data, label in (
-                (qcow2_image(), 'qcow2'),
+                (package_files.qcow2_image(), 'qcow2'),
                 (b'KDMV' + b'\0' * 508, 'VMDK sparse extent'),
                 (b'COWD' + b'\0' * 508, 'VMDK (ESX) sparse extent'),
                 (b'# Disk DescriptorFile\n', 'VMDK descriptor'),
@@ -509,9 +466,10 @@ class TestImagesInPackage(ZipFixture):
 
     def test_qcow2_with_data_file(self):
         for image in (
-                qcow2_image(extensions=[(verify.QCOW2_EXT_DATA_FILE,
-                                         b'/dev/sda')]),
-                qcow2_image(incompat=verify.QCOW2_INCOMPAT_DATA_FILE)):
+                package_files.qcow2_image(
+                    extensions=[(verify.QCOW2_EXT_DATA_FILE, b'/dev/sda')]),
+                package_files.qcow2_image(
+                    incompat=verify.QCOW2_INCOMPAT_DATA_FILE)):
             path = self.image_zip('disk.qcow2', image, 'QCOW2')
             self.assertRefused(path, exception.UnsafeImage,
                                'external data file')
@@ -522,8 +480,9 @@ class TestImagesInPackage(ZipFixture):
                            'VMDK is never accepted')
 
     def test_qcow2_declared_raw(self):
-        path = self.image_zip('disk.raw', qcow2_image(backing=b'/etc/shadow'),
-                              'RAW')
+        path = self.image_zip(
+            'disk.raw', package_files.qcow2_image(backing=b'/etc/shadow'),
+            'RAW')
         self.assertRefused(path, exception.UnsafeImage,
                            'declared RAW but its content is qcow2')
 

@@ -25,43 +25,13 @@ from vnfsnap.common import exception
 from vnfsnap.store import base
 from vnfsnap.store import file as file_store
 from vnfsnap.tests import base as test_base
+from vnfsnap.tests.fixtures import stores
 
 MIB = 1024 * 1024
 KEY = 'pkg-1/package.zip'
 
-BAD_KEYS = ['', 'package.zip', '/pkg-1/package.zip', 'pkg-1//package.zip',
-            'pkg-1/../package.zip', 'pkg-1/./package.zip', '../pkg-1/x',
-            'pkg-1/.segments', 'pkg-1/.hidden/x', 'pkg-1/package.zip/',
-            'pkg 1/package.zip', 'pkg-1/pack\u00e9ge.zip', 'pkg-1\\x/y',
-            'a/' + 'b' * 600, None, b'pkg-1/package.zip']
 BAD_PREFIXES = ['', '/pkg-1', 'pkg-1/', '..', '.', '.segments', 'a/../b',
                 'pkg 1', None]
-
-
-class Trickle:
-    """An upload stream that gives at most ``step`` bytes per read, as a
-    network stream does."""
-
-    def __init__(self, data, step=65536):
-        self._data = io.BytesIO(data)
-        self.step = step
-        self.reads = 0
-
-    def read(self, n):
-        self.reads += 1
-        return self._data.read(min(n, self.step))
-
-
-class Abort(Exception):
-    pass
-
-
-def abort_after(limit, calls):
-    def progress(done):
-        calls.append(done)
-        if done > limit:
-            raise Abort(done)
-    return progress
 
 
 class TestKeys(test_base.TestCase):
@@ -76,7 +46,7 @@ class TestKeys(test_base.TestCase):
         self.assertEqual(['a', 'b'], base.check_prefix('a/b'))
 
     def test_bad(self):
-        for key in BAD_KEYS:
+        for key in stores.BAD_KEYS:
             self.assertRaises(exception.InvalidStoreKey, base.check_key, key)
         for prefix in BAD_PREFIXES:
             self.assertRaises(exception.InvalidStoreKey, base.check_prefix,
@@ -149,10 +119,11 @@ class TestFileStore(FileStoreTest):
     def test_put_stream_unknown_and_known_length(self):
         data = os.urandom(2 * MIB + 77)
         want = base.StoredObject(len(data), hashlib.sha256(data).hexdigest())
-        self.assertEqual(want, self.store.put_stream(KEY, Trickle(data)))
+        self.assertEqual(want,
+                         self.store.put_stream(KEY, stores.Trickle(data)))
         self.assertEqual(data, self.read_back())
         self.assertEqual(want, self.store.put_stream(
-            'pkg-2/package.zip', Trickle(data), length=len(data)))
+            'pkg-2/package.zip', stores.Trickle(data), length=len(data)))
         self.assertEqual(data, self.read_back('pkg-2/package.zip'))
 
     def test_known_length_reads_no_further(self):
@@ -209,24 +180,24 @@ class TestFileStore(FileStoreTest):
     def test_abort_put_file(self):
         path, _data = self.make_file(5 * MIB)
         calls = []
-        self.assertRaises(Abort, self.store.put_file, KEY, path,
-                          progress=abort_after(2 * MIB, calls))
+        self.assertRaises(stores.Abort, self.store.put_file, KEY, path,
+                          progress=stores.abort_after(2 * MIB, calls))
         self.assertLess(calls[-1], 5 * MIB)
         self.assertEqual([], self.stored_files())
         self.assertFalse(self.store.exists(KEY))
 
     def test_abort_put_stream(self):
         calls = []
-        self.assertRaises(Abort, self.store.put_stream, KEY,
-                          Trickle(os.urandom(5 * MIB)),
-                          progress=abort_after(MIB, calls))
+        self.assertRaises(stores.Abort, self.store.put_stream, KEY,
+                          stores.Trickle(os.urandom(5 * MIB)),
+                          progress=stores.abort_after(MIB, calls))
         self.assertEqual([], self.stored_files())
 
     def test_abort_at_the_last_report(self):
         # The final report comes before the file is renamed into place.
-        self.assertRaises(Abort, self.store.put_stream, KEY,
+        self.assertRaises(stores.Abort, self.store.put_stream, KEY,
                           io.BytesIO(b'small'),
-                          progress=abort_after(0, []))
+                          progress=stores.abort_after(0, []))
         self.assertEqual([], self.stored_files())
 
     def test_reader_error_propagates(self):
@@ -240,8 +211,8 @@ class TestFileStore(FileStoreTest):
 
     def test_short_stream(self):
         e = self.assertRaises(exception.UploadIncomplete,
-                              self.store.put_stream, KEY, Trickle(b'x' * 1000),
-                              length=1500)
+                              self.store.put_stream, KEY,
+                              stores.Trickle(b'x' * 1000), length=1500)
         self.assertEqual('The upload ended after 1000 of 1500 bytes.',
                          str(e))
         self.assertIsInstance(e, exception.BadRequest)
@@ -252,21 +223,21 @@ class TestFileStore(FileStoreTest):
         small = file_store.FileStore(self.dir, 2 * MIB)
         path, _data = self.make_file(2 * MIB + 1)
         self.assertRaises(exception.PackageTooLarge, small.put_file, KEY, path)
-        reader = Trickle(b'')
+        reader = stores.Trickle(b'')
         e = self.assertRaises(exception.PackageTooLarge, small.put_stream, KEY,
                               reader, length=2 * MIB + 1)
         self.assertEqual(0, reader.reads)
         self.assertIn('max_package_size', str(e))
         self.assertRaises(exception.PackageTooLarge, small.put_stream, KEY,
-                          Trickle(os.urandom(3 * MIB)))
+                          stores.Trickle(os.urandom(3 * MIB)))
         self.assertEqual([], self.stored_files())
         # The limit itself is fine.
         self.assertEqual(2 * MIB, small.put_stream(
-            KEY, Trickle(bytes(2 * MIB))).size)
+            KEY, stores.Trickle(bytes(2 * MIB))).size)
 
     def test_bad_keys(self):
         path, _data = self.make_file(10)
-        for key in BAD_KEYS:
+        for key in stores.BAD_KEYS:
             for call, args in ((self.store.put_file, (path,)),
                                (self.store.put_stream, (io.BytesIO(),)),
                                (self.store.get_to_file, (path + '.out',)),

@@ -34,7 +34,7 @@ from vnfsnap.common import exception
 from vnfsnap.store import base
 from vnfsnap.store import swift as swift_store
 from vnfsnap.tests import base as test_base
-from vnfsnap.tests.unit.store import test_file
+from vnfsnap.tests.fixtures import stores
 
 MIB = 1024 * 1024
 KEY = 'pkg-1/package.zip'
@@ -201,10 +201,6 @@ class FakeBody:
         self.closed = True
 
 
-class Abort(Exception):
-    pass
-
-
 class SwiftStoreTest(test_base.TestCase):
 
     MIGRATE = False
@@ -267,9 +263,9 @@ class TestPutFile(SwiftStoreTest):
 
         def progress(done):
             if done >= 2 * MIB:
-                raise Abort(done)
+                raise stores.Abort(done)
 
-        self.assertRaises(Abort, self.store.put_file, KEY, path,
+        self.assertRaises(stores.Abort, self.store.put_file, KEY, path,
                           progress=progress)
         self.assertEqual([], self.cluster.names())
         self.assertLess(len(self.cluster.puts), 8)
@@ -352,13 +348,13 @@ class TestPutStream(SwiftStoreTest):
     def test_known_length_segments(self):
         data = os.urandom(3 * MIB + 5)
         self.check(data, self.store.put_stream(
-            KEY, test_file.Trickle(data), length=len(data)))
+            KEY, stores.Trickle(data), length=len(data)))
         self.assertEqual(4, len(self.segments()))
         self.assertEqual(1, len(self.cluster.threads))
 
     def test_unknown_length_segments(self):
         data = os.urandom(2 * MIB)
-        self.check(data, self.store.put_stream(KEY, test_file.Trickle(data)))
+        self.check(data, self.store.put_stream(KEY, stores.Trickle(data)))
         self.assertEqual(2, len(self.segments()))
 
     def test_unknown_length_single_segment(self):
@@ -382,7 +378,7 @@ class TestPutStream(SwiftStoreTest):
         data = os.urandom(2 * MIB)
         e = self.assertRaises(exception.UploadIncomplete,
                               self.store.put_stream, KEY,
-                              test_file.Trickle(data), length=3 * MIB)
+                              stores.Trickle(data), length=3 * MIB)
         self.assertEqual('The upload ended after %d of %d bytes.'
                          % (2 * MIB, 3 * MIB), str(e))
         self.assertEqual([], self.cluster.names())
@@ -390,20 +386,20 @@ class TestPutStream(SwiftStoreTest):
     def test_too_large_unknown_length(self):
         small = self.make_store(max_size=2 * MIB)
         self.assertRaises(exception.PackageTooLarge, small.put_stream, KEY,
-                          test_file.Trickle(os.urandom(3 * MIB)))
+                          stores.Trickle(os.urandom(3 * MIB)))
         self.assertEqual([], self.cluster.names())
 
     def test_too_many_segments_unknown_length(self):
         self.cluster.info['slo']['max_manifest_segments'] = 2
         self.assertRaises(exception.PackageTooLarge, self.store.put_stream,
-                          KEY, test_file.Trickle(os.urandom(2 * MIB + 1)))
+                          KEY, stores.Trickle(os.urandom(2 * MIB + 1)))
         self.assertEqual([], self.cluster.names())
 
     def test_abort_by_progress(self):
         calls = []
-        self.assertRaises(test_file.Abort, self.store.put_stream, KEY,
-                          test_file.Trickle(os.urandom(4 * MIB)),
-                          progress=test_file.abort_after(MIB + 1, calls))
+        self.assertRaises(stores.Abort, self.store.put_stream, KEY,
+                          stores.Trickle(os.urandom(4 * MIB)),
+                          progress=stores.abort_after(MIB + 1, calls))
         self.assertEqual([], self.cluster.names())
 
     def test_reader_error_reaches_the_caller_unchanged(self):
@@ -486,7 +482,7 @@ class TestReadAndDelete(SwiftStoreTest):
         self.store.delete_prefix('pkg-1')
 
     def test_bad_keys(self):
-        for key in test_file.BAD_KEYS:
+        for key in stores.BAD_KEYS:
             self.assertRaises(exception.InvalidStoreKey, self.store.size, key)
             self.assertRaises(exception.InvalidStoreKey, self.store.put_stream,
                               key, io.BytesIO())

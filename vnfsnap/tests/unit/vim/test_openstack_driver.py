@@ -28,7 +28,7 @@ from vnfsnap.common import states
 from vnfsnap.conductor.flows import vnfc_revert
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base as test_base
-from vnfsnap.tests.unit.vim import openstack_fakes
+from vnfsnap.tests.fixtures import openstack_fakes
 from vnfsnap.vim import base
 from vnfsnap.vim.openstack import driver as os_driver
 

@@ -10,12 +10,12 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""vnfsnap-demo: the README's main job (see vnfsnap.demo.scenario)."""
+"""vnfsnap-demo: the README's main job (see vnfsnap_demo.scenario)."""
 
 import argparse
 import sys
 
-from vnfsnap.demo import scenario
+from vnfsnap_demo import scenario
 
 
 def main():

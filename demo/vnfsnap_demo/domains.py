@@ -68,8 +68,8 @@ from xml.sax import saxutils
 
 import libvirt
 
-from vnfsnap.demo import guest_agent
-from vnfsnap.demo import guest_image
+from vnfsnap_demo import guest_agent
+from vnfsnap_demo import guest_image
 
 METADATA_NS = 'https://opendev.org/vnfsnap/demo/guest/1'
 METADATA_PREFIX = 'vnfsnapguest'

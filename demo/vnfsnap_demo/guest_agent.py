@@ -13,7 +13,7 @@
 """Read and change the test guest's state from the host, via its agent.
 
 Helpers over libvirt-python and ``libvirt_qemu.qemuAgentCommand`` for the
-guest built by :mod:`vnfsnap.demo.guest_image`:
+guest built by :mod:`vnfsnap_demo.guest_image`:
 
 - memory state: the counter (:func:`read_counter`, :func:`counter_state`,
   :func:`set_counter`) and any file on tmpfs (``/run``, ``/tmp``);
@@ -43,7 +43,7 @@ import time
 import libvirt
 import libvirt_qemu
 
-from vnfsnap.demo import guest_image
+from vnfsnap_demo import guest_image
 
 # libvirt prints every error to stderr by default; here they are raised
 # (polling an agent that is still booting makes many).

@@ -24,7 +24,7 @@ No configuration is changed.  Notes:
 
 - QEMU runs as ``libvirt-qemu`` (Debian's default ``qemu.conf``): the
   folders holding guest images must be traversable by that user (see
-  :func:`vnfsnap.demo.domains.check_traversable`).
+  :func:`vnfsnap_demo.domains.check_traversable`).
 - The guests of the demo and the tests have no network interface, so
   libvirt's ``default`` network is never needed.  Debian defines it but does
   not mark it autostart unless told to; if it is marked autostart and
@@ -259,7 +259,7 @@ def stop(daemons, timeout=30):
 
 
 def main():
-    """``python -m vnfsnap.demo.libvirtd``: start the daemons, say which."""
+    """``python -m vnfsnap_demo.libvirtd``: start the daemons, say which."""
     started = ensure_running()
     if not started:
         print('libvirt already answers on %s' % SYSTEM_URI)

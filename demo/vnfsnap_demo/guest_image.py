@@ -20,8 +20,8 @@ image and no network access besides Debian's archive:
 - **initramfs** (``initrd.img``, gzip'ed newc cpio written here): a static
   busybox (``busybox-static``), the virtio modules of that kernel (virtio
   drivers are modules in the cloud kernel; ext4 is built in) and an
-  ``/init`` that loads them, mounts ``/dev/vda`` and switch_roots to
-  ``/sbin/vnfsnap-init``.
+  ``/init`` (``guest/initramfs-init.sh``) that loads them, mounts
+  ``/dev/vda`` and switch_roots to ``/sbin/vnfsnap-init``.
 - **root disk** (``root.qcow2``, 1 GiB virtual, sparse): ``debootstrap
   --variant=minbase --include=qemu-guest-agent`` bookworm, trimmed (docs but
   copyright files, man pages, locales, apt lists and caches) and packed with
@@ -30,16 +30,18 @@ image and no network access besides Debian's archive:
   labelled ``vnfsnap-data``, for a second disk (vdb) so that multi-disk
   snapshots are exercised.  Optional for a domain.
 
-What runs in the guest (no init system; everything is in this file):
+What runs in the guest (no init system), from this package's ``guest/``
+folder (see GUEST_SCRIPTS and INITRAMFS_INIT):
 
-- ``/sbin/vnfsnap-init`` (PID 1, a dash script): mounts proc, sys, dev,
-  devpts, tmpfs on /run, /tmp and /dev/shm; mounts ``/dev/vdb`` on /data
-  when present; creates ``/dev/virtio-ports/<name>`` links from
+- ``/sbin/vnfsnap-init`` (PID 1, ``guest/vnfsnap-init.sh``): mounts proc,
+  sys, dev, devpts, tmpfs on /run, /tmp and /dev/shm; mounts ``/dev/vdb``
+  on /data when present; creates ``/dev/virtio-ports/<name>`` links from
   ``/sys/class/virtio-ports/*/name``; starts (and restarts if it exits)
   ``qemu-ga -m virtio-serial -p /dev/virtio-ports/org.qemu.guest_agent.0
   -F/etc/qemu/fsfreeze-hook``; starts the workload; then reaps children.
-- the **workload** ``/usr/local/sbin/vnfsnap-counter`` (perl-base, which is
-  in every Debian system): every 0.2 s it increments a counter.  The value
+- the **workload** ``/usr/local/sbin/vnfsnap-counter``
+  (``guest/vnfsnap-counter.pl``, for perl-base, which is in every Debian
+  system): every 0.2 s it increments a counter.  The value
   lives in the process's memory and is mirrored to ``/run/vnfsnap/counter``
   (tmpfs: memory-only state); every value is appended, one line each and
   fsync'ed, to ``/var/lib/vnfsnap/journal`` on the root disk and, when the
@@ -48,7 +50,8 @@ What runs in the guest (no init system; everything is in this file):
   writes ``/run/vnfsnap/state`` (``key=value`` lines: value, held,
   last_hold, last_set, pid).  Signals: SIGUSR1 hold, SIGUSR2 resume, SIGHUP
   read a ``/run/vnfsnap/set`` request (``VALUE ID``), SIGTERM exit.
-- the **fsfreeze hook** ``/etc/qemu/fsfreeze-hook`` (qemu-ga's ``-F``
+- the **fsfreeze hook** ``/etc/qemu/fsfreeze-hook``
+  (``guest/fsfreeze-hook.sh``; qemu-ga's ``-F``
   contract, as Debian's: run with ``freeze`` before the file systems are
   frozen and with ``thaw`` after they are thawed).  On ``freeze`` it asks
   the counter to hold (a token in ``/run/vnfsnap/hold-request``, then
@@ -68,20 +71,20 @@ What runs in the guest (no init system; everything is in this file):
   it uses shell builtins only (a fork+exec costs ~0.1 s in a TCG guest;
   the hook runs inside the freeze).  If the counter is not running there
   is nothing to hold and the freeze goes on.
-- ``/sbin/shutdown``: what qemu-ga's ``guest-shutdown`` runs; stops the
-  counter, remounts the disks read-only and powers off (or reboots)
-  through ``/proc/sysrq-trigger``.
+- ``/sbin/shutdown`` (``guest/shutdown.sh``): what qemu-ga's
+  ``guest-shutdown`` runs; stops the counter, remounts the disks read-only
+  and powers off (or reboots) through ``/proc/sysrq-trigger``.
 
 Caching: the outputs live in ``<cache_dir>/guest-<key>/``, where ``key`` is
-a hash of the inputs: this module's source (the recipe), the kernel's and
-busybox's installed package versions, debootstrap's version, and the
-versions the archive offers (``apt-cache madison``) for the packages the
-root file system includes.  A build happens only when no folder of that key
-exists; it runs in a temporary folder beside it, renamed into place at the
-end (atomic), under a lock (concurrent callers wait and reuse the result).
-Downloaded packages are kept in ``<cache_dir>/debs`` for the next build.
-Old ``guest-*`` folders are never removed automatically (domains may still
-use them as backing files).
+a hash of the inputs: the recipe (this module's source and the files of
+``guest/``), the kernel's and busybox's installed package versions,
+debootstrap's version, and the versions the archive offers (``apt-cache
+madison``) for the packages the root file system includes.  A build happens
+only when no folder of that key exists; it runs in a temporary folder
+beside it, renamed into place at the end (atomic), under a lock (concurrent
+callers wait and reuse the result).  Downloaded packages are kept in
+``<cache_dir>/debs`` for the next build.  Old ``guest-*`` folders are never
+removed automatically (domains may still use them as backing files).
 
 Measured on the project's machines (2 cores, Debian's archive over the
 network): 27 s to build from nothing (debootstrap 26 s of it, downloading
@@ -98,7 +101,7 @@ Usage::
     image.kernel, image.initrd, image.root_disk, image.data_disk
     image.cmdline('guest-1')             # kernel command line for a domain
 
-Command line: ``python -m vnfsnap.demo.guest_image [--cache-dir DIR]
+Command line: ``python -m vnfsnap_demo.guest_image [--cache-dir DIR]
 [--rebuild]`` builds (or finds) the image and prints its paths.
 """
 
@@ -107,6 +110,7 @@ import fcntl
 import glob
 import gzip
 import hashlib
+import importlib.resources
 import io
 import json
 import os
@@ -159,381 +163,56 @@ class GuestImageError(Exception):
 # What goes into the guest
 # ---------------------------------------------------------------------------
 
-INITRAMFS_INIT = r'''#!/bin/busybox sh
-# /init of the vnfsnap test guest's initramfs: load the virtio modules
-# (modules in Debian's cloud kernel), mount the root disk, switch_root.
-/bin/busybox mkdir -p /bin /proc /sys /dev /newroot
-/bin/busybox --install -s /bin
-export PATH=/bin
+#: The guest's scripts, files of this package's guest/ folder, by the path
+#: they get in the root file system (mode 0755).  Words in double
+#: underscores (``__RUN_DIR__``) are replaced by the constant of that name,
+#: one of SCRIPT_CONSTANTS.
+GUEST_SCRIPTS = {
+    'sbin/vnfsnap-init': 'vnfsnap-init.sh',
+    'usr/local/sbin/vnfsnap-counter': 'vnfsnap-counter.pl',
+    'etc/qemu/fsfreeze-hook': 'fsfreeze-hook.sh',
+    'sbin/shutdown': 'shutdown.sh',
+}
+#: The initramfs's /init, in guest/ too.
+INITRAMFS_INIT = 'initramfs-init.sh'
+SCRIPT_CONSTANTS = ('RUN_DIR', 'HOOK_LOG', 'JOURNAL', 'DATA_MOUNT',
+                    'DATA_JOURNAL', 'AGENT_CHANNEL', 'COUNTER_INTERVAL')
+_PLACEHOLDER = re.compile(r'__([A-Z][A-Z0-9_]*)__')
 
-fail() {
-    echo "vnfsnap initramfs: $*" >/dev/console
-    echo "vnfsnap initramfs: powering off" >/dev/console
-    sync
-    echo o >/proc/sysrq-trigger
-    sleep 60
+#: Configuration files of the root file system: path -> content (0644).
+GUEST_CONFIG = {
+    'etc/hostname': 'vnfsnap-guest\n',
+    'etc/hosts': '127.0.0.1\tlocalhost\n::1\tlocalhost\n',
+    'etc/fstab': '# vnfsnap test guest: mounts are done by '
+                 '/sbin/vnfsnap-init\n',
 }
 
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev 2>/dev/null
-for m in $(cat /etc/modules); do
-    insmod "/lib/modules/$m" || echo "vnfsnap initramfs: insmod $m failed"
-done
 
-root=/dev/vda
-init=/sbin/vnfsnap-init
-for arg in $(cat /proc/cmdline); do
-    case "$arg" in
-        root=/dev/*) root=${arg#root=} ;;
-        vnfsnap.init=*) init=${arg#vnfsnap.init=} ;;
-    esac
-done
-i=0
-while [ ! -b "$root" ]; do
-    i=$((i + 1))
-    [ "$i" -le 100 ] || fail "no root device $root"
-    sleep 0.1
-done
-mount -t ext4 -o rw,noatime "$root" /newroot || fail "cannot mount $root"
-[ -x "/newroot$init" ] || fail "no $init on $root"
-umount /proc /sys
-mount --move /dev /newroot/dev
-exec switch_root /newroot "$init"
-'''
-
-GUEST_INIT = r'''#!/bin/sh
-# PID 1 of the vnfsnap test guest (built by vnfsnap/demo/guest_image.py):
-# mounts, the guest agent, the counter workload, then reaps children.
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export PATH
-umask 022
-
-log() { echo "vnfsnap-init: $*" >/dev/console; }
-
-mountpoint -q /proc || mount -t proc -o nosuid,nodev,noexec proc /proc
-mountpoint -q /sys || mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
-mountpoint -q /dev || mount -t devtmpfs -o nosuid devtmpfs /dev
-mkdir -p /dev/pts /dev/shm
-mount -t devpts -o nosuid,noexec,gid=5,mode=620 devpts /dev/pts
-mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /dev/shm
-mount -t tmpfs -o nosuid,nodev,mode=755 tmpfs /run
-mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /tmp
-exec </dev/null >/dev/console 2>&1
-
-name=vnfsnap-guest
-for arg in $(cat /proc/cmdline); do
-    case "$arg" in vnfsnap.name=?*) name=${arg#vnfsnap.name=} ;; esac
-done
-hostname "$name"
-mkdir -p __RUN_DIR__
-
-if [ -b /dev/vdb ]; then
-    mkdir -p __DATA_MOUNT__
-    if mount -t ext4 -o rw,noatime /dev/vdb __DATA_MOUNT__; then
-        mkdir -p __DATA_MOUNT__/vnfsnap
-        : >__RUN_DIR__/data-mounted
-    else
-        log "cannot mount /dev/vdb"
-    fi
-fi
-
-# What udev would do: /dev/virtio-ports/<name> -> ../vportNpM
-mkdir -p /dev/virtio-ports
-i=0
-while :; do
-    for d in /sys/class/virtio-ports/*; do
-        [ -r "$d/name" ] || continue
-        read -r port <"$d/name" || true
-        [ -n "$port" ] && ln -sf "../${d##*/}" "/dev/virtio-ports/$port"
-    done
-    [ -e /dev/virtio-ports/__AGENT_CHANNEL__ ] && break
-    i=$((i + 1))
-    [ "$i" -le 50 ] || { log "no virtio port __AGENT_CHANNEL__"; break; }
-    sleep 0.1
-done
-
-# The guest agent; restarted if it ever exits.
-(
-    while :; do
-        qemu-ga -m virtio-serial -p /dev/virtio-ports/__AGENT_CHANNEL__ \
-            -F/etc/qemu/fsfreeze-hook -f /run/qemu-ga.pid -t /run
-        log "qemu-ga exited with status $?; restarting"
-        sleep 1
-    done
-) &
-
-# The workload: not restarted (its memory state would be lost silently).
-(
-    /usr/local/sbin/vnfsnap-counter
-    log "vnfsnap-counter exited with status $?"
-) &
-
-log "started ($name, boot id $(cat /proc/sys/kernel/random/boot_id))"
-while :; do
-    wait
-    sleep 1
-done
-'''
-
-COUNTER = r'''#!/usr/bin/perl
-# vnfsnap-counter: the workload of the vnfsnap test guest (built by
-# vnfsnap/demo/guest_image.py).  Every __INTERVAL__ s it increments a
-# counter kept in memory, mirrored to __RUN_DIR__/counter (tmpfs), and
-# appends each value as one fsync'ed line to its journal(s) on disk.
-#   SIGUSR1: hold (answer "TOKEN VALUE" in __RUN_DIR__/held, TOKEN from
-#            __RUN_DIR__/hold-request; make no progress) until SIGUSR2
-#   SIGHUP:  read "VALUE ID" from __RUN_DIR__/set and take VALUE
-#   SIGTERM: exit
-use strict;
-use warnings;
-use IO::Handle;
-
-my $RUN = '__RUN_DIR__';
-my @JOURNALS = ('__JOURNAL__');
-push @JOURNALS, '__DATA_JOURNAL__' if -e "$RUN/data-mounted";
-my $INTERVAL = __INTERVAL__;
-
-my ($hold, $reload, $stop) = (0, 0, 0);
-$SIG{USR1} = sub { $hold = 1 };
-$SIG{USR2} = sub { $hold = 0 };
-$SIG{HUP} = sub { $reload = 1 };
-$SIG{TERM} = $SIG{INT} = sub { $stop = 1 };
-
-sub put {
-    my ($name, $text) = @_;
-    my $tmp = "$RUN/.$name.tmp";
-    open(my $fh, '>', $tmp) or die "$tmp: $!\n";
-    print {$fh} $text;
-    close($fh) or die "$tmp: $!\n";
-    rename($tmp, "$RUN/$name") or die "$RUN/$name: $!\n";
-}
-
-# The last complete line of a journal (a torn last line is skipped).
-sub last_value {
-    my ($path) = @_;
-    open(my $fh, '<', $path) or return undef;
-    my $size = -s $fh;
-    seek($fh, $size > 4096 ? $size - 4096 : 0, 0);
-    local $/;
-    my $tail = <$fh>;
-    close($fh);
-    return undef unless defined $tail;
-    my @values = ($tail =~ /^(\d+)\n/mg);
-    return @values ? $values[-1] : undef;
-}
-
-my $n = last_value($JOURNALS[0]) // 0;
-my ($held, $last_hold, $last_set) = (0, '', '');
-my @fhs;
-for my $j (@JOURNALS) {
-    open(my $fh, '>>', $j) or die "$j: $!\n";
-    push @fhs, $fh;
-}
-
-sub publish {
-    put('counter', "$n\n");
-    put('state', "value=$n\nheld=$held\nlast_hold=$last_hold\n"
-        . "last_set=$last_set\npid=$$\n");
-}
-
-sub record {
-    my $line = "$n\n";
-    for my $i (0 .. $#fhs) {
-        defined(syswrite($fhs[$i], $line))
-            or warn "vnfsnap-counter: $JOURNALS[$i]: $!\n";
-        $fhs[$i]->sync or warn "vnfsnap-counter: fsync $JOURNALS[$i]: $!\n";
-    }
-}
-
-sub take_set_request {
-    open(my $fh, '<', "$RUN/set") or return;
-    my $req = <$fh>;
-    close($fh);
-    unlink("$RUN/set");
-    return unless defined $req && $req =~ /^(\d+)\s+(\S+)/;
-    ($n, $last_set) = ($1, $2);
-    publish();
-    record();
-}
-
-put('counter.pid', "$$\n");
-publish();
-print STDERR "vnfsnap-counter: pid $$, starting at $n, journals @JOURNALS\n";
-while (!$stop) {
-    if ($reload) {
-        $reload = 0;
-        take_set_request();
-    }
-    if ($hold) {
-        my $token = '-';
-        if (open(my $fh, '<', "$RUN/hold-request")) {
-            $token = <$fh> // '-';
-            chomp($token);
-            close($fh);
-        }
-        ($held, $last_hold) = (1, $n);
-        publish();
-        put('held', "$token $n\n");
-        select(undef, undef, undef, 1) while $hold && !$stop;
-        unlink("$RUN/held");
-        $held = 0;
-        publish();
-        next;
-    }
-    $n++;
-    publish();
-    record();
-    select(undef, undef, undef, $INTERVAL);
-}
-unlink("$RUN/counter.pid");
-'''
-
-FSFREEZE_HOOK = r'''#!/bin/sh
-# fsfreeze hook of the vnfsnap test guest: qemu-ga -F runs it with "freeze"
-# before freezing the file systems and with "thaw" after thawing them.
-#
-# It holds the vnfsnap counter while frozen: on "freeze" it asks the counter
-# to hold (SIGUSR1, with a token in __RUN_DIR__/hold-request) and waits, at
-# most 2 s, until the counter answers "TOKEN VALUE" in __RUN_DIR__/held;
-# on "thaw" it lets it resume (SIGUSR2).  Then, like Debian's hook, it runs
-# the executables of fsfreeze-hook.d with the same argument (none here).
-#
-# Unlike Debian's hook it logs to tmpfs (never to a disk being frozen), a
-# failure on "freeze" fails the freeze (qemu-ga then does not freeze and
-# reports the error), and it uses shell builtins only: every fork+exec
-# costs about 0.1 s in a TCG guest, and this runs inside the freeze.
-RUN=__RUN_DIR__
-LOG=__HOOK_LOG__
-D=/etc/qemu/fsfreeze-hook.d
-
-log() {
-    read -r up _ </proc/uptime
-    echo "$up $*" >>"$LOG"
-}
-
-centis() {  # /proc/uptime as centiseconds (it always has 2 decimals)
-    read -r up _ </proc/uptime
-    echo "${up%.*}${up#*.}"
-}
-
-counter_pid() {
-    pid=
-    [ -r "$RUN/counter.pid" ] && read -r pid <"$RUN/counter.pid"
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
-}
-
-hold_counter() {
-    counter_pid || { log "freeze: no counter running"; return 0; }
-    read -r up _ </proc/uptime
-    token="$$-$up"
-    echo "$token" >"$RUN/hold-request"
-    kill -USR1 "$pid"
-    read -r start _ </proc/uptime
-    start="${start%.*}${start#*.}"
-    while :; do
-        reply=
-        [ -r "$RUN/held" ] && read -r reply <"$RUN/held"
-        case "$reply" in "$token "*) break ;; esac
-        read -r now _ </proc/uptime
-        if [ $(( ${now%.*}${now#*.} - start )) -gt 200 ]; then
-            log "freeze: counter $pid did not hold within 2 s"
-            kill -USR2 "$pid"
-            return 1
-        fi
-    done
-    log "freeze: counter $pid holds at ${reply#* }"
-}
-
-resume_counter() {
-    counter_pid || { log "thaw: no counter running"; return 0; }
-    kill -USR2 "$pid"
-    log "thaw: counter $pid resumes"
-}
-
-run_scripts() {  # run_scripts ARG: the executables of fsfreeze-hook.d
-    done_list=
-    for f in "$D"/*; do
-        [ -f "$f" ] && [ -x "$f" ] || continue
-        log "$1: $f"
-        "$f" "$1" >>"$LOG" 2>&1
-        status=$?
-        [ "$status" -eq 0 ] && { done_list="$f $done_list"; continue; }
-        log "$1: $f failed with status $status"
-        if [ "$1" = freeze ]; then
-            for g in $done_list; do "$g" thaw >>"$LOG" 2>&1; done
-            return "$status"
-        fi
-    done
-    return 0
-}
-
-case "$1" in
-freeze)
-    hold_counter || exit 1
-    run_scripts freeze || { resume_counter; exit 1; }
-    ;;
-thaw)
-    run_scripts thaw
-    resume_counter
-    ;;
-*)
-    log "unknown argument: $1"
-    exit 2
-    ;;
-esac
-exit 0
-'''
-
-SHUTDOWN = r'''#!/bin/sh
-# /sbin/shutdown of the vnfsnap test guest (there is no init system):
-# qemu-ga's guest-shutdown runs "shutdown -P|-H|-r +0 MESSAGE".
-action=o
-for arg; do
-    case "$arg" in -r) action=b ;; esac
-done
-(
-    sleep 0.2
-    if [ -r __RUN_DIR__/counter.pid ]; then
-        read -r pid <__RUN_DIR__/counter.pid
-        kill -TERM "$pid" 2>/dev/null
-        i=0
-        while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 20 ]; do
-            i=$((i + 1)); sleep 0.1
-        done
-    fi
-    sync
-    mountpoint -q __DATA_MOUNT__ && mount -o remount,ro __DATA_MOUNT__
-    mount -o remount,ro /
-    sync
-    echo "$action" >/proc/sysrq-trigger
-) </dev/null >/dev/console 2>&1 &
-exit 0
-'''
+def _guest_dir():
+    return importlib.resources.files(__package__) / 'guest'
 
 
-def _subst(text):
-    for k, v in (('__RUN_DIR__', RUN_DIR), ('__JOURNAL__', JOURNAL),
-                 ('__DATA_JOURNAL__', DATA_JOURNAL),
-                 ('__DATA_MOUNT__', DATA_MOUNT),
-                 ('__AGENT_CHANNEL__', AGENT_CHANNEL),
-                 ('__HOOK_LOG__', HOOK_LOG),
-                 ('__INTERVAL__', repr(COUNTER_INTERVAL))):
-        text = text.replace(k, v)
-    return text
+def guest_script(name):
+    """The script ``guest/<name>`` as the guest gets it (words replaced)."""
+    text = (_guest_dir() / name).read_text()
+
+    def value(match):
+        if match.group(1) not in SCRIPT_CONSTANTS:
+            raise GuestImageError('guest/%s: %s is none of %s' % (
+                name, match.group(0), ', '.join(SCRIPT_CONSTANTS)))
+        constant = globals()[match.group(1)]
+        return constant if isinstance(constant, str) else repr(constant)
+    return _PLACEHOLDER.sub(value, text)
 
 
-#: Files written into the root file system: path -> (mode, content).
-GUEST_FILES = {
-    'sbin/vnfsnap-init': (0o755, _subst(GUEST_INIT)),
-    'usr/local/sbin/vnfsnap-counter': (0o755, _subst(COUNTER)),
-    'etc/qemu/fsfreeze-hook': (0o755, _subst(FSFREEZE_HOOK)),
-    'sbin/shutdown': (0o755, _subst(SHUTDOWN)),
-    'etc/hostname': (0o644, 'vnfsnap-guest\n'),
-    'etc/hosts': (0o644, '127.0.0.1\tlocalhost\n::1\tlocalhost\n'),
-    'etc/fstab': (0o644, '# vnfsnap test guest: mounts are done by '
-                         '/sbin/vnfsnap-init\n'),
-}
+def guest_files():
+    """What the root file system gets: path -> (mode, content)."""
+    files = {rel: (0o755, guest_script(name))
+             for rel, name in GUEST_SCRIPTS.items()}
+    files.update((rel, (0o644, content))
+                 for rel, content in GUEST_CONFIG.items())
+    return files
+
 
 #: Trimmed from the root file system (globs relative to it).  Copyright
 #: files stay.
@@ -677,13 +356,24 @@ def _archive_versions(packages, suite=SUITE):
     return {p: versions.get(p, 'unknown') for p in packages}
 
 
+def _recipe_sha256():
+    """Hash of this module and of every file of guest/ (name and content):
+    a changed script makes a new image."""
+    recipe = hashlib.sha256()
+    with open(__file__, 'rb') as f:
+        recipe.update(f.read())
+    for entry in sorted(_guest_dir().iterdir(), key=lambda e: e.name):
+        data = entry.read_bytes()
+        recipe.update(b'\0%s\0%d\0' % (entry.name.encode(), len(data)))
+        recipe.update(data)
+    return recipe.hexdigest()
+
+
 def inputs():
     """Everything the image depends on, as a JSON-able dict."""
     release, _ = find_kernel()
-    with open(__file__, 'rb') as f:
-        recipe = hashlib.sha256(f.read()).hexdigest()
     return {
-        'recipe_sha256': recipe,
+        'recipe_sha256': _recipe_sha256(),
         'suite': SUITE,
         'kernel_release': release,
         'kernel_package': _dpkg_version('linux-image-%s' % release),
@@ -772,7 +462,7 @@ def _trim(rootfs):
 
 
 def _customize(rootfs, key, inp):
-    for rel, (mode, content) in GUEST_FILES.items():
+    for rel, (mode, content) in guest_files().items():
         path = os.path.join(rootfs, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         if os.path.lexists(path):
@@ -887,7 +577,7 @@ def _initramfs(release, path):
         cpio.file('lib/modules/' + name, _read_module(mod))
         names.append(name)
     cpio.file('etc/modules', ('\n'.join(names) + '\n').encode())
-    cpio.file('init', INITRAMFS_INIT.encode(), 0o755)
+    cpio.file('init', guest_script(INITRAMFS_INIT).encode(), 0o755)
     with open(path, 'wb') as f:
         f.write(gzip.compress(cpio.finish(), compresslevel=6, mtime=0))
     return names

@@ -38,11 +38,11 @@ import time
 
 import libvirt
 
-from vnfsnap.demo import client as api_client
-from vnfsnap.demo import domains
-from vnfsnap.demo import guest_agent
-from vnfsnap.demo import guest_image
-from vnfsnap.demo import libvirtd
+from vnfsnap_demo import client as api_client
+from vnfsnap_demo import domains
+from vnfsnap_demo import guest_agent
+from vnfsnap_demo import guest_image
+from vnfsnap_demo import libvirtd
 
 PREFIX = 'vnfsnap-demo'
 PORT = 9896

@@ -1,0 +1,97 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The base of the functional tests whose VNF is real guests of the test
+image (vnfsnap_demo), served by a real vnfsnap-all-in-one process."""
+
+import os
+
+from vnfsnap.tests.fixtures import libvirt_services
+from vnfsnap.tests.fixtures import services
+from vnfsnap.tests.functional import base
+from vnfsnap_demo import domains
+from vnfsnap_demo import guest_agent
+from vnfsnap_demo import guest_image
+from vnfsnap_demo import scenario
+
+PREFIX = 'vnfsnap-ft-guest'
+MARKER = '/data/marker'
+FREEZE_DEADLINE = 6
+
+
+class GuestsTestCase(base.FunctionalTestCase):
+
+    GUESTS = 3
+
+    def setUp(self):
+        super().setUp()
+        libvirt_services.require_libvirt()
+        daemons = self.useFixture(libvirt_services.LibvirtDaemons())
+        self.conn = daemons.connect()
+        os.chmod(self.tmp, 0o755)
+        self.image = guest_image.build()
+        domains.destroy_all(self.conn, PREFIX)
+        self.addCleanup(domains.destroy_all, self.conn, PREFIX)
+        self.created, _ = domains.create_and_boot(
+            self.conn, self.image, self.GUESTS,
+            os.path.join(self.tmp, 'guests'), prefix=PREFIX)
+        self.doms = {td.name: td.lookup(self.conn) for td in self.created}
+        self.port = services.free_port()
+        self.conf = base.write_config(os.path.join(self.tmp, 'v.conf'), {
+            'DEFAULT': {'state_path': os.path.join(self.tmp, 'state'),
+                        'host': 'functional'},
+            'api': {'port': self.port},
+            'conductor': {'freeze_deadline': FREEZE_DEADLINE},
+        })
+
+    def start_service(self, argv=None):
+        argv = argv or [base.command('vnfsnap-all-in-one')]
+        proc = self.start(argv + ['--config-file', self.conf],
+                          port=self.port, name='vnfsnap-all-in-one')
+        self.api = base.Client('http://127.0.0.1:%d' % self.port)
+        return proc
+
+    def register(self):
+        body = scenario.Demo(self.GUESTS).registration(self.created)
+        resp = self.api.post('/vnflcm/v2/vnf_instances', json=body)
+        self.assertEqual(201, resp.status_code, resp.text)
+        return resp.json()['id']
+
+    def task(self, inst_id, name, body):
+        resp = self.api.post('/vnflcm/v2/vnf_instances/%s/%s'
+                             % (inst_id, name), json=body)
+        self.assertEqual(202, resp.status_code, resp.text)
+        return resp.headers['Location']
+
+    def snapshot(self, inst_id, **params):
+        info = self.api.post('/vnflcm/v2/vnf_snapshots', json={}).json()
+        op_url = self.task(inst_id, 'create_snapshot',
+                           {'vnfSnapshotInfoId': info['id'],
+                            'additionalParams': params})
+        op = self.api.wait_for_op(op_url, timeout=180)
+        self.assertEqual('COMPLETED', op['operationState'], op)
+        return info['id']
+
+    def revert(self, inst_id, info_id, **params):
+        op_url = self.task(inst_id, 'revert_to_snapshot',
+                           {'vnfSnapshotInfoId': info_id,
+                            'additionalParams': params})
+        return self.api.wait_for_op(op_url, timeout=180)
+
+    def mark(self, text):
+        for dom in self.doms.values():
+            guest_agent.write_file(dom, MARKER, text.encode())
+
+    def markers(self):
+        return {name: guest_agent.read_file(dom, MARKER,
+                                            drop_caches=True).decode()
+                for name, dom in self.doms.items()}
