@@ -51,7 +51,7 @@ class ConductorManager:
     # The newest conductor RPC API version this manager serves; it accepts
     # every 1.x up to it. Always equal to rpcapi.ConductorAPI's (see its
     # version history).
-    RPC_API_VERSION = '1.1'
+    RPC_API_VERSION = '1.2'
     target = messaging.Target(version=RPC_API_VERSION)
 
     def __init__(self, host):

@@ -23,10 +23,15 @@ import oslo_messaging as messaging
 
 from vnfsnap.common import exception
 from vnfsnap.common import rpc
+from vnfsnap.common import states
 import vnfsnap.conf
 
 CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
+
+#: LCM operations that conductors run only from this RPC API version on;
+#: the others need 1.0.
+OPERATION_VERSIONS = {states.MODIFY_INFO: '1.2'}
 
 
 def _version(text):
@@ -59,13 +64,14 @@ class ConductorAPI:
 
     * 1.0 - run_lcm_op_occ, delete_vnf_snapshot, get_vim_capabilities
     * 1.1 - run_vnf_snapshot_pkg_op
+    * 1.2 - run_lcm_op_occ of MODIFY_INFO occurrences (OPERATION_VERSIONS)
 
     Adding a method or an argument: bump RPC_API_VERSION here and in
     vnfsnap.conductor.manager, add a line above, and pin the method to the
     new version (doc/source/contributor/rpc.rst).
     """
 
-    RPC_API_VERSION = '1.1'
+    RPC_API_VERSION = '1.2'
 
     def __init__(self):
         self._client = None
@@ -78,6 +84,15 @@ class ConductorAPI:
         process, else up to ``[upgrade_levels]conductor``."""
         return self._client is None or self._client.can_send_version(
             version)
+
+    def require(self, operation):
+        """Refuse (503) an LCM operation the conductors may not run yet
+        during a rolling upgrade, before anything is recorded."""
+        version = OPERATION_VERSIONS.get(operation, '1.0')
+        if not self.can_send_version(version):
+            raise exception.ConductorTooOld(
+                method='%s occurrences' % operation, version=version,
+                cap=CONF.upgrade_levels.conductor)
 
     def _local(self):
         manager = rpc.get_local_manager()
@@ -128,10 +143,16 @@ class ConductorAPI:
         except messaging.MessagingTimeout as e:
             raise exception.ConductorUnavailable(reason=str(e))
 
-    def run_lcm_op_occ(self, context, op_id):
+    def run_lcm_op_occ(self, context, op_id, operation=None):
         """Ask a conductor to drive an op occurrence from its current state
-        (STARTING, PROCESSING after retry, ROLLING_BACK after rollback)."""
-        self._cast(context, '1.0', 'run_lcm_op_occ', op_id=op_id)
+        (STARTING, PROCESSING after retry, ROLLING_BACK after rollback).
+
+        ``operation`` (not sent) picks the version the cast needs, so that
+        a conductor of an earlier release never gets an operation it does
+        not know.
+        """
+        self._cast(context, OPERATION_VERSIONS.get(operation, '1.0'),
+                   'run_lcm_op_occ', op_id=op_id)
 
     def get_vim_capabilities(self, context, vnf_instance_id):
         """Per VNFC, what its VIM can do, read from the VIM now."""

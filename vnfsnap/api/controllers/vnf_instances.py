@@ -218,7 +218,7 @@ def _start(instance_id, operation, body, instance_updated_at=None,
         if pecan.request.headers.get('If-Match') is not None:
             raise exception.PreconditionFailed()
         raise
-    pecan.request.rpcapi.run_lcm_op_occ(ctx, op.id)
+    pecan.request.rpcapi.run_lcm_op_occ(ctx, op.id, operation)
     return utils.accepted('%s/vnflcm/v2/vnf_lcm_op_occs/%s'
                           % (utils.base_url(), op.id))
 
@@ -377,6 +377,7 @@ class VnfInstance(base.Resource):
         utils.authorize('vnfsnap:vnf_instance:update')
         body = utils.json_body(schemas.MODIFY, content_types=(
             utils.MERGE_PATCH_JSON, utils.JSON))
+        pecan.request.rpcapi.require(states.MODIFY_INFO)
         vnf_info.check_names(body, schemas.MODIFY['properties'])
         obj = self._load()
         utils.check_preconditions(views.vnf_instance(obj, utils.base_url()),

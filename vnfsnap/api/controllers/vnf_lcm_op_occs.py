@@ -64,7 +64,7 @@ class _ConductorTask(_Task):
     def post(self):
         ctx, op = self._prepare()
         self._move(ctx, op, self.TARGET)
-        pecan.request.rpcapi.run_lcm_op_occ(ctx, op.id)
+        pecan.request.rpcapi.run_lcm_op_occ(ctx, op.id, op.operation)
         return utils.accepted()
 
 

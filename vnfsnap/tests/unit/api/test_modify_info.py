@@ -316,6 +316,19 @@ class TestRefused(ModifyTestCase):
         self.assertEqual({'site': 'a', 'owner': 'ops', 'a': 1},
                          self.get(self.url).json['metadata'])
 
+    def test_refused_while_conductors_are_older(self):
+        # A rolling upgrade capped below 1.2: the conductors running may
+        # not know MODIFY_INFO, so nothing is recorded and the VNF stays
+        # free for the operations they do know.
+        with mock.patch('vnfsnap.conductor.rpcapi.ConductorAPI.'
+                        'can_send_version', side_effect=lambda v: v < '1.2'):
+            resp = self.patch({'metadata': {'a': 1}})
+        self.assertProblem(resp, 503)
+        self.assertIn('MODIFY_INFO', resp.json['detail'])
+        self.assertNothingChanged()
+        self.assertEqual(states.COMPLETED, self.modify(
+            {'metadata': {'a': 1}})['operationState'])
+
 
 class TestFailedTemp(ModifyTestCase):
     """A MODIFY_INFO that fails is FAILED_TEMP; retry, rollback and fail
