@@ -97,11 +97,17 @@ def get_transport():
 
 
 def get_server(endpoints, server):
-    """An RPC server for the conductor topic, named ``server``."""
+    """An RPC server for the conductor topic, named ``server``.
+
+    It serves only the endpoint methods marked with ``messaging.expose``:
+    oslo.messaging's default would serve every public method, the
+    manager's start and stop included, to anyone on the message bus.
+    """
     target = messaging.Target(topic=CONF.conductor.topic, server=server)
     return messaging.get_rpc_server(
         get_transport(), target, endpoints, executor='threading',
-        serializer=RequestContextSerializer())
+        serializer=RequestContextSerializer(),
+        access_policy=messaging.ExplicitRPCAccessPolicy)
 
 
 def get_client(version, version_cap=None):

@@ -134,7 +134,11 @@ class ConductorManager:
                         self.host, len(left))
 
     # --- RPC endpoints ----------------------------------------------------
+    # Only methods marked with messaging.expose are served over RPC
+    # (vnfsnap.common.rpc.get_server): init_host, stop and the rest are
+    # not for whoever can reach the message bus.
 
+    @messaging.expose
     def run_lcm_op_occ(self, context, op_id):
         self._submit(self._run, op_id)
 
@@ -143,9 +147,11 @@ class ConductorManager:
         self._running.add(future)
         future.add_done_callback(self._running.discard)
 
+    @messaging.expose
     def run_vnf_snapshot_pkg_op(self, context, pkg_id):
         self._submit(self._packages.run, pkg_id)
 
+    @messaging.expose
     @messaging.expected_exceptions(exception.VnfsnapException)
     def get_vim_capabilities(self, context, vnf_instance_id):
         """What the VIM of each VNFC can do (GR NFV-TST 005 Nfvi.001),
@@ -167,6 +173,7 @@ class ConductorManager:
             answer.append(entry)
         return answer
 
+    @messaging.expose
     @messaging.expected_exceptions(exception.VnfsnapException)
     def delete_vnf_snapshot(self, context, vnf_snapshot_info_id):
         # Hold the resource while its VIM-side snapshots go, so that no

@@ -91,6 +91,7 @@ class Raiser:
     def __init__(self, errors):
         self.errors = errors
 
+    @messaging.expose
     @messaging.expected_exceptions(exception.VnfsnapException)
     def get_vim_capabilities(self, context, vnf_instance_id):
         raise self.errors[vnf_instance_id]

@@ -17,8 +17,10 @@ only a conductor of the release before conductor RPC API 1.1, then a
 conductor of this release joins and the old one leaves.
 """
 
+import json
 import subprocess
 
+from vnfsnap.conductor import rpcapi
 from vnfsnap.tests.fixtures import rpc_conductor
 from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.functional import base
@@ -92,10 +94,18 @@ class TestRollingUpgrade(rpc_conductor.ConductorProcesses,
         self.wait_for_log('vnfsnap-api', 'Not casting run_vnf_snapshot_pkg_op')
         self.assertEqual('BUILDING', self.pkgm.get(
             '%s/%s' % (PKGM, pkg)).json()['state'])
+        # MODIFY_INFO (1.2) is refused before anything is recorded.
+        resp = self.api.request(
+            'PATCH', '/vnflcm/v2/vnf_instances/%s' % inst['id'],
+            data=json.dumps({'vnfInstanceName': 'renamed'}),
+            headers={'Content-Type': 'application/merge-patch+json'})
+        self.assertEqual(503, resp.status_code, resp.text)
+        self.assertIn('MODIFY_INFO', resp.json()['detail'])
 
-        # A conductor of this release runs it from the database.
+        # A conductor of this release runs the build from the database.
         self.start_conductor('new', 'conductor')
-        self.assertIn('(conductor RPC API 1.1)', self.log('new'))
+        self.assertIn('(conductor RPC API %s)'
+                      % rpcapi.ConductorAPI.RPC_API_VERSION, self.log('new'))
         self.assertEqual('AVAILABLE',
                          self.wait_for_pkg(self.pkgm, pkg)['state'])
         self.assertIn(pkg, self.log('new'))

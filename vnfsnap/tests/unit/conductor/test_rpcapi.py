@@ -236,10 +236,11 @@ class TestVersions(base.TestCase):
         self.assertEqual(history(), pinned)
 
     def test_client_serves_what_the_manager_serves(self):
+        exposed = {name for name, fn in inspect.getmembers(
+            manager.ConductorManager, inspect.isfunction)
+            if getattr(fn, 'exposed', False)}
         self.assertEqual(
-            public_methods(manager.ConductorManager,
-                           skip=('init_host', 'stop')),
-            public_methods(rpcapi.ConductorAPI, skip=CLIENT_ONLY))
+            exposed, public_methods(rpcapi.ConductorAPI, skip=CLIENT_ONLY))
         newest = max(re.findall(r'^\s*\* (\d+\.\d+) - ',
                                 rpcapi.ConductorAPI.__doc__, re.M),
                      key=rpcapi._version)
@@ -252,10 +253,10 @@ class FutureConductorAPI(rpcapi.ConductorAPI):
     """A client of a later release, with a call the conductors of this
     one do not have."""
 
-    RPC_API_VERSION = '1.2'
+    RPC_API_VERSION = '1.3'
 
     def get_future(self, context):
-        return self._call(context, '1.2', 'get_future')
+        return self._call(context, '1.3', 'get_future')
 
 
 class TestRollingUpgrade(RpcTestCase):
@@ -325,15 +326,31 @@ class TestRollingUpgrade(RpcTestCase):
             self.ctx, 'get_vim_capabilities',
             vnf_instance_id=fake_vnf.register_vnf(0).id))
 
+    def test_only_exposed_methods_are_served(self):
+        conductor = self.serve(manager.ConductorManager)
+        client = rpc.get_client('1.0')
+        for method in ('stop', 'init_host', '_run'):
+            # The fake driver raises the server's error itself; over
+            # RabbitMQ it comes back as a RemoteError saying the same.
+            e = self.assertRaises(
+                (messaging.NoSuchMethod, messaging.RemoteError),
+                client.call, self.ctx, method)
+            self.assertIn('does not support RPC method %s' % method,
+                          str(e))
+        self.assertFalse(conductor._stopping.is_set())
+        op = self.snapshot_op()
+        client.cast(self.ctx, 'run_lcm_op_occ', op_id=op.id)
+        self.assertEqual(states.COMPLETED, self.wait(op.id).operation_state)
+
     def test_call_newer_than_cap_is_503(self):
-        self.conf.config(conductor='1.1', group='upgrade_levels')
+        self.conf.config(conductor='1.2', group='upgrade_levels')
         self.serve(manager.ConductorManager)
         e = self.assertRaises(exception.ConductorTooOld,
                               FutureConductorAPI().get_future, self.ctx)
         self.assertEqual(503, e.code)
         self.assertEqual(
             'The conductors cannot run get_future yet: it needs conductor '
-            'RPC API 1.2 and [upgrade_levels]conductor is 1.1. It works '
+            'RPC API 1.3 and [upgrade_levels]conductor is 1.2. It works '
             'once every conductor is upgraded and the cap is removed.',
             e.message)
 
