@@ -20,7 +20,6 @@ import http.server
 import io
 import json
 import os
-import threading
 import time
 import zipfile
 
@@ -46,6 +45,7 @@ from vnfsnap.package import contents
 from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.tests import base
 from vnfsnap.tests.fixtures import fake_vim
+from vnfsnap.tests.fixtures import loopback
 from vnfsnap.tests.fixtures import pki
 
 PROJECT = 'p1'
@@ -520,15 +520,10 @@ class TestUploadFromUri(FlowUndoMixin, PackageTestCase):
         super().setUp()
         self.built = self.build()
         self.served = os.path.dirname(self.download(self.built.id))
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                    directory=self.served)
-        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
-                                                      handler)
-        threading.Thread(target=self.server.serve_forever,
-                         daemon=True).start()
-        self.addCleanup(self.server.server_close)
-        self.addCleanup(self.server.shutdown)
-        self.port = self.server.server_address[1]
+        server = loopback.Server(functools.partial(
+            http.server.SimpleHTTPRequestHandler, directory=self.served))
+        self.addCleanup(server.stop)
+        self.port = server.port
 
     def allow_loopback(self):
         self.conf.config(allowed_schemes=['http'], allowed_ports=[self.port],
