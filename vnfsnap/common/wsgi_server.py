@@ -18,8 +18,12 @@ Ironic uses for its JSON-RPC API). Production may run
 ``vnfsnap.wsgi.api:application`` under uWSGI or mod_wsgi instead.
 """
 
+import http
+import json
+import socket
 import threading
 
+from cheroot import errors as cheroot_errors
 from cheroot import server as cheroot_server
 from cheroot import wsgi
 from oslo_log import log as logging
@@ -33,6 +37,9 @@ LOG = logging.getLogger(__name__)
 # Unread request body that the server still reads (and drops) to keep
 # the connection open for the next request; past it, it closes instead.
 _MAX_DRAIN = 64 * 1024
+# What cheroot says of a request it refuses itself, e.g. "Malformed
+# Request-URI"; its messages are short, the bound is for the future.
+_MAX_DETAIL = 512
 
 
 class _Request(cheroot_server.HTTPRequest):
@@ -46,6 +53,31 @@ class _Request(cheroot_server.HTTPRequest):
         if getattr(self.rfile, 'remaining', 0) > _MAX_DRAIN:
             self.close_connection = True
         super().send_headers()
+
+    def simple_response(self, status, msg=''):
+        """A request cheroot refuses before the application sees it (a
+        malformed request line or header, a raw non-ASCII byte in the
+        target) gets a ProblemDetails like every other error answer,
+        and the connection is closed: what follows it cannot be trusted."""
+        code = int(str(status)[:3])
+        if code < 400:
+            return super().simple_response(status, msg)
+        if isinstance(msg, bytes):
+            msg = msg.decode('ISO-8859-1')
+        body = json.dumps({
+            'type': 'about:blank', 'title': http.HTTPStatus(code).phrase,
+            'status': code,
+            'detail': (msg or http.HTTPStatus(code).phrase)[:_MAX_DETAIL],
+        }).encode()
+        self.close_connection = True
+        head = ('%s %s\r\nContent-Type: application/problem+json\r\n'
+                'Content-Length: %d\r\nConnection: close\r\n\r\n'
+                % (self.server.protocol, status, len(body)))
+        try:
+            self.conn.wfile.write(head.encode('ISO-8859-1') + body)
+        except socket.error as ex:
+            if ex.args[0] not in cheroot_errors.socket_errors_to_ignore:
+                raise
 
 
 class _Connection(cheroot_server.HTTPConnection):

@@ -176,10 +176,12 @@ class TestHostileInput(base.FunctionalTestCase):
                 'GET', LCM + '/vnf_snapshots', version=version))
             self.assertProblem(answer, 406)
         # A raw 0xff byte is no HTTP request target: the HTTP server
-        # refuses it itself, and nothing is logged as an error either.
+        # refuses it itself, with a ProblemDetails too, and nothing is
+        # logged as an error either.
         answer, _ = self.exchange(self.request_head(
             'GET', '/vnflcm/v2/vnf_instances/\xff', version='2.0.0'))
-        self.assertEqual(400, answer.status)
+        self.assertProblem(answer, 400)
+        self.assertEqual('close', answer.headers['connection'])
 
     def package(self):
         """An AVAILABLE package, uploaded; its id and ZIP bytes."""
