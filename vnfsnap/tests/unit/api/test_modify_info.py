@@ -140,12 +140,11 @@ class TestModify(ModifyTestCase):
             self.assertNotIn(NEW_SECRET.encode(), text)
         # ... nor kept once the occurrence is over.
         self.assertIsNone(db_api.get_op_occ(None, op.id).private_params)
-        if etsi.available():
-            for name, doc in (('VnfLcmOpOcc', occ.json),
-                              ('VnfInfoModifications', changed),
-                              ('VnfInstance', got)):
-                self.assertEqual([], etsi.errors(etsi.LCM_DEFS, name, doc),
-                                 name)
+        for name, doc in (('VnfLcmOpOcc', occ.json),
+                          ('VnfInfoModifications', changed),
+                          ('VnfInstance', got)):
+            self.assertEqual([], etsi.errors(etsi.LCM_DEFS, name, doc),
+                             name)
 
     def test_nulls_remove(self):
         occ = self.modify({'vnfInstanceName': None, 'metadata': None,
@@ -463,7 +462,6 @@ class TestNotifications(ModifyTestCase):
         self.assertNotIn('changedInfo', full[0])
         self.assertNotIn('changedInfo',
                          self.subscriber.notices('/SHORT')[-1])
-        if etsi.available():
-            self.assertEqual([], etsi.errors(
-                etsi.LCCN_DEFS, 'VnfLcmOperationOccurrenceNotification',
-                full[-1]))
+        self.assertEqual([], etsi.errors(
+            etsi.LCCN_DEFS, 'VnfLcmOperationOccurrenceNotification',
+            full[-1]))

@@ -389,12 +389,11 @@ class TestPatch(PackagesTestCase):
         self.assertEqual({'userDefinedData': {}}, resp.json)
         got = self.get(self.url(pkg_id)).json
         self.assertEqual({}, got['userDefinedData'])
-        if etsi.available():
-            self.assertEqual([], etsi.errors(
-                etsi.SOL005_PKGM_DEFS, 'VnfSnapshotPkgInfoModifications',
-                resp.json))
-            self.assertEqual([], etsi.errors(
-                etsi.SOL005_PKGM_DEFS, 'VnfSnapshotPkgInfo', got))
+        self.assertEqual([], etsi.errors(
+            etsi.SOL005_PKGM_DEFS, 'VnfSnapshotPkgInfoModifications',
+            resp.json))
+        self.assertEqual([], etsi.errors(
+            etsi.SOL005_PKGM_DEFS, 'VnfSnapshotPkgInfo', got))
 
     def test_allowed_states(self):
         for state in ALL_STATES:
