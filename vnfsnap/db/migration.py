@@ -30,9 +30,17 @@ def _config():
 
 
 def upgrade(revision='head'):
-    """Create or upgrade the schema to ``revision``."""
+    """Create or upgrade the schema to ``revision``.
+
+    Alembic holds the transactions (migrations/env.py): the whole upgrade
+    is one where schema changes are transactional (PostgreSQL, SQLite), so
+    a failed upgrade changes nothing. MariaDB and MySQL commit each schema
+    change at once, so there each revision commits with its version: a
+    failed upgrade stops at the last revision done, where the next one
+    goes on.
+    """
     engine = db_api.get_engine()
-    with engine.begin() as connection:
+    with engine.connect() as connection:
         cfg = _config()
         cfg.attributes['connection'] = connection
         command.upgrade(cfg, revision)

@@ -18,8 +18,12 @@ from vnfsnap.db import models
 
 config = context.config
 connection = config.attributes['connection']
+sqlite = connection.dialect.name == 'sqlite'
+# oslo.db's SQLite engine emits BEGIN itself, which makes SQLite's schema
+# changes transactional too (alembic assumes pysqlite's autocommit).
 context.configure(connection=connection,
                   target_metadata=models.Base.metadata,
-                  render_as_batch=connection.dialect.name == 'sqlite')
+                  render_as_batch=sqlite,
+                  transactional_ddl=True if sqlite else None)
 with context.begin_transaction():
     context.run_migrations()

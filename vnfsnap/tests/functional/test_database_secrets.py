@@ -22,6 +22,7 @@ from alembic import migration as alembic_migration
 import testscenarios
 
 from vnfsnap.common import crypto
+from vnfsnap.common import exception
 from vnfsnap.db import api as db_api
 from vnfsnap.db import migration
 from vnfsnap.db import models
@@ -36,8 +37,12 @@ class TestSecretsInRealDatabases(testscenarios.WithScenarios,
                                  unit_base.ApiTestCase):
 
     scenarios = [
-        ('postgresql', {'server': services.PostgreSQLServer}),
-        ('mariadb', {'server': services.MariaDBServer}),
+        # refused_at: the revision a refused migration 0008 leaves, on
+        # MariaDB that of the schema changes committed before it.
+        ('postgresql', {'server': services.PostgreSQLServer,
+                        'refused_at': '0006'}),
+        ('mariadb', {'server': services.MariaDBServer,
+                     'refused_at': '0007'}),
     ]
 
     def setUp(self):
@@ -91,3 +96,20 @@ class TestSecretsInRealDatabases(testscenarios.WithScenarios,
         dump = self.db.dump()
         for secret in secrets.SECRETS:
             self.assertNotIn(secret.encode(), dump)
+
+    def test_migration_refused_without_the_key_then_run_again(self):
+        """0008 refusing (the key that encrypted is not configured) leaves
+        the schema at a revision the next db sync continues from, also on
+        MariaDB, whose schema changes commit by themselves."""
+        migration.upgrade('0006')
+        key = secrets.new_key(self.key_file)
+        with db_api.get_engine().begin() as conn:
+            secrets.insert_earlier_rows(conn, key)
+        os.rename(self.key_file, self.key_file + '.kept')
+        self.assertRaises(exception.CredentialsKeyError, migration.upgrade)
+        self.assertEqual(self.refused_at, migration.version())
+        self.assertIn(secrets.VIM_PASSWORD.encode(), self.db.dump())
+        os.rename(self.key_file + '.kept', self.key_file)
+        migration.upgrade()
+        self.assertEqual(migration.head(), migration.version())
+        secrets.check_earlier_rows(self)
