@@ -70,7 +70,7 @@ def _txn():
             opts = {k: getattr(CONF.database, k) for k in _ENGINE_OPTS
                     if k in CONF.database}
             # Used by the PostgreSQL drivers, which parse JSON columns
-            # themselves (models.BoundedJSON does it for the others).
+            # themselves (types.BoundedJSON does it for the others).
             ctx.configure(connection=url, sqlite_fk=True,
                           json_deserializer=json_limits.loads, **opts)
             _TXN = ctx

@@ -11,16 +11,15 @@
 # under the License.
 
 """vnfsnap's column types: BoundedJSON for every JSON value, and
-Encrypted, the one column type for secrets.
+Encrypted, a BoundedJSON and the one column type for secrets.
 
 BoundedJSON reads stored values with json_limits.loads, so that no stored
 value, however deeply nested, breaks the code reading it.
 
-
-The column holds a JSON value and ``secrets`` says where its secrets sit:
-``()`` is the whole value, ``('credentials',)`` one key of the top-level
-object, ``('*', 'accessInfo')`` the accessInfo of every member of the
-top-level object (a map of VimConnectionInfo). Each secret is stored
+An Encrypted column holds a JSON value and its ``secrets`` say where the
+secrets sit: ``()`` is the whole value, ``('credentials',)`` one key of the
+top-level object, ``('*', 'accessInfo')`` the accessInfo of every member of
+the top-level object (a map of VimConnectionInfo). Each secret is stored
 sealed (vnfsnap.common.crypto); the rest stays plain JSON, so what the API
 filters on (vimType, callbackUri...) is stored as it is. Code reads and
 writes plaintext values; nothing seals or opens a secret by hand.
@@ -62,6 +61,7 @@ class BoundedJSON(sa.types.TypeDecorator):
         return process
 
     def process_result_value(self, value, dialect):
+        # The value as parsed; Encrypted opens its secrets here.
         return value
 
 
