@@ -155,8 +155,8 @@ class VnfSnapshotAlreadyFilled(Conflict):
 
 
 class VnfSnapshotEmpty(Conflict):
-    _msg_fmt = ('VNF snapshot %(id)s holds no VNF snapshot yet (it is '
-                'empty, or its creation is not complete).')
+    _msg_fmt = ('VNF snapshot %(id)s holds no VNF snapshot yet: it is '
+                'empty, or its creation is not completed.')
 
 
 class ConcurrentModification(Conflict):
@@ -286,11 +286,6 @@ class VnfStateSnapshotFailed(Conflict):
     """The VNF named a VNF state snapshot that could not be taken."""
     _msg_fmt = ('The VNF state snapshot of VNF instance %(id)s could not be '
                 'taken: %(reason)s')
-
-
-class VnfSnapshotNotCompleted(Conflict):
-    _msg_fmt = ('VNF snapshot %(id)s is not completed: no VNF snapshot has '
-                'been created in it yet.')
 
 
 class VnfStateSnapshotNotFound(NotFound):

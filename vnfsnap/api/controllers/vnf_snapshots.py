@@ -56,7 +56,7 @@ class VnfStateSnapshot(base.Resource):
         obj = db_api.get_vnf_snapshot_info(utils.context().project_id,
                                            self.info_id)
         if obj.snapshot_id is None:
-            raise exception.VnfSnapshotNotCompleted(id=obj.id)
+            raise exception.VnfSnapshotEmpty(id=obj.id)
         state = obj.snapshot_vnf_state_snapshot_info
         if not state:
             raise exception.VnfStateSnapshotNotFound(id=obj.id, why='')
