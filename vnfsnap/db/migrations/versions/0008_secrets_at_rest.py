@@ -14,10 +14,12 @@
 
 VIM accessInfo (vnf_instances.vim_connection_info) was stored in the
 clear; the credentials of snapshot notification endpoints, subscriptions
-and package imports were bare Fernet tokens, the last three in TEXT
-columns. Each becomes a sealed value (vnfsnap.common.crypto) in a JSON
-column (vnfsnap.db.types.Encrypted), under the key in
-[DEFAULT]credentials_key_file.
+and package imports were bare Fernet tokens, those of subscriptions and
+package imports (credentials, ext_artifacts_access) in TEXT columns. Each
+becomes a sealed value (vnfsnap.common.crypto) in a JSON column
+(vnfsnap.db.types.Encrypted), under the key in
+[DEFAULT]credentials_key_file. vnf_lcm_op_occs.private_params, Encrypted
+too, is left out: 0007 made it, and nothing stores into it before 0008.
 
 When that key file is missing, it is created (as the services would the
 first time they store a secret) only if nothing an earlier release
