@@ -62,7 +62,7 @@ class TestPackagesOnSwift(base.FunctionalTestCase):
         self.start([base.command('vnfsnap-api'), '--config-file', self.conf],
                    port=self.port, name='vnfsnap-api')
         self.start([sys.executable, '-m',
-                    'vnfsnap.tests.fixtures.fake_vim_conductor',
+                    'vnfsnap.tests.fixtures.rpc_conductor', 'conductor',
                     '--config-file', self.conf],
                    env={'VNFSNAP_FAKE_GUESTS': ','.join(GUESTS)},
                    name='vnfsnap-conductor')
