@@ -12,7 +12,7 @@
 # under the License.
 
 """Check commit messages: a summary of at most 72 characters, then a blank
-line before the why (doc/source/contributor/commit-messages.rst).
+line before the why (doc/source/contributor/conventions.rst).
 
   check_commit_messages.py FILE            a message file (the commit-msg
                                            hook of .pre-commit-config.yaml)

@@ -19,7 +19,8 @@
 #     service is started: a temporary /usr/sbin/policy-rc.d refuses every
 #     start while the packages are installed.
 #  2. Creates .venv in the repository root with the machine's python3 and
-#     installs vnfsnap (editable) with its test requirements into it.
+#     installs vnfsnap and, from demo/, vnfsnap-demo (both editable) with
+#     the test requirements into it.
 #  3. With the "test" profile, installs the pinned OpenStack Swift that the
 #     functional tests run, into its own virtualenv
 #     (tools/swift-aio/install.sh).

@@ -30,7 +30,8 @@
 # with --current-env (tox-current-env): in .venv itself, not in virtualenvs
 # of its own.  With no part named, lint and the OpenStack install run in
 # the background while the unit tests run, and their output follows.
-# Exits non-zero when a part fails; the last line is the total,
+# Exits non-zero when a part fails.  It ends with a summary: a line per
+# part (its counts, then each failed test's id) and, last, the total,
 # "N passed, N failed, N skipped".
 set -euo pipefail
 
@@ -65,7 +66,10 @@ cd "$ROOT"
 TOX=("$VENV/bin/tox" --current-env --workdir "$ROOT/.tox/current-env")
 STESTR=$VENV/bin/stestr
 SUBUNIT_STATS=$VENV/bin/subunit-stats
-for exe in "${TOX[0]}" "$STESTR" "$SUBUNIT_STATS"; do
+SUBUNIT_FILTER=$VENV/bin/subunit-filter
+SUBUNIT_LS=$VENV/bin/subunit-ls
+for exe in "${TOX[0]}" "$STESTR" "$SUBUNIT_STATS" "$SUBUNIT_FILTER" \
+        "$SUBUNIT_LS"; do
     [ -x "$exe" ] || { echo "$exe missing" >&2; exit 1; }
 done
 
@@ -111,7 +115,7 @@ count() {
 run_tests() {
     local name=$1 env=$2
     shift 2
-    local before after rc=0 stats passed=0 failed=0 skipped=0
+    local before after rc=0 stats passed=0 failed=0 skipped=0 failures=""
     before=$(latest_run_id)
     say "$name tests: tox -e $env -- $*"
     VNFSNAP_TEST_RUN_ID=$RUN_ID "${TOX[@]}" -e "$env" -- "$@" || rc=$?
@@ -123,6 +127,10 @@ run_tests() {
         failed=$(count Failed "$stats")
         skipped=$(count Skipped "$stats")
         passed=${passed:-0} failed=${failed:-0} skipped=${skipped:-0}
+        # The ids of the failed tests, for the summary at the very end.
+        failures=$("$STESTR" last --subunit \
+            | "$SUBUNIT_FILTER" --only-genuine-failures --no-passthrough \
+            | "$SUBUNIT_LS") || true
     fi
     if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
         # No test recorded as failed, yet the run failed: a test module
@@ -141,6 +149,10 @@ run_tests() {
     total_failed=$((total_failed + failed))
     total_skipped=$((total_skipped + skipped))
     summaries+=("$name: $passed passed, $failed failed, $skipped skipped")
+    local id
+    while IFS= read -r id; do
+        [ -z "$id" ] || summaries+=("  FAILED $id")
+    done <<<"$failures"
 }
 
 # start_background NAME COMMAND...: runs COMMAND with its output in a log.

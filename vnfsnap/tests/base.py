@@ -30,6 +30,7 @@ import vnfsnap.conf
 from vnfsnap.db import api as db_api
 from vnfsnap.tests.fixtures import database
 from vnfsnap.tests.fixtures import fake_vim
+from vnfsnap.tests.fixtures import fake_vnf
 
 CONF = vnfsnap.conf.CONF
 
@@ -134,30 +135,14 @@ class ApiTestCase(TestCase):
 
     def register_vnf(self, n_vnfcs=2, project=None, prefix='vm'):
         """Register a VNF whose VNFCs are fake guests; returns its body."""
-        vnfcs, storages = [], []
-        for i in range(n_vnfcs):
-            rid = '%s-%d' % (prefix, i)
-            fake_vim.FakeVim.add_guest(rid, disk={'file': 'v0'},
-                                       memory={'counter': 0})
-            storages.append({'id': 'vol-%d' % i,
-                             'virtualStorageDescId': 'data',
-                             'storageResource': {
-                                 'vimConnectionId': 'vim1',
-                                 'resourceId': '%s-vol' % rid}})
-            vnfcs.append({'id': 'vnfc-%d' % i, 'vduId': 'vdu%d' % i,
-                          'computeResource': {'vimConnectionId': 'vim1',
-                                              'resourceId': rid},
-                          'storageResourceIds': ['vol-%d' % i]})
         body = {
             'vnfdId': 'vnfd-1', 'vnfInstanceName': 'demo',
             'vnfProvider': 'acme', 'vnfProductName': 'fw',
             'vnfSoftwareVersion': '1.0', 'vnfdVersion': '1.0',
             'vimConnectionInfo': {'vim1': {'vimId': 'local',
                                            'vimType': fake_vim.VIM_TYPE}},
-            'instantiatedVnfInfo': {
-                'flavourId': 'default', 'vnfState': 'STARTED',
-                'vnfcResourceInfo': vnfcs,
-                'virtualStorageResourceInfo': storages},
+            'instantiatedVnfInfo': fake_vnf.instantiated_vnf_info(
+                n_vnfcs, prefix),
         }
         resp = self.post('/vnflcm/v2/vnf_instances', body, project=project)
         self.assertEqual(201, resp.status, resp.body)

@@ -22,9 +22,8 @@ import sqlite3
 
 from oslo_utils import uuidutils
 
-from vnfsnap.package import archive
-from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.tests.fixtures import services
+from vnfsnap.tests.fixtures import snapshots
 from vnfsnap.tests.functional import base
 
 LCM = '/vnflcm/v2'
@@ -185,9 +184,9 @@ class TestHostileInput(base.FunctionalTestCase):
 
     def package(self):
         """An AVAILABLE package, uploaded; its id and ZIP bytes."""
-        snap_id = uuidutils.generate_uuid()
         record = {
-            'id': snap_id, 'vnfInstanceId': uuidutils.generate_uuid(),
+            'id': uuidutils.generate_uuid(),
+            'vnfInstanceId': uuidutils.generate_uuid(),
             'creationStartedAt': '2026-01-02T03:04:05Z', 'vnfdId': 'vnfd-1',
             'vnfInstance': {'vnfdId': 'vnfd-1'},
             'vnfcSnapshots': [{'id': 'vnfc-snap-0', 'vnfcInstanceId': 'c0',
@@ -197,15 +196,7 @@ class TestHostileInput(base.FunctionalTestCase):
         with open(disk, 'wb') as f:
             f.write(b'disk' * 4096)
         path = os.path.join(self.tmp, 'package.zip')
-        archive.build(path, [
-            archive.DocumentArtifact(record, 'vnfsr/record.json',
-                                     manifest_mod.ROLE_RECORD),
-            archive.FileArtifact(
-                source=disk, path='images/vnfc-0/disk.raw',
-                role=manifest_mod.ROLE_IMAGE, vnfc_snapshot_id='vnfc-snap-0',
-                disk_format='RAW', container_format='BARE')],
-            snap_id, record['vnfInstanceId'],
-            vnf_snapshot_pkg_unique_id=uuidutils.generate_uuid())
+        snapshots.image_package(path, record, disk)
         with open(path, 'rb') as f:
             data = f.read()
         pkg_id = self.new_pkg(self.pkgm, 'ranges')

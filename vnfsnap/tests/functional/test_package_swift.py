@@ -24,11 +24,8 @@ import secrets
 import subprocess
 import sys
 
-from oslo_utils import uuidutils
-
-from vnfsnap.package import archive
-from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.tests.fixtures import services
+from vnfsnap.tests.fixtures import snapshots
 from vnfsnap.tests.fixtures import swift_services
 from vnfsnap.tests.functional import base
 
@@ -65,7 +62,7 @@ class TestPackagesOnSwift(base.FunctionalTestCase):
         self.start([base.command('vnfsnap-api'), '--config-file', self.conf],
                    port=self.port, name='vnfsnap-api')
         self.start([sys.executable, '-m',
-                    'vnfsnap.tests.fixtures.fake_vim_conductor',
+                    'vnfsnap.tests.fixtures.rpc_conductor', 'conductor',
                     '--config-file', self.conf],
                    env={'VNFSNAP_FAKE_GUESTS': ','.join(GUESTS)},
                    name='vnfsnap-conductor')
@@ -97,19 +94,9 @@ class TestPackagesOnSwift(base.FunctionalTestCase):
         with open(disk, 'w') as f:
             f.write('{"file": "imported", "pad": "%s"}'
                     % ('x' * (3 * MIB)))
-        vnfc = snap['vnfcSnapshots'][0]
         path = os.path.join(self.tmp, 'large.zip')
-        archive.build(path, [
-            archive.DocumentArtifact(snap, 'vnfsr/record.json',
-                                     manifest_mod.ROLE_RECORD),
-            archive.FileArtifact(
-                source=disk, path='images/vnfc-0/disk.raw',
-                role=manifest_mod.ROLE_IMAGE, vnfc_snapshot_id=vnfc['id'],
-                disk_format='RAW', container_format='BARE',
-                metadata={'target': 'vda', 'powerState': 'running',
-                          'quiesced': 'false'}),
-        ], snap['id'], snap['vnfInstanceId'],
-            vnf_snapshot_pkg_unique_id=uuidutils.generate_uuid())
+        snapshots.image_package(path, snap, disk, metadata={
+            'target': 'vda', 'powerState': 'running', 'quiesced': 'false'})
         return path
 
     def test_build_upload_ranges_extract_revert(self):

@@ -13,7 +13,7 @@
 """vnfsnap-api and vnfsnap-conductor as separate processes over RabbitMQ.
 
 The conductor runs the test-only in-memory VIM driver
-(fake_vim_conductor.py); everything else is real: RabbitMQ, PostgreSQL,
+(fixtures/rpc_conductor.py); everything else is real: RabbitMQ, PostgreSQL,
 the console scripts, HTTP.
 """
 
@@ -51,9 +51,8 @@ class TestSplitDeployment(base.FunctionalTestCase):
 
     def start_conductor(self, delay=''):
         return self.start(
-            [sys.executable, '-m',
-             'vnfsnap.tests.fixtures.fake_vim_conductor',
-             '--config-file', self.conf],
+            [sys.executable, '-m', 'vnfsnap.tests.fixtures.rpc_conductor',
+             'conductor', '--config-file', self.conf],
             env={'VNFSNAP_FAKE_GUESTS': ','.join(GUESTS),
                  'VNFSNAP_FAKE_DELAY': delay},
             name='vnfsnap-conductor')

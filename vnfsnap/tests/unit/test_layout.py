@@ -16,7 +16,9 @@ Test modules share helpers through vnfsnap/tests/fixtures (and the test
 bases), never by importing another test module: a test module's import
 runs its own test classes' module-level set-up and makes the loader find
 its tests twice.  The product never imports its tests or the demo, which
-are not installed with it.
+are not installed with it; the demo, a distribution of its own, uses the
+product as a client does (its API, its console scripts) and imports none
+of its modules.
 """
 
 import ast
@@ -29,6 +31,7 @@ import vnfsnap
 
 PRODUCT_DIR = os.path.dirname(os.path.abspath(vnfsnap.__file__))
 TESTS_DIR = os.path.join(PRODUCT_DIR, 'tests')
+DEMO_DIR = os.path.join(os.path.dirname(PRODUCT_DIR), 'demo')
 
 
 def python_files(top):
@@ -83,6 +86,13 @@ class TestImports(testtools.TestCase):
                     or name.startswith('vnfsnap.tests'))
         self.assertEqual([], self.offences(PRODUCT_DIR, offending,
                                            skip=(TESTS_DIR,)))
+
+    def test_demo_imports_no_product_module(self):
+        def offending(name):
+            return name == 'vnfsnap' or name.startswith('vnfsnap.')
+        self.assertTrue(os.path.isdir(os.path.join(DEMO_DIR, 'vnfsnap_demo')),
+                        DEMO_DIR)
+        self.assertEqual([], self.offences(DEMO_DIR, offending))
 
     def test_offences_are_found(self):
         # The checks above see an import of a test module in every form.
