@@ -82,18 +82,6 @@ def json_body(schema, content_types=(JSON,)):
     return body
 
 
-def check_value_size(value, attribute):
-    """413 if ``value``, which a request makes vnfsnap store, takes more
-    than [api]max_json_body_size once serialized: a merge patch adds to
-    what is stored, so a value could otherwise grow without bound, one
-    request at a time."""
-    size = len(json.dumps(value))
-    if size > CONF.api.max_json_body_size:
-        raise exception.JsonValueTooLarge(
-            attribute=attribute, size=size,
-            limit=CONF.api.max_json_body_size)
-
-
 def query():
     """The query parameters, split at '&' only.
 

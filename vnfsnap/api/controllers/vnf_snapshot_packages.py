@@ -520,9 +520,8 @@ class VnfSnapshotPackage(base.Resource):
             values['name'] = body['name']
         if 'userDefinedData' in body:
             values['user_defined_data'] = merge_patch.key_value_pairs(
-                obj.user_defined_data, body['userDefinedData'])
-            utils.check_value_size(values['user_defined_data'],
-                                   'userDefinedData')
+                obj.user_defined_data, body['userDefinedData'],
+                'userDefinedData')
         if 'state' in body:
             values.update(state=states.PKG_AVAILABLE, failure_details=None)
         try:
