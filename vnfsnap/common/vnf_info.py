@@ -85,18 +85,6 @@ def check_vim_references(vims, info):
                 % (where, conn))
 
 
-def public_request(request):
-    """The request as operationParams shows it: accessInfo holds secrets
-    and is never shown."""
-    vims = request.get('vimConnectionInfo')
-    if not isinstance(vims, dict):
-        return request
-    return dict(request, vimConnectionInfo={
-        conn: ({k: v for k, v in info.items() if k != 'accessInfo'}
-               if isinstance(info, dict) else info)
-        for conn, info in vims.items()})
-
-
 def _vnfd_id(instance, new, values, changed):
     declared = (instance.vnfd or {}).get('vnfdId')
     if declared is not None and declared != new:
