@@ -19,6 +19,7 @@ import urllib.parse
 
 import pecan
 import webob
+from webob import acceptparse
 import webob.multidict
 
 from vnfsnap.api import sol013
@@ -80,6 +81,16 @@ def json_body(schema, content_types=(JSON,)):
     if error is not None:
         raise exception.SchemaValidationFailed(reason=error)
     return body
+
+
+def check_accept(request, offers):
+    """406 unless the Accept header of ``request``, when it has one, takes
+    one of the media types ``offers``."""
+    accept = request.headers.get('Accept')
+    # Media types and charset names are case-insensitive.
+    if accept and not acceptparse.create_accept_header(
+            accept.lower()).acceptable_offers(offers):
+        raise exception.NotAcceptable(accept=accept)
 
 
 def query():

@@ -19,7 +19,6 @@ can no longer be modified; deleting it also deletes its VIM-side snapshots.
 
 from oslo_utils import uuidutils
 import pecan
-from webob import acceptparse
 
 from vnfsnap import store
 from vnfsnap.api import ranges
@@ -69,10 +68,7 @@ class VnfStateSnapshot(base.Resource):
         else:
             content_type = (state.get('metadata') or {}).get(
                 'contentType', OCTET_STREAM)
-        accept = pecan.request.headers.get('Accept')
-        if accept and not acceptparse.create_accept_header(
-                accept.lower()).acceptable_offers([content_type]):
-            raise exception.NotAcceptable(accept=accept)
+        utils.check_accept(pecan.request, [content_type])
         backend = store.get_store()
         key = obj.snapshot_vnf_state_key
         return ranges.respond(
