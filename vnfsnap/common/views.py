@@ -342,6 +342,18 @@ def bounded_text(text, limit):
     return text[:max(limit - len(marker), 0)] + marker
 
 
+def problem_details(status, detail=None, title=None):
+    """The ProblemDetails (RFC 7807) of an error answer; ``detail`` and
+    ``title`` (the status phrase when not given) are cut to a bounded
+    length, as they may quote what the client sent."""
+    status = int(status)
+    phrase = http.HTTPStatus(status).phrase
+    return {'type': 'about:blank',
+            'title': bounded_text(str(title or phrase), MAX_TITLE),
+            'status': status,
+            'detail': bounded_text(str(detail or phrase), MAX_DETAIL)}
+
+
 def problem(exc):
     """ProblemDetails of a failure, for an op occurrence's ``error`` and a
     package's ``failureDetails``."""
