@@ -103,15 +103,13 @@ class VnfSnapshot(base.Resource):
             views.vnf_snapshot_info(obj, utils.base_url()), obj.updated_at)
         values, vnfcs = {}, None
         if 'vnfSnapshot' in body:
-            # Merged into the empty attribute (a filled one is refused).
+            # Merged into the empty attribute (a filled one is refused),
+            # it must be a VnfSnapshot as a creation would give it.
             snap = merge_patch.apply(None, body['vnfSnapshot'])
-            error = common_schemas.first_error(common_schemas.VNF_SNAPSHOT,
-                                               snap)
+            error = common_schemas.first_error(schemas.CREATE,
+                                               {'vnfSnapshot': snap})
             if error is not None:
-                where, _, message = error.partition(': ')
-                raise exception.SchemaValidationFailed(reason='%s: %s' % (
-                    'vnfSnapshot' if where == 'body'
-                    else 'vnfSnapshot/' + where, message))
+                raise exception.SchemaValidationFailed(reason=error)
             values, vnfcs = views.vnf_snapshot_values(snap)
         if 'vnfSnapshotPkgId' in body:
             values['vnf_snapshot_pkg_id'] = body['vnfSnapshotPkgId']
