@@ -17,7 +17,6 @@ were produced outside vnfsnap's code (pecan routing, keystonemiddleware) so
 clients never see anything but ``application/problem+json``.
 """
 
-import http
 import json
 
 from oslo_log import log as logging
@@ -31,16 +30,9 @@ PROBLEM_JSON = 'application/problem+json'
 
 
 def problem_response(status, detail, title=None, headers=None):
-    """Every error answer of the API; ``detail`` and ``title`` are cut to
-    a bounded length, as they may quote what the client sent."""
-    status = int(status)
-    body = {'type': 'about:blank',
-            'title': views.bounded_text(
-                str(title or http.HTTPStatus(status).phrase),
-                views.MAX_TITLE),
-            'status': status,
-            'detail': views.bounded_text(str(detail), views.MAX_DETAIL)}
-    resp = webob.Response(status=status, content_type=PROBLEM_JSON,
+    """Every error answer of the API (views.problem_details)."""
+    body = views.problem_details(status, detail, title)
+    resp = webob.Response(status=body['status'], content_type=PROBLEM_JSON,
                           charset='UTF-8')
     for name, value in headers or ():
         resp.headers[name] = value

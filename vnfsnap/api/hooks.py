@@ -19,9 +19,9 @@ streamed by its controller from ``request.body_file``.
 from oslo_log import log as logging
 import pecan
 from pecan import hooks
-from webob import acceptparse
 
 from vnfsnap.api import errors
+from vnfsnap.api import utils
 from vnfsnap.api import versions
 from vnfsnap.common import context as vnfsnap_context
 from vnfsnap.common import exception
@@ -78,11 +78,8 @@ class VersionHook(hooks.PecanHook):
         req.api_version = versions.negotiate(req.headers.get('Version'),
                                              api)
         offers = _media_offers(api, req.method, req.path_info)
-        accept = req.headers.get('Accept')
-        # Media types and charset names are case-insensitive.
-        if offers and accept and not acceptparse.create_accept_header(
-                accept.lower()).acceptable_offers(offers):
-            raise exception.NotAcceptable(accept=accept)
+        if offers:
+            utils.check_accept(req, offers)
         req.pecan['content_type'] = 'application/json'
 
     def after(self, state):

@@ -19,6 +19,7 @@ import urllib.parse
 
 import pecan
 import webob
+from webob import acceptparse
 import webob.multidict
 
 from vnfsnap.api import sol013
@@ -82,16 +83,14 @@ def json_body(schema, content_types=(JSON,)):
     return body
 
 
-def check_value_size(value, attribute):
-    """413 if ``value``, which a request makes vnfsnap store, takes more
-    than [api]max_json_body_size once serialized: a merge patch adds to
-    what is stored, so a value could otherwise grow without bound, one
-    request at a time."""
-    size = len(json.dumps(value))
-    if size > CONF.api.max_json_body_size:
-        raise exception.JsonValueTooLarge(
-            attribute=attribute, size=size,
-            limit=CONF.api.max_json_body_size)
+def check_accept(request, offers):
+    """406 unless the Accept header of ``request``, when it has one, takes
+    one of the media types ``offers``."""
+    accept = request.headers.get('Accept')
+    # Media types and charset names are case-insensitive.
+    if accept and not acceptparse.create_accept_header(
+            accept.lower()).acceptable_offers(offers):
+        raise exception.NotAcceptable(accept=accept)
 
 
 def query():

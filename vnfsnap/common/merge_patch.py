@@ -19,6 +19,13 @@ Shared by the API, which answers with the result, and the conductor, which
 applies a VNF instance's modifications.
 """
 
+import json
+
+from vnfsnap.common import exception
+import vnfsnap.conf
+
+CONF = vnfsnap.conf.CONF
+
 
 def apply(target, patch):
     """MergePatch(target, patch) of RFC 7396 clause 2: objects merge key by
@@ -35,13 +42,23 @@ def apply(target, patch):
     return result
 
 
-def key_value_pairs(target, patch):
-    """A KeyValuePairs attribute (userDefinedData, metadata, extensions,
-    vnfConfigurableProperties...) after ``patch``: always an object.
+def key_value_pairs(target, patch, attribute):
+    """The KeyValuePairs ``attribute`` (userDefinedData, metadata,
+    extensions, vnfConfigurableProperties...) after ``patch``: always an
+    object, and no larger than [api]max_json_body_size once serialized
+    (JsonValueTooLarge, 413): each patch is a bounded body, but it adds to
+    what is stored, which could otherwise grow one request at a time.
 
     RFC 7396 turns a null patch into a null value, which these attributes
     may not hold: the schemas want an object or no attribute at all. A
     null removes every pair instead, which leaves ``{}``.
     """
     result = apply(target, patch)
-    return result if isinstance(result, dict) else {}
+    if not isinstance(result, dict):
+        return {}
+    size = len(json.dumps(result))
+    if size > CONF.api.max_json_body_size:
+        raise exception.JsonValueTooLarge(
+            attribute=attribute, size=size,
+            limit=CONF.api.max_json_body_size)
+    return result

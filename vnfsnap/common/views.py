@@ -212,13 +212,14 @@ def parse_time(value):
     return parsed
 
 
-def _public_vnf_instance(copy):
-    """A VnfInstance copy as vnf_instance() gives it: any accessInfo a
-    client or a package put in is dropped, never stored nor answered."""
-    if isinstance(copy.get('vimConnectionInfo'), dict):
-        copy = dict(copy, vimConnectionInfo=public_vim_connection_info(
-            copy['vimConnectionInfo']))
-    return copy
+def without_access_info(value):
+    """``value`` (a VnfInstance copy, a VnfInfoModificationRequest) with
+    its vimConnectionInfo as vnf_instance() gives it: any accessInfo is
+    left out, never stored nor answered where it is not needed."""
+    if isinstance(value.get('vimConnectionInfo'), dict):
+        value = dict(value, vimConnectionInfo=public_vim_connection_info(
+            value['vimConnectionInfo']))
+    return value
 
 
 def vnf_snapshot_values(snap):
@@ -235,7 +236,7 @@ def vnf_snapshot_values(snap):
         'snapshot_creation_started_at': parse_time(snap['creationStartedAt']),
         'snapshot_creation_finished_at': parse_time(
             snap.get('creationFinishedAt')),
-        'snapshot_vnf_instance': _public_vnf_instance(snap['vnfInstance']),
+        'snapshot_vnf_instance': without_access_info(snap['vnfInstance']),
         'snapshot_vnf_state_snapshot_info': snap.get('vnfStateSnapshotInfo'),
         'snapshot_user_defined_data': snap.get('userDefinedData'),
     }
@@ -339,6 +340,18 @@ def bounded_text(text, limit):
         return text
     marker = _TRUNCATED % len(text)
     return text[:max(limit - len(marker), 0)] + marker
+
+
+def problem_details(status, detail=None, title=None):
+    """The ProblemDetails (RFC 7807) of an error answer; ``detail`` and
+    ``title`` (the status phrase when not given) are cut to a bounded
+    length, as they may quote what the client sent."""
+    status = int(status)
+    phrase = http.HTTPStatus(status).phrase
+    return {'type': 'about:blank',
+            'title': bounded_text(str(title or phrase), MAX_TITLE),
+            'status': status,
+            'detail': bounded_text(str(detail or phrase), MAX_DETAIL)}
 
 
 def problem(exc):

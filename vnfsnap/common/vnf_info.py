@@ -85,18 +85,6 @@ def check_vim_references(vims, info):
                 % (where, conn))
 
 
-def public_request(request):
-    """The request as operationParams shows it: accessInfo holds secrets
-    and is never shown."""
-    vims = request.get('vimConnectionInfo')
-    if not isinstance(vims, dict):
-        return request
-    return dict(request, vimConnectionInfo={
-        conn: ({k: v for k, v in info.items() if k != 'accessInfo'}
-               if isinstance(info, dict) else info)
-        for conn, info in vims.items()})
-
-
 def _vnfd_id(instance, new, values, changed):
     declared = (instance.vnfd or {}).get('vnfdId')
     if declared is not None and declared != new:
@@ -111,7 +99,7 @@ def _vnfd_id(instance, new, values, changed):
 
 def _vim_connections(instance, patch, values, changed):
     result = merge_patch.key_value_pairs(instance.vim_connection_info,
-                                         patch)
+                                         patch, 'vimConnectionInfo')
     for conn, info in sorted(result.items()):
         error = schemas.first_error(schemas.VIM_CONNECTION_INFO, info)
         if error is not None:
@@ -150,7 +138,8 @@ def _vnfc_info(instance, modifications, values, changed):
             'vnfcResourceInfoId': vnfc['id'], 'vnfcState': info['vnfState']}
         props = merge_patch.key_value_pairs(
             entry.get('vnfcConfigurableProperties'),
-            mod['vnfcConfigurableProperties'])
+            mod['vnfcConfigurableProperties'],
+            'vnfcConfigurableProperties of VNFC %s' % mod['id'])
         current[mod['id']] = dict(entry, vnfcConfigurableProperties=props)
         done.append({'id': mod['id'], 'vnfcConfigurableProperties': props})
     values['instantiated_vnf_info'] = dict(
@@ -162,7 +151,8 @@ def modify(instance, request):
     """``(values, changed_info)``: the VnfInstance columns after
     ``request`` (a VnfInfoModificationRequest, with its secrets) and the
     SOL003 VnfInfoModifications that says what changed; raises
-    UnprocessableEntity for what cannot be done."""
+    UnprocessableEntity for what cannot be done, JsonValueTooLarge for an
+    attribute that would grow too large."""
     values, changed = {}, {}
     for attr, column in _STRINGS:
         if attr in request:
@@ -175,7 +165,7 @@ def modify(instance, request):
     for attr, column in _KEY_VALUE_PAIRS:
         if attr in request:
             values[column] = merge_patch.key_value_pairs(
-                getattr(instance, column), request[attr])
+                getattr(instance, column), request[attr], attr)
             changed[attr] = values[column]
     if 'vimConnectionInfo' in request:
         _vim_connections(instance, request['vimConnectionInfo'], values,

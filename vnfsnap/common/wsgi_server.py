@@ -18,7 +18,6 @@ Ironic uses for its JSON-RPC API). Production may run
 ``vnfsnap.wsgi.api:application`` under uWSGI or mod_wsgi instead.
 """
 
-import http
 import json
 import socket
 import threading
@@ -28,6 +27,7 @@ from cheroot import server as cheroot_server
 from cheroot import wsgi
 from oslo_log import log as logging
 
+from vnfsnap.common import views
 import vnfsnap.conf
 
 CONF = vnfsnap.conf.CONF
@@ -37,9 +37,6 @@ LOG = logging.getLogger(__name__)
 # Unread request body that the server still reads (and drops) to keep
 # the connection open for the next request; past it, it closes instead.
 _MAX_DRAIN = 64 * 1024
-# What cheroot says of a request it refuses itself, e.g. "Malformed
-# Request-URI"; its messages are short, the bound is for the future.
-_MAX_DETAIL = 512
 
 
 class _Request(cheroot_server.HTTPRequest):
@@ -64,11 +61,8 @@ class _Request(cheroot_server.HTTPRequest):
             return super().simple_response(status, msg)
         if isinstance(msg, bytes):
             msg = msg.decode('ISO-8859-1')
-        body = json.dumps({
-            'type': 'about:blank', 'title': http.HTTPStatus(code).phrase,
-            'status': code,
-            'detail': (msg or http.HTTPStatus(code).phrase)[:_MAX_DETAIL],
-        }).encode()
+        # What cheroot says of it, e.g. "Malformed Request-URI".
+        body = json.dumps(views.problem_details(code, msg)).encode()
         self.close_connection = True
         head = ('%s %s\r\nContent-Type: application/problem+json\r\n'
                 'Content-Length: %d\r\nConnection: close\r\n\r\n'

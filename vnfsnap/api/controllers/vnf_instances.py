@@ -385,12 +385,13 @@ class VnfInstance(base.Resource):
         vnf_info.modify(obj, body)
         if 'vimConnectionInfo' in body:
             _check_snapshot_connections(obj, body['vimConnectionInfo'])
-        secret = any(isinstance(v, dict) and 'accessInfo' in v for v in (
-            body.get('vimConnectionInfo') or {}).values())
+        # The secrets the request carries are kept apart, encrypted.
+        public = views.without_access_info(body)
         return _start(self.instance_id, states.MODIFY_INFO, body,
                       instance_updated_at=obj.updated_at,
-                      operation_params=vnf_info.public_request(body),
-                      private_params={'request': body} if secret else None)
+                      operation_params=public,
+                      private_params=({'request': body} if public != body
+                                      else None))
 
     def delete(self):
         utils.authorize('vnfsnap:vnf_instance:delete')

@@ -26,7 +26,6 @@ import zlib
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 import pecan
-from webob import acceptparse
 
 from vnfsnap import package
 from vnfsnap import store
@@ -464,10 +463,7 @@ class Artifact(base.Resource):
             raise exception.VnfSnapshotPkgArtifactNotFound(id=obj.id,
                                                            path=self.path)
         content_type = _artifact_type(self.path, member)
-        accept = pecan.request.headers.get('Accept')
-        if accept and not acceptparse.create_accept_header(
-                accept.lower()).acceptable_offers([content_type]):
-            raise exception.NotAcceptable(accept=accept)
+        utils.check_accept(pecan.request, [content_type])
         reader = _member_reader(store.package_key(obj.id), member)
         return ranges.respond(member['size'], reader, content_type)
 
@@ -520,9 +516,8 @@ class VnfSnapshotPackage(base.Resource):
             values['name'] = body['name']
         if 'userDefinedData' in body:
             values['user_defined_data'] = merge_patch.key_value_pairs(
-                obj.user_defined_data, body['userDefinedData'])
-            utils.check_value_size(values['user_defined_data'],
-                                   'userDefinedData')
+                obj.user_defined_data, body['userDefinedData'],
+                'userDefinedData')
         if 'state' in body:
             values.update(state=states.PKG_AVAILABLE, failure_details=None)
         try:

@@ -19,7 +19,6 @@ can no longer be modified; deleting it also deletes its VIM-side snapshots.
 
 from oslo_utils import uuidutils
 import pecan
-from webob import acceptparse
 
 from vnfsnap import store
 from vnfsnap.api import ranges
@@ -69,10 +68,7 @@ class VnfStateSnapshot(base.Resource):
         else:
             content_type = (state.get('metadata') or {}).get(
                 'contentType', OCTET_STREAM)
-        accept = pecan.request.headers.get('Accept')
-        if accept and not acceptparse.create_accept_header(
-                accept.lower()).acceptable_offers([content_type]):
-            raise exception.NotAcceptable(accept=accept)
+        utils.check_accept(pecan.request, [content_type])
         backend = store.get_store()
         key = obj.snapshot_vnf_state_key
         return ranges.respond(
@@ -107,15 +103,13 @@ class VnfSnapshot(base.Resource):
             views.vnf_snapshot_info(obj, utils.base_url()), obj.updated_at)
         values, vnfcs = {}, None
         if 'vnfSnapshot' in body:
-            # Merged into the empty attribute (a filled one is refused).
+            # Merged into the empty attribute (a filled one is refused),
+            # it must be a VnfSnapshot as a creation would give it.
             snap = merge_patch.apply(None, body['vnfSnapshot'])
-            error = common_schemas.first_error(common_schemas.VNF_SNAPSHOT,
-                                               snap)
+            error = common_schemas.first_error(schemas.CREATE,
+                                               {'vnfSnapshot': snap})
             if error is not None:
-                where, _, message = error.partition(': ')
-                raise exception.SchemaValidationFailed(reason='%s: %s' % (
-                    'vnfSnapshot' if where == 'body'
-                    else 'vnfSnapshot/' + where, message))
+                raise exception.SchemaValidationFailed(reason=error)
             values, vnfcs = views.vnf_snapshot_values(snap)
         if 'vnfSnapshotPkgId' in body:
             values['vnf_snapshot_pkg_id'] = body['vnfSnapshotPkgId']

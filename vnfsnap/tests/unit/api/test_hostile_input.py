@@ -346,6 +346,46 @@ class TestBodySize(EdgeTestCase):
         self.assertIn('userDefinedData', resp.json['detail'])
         self.assertEqual(before, self.stored_packages())
 
+    def test_modify_info_cannot_grow_a_value_without_bound(self):
+        """Nor can a VNF instance's modification (MODIFY_INFO), whatever
+        attribute of it merges into what is stored."""
+        inst = self.register_vnf(n_vnfcs=1)
+        url = '%s/vnf_instances/%s' % (LCM, inst['id'])
+        half = 'x' * (self.LIMIT // 2)
+        patches = (
+            ('metadata', lambda key: {key: half}),
+            ('extensions', lambda key: {key: half}),
+            ('vnfConfigurableProperties', lambda key: {key: half}),
+            ('vimConnectionInfo', lambda key: {
+                'vim1': {'accessInfo': {key: half}}}),
+            ('vnfcInfoModifications', lambda key: [{
+                'id': 'vnfc-0', 'vnfcConfigurableProperties': {key: half}}]))
+        for attribute, patch in patches:
+            with self.subTest(attribute=attribute):
+                resp = self.request(
+                    'PATCH', url, {attribute: patch('a')},
+                    content_type='application/merge-patch+json')
+                op = self.wait_for_op(self.op_id_from(resp))
+                self.assertEqual(states.COMPLETED, op.operation_state,
+                                 op.error)
+                before = self.stored_instance(inst['id'])
+                resp = self.request(
+                    'PATCH', url, {attribute: patch('b')},
+                    content_type='application/merge-patch+json')
+                self.assertBoundedProblem(resp, 413)
+                self.assertIn('[api]max_json_body_size',
+                              resp.json['detail'])
+                self.assertEqual(before, self.stored_instance(inst['id']))
+        self.assertEqual(len(patches), len(db_api.list_op_occs(None)))
+        self.assertNoErrorLogged()
+
+    @staticmethod
+    def stored_instance(instance_id):
+        row = db_api.get_vnf_instance(None, instance_id)
+        return {column: getattr(row, column) for column in (
+            'vnf_metadata', 'extensions', 'vnf_configurable_properties',
+            'vim_connection_info', 'instantiated_vnf_info', 'updated_at')}
+
 
 class TestErrorSize(EdgeTestCase):
 

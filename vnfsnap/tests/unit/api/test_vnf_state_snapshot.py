@@ -151,7 +151,7 @@ class TestTaken(StateTestCase):
         for chunk in body:
             digest.update(chunk)
             sizes.append(len(chunk))
-        # (pecan hands a 200's generator over as an itertools.tee.)
+        # (As a WSGI server does once it sent the body.)
         getattr(body, 'close', lambda: None)()
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()

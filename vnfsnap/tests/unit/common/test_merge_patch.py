@@ -46,9 +46,9 @@ class TestApply(testtools.TestCase):
                 self.assertEqual(before, (repr(target), repr(patch)))
 
     def test_key_value_pairs_never_null(self):
-        self.assertEqual({}, merge_patch.key_value_pairs({'a': 1}, None))
-        self.assertEqual({}, merge_patch.key_value_pairs(None, None))
-        self.assertEqual({'a': 1, 'b': 2},
-                         merge_patch.key_value_pairs({'a': 1}, {'b': 2}))
-        self.assertEqual({}, merge_patch.key_value_pairs({'a': 1},
-                                                         {'a': None}))
+        def merged(target, patch):
+            return merge_patch.key_value_pairs(target, patch, 'metadata')
+        self.assertEqual({}, merged({'a': 1}, None))
+        self.assertEqual({}, merged(None, None))
+        self.assertEqual({'a': 1, 'b': 2}, merged({'a': 1}, {'b': 2}))
+        self.assertEqual({}, merged({'a': 1}, {'a': None}))
