@@ -187,7 +187,7 @@ class ConductorManager:
                 drivers = flows_common.Drivers(
                     flows_common.snapshot_vim_connection_info(info))
                 for row in info.vnfc_snapshots:
-                    snap = revert_to_snapshot.vnfc_snapshot_dict(row)
+                    snap = flows_common.vnfc_snapshot_dict(row)
                     handle = row.compute_snapshot_resource or {}
                     if drivers.connection_id(handle) is None:
                         # E.g. given by a client from a package: no VIM

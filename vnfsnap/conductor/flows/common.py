@@ -43,6 +43,12 @@ def resolve_vnfcs(instance):
             for rsc in info.get('vnfcResourceInfo') or []]
 
 
+def vnfc_snapshot_dict(row):
+    """A VNFC snapshot row as the driver interface receives it."""
+    return {k: v for k, v in row.as_dict().items()
+            if k not in ('vnf_snapshot_info_id', 'position')}
+
+
 class Drivers:
     """One driver per VIM connection of the VNF, created on first use."""
 
