@@ -187,7 +187,7 @@ class ConductorManager:
                 drivers = flows_common.Drivers(
                     flows_common.snapshot_vim_connection_info(info))
                 for row in info.vnfc_snapshots:
-                    snap = revert_to_snapshot.vnfc_snapshot_dict(row)
+                    snap = flows_common.vnfc_snapshot_dict(row)
                     handle = row.compute_snapshot_resource or {}
                     if drivers.connection_id(handle) is None:
                         # E.g. given by a client from a package: no VIM
@@ -250,9 +250,9 @@ class ConductorManager:
                  op.operation, op.vnf_instance_id, op.id)
         try:
             instance = db_api.get_vnf_instance(None, op.vnf_instance_id)
-            self._delete_leftovers(op, instance)
-            flow, store = FLOWS[op.operation].build(op, instance)
-            flows_common.run(flow, store)
+            flows_common.delete_leftovers(op, instance)
+            flow, flow_store = FLOWS[op.operation].build(op, instance)
+            flows_common.run(flow, flow_store)
         except Exception as e:
             LOG.warning('%s of VNF instance %s failed (op occurrence %s): '
                         '%s', op.operation, op.vnf_instance_id, op.id, e)
@@ -264,54 +264,25 @@ class ConductorManager:
         LOG.info('%s of VNF instance %s completed (op occurrence %s)',
                  op.operation, op.vnf_instance_id, op.id)
 
-    @staticmethod
-    def _delete_leftovers(op, instance):
-        """Delete the VIM resources an earlier run of ``op`` made and never
-        handed over (its conductor died mid-flow), before anything else."""
-        leftovers = db_api.list_op_vim_resources(op.id)
-        if not leftovers:
-            return
-        drivers = flows_common.Drivers(instance.vim_connection_info)
-        for key, resource in leftovers.items():
-            LOG.info('Deleting VNFC snapshot of %s left by an interrupted '
-                     'run of op occurrence %s', key, op.id)
-            drivers.for_resource(
-                resource['compute_snapshot_resource']).delete_vnfc_snapshot(
-                    resource)
-            db_api.remove_op_vim_resource(op.id, key)
-
     def _rollback(self, op):
-        """Undo a failed occurrence (its flow module's ``rollback``, or for
-        CREATE_SNAPSHOT the steps below), then release everything."""
+        """Undo a failed occurrence with its flow module's ``rollback``,
+        then release everything. A module without one cannot be rolled
+        back (states.NO_ROLLBACK; the API refuses those already)."""
         op = self._claim(op)
         try:
             if op.is_cancel_pending:
                 raise exception.OperationCancelled(id=op.id)
-            undo = getattr(FLOWS[op.operation], 'rollback', None)
-            if undo is not None:
-                undo(op)
-            else:
-                self._undo_create_snapshot(op)
+            rollback = getattr(FLOWS[op.operation], 'rollback', None)
+            if rollback is None:
+                raise exception.Conflict(
+                    'Rollback of %s is not supported; retry the occurrence '
+                    'or mark it as failed' % op.operation)
+            rollback(op)
         except Exception as e:
             self._fail_temp(op.id, (states.ROLLING_BACK,), e)
             return
         db_api.transition_op_occ(op.id, (states.ROLLING_BACK,),
                                  states.ROLLED_BACK, task='rollback')
-
-    def _undo_create_snapshot(self, op):
-        """Delete the VNFC snapshots an interrupted run left (a run that
-        failed removed its own already) and make sure the VnfSnapshotInfo
-        holds no partial VnfSnapshot."""
-        self._delete_leftovers(op, db_api.get_vnf_instance(
-            None, op.vnf_instance_id))
-        info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
-        if info.snapshot_id is not None:
-            raise exception.Conflict(
-                'VNF snapshot %s was already recorded; delete it instead of '
-                'rolling back' % info.id)
-        # A VNF state snapshot the interrupted run stored before it could
-        # record it.
-        store.delete_vnf_state(info.id)
 
     def _fail_temp(self, op_id, from_states, exc):
         db_api.transition_op_occ(op_id, from_states, states.FAILED_TEMP,

@@ -111,7 +111,9 @@ class PackageRunner:
     def recover(self):
         """Fail what this conductor was running when it stopped: the work
         directory went with it, so the client starts the operation
-        again (an extraction first removes what it had imported)."""
+        again. What an interrupted extraction had imported into a VIM
+        is recorded nowhere and stays there (unlike the VNFC snapshots
+        of an LCM occurrence, see flows.common.delete_leftovers)."""
         for pkg in db_api.list_vnf_snapshot_pkgs(
                 None, states_in=states.PKG_ACTIVE_STATES, host=self.host):
             LOG.warning('VNF snapshot package %s was %s when conductor %s '

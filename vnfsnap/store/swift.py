@@ -47,7 +47,6 @@ from swiftclient import exceptions as swift_exceptions
 
 from vnfsnap.common import exception
 from vnfsnap.store import base
-from vnfsnap.vim.openstack import clients
 
 LOG = logging.getLogger(__name__)
 
@@ -243,11 +242,15 @@ def connection_factory(conf):
         sw = conf.swift
 
         def connect(url=None, token=None):
-            return clients.object_store_connection(
-                session, region_name=sw.region_name, interface=sw.interface,
-                endpoint_override=sw.endpoint_override, cacert=sw.cafile,
-                insecure=sw.insecure, preauthurl=url, preauthtoken=token,
-                **common)
+            # A new os_options each time: swiftclient writes into it.
+            return swiftclient.Connection(
+                session=session,
+                os_options={'service_type': 'object-store',
+                            'endpoint_type': sw.interface,
+                            'region_name': sw.region_name,
+                            'object_storage_url': sw.endpoint_override},
+                cacert=sw.cafile, insecure=sw.insecure, preauthurl=url,
+                preauthtoken=token, **common)
         return connect
 
     missing = [name for name in ('swift_auth_url', 'swift_user', 'swift_key')

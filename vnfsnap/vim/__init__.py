@@ -35,6 +35,13 @@ def installed():
     return sorted(names | set(_registered))
 
 
+def check_installed(vim_type):
+    """Raise VimDriverNotFound unless a driver for ``vim_type`` is
+    installed (without making one: no VIM is contacted)."""
+    if vim_type not in installed():
+        raise _not_found(vim_type)
+
+
 def get_driver(vim_connection_info):
     """Instantiate the driver for one VimConnectionInfo."""
     vim_type = vim_connection_info.get('vimType')

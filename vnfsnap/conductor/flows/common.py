@@ -10,7 +10,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Pieces every flow uses: VNFC resolution, drivers, cancellation, running."""
+"""Pieces every flow uses: VNFC resolution, drivers, cancellation, undo,
+running."""
 
 from concurrent import futures
 
@@ -40,6 +41,12 @@ def resolve_vnfcs(instance):
                               storage[sid] for sid in
                               rsc.get('storageResourceIds') or []))
             for rsc in info.get('vnfcResourceInfo') or []]
+
+
+def vnfc_snapshot_dict(row):
+    """A VNFC snapshot row as the driver interface receives it."""
+    return {k: v for k, v in row.as_dict().items()
+            if k not in ('vnf_snapshot_info_id', 'position')}
 
 
 class Drivers:
@@ -86,6 +93,23 @@ def snapshot_vim_connection_info(info):
         else:
             infos.update(instance.vim_connection_info or {})
     return infos
+
+
+def delete_leftovers(op, instance):
+    """Delete the VIM resources an earlier run of ``op`` made and never
+    handed over (its conductor died mid-flow); before a retry runs the
+    flow again, and when the occurrence is rolled back."""
+    leftovers = db_api.list_op_vim_resources(op.id)
+    if not leftovers:
+        return
+    drivers = Drivers(instance.vim_connection_info)
+    for key, resource in leftovers.items():
+        LOG.info('Deleting VNFC snapshot of %s left by an interrupted '
+                 'run of op occurrence %s', key, op.id)
+        drivers.for_resource(
+            resource['compute_snapshot_resource']).delete_vnfc_snapshot(
+                resource)
+        db_api.remove_op_vim_resource(op.id, key)
 
 
 def undo(what, func, *args):

@@ -30,6 +30,7 @@ from taskflow.patterns import linear_flow
 from taskflow.patterns import unordered_flow
 
 from vnfsnap import descriptor
+from vnfsnap import store
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import views
@@ -460,13 +461,28 @@ def build(op, instance):
     flow.add(RecordVnfSnapshot(*recorded, notified=prepare is not None))
     if done:
         flow.add(done)
-    store = {
+    return flow, {
         'op_id': op.id, 'info_id': op.vnf_snapshot_info_id,
         'snapshot_id': snapshot_id,
         'started': timeutils.utcnow(), 'instance': instance,
         'user_defined_data': request.get('userDefinedData'),
     }
-    return flow, store
+
+
+def rollback(op):
+    """Undo a FAILED_TEMP occurrence: delete the VNFC snapshots an
+    interrupted run left (a run that failed removed its own already) and
+    make sure the VnfSnapshotInfo holds no partial VnfSnapshot."""
+    common.delete_leftovers(op, db_api.get_vnf_instance(
+        None, op.vnf_instance_id))
+    info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
+    if info.snapshot_id is not None:
+        raise exception.Conflict(
+            'VNF snapshot %s was already recorded; delete it instead of '
+            'rolling back' % info.id)
+    # A VNF state snapshot the interrupted run stored before it could
+    # record it.
+    store.delete_vnf_state(info.id)
 
 
 OPERATION = states.CREATE_SNAPSHOT

@@ -27,7 +27,6 @@ from taskflow import task
 from taskflow.patterns import linear_flow
 
 from vnfsnap import vim
-from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import vnf_info
 from vnfsnap.conductor.flows import common
@@ -61,13 +60,10 @@ class CheckVimDrivers(task.Task):
             return
         instance = db_api.get_vnf_instance(None, self.op.vnf_instance_id)
         values, _ = vnf_info.modify(instance, {'vimConnectionInfo': changed})
-        installed = vim.installed()
         for conn in sorted(changed):
             info = values['vim_connection_info'].get(conn)
-            if info is not None and info['vimType'] not in installed:
-                raise exception.VimDriverNotFound(
-                    vim_type=info['vimType'],
-                    installed=', '.join(installed) or 'none')
+            if info is not None:
+                vim.check_installed(info['vimType'])
 
 
 class ApplyModifications(task.Task):

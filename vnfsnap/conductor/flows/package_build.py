@@ -33,7 +33,6 @@ from vnfsnap.common import states
 from vnfsnap.common import views
 from vnfsnap.conductor.flows import common
 from vnfsnap.conductor.flows import package_process
-from vnfsnap.conductor.flows import revert_to_snapshot
 from vnfsnap.db import api as db_api
 from vnfsnap.package import archive
 from vnfsnap.package import contents
@@ -58,7 +57,7 @@ class ExportVnfcSnapshot(task.Task):
     def execute(self):
         self.progress.check(0)
         return self.driver.export_vnfc_snapshot(
-            revert_to_snapshot.vnfc_snapshot_dict(self.row), self.folder)
+            common.vnfc_snapshot_dict(self.row), self.folder)
 
     def revert(self, *args, **kwargs):
         shutil.rmtree(self.folder, ignore_errors=True)

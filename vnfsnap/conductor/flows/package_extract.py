@@ -191,13 +191,19 @@ class ImportVnfcSnapshot(task.Task):
         }
 
     def revert(self, result, instance_id, *args, **kwargs):
-        if not isinstance(result, dict):
-            return
-        _, driver = _vnfc_and_driver(instance_id,
-                                     result['vnfc_resource_info_id'])
-        common.undo('delete VNFC snapshot %s imported by the failed '
-                    'extraction of package %s' % (result['id'], self.pkg.id),
-                    driver.delete_vnfc_snapshot, result)
+        if isinstance(result, dict):
+            common.undo('delete VNFC snapshot %s imported by the failed '
+                        'extraction of package %s' % (result['id'],
+                                                      self.pkg.id),
+                        _delete_imported, instance_id, result)
+
+
+def _delete_imported(instance_id, row):
+    """Delete an imported VNFC snapshot on the VIM connection it was
+    imported on (the VNF instance may have changed, or gone, since)."""
+    instance = db_api.get_vnf_instance(None, instance_id)
+    common.Drivers(instance.vim_connection_info).for_resource(
+        row['compute_snapshot_resource']).delete_vnfc_snapshot(row)
 
 
 def _download(pkg, artifact, root, progress):

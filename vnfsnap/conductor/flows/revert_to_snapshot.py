@@ -97,12 +97,6 @@ def safety_snapshot(op, instance, vnfcs, drivers, target_info_id):
                               'vnfsnapRevertTo': target_info_id}})
 
 
-def vnfc_snapshot_dict(row):
-    """A VNFC snapshot row as the driver interface receives it."""
-    return {k: v for k, v in row.as_dict().items()
-            if k not in ('vnf_snapshot_info_id', 'position')}
-
-
 def build(op, instance):
     """Return (flow, store) for a REVERT_TO_SNAPSHOT op occurrence."""
     info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
@@ -136,7 +130,7 @@ def build(op, instance):
                 'VNFC %s is powered on and the snapshot descriptor forbids '
                 'reverting VDU %s then (revertWhenPoweredOn); stop it '
                 'first' % (vnfc.id, vnfc.vdu_id))
-        snap = vnfc_snapshot_dict(row)
+        snap = common.vnfc_snapshot_dict(row)
         checks.add(CheckRevert(vnfc, driver, snap))
         reverts.append((vnfc, snap, vnfc_revert.build(
             vnfc, driver, snap, instance.id, power_state,

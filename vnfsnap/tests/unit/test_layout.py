@@ -94,6 +94,22 @@ class TestImports(testtools.TestCase):
                         DEMO_DIR)
         self.assertEqual([], self.offences(DEMO_DIR, offending))
 
+    def test_drivers_and_stores_import_only_conf_and_common(self):
+        # contributor/design.rst: they are loaded by name into the API and
+        # the conductor, and must not pull in each other or the service.
+        def outside(allowed):
+            def offending(name):
+                return (name.startswith('vnfsnap.')
+                        and not any(name == a or name.startswith(a + '.')
+                                    for a in allowed))
+            return offending
+        for package in ('vim', 'store'):
+            with self.subTest(package=package):
+                self.assertEqual([], self.offences(
+                    os.path.join(PRODUCT_DIR, package),
+                    outside(('vnfsnap.' + package, 'vnfsnap.conf',
+                             'vnfsnap.common'))))
+
     def test_offences_are_found(self):
         # The checks above see an import of a test module in every form.
         tmp = self.useFixture(fixtures.TempDir()).path

@@ -19,10 +19,6 @@ module only. Every client error becomes a ``ResourceNotFound`` or a
 ``VimError`` whose message names what failed and never carries a secret of
 the VimConnectionInfo.
 
-The package store's Swift connection is made here too
-(:func:`object_store_connection`), on the session of its own service
-credentials ([swift]).
-
 Credentials are per VIM connection (SOL003 VimConnectionInfo):
 ``interfaceInfo.endpoint`` is the Keystone URL and ``accessInfo`` holds
 either a user (``username``, ``password``, ``project``, ``projectDomain``,
@@ -50,7 +46,6 @@ from novaclient import api_versions as nova_versions
 from novaclient import client as nova_client
 from novaclient import exceptions as nova_exc
 import requests
-import swiftclient
 
 from vnfsnap.common import exception
 import vnfsnap.conf
@@ -197,20 +192,6 @@ def _auth(endpoint, access):
                    'projectId): servers and volumes belong to a project')
     return ks_v3.Password(auth_url=endpoint, password=access['password'],
                           **user, **project)
-
-
-def object_store_connection(session, region_name=None, interface='public',
-                            endpoint_override=None, **kwargs):
-    """A python-swiftclient Connection on a keystoneauth ``session``;
-    ``kwargs`` (retries, timeout, cacert, insecure, preauthurl,
-    preauthtoken) go to the Connection."""
-    # A new os_options each time: swiftclient writes into it.
-    return swiftclient.Connection(
-        session=session,
-        os_options={'service_type': 'object-store',
-                    'endpoint_type': interface, 'region_name': region_name,
-                    'object_storage_url': endpoint_override},
-        **kwargs)
 
 
 class OpenStackClients:

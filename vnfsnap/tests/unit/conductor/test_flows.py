@@ -429,7 +429,7 @@ class TestRevertFlow(base.TestCase):
     def test_vnfc_snapshot_dict(self):
         inst = fake_vnf.register_vnf(1)
         info = self._filled(inst)
-        snap = revert_to_snapshot.vnfc_snapshot_dict(info.vnfc_snapshots[0])
+        snap = common.vnfc_snapshot_dict(info.vnfc_snapshots[0])
         self.assertNotIn('vnf_snapshot_info_id', snap)
         self.assertNotIn('position', snap)
         self.assertEqual('s0', snap['id'])

@@ -496,13 +496,18 @@ class TestRevertToSnapshot(ManagerTestCase):
         self.assertEqual(422, op.error['status'])
         self.assertEqual([], FakeVim.calls)
 
-    def test_vim_revert_fails(self):
+    def failed_revert(self):
+        """A revert whose VIM fails at the second VNFC: FAILED_TEMP."""
         inst = fake_vnf.register_vnf(2)
         created = self.snapshot(inst)
         FakeVim.fail[('revert', 'vm-1')] = 'host down'
         op = self.run_op(inst, created.vnf_snapshot_info_id,
                          states.REVERT_TO_SNAPSHOT)
         self.assertEqual(states.FAILED_TEMP, op.operation_state)
+        return op
+
+    def test_vim_revert_fails(self):
+        op = self.failed_revert()
         self.assertIn('host down', op.error['detail'])
         self.assertReserved(op)
         del FakeVim.fail[('revert', 'vm-1')]
@@ -511,6 +516,22 @@ class TestRevertToSnapshot(ManagerTestCase):
         self.manager.run_lcm_op_occ(self.ctx, op.id)
         self.assertEqual(states.COMPLETED,
                          self.wait_for_op(op.id).operation_state)
+
+    def test_rollback_not_supported(self):
+        # The API refuses it (states.NO_ROLLBACK); a conductor given one
+        # anyway says so, and leaves the VNF snapshot alone.
+        op = self.failed_revert()
+        db_api.transition_op_occ(op.id, (states.FAILED_TEMP,),
+                                 states.ROLLING_BACK)
+        self.manager.run_lcm_op_occ(self.ctx, op.id)
+        op = self.wait_for_op(op.id)
+        self.assertEqual(states.FAILED_TEMP, op.operation_state)
+        self.assertEqual(409, op.error['status'])
+        self.assertIn('Rollback of REVERT_TO_SNAPSHOT is not supported',
+                      op.error['detail'])
+        self.assertReserved(op)
+        info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
+        self.assertEqual(2, len(info.vnfc_snapshots))
 
 
 class TestInitHost(ManagerTestCase):

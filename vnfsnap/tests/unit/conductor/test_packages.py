@@ -394,15 +394,17 @@ class FlowUndoMixin:
                                          dict(values, host='test-host'))
         return db_api.get_vnf_snapshot_pkg(None, pkg_id)
 
-    def run_failing(self, module, pkg, name):
-        """Run the package's flow with step ``name`` failing; return the
-        work directory it used."""
+    def run_failing(self, module, pkg, name, meanwhile=None):
+        """Run the package's flow with step ``name`` failing (after
+        ``meanwhile()``, when given); return the work directory it used."""
         work = self.useFixture(fixtures.TempDir()).path
         flow, flow_store = module.build(
             pkg, work, progress_mod.PackageProgress(pkg.id), 'test-host')
         victim = next(t for t in _tasks(flow) if t.name == name)
 
         def boom(*args, **kwargs):
+            if meanwhile is not None:
+                meanwhile()
             raise exception.VnfsnapException('injected at %s' % name)
         victim.execute = boom
         e = self.assertRaises(exception.VnfsnapException, flows_common.run,
@@ -462,29 +464,32 @@ class TestFlowUndo(FlowUndoMixin, PackageTestCase):
                 self.assertTrue(self.store.exists(
                     store.package_key(pkg.id)))
 
+    def extracting(self, built, info_id=None):
+        """Package ``built`` EXTRACTING into ``info_id`` (None: into a
+        VnfSnapshotInfo the request creates); (package, info id)."""
+        pkg = db_api.update_vnf_snapshot_pkg(
+            None, built.id, {'state': states.PKG_AVAILABLE})
+        new_info = None
+        if info_id is None:
+            info_id = uuidutils.generate_uuid()
+            new_info = {'id': info_id, 'project_id': PROJECT,
+                        'vnf_snapshot_pkg_id': pkg.id}
+        db_api.start_vnf_snapshot_pkg_op(
+            PROJECT, pkg.id, 'extract', states.PKG_EXTRACTING,
+            {'operation': states.PKG_OP_EXTRACT, 'host': 'test-host',
+             'operation_params': {
+                 'vnfSnapshotInfoId': info_id,
+                 'vnfInstanceId': self.instance['id'],
+                 'createdVnfSnapshotInfo': new_info is not None}},
+            reserve_info=None if new_info else info_id,
+            new_info=new_info)
+        return db_api.get_vnf_snapshot_pkg(None, pkg.id), info_id
+
     def test_extract(self):
         built = self.build()
         before = set(fake_vim.FakeVim.snapshots)
         empty = self.new_snapshot_info(project=PROJECT)['id']
-
-        def extracting(info_id=None):
-            pkg = db_api.update_vnf_snapshot_pkg(
-                None, built.id, {'state': states.PKG_AVAILABLE})
-            new_info = None
-            if info_id is None:
-                info_id = uuidutils.generate_uuid()
-                new_info = {'id': info_id, 'project_id': PROJECT,
-                            'vnf_snapshot_pkg_id': pkg.id}
-            db_api.start_vnf_snapshot_pkg_op(
-                PROJECT, pkg.id, 'extract', states.PKG_EXTRACTING,
-                {'operation': states.PKG_OP_EXTRACT, 'host': 'test-host',
-                 'operation_params': {
-                     'vnfSnapshotInfoId': info_id,
-                     'vnfInstanceId': self.instance['id'],
-                     'createdVnfSnapshotInfo': new_info is not None}},
-                reserve_info=None if new_info else info_id,
-                new_info=new_info)
-            return db_api.get_vnf_snapshot_pkg(None, pkg.id), info_id
+        extracting = functools.partial(self.extracting, built)
         names = self.step_names(package_extract, extracting()[0])
         self.assertEqual(
             ['target-snapshot', 'fetch-package', 'unpack-package',
@@ -510,6 +515,21 @@ class TestFlowUndo(FlowUndoMixin, PackageTestCase):
                     self.assertIsNone(info.vnf_snapshot_pkg_id)
                     self.assertEqual([], info.vnfc_snapshots)
                     db_api.release_vnf_snapshot_info(info_id, built.id)
+
+    def test_extract_undone_when_the_instance_went_meanwhile(self):
+        # An extraction does not hold the VNF instance: it may be deleted
+        # while one runs. Its imported VNFC snapshots can no longer be
+        # reached (the VIM connections went with it); every other undo
+        # step still runs.
+        built = self.build()
+        pkg, info_id = self.extracting(built)
+        work = self.run_failing(
+            package_extract, pkg, 'record-vnf-snapshot',
+            meanwhile=functools.partial(db_api.delete_vnf_instance, PROJECT,
+                                        self.instance['id']))
+        self.assertEqual([], _files(work))
+        self.assertRaises(exception.VnfSnapshotInfoNotFound,
+                          db_api.get_vnf_snapshot_info, None, info_id)
 
 
 class TestUploadFromUri(FlowUndoMixin, PackageTestCase):
