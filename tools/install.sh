@@ -19,8 +19,8 @@
 #     service is started: a temporary /usr/sbin/policy-rc.d refuses every
 #     start while the packages are installed.
 #  2. Creates .venv in the repository root with the machine's python3 and
-#     installs vnfsnap and, from demo/, vnfsnap-demo (both editable) with
-#     the test requirements into it.
+#     installs vnfsnap, from client/ python-vnfsnapclient and from demo/
+#     vnfsnap-demo (all editable) with the test requirements into it.
 #  3. With the "test" profile, installs the pinned OpenStack Swift that the
 #     functional tests run, into its own virtualenv
 #     (tools/swift-aio/install.sh).
@@ -290,14 +290,15 @@ setup_venv() {
         {
             echo "$want_version"
             for f in setup.cfg setup.py requirements.txt \
-                    test-requirements.txt demo/pyproject.toml; do
+                    test-requirements.txt demo/pyproject.toml \
+                    client/pyproject.toml; do
                 echo "== $f"
                 cat "$f" 2>/dev/null || true
             done
         } | sha256sum | cut -d' ' -f1
     )
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want_hash" ] \
-            && "$VENV/bin/python" -c 'import vnfsnap, vnfsnap_demo, stestr' \
+            && "$VENV/bin/python" -c 'import vnfsnap, vnfsnap_demo, vnfsnapclient, stestr' \
             2>/dev/null; then
         say "virtualenv up to date (requirements unchanged)"
         return 0
@@ -315,10 +316,11 @@ setup_venv() {
     say "pip install --upgrade pip"
     "$VENV/bin/python" -m pip install -q --upgrade pip >>"$log" 2>&1 || {
         tail -n 30 "$log" >&2; die "upgrading pip failed (full log: $log)"; }
-    # The product (vnfsnap) and, from demo/, the demo and the test guest.
-    say "pip install -e . -e ./demo -r test-requirements.txt (log: $log)"
+    # The product (vnfsnap), from client/ its client library and openstack
+    # CLI plugin, and from demo/ the demo and the test guest.
+    say "pip install -e . -e ./client -e ./demo -r test-requirements.txt (log: $log)"
     (cd "$ROOT" && "$VENV/bin/python" -m pip install \
-        -e . -e ./demo -r test-requirements.txt) >>"$log" 2>&1 || {
+        -e . -e ./client -e ./demo -r test-requirements.txt) >>"$log" 2>&1 || {
         tail -n 30 "$log" >&2; die "pip install failed (full log: $log)"; }
     echo "$want_hash" >"$stamp"
     say "virtualenv ready"
