@@ -100,7 +100,8 @@ class Answer:
     """One documented answer of an operation."""
 
     description: str
-    schema: str = None          # a name in COMPONENTS, or None: no body
+    # A name in COMPONENTS, {media type: name}, or None: no body.
+    schema: object = None
     media: tuple = (JSON,)
     headers: tuple = ()         # names in HEADERS
     array: bool = False
@@ -160,6 +161,8 @@ COMPONENTS = {
         pkgm.EXT_ARTIFACTS_ACCESS,
     'VnfSnapshotPkgExtArtifactsAccessConfig': reps.EXT_ARTIFACTS_ACCESS,
     'Binary': {'type': 'string', 'format': 'binary'},
+    # Content of any media type (a partial JSON document too).
+    'Content': {},
 }
 
 #: Collection members: (the full schema, the attributes never left out).
@@ -283,14 +286,18 @@ _ACCEPTED_AT = {202: Answer('Accepted; Location is the VNF LCM operation '
                             'occurrence.', headers=('Version', 'Location'))}
 _NO_CONTENT = {204: Answer('No content.', headers=('Version',))}
 _CONTENT_HEADERS = ('Version', 'Accept-Ranges')
-_BINARY_MEDIA = ('*/*',)
+# A VNF state snapshot has the media type it was stored with.
+_BINARY_MEDIA = {'*/*': 'Content'}
+# An artifact: JSON for the records and descriptors, else bytes.
+_ARTIFACT_MEDIA = {JSON: 'Content', OCTET_STREAM: 'Binary'}
 
 
 def _binary(what, media=_BINARY_MEDIA):
-    return {200: Answer(what, 'Binary', media=media,
-                        headers=_CONTENT_HEADERS),
-            206: Answer('Partial content: the range asked for.', 'Binary',
-                        media=media,
+    """200 and 206 answers of content; ``media``: {media type: schema}."""
+    content = {m: 'Binary' for m in media} if isinstance(
+        media, tuple) else media
+    return {200: Answer(what, content, headers=_CONTENT_HEADERS),
+            206: Answer('Partial content: the range asked for.', content,
                         headers=_CONTENT_HEADERS + ('Content-Range',))}
 
 
@@ -466,7 +473,8 @@ OPERATIONS = (
     Operation(_PACKAGE + '/artifacts/{artifactPath}', 'get',
               'getVnfSnapshotPackageArtifact', 'Download one artifact',
               _binary('The artifact: application/json for records and '
-                      'descriptors, else application/octet-stream.')
+                      'descriptors, else application/octet-stream.',
+                      _ARTIFACT_MEDIA)
               | {302: Answer('Found: an external artifact; Location is '
                              'its URI.', headers=('Version', 'Location'))},
               errors=(409, 416), request_headers=('Range',)),
@@ -524,7 +532,10 @@ def _answer(status, answer):
                    'required': name in ('Version', 'Location',
                                         'Content-Range')}
             for name in answer.headers}
-    if answer.schema is not None:
+    if isinstance(answer.schema, dict):
+        doc['content'] = {media: {'schema': _ref(name)}
+                          for media, name in answer.schema.items()}
+    elif answer.schema is not None:
         schema = _ref(answer.schema)
         if answer.array:
             schema = {'type': 'array', 'items': schema}
