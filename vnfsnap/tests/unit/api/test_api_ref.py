@@ -20,6 +20,7 @@ import os
 import re
 
 import testtools
+import yaml
 
 from vnfsnap.api import openapi
 from vnfsnap.tests.fixtures import api_samples
@@ -31,11 +32,11 @@ _INCLUDE = re.compile(r'^\.\. literalinclude:: samples/(\S+)$')
 
 
 def read_api_ref():
-    """{(path, method): {'request': names, 'response': names}} and the
-    samples the pages include."""
+    """{(path, method): {'request': names, 'response': names}}, the
+    samples the pages include and the parameters.yaml keys they use."""
     pages = collections.defaultdict(lambda: {'request': set(),
                                              'response': set()})
-    included = set()
+    included, used = set(), set()
     for inc in sorted(glob.glob(os.path.join(SOURCE, '*.inc'))
                       + [os.path.join(SOURCE, 'index.rst')]):
         current, part = None, None
@@ -52,9 +53,10 @@ def read_api_ref():
                 part = line.lower()
             elif (match := _PARAM.match(line)) and current and part:
                 pages[current][part].add(match.group(1))
+                used.add(match.group(2))
             elif (match := _INCLUDE.match(line)) is not None:
                 included.add(match.group(1))
-    return pages, included
+    return pages, included, used
 
 
 def _properties(document, schema):
@@ -93,7 +95,7 @@ class TestApiRef(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.document = openapi.build()
-        self.pages, self.included = read_api_ref()
+        self.pages, self.included, self.used = read_api_ref()
         self.samples = api_samples.read()
 
     def operations(self):
@@ -112,6 +114,11 @@ class TestApiRef(testtools.TestCase):
                 self.assertEqual(set(), request - self.pages[key]['request'])
                 self.assertEqual(set(),
                                  response - self.pages[key]['response'])
+
+    def test_every_parameter_definition_is_used(self):
+        with open(os.path.join(SOURCE, 'parameters.yaml')) as f:
+            defined = set(yaml.safe_load(f))
+        self.assertEqual(set(), defined - self.used)
 
     def test_samples_follow_the_document(self):
         self.assertTrue(self.samples)
