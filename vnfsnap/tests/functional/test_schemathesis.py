@@ -40,9 +40,11 @@ CHECKS = ('not_a_server_error', 'status_code_conformance',
           'content_type_conformance', 'response_headers_conformance',
           'response_schema_conformance', 'negative_data_rejection',
           'missing_required_header', 'unsupported_method')
-# Test cases per operation: the whole test took 45 s on the loaded
-# two-core development machine (schemathesis itself 41 s).
-MAX_EXAMPLES = 25
+# Test cases per operation: the whole test took 96 s with 100 (45 s with
+# 25, 112 s with 150) on the loaded two-core development machine.
+# VNFSNAP_SCHEMATHESIS_EXAMPLES asks for another number, for a deeper run
+# by hand.
+MAX_EXAMPLES = int(os.environ.get('VNFSNAP_SCHEMATHESIS_EXAMPLES', 100))
 # Nothing listens there: a request that is not for loopback fails.
 CLOSED_PROXY = 'http://127.0.0.1:9'
 PKGM = base.PKGM
@@ -124,4 +126,4 @@ class TestSchemathesis(rpc_conductor.ConductorProcesses,
         self.assertEqual(0, run.returncode, report)
         self.assertIn(' passed', report.rsplit('SUMMARY', 1)[-1])
         # Bounded: a run that grows past this needs fewer examples.
-        self.assertLess(elapsed, 300, report)
+        self.assertLess(elapsed, 240 * max(1, MAX_EXAMPLES / 100), report)
