@@ -618,9 +618,17 @@ def build():
     }
 
 
+class _Dumper(yaml.SafeDumper):
+    """Every schema written out where it is used: no YAML anchors and
+    aliases, which some OpenAPI tools do not follow."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
 def dump(document):
-    return yaml.safe_dump(document, sort_keys=False, width=79,
-                          allow_unicode=True)
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=79,
+                     allow_unicode=True)
 
 
 def main(argv=None):

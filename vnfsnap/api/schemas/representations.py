@@ -88,19 +88,19 @@ ROOT = {
     'required': ['name', 'apis'],
 }
 
+# What a registration gives, answered as it was given.
+_REGISTERED = ('vnfInstanceName', 'vnfInstanceDescription', 'vnfdId',
+               'vnfProvider', 'vnfProductName', 'vnfSoftwareVersion',
+               'vnfdVersion', 'vnfConfigurableProperties', 'metadata',
+               'extensions')
+
 # VnfInstance (SOL003 5.5.2.2) as vnfsnap registers it.
 VNF_INSTANCE = {
     'type': 'object',
     'properties': {
         'id': common.UUID_IDENTIFIER,
-        'vnfInstanceName': vnf_instances.NAME,
-        'vnfInstanceDescription': {'type': 'string'},
-        'vnfdId': common.IDENTIFIER,
-        'vnfProvider': vnf_instances.NAME,
-        'vnfProductName': vnf_instances.NAME,
-        'vnfSoftwareVersion': vnf_instances.NAME,
-        'vnfdVersion': vnf_instances.NAME,
-        'vnfConfigurableProperties': common.KEY_VALUE_PAIRS,
+        **{name: vnf_instances.CREATE['properties'][name]
+           for name in _REGISTERED},
         # Without accessInfo: VIM credentials are never answered.
         'vimConnectionInfo': {
             'type': 'object',
@@ -110,8 +110,6 @@ VNF_INSTANCE = {
         'instantiationState': {'enum': [states.NOT_INSTANTIATED,
                                         states.INSTANTIATED]},
         'instantiatedVnfInfo': OBJECT,
-        'metadata': common.KEY_VALUE_PAIRS,
-        'extensions': common.KEY_VALUE_PAIRS,
         '_links': links(['self'], ['createSnapshot', 'revertToSnapshot']),
     },
     'required': ['id', 'vnfdId', 'vnfProvider', 'vnfProductName',
