@@ -29,7 +29,8 @@
 import argparse
 import getpass
 import json
-import os
+import logging
+import re
 import sys
 
 from cliff import columns
@@ -38,12 +39,15 @@ import yaml
 
 from vnfsnapclient import exceptions
 
+LOG = logging.getLogger(__name__)
+
 # cliff formatters whose output a program reads: no progress with them.
 MACHINE_FORMATS = frozenset(['json', 'yaml', 'value', 'csv', 'shell'])
 # The largest document a command reads from a file: registration bodies
 # and descriptors are small; anything bigger is a mistake.
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 MAX_SECRET_BYTES = 64 * 1024
+_UUID = re.compile(r'^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$')
 
 
 class NestedColumn(columns.FormattableColumn):
@@ -295,8 +299,120 @@ def client_of(command):
     return command.app.client_manager.vnfsnap
 
 
-def file_argument_exists(path):
-    """argparse type of a file to read: fail early and clearly."""
-    if path != '-' and not os.path.isfile(path):
-        raise argparse.ArgumentTypeError('%s is not a readable file' % path)
-    return path
+def filter_value(value):
+    """A SOL013 filter value, quoted when it holds a separator."""
+    text = str(value)
+    if re.search(r"[,()';]", text) or text != text.strip():
+        return "'%s'" % text.replace("'", "''")
+    return text
+
+
+def sol013_filter(expression=None, **conditions):
+    """Join a user's ``--filter`` expression and (eq,attr,value)
+    conditions (attribute paths as keyword-free tuples) into one SOL013
+    filter, or None."""
+    parts = [expression] if expression else []
+    for path, value in conditions.get('eq', ()):
+        if value is not None:
+            parts.append('(eq,%s,%s)' % (path, filter_value(value)))
+    for path, values in conditions.get('in_', ()):
+        if values:
+            parts.append('(in,%s,%s)' % (
+                path, ','.join(filter_value(v) for v in values)))
+    return ';'.join(parts) or None
+
+
+def is_uuid(text):
+    return bool(_UUID.match(text or ''))
+
+
+def find_vnf_instance_id(client, name_or_id):
+    """The id of the VNF instance named or identified by ``name_or_id``:
+    an id is taken as is (the API answers 404 when it does not exist), a
+    name must match exactly one instance."""
+    if is_uuid(name_or_id):
+        return name_or_id
+    found = list(client.vnf_instances.list(
+        filter=sol013_filter(eq=[('vnfInstanceName', name_or_id)]),
+        fields='vnfInstanceName'))
+    if not found:
+        raise osc_exceptions.CommandError(
+            'No VNF instance with the name or id %r' % name_or_id)
+    if len(found) > 1:
+        raise osc_exceptions.CommandError(
+            'More than one VNF instance is named %r: give its id (%s)'
+            % (name_or_id, ', '.join(i['id'] for i in found)))
+    return found[0]['id']
+
+
+def delete_all(ids, delete, what):
+    """Delete each of ``ids``; report every failure, then exit non-zero
+    when one failed (the OpenStackClient way)."""
+    failed = 0
+    for resource_id in ids:
+        try:
+            delete(resource_id)
+        except exceptions.ClientError as exc:
+            failed += 1
+            LOG.error('Failed to delete %s %s: %s', what, resource_id, exc)
+    if failed:
+        raise osc_exceptions.CommandError(
+            'Failed to delete %d of %d %ss' % (failed, len(ids), what))
+
+
+def add_authentication_arguments(parser, whom):
+    """Options of a SOL013 SubscriptionAuthentication: how vnfsnap
+    authenticates when it calls ``whom``."""
+    parser.add_argument(
+        '--auth-type', choices=['basic', 'oauth2'],
+        help='How vnfsnap authenticates to %s: HTTP Basic (--username and '
+             'a password) or the OAuth 2.0 client credentials grant '
+             '(--client-id, --token-endpoint and a client password). '
+             'Default: no authentication.' % whom)
+    parser.add_argument(
+        '--username', metavar='<user-name>',
+        help='With --auth-type basic: the user name.')
+    parser.add_argument(
+        '--client-id', metavar='<client-id>',
+        help='With --auth-type oauth2: the client id.')
+    parser.add_argument(
+        '--token-endpoint', metavar='<url>',
+        help='With --auth-type oauth2: the token endpoint.')
+    parser.add_argument(
+        '--password-file', metavar='<file>',
+        help='Read the password (basic) or client password (oauth2) from '
+             'the first line of this file ("-": standard input). Without '
+             'it you are prompted; the password is never echoed, shown or '
+             'logged.')
+
+
+def authentication(parsed_args):
+    """The SubscriptionAuthentication of the options, or None; the
+    password is read from --password-file or a prompt."""
+    auth_type = parsed_args.auth_type
+    given = [o for o in ('username', 'client_id', 'token_endpoint',
+                         'password_file') if getattr(parsed_args, o)]
+    if auth_type is None:
+        if given:
+            raise osc_exceptions.CommandError(
+                '--%s needs --auth-type' % given[0].replace('_', '-'))
+        return None
+    if auth_type == 'basic':
+        if not parsed_args.username:
+            raise osc_exceptions.CommandError(
+                '--auth-type basic needs --username')
+        password = read_secret(parsed_args.password_file,
+                               'Password of %s: ' % parsed_args.username)
+        return {'authType': ['BASIC'],
+                'paramsBasic': {'userName': parsed_args.username,
+                                'password': password}}
+    if not (parsed_args.client_id and parsed_args.token_endpoint):
+        raise osc_exceptions.CommandError(
+            '--auth-type oauth2 needs --client-id and --token-endpoint')
+    password = read_secret(parsed_args.password_file,
+                           'Client password of %s: ' % parsed_args.client_id)
+    return {'authType': ['OAUTH2_CLIENT_CREDENTIALS'],
+            'paramsOauth2ClientCredentials': {
+                'clientId': parsed_args.client_id,
+                'clientPassword': password,
+                'tokenEndpoint': parsed_args.token_endpoint}}

@@ -14,9 +14,11 @@
 
 OpenStackClient finds this module through the ``openstack.cli.extension``
 entry point ``vnfsnap`` and the commands through ``openstack.vnfsnap.v1``.
-``API_NAME`` is also vnfsnap's Keystone service type: osc-lib derives
-``--os-vnfsnap-endpoint-override`` (``OS_VNFSNAP_ENDPOINT_OVERRIDE``,
-clouds.yaml ``vnfsnap_endpoint_override``) from it.
+``API_NAME`` is also vnfsnap's Keystone service type: osc-lib looks up
+the endpoint override under ``<API_NAME>_endpoint_override`` in the cloud
+configuration, which ``--os-vnfsnap-endpoint-override``,
+``OS_VNFSNAP_ENDPOINT_OVERRIDE`` or clouds.yaml's
+``vnfsnap_endpoint_override`` set.
 """
 
 import logging
@@ -66,4 +68,13 @@ def build_option_parser(parser):
         choices=sorted(API_VERSIONS),
         help='vnfsnap plugin API version, default=%s '
              '(Env: OS_VNFSNAP_API_VERSION)' % DEFAULT_API_VERSION)
+    # openstacksdk's configuration loader turns the os_ options into cloud
+    # configuration keys: this one becomes vnfsnap_endpoint_override.
+    parser.add_argument(
+        '--os-vnfsnap-endpoint-override',
+        metavar='<url>',
+        default=utils.env('OS_VNFSNAP_ENDPOINT_OVERRIDE'),
+        help='vnfsnap API root URL (http://HOST:PORT) to use instead of '
+             'the one of the Keystone catalog '
+             '(Env: OS_VNFSNAP_ENDPOINT_OVERRIDE)')
     return parser
