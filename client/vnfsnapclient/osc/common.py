@@ -211,7 +211,13 @@ def failure_message(exc):
     state = resource.get('operationState') or resource.get('state')
     what = resource.get('operation') or 'Operation'
     detail = (exc.problem or {}).get('detail') or str(exc)
-    return '%s %s %s: %s' % (what, resource.get('id', ''), state, detail)
+    message = '%s %s ended %s: %s' % (what, resource.get('id', ''), state,
+                                      detail)
+    if state == 'FAILED_TEMP':
+        message += ('\nIt holds the VNF instance until it is settled: '
+                    'openstack vnf operation retry|rollback|fail %s'
+                    % resource.get('id'))
+    return message
 
 
 def wait_for_op_occ(client, op_id, parsed_args):
