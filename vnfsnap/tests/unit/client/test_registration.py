@@ -173,8 +173,8 @@ class TestRegistrationBody(testtools.TestCase):
                 'vimConnectionInfo': {'other': {'vimType': 'X'}}}
         vim = registration.openstack_vim_connection(
             'https://keystone.example:5000',
-            registration.application_credential_access('ac1', 's3cret',
-                                                        'RegionOne'))
+            registration.application_credential_access(
+                'ac1', 's3cret', 'RegionOne'))
         body = registration.registration_body(
             base, vnfd={'provider': 'acme'},
             snapshot_descriptor={'vnfcs': {}},

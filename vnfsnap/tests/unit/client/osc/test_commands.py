@@ -112,13 +112,13 @@ class TestRegister(CommandTestCase):
         vnfc = body['instantiatedVnfInfo']['vnfcResourceInfo'][0]
         self.assertEqual(SERVER_ID, vnfc['computeResource']['resourceId'])
         self.assertEqual(['fw-vdb'], vnfc['storageResourceIds'])
-        self.assertEqual({
+        expected = {
             'vimType': 'ETSINFV.OPENSTACK_KEYSTONE.V_3',
             'interfaceInfo': {'endpoint': 'http://keystone:5000/v3'},
             'accessInfo': {'applicationCredentialId': 'ac-1',
                            'applicationCredentialSecret': 'the-secret',
-                           'region': 'RegionOne'}},
-            body['vimConnectionInfo']['openstack'])
+                           'region': 'RegionOne'}}
+        self.assertEqual(expected, body['vimConnectionInfo']['openstack'])
         args, kwargs = self.identity.create_application_credential.call_args
         self.assertEqual('u-1', args[0])
         self.assertTrue(args[1].startswith('vnfsnap-fw-1-'), args)
