@@ -190,13 +190,17 @@ class Progress:
         self._width = 0
 
 
-def _wait(waiter, resource_id, parsed_args, on_poll):
+def _wait(waiter, resource_id, parsed_args, on_poll, accept=()):
     """Run a client library wait; its failures become a CommandError, so
-    the command exits non-zero with the ProblemDetails detail."""
+    the command exits non-zero with the ProblemDetails detail.  An end in
+    one of the ``accept`` states is what the command asked for (a
+    rollback ends ROLLED_BACK): the final resource then."""
     try:
         return waiter(resource_id, on_poll=on_poll,
                       timeout=parsed_args.wait_timeout)
     except exceptions.OperationFailed as exc:
+        if _state_of(exc.resource) in accept:
+            return exc.resource
         raise osc_exceptions.CommandError(failure_message(exc))
     except exceptions.Timeout as exc:
         raise osc_exceptions.CommandError(
@@ -204,22 +208,35 @@ def _wait(waiter, resource_id, parsed_args, on_poll):
             % (resource_id, parsed_args.wait_timeout, exc))
 
 
+def _state_of(resource):
+    """The state of an op occurrence or a package."""
+    resource = resource or {}
+    return resource.get('operationState') or resource.get('state')
+
+
 def failure_message(exc):
     """The message of a failed operation: its state and the detail of its
     ProblemDetails."""
     resource = exc.resource or {}
-    state = resource.get('operationState') or resource.get('state')
+    state = _state_of(resource)
     what = resource.get('operation') or 'Operation'
     detail = (exc.problem or {}).get('detail') or str(exc)
-    return '%s %s %s: %s' % (what, resource.get('id', ''), state, detail)
+    message = '%s %s ended %s: %s' % (what, resource.get('id', ''), state,
+                                      detail)
+    if state == 'FAILED_TEMP':
+        message += ('\nIt holds the VNF instance until it is settled: '
+                    'openstack vnf operation retry|rollback|fail %s'
+                    % resource.get('id'))
+    return message
 
 
-def wait_for_op_occ(client, op_id, parsed_args):
-    """Wait for a VnfLcmOpOcc to end; return its final dict."""
+def wait_for_op_occ(client, op_id, parsed_args, accept=()):
+    """Wait for a VnfLcmOpOcc to end; return its final dict (COMPLETED, or
+    one of the ``accept`` states)."""
     progress = Progress(parsed_args)
     try:
         return _wait(client.vnf_lcm_op_occs.wait, op_id, parsed_args,
-                     progress.op_occ)
+                     progress.op_occ, accept)
     finally:
         progress.finish()
 
