@@ -196,7 +196,6 @@ class TestDownload(client_mock.ClientTestCase):
         with open(self.dest, 'rb') as f:
             self.assertEqual(b'#!/bin/sh\n', f.read())
 
-
     def test_vnf_state_snapshot_checked_against_its_info(self):
         snap = client_mock.LCM + '/vnf_snapshots/s1'
         self.http.get(snap, json={'id': 's1', 'vnfSnapshot': {
