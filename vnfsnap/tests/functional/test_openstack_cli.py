@@ -29,6 +29,7 @@ import yaml
 from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.functional import base
 from vnfsnap.tests.functional import libvirt_base
+from vnfsnap_demo import guest_agent
 from vnfsnap_demo import scenario
 
 OPENSTACK = base.command('openstack')
@@ -112,6 +113,9 @@ class TestCliWithGuests(CliMixin, libvirt_base.GuestsTestCase):
                               '--wait')
         self.assertEqual(('REVERT_TO_SNAPSHOT', 'COMPLETED'),
                          (revert['operation'], revert['operationState']))
+        # A disk-only snapshot: the guest booted again.
+        for dom in self.doms.values():
+            guest_agent.wait_for_agent(dom, timeout=120)
         self.assertEqual({n: 'before' for n in self.doms}, self.markers())
 
         self.check_lists(inst['id'], snap['id'])
