@@ -433,3 +433,22 @@ def authentication(parsed_args):
                 'clientId': parsed_args.client_id,
                 'clientPassword': password,
                 'tokenEndpoint': parsed_args.token_endpoint}}
+
+
+def find_id(manager, name_attribute, name_or_id, what):
+    """The id of the resource of ``manager`` named or identified by
+    ``name_or_id``: an id is taken as is (the API answers 404 when it
+    does not exist), a name must match exactly one resource."""
+    if is_uuid(name_or_id):
+        return name_or_id
+    found = list(manager.list(
+        filter=sol013_filter(eq=[(name_attribute, name_or_id)]),
+        fields=name_attribute))
+    if not found:
+        raise osc_exceptions.CommandError(
+            'No %s with the name or id %r' % (what, name_or_id))
+    if len(found) > 1:
+        raise osc_exceptions.CommandError(
+            'More than one %s is named %r: give its id (%s)'
+            % (what, name_or_id, ', '.join(i['id'] for i in found)))
+    return found[0]['id']
