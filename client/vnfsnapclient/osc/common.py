@@ -344,22 +344,10 @@ def is_uuid(text):
 
 
 def find_vnf_instance_id(client, name_or_id):
-    """The id of the VNF instance named or identified by ``name_or_id``:
-    an id is taken as is (the API answers 404 when it does not exist), a
-    name must match exactly one instance."""
-    if is_uuid(name_or_id):
-        return name_or_id
-    found = list(client.vnf_instances.list(
-        filter=sol013_filter(eq=[('vnfInstanceName', name_or_id)]),
-        fields='vnfInstanceName'))
-    if not found:
-        raise osc_exceptions.CommandError(
-            'No VNF instance with the name or id %r' % name_or_id)
-    if len(found) > 1:
-        raise osc_exceptions.CommandError(
-            'More than one VNF instance is named %r: give its id (%s)'
-            % (name_or_id, ', '.join(i['id'] for i in found)))
-    return found[0]['id']
+    """The id of the VNF instance named (vnfInstanceName) or identified
+    by ``name_or_id``."""
+    return find_id(client.vnf_instances, 'vnfInstanceName', name_or_id,
+                   'VNF instance')
 
 
 def delete_all(ids, delete, what):
