@@ -345,9 +345,19 @@ def is_uuid(text):
 
 def find_vnf_instance_id(client, name_or_id):
     """The id of the VNF instance named (vnfInstanceName) or identified
-    by ``name_or_id``."""
+    by ``name_or_id``; None for None (an option not given)."""
+    if name_or_id is None:
+        return None
     return find_id(client.vnf_instances, 'vnfInstanceName', name_or_id,
                    'VNF instance')
+
+
+def add_filter_argument(parser, example):
+    """--filter of a list command: a SOL013 expression, e.g. ``example``."""
+    parser.add_argument(
+        '--filter', metavar='<expression>',
+        help='SOL013 attribute filter, e.g. "%s"; the other filter '
+             'options add their conditions to it.' % example)
 
 
 def delete_all(ids, delete, what):

@@ -102,10 +102,7 @@ class ListSubscription(command.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument(
-            '--filter', metavar='<expression>',
-            help='SOL013 attribute filter, e.g. '
-                 '"(cont,callbackUri,nfvo.example)".')
+        common.add_filter_argument(parser, '(cont,callbackUri,nfvo.example)')
         return parser
 
     def take_action(self, parsed_args):
