@@ -195,7 +195,8 @@ class RegisterVnfInstance(command.ShowOne):
     def _members(self, parsed_args):
         """Nova servers (as dicts, with their volume attachments) of the
         VNF."""
-        compute = self.app.client_manager.compute
+        # openstacksdk, whichever client the installed OSC gives "compute".
+        compute = self.app.client_manager.sdk_connection.compute
         if parsed_args.stack:
             members = self._stack_members(parsed_args.stack)
         else:

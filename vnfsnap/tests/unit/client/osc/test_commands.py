@@ -75,7 +75,8 @@ class TestRegister(CommandTestCase):
         super().setUp()
         self.client.vnf_instances.register.return_value = {
             'id': oc.INSTANCE_ID, 'vnfInstanceName': 'fw-1'}
-        compute = self.app.client_manager.compute
+        self.compute = compute = (
+            self.app.client_manager.sdk_connection.compute)
         compute.find_server.return_value = SdkResource(
             id=SERVER_ID, name='fw', status='ACTIVE',
             attached_volumes=[{'id': VOLUME_ID}])
@@ -125,7 +126,7 @@ class TestRegister(CommandTestCase):
         self.assertTrue(args[1].startswith('vnfsnap-fw-1-'), args)
         self.assertIn('ac-1', self.app.stderr.getvalue())
         self.assertNotIn('the-secret', self.app.stderr.getvalue())
-        self.app.client_manager.compute.find_server.assert_called_once_with(
+        self.compute.find_server.assert_called_once_with(
             'fw', ignore_missing=False)
 
     def test_a_refused_registration_revokes_the_credential(self):
@@ -166,7 +167,7 @@ class TestRegister(CommandTestCase):
             '--stack', 'fw-stack', '--vnfd-id', 'v'])
         orchestration.get.assert_called_once_with(
             '/stacks/fw-stack/st-1/resources', params={'nested_depth': 5})
-        self.app.client_manager.compute.find_server.assert_called_once_with(
+        self.compute.find_server.assert_called_once_with(
             SERVER_ID, ignore_missing=False)
         vnfc = self.body()['instantiatedVnfInfo']['vnfcResourceInfo'][0]
         self.assertEqual(('fw_server', 'fw_server'),
