@@ -195,6 +195,12 @@ class RegisterVnfInstance(command.ShowOne):
     def _members(self, parsed_args):
         """Nova servers (as dicts, with their volume attachments) of the
         VNF."""
+        manager = self.app.client_manager
+        manager.setup_auth()
+        if manager.auth_plugin_name == 'none':
+            raise osc_exceptions.CommandError(
+                '--server and --stack read Nova and Heat: they need Keystone '
+                'authentication, not --os-auth-type none')
         # openstacksdk, whichever client the installed OSC gives "compute".
         compute = self.app.client_manager.sdk_connection.compute
         if parsed_args.stack:

@@ -179,6 +179,14 @@ class TestRegister(CommandTestCase):
                                 ['--vnfd-id', 'v'])
         self.assertIn('--server', str(exc))
 
+    def test_the_shortcuts_need_keystone(self):
+        self.app.client_manager.auth_plugin_name = 'none'
+        exc = self.assertRaises(osc_exceptions.CommandError, self.run_cmd,
+                                vnf_instances.RegisterVnfInstance,
+                                ['--server', 'fw', '--vnfd-id', 'v'])
+        self.assertIn('need Keystone', str(exc))
+        self.compute.find_server.assert_not_called()
+
     def test_server_and_stack_exclude_each_other(self):
         self.assertRaises(SystemExit, oc.parse,
                           vnf_instances.RegisterVnfInstance,
