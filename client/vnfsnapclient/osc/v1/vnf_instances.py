@@ -19,7 +19,6 @@ import uuid
 from osc_lib import exceptions as osc_exceptions
 from osc_lib.command import command
 
-from vnfsnapclient import exceptions
 from vnfsnapclient import registration
 from vnfsnapclient.osc import common
 
@@ -179,16 +178,19 @@ class RegisterVnfInstance(command.ShowOne):
                     registration.openstack_vim_connection(
                         self._auth_url(parsed_args), access)}
         try:
-            body = registration.registration_body(
-                base, vnfd=vnfd, snapshot_descriptor=descriptor,
-                instantiated=instantiated, vim_connections=vim_connections,
-                **identity)
+            try:
+                body = registration.registration_body(
+                    base, vnfd=vnfd, snapshot_descriptor=descriptor,
+                    instantiated=instantiated,
+                    vim_connections=vim_connections, **identity)
+            except ValueError as exc:
+                raise osc_exceptions.CommandError(str(exc))
             instance = client.vnf_instances.register(body)
-        except (exceptions.ClientError, ValueError) as exc:
+        except BaseException:
+            # Whatever stopped the registration (a refusal, no answer,
+            # ^C), the credential made for it must not outlive it.
             if revoke:
                 revoke()
-            if isinstance(exc, ValueError):
-                raise osc_exceptions.CommandError(str(exc))
             raise
         return common.show_item(instance)
 

@@ -138,6 +138,15 @@ class TestRegister(CommandTestCase):
         self.identity.delete_application_credential.assert_called_once_with(
             'u-1', 'ac-1')
 
+    def test_no_answer_revokes_the_credential_too(self):
+        self.client.vnf_instances.register.side_effect = ConnectionError(
+            'vnfsnap is down')
+        self.assertRaises(ConnectionError, self.run_cmd,
+                          vnf_instances.RegisterVnfInstance,
+                          ['--server', 'fw', '--vnfd-id', 'vnfd-1'])
+        self.identity.delete_application_credential.assert_called_once_with(
+            'u-1', 'ac-1')
+
     def test_vim_access_from_a_file_and_another_keystone(self):
         access = self.write('access.json',
                             '{"username": "vnfm", "password": "pw", '
