@@ -385,22 +385,12 @@ class UnsetVnfInstance(_ModifyVnfInstance):
         return changes
 
 
-class DeleteVnfInstance(command.Command):
+class DeleteVnfInstance(common.DeleteCommand):
     """Unregister VNF instances (their VNF snapshots stay)."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('instances', metavar='<vnf-instance>', nargs='+',
-                            help='VNF instance(s) to delete (name or ID).')
-        return parser
-
-    def take_action(self, parsed_args):
-        client = common.client_of(self)
-        common.delete_all(
-            parsed_args.instances,
-            lambda i: client.vnf_instances.delete(
-                common.find_vnf_instance_id(client, i)),
-            'VNF instance')
+    what = 'VNF instance'
+    manager = 'vnf_instances'
+    find = staticmethod(common.find_vnf_instance_id)
 
 
 class ShowVimCapabilities(_OnInstance, command.Lister):

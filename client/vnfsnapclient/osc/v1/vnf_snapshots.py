@@ -265,20 +265,12 @@ class SetVnfSnapshot(command.ShowOne):
             parsed_args.snapshot))
 
 
-class DeleteVnfSnapshot(command.Command):
+class DeleteVnfSnapshot(common.DeleteCommand):
     """Delete VNF snapshots, with their VIM-side snapshots and VNF state
     snapshot."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('snapshots', metavar='<vnf-snapshot>',
-                            nargs='+', help='VNF snapshot(s) to delete.')
-        return parser
-
-    def take_action(self, parsed_args):
-        client = common.client_of(self)
-        common.delete_all(parsed_args.snapshots, client.vnf_snapshots.delete,
-                          'VNF snapshot')
+    what = 'VNF snapshot'
+    manager = 'vnf_snapshots'
 
 
 class DownloadVnfState(command.Command):

@@ -443,6 +443,31 @@ class TestOperationTasks(CommandTestCase):
                          self.client.vnf_snapshots.delete.call_args_list)
 
 
+class TestDelete(CommandTestCase):
+
+    def test_instances_by_name_or_id(self):
+        self.client.vnf_instances.list.return_value = iter(
+            [{'id': oc.INSTANCE_ID}])
+        self.run_cmd(vnf_instances.DeleteVnfInstance, ['fw-1', oc.INFO_ID])
+        self.assertEqual(
+            [mock.call(oc.INSTANCE_ID), mock.call(oc.INFO_ID)],
+            self.client.vnf_instances.delete.call_args_list)
+
+    def test_an_unknown_name_is_one_failure_among_others(self):
+        self.client.vnf_instances.list.return_value = iter([])
+        exc = self.assertRaises(osc_exceptions.CommandError, self.run_cmd,
+                                vnf_instances.DeleteVnfInstance,
+                                ['nope', oc.INSTANCE_ID])
+        self.assertEqual('Failed to delete 1 of 2 VNF instances', str(exc))
+        self.client.vnf_instances.delete.assert_called_once_with(
+            oc.INSTANCE_ID)
+
+    def test_subscriptions_by_id(self):
+        self.run_cmd(subscriptions.DeleteSubscription, ['s-1'])
+        self.client.subscriptions.delete.assert_called_once_with('s-1')
+        self.client.subscriptions.list.assert_not_called()
+
+
 class TestSecrets(CommandTestCase):
 
     def test_notification_with_a_basic_password_file(self):
