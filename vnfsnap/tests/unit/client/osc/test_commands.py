@@ -283,6 +283,14 @@ class TestSnapshotCreate(CommandTestCase):
             oc.INSTANCE_ID, oc.INFO_ID, additional_params=None,
             user_defined_data=None)
 
+    def test_vnfc_subset(self):
+        self.run_cmd(vnf_snapshots.CreateVnfSnapshot,
+                     [oc.INSTANCE_ID, '--vnfc', 'vnfc-1', '--vnfc', 'vnfc-0'])
+        self.client.vnf_instances.create_snapshot.assert_called_once_with(
+            oc.INSTANCE_ID, oc.INFO_ID,
+            additional_params={'vnfcInstanceIds': ['vnfc-1', 'vnfc-0']},
+            user_defined_data=None)
+
     def test_quiesce_and_pause_vnf_exclude_each_other(self):
         self.assertRaises(osc_exceptions.CommandError, self.run_cmd,
                           vnf_snapshots.CreateVnfSnapshot,
