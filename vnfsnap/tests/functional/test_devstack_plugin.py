@@ -44,24 +44,6 @@ DB_NAME = 'vnfsnap_devstack'
 VERSION = {'Version': '2.0.0'}
 
 
-def _children(pids):
-    """The live processes whose parent is one of ``pids`` (uWSGI's workers
-    and HTTP router)."""
-    found = []
-    for name in os.listdir('/proc'):
-        if not name.isdigit():
-            continue
-        try:
-            with open('/proc/%s/stat' % name, 'rb') as f:
-                stat = f.read()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(b')') + 2:].split()[1])
-        if ppid in pids and services.pid_alive(int(name)):
-            found.append(int(name))
-    return found
-
-
 class TestDevStackPlugin(base.FunctionalTestCase):
 
     def setUp(self):
@@ -254,7 +236,8 @@ class TestDevStackPlugin(base.FunctionalTestCase):
     def test_stack_unstack_clean(self):
         self._harness('stack', 'install', 'post-config', 'extra')
         pids = self._pids()
-        workers = _children(set(pids.values()))
+        # uWSGI's workers and HTTP router.
+        workers = services.pids_with_parent(set(pids.values()))
         for name, pid in pids.items():
             self.assertTrue(services.pid_alive(pid), name)
         self.assertGreaterEqual(len(workers), 2, 'no uWSGI worker found')
@@ -325,5 +308,10 @@ class TestDevStackPlugin(base.FunctionalTestCase):
             self.assertEqual(200, caps.status_code, caps.text)
             self.assertEqual(['vnfc-devstack-vnfc'], [
                 v['vnfcResourceInfoId'] for v in caps.json()['vnfcs']])
+            # The CLI plugin DevStack installed finds vnfsnap in the
+            # catalog.
+            listed = json.loads(self._openstack(
+                'vnf', 'instance', 'list', '-f', 'json'))
+            self.assertIn(instance, [i['ID'] for i in listed])
         finally:
             sess.delete('%s/%s' % (url, instance), headers=VERSION)
