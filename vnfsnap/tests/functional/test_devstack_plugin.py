@@ -271,8 +271,9 @@ class TestDevStackPlugin(base.FunctionalTestCase):
                       sections['database']['connection'][0])
 
     def _check_catalog(self):
-        entry = json.loads(self._openstack(
-            'catalog', 'show', SERVICE_TYPE, '-f', 'json'))
+        shown = self._openstack('catalog', 'show', SERVICE_TYPE, '-f', 'json')
+        self.addDetail('openstack catalog show', content.text_content(shown))
+        entry = json.loads(shown)
         self.assertEqual(SERVICE_TYPE, entry['type'])
         self.assertEqual(SERVICE_TYPE, entry['name'])
         interfaces = sorted((e['interface'], e['url'], e['region'])
@@ -310,6 +311,9 @@ class TestDevStackPlugin(base.FunctionalTestCase):
                 v['vnfcResourceInfoId'] for v in caps.json()['vnfcs']])
             # The CLI plugin DevStack installed finds vnfsnap in the
             # catalog.
+            listed = self._openstack('vnf', 'instance', 'list')
+            self.addDetail('openstack vnf instance list',
+                           content.text_content(listed))
             listed = json.loads(self._openstack(
                 'vnf', 'instance', 'list', '-f', 'json'))
             self.assertIn(instance, [i['ID'] for i in listed])
