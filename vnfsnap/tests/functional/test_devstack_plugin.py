@@ -42,6 +42,8 @@ SERVICE_TYPE = 'vnfsnap'
 SERVICE_USER = 'vnfsnap'
 DB_NAME = 'vnfsnap_devstack'
 VERSION = {'Version': '2.0.0'}
+#: Outside the Basic Multilingual Plane: 4 bytes in UTF-8.
+NAME = 'devstack vnf \U0001F525'
 
 
 class TestDevStackPlugin(base.FunctionalTestCase):
@@ -64,6 +66,8 @@ class TestDevStackPlugin(base.FunctionalTestCase):
                  '/sbin:/bin' % os.path.dirname(sys.executable),
             HOME=self.dirs['home'],
             OS_CLIENT_CONFIG_FILE=self._write_clouds_yaml(),
+            # The "mysql" client's port (DevStack's MariaDB has 3306).
+            MYSQL_TCP_PORT=str(self.cloud.mariadb.port),
             PYTHONWARNINGS='ignore::DeprecationWarning'),
             **{services.MARKER_ENV: self.marker})
         self.timings = {}
@@ -120,10 +124,12 @@ class TestDevStackPlugin(base.FunctionalTestCase):
             'SERVICE_DOMAIN_NAME': openstack_services.DOMAIN,
             'MEMCACHE_SERVERS': cloud.values['memcached'],
             'SSL_BUNDLE_FILE': '',
-            'DATABASE_TYPE': 'mysql', 'DATABASE_HOST': services.LOOPBACK,
-            'DATABASE_PORT': str(cloud.mariadb.port),
+            'DATABASE_TYPE': 'mysql', 'MYSQL_HOST': services.LOOPBACK,
             'DATABASE_USER': cloud.mariadb.user,
             'DATABASE_PASSWORD': cloud.mariadb.password,
+            'BASE_SQL_CONN': 'mysql+pymysql://%s:%s@%s:%d' % (
+                cloud.mariadb.user, cloud.mariadb.password,
+                services.LOOPBACK, cloud.mariadb.port),
             'RABBIT_HOST': services.LOOPBACK,
             'RABBIT_PORT': str(cloud.rabbit.port),
             'RABBIT_USERID': cloud.rabbit.user,
@@ -298,11 +304,16 @@ class TestDevStackPlugin(base.FunctionalTestCase):
         sess = self.admin
         listed = sess.get(url, headers=VERSION, raise_exc=False)
         self.assertEqual(200, listed.status_code, listed.text)
-        created = sess.post(url, headers=VERSION, json=base.registration(
-            ['devstack-vnfc']), raise_exc=False)
+        # All of UTF-8, in a database DevStack made.
+        body = dict(base.registration(['devstack-vnfc']),
+                    vnfInstanceName=NAME)
+        created = sess.post(url, headers=VERSION, json=body, raise_exc=False)
         self.assertEqual(201, created.status_code, created.text)
         instance = created.json()['id']
         try:
+            self.assertEqual(NAME, sess.get(
+                '%s/%s' % (url, instance), headers=VERSION
+            ).json()['vnfInstanceName'])
             # A synchronous RPC call: answered by vnfsnap-conductor.
             caps = sess.get('%s/%s/vim_capabilities' % (url, instance),
                             headers=VERSION, raise_exc=False)
