@@ -12,7 +12,6 @@
 
 """A small SOL003/SOL005 client for the demo (standard library only)."""
 
-import hashlib
 import json
 import os
 import time
@@ -69,16 +68,6 @@ class Client:
             with resp:
                 hdrs, raw = resp.headers, resp.read()
         return hdrs, json.loads(raw) if raw else None
-
-    def download(self, path, dest, chunk_size=1024 * 1024):
-        """GET ``path`` into the file ``dest``, streamed; its SHA-256."""
-        digest = hashlib.sha256()
-        with self._open('GET', path, headers={
-                'Accept': 'application/zip'}) as resp, open(dest, 'wb') as f:
-            for chunk in iter(lambda: resp.read(chunk_size), b''):
-                digest.update(chunk)
-                f.write(chunk)
-        return digest.hexdigest()
 
     def upload(self, path, src, content_type='application/zip'):
         """PUT the file ``src`` to ``path``, streamed."""

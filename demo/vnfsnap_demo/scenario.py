@@ -17,7 +17,8 @@
    and whose every step is appended to journals on its two disks;
 2. ``vnfsnap-all-in-one`` starts with no configuration (the embedded
    default) and the VNF is registered through the API;
-3. a cold (disks only) VNF snapshot is taken, for its timings; then a
+3. a cold (disks only) VNF snapshot is taken with the ``openstack`` CLI
+   (vnfsnap's plugin, from client/), for its timings; then a
    warm, quiesced VNF snapshot is taken through the API; the guests'
    fsfreeze hook makes each counter hold while its file systems are frozen,
    so the value it held is the value the snapshot contains;
@@ -29,6 +30,7 @@
 """
 
 import datetime
+import hashlib
 import os
 import signal
 import socket
@@ -56,6 +58,14 @@ def _say(text=''):
 
 def _ts(text):
     return datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(1 << 20), b''):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _failure(pkg):
@@ -107,6 +117,20 @@ class Demo:
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError('vnfsnap-all-in-one did not listen on %d' % PORT)
+
+    def openstack(self, *args):
+        """Run the openstack CLI (vnfsnap's plugin) against the all-in-one,
+        showing the command and its output; its stdout, or None when it
+        failed (the failure is shown)."""
+        exe = os.path.join(os.path.dirname(sys.executable), 'openstack')
+        _say('  $ openstack %s' % ' '.join(args))
+        proc = subprocess.run(
+            [exe, '--os-auth-type', 'none', '--os-endpoint',
+             'http://127.0.0.1:%d' % PORT] + list(args),
+            capture_output=True, text=True, timeout=900, check=False)
+        for line in (proc.stdout + proc.stderr).splitlines():
+            _say('  ' + line)
+        return proc.stdout if proc.returncode == 0 else None
 
     def stop_api(self):
         if self.api_proc is not None and self.api_proc.poll() is None:
@@ -193,11 +217,16 @@ class Demo:
             _say('  %s: counter set to %d, marker "before-snapshot"'
                  % (name, 1000 * (i + 1)))
 
-        _say('== cold (disks only), quiesced VNF snapshot through the API')
-        _, cold = api.post('/vnf_snapshots', {})
-        if not self._task(api, inst['id'], 'create_snapshot',
-                          {'vnfSnapshotInfoId': cold['id']}):
+        _say('== cold (disks only), quiesced VNF snapshot with the '
+             'openstack CLI')
+        started = time.monotonic()
+        out = self.openstack('vnf', 'snapshot', 'create', inst['id'],
+                             '--name', 'cold', '--wait', '-c', 'id', '-f',
+                             'value')
+        if not self.check(out is not None, 'openstack vnf snapshot create '
+                          '--wait (%.2f s)' % (time.monotonic() - started)):
             return
+        cold = {'id': out.strip()}
         self._timings(api.get('/vnf_snapshots/%s' % cold['id'])[
             'vnfSnapshot'])
 
@@ -275,26 +304,30 @@ class Demo:
         pkgm = api_client.Client('http://127.0.0.1:%d' % PORT,
                                  prefix='/vnfsnapshotpkgm/v1',
                                  version='1.2.0')
-        _say('== VNF snapshot package: build from the warm VNF snapshot')
+        _say('== VNF snapshot package: build from the warm VNF snapshot and '
+             'export it, with the openstack CLI')
         started = time.monotonic()
-        _, pkg = pkgm.post('/vnf_snapshot_packages', {'name': 'demo'})
-        pkgm.post('/vnf_snapshot_packages/%s/package_content/build'
-                  % pkg['id'], {'vnfSnapshotInfoId': info_id},
-                  expect=(202,))
-        built = self._wait_pkg(pkgm, pkg['id'])
-        if not self.check(built['state'] == 'AVAILABLE', 'build %s (%.1f s)%s'
-                          % (built['state'], time.monotonic() - started,
-                             _failure(built))):
+        pkg = {'id': (self.openstack(
+            'vnf', 'snapshot', 'package', 'create', 'demo', '-c', 'id',
+            '-f', 'value') or '').strip()}
+        built = pkg['id'] and self.openstack(
+            'vnf', 'snapshot', 'package', 'build', pkg['id'], '--snapshot',
+            info_id, '--wait', '-c', 'state', '-c', 'checksum')
+        if not self.check(bool(built), 'build (%.1f s)' % (
+                time.monotonic() - started)):
             return None
         path = os.path.join(self.work_dir, 'vnf-snapshot-package.zip')
+        if os.path.exists(path):
+            os.unlink(path)
         started = time.monotonic()
-        sha256 = pkgm.download('/vnf_snapshot_packages/%s/package_content'
-                               % pkg['id'], path)
+        downloaded = self.openstack('vnf', 'snapshot', 'package', 'download',
+                                    pkg['id'], '--file', path)
         full = pkgm.get('/vnf_snapshot_packages/%s' % pkg['id'])
-        self.check(sha256 == full['checksum']['hash'],
+        self.check(downloaded is not None and
+                   _sha256(path) == full['checksum']['hash'],
                    'exported %d MiB to %s (%.1f s), SHA-256 matches' % (
-                       os.path.getsize(path) >> 20, path,
-                       time.monotonic() - started))
+                       os.path.getsize(path) >> 20 if os.path.exists(path)
+                       else 0, path, time.monotonic() - started))
         pkgm.request('DELETE', '/vnf_snapshot_packages/%s' % pkg['id'],
                      expect=(204,))
         api.request('DELETE', '/vnf_snapshots/%s' % info_id, expect=(204,))
