@@ -104,6 +104,15 @@ def _writer():
         cause = getattr(e.inner_exception, 'orig', None)
         if isinstance(cause, exception.VnfsnapException):
             raise cause from None
+        if isinstance(e, db_exc.DBDataError) or isinstance(
+                e.inner_exception, sa.exc.DataError):
+            # A value the database cannot hold (4-byte characters through
+            # MySQL's 3-byte "utf8"): the request's fault, not the server's.
+            LOG.info('The database refused a value: %s', e)
+            raise exception.BadRequest(
+                reason='the database cannot store a value of the request '
+                       '(characters outside its character set, or too '
+                       'long); nothing was stored') from None
         raise
 
 

@@ -25,19 +25,18 @@ from vnfsnap.db import models
 from vnfsnap.tests import base as unit_base
 from vnfsnap.tests.fixtures import callbacks
 from vnfsnap.tests.fixtures import fake_vim
+from vnfsnap.tests.fixtures import fake_vnf
 from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.functional import base
 
 load_tests = testscenarios.load_tests_apply_scenarios
 
 
-class TestRealDatabase(testscenarios.WithScenarios, unit_base.ApiTestCase):
-    """The in-process API and conductor, on a real database server."""
+class RealDatabaseTestCase(unit_base.ApiTestCase):
+    """The in-process API and conductor, on a real database server
+    (``server``, a fixture class of services)."""
 
-    scenarios = [
-        ('postgresql', {'server': services.PostgreSQLServer}),
-        ('mariadb', {'server': services.MariaDBServer}),
-    ]
+    server = None
 
     def _migrate_real(self):
         """Start the server and migrate it with the console scripts; the
@@ -60,6 +59,14 @@ class TestRealDatabase(testscenarios.WithScenarios, unit_base.ApiTestCase):
                                  '--config-file', conf, 'upgrade', 'check'],
                                 capture_output=True, text=True)
         self.assertEqual(0, status.returncode, status.stdout)
+
+
+class TestRealDatabase(testscenarios.WithScenarios, RealDatabaseTestCase):
+
+    scenarios = [
+        ('postgresql', {'server': services.PostgreSQLServer}),
+        ('mariadb', {'server': services.MariaDBServer}),
+    ]
 
     def test_migrations_and_api(self):
         self._migrate_real()
@@ -120,3 +127,35 @@ class TestRealDatabase(testscenarios.WithScenarios, unit_base.ApiTestCase):
         self.assertNotIn('vnfInstanceName', got)
         self.assertEqual({'password': 'p'}, db_api.get_vnf_instance(
             None, inst['id']).vim_connection_info['vim1']['accessInfo'])
+
+
+class TestMariaDBCharacterSet(RealDatabaseTestCase):
+
+    server = services.MariaDBServer
+
+    def test_value_the_database_cannot_store(self):
+        """Through a connection in MySQL's 3-byte "utf8" (DevStack's
+        database_connection_url gives one), 4-byte characters cannot be
+        stored: a clear 400 and nothing stored, never a 500. Filters on
+        such a value just find nothing."""
+        self._migrate_real()
+        db_api.reset()
+        self.conf.config(connection=self.db.url.replace(
+            'charset=utf8mb4', 'charset=utf8'), group='database')
+        inst = self.register_vnf(n_vnfcs=1)
+        body = {
+            'vnfdId': 'vnfd-1', 'vnfInstanceName': 'fw-\U0001f525',
+            'vnfProvider': 'acme', 'vnfProductName': 'fw',
+            'vnfSoftwareVersion': '1.0', 'vnfdVersion': '1.0',
+            'vimConnectionInfo': {'vim1': {'vimId': 'local',
+                                           'vimType': fake_vim.VIM_TYPE}},
+            'instantiatedVnfInfo': fake_vnf.instantiated_vnf_info(1, 'x')}
+        resp = self.post('/vnflcm/v2/vnf_instances', body)
+        self.assertProblem(resp, 400)
+        self.assertIn('cannot store', resp.json['detail'])
+        self.assertEqual([inst['id']], [
+            i['id'] for i in self.get('/vnflcm/v2/vnf_instances').json])
+        resp = self.get('/vnflcm/v2/vnf_instances?filter=(eq,'
+                        'vnfInstanceName,fw-%F0%9F%94%A5)')
+        self.assertEqual(200, resp.status, resp.body)
+        self.assertEqual([], resp.json)
