@@ -32,6 +32,7 @@ import vnfsnap
 PRODUCT_DIR = os.path.dirname(os.path.abspath(vnfsnap.__file__))
 TESTS_DIR = os.path.join(PRODUCT_DIR, 'tests')
 DEMO_DIR = os.path.join(os.path.dirname(PRODUCT_DIR), 'demo')
+CLIENT_DIR = os.path.join(os.path.dirname(PRODUCT_DIR), 'client')
 
 
 def python_files(top):
@@ -93,6 +94,24 @@ class TestImports(testtools.TestCase):
         self.assertTrue(os.path.isdir(os.path.join(DEMO_DIR, 'vnfsnap_demo')),
                         DEMO_DIR)
         self.assertEqual([], self.offences(DEMO_DIR, offending))
+
+    def test_client_imports_neither_product_nor_demo(self):
+        # python-vnfsnapclient installs without the server's dependencies.
+        def offending(name):
+            return any(name == top or name.startswith(top + '.')
+                       for top in ('vnfsnap', 'vnfsnap_demo'))
+        self.assertTrue(os.path.isdir(os.path.join(CLIENT_DIR,
+                                                   'vnfsnapclient')),
+                        CLIENT_DIR)
+        self.assertEqual([], self.offences(CLIENT_DIR, offending))
+
+    def test_product_never_imports_the_client(self):
+        # The server answers HTTP; it is no client of itself.
+        def offending(name):
+            return name == 'vnfsnapclient' or name.startswith(
+                'vnfsnapclient.')
+        self.assertEqual([], self.offences(PRODUCT_DIR, offending,
+                                           skip=(TESTS_DIR,)))
 
     def test_drivers_and_stores_import_only_conf_and_common(self):
         # contributor/design.rst: they are loaded by name into the API and

@@ -1,0 +1,151 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""``/vnfsnapshotpkgm/v1/vnf_snapshot_packages``: VNF snapshot packages
+(SOL005 clause 11.4): build, upload, download, extract, artifacts."""
+
+import urllib.parse
+
+from vnfsnapclient import exceptions
+from vnfsnapclient import http
+from vnfsnapclient.v1 import base
+from vnfsnapclient.v1 import vnf_snapshots
+
+ZIP = 'application/zip'
+#: States in which a content operation runs (SOL005 11.6.2).
+BUSY_STATES = frozenset(('UPLOADING', 'BUILDING', 'PROCESSING',
+                         'EXTRACTING'))
+FAILED_STATES = frozenset(('ERROR', 'ERROR_EXTRACTING'))
+# Where a VnfSnapshotPkgInfo tells the checksum of each artifact.
+_ARTIFACT_ENTRIES = (('vnfcSnapshotImages', 'imagePath'),
+                     ('additionalArtifacts', 'artifactPath'))
+_DOCUMENTS = (('vnfsr', 'recordPath'), ('vnfdInfo', 'vnfdPath'))
+
+
+def artifact_checksum(pkg, artifact_path):
+    """The Checksum the package info gives for ``artifact_path``."""
+    for attr, key in _ARTIFACT_ENTRIES:
+        for entry in pkg.get(attr) or ():
+            if entry.get(key) == artifact_path:
+                return entry.get('checksum')
+    for attr, key in _DOCUMENTS:
+        doc = pkg.get(attr) or {}
+        if doc.get(key) == artifact_path:
+            return doc.get('checksum')
+    return None
+
+
+class VnfSnapshotPackageManager(base.Manager):
+    API = http.VNFSNAPSHOTPKGM
+    PATH = '/vnf_snapshot_packages'
+
+    def create(self, body):
+        """A new, empty package (CREATED): ``{"name": ...}``."""
+        return self.http.send_json('POST', self.API, self.PATH, body).json()
+
+    def update(self, pkg_id, changes, if_match=None):
+        """Merge-patch name, userDefinedData or state; the modifications
+        as the API applied them."""
+        return self.http.send_json(
+            'PATCH', self.API, self._path(pkg_id), changes,
+            content_type=http.MERGE_PATCH_JSON,
+            headers={'If-Match': if_match}).json()
+
+    def delete(self, pkg_id, if_match=None):
+        self._delete(pkg_id, if_match=if_match)
+
+    def _content_task(self, pkg_id, task, body):
+        return self.http.send_json(
+            'POST', self.API, self._path(pkg_id, 'package_content', task),
+            body)
+
+    def build(self, pkg_id, body):
+        """Start building the package from a VNF snapshot
+        (``vnfSnapshotInfoId``...); wait() for its end."""
+        self._content_task(pkg_id, 'build', body)
+
+    def upload(self, pkg_id, path_or_file, progress=None):
+        """Stream a package ZIP file (a path or a binary file object)
+        into the package; it is then PROCESSING: wait() for its end."""
+        self.http.upload(self.API, self._path(pkg_id, 'package_content'),
+                         path_or_file, ZIP, progress=progress)
+
+    def upload_from_uri(self, pkg_id, body):
+        """Have a conductor fetch the package (``addressInformation``,
+        optionally credentials)."""
+        self._content_task(pkg_id, 'upload_from_uri', body)
+
+    def extract(self, pkg_id, body):
+        """Start extracting into a VNF snapshot (``vnfInstanceId`` or
+        ``vnfSnapshotInfoId``); the URI of the VNF snapshot it fills."""
+        resp = self._content_task(pkg_id, 'extract', body)
+        return resp.headers.get('Location')
+
+    def cancel(self, pkg_id, cause=None):
+        """Ask the running build, upload, processing or extraction to
+        stop at its next chunk or step."""
+        self._content_task(pkg_id, 'cancel',
+                           {} if cause is None else {'cause': cause})
+
+    def download(self, pkg_id, dest_path, progress=None, resume=True):
+        """Stream the package ZIP into ``dest_path``, resuming a download
+        that left ``dest_path.part`` (byte range), and check the file's
+        SHA-256 against the package's ``checksum``; the size."""
+        pkg = self.get(pkg_id)
+        return self.http.download(
+            self.API, self._path(pkg_id, 'package_content'), dest_path,
+            progress=progress, resume=resume, accept=ZIP,
+            sha256=vnf_snapshots.sha256_of(pkg.get('checksum')))
+
+    def download_artifact(self, pkg_id, artifact_path, dest_path,
+                          progress=None, resume=True):
+        """Stream one artifact (a member path of the package, e.g.
+        ``vnfsr/record.json``) into ``dest_path``, checked against the
+        checksum the package info lists for it."""
+        pkg = self.get(pkg_id)
+        path = self._path(pkg_id, 'artifacts',
+                          urllib.parse.quote(artifact_path, safe='/'))
+        return self.http.download(
+            self.API, path, dest_path, progress=progress, resume=resume,
+            sha256=vnf_snapshots.sha256_of(
+                artifact_checksum(pkg, artifact_path)))
+
+    def get_ext_artifacts_access(self, pkg_id):
+        """The access configuration of external artifacts, without its
+        secrets."""
+        return self.http.get_json(
+            self.API, self._path(pkg_id, 'ext_artifacts_access'))
+
+    def set_ext_artifacts_access(self, pkg_id, body):
+        return self.http.send_json(
+            'PUT', self.API, self._path(pkg_id, 'ext_artifacts_access'),
+            body).json()
+
+    def wait(self, pkg_id, on_poll=None, timeout=None, interval=2.0):
+        """Poll until no operation runs on the package; the package.
+
+        Raises exceptions.OperationFailed (with ``failureDetails``'
+        ProblemDetails) when it ended ERROR or ERROR_EXTRACTING,
+        exceptions.Timeout after ``timeout`` seconds.
+        """
+        pkg = self.http.wait(
+            lambda: self.get(pkg_id),
+            lambda p: p.get('state') not in BUSY_STATES,
+            on_poll=on_poll, timeout=timeout, interval=interval)
+        if pkg.get('state') in FAILED_STATES:
+            failure = pkg.get('failureDetails') or {}
+            problem = failure.get('details')
+            raise exceptions.OperationFailed(
+                pkg, problem, message=exceptions.bounded(
+                    (problem or {}).get('detail')) or 'package %s ended %s'
+                % (pkg_id, pkg['state']))
+        return pkg
