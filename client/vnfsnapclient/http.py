@@ -44,16 +44,17 @@ REDIRECTS = (301, 302, 303, 307, 308)
 
 
 def _read_bounded(resp, limit=MAX_ERROR_BODY):
-    """At most ``limit`` bytes of an answer's body, streamed or not."""
-    if resp.raw is not None and not resp._content_consumed:
-        data = b''
+    """At most ``limit`` bytes of an answer's body, streamed or not (a
+    streamed one is then closed, the rest unread)."""
+    data = b''
+    try:
         for chunk in resp.iter_content(8192):
             data += chunk
             if len(data) >= limit:
                 break
+    finally:
         resp.close()
-        return data[:limit]
-    return (resp.content or b'')[:limit]
+    return data[:limit]
 
 
 def error_from_response(resp):

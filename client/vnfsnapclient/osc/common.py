@@ -190,13 +190,17 @@ class Progress:
         self._width = 0
 
 
-def _wait(waiter, resource_id, parsed_args, on_poll):
+def _wait(waiter, resource_id, parsed_args, on_poll, accept=()):
     """Run a client library wait; its failures become a CommandError, so
-    the command exits non-zero with the ProblemDetails detail."""
+    the command exits non-zero with the ProblemDetails detail.  An end in
+    one of the ``accept`` states is what the command asked for (a
+    rollback ends ROLLED_BACK): the final resource then."""
     try:
         return waiter(resource_id, on_poll=on_poll,
                       timeout=parsed_args.wait_timeout)
     except exceptions.OperationFailed as exc:
+        if _state_of(exc.resource) in accept:
+            return exc.resource
         raise osc_exceptions.CommandError(failure_message(exc))
     except exceptions.Timeout as exc:
         raise osc_exceptions.CommandError(
@@ -204,11 +208,17 @@ def _wait(waiter, resource_id, parsed_args, on_poll):
             % (resource_id, parsed_args.wait_timeout, exc))
 
 
+def _state_of(resource):
+    """The state of an op occurrence or a package."""
+    resource = resource or {}
+    return resource.get('operationState') or resource.get('state')
+
+
 def failure_message(exc):
     """The message of a failed operation: its state and the detail of its
     ProblemDetails."""
     resource = exc.resource or {}
-    state = resource.get('operationState') or resource.get('state')
+    state = _state_of(resource)
     what = resource.get('operation') or 'Operation'
     detail = (exc.problem or {}).get('detail') or str(exc)
     message = '%s %s ended %s: %s' % (what, resource.get('id', ''), state,
@@ -220,12 +230,13 @@ def failure_message(exc):
     return message
 
 
-def wait_for_op_occ(client, op_id, parsed_args):
-    """Wait for a VnfLcmOpOcc to end; return its final dict."""
+def wait_for_op_occ(client, op_id, parsed_args, accept=()):
+    """Wait for a VnfLcmOpOcc to end; return its final dict (COMPLETED, or
+    one of the ``accept`` states)."""
     progress = Progress(parsed_args)
     try:
         return _wait(client.vnf_lcm_op_occs.wait, op_id, parsed_args,
-                     progress.op_occ)
+                     progress.op_occ, accept)
     finally:
         progress.finish()
 
@@ -333,22 +344,10 @@ def is_uuid(text):
 
 
 def find_vnf_instance_id(client, name_or_id):
-    """The id of the VNF instance named or identified by ``name_or_id``:
-    an id is taken as is (the API answers 404 when it does not exist), a
-    name must match exactly one instance."""
-    if is_uuid(name_or_id):
-        return name_or_id
-    found = list(client.vnf_instances.list(
-        filter=sol013_filter(eq=[('vnfInstanceName', name_or_id)]),
-        fields='vnfInstanceName'))
-    if not found:
-        raise osc_exceptions.CommandError(
-            'No VNF instance with the name or id %r' % name_or_id)
-    if len(found) > 1:
-        raise osc_exceptions.CommandError(
-            'More than one VNF instance is named %r: give its id (%s)'
-            % (name_or_id, ', '.join(i['id'] for i in found)))
-    return found[0]['id']
+    """The id of the VNF instance named (vnfInstanceName) or identified
+    by ``name_or_id``."""
+    return find_id(client.vnf_instances, 'vnfInstanceName', name_or_id,
+                   'VNF instance')
 
 
 def delete_all(ids, delete, what):
@@ -422,3 +421,22 @@ def authentication(parsed_args):
                 'clientId': parsed_args.client_id,
                 'clientPassword': password,
                 'tokenEndpoint': parsed_args.token_endpoint}}
+
+
+def find_id(manager, name_attribute, name_or_id, what):
+    """The id of the resource of ``manager`` named or identified by
+    ``name_or_id``: an id is taken as is (the API answers 404 when it
+    does not exist), a name must match exactly one resource."""
+    if is_uuid(name_or_id):
+        return name_or_id
+    found = list(manager.list(
+        filter=sol013_filter(eq=[(name_attribute, name_or_id)]),
+        fields=name_attribute))
+    if not found:
+        raise osc_exceptions.CommandError(
+            'No %s with the name or id %r' % (what, name_or_id))
+    if len(found) > 1:
+        raise osc_exceptions.CommandError(
+            'More than one %s is named %r: give its id (%s)'
+            % (what, name_or_id, ', '.join(i['id'] for i in found)))
+    return found[0]['id']

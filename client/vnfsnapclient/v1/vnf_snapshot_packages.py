@@ -25,22 +25,40 @@ ZIP = 'application/zip'
 BUSY_STATES = frozenset(('UPLOADING', 'BUILDING', 'PROCESSING',
                          'EXTRACTING'))
 FAILED_STATES = frozenset(('ERROR', 'ERROR_EXTRACTING'))
-# Where a VnfSnapshotPkgInfo tells the checksum of each artifact.
-_ARTIFACT_ENTRIES = (('vnfcSnapshotImages', 'imagePath'),
-                     ('additionalArtifacts', 'artifactPath'))
-_DOCUMENTS = (('vnfsr', 'recordPath'), ('vnfdInfo', 'vnfdPath'))
+
+
+def artifacts(pkg):
+    """Every artifact a VnfSnapshotPkgInfo lists, as dicts of ``path``,
+    ``role`` (record, vnfd, image, additional), ``size`` (or None),
+    ``checksum`` (a SOL005 Checksum) and ``uri`` (an external artifact's,
+    or None): the artifacts resource has no listing of its own."""
+    found = []
+    for role, attr, key in (('record', 'vnfsr', 'recordPath'),
+                            ('vnfd', 'vnfdInfo', 'vnfdPath')):
+        doc = pkg.get(attr) or {}
+        if doc.get(key):
+            found.append({'path': doc[key], 'role': role, 'size': None,
+                          'checksum': doc.get('checksum'), 'uri': None})
+    for image in pkg.get('vnfcSnapshotImages') or ():
+        found.append({'path': image.get('imagePath'), 'role': 'image',
+                      'size': image.get('size'),
+                      'checksum': image.get('checksum'),
+                      'uri': image.get('imageUri')})
+    for entry in pkg.get('additionalArtifacts') or ():
+        size = (entry.get('metadata') or {}).get('size')
+        found.append({'path': entry.get('artifactPath'),
+                      'role': 'additional',
+                      'size': int(size) if str(size).isdigit() else None,
+                      'checksum': entry.get('checksum'),
+                      'uri': entry.get('artifactUri')})
+    return found
 
 
 def artifact_checksum(pkg, artifact_path):
     """The Checksum the package info gives for ``artifact_path``."""
-    for attr, key in _ARTIFACT_ENTRIES:
-        for entry in pkg.get(attr) or ():
-            if entry.get(key) == artifact_path:
-                return entry.get('checksum')
-    for attr, key in _DOCUMENTS:
-        doc = pkg.get(attr) or {}
-        if doc.get(key) == artifact_path:
-            return doc.get('checksum')
+    for artifact in artifacts(pkg):
+        if artifact['path'] == artifact_path:
+            return artifact['checksum']
     return None
 
 

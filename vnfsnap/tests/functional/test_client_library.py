@@ -180,8 +180,8 @@ class TestClientLibrary(base.FunctionalTestCase):
         self.assertGreater(part, 0)
         self.assertLess(part, size)
         seen = []
-        self.assertEqual(size, pkgs.download(pkg['id'], dest,
-                                             progress=lambda *a: seen.append(a)))
+        self.assertEqual(size, pkgs.download(
+            pkg['id'], dest, progress=lambda *a: seen.append(a)))
         self.assertEqual((part, size), seen[0])
         self.assertEqual((size, size), seen[-1])
         self.assertEqual(sha256, _sha256(dest))

@@ -97,6 +97,8 @@ class _OpOccTask(command.ShowOne):
     (once it ends, with --wait)."""
 
     wait_for = 'the operation'
+    # Final states other than COMPLETED that are the task's success.
+    accept = ()
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -113,7 +115,7 @@ class _OpOccTask(command.ShowOne):
         self.run_task(client, parsed_args)
         if getattr(parsed_args, 'wait', False):
             return common.show_item(common.wait_for_op_occ(
-                client, parsed_args.operation, parsed_args))
+                client, parsed_args.operation, parsed_args, self.accept))
         return common.show_item(
             client.vnf_lcm_op_occs.get(parsed_args.operation))
 
@@ -132,6 +134,7 @@ class RollbackVnfOperation(_OpOccTask):
     it, or revert to its safety snapshot)."""
 
     wait_for = 'the rollback'
+    accept = ('ROLLED_BACK',)
 
     def run_task(self, client, parsed_args):
         client.vnf_lcm_op_occs.rollback(parsed_args.operation)
@@ -152,6 +155,8 @@ class CancelVnfOperation(_OpOccTask):
     started."""
 
     wait_for = 'the cancelled operation'
+    # Stopped before it started, or stopped and undone.
+    accept = ('ROLLED_BACK', 'FAILED_TEMP')
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)

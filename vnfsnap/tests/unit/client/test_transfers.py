@@ -196,6 +196,25 @@ class TestDownload(client_mock.ClientTestCase):
         with open(self.dest, 'rb') as f:
             self.assertEqual(b'#!/bin/sh\n', f.read())
 
+    def test_vnf_state_snapshot_checked_against_its_info(self):
+        snap = client_mock.LCM + '/vnf_snapshots/s1'
+        self.http.get(snap, json={'id': 's1', 'vnfSnapshot': {
+            'vnfStateSnapshotInfo': {'checksum': {
+                'algorithm': 'SHA-256', 'hash': SHA256.upper()}}}})
+        self.http.get(snap + '/vnf_state_snapshot', content=ranged)
+        self.client.vnf_snapshots.download_vnf_state('s1', self.dest)
+        with open(self.dest, 'rb') as f:
+            self.assertEqual(DATA, f.read())
+        self.assertEqual('2.3.0', self.http.last_request.headers['Version'])
+
+    def test_artifact_path_keeps_its_slashes_and_quotes_the_rest(self):
+        self.http.get(PKGM + '/p1', json=package())
+        self.http.get(PKGM + '/p1/artifacts/logs/a%20b%3F.txt',
+                      content=b'log')
+        self.packages.download_artifact('p1', 'logs/a b?.txt', self.dest)
+        with open(self.dest, 'rb') as f:
+            self.assertEqual(b'log', f.read())
+
 
 class TestUpload(client_mock.ClientTestCase):
 

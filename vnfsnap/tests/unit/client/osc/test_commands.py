@@ -15,6 +15,7 @@
 functional tests run the real openstack command against vnfsnap)."""
 
 import argparse
+from importlib import metadata
 import os
 from unittest import mock
 
@@ -493,3 +494,52 @@ class TestSecrets(CommandTestCase):
                     'vnfInstanceIds': [oc.INSTANCE_ID]},
                 'operationTypes': ['CREATE_SNAPSHOT'],
                 'operationStates': ['COMPLETED', 'FAILED_TEMP']}})
+
+
+class TestHelp(testtools.TestCase):
+
+    def test_every_argument_of_every_command_has_help(self):
+        eps = metadata.entry_points(group='openstack.vnfsnap.v1')
+        self.assertGreater(len(eps), 20)
+        for ep in eps:
+            command_class = ep.load()
+            self.assertTrue(command_class.__doc__, ep.name)
+            parser = command_class(oc.App(), None).get_parser(ep.name)
+            for action in parser._actions:
+                self.assertTrue(action.help, '%s %s' % (
+                    ep.name, action.option_strings or action.dest))
+
+
+class TestSettlingTasks(CommandTestCase):
+
+    def ended(self, state):
+        op = {'id': oc.OP_ID, 'operation': 'CREATE_SNAPSHOT',
+              'operationState': state, 'error': {'detail': 'VIM down'}}
+        self.client.vnf_lcm_op_occs.wait.side_effect = (
+            exceptions.OperationFailed(op, op['error'], message='VIM down'))
+
+    def test_a_rollback_that_ends_rolled_back_succeeds(self):
+        self.ended('ROLLED_BACK')
+        result = oc.as_dict(self.run_cmd(
+            vnf_lcm_op_occs.RollbackVnfOperation, [oc.OP_ID, '--wait']))
+        self.assertEqual('ROLLED_BACK', result['operationState'])
+
+    def test_a_rollback_that_fails_again_is_an_error(self):
+        self.ended('FAILED_TEMP')
+        self.assertRaises(osc_exceptions.CommandError, self.run_cmd,
+                          vnf_lcm_op_occs.RollbackVnfOperation,
+                          [oc.OP_ID, '--wait'])
+
+    def test_a_cancel_ends_rolled_back_or_failed_temp(self):
+        for state in ('ROLLED_BACK', 'FAILED_TEMP'):
+            self.ended(state)
+            result = oc.as_dict(self.run_cmd(
+                vnf_lcm_op_occs.CancelVnfOperation, [oc.OP_ID, '--wait']))
+            self.assertEqual(state, result['operationState'])
+
+    def test_a_retry_that_ends_rolled_back_is_an_error(self):
+        self.ended('ROLLED_BACK')
+        exc = self.assertRaises(osc_exceptions.CommandError, self.run_cmd,
+                                vnf_lcm_op_occs.RetryVnfOperation,
+                                [oc.OP_ID, '--wait'])
+        self.assertIn('VIM down', str(exc))
