@@ -152,7 +152,7 @@ class TestKeystone(base.FunctionalTestCase):
             '%s/%s/package_content/build' % (PKGM, theirs['package']),
             json={'vnfSnapshotInfoId': mine['snapshot']}))
         # Everything of B's is still there, unchanged, for B.
-        for kind, path in COLLECTIONS.items():
+        for kind in COLLECTIONS:
             self.assertEqual({theirs[kind]}, self.listed('member_b', kind))
         b_inst = self.api['member_b'].get(
             '%s/%s' % (INSTANCES, theirs['instance'])).json()

@@ -304,17 +304,23 @@ class TestApiEnforcement(ApiAsRole):
                 self.assertProblem(self.request(method, path, body={}), 403)
 
 
+def keystone_headers_app(test):
+    """``test.app`` with auth_strategy=keystone, keystonemiddleware left
+    out: the requests carry the X-* headers it would set."""
+    test.conf.config(auth_strategy='keystone', group='api')
+    test.useFixture(fixtures.MockPatch(
+        'vnfsnap.api.app.auth_token.AuthProtocol',
+        lambda application, conf: application))
+    test.app = app.setup_app()
+
+
 class TestKeystoneHeaders(base.ApiTestCase):
     """auth_strategy=keystone with keystonemiddleware's output simulated:
     the context comes from the X-* headers it sets."""
 
     def setUp(self):
         super().setUp()
-        self.conf.config(auth_strategy='keystone', group='api')
-        self.useFixture(fixtures.MockPatch(
-            'vnfsnap.api.app.auth_token.AuthProtocol',
-            lambda application, conf: application))
-        self.app = app.setup_app()
+        keystone_headers_app(self)
 
     def as_user(self, roles, project='p1'):
         headers = {'X-Roles': ','.join(roles), 'X-User-Id': 'u1'}
@@ -449,11 +455,7 @@ class TestAdminSeesEveryProject(base.ApiTestCase):
 
     def setUp(self):
         super().setUp()
-        self.conf.config(auth_strategy='keystone', group='api')
-        self.useFixture(fixtures.MockPatch(
-            'vnfsnap.api.app.auth_token.AuthProtocol',
-            lambda application, conf: application))
-        self.app = app.setup_app()
+        keystone_headers_app(self)
         self.inst = self.register_vnf(project='p1')
         self.info_id, self.op = self.take_snapshot(self.inst['id'],
                                                    project='p1')
