@@ -56,11 +56,11 @@ class TestOpenStackCli(base.FunctionalTestCase):
         self.servers = [openstack_vnfcs.boot_vnfc(
             self.cloud, 'cli-vnfc-%d' % i, data_image, sess=member)
             for i in range(2)]
-        self.timings = {}
+        self.timings = []
 
     def tearDown(self):
         self.addDetail('timings', content.text_content(
-            json.dumps(self.timings, indent=1)))
+            '\n'.join(self.timings)))
         super().tearDown()
 
     # --- the openstack command -------------------------------------------
@@ -72,6 +72,10 @@ class TestOpenStackCli(base.FunctionalTestCase):
                    HOME=self.tmp, COLUMNS='200')
         return env
 
+    def timed(self, persona, args, started):
+        self.timings.append('%5.1f s  %s: openstack %s' % (
+            time.monotonic() - started, persona, ' '.join(args[:5])))
+
     def openstack(self, persona, *args, check=True):
         """Run ``openstack ARGS`` as ``persona``; (exit code, stdout,
         stderr).  Fails the test on a non-zero exit when ``check``."""
@@ -79,8 +83,7 @@ class TestOpenStackCli(base.FunctionalTestCase):
         proc = subprocess.run(
             [base.command('openstack')] + list(args), env=self.env(persona),
             capture_output=True, text=True, timeout=TIMEOUT)
-        self.timings[' '.join(args[:4])] = round(
-            time.monotonic() - started, 1)
+        self.timed(persona, args, started)
         if check:
             self.assertEqual(0, proc.returncode, '%s: %s' % (
                 ' '.join(args), proc.stderr[-2000:]))
@@ -117,8 +120,7 @@ class TestOpenStackCli(base.FunctionalTestCase):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-        self.timings[' '.join(args[:4])] = round(
-            time.monotonic() - started, 1)
+        self.timed(persona, args, started)
         return proc.returncode, output.decode(errors='replace')
 
     # --- the test ---------------------------------------------------------
