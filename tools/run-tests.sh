@@ -16,8 +16,8 @@
 # the machine up, runs those environments and adds up their results.
 #
 #   tools/run-tests.sh                      lint, unit, then functional
-#   tools/run-tests.sh lint                 tox -e pep8,docs,releasenotes,
-#                                           genconfig,genpolicy
+#   tools/run-tests.sh lint                 tox -e pep8,docs,api-ref,
+#                                           releasenotes,genconfig,genpolicy
 #   tools/run-tests.sh unit [ARGS...]       tox -e py3 -- ARGS
 #   tools/run-tests.sh functional [ARGS...] tox -e functional -- ARGS
 #
@@ -37,7 +37,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${VNFSNAP_VENV:-$ROOT/.venv}
-LINT_ENVS=pep8,docs,releasenotes,genconfig,genpolicy
+LINT_ENVS=pep8,docs,api-ref,releasenotes,genconfig,genpolicy
 
 say() { printf '[run-tests] %s\n' "$*"; }
 

@@ -218,7 +218,8 @@ class Descriptor:
         """Vnfsd.005, 008 and 016 against a CREATE_SNAPSHOT's
         additionalParams (narrowing is fine, widening is refused); ``info``
         is the VNF instance's instantiatedVnfInfo."""
-        vnfcs = info.get('vnfcResourceInfo') or []
+        vnfcs = self.chosen(info.get('vnfcResourceInfo') or [],
+                            params.get('vnfcInstanceIds'))
         if params.get('withMemory'):
             cold = sorted({v['vduId'] for v in vnfcs
                            if self.included(v['vduId'])
@@ -323,6 +324,33 @@ class Descriptor:
         [grant]mode unless the descriptor says."""
         key = _key(operation, 'createSnapshot', 'revertToSnapshot')
         return (self.doc.get(key) or {}).get('grant') or CONF.grant.mode
+
+    def chosen(self, vnfcs, ids=None):
+        """The VNFCs (vnfcResourceInfo dicts, or objects with ``id`` and
+        ``vdu_id``) a CREATE_SNAPSHOT takes: those of ``ids``
+        (additionalParams vnfcInstanceIds) when given, else all, less what
+        the descriptor excludes (Vnfsd.003). An id that names no VNFC, or
+        a VNFC the descriptor excludes, is refused rather than ignored."""
+        def vnfc_id(v):
+            return v['id'] if isinstance(v, dict) else v.id
+
+        def vdu_id(v):
+            return v['vduId'] if isinstance(v, dict) else v.vdu_id
+
+        if ids is None:
+            return [v for v in vnfcs if self.included(vdu_id(v))]
+        known = {vnfc_id(v): v for v in vnfcs}
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise exception.UnprocessableEntity(
+                reason='vnfcInstanceIds names no VNFC of this VNF instance: '
+                       '%s' % ', '.join(unknown))
+        excluded = [i for i in ids if not self.included(vdu_id(known[i]))]
+        if excluded:
+            raise exception.UnprocessableEntity(
+                reason='the snapshot descriptor excludes VNFC(s) %s from '
+                       'snapshots (include: false)' % ', '.join(excluded))
+        return [v for v in vnfcs if vnfc_id(v) in ids]
 
     def included(self, vdu_id):
         """Vnfsd.003."""

@@ -36,5 +36,6 @@ html_theme_options = {
     'fixed_sidebar': True,
 }
 html_title = 'vnfsnap documentation'
-html_static_path = []
+# _static/vnfsnap-openapi.yaml: the OpenAPI document (vnfsnap.api.openapi).
+html_static_path = ['_static']
 html_last_updated_fmt = '%Y-%m-%d'

@@ -25,6 +25,7 @@ import json
 
 from oslo_log import log as logging
 import requests
+import urllib3
 
 from vnfsnap.common import exception
 from vnfsnap.common import urlfetch
@@ -35,6 +36,10 @@ LOG = logging.getLogger(__name__)
 
 _MAX_ANSWER = 64 * 1024
 _MAX_REASON = 200
+# What requests lets escape for a URI it cannot connect to at all (say, a
+# host label over 63 characters): urllib3 finds it out only on connecting.
+_NO_REQUEST = (requests.RequestException,
+               urllib3.exceptions.LocationValueError)
 
 
 def _verify(verify_tls):
@@ -95,7 +100,7 @@ def post(uri, body, credentials=None, timeout=30, verify_tls=True):
     except requests.Timeout:
         raise exception.WebhookFailed(uri=uri, delivered=True,
                                       reason='no answer within %d s' % timeout)
-    except requests.RequestException as e:
+    except _NO_REQUEST as e:
         raise exception.WebhookFailed(uri=uri, reason=type(e).__name__)
     answer = None
     if raw and len(raw) <= _MAX_ANSWER:
@@ -124,6 +129,6 @@ def probe(uri, credentials=None, timeout=10, verify_tls=True):
                             timeout=timeout, verify=verify,
                             allow_redirects=False)
         resp.close()
-    except requests.RequestException as e:
+    except _NO_REQUEST as e:
         raise exception.WebhookFailed(uri=uri, reason=type(e).__name__)
     return resp.status_code

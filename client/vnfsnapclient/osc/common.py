@@ -35,6 +35,7 @@ import sys
 
 from cliff import columns
 from osc_lib import exceptions as osc_exceptions
+from osc_lib.command import command
 import yaml
 
 from vnfsnapclient import exceptions
@@ -345,9 +346,46 @@ def is_uuid(text):
 
 def find_vnf_instance_id(client, name_or_id):
     """The id of the VNF instance named (vnfInstanceName) or identified
-    by ``name_or_id``."""
+    by ``name_or_id``; None for None (an option not given)."""
+    if name_or_id is None:
+        return None
     return find_id(client.vnf_instances, 'vnfInstanceName', name_or_id,
                    'VNF instance')
+
+
+class DeleteCommand(command.Command):
+    """Delete each resource given, reporting every failure: the base of
+    the delete commands, which say ``what`` they delete (a noun),
+    ``manager`` (the client's manager of it) and, for resources given by
+    name, ``find`` (client, name or id) -> id."""
+
+    what = None
+    manager = None
+    find = None
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            'resources', nargs='+',
+            metavar='<%s>' % self.what.lower().replace(' ', '-'),
+            help='%s(s) to delete (%s).' % (
+                self.what, 'name or ID' if self.find else 'ID'))
+        return parser
+
+    def take_action(self, parsed_args):
+        client = client_of(self)
+        manager = getattr(client, self.manager)
+        find = self.find or (lambda client, resource_id: resource_id)
+        delete_all(parsed_args.resources,
+                   lambda r: manager.delete(find(client, r)), self.what)
+
+
+def add_filter_argument(parser, example):
+    """--filter of a list command: a SOL013 expression, e.g. ``example``."""
+    parser.add_argument(
+        '--filter', metavar='<expression>',
+        help='SOL013 attribute filter, e.g. "%s"; the other filter '
+             'options add their conditions to it.' % example)
 
 
 def delete_all(ids, delete, what):
@@ -357,7 +395,7 @@ def delete_all(ids, delete, what):
     for resource_id in ids:
         try:
             delete(resource_id)
-        except exceptions.ClientError as exc:
+        except (exceptions.ClientError, osc_exceptions.CommandError) as exc:
             failed += 1
             LOG.error('Failed to delete %s %s: %s', what, resource_id, exc)
     if failed:

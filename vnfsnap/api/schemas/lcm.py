@@ -22,6 +22,10 @@ CREATE_ADDITIONAL_PARAMS = {
         'withMemory': {'type': 'boolean'},
         'quiesce': {'type': 'boolean'},
         'pauseVnf': {'type': 'boolean'},
+        # A VNF snapshot of only these VNFCs (vnfcResourceInfo ids; GR
+        # NFV-TST 005 allows a VNF snapshot of a subset of its VNFCs).
+        'vnfcInstanceIds': {'type': 'array', 'items': common.IDENTIFIER,
+                            'minItems': 1, 'uniqueItems': True},
     },
     'not': {'description': 'quiesce and pauseVnf exclude each other: a '
                            'paused guest cannot freeze its file systems',

@@ -429,13 +429,14 @@ def add_capture(flow, groups, drivers, params, snapshot_id,
 
 def build(op, instance):
     """Return (flow, store) for a CREATE_SNAPSHOT op occurrence; the VNF's
-    snapshot descriptor chooses the VNFCs (Vnfsd.003), warm or cold per
+    snapshot descriptor chooses the VNFCs (Vnfsd.003, narrowed by
+    additionalParams vnfcInstanceIds), warm or cold per
     VNFC (005) and the order (017)."""
     request = op.operation_params or {}
     params = request.get('additionalParams') or {}
     rules = descriptor.Descriptor.of(instance)
-    vnfcs = [v for v in common.resolve_vnfcs(instance)
-             if rules.included(v.vdu_id)]
+    vnfcs = rules.chosen(common.resolve_vnfcs(instance),
+                         params.get('vnfcInstanceIds'))
     if not vnfcs:
         raise exception.UnprocessableEntity(
             reason='VNF instance %s has no VNFCs to snapshot (none, or its '

@@ -48,12 +48,17 @@ def cli_env():
 class CliMixin:
     """Runs ``openstack ...`` against self.endpoint."""
 
-    def openstack(self, *args, ok=True, stderr_fd=None):
-        """(returncode, stdout, stderr) of ``openstack <args>``."""
-        argv = [OPENSTACK, '--os-auth-type', 'none',
-                '--os-endpoint', self.endpoint] + list(args)
+    def openstack(self, *args, ok=True, stderr_fd=None, auth=None,
+                  env=None):
+        """(returncode, stdout, stderr) of ``openstack <args>``, by default
+        with ``--os-auth-type none --os-endpoint <self.endpoint>``; it runs
+        in self.tmp (where openstacksdk looks for a clouds.yaml first)."""
+        if auth is None:
+            auth = ['--os-auth-type', 'none', '--os-endpoint', self.endpoint]
+        argv = [OPENSTACK] + auth + list(args)
         proc = subprocess.run(
-            argv, env=cli_env(), stdout=subprocess.PIPE,
+            argv, env=dict(cli_env(), **(env or {})), cwd=self.tmp,
+            stdout=subprocess.PIPE,
             stderr=stderr_fd if stderr_fd is not None else subprocess.PIPE,
             stdin=subprocess.DEVNULL, text=True, timeout=WAIT)
         if ok:
@@ -209,7 +214,8 @@ class TestCliFailures(CliMixin, base.FunctionalTestCase):
                     'resourceId': 'vnfsnap-ft-cli-absent',
                     'vimLevelResourceType': 'libvirt.Domain'}}]}
         return self.json_of('vnf', 'instance', 'register', '--file',
-                            self.write_yaml('reg.yaml', body))['id']
+                            self.write_yaml('reg.yaml', body),
+                            '--name', 'absent')['id']
 
     def test_a_failed_snapshot_exits_non_zero_with_the_detail(self):
         inst = self.register_absent_domain()
@@ -231,6 +237,30 @@ class TestCliFailures(CliMixin, base.FunctionalTestCase):
         rolled = self.json_of('vnf', 'operation', 'rollback', ops[0]['ID'],
                               '--wait')
         self.assertEqual('ROLLED_BACK', rolled['operationState'])
+
+    def test_the_endpoint_override_three_ways(self):
+        """--os-vnfsnap-endpoint-override, OS_VNFSNAP_ENDPOINT_OVERRIDE and
+        clouds.yaml's vnfsnap_endpoint_override win over the endpoint of
+        the authentication (here one where nothing listens)."""
+        self.register_absent_domain()
+        nowhere = ['--os-auth-type', 'none', '--os-endpoint',
+                   'http://127.0.0.1:9']
+        listed = ('vnf', 'instance', 'list', '-f', 'value', '-c', 'Name')
+        code, _, err = self.openstack(*listed, auth=nowhere, ok=False)
+        self.assertEqual(1, code, err)
+        _, out, _ = self.openstack(
+            *listed, auth=nowhere + ['--os-vnfsnap-endpoint-override',
+                                     self.endpoint])
+        self.assertEqual('absent\n', out)
+        _, out, _ = self.openstack(
+            *listed, auth=nowhere,
+            env={'OS_VNFSNAP_ENDPOINT_OVERRIDE': self.endpoint})
+        self.assertEqual('absent\n', out)
+        self.write_yaml('clouds.yaml', {'clouds': {'aio': {
+            'auth_type': 'none', 'auth': {'endpoint': 'http://127.0.0.1:9'},
+            'vnfsnap_endpoint_override': self.endpoint}}})
+        _, out, _ = self.openstack(*listed, auth=['--os-cloud', 'aio'])
+        self.assertEqual('absent\n', out)
 
     def test_a_refused_request_exits_non_zero_with_the_detail(self):
         bad = self.write_yaml('bad.yaml', {'vnfInstanceName': 'no-vnfd'})

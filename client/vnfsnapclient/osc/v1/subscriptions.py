@@ -102,10 +102,7 @@ class ListSubscription(command.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument(
-            '--filter', metavar='<expression>',
-            help='SOL013 attribute filter, e.g. '
-                 '"(cont,callbackUri,nfvo.example)".')
+        common.add_filter_argument(parser, '(cont,callbackUri,nfvo.example)')
         return parser
 
     def take_action(self, parsed_args):
@@ -129,16 +126,8 @@ class ShowSubscription(command.ShowOne):
             parsed_args.subscription))
 
 
-class DeleteSubscription(command.Command):
+class DeleteSubscription(common.DeleteCommand):
     """Delete LCM subscriptions."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('subscriptions', metavar='<subscription-id>',
-                            nargs='+', help='Subscription(s) to delete.')
-        return parser
-
-    def take_action(self, parsed_args):
-        client = common.client_of(self)
-        common.delete_all(parsed_args.subscriptions,
-                          client.subscriptions.delete, 'subscription')
+    what = 'subscription'
+    manager = 'subscriptions'

@@ -19,7 +19,6 @@ import uuid
 from osc_lib import exceptions as osc_exceptions
 from osc_lib.command import command
 
-from vnfsnapclient import exceptions
 from vnfsnapclient import registration
 from vnfsnapclient.osc import common
 
@@ -41,9 +40,32 @@ LONG_COLUMNS = LIST_COLUMNS + (
 STACK_NESTED_DEPTH = 5
 
 
-def _add_instance_argument(parser, help_text='VNF instance (name or ID)'):
-    parser.add_argument('instance', metavar='<vnf-instance>',
-                        help=help_text)
+class _OnInstance:
+    """A command on one VNF instance, given by name or ID."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('instance', metavar='<vnf-instance>',
+                            help='VNF instance (name or ID)')
+        return parser
+
+    def instance(self, parsed_args):
+        """(client, id of the VNF instance)."""
+        client = common.client_of(self)
+        return client, common.find_vnf_instance_id(client,
+                                                   parsed_args.instance)
+
+
+class _ShowOfInstance(_OnInstance, command.ShowOne):
+    """Shows what the ``getter`` method of the client's vnf_instances
+    answers for the instance."""
+
+    getter = None
+
+    def take_action(self, parsed_args):
+        client, instance_id = self.instance(parsed_args)
+        return common.show_item(
+            getattr(client.vnf_instances, self.getter)(instance_id))
 
 
 class RegisterVnfInstance(command.ShowOne):
@@ -156,23 +178,33 @@ class RegisterVnfInstance(command.ShowOne):
                     registration.openstack_vim_connection(
                         self._auth_url(parsed_args), access)}
         try:
-            body = registration.registration_body(
-                base, vnfd=vnfd, snapshot_descriptor=descriptor,
-                instantiated=instantiated, vim_connections=vim_connections,
-                **identity)
+            try:
+                body = registration.registration_body(
+                    base, vnfd=vnfd, snapshot_descriptor=descriptor,
+                    instantiated=instantiated,
+                    vim_connections=vim_connections, **identity)
+            except ValueError as exc:
+                raise osc_exceptions.CommandError(str(exc))
             instance = client.vnf_instances.register(body)
-        except (exceptions.ClientError, ValueError) as exc:
+        except BaseException:
+            # Whatever stopped the registration (a refusal, no answer,
+            # ^C), the credential made for it must not outlive it.
             if revoke:
                 revoke()
-            if isinstance(exc, ValueError):
-                raise osc_exceptions.CommandError(str(exc))
             raise
         return common.show_item(instance)
 
     def _members(self, parsed_args):
         """Nova servers (as dicts, with their volume attachments) of the
         VNF."""
-        compute = self.app.client_manager.compute
+        manager = self.app.client_manager
+        manager.setup_auth()
+        if manager.auth_plugin_name == 'none':
+            raise osc_exceptions.CommandError(
+                '--server and --stack read Nova and Heat: they need Keystone '
+                'authentication, not --os-auth-type none')
+        # openstacksdk, whichever client the installed OSC gives "compute".
+        compute = self.app.client_manager.sdk_connection.compute
         if parsed_args.stack:
             members = self._stack_members(parsed_args.stack)
         else:
@@ -243,10 +275,8 @@ class ListVnfInstance(command.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument(
-            '--filter', metavar='<expression>',
-            help='SOL013 attribute filter, e.g. '
-                 '"(eq,vnfProvider,acme);(cont,vnfInstanceName,fw)".')
+        common.add_filter_argument(
+            parser, '(eq,vnfProvider,acme);(cont,vnfInstanceName,fw)')
         parser.add_argument('--name', metavar='<name>',
                             help='Only instances of this name.')
         parser.add_argument('--vnfd-id', metavar='<vnfd-id>',
@@ -270,27 +300,17 @@ class ListVnfInstance(command.Lister):
             items, LONG_COLUMNS if parsed_args.long else LIST_COLUMNS)
 
 
-class ShowVnfInstance(command.ShowOne):
+class ShowVnfInstance(_ShowOfInstance):
     """Show a VNF instance."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        _add_instance_argument(parser)
-        return parser
-
-    def take_action(self, parsed_args):
-        client = common.client_of(self)
-        instance_id = common.find_vnf_instance_id(client,
-                                                  parsed_args.instance)
-        return common.show_item(client.vnf_instances.get(instance_id))
+    getter = 'get'
 
 
-class _ModifyVnfInstance(command.ShowOne):
+class _ModifyVnfInstance(_OnInstance, command.ShowOne):
     """A "Modify VNF information" (MODIFY_INFO) of a VNF instance."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        _add_instance_argument(parser)
         common.add_wait_arguments(parser, 'the MODIFY_INFO operation')
         return parser
 
@@ -301,9 +321,7 @@ class _ModifyVnfInstance(command.ShowOne):
         changes = self.changes(parsed_args)
         if not changes:
             raise osc_exceptions.CommandError('Nothing to change')
-        client = common.client_of(self)
-        instance_id = common.find_vnf_instance_id(client,
-                                                  parsed_args.instance)
+        client, instance_id = self.instance(parsed_args)
         op_id = client.vnf_instances.modify(instance_id, changes)
         if parsed_args.wait:
             return common.show_item(
@@ -367,37 +385,20 @@ class UnsetVnfInstance(_ModifyVnfInstance):
         return changes
 
 
-class DeleteVnfInstance(command.Command):
+class DeleteVnfInstance(common.DeleteCommand):
     """Unregister VNF instances (their VNF snapshots stay)."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('instances', metavar='<vnf-instance>', nargs='+',
-                            help='VNF instance(s) to delete (name or ID).')
-        return parser
-
-    def take_action(self, parsed_args):
-        client = common.client_of(self)
-        common.delete_all(
-            parsed_args.instances,
-            lambda i: client.vnf_instances.delete(
-                common.find_vnf_instance_id(client, i)),
-            'VNF instance')
+    what = 'VNF instance'
+    manager = 'vnf_instances'
+    find = staticmethod(common.find_vnf_instance_id)
 
 
-class ShowVimCapabilities(command.Lister):
+class ShowVimCapabilities(_OnInstance, command.Lister):
     """Show what the VIM of each VNFC of a VNF instance can do for
     snapshots, as the VIM answers now."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        _add_instance_argument(parser)
-        return parser
-
     def take_action(self, parsed_args):
-        client = common.client_of(self)
-        instance_id = common.find_vnf_instance_id(client,
-                                                  parsed_args.instance)
+        client, instance_id = self.instance(parsed_args)
         vnfcs = client.vnf_instances.vim_capabilities(instance_id)['vnfcs']
         names = sorted({k for v in vnfcs
                         for k in (v.get('capabilities') or {})})
@@ -408,29 +409,18 @@ class ShowVimCapabilities(command.Lister):
         return common.list_items(vnfcs, spec)
 
 
-class ShowSnapshotDescriptor(command.ShowOne):
+class ShowSnapshotDescriptor(_ShowOfInstance):
     """Show the snapshot descriptor that governs a VNF instance's
     snapshots and reverts."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        _add_instance_argument(parser)
-        return parser
-
-    def take_action(self, parsed_args):
-        client = common.client_of(self)
-        instance_id = common.find_vnf_instance_id(client,
-                                                  parsed_args.instance)
-        return common.show_item(
-            client.vnf_instances.get_snapshot_descriptor(instance_id))
+    getter = 'get_snapshot_descriptor'
 
 
-class SetSnapshotDescriptor(command.ShowOne):
+class SetSnapshotDescriptor(_OnInstance, command.ShowOne):
     """Replace a VNF instance's snapshot descriptor."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        _add_instance_argument(parser)
         parser.add_argument(
             '--file', metavar='<file>', required=True,
             help='The snapshot descriptor (JSON or YAML; "-": standard '
@@ -438,22 +428,19 @@ class SetSnapshotDescriptor(command.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
-        client = common.client_of(self)
-        instance_id = common.find_vnf_instance_id(client,
-                                                  parsed_args.instance)
+        client, instance_id = self.instance(parsed_args)
         descriptor = common.load_document(parsed_args.file,
                                           'snapshot descriptor')
         return common.show_item(client.vnf_instances.set_snapshot_descriptor(
             instance_id, descriptor))
 
 
-class SetVnfNotification(command.ShowOne):
+class SetVnfNotification(_OnInstance, command.ShowOne):
     """Set where a VNF instance gets the "prepare" and "done" notices
     around its snapshots and reverts."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        _add_instance_argument(parser)
         parser.add_argument('--callback-uri', metavar='<uri>', required=True,
                             help='URI the notices are POSTed to.')
         common.add_authentication_arguments(parser, 'the VNF')
@@ -468,9 +455,7 @@ class SetVnfNotification(command.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
-        client = common.client_of(self)
-        instance_id = common.find_vnf_instance_id(client,
-                                                  parsed_args.instance)
+        client, instance_id = self.instance(parsed_args)
         body = {'callbackUri': parsed_args.callback_uri,
                 'verifyTls': not parsed_args.no_verify_tls}
         auth = common.authentication(parsed_args)
@@ -483,33 +468,16 @@ class SetVnfNotification(command.ShowOne):
                                                             body))
 
 
-class ShowVnfNotification(command.ShowOne):
+class ShowVnfNotification(_ShowOfInstance):
     """Show a VNF instance's notification endpoint (never its
     password)."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        _add_instance_argument(parser)
-        return parser
-
-    def take_action(self, parsed_args):
-        client = common.client_of(self)
-        instance_id = common.find_vnf_instance_id(client,
-                                                  parsed_args.instance)
-        return common.show_item(
-            client.vnf_instances.get_snapshot_notifications(instance_id))
+    getter = 'get_snapshot_notifications'
 
 
-class UnsetVnfNotification(command.Command):
+class UnsetVnfNotification(_OnInstance, command.Command):
     """Remove a VNF instance's notification endpoint."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        _add_instance_argument(parser)
-        return parser
-
     def take_action(self, parsed_args):
-        client = common.client_of(self)
-        instance_id = common.find_vnf_instance_id(client,
-                                                  parsed_args.instance)
+        client, instance_id = self.instance(parsed_args)
         client.vnf_instances.delete_snapshot_notifications(instance_id)

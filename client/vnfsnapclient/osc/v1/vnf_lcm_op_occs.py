@@ -41,10 +41,8 @@ class ListVnfOperation(command.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument(
-            '--filter', metavar='<expression>',
-            help='SOL013 attribute filter, e.g. '
-                 '"(gte,startTime,2026-12-01T00:00:00Z)".')
+        common.add_filter_argument(parser,
+                                   '(gte,startTime,2026-12-01T00:00:00Z)')
         parser.add_argument(
             '--instance', metavar='<vnf-instance>',
             help='Only operations on this VNF instance (name or ID).')
@@ -62,9 +60,8 @@ class ListVnfOperation(command.Lister):
 
     def take_action(self, parsed_args):
         client = common.client_of(self)
-        instance_id = (common.find_vnf_instance_id(client,
-                                                   parsed_args.instance)
-                       if parsed_args.instance else None)
+        instance_id = common.find_vnf_instance_id(client,
+                                                  parsed_args.instance)
         query = common.sol013_filter(
             parsed_args.filter,
             eq=[('vnfInstanceId', instance_id)],

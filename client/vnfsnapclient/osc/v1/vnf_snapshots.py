@@ -83,6 +83,12 @@ class CreateVnfSnapshot(command.ShowOne):
             help='Pause every running VNFC before the first VNFC snapshot '
                  'and resume them after the last: one crash-consistent '
                  'point for the whole VNF (excludes --quiesce).')
+        parser.add_argument(
+            '--vnfc', metavar='<vnfc-id>', dest='vnfcs', action='append',
+            default=[],
+            help='Snapshot only this VNFC (its vnfcResourceInfo id, as '
+                 '"vnf instance show" lists them; repeat for several). '
+                 'Default: every VNFC the snapshot descriptor includes.')
         common.add_wait_arguments(parser, 'the snapshot')
         return parser
 
@@ -95,6 +101,8 @@ class CreateVnfSnapshot(command.ShowOne):
             params['quiesce'] = parsed_args.quiesce
         if parsed_args.pause_vnf:
             params['pauseVnf'] = True
+        if parsed_args.vnfcs:
+            params['vnfcInstanceIds'] = parsed_args.vnfcs
         return params or None
 
     @staticmethod
@@ -189,11 +197,8 @@ class ListVnfSnapshot(command.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument(
-            '--filter', metavar='<expression>',
-            help='SOL013 attribute filter, e.g. '
-                 '"(gte,vnfSnapshot/creationStartedAt,2026-12-01T00:00:00Z)"'
-                 '.')
+        common.add_filter_argument(
+            parser, '(gte,vnfSnapshot/creationStartedAt,2026-12-01T00:00:00Z)')
         parser.add_argument(
             '--instance', metavar='<vnf-instance>',
             help='Only snapshots taken from this VNF instance (name or '
@@ -210,9 +215,8 @@ class ListVnfSnapshot(command.Lister):
 
     def take_action(self, parsed_args):
         client = common.client_of(self)
-        instance_id = (common.find_vnf_instance_id(client,
-                                                   parsed_args.instance)
-                       if parsed_args.instance else None)
+        instance_id = common.find_vnf_instance_id(client,
+                                                  parsed_args.instance)
         query = common.sol013_filter(parsed_args.filter, eq=[
             ('vnfSnapshot/vnfInstanceId', instance_id),
             ('vnfSnapshot/userDefinedData/name', parsed_args.name),
@@ -269,20 +273,12 @@ class SetVnfSnapshot(command.ShowOne):
             parsed_args.snapshot))
 
 
-class DeleteVnfSnapshot(command.Command):
+class DeleteVnfSnapshot(common.DeleteCommand):
     """Delete VNF snapshots, with their VIM-side snapshots and VNF state
     snapshot."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('snapshots', metavar='<vnf-snapshot>',
-                            nargs='+', help='VNF snapshot(s) to delete.')
-        return parser
-
-    def take_action(self, parsed_args):
-        client = common.client_of(self)
-        common.delete_all(parsed_args.snapshots, client.vnf_snapshots.delete,
-                          'VNF snapshot')
+    what = 'VNF snapshot'
+    manager = 'vnf_snapshots'
 
 
 class DownloadVnfState(command.Command):

@@ -98,6 +98,17 @@ class TestApi(SubscriptionTestCase):
         self.assertProblem(resp, 422)
         self.assertEqual([], self.get(URL).json)
 
+    def test_callback_host_that_cannot_be_a_host_name(self):
+        # schemathesis found it: a host label over 63 characters made the
+        # test GET raise urllib3's LocationParseError, a 500.
+        for uri in ('https://%s/' % ('0' * 64), 'http://a..b/'):
+            with self.subTest(uri=uri):
+                resp = self.subscribe(callbackUri=uri)
+                self.assertProblem(resp, 422)
+                self.assertIn('did not answer the test GET',
+                              resp.json['detail'])
+        self.assertEqual([], self.get(URL).json)
+
     def test_bad_requests(self):
         for body in ({}, {'callbackUri': 'ftp://x/'},
                      {'callbackUri': self.callback, 'verbosity': 'LOUD'},

@@ -827,6 +827,36 @@ class TestCreateSnapshot(TaskTestCase):
         self.assertNoOpStored()
         self.assertUnreserved()
 
+    def test_vnfc_subset(self):
+        resp = self.create(body={
+            'vnfSnapshotInfoId': self.info['id'],
+            'additionalParams': {'vnfcInstanceIds': ['vnfc-1']}})
+        op = self.wait_for_op(self.op_id_from(resp))
+        self.assertEqual(states.COMPLETED, op.operation_state, op.error)
+        snap = self.get('/vnflcm/v2/vnf_snapshots/%s' % self.info['id']).json
+        self.assertEqual(['vnfc-1'], [
+            v['vnfcResourceInfoId'] for v in snap['vnfSnapshot'][
+                'vnfcSnapshots']])
+        self.assertEqual(1, len(fake_vim.FakeVim.snapshots))
+        self.assertVnfClean()
+
+    def test_vnfc_subset_refused(self):
+        for ids, status, detail in (
+                (['vnfc-0', 'nope'], 422, 'names no VNFC of this VNF '
+                                          'instance: nope'),
+                ([], 400, None), (['vnfc-0', 'vnfc-0'], 400, None),
+                ('vnfc-0', 400, None)):
+            with self.subTest(ids=ids):
+                resp = self.create(body={
+                    'vnfSnapshotInfoId': self.info['id'],
+                    'additionalParams': {'vnfcInstanceIds': ids}})
+                self.assertProblem(resp, status)
+                if detail:
+                    self.assertIn(detail, resp.json['detail'])
+        self.assertNoOpStored()
+        self.assertUnreserved()
+        self.assertEqual({}, fake_vim.FakeVim.snapshots)
+
     def test_quiesce_and_vnf_wide_pause_exclude_each_other(self):
         resp = self.create(body={
             'vnfSnapshotInfoId': self.info['id'],

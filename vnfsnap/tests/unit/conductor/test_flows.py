@@ -307,6 +307,23 @@ class TestCreateSnapshotFlow(base.TestCase):
         self.assertEqual('earlier', info.snapshot_id)
         self.assertEqual([], info.vnfc_snapshots)
 
+    def test_vnfc_subset(self):
+        # additionalParams vnfcInstanceIds: only those VNFCs are touched.
+        inst = fake_vnf.register_vnf(3)
+        op = self._op(inst, vnfcInstanceIds=['vnfc-2', 'vnfc-0'])
+        flow, store = create_snapshot.build(op, inst)
+        self.assertEqual([
+            'check-cancel-start',
+            ('quiesce', ['quiesce-vnfc-0', 'quiesce-vnfc-2']),
+            ('snapshot', ['snapshot-vnfc-0', 'snapshot-vnfc-2']),
+            ('unquiesce', ['unquiesce-vnfc-0', 'unquiesce-vnfc-2']),
+            'check-cancel-record', 'record-vnf-snapshot'], _names(flow))
+        common.run(flow, store)
+        self.assertEqual([], [c for c in FakeVim.calls if c[1] == 'vm-1'])
+        info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
+        self.assertEqual(['vnfc-0', 'vnfc-2'], sorted(
+            r.vnfc_resource_info_id for r in info.vnfc_snapshots))
+
     def test_snapshot_revert_deletes_only_what_was_taken(self):
         vnfc = vim_base.Vnfc(id='a', vdu_id='d', compute_resource={})
         driver = mock.Mock()

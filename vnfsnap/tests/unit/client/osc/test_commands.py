@@ -75,7 +75,8 @@ class TestRegister(CommandTestCase):
         super().setUp()
         self.client.vnf_instances.register.return_value = {
             'id': oc.INSTANCE_ID, 'vnfInstanceName': 'fw-1'}
-        compute = self.app.client_manager.compute
+        self.compute = compute = (
+            self.app.client_manager.sdk_connection.compute)
         compute.find_server.return_value = SdkResource(
             id=SERVER_ID, name='fw', status='ACTIVE',
             attached_volumes=[{'id': VOLUME_ID}])
@@ -125,13 +126,22 @@ class TestRegister(CommandTestCase):
         self.assertTrue(args[1].startswith('vnfsnap-fw-1-'), args)
         self.assertIn('ac-1', self.app.stderr.getvalue())
         self.assertNotIn('the-secret', self.app.stderr.getvalue())
-        self.app.client_manager.compute.find_server.assert_called_once_with(
+        self.compute.find_server.assert_called_once_with(
             'fw', ignore_missing=False)
 
     def test_a_refused_registration_revokes_the_credential(self):
         self.client.vnf_instances.register.side_effect = (
             exceptions.UnprocessableEntity(422, detail='no vnfProvider'))
         self.assertRaises(exceptions.UnprocessableEntity, self.run_cmd,
+                          vnf_instances.RegisterVnfInstance,
+                          ['--server', 'fw', '--vnfd-id', 'vnfd-1'])
+        self.identity.delete_application_credential.assert_called_once_with(
+            'u-1', 'ac-1')
+
+    def test_no_answer_revokes_the_credential_too(self):
+        self.client.vnf_instances.register.side_effect = ConnectionError(
+            'vnfsnap is down')
+        self.assertRaises(ConnectionError, self.run_cmd,
                           vnf_instances.RegisterVnfInstance,
                           ['--server', 'fw', '--vnfd-id', 'vnfd-1'])
         self.identity.delete_application_credential.assert_called_once_with(
@@ -166,7 +176,7 @@ class TestRegister(CommandTestCase):
             '--stack', 'fw-stack', '--vnfd-id', 'v'])
         orchestration.get.assert_called_once_with(
             '/stacks/fw-stack/st-1/resources', params={'nested_depth': 5})
-        self.app.client_manager.compute.find_server.assert_called_once_with(
+        self.compute.find_server.assert_called_once_with(
             SERVER_ID, ignore_missing=False)
         vnfc = self.body()['instantiatedVnfInfo']['vnfcResourceInfo'][0]
         self.assertEqual(('fw_server', 'fw_server'),
@@ -177,6 +187,14 @@ class TestRegister(CommandTestCase):
                                 vnf_instances.RegisterVnfInstance,
                                 ['--vnfd-id', 'v'])
         self.assertIn('--server', str(exc))
+
+    def test_the_shortcuts_need_keystone(self):
+        self.app.client_manager.auth_plugin_name = 'none'
+        exc = self.assertRaises(osc_exceptions.CommandError, self.run_cmd,
+                                vnf_instances.RegisterVnfInstance,
+                                ['--server', 'fw', '--vnfd-id', 'v'])
+        self.assertIn('need Keystone', str(exc))
+        self.compute.find_server.assert_not_called()
 
     def test_server_and_stack_exclude_each_other(self):
         self.assertRaises(SystemExit, oc.parse,
@@ -263,6 +281,14 @@ class TestSnapshotCreate(CommandTestCase):
         self.run_cmd(vnf_snapshots.CreateVnfSnapshot, [oc.INSTANCE_ID])
         self.client.vnf_instances.create_snapshot.assert_called_once_with(
             oc.INSTANCE_ID, oc.INFO_ID, additional_params=None,
+            user_defined_data=None)
+
+    def test_vnfc_subset(self):
+        self.run_cmd(vnf_snapshots.CreateVnfSnapshot,
+                     [oc.INSTANCE_ID, '--vnfc', 'vnfc-1', '--vnfc', 'vnfc-0'])
+        self.client.vnf_instances.create_snapshot.assert_called_once_with(
+            oc.INSTANCE_ID, oc.INFO_ID,
+            additional_params={'vnfcInstanceIds': ['vnfc-1', 'vnfc-0']},
             user_defined_data=None)
 
     def test_quiesce_and_pause_vnf_exclude_each_other(self):
@@ -423,6 +449,31 @@ class TestOperationTasks(CommandTestCase):
         self.assertEqual('Failed to delete 1 of 3 VNF snapshots', str(exc))
         self.assertEqual([mock.call('a'), mock.call('b'), mock.call('c')],
                          self.client.vnf_snapshots.delete.call_args_list)
+
+
+class TestDelete(CommandTestCase):
+
+    def test_instances_by_name_or_id(self):
+        self.client.vnf_instances.list.return_value = iter(
+            [{'id': oc.INSTANCE_ID}])
+        self.run_cmd(vnf_instances.DeleteVnfInstance, ['fw-1', oc.INFO_ID])
+        self.assertEqual(
+            [mock.call(oc.INSTANCE_ID), mock.call(oc.INFO_ID)],
+            self.client.vnf_instances.delete.call_args_list)
+
+    def test_an_unknown_name_is_one_failure_among_others(self):
+        self.client.vnf_instances.list.return_value = iter([])
+        exc = self.assertRaises(osc_exceptions.CommandError, self.run_cmd,
+                                vnf_instances.DeleteVnfInstance,
+                                ['nope', oc.INSTANCE_ID])
+        self.assertEqual('Failed to delete 1 of 2 VNF instances', str(exc))
+        self.client.vnf_instances.delete.assert_called_once_with(
+            oc.INSTANCE_ID)
+
+    def test_subscriptions_by_id(self):
+        self.run_cmd(subscriptions.DeleteSubscription, ['s-1'])
+        self.client.subscriptions.delete.assert_called_once_with('s-1')
+        self.client.subscriptions.list.assert_not_called()
 
 
 class TestSecrets(CommandTestCase):

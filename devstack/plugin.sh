@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+# plugin.sh - vnfsnap's DevStack plugin: "enable_plugin vnfsnap <repo>".
+#
+# DevStack sources this file with the mode and phase it is in (the plugin
+# contract: https://docs.openstack.org/devstack/latest/plugins.html).
+# doc/source/install/devstack.rst says what each phase does.
+
+# shellcheck source=devstack/lib/vnfsnap
+source "$(dirname "${BASH_SOURCE[0]}")/lib/vnfsnap"
+
+if is_service_enabled vnfsnap-api vnfsnap-conductor; then
+    case "$1/${2:-}" in
+        stack/install)
+            echo_summary "Installing vnfsnap and python-vnfsnapclient"
+            install_vnfsnap
+            install_vnfsnapclient
+            ;;
+        stack/post-config)
+            echo_summary "Configuring vnfsnap"
+            configure_vnfsnap
+            create_vnfsnap_accounts
+            ;;
+        stack/extra)
+            echo_summary "Initializing and starting vnfsnap"
+            init_vnfsnap
+            start_vnfsnap
+            ;;
+        unstack/*)
+            stop_vnfsnap
+            ;;
+        clean/*)
+            cleanup_vnfsnap
+            ;;
+    esac
+fi

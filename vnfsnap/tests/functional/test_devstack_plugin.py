@@ -1,0 +1,332 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The DevStack plugin (devstack/), phase by phase, on a real cloud.
+
+tools/devstack-harness runs the plugin's phases with DevStack's functions
+against the Keystone, MariaDB, RabbitMQ and memcached of the shared
+single-machine OpenStack; then the ``openstack`` CLI and HTTP requests with
+Keystone tokens check that vnfsnap is in the catalog and answers, the
+conductor included, and that ``unstack`` leaves no process behind.
+
+Needs the shared cloud: run under ``flock /tmp/vnfsnap-guests.lock``.
+"""
+
+import json
+import os
+import secrets
+import shlex
+import subprocess
+import sys
+import time
+
+from testtools import content
+
+from vnfsnap.tests.fixtures import openstack_services
+from vnfsnap.tests.fixtures import services
+from vnfsnap.tests.functional import base
+
+REPO = os.path.normpath(os.path.join(
+    os.path.dirname(__file__), '..', '..', '..'))
+HARNESS = os.path.join(REPO, 'tools', 'devstack-harness', 'run.sh')
+SERVICE_TYPE = 'vnfsnap'
+SERVICE_USER = 'vnfsnap'
+DB_NAME = 'vnfsnap_devstack'
+VERSION = {'Version': '2.0.0'}
+#: Outside the Basic Multilingual Plane: 4 bytes in UTF-8.
+NAME = 'devstack vnf \U0001F525'
+
+
+class TestDevStackPlugin(base.FunctionalTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.cloud = openstack_services.shared_cloud()
+        self.admin = self.cloud.session()
+        self._check_not_registered()
+        self.marker = 'devstack-%s' % secrets.token_hex(6)
+        self.port = services.free_port()
+        self.api_url = 'http://%s:%d' % (services.LOOPBACK, self.port)
+        self.dirs = {d: os.path.join(self.tmp, d)
+                     for d in ('data', 'logs', 'status', 'etc', 'home')}
+        for d in ('home', 'logs'):
+            os.mkdir(self.dirs[d])
+        self.config = self._write_config()
+        self.env = dict(services._base_env(
+            PATH='%s:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:'
+                 '/sbin:/bin' % os.path.dirname(sys.executable),
+            HOME=self.dirs['home'],
+            OS_CLIENT_CONFIG_FILE=self._write_clouds_yaml(),
+            # The "mysql" client's port (DevStack's MariaDB has 3306).
+            MYSQL_TCP_PORT=str(self.cloud.mariadb.port),
+            PYTHONWARNINGS='ignore::DeprecationWarning'),
+            **{services.MARKER_ENV: self.marker})
+        self.timings = {}
+        # Whatever happens below: processes, catalog, user, database.
+        self.addCleanup(self._remove_database)
+        self.addCleanup(self._remove_keystone_objects)
+        self.addCleanup(self._kill_leftovers)
+        self.addCleanup(self._report_timings)
+
+    # --- Set-up ----------------------------------------------------------
+
+    def _identity(self, method, path, **kwargs):
+        return self.cloud.api('identity', method, path, sess=self.admin,
+                              **kwargs)
+
+    def _registered(self):
+        services_ = self._identity(
+            'GET', '/services?type=%s' % SERVICE_TYPE).json()['services']
+        users = self._identity(
+            'GET', '/users?name=%s&domain_id=default' % SERVICE_USER
+        ).json()['users']
+        return services_, users
+
+    def _check_not_registered(self):
+        # DevStack's functions keep what they find (the catalog entry of
+        # another test, a user with another password), so this test would
+        # prove nothing then; and it removes only what it made.
+        services_, users = self._registered()
+        if services_ or users:
+            self.fail('the shared cloud already has a %r service or user '
+                      '(left by another test?): services %s, users %s' % (
+                          SERVICE_TYPE, services_, users))
+
+    def _write_config(self):
+        cloud = self.cloud
+        self.service_password = secrets.token_hex(12)
+        values = {
+            'ENABLED_SERVICES': 'key,mysql,rabbit',
+            'DEST': self.tmp, 'DATA_DIR': self.dirs['data'],
+            'LOGDIR': self.dirs['logs'], 'SERVICE_DIR': self.dirs['status'],
+            'STACK_USER': subprocess.run(
+                ['id', '-un'], check=True, capture_output=True,
+                text=True).stdout.strip(),
+            'DEVSTACK_VENV': sys.prefix,
+            'SERVICE_HOST': services.LOOPBACK,
+            'SERVICE_LISTEN_ADDRESS': services.LOOPBACK,
+            'SERVICE_PROTOCOL': 'http', 'SERVICE_TIMEOUT': '180',
+            'STOP_TIMEOUT': '60', 'API_WORKERS': '2', 'WORKER_TIMEOUT': '30',
+            'ENABLE_DEBUG_LOG_LEVEL': 'True',
+            'REGION_NAME': cloud.region,
+            'KEYSTONE_SERVICE_URI': cloud.auth_url[:-len('/v3')],
+            'SERVICE_PASSWORD': self.service_password,
+            'SERVICE_PROJECT_NAME': 'service',
+            'SERVICE_DOMAIN_NAME': openstack_services.DOMAIN,
+            'MEMCACHE_SERVERS': cloud.values['memcached'],
+            'SSL_BUNDLE_FILE': '',
+            'DATABASE_TYPE': 'mysql', 'MYSQL_HOST': services.LOOPBACK,
+            'DATABASE_USER': cloud.mariadb.user,
+            'DATABASE_PASSWORD': cloud.mariadb.password,
+            'BASE_SQL_CONN': 'mysql+pymysql://%s:%s@%s:%d' % (
+                cloud.mariadb.user, cloud.mariadb.password,
+                services.LOOPBACK, cloud.mariadb.port),
+            'RABBIT_HOST': services.LOOPBACK,
+            'RABBIT_PORT': str(cloud.rabbit.port),
+            'RABBIT_USERID': cloud.rabbit.user,
+            'RABBIT_PASSWORD': cloud.rabbit.password,
+            # What local.conf would say to put vnfsnap elsewhere.
+            'VNFSNAP_CONF_DIR': os.path.join(self.dirs['etc'], 'vnfsnap'),
+            'VNFSNAP_SERVICE_PORT': str(self.port),
+            'VNFSNAP_DB_NAME': DB_NAME,
+        }
+        path = os.path.join(self.tmp, 'devstack.conf')
+        with open(path, 'w') as f:
+            for key, value in values.items():
+                f.write('%s=%s\n' % (key, shlex.quote(value)))
+        self.conf_dir = values['VNFSNAP_CONF_DIR']
+        self.state_dir = os.path.join(self.dirs['data'], 'vnfsnap')
+        return path
+
+    def _write_clouds_yaml(self):
+        """DevStack's clouds: its system admin (the harness's Keystone
+        calls) and the admin of the admin project (the checks)."""
+        cloud = self.cloud
+        common = {'auth_url': cloud.auth_url, 'username': cloud.admin_user,
+                  'password': cloud.admin_password,
+                  'user_domain_name': openstack_services.DOMAIN}
+        clouds = {'clouds': {
+            'devstack-system-admin': {
+                'auth': dict(common, system_scope='all'),
+                'region_name': cloud.region, 'identity_api_version': 3},
+            'devstack-admin': {
+                'auth': dict(common, project_name=cloud.admin_project,
+                             project_domain_name=openstack_services.DOMAIN),
+                'region_name': cloud.region, 'identity_api_version': 3},
+        }}
+        path = os.path.join(self.tmp, 'clouds.yaml')
+        with open(path, 'w') as f:
+            json.dump(clouds, f)   # YAML is a superset of JSON
+        return path
+
+    # --- Running things --------------------------------------------------
+
+    def _harness(self, mode, *phases):
+        started = time.monotonic()
+        proc = subprocess.run(
+            ['bash', HARNESS, self.config, REPO, mode] + list(phases),
+            env=self.env, cwd=self.tmp, stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=900)
+        self.timings[' '.join((mode,) + phases)] = round(
+            time.monotonic() - started, 1)
+        output = proc.stdout + proc.stderr
+        self.addDetail('harness %s' % mode, content.text_content(output))
+        self.assertEqual(0, proc.returncode, 'run.sh %s %s failed:\n%s' % (
+            mode, ' '.join(phases), output[-6000:]))
+        return output
+
+    def _openstack(self, *args):
+        proc = subprocess.run(
+            ['openstack', '--os-cloud', 'devstack-admin'] + list(args),
+            env=self.env, stdin=subprocess.DEVNULL, capture_output=True,
+            text=True, timeout=300)
+        self.assertEqual(0, proc.returncode, 'openstack %s failed:\n%s%s' % (
+            ' '.join(args), proc.stdout, proc.stderr))
+        return proc.stdout
+
+    def _pids(self):
+        pids = {}
+        for name in ('vnfsnap-api', 'vnfsnap-conductor'):
+            path = os.path.join(self.dirs['status'], name + '.pid')
+            with open(path) as f:
+                pids[name] = int(f.read())
+        return pids
+
+    # --- Clean-ups (also after a failure) ------------------------------------
+
+    def _report_timings(self):
+        self.addDetail('timings', content.text_content(json.dumps(
+            self.timings, indent=1)))
+        for name in sorted(os.listdir(self.dirs['logs'])):
+            self.addDetail(name, content.content_from_file(
+                os.path.join(self.dirs['logs'], name), buffer_now=True))
+
+    def _kill_leftovers(self):
+        left = services.pids_with_marker(self.marker)
+        services.kill_pids(left)
+
+    def _remove_keystone_objects(self):
+        services_, users = self._registered()
+        for service in services_:
+            endpoints = self._identity(
+                'GET', '/endpoints?service_id=%s' % service['id']
+            ).json()['endpoints']
+            for endpoint in endpoints:
+                self._identity('DELETE', '/endpoints/%s' % endpoint['id'])
+            self._identity('DELETE', '/services/%s' % service['id'])
+        for user in users:
+            self._identity('DELETE', '/users/%s' % user['id'])
+
+    def _remove_database(self):
+        import pymysql
+
+        conn = pymysql.connect(unix_socket=self.cloud.mariadb.socket,
+                               user='root', connect_timeout=5)
+        try:
+            with conn.cursor() as cur:
+                cur.execute('DROP DATABASE IF EXISTS `%s`' % DB_NAME)
+        finally:
+            conn.close()
+
+    # --- The test ------------------------------------------------------------
+
+    def test_stack_unstack_clean(self):
+        self._harness('stack', 'install', 'post-config', 'extra')
+        pids = self._pids()
+        # uWSGI's workers and HTTP router.
+        workers = services.pids_with_parent(set(pids.values()))
+        for name, pid in pids.items():
+            self.assertTrue(services.pid_alive(pid), name)
+        self.assertGreaterEqual(len(workers), 2, 'no uWSGI worker found')
+
+        self._check_configuration()
+        self._check_catalog()
+        self._check_api()
+
+        self._harness('unstack')
+        for pid in list(pids.values()) + workers:
+            self.assertFalse(services.pid_alive(pid),
+                             'PID %d still runs after unstack' % pid)
+        self.assertEqual([], services.pids_with_marker(self.marker))
+        self.assertEqual([], os.listdir(self.dirs['status']))
+
+        self._harness('clean')
+        self.assertFalse(os.path.exists(self.conf_dir))
+        self.assertFalse(os.path.exists(self.state_dir))
+
+    def _check_configuration(self):
+        from oslo_config import cfg
+
+        sections = {}
+        cfg.ConfigParser(os.path.join(self.conf_dir, 'vnfsnap.conf'),
+                         sections).parse()
+        self.assertEqual(['keystone'], sections['api']['auth_strategy'])
+        self.assertEqual(['oslo'], sections['DEFAULT']['rpc_transport'])
+        self.assertEqual([SERVICE_USER],
+                         sections['keystone_authtoken']['username'])
+        self.assertIn('/%s?' % DB_NAME,
+                      sections['database']['connection'][0])
+
+    def _check_catalog(self):
+        shown = self._openstack('catalog', 'show', SERVICE_TYPE, '-f', 'json')
+        self.addDetail('openstack catalog show', content.text_content(shown))
+        entry = json.loads(shown)
+        self.assertEqual(SERVICE_TYPE, entry['type'])
+        self.assertEqual(SERVICE_TYPE, entry['name'])
+        interfaces = sorted((e['interface'], e['url'], e['region'])
+                            for e in entry['endpoints'])
+        self.assertEqual([('internal', self.api_url, self.cloud.region),
+                          ('public', self.api_url, self.cloud.region)],
+                         interfaces)
+        token = json.loads(self._openstack('token', 'issue', '-f', 'json'))
+        self.assertTrue(token['id'])
+
+    def _check_api(self):
+        """The API under uWSGI wants a Keystone token and reaches the
+        conductor over RabbitMQ."""
+        import requests
+
+        url = self.api_url + '/vnflcm/v2/vnf_instances'
+        anonymous = requests.get(url, headers=VERSION, timeout=60)
+        self.assertEqual(401, anonymous.status_code, anonymous.text)
+        self.assertEqual('application/problem+json',
+                         anonymous.headers['Content-Type'].split(';')[0])
+
+        sess = self.admin
+        listed = sess.get(url, headers=VERSION, raise_exc=False)
+        self.assertEqual(200, listed.status_code, listed.text)
+        # All of UTF-8, in a database DevStack made.
+        body = dict(base.registration(['devstack-vnfc']),
+                    vnfInstanceName=NAME)
+        created = sess.post(url, headers=VERSION, json=body, raise_exc=False)
+        self.assertEqual(201, created.status_code, created.text)
+        instance = created.json()['id']
+        try:
+            self.assertEqual(NAME, sess.get(
+                '%s/%s' % (url, instance), headers=VERSION
+            ).json()['vnfInstanceName'])
+            # A synchronous RPC call: answered by vnfsnap-conductor.
+            caps = sess.get('%s/%s/vim_capabilities' % (url, instance),
+                            headers=VERSION, raise_exc=False)
+            self.assertEqual(200, caps.status_code, caps.text)
+            self.assertEqual(['vnfc-devstack-vnfc'], [
+                v['vnfcResourceInfoId'] for v in caps.json()['vnfcs']])
+            # The CLI plugin DevStack installed finds vnfsnap in the
+            # catalog.
+            listed = self._openstack('vnf', 'instance', 'list')
+            self.addDetail('openstack vnf instance list',
+                           content.text_content(listed))
+            listed = json.loads(self._openstack(
+                'vnf', 'instance', 'list', '-f', 'json'))
+            self.assertIn(instance, [i['ID'] for i in listed])
+        finally:
+            sess.delete('%s/%s' % (url, instance), headers=VERSION)
