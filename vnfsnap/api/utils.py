@@ -45,6 +45,21 @@ def authorize(rule):
     policy.authorize(rule, context())
 
 
+def scope():
+    """The project whose objects the caller finds (None: every project)."""
+    return policy.project_scope(context())
+
+
+def same_project(first, second):
+    """422 unless the two objects one request names belong to the same
+    project (an administrator sees several)."""
+    if first.project_id != second.project_id:
+        raise exception.UnprocessableEntity(
+            reason='%s %s and %s %s belong to different projects' % (
+                type(first).__name__, first.id, type(second).__name__,
+                second.id))
+
+
 def base_url():
     """Where clients reach the API, for Location, Link and _links."""
     if CONF.api.public_endpoint:

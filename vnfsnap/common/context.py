@@ -18,7 +18,27 @@ NOAUTH_PROJECT = 'default'
 
 
 class RequestContext(context.RequestContext):
-    """oslo.context's context; the API and RPC both carry it."""
+    """oslo.context's context; the API and RPC both carry it.
+
+    ``project_bound``: the context sees its own project only, whatever its
+    roles (the noauth context: its "admin" is the admin of the project its
+    X-Project-Id header names, not of the deployment).
+    """
+
+    def __init__(self, *args, project_bound=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project_bound = project_bound
+
+    def to_dict(self):
+        values = super().to_dict()
+        values['project_bound'] = self.project_bound
+        return values
+
+    @classmethod
+    def from_dict(cls, values, **kwargs):
+        kwargs.setdefault('project_bound',
+                          bool(values.get('project_bound', False)))
+        return super().from_dict(values, **kwargs)
 
 
 def get_admin_context():
@@ -37,4 +57,5 @@ def noauth_context(environ):
     return RequestContext(user_id=environ.get('HTTP_X_USER_ID', 'noauth'),
                           project_id=project,
                           roles=['admin', 'member', 'reader'],
-                          is_admin=True, overwrite=False)
+                          is_admin=True, project_bound=True,
+                          overwrite=False)

@@ -53,3 +53,21 @@ def authorize(rule, context, target=None):
                                  exc=exception.Forbidden, action=rule)
     except policy.InvalidScope:
         raise exception.Forbidden(action=rule)
+
+
+def project_scope(context):
+    """The project whose objects ``context`` sees; None for every project.
+
+    The SRBAC defaults make an administrator (rule ``context_is_admin``,
+    the ``admin`` role in any project) the administrator of the whole
+    deployment: every rule lets it act on any project's objects, so it
+    finds them all.  Anyone else sees the objects of its own project only
+    (another project's are not found), and so does a ``project_bound``
+    context (auth_strategy = noauth) whatever its roles.
+    """
+    if getattr(context, 'project_bound', False):
+        return context.project_id
+    if get_enforcer().authorize('context_is_admin', {}, context,
+                                do_raise=False):
+        return None
+    return context.project_id

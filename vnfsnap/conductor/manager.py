@@ -29,6 +29,7 @@ from oslo_utils import uuidutils
 from vnfsnap import store
 from vnfsnap.common import context as vnfsnap_context
 from vnfsnap.common import exception
+from vnfsnap.common import policy
 from vnfsnap.common import states
 from vnfsnap.common import views
 from vnfsnap.conductor import lccn
@@ -157,7 +158,7 @@ class ConductorManager:
         """What the VIM of each VNFC can do (GR NFV-TST 005 Nfvi.001),
         read from the VIM now; a VNFC whose VIM cannot answer gets the
         reason instead."""
-        instance = db_api.get_vnf_instance(context.project_id,
+        instance = db_api.get_vnf_instance(policy.project_scope(context),
                                            vnf_instance_id)
         drivers = flows_common.Drivers(instance.vim_connection_info)
         answer = []
@@ -179,7 +180,7 @@ class ConductorManager:
         # Hold the resource while its VIM-side snapshots go, so that no
         # revert can start on what is being deleted.
         holder = uuidutils.generate_uuid()
-        db_api.reserve_vnf_snapshot_info(context.project_id,
+        db_api.reserve_vnf_snapshot_info(policy.project_scope(context),
                                          vnf_snapshot_info_id, holder)
         try:
             info = db_api.get_vnf_snapshot_info(None, vnf_snapshot_info_id)

@@ -43,14 +43,14 @@ class Subscription(base.Resource):
     def get(self):
         utils.authorize('vnfsnap:subscription:get')
         utils.no_query()
-        obj = db_api.get_subscription(utils.context().project_id,
+        obj = db_api.get_subscription(utils.scope(),
                                       self.subscription_id)
         return utils.single(views.lccn_subscription(obj, utils.base_url()),
                             obj.updated_at)
 
     def delete(self):
         utils.authorize('vnfsnap:subscription:delete')
-        db_api.delete_subscription(utils.context().project_id,
+        db_api.delete_subscription(utils.scope(),
                                    self.subscription_id)
         return utils.respond(status=204)
 
@@ -66,7 +66,7 @@ class Subscriptions(base.Resource):
         base_url = utils.base_url()
         return utils.collection(
             [views.lccn_subscription(o, base_url) for o in
-             db_api.list_subscriptions(utils.context().project_id)])
+             db_api.list_subscriptions(utils.scope())])
 
     def post(self):
         utils.authorize('vnfsnap:subscription:create')

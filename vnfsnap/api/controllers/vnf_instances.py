@@ -140,7 +140,7 @@ class CreateSnapshotTask(base.Resource):
         utils.authorize('vnfsnap:vnf_instance:create_snapshot')
         body = utils.json_body(lcm_schemas.CREATE_SNAPSHOT)
         instance = _instantiated(self.instance_id)
-        info = _target_snapshot(body['vnfSnapshotInfoId'])
+        info = _target_snapshot(instance, body['vnfSnapshotInfoId'])
         if info.snapshot_id is not None:
             raise exception.UnprocessableEntity(
                 reason='VNF snapshot %s already holds a snapshot; create a '
@@ -152,7 +152,7 @@ class CreateSnapshotTask(base.Resource):
         rules.check_time()
         rules.check_create(body.get('additionalParams') or {},
                            instance.instantiated_vnf_info)
-        return _start(self.instance_id, states.CREATE_SNAPSHOT, body)
+        return _start(instance, states.CREATE_SNAPSHOT, body)
 
 
 class RevertToSnapshotTask(CreateSnapshotTask):
@@ -167,7 +167,7 @@ class RevertToSnapshotTask(CreateSnapshotTask):
         if rules.grant_mode(states.REVERT_TO_SNAPSHOT) == 'policy':
             utils.authorize(
                 'vnfsnap:vnf_instance:grant_revert_to_snapshot')
-        info = _target_snapshot(body['vnfSnapshotInfoId'])
+        info = _target_snapshot(instance, body['vnfSnapshotInfoId'])
         if info.snapshot_id is None:
             raise exception.UnprocessableEntity(
                 reason='VNF snapshot %s is empty; there is nothing to '
@@ -177,30 +177,36 @@ class RevertToSnapshotTask(CreateSnapshotTask):
                 reason='VNF snapshot %s was taken from VNF instance %s, '
                        'not %s' % (info.id, info.snapshot_vnf_instance_id,
                                    self.instance_id))
-        return _start(self.instance_id, states.REVERT_TO_SNAPSHOT, body)
+        return _start(instance, states.REVERT_TO_SNAPSHOT, body)
 
 
-def _target_snapshot(info_id):
+def _target_snapshot(instance, info_id):
+    """The VNF snapshot a task on ``instance`` names; 422 when unknown or
+    of another project."""
     try:
-        return db_api.get_vnf_snapshot_info(utils.context().project_id,
-                                            info_id)
+        info = db_api.get_vnf_snapshot_info(utils.scope(), info_id)
     except exception.VnfSnapshotInfoNotFound as e:
         raise exception.UnprocessableEntity(reason=e.message)
+    utils.same_project(instance, info)
+    return info
 
 
 def _instantiated(instance_id):
     """The caller's VNF instance; 404 when unknown, 409 unless
     INSTANTIATED (checked before the request's references)."""
-    instance = db_api.get_vnf_instance(utils.context().project_id,
+    instance = db_api.get_vnf_instance(utils.scope(),
                                        instance_id)
     if instance.instantiation_state != states.INSTANTIATED:
         raise exception.VnfInstanceNotInstantiated(id=instance_id)
     return instance
 
 
-def _start(instance_id, operation, body, instance_updated_at=None,
+def _start(instance, operation, body, instance_updated_at=None,
            **values):
     """Record the op occurrence (reserving the VNF) and cast it.
+
+    The occurrence belongs to the VNF instance's project, also when an
+    administrator of another project starts it.
 
     ``instance_updated_at``: only if the VNF instance is still as the
     caller read it (its preconditions were checked on that read).
@@ -209,8 +215,9 @@ def _start(instance_id, operation, body, instance_updated_at=None,
     values.setdefault('operation_params', body)
     try:
         op = db_api.create_op_occ(dict(
-            values, id=uuidutils.generate_uuid(), project_id=ctx.project_id,
-            vnf_instance_id=instance_id, operation=operation,
+            values, id=uuidutils.generate_uuid(),
+            project_id=instance.project_id,
+            vnf_instance_id=instance.id, operation=operation,
             vnf_snapshot_info_id=body.get('vnfSnapshotInfoId'),
             is_automatic_invocation=False, is_cancel_pending=False),
             instance_updated_at=instance_updated_at)
@@ -257,7 +264,7 @@ class SnapshotDescriptor(base.Resource):
     def get(self):
         utils.authorize('vnfsnap:vnf_instance:get_snapshot_descriptor')
         utils.no_query()
-        obj = db_api.get_vnf_instance(utils.context().project_id,
+        obj = db_api.get_vnf_instance(utils.scope(),
                                       self.instance_id)
         return utils.single(descriptor_mod.Descriptor.of(obj).doc,
                             obj.updated_at)
@@ -267,7 +274,7 @@ class SnapshotDescriptor(base.Resource):
         body = utils.json_body({'type': 'object'})
         descriptor_mod.validate(body)
         obj = db_api.set_snapshot_descriptor(
-            utils.context().project_id, self.instance_id, body)
+            utils.scope(), self.instance_id, body)
         return utils.single(obj.snapshot_descriptor, obj.updated_at)
 
 
@@ -301,7 +308,7 @@ class SnapshotNotifications(base.Resource):
     def get(self):
         utils.authorize('vnfsnap:vnf_instance:get_snapshot_notifications')
         utils.no_query()
-        obj = db_api.get_vnf_instance(utils.context().project_id,
+        obj = db_api.get_vnf_instance(utils.scope(),
                                       self.instance_id)
         return utils.single(_notifications_view(obj.snapshot_notifications),
                             obj.updated_at)
@@ -318,14 +325,14 @@ class SnapshotNotifications(base.Resource):
         if creds is not None:
             stored['credentials'] = creds.to_dict()
         obj = db_api.set_snapshot_notifications(
-            utils.context().project_id, self.instance_id, stored)
+            utils.scope(), self.instance_id, stored)
         return utils.single(_notifications_view(obj.snapshot_notifications),
                             obj.updated_at)
 
     def delete(self):
         utils.authorize(
             'vnfsnap:vnf_instance:update_snapshot_notifications')
-        db_api.set_snapshot_notifications(utils.context().project_id,
+        db_api.set_snapshot_notifications(utils.scope(),
                                           self.instance_id, None)
         return utils.respond(status=204)
 
@@ -342,7 +349,7 @@ class VimCapabilities(base.Resource):
         utils.authorize('vnfsnap:vnf_instance:get_vim_capabilities')
         utils.no_query()
         ctx = utils.context()
-        db_api.get_vnf_instance(ctx.project_id, self.instance_id)
+        db_api.get_vnf_instance(utils.scope(), self.instance_id)
         answer = pecan.request.rpcapi.get_vim_capabilities(
             ctx, self.instance_id)
         return utils.respond({
@@ -361,7 +368,7 @@ class VnfInstance(base.Resource):
         self.snapshot_notifications = SnapshotNotifications(instance_id)
 
     def _load(self):
-        return db_api.get_vnf_instance(utils.context().project_id,
+        return db_api.get_vnf_instance(utils.scope(),
                                        self.instance_id)
 
     def get(self):
@@ -387,7 +394,7 @@ class VnfInstance(base.Resource):
             _check_snapshot_connections(obj, body['vimConnectionInfo'])
         # The secrets the request carries are kept apart, encrypted.
         public = views.without_access_info(body)
-        return _start(self.instance_id, states.MODIFY_INFO, body,
+        return _start(obj, states.MODIFY_INFO, body,
                       instance_updated_at=obj.updated_at,
                       operation_params=public,
                       private_params=({'request': body} if public != body
@@ -395,7 +402,7 @@ class VnfInstance(base.Resource):
 
     def delete(self):
         utils.authorize('vnfsnap:vnf_instance:delete')
-        db_api.delete_vnf_instance(utils.context().project_id,
+        db_api.delete_vnf_instance(utils.scope(),
                                    self.instance_id)
         return utils.respond(status=204)
 
@@ -411,7 +418,7 @@ class VnfInstances(base.Resource):
         base_url = utils.base_url()
         return utils.collection(
             [views.vnf_instance(o, base_url) for o in
-             db_api.list_vnf_instances(utils.context().project_id)],
+             db_api.list_vnf_instances(utils.scope())],
             default_excludes=DEFAULT_EXCLUDES)
 
     def post(self):

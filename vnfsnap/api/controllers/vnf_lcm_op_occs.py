@@ -37,7 +37,7 @@ class _Task(base.Resource):
         """Authorize and load; 409 when the task is not possible now."""
         utils.authorize('vnfsnap:vnf_lcm_op_occ:%s' % self.TASK)
         ctx = utils.context()
-        op = db_api.get_op_occ(ctx.project_id, self.op_id)
+        op = db_api.get_op_occ(utils.scope(), self.op_id)
         if self.TASK not in states.allowed_tasks(op.operation,
                                                  op.operation_state):
             if (self.TASK == 'rollback'
@@ -53,7 +53,7 @@ class _Task(base.Resource):
     def _move(self, ctx, op, to_state):
         return db_api.transition_op_occ(
             op.id, states.TASK_SOURCE_STATES[self.TASK], to_state,
-            task=self.TASK, project_id=ctx.project_id)
+            task=self.TASK, project_id=utils.scope())
 
 
 class _ConductorTask(_Task):
@@ -101,12 +101,12 @@ class Cancel(_Task):
             try:
                 db_api.transition_op_occ(
                     op.id, (states.STARTING,), states.ROLLED_BACK,
-                    task='cancel', project_id=ctx.project_id,
+                    task='cancel', project_id=utils.scope(),
                     expect_host=None, cancel_mode=body['cancelMode'])
                 return utils.accepted()
             except exception.InvalidOpOccState:
                 pass  # a conductor claimed it meanwhile: cancel the run
-        db_api.request_cancel(ctx.project_id, op.id, body['cancelMode'])
+        db_api.request_cancel(utils.scope(), op.id, body['cancelMode'])
         return utils.accepted()
 
 
@@ -122,7 +122,7 @@ class VnfLcmOpOcc(base.Resource):
     def get(self):
         utils.authorize('vnfsnap:vnf_lcm_op_occ:get')
         utils.no_query()
-        op = db_api.get_op_occ(utils.context().project_id, self.op_id)
+        op = db_api.get_op_occ(utils.scope(), self.op_id)
         return utils.single(views.vnf_lcm_op_occ(op, utils.base_url()),
                             op.updated_at)
 
@@ -138,5 +138,5 @@ class VnfLcmOpOccs(base.Resource):
         base_url = utils.base_url()
         return utils.collection(
             [views.vnf_lcm_op_occ(o, base_url) for o in
-             db_api.list_op_occs(utils.context().project_id)],
+             db_api.list_op_occs(utils.scope())],
             default_excludes=DEFAULT_EXCLUDES)

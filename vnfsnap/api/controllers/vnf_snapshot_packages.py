@@ -63,7 +63,7 @@ _ZIP_DEFLATED = 8
 
 
 def _load(pkg_id):
-    return db_api.get_vnf_snapshot_pkg(utils.context().project_id, pkg_id)
+    return db_api.get_vnf_snapshot_pkg(utils.scope(), pkg_id)
 
 
 def _require(obj, task, action):
@@ -230,7 +230,7 @@ class UploadFromUri(base.Resource):
         creds = urlfetch.Credentials.from_request(body)
         ctx = utils.context()
         db_api.start_vnf_snapshot_pkg_op(
-            ctx.project_id, self.pkg_id, 'upload', states.PKG_UPLOADING,
+            utils.scope(), self.pkg_id, 'upload', states.PKG_UPLOADING,
             {'operation': states.PKG_OP_UPLOAD_FROM_URI,
              'operation_params': {'addressInformation': uri},
              'credentials': creds.to_dict() if creds is not None else None})
@@ -248,12 +248,14 @@ class Build(base.Resource):
         utils.authorize('vnfsnap:vnf_snapshot_package:build')
         body = utils.json_body(schemas.BUILD)
         ctx = utils.context()
-        _require(_load(self.pkg_id), 'build', 'Build')
+        pkg = _load(self.pkg_id)
+        _require(pkg, 'build', 'Build')
         info_id = body['vnfSnapshotInfoId']
         try:
-            info = db_api.get_vnf_snapshot_info(ctx.project_id, info_id)
+            info = db_api.get_vnf_snapshot_info(utils.scope(), info_id)
         except exception.VnfSnapshotInfoNotFound as e:
             raise exception.UnprocessableEntity(reason=e.message)
+        utils.same_project(pkg, info)
         if info.snapshot_id is None:
             raise exception.VnfSnapshotEmpty(id=info_id)
         known = [v.id for v in info.vnfc_snapshots]
@@ -273,7 +275,7 @@ class Build(base.Resource):
                                      if among is known else 'packaged',
                                      ', '.join(among)))
         db_api.start_vnf_snapshot_pkg_op(
-            ctx.project_id, self.pkg_id, 'build', states.PKG_BUILDING,
+            utils.scope(), self.pkg_id, 'build', states.PKG_BUILDING,
             {'operation': states.PKG_OP_BUILD,
              'operation_params': dict({'importSnapshotResource': True},
                                       **body),
@@ -298,29 +300,32 @@ class Extract(base.Resource):
                 reason='give exactly one of vnfSnapshotInfoId (an existing, '
                        'empty VNF snapshot to fill) and vnfInstanceId (to '
                        'fill a new VNF snapshot for that VNF instance)')
-        _require(_load(self.pkg_id), 'extract', 'Extract')
+        pkg = _load(self.pkg_id)
+        _require(pkg, 'extract', 'Extract')
         reserve_info = new_info = None
         if 'vnfSnapshotInfoId' in body:
             info_id = reserve_info = body['vnfSnapshotInfoId']
             try:
-                info = db_api.get_vnf_snapshot_info(ctx.project_id, info_id)
+                info = db_api.get_vnf_snapshot_info(utils.scope(), info_id)
             except exception.VnfSnapshotInfoNotFound as e:
                 raise exception.UnprocessableEntity(reason=e.message)
+            utils.same_project(pkg, info)
             if info.snapshot_id is not None:
                 raise exception.VnfSnapshotAlreadyFilled(id=info_id)
         else:
             try:
-                instance = db_api.get_vnf_instance(ctx.project_id,
+                instance = db_api.get_vnf_instance(utils.scope(),
                                                    body['vnfInstanceId'])
             except exception.VnfInstanceNotFound as e:
                 raise exception.UnprocessableEntity(reason=e.message)
+            utils.same_project(pkg, instance)
             if instance.instantiation_state != states.INSTANTIATED:
                 raise exception.VnfInstanceNotInstantiated(id=instance.id)
             info_id = uuidutils.generate_uuid()
-            new_info = {'id': info_id, 'project_id': ctx.project_id,
+            new_info = {'id': info_id, 'project_id': pkg.project_id,
                         'vnf_snapshot_pkg_id': self.pkg_id}
         db_api.start_vnf_snapshot_pkg_op(
-            ctx.project_id, self.pkg_id, 'extract', states.PKG_EXTRACTING,
+            utils.scope(), self.pkg_id, 'extract', states.PKG_EXTRACTING,
             {'operation': states.PKG_OP_EXTRACT,
              'operation_params': {
                  'vnfSnapshotInfoId': info_id,
@@ -343,7 +348,7 @@ class Cancel(base.Resource):
     def post(self):
         utils.authorize('vnfsnap:vnf_snapshot_package:cancel')
         body = utils.json_body(schemas.CANCEL)
-        db_api.request_pkg_cancel(utils.context().project_id, self.pkg_id,
+        db_api.request_pkg_cancel(utils.scope(), self.pkg_id,
                                   body.get('cause'))
         return utils.accepted()
 
@@ -384,7 +389,7 @@ class PackageContent(base.Resource):
                 reason='the body is empty; send the package ZIP file')
         ctx = utils.context()
         db_api.start_vnf_snapshot_pkg_op(
-            ctx.project_id, self.pkg_id, 'upload', states.PKG_UPLOADING,
+            utils.scope(), self.pkg_id, 'upload', states.PKG_UPLOADING,
             {'operation': states.PKG_OP_UPLOAD, 'operation_params': None,
              'credentials': None, 'content_received': True, 'host': None})
         # body_file: the WSGI input, read in chunks (request.body would
@@ -433,7 +438,7 @@ class ExtArtifactsAccess(base.Resource):
                      'CREATED, or in ERROR before any content was '
                      'received)', id=obj.id, state=obj.state)
         obj = db_api.update_vnf_snapshot_pkg(
-            utils.context().project_id, self.pkg_id,
+            utils.scope(), self.pkg_id,
             {'ext_artifacts_access': config},
             from_states=states.PKG_TASK_SOURCE_STATES['ext_artifacts_access'],
             task='Setting the external artifacts access',
@@ -522,7 +527,7 @@ class VnfSnapshotPackage(base.Resource):
             values.update(state=states.PKG_AVAILABLE, failure_details=None)
         try:
             obj = db_api.update_vnf_snapshot_pkg(
-                utils.context().project_id, self.pkg_id, values,
+                utils.scope(), self.pkg_id, values,
                 from_states=states.PKG_TASK_SOURCE_STATES[task],
                 task='Modification', if_updated_at=obj.updated_at)
         except exception.ConcurrentModification:
@@ -542,12 +547,11 @@ class VnfSnapshotPackage(base.Resource):
 
     def delete(self):
         utils.authorize('vnfsnap:vnf_snapshot_package:delete')
-        ctx = utils.context()
         obj = _load(self.pkg_id)
         utils.check_preconditions(
             views.vnf_snapshot_pkg_info(obj, utils.base_url()),
             obj.updated_at)
-        db_api.delete_vnf_snapshot_pkg(ctx.project_id, self.pkg_id)
+        db_api.delete_vnf_snapshot_pkg(utils.scope(), self.pkg_id)
         store.delete_package(self.pkg_id)
         return utils.respond(status=204)
 
@@ -564,7 +568,7 @@ class VnfSnapshotPackages(base.Resource):
         base_url = utils.base_url()
         return utils.collection(
             [views.vnf_snapshot_pkg_info(o, base_url) for o in
-             db_api.list_vnf_snapshot_pkgs(utils.context().project_id)],
+             db_api.list_vnf_snapshot_pkgs(utils.scope())],
             default_excludes=DEFAULT_EXCLUDES, mandatory=MANDATORY)
 
     def post(self):

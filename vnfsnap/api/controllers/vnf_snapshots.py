@@ -52,7 +52,7 @@ class VnfStateSnapshot(base.Resource):
     def get(self):
         utils.authorize('vnfsnap:vnf_snapshot:get_vnf_state_snapshot')
         utils.no_query()
-        obj = db_api.get_vnf_snapshot_info(utils.context().project_id,
+        obj = db_api.get_vnf_snapshot_info(utils.scope(),
                                            self.info_id)
         if obj.snapshot_id is None:
             raise exception.VnfSnapshotEmpty(id=obj.id)
@@ -84,7 +84,7 @@ class VnfSnapshot(base.Resource):
         self.vnf_state_snapshot = VnfStateSnapshot(info_id)
 
     def _load(self):
-        return db_api.get_vnf_snapshot_info(utils.context().project_id,
+        return db_api.get_vnf_snapshot_info(utils.scope(),
                                             self.info_id)
 
     def get(self):
@@ -115,7 +115,7 @@ class VnfSnapshot(base.Resource):
             values['vnf_snapshot_pkg_id'] = body['vnfSnapshotPkgId']
         try:
             obj = db_api.update_vnf_snapshot_info(
-                utils.context().project_id, self.info_id, values,
+                utils.scope(), self.info_id, values,
                 vnfc_snapshots=vnfcs, only_if_empty=True,
                 if_updated_at=obj.updated_at)
         except exception.ConcurrentModification:
@@ -139,7 +139,7 @@ class VnfSnapshot(base.Resource):
             # and the VNF state snapshot.
             pecan.request.rpcapi.delete_vnf_snapshot(ctx, obj.id)
         else:
-            db_api.delete_vnf_snapshot_info(ctx.project_id, obj.id)
+            db_api.delete_vnf_snapshot_info(utils.scope(), obj.id)
             # What a create_snapshot stored before its conductor died and
             # the occurrence was failed (FAILED) without a rollback.
             store.delete_vnf_state(obj.id)
@@ -157,7 +157,7 @@ class VnfSnapshots(base.Resource):
         base_url = utils.base_url()
         return utils.collection(
             [views.vnf_snapshot_info(o, base_url) for o in
-             db_api.list_vnf_snapshot_infos(utils.context().project_id)],
+             db_api.list_vnf_snapshot_infos(utils.scope())],
             default_excludes=DEFAULT_EXCLUDES)
 
     def post(self):

@@ -26,12 +26,12 @@ tools/openstack-aio/install.sh.  Takes about 3 minutes.
 """
 
 import os
-import time
 
 from testtools import content
 
 from vnfsnap.tests import base
 from vnfsnap.tests.fixtures import openstack_services
+from vnfsnap.tests.fixtures import openstack_vnfcs
 from vnfsnap.tests.fixtures import services
 
 #: Seconds a server gets to become ACTIVE, an image or volume to settle.
@@ -50,14 +50,7 @@ class TestOpenStackCloud(base.TestCase):
     MIGRATE = False
 
     def wait(self, what, check, timeout=TIMEOUT, interval=1):
-        deadline = time.monotonic() + timeout
-        while True:
-            value = check()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                self.fail('%s: not done after %ss' % (what, timeout))
-            time.sleep(interval)
+        return openstack_vnfcs.wait(what, check, timeout, interval)
 
     def server(self, server_id):
         return self.cloud.api('compute', 'GET',

@@ -18,47 +18,46 @@ vnfsnap-all-in-one drives the OpenStack VIM driver against Keystone, Nova,
 Cinder and Glance, and keeps its VNF snapshot packages in the cloud's Swift
 (Keystone auth, 16 MiB segments: every package is a Static Large Object).
 The guests are read and written through their QEMU guest agents, which
-Nova wires up (``hw_qemu_guest_agent``).
+Nova wires up (``hw_qemu_guest_agent``).  The cloud is the test process's
+shared one (openstack_services.shared_cloud): the test deletes what it
+and vnfsnap made there (openstack_vnfcs.LeaveAsFound).
 """
 
 import os
-import time
 
-import libvirt
+from oslo_utils import uuidutils
 
-from vnfsnap.tests.fixtures import openstack_services
+from vnfsnap.tests.fixtures import openstack_vnfcs
 from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.functional import base
-from vnfsnap_demo import guest_agent
 
 TIMEOUT = 300
 PKGM = base.PKGM
-CONTAINER = 'vnfsnap-packages'
 SEGMENT = 16 * 1024 * 1024
 VIM_TYPE = 'ETSINFV.OPENSTACK_KEYSTONE.V_3'
-ROOT_MARKER = '/var/tmp/vnfsnap-marker'
-DATA_MARKER = '/data/vnfsnap-marker'
 
 
 class TestVnfOnOpenStack(base.FunctionalTestCase):
 
     def setUp(self):
         super().setUp()
-        self.cloud = self.useFixture(openstack_services.OpenStackCloud(
-            compute=True))
-        self.conn = libvirt.open('qemu:///system')
-        self.addCleanup(self.conn.close)
-        data_image = self.cloud.upload_image(
-            'vnfsnap-guest-data', self.cloud.guest_image.data_disk, 'qcow2')
-        self.servers = [self.boot('vnfc-%d' % i, data_image)
+        # The process's cloud: the test deletes what it made (servers,
+        # volumes, images, snapshots, its Swift container) at the end.
+        self.cloud, data_image = openstack_vnfcs.shared_cloud_and_guests(
+            self)
+        self.servers = [openstack_vnfcs.boot_vnfc(self.cloud, 'vnfc-%d' % i,
+                                                  data_image)
                         for i in range(2)]
+        self.container = 'vnfsnap-packages-%s' % uuidutils.generate_uuid()[:8]
+        self.addCleanup(openstack_vnfcs.delete_containers, self.cloud,
+                        self.container)
         self.port = services.free_port()
         self.conf = base.write_config(os.path.join(self.tmp, 'v.conf'), {
             'DEFAULT': {'state_path': os.path.join(self.tmp, 'state')},
             'api': {'port': self.port},
             'openstack': {'poll_interval': 1},
             'package_store': {'backend': 'swift',
-                              'swift_container': CONTAINER,
+                              'swift_container': self.container,
                               'swift_segment_size': SEGMENT},
             'swift': {'auth_type': 'password',
                       'auth_url': self.cloud.auth_url,
@@ -77,54 +76,8 @@ class TestVnfOnOpenStack(base.FunctionalTestCase):
 
     # --- the cloud side ---------------------------------------------------
 
-    def wait(self, what, check, timeout=TIMEOUT, interval=1):
-        deadline = time.monotonic() + timeout
-        while True:
-            value = check()
-            if value:
-                return value
-            self.assertLess(time.monotonic(), deadline, what)
-            time.sleep(interval)
-
     def server(self, server_id):
-        return self.cloud.api('compute', 'GET',
-                              '/servers/%s' % server_id).json()['server']
-
-    def boot(self, name, data_image):
-        volume = self.cloud.api('volumev3', 'POST', '/volumes', json={
-            'volume': {'size': 1, 'name': name + '-data',
-                       'imageRef': data_image}}).json()['volume']['id']
-
-        def available():
-            status = self.cloud.api('volumev3', 'GET', '/volumes/%s'
-                                    % volume).json()['volume']['status']
-            self.assertNotEqual('error', status, 'volume of %s' % name)
-            return status == 'available'
-        self.wait('volume of %s' % name, available)
-        server_id = self.cloud.api('compute', 'POST', '/servers', json={
-            'server': {
-                'name': name, 'imageRef': self.cloud.image_id,
-                'flavorRef': self.cloud.flavor_id, 'networks': 'none',
-                'block_device_mapping_v2': [
-                    {'boot_index': 0, 'uuid': self.cloud.image_id,
-                     'source_type': 'image', 'destination_type': 'local'},
-                    {'boot_index': -1, 'uuid': volume,
-                     'source_type': 'volume',
-                     'destination_type': 'volume'}]}}
-        ).json()['server']['id']
-
-        def active():
-            s = self.server(server_id)
-            self.assertNotEqual('ERROR', s['status'], s.get('fault'))
-            return s['status'] == 'ACTIVE' and s
-        server = self.wait('server %s ACTIVE' % name, active)
-        guest_agent.wait_for_agent(self.domain(server_id), timeout=TIMEOUT)
-        return {'id': server_id, 'volume': volume,
-                'instance_name': server['OS-EXT-SRV-ATTR:instance_name']}
-
-    def domain(self, server_id):
-        name = self.server(server_id)['OS-EXT-SRV-ATTR:instance_name']
-        return self.conn.lookupByName(name)
+        return openstack_vnfcs.server(self.cloud, server_id)
 
     def attachments(self, server_id):
         return {a['device']: a['volumeId'] for a in self.cloud.api(
@@ -132,20 +85,10 @@ class TestVnfOnOpenStack(base.FunctionalTestCase):
             % server_id).json()['volumeAttachments']}
 
     def mark(self, text):
-        for s in self.servers:
-            dom = self.domain(s['id'])
-            guest_agent.write_file(dom, ROOT_MARKER, text.encode())
-            guest_agent.write_file(dom, DATA_MARKER, text.encode())
+        openstack_vnfcs.write_markers(self.cloud, self.servers, text)
 
     def markers(self):
-        found = set()
-        for s in self.servers:
-            dom = self.domain(s['id'])
-            guest_agent.wait_for_agent(dom, timeout=TIMEOUT)
-            for path in (ROOT_MARKER, DATA_MARKER):
-                found.add(guest_agent.read_file(
-                    dom, path, drop_caches=True).decode())
-        return found
+        return openstack_vnfcs.read_markers(self.cloud, self.servers)
 
     # --- the vnfsnap side ---------------------------------------------------
 
@@ -224,7 +167,7 @@ class TestVnfOnOpenStack(base.FunctionalTestCase):
 
     def swift_object(self, pkg_id):
         return self.cloud.api('object-store', 'HEAD', '/%s/%s/package.zip'
-                              % (CONTAINER, pkg_id))
+                              % (self.container, pkg_id))
 
     def build_and_export(self, info_id):
         """Build a package of ``info_id`` (its VNFC images come out of
@@ -250,7 +193,7 @@ class TestVnfOnOpenStack(base.FunctionalTestCase):
         self.assertEqual(204, self.pkgm.delete('%s/%s' % (PKGM, built))
                          .status_code)
         resp = self.cloud.api('object-store', 'GET', '/%s?format=json'
-                              % CONTAINER)
+                              % self.container)
         listing = resp.json() if resp.content else []
         self.assertEqual([], [o['name'] for o in listing
                               if o['name'].startswith(built)])

@@ -304,17 +304,23 @@ class TestApiEnforcement(ApiAsRole):
                 self.assertProblem(self.request(method, path, body={}), 403)
 
 
+def keystone_headers_app(test):
+    """``test.app`` with auth_strategy=keystone, keystonemiddleware left
+    out: the requests carry the X-* headers it would set."""
+    test.conf.config(auth_strategy='keystone', group='api')
+    test.useFixture(fixtures.MockPatch(
+        'vnfsnap.api.app.auth_token.AuthProtocol',
+        lambda application, conf: application))
+    test.app = app.setup_app()
+
+
 class TestKeystoneHeaders(base.ApiTestCase):
     """auth_strategy=keystone with keystonemiddleware's output simulated:
     the context comes from the X-* headers it sets."""
 
     def setUp(self):
         super().setUp()
-        self.conf.config(auth_strategy='keystone', group='api')
-        self.useFixture(fixtures.MockPatch(
-            'vnfsnap.api.app.auth_token.AuthProtocol',
-            lambda application, conf: application))
-        self.app = app.setup_app()
+        keystone_headers_app(self)
 
     def as_user(self, roles, project='p1'):
         headers = {'X-Roles': ','.join(roles), 'X-User-Id': 'u1'}
@@ -437,3 +443,97 @@ class TestIsolation(base.ApiTestCase):
         resp = self.post('%s/vnf_lcm_op_occs/%s/fail' % (V2, op.id),
                          project='A')
         self.assertEqual(200, resp.status, resp.body)
+
+
+class TestAdminSeesEveryProject(base.ApiTestCase):
+    """SRBAC defaults: the admin role (of any project) acts on every
+    project's objects; what it starts belongs to the object's project.
+    Keystone auth, with keystonemiddleware's headers simulated."""
+
+    ROLES = {'p1': 'member,reader', 'p2': 'member,reader',
+             'adm': 'admin,member,reader'}
+
+    def setUp(self):
+        super().setUp()
+        keystone_headers_app(self)
+        self.inst = self.register_vnf(project='p1')
+        self.info_id, self.op = self.take_snapshot(self.inst['id'],
+                                                   project='p1')
+        self.other = self.register_vnf(project='p2', prefix='b')
+
+    def request(self, method, path, project='p1', headers=None, **kw):
+        headers = dict({'X-Roles': self.ROLES[project],
+                        'X-User-Id': 'user-' + project}, **(headers or {}))
+        return super().request(method, path, project=project,
+                               headers=headers, **kw)
+
+    def ids(self, path, project):
+        resp = self.get(V2 + path, project=project)
+        self.assertEqual(200, resp.status, resp.body)
+        return {o['id'] for o in resp.json}
+
+    def test_lists_and_shows_every_project(self):
+        self.assertEqual({self.inst['id'], self.other['id']},
+                         self.ids('/vnf_instances', 'adm'))
+        self.assertEqual({self.other['id']}, self.ids('/vnf_instances', 'p2'))
+        self.assertEqual({self.info_id}, self.ids('/vnf_snapshots', 'adm'))
+        self.assertEqual({self.op.id}, self.ids('/vnf_lcm_op_occs', 'adm'))
+        self.assertEqual(set(), self.ids('/vnf_lcm_op_occs', 'p2'))
+        for path in ('/vnf_instances/%s' % self.inst['id'],
+                     '/vnf_instances/%s/vim_capabilities' % self.inst['id'],
+                     '/vnf_snapshots/%s' % self.info_id,
+                     '/vnf_lcm_op_occs/%s' % self.op.id):
+            with self.subTest(path=path):
+                self.assertEqual(200, self.get(V2 + path,
+                                               project='adm').status)
+                self.assertProblem(self.get(V2 + path, project='p2'), 404)
+
+    def test_what_it_starts_belongs_to_the_project(self):
+        resp = self.request('PATCH', V2 + '/vnf_instances/%s'
+                            % self.inst['id'], body={'vnfInstanceName': 'x'},
+                            content_type='application/merge-patch+json',
+                            project='adm')
+        op = self.wait_for_op(self.op_id_from(resp))
+        self.assertEqual(states.COMPLETED, op.operation_state, op.error)
+        self.assertEqual('p1', op.project_id)
+        self.assertIn(op.id, self.ids('/vnf_lcm_op_occs', 'p1'))
+        # Deleting a snapshot of another project: the conductor finds it.
+        resp = self.request('DELETE', V2 + '/vnf_snapshots/%s'
+                            % self.info_id, project='adm')
+        self.assertEqual(204, resp.status, resp.body)
+        self.assertEqual(set(), self.ids('/vnf_snapshots', 'p1'))
+
+    def test_one_request_never_mixes_projects(self):
+        own = self.new_snapshot_info(project='adm')['id']
+        resp = self.post(V2 + '/vnf_instances/%s/create_snapshot'
+                         % self.inst['id'], {'vnfSnapshotInfoId': own},
+                         project='adm')
+        self.assertProblem(resp, 422)
+        self.assertIn('belong to different projects', resp.json['detail'])
+        pkg = self.post(PKGM + '/vnf_snapshot_packages', {'name': 'p'},
+                        project='p2').json['id']
+        for action, body in (('build', {'vnfSnapshotInfoId': self.info_id}),
+                             ('extract', {'vnfInstanceId': self.inst['id']})):
+            with self.subTest(action=action):
+                if action == 'extract':
+                    snapshots.make_available(self, pkg)
+                resp = self.post('%s/vnf_snapshot_packages/%s/'
+                                 'package_content/%s' % (PKGM, pkg, action),
+                                 body, project='adm')
+                self.assertProblem(resp, 422)
+                self.assertIn('belong to different projects',
+                              resp.json['detail'])
+        self.assertEqual({self.op.id}, {o.id for o in
+                                        db_api.list_op_occs(None)})
+
+    def test_noauth_context_stays_in_its_project(self):
+        noauth = context.noauth_context({'HTTP_X_PROJECT_ID': 'p3'})
+        self.assertEqual('p3', policy.project_scope(noauth))
+        # Also once it crossed RPC to a conductor.
+        again = context.RequestContext.from_dict(noauth.to_dict())
+        self.assertEqual('p3', policy.project_scope(again))
+        admin = context.RequestContext(project_id='p3', roles=['admin'],
+                                       overwrite=False)
+        self.assertIsNone(policy.project_scope(admin))
+        self.assertIsNone(policy.project_scope(
+            context.RequestContext.from_dict(admin.to_dict())))
