@@ -339,22 +339,12 @@ class SetPackage(command.ShowOne):
         return common.show_item(client.vnf_snapshot_packages.get(pkg_id))
 
 
-class DeletePackage(command.Command):
+class DeletePackage(common.DeleteCommand):
     """Delete VNF snapshot packages and their stored files."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('packages', metavar='<package>', nargs='+',
-                            help='Package(s) to delete (name or ID).')
-        return parser
-
-    def take_action(self, parsed_args):
-        client = common.client_of(self)
-        common.delete_all(
-            parsed_args.packages,
-            lambda p: client.vnf_snapshot_packages.delete(
-                _package_id(client, p)),
-            'VNF snapshot package')
+    what = 'VNF snapshot package'
+    manager = 'vnf_snapshot_packages'
+    find = staticmethod(_package_id)
 
 
 class ListArtifact(command.Lister):
