@@ -19,14 +19,18 @@
 #   tools/run-tests.sh lint                 tox -e pep8,docs,api-ref,
 #                                           releasenotes,genconfig,genpolicy
 #   tools/run-tests.sh unit [ARGS...]       tox -e py3 -- ARGS
+#   tools/run-tests.sh dashboard [ARGS...]  tox -e dashboard -- ARGS (the
+#                                           Horizon plugin's unit tests)
 #   tools/run-tests.sh functional [ARGS...] tox -e functional -- ARGS
 #
 # ARGS (only with a part named) go to "stestr run", e.g. a test filter:
 #   tools/run-tests.sh functional test_services.TestMariaDBServer
+# or, for the dashboard, to Django's "manage.py test" (test labels).
 #
 # First runs tools/install.sh (Debian packages and .venv; quick when nothing
-# changed), and before the functional tests tools/openstack-aio/install.sh
-# (the single-machine OpenStack some of them use).  tox runs from .venv
+# changed), before the functional tests tools/openstack-aio/install.sh
+# (the single-machine OpenStack some of them use), and before the dashboard
+# and functional tests tools/horizon-aio/install.sh (Horizon).  tox runs from .venv
 # with --current-env (tox-current-env): in .venv itself, not in virtualenvs
 # of its own.  With no part named, lint and the OpenStack install run in
 # the background while the unit tests run, and their output follows.
@@ -48,13 +52,13 @@ usage() {
 
 part=all
 case "${1:-}" in
-    lint|unit|functional|all) part=$1; shift ;;
+    lint|unit|dashboard|functional|all) part=$1; shift ;;
     -h|--help) usage; exit 0 ;;
     "") ;;
     *) usage >&2; exit 2 ;;
 esac
-if [ "$part" != unit ] && [ "$part" != functional ] && [ "$#" -gt 0 ]; then
-    echo "extra arguments need a part: unit or functional" >&2
+if { [ "$part" = lint ] || [ "$part" = all ]; } && [ "$#" -gt 0 ]; then
+    echo "extra arguments need a part: unit, dashboard or functional" >&2
     exit 2
 fi
 
@@ -155,6 +159,40 @@ run_tests() {
     done <<<"$failures"
 }
 
+# run_dashboard_tests [manage.py test args...]: the Horizon plugin's unit
+# tests run by Django's test runner in Horizon's virtualenv (not stestr):
+# its counts and failed tests come from the runner's own report.
+run_dashboard_tests() {
+    local rc=0 out ran=0 failed=0 skipped=0 id
+    say "dashboard tests: tox -e dashboard -- $*"
+    out=$LOG_DIR/dashboard.log
+    "${TOX[@]}" -e dashboard -- "$@" 2>&1 | tee "$out" || rc=$?
+    ran=$(sed -n 's/^Ran \([0-9]*\) tests\? in .*/\1/p' "$out" | tail -n 1)
+    failed=$(grep -cE '^(FAIL|ERROR): ' "$out") || true
+    skipped=$(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' "$out" | tail -n 1)
+    ran=${ran:-0} failed=${failed:-0} skipped=${skipped:-0}
+    if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+        say "dashboard tests: tox exited with $rc without a failed test;" \
+            "counting 1 failure"
+        failed=1
+    fi
+    if [ "$rc" -eq 0 ] && [ "$ran" -eq 0 ]; then
+        say "dashboard tests: no test ran; counting 1 failure"
+        failed=1
+        rc=1
+    fi
+    [ "$rc" -eq 0 ] || status=1
+    local passed=$((ran - failed - skipped))
+    [ "$passed" -ge 0 ] || passed=0
+    total_passed=$((total_passed + passed))
+    total_failed=$((total_failed + failed))
+    total_skipped=$((total_skipped + skipped))
+    summaries+=("dashboard: $passed passed, $failed failed, $skipped skipped")
+    while IFS= read -r id; do
+        [ -z "$id" ] || summaries+=("  FAILED $id")
+    done < <(sed -n 's/^\(FAIL\|ERROR\): //p' "$out")
+}
+
 # start_background NAME COMMAND...: runs COMMAND with its output in a log.
 start_background() {
     local name=$1
@@ -192,18 +230,34 @@ lint_result() {
     fi
 }
 
-# The single-machine OpenStack of the OpenStack functional tests (quick
-# when already installed).
+# The single-machine OpenStack of the OpenStack functional tests and the
+# Horizon of the dashboard tests (quick when already installed).
 openstack_aio_install() {
-    "$ROOT/tools/openstack-aio/install.sh"
+    "$ROOT/tools/openstack-aio/install.sh" &&
+        "$ROOT/tools/horizon-aio/install.sh"
+}
+
+horizon_aio_install() {
+    "$ROOT/tools/horizon-aio/install.sh"
+}
+
+run_dashboard() {
+    if [ "$1" -ne 0 ]; then
+        say "dashboard: tools/horizon-aio/install.sh failed"
+        status=1
+        total_failed=$((total_failed + 1))
+        summaries+=("dashboard: not run (Horizon install failed)")
+        return 0
+    fi
+    run_dashboard_tests "${@:2}"
 }
 
 run_functional() {
     if [ "$1" -ne 0 ]; then
-        say "functional: tools/openstack-aio/install.sh failed"
+        say "functional: the OpenStack or Horizon install failed"
         status=1
         total_failed=$((total_failed + 1))
-        summaries+=("functional: not run (OpenStack install failed)")
+        summaries+=("functional: not run (OpenStack or Horizon install failed)")
         return 0
     fi
     run_tests functional functional "${@:2}"
@@ -238,13 +292,17 @@ case "$part" in
     unit)
         run_tests unit py3 "$@"
         ;;
+    dashboard)
+        horizon_aio_install || rc=$?
+        run_dashboard "$rc" "$@"
+        ;;
     functional)
         openstack_aio_install || rc=$?
         run_functional "$rc" "$@"
         ;;
     all)
-        # Two cores: the unit tests use both, lint and the OpenStack
-        # install (mostly waiting for pip) fit beside them.
+        # Two cores: the unit tests use both, lint and the OpenStack and
+        # Horizon installs (mostly waiting for pip) fit beside them.
         start_background lint lint
         start_background openstack-aio openstack_aio_install
         run_tests unit py3
@@ -252,6 +310,7 @@ case "$part" in
         lint_result "$rc"
         rc=0
         finish_background openstack-aio || rc=$?
+        run_dashboard "$rc"
         run_functional "$rc"
         ;;
 esac

@@ -33,6 +33,7 @@ PRODUCT_DIR = os.path.dirname(os.path.abspath(vnfsnap.__file__))
 TESTS_DIR = os.path.join(PRODUCT_DIR, 'tests')
 DEMO_DIR = os.path.join(os.path.dirname(PRODUCT_DIR), 'demo')
 CLIENT_DIR = os.path.join(os.path.dirname(PRODUCT_DIR), 'client')
+DASHBOARD_DIR = os.path.join(os.path.dirname(PRODUCT_DIR), 'dashboard')
 
 
 def python_files(top):
@@ -104,6 +105,17 @@ class TestImports(testtools.TestCase):
                                                    'vnfsnapclient')),
                         CLIENT_DIR)
         self.assertEqual([], self.offences(CLIENT_DIR, offending))
+
+    def test_dashboard_imports_neither_product_nor_demo(self):
+        # The Horizon plugin installs on the dashboard host beside Horizon,
+        # and reaches vnfsnap only through the client library.
+        def offending(name):
+            return any(name == top or name.startswith(top + '.')
+                       for top in ('vnfsnap', 'vnfsnap_demo'))
+        self.assertTrue(os.path.isdir(os.path.join(DASHBOARD_DIR,
+                                                   'vnfsnap_dashboard')),
+                        DASHBOARD_DIR)
+        self.assertEqual([], self.offences(DASHBOARD_DIR, offending))
 
     def test_product_never_imports_the_client(self):
         # The server answers HTTP; it is no client of itself.

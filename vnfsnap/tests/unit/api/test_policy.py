@@ -15,6 +15,8 @@
 import io
 import os
 import re
+import subprocess
+import sys
 
 import fixtures
 from oslo_config import cfg
@@ -114,6 +116,25 @@ class TestRules(base.TestCase):
             self.assertIn('"%s"' % rule.name, text)
         self.assertIn('# POST  /vnflcm/v2/vnf_lcm_op_occs/{vnfLcmOpOccId}'
                       '/rollback', text)
+
+    def test_dashboard_policy_file_is_current(self):
+        # Horizon hides the buttons these rules refuse; its copy is
+        # generated (tox -e genpolicy) and must not lag the policy-in-code.
+        out = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                           'vnfsnap_policy.yaml')
+        # The command tox runs, in a process of its own: it reads cfg.CONF.
+        subprocess.run(
+            [os.path.join(os.path.dirname(sys.executable),
+                          'oslopolicy-policy-generator'),
+             '--namespace', 'vnfsnap', '--output-file', out],
+            check=True, capture_output=True, timeout=120)
+        committed = os.path.join(
+            os.path.dirname(os.path.dirname(os.path.dirname(
+                os.path.abspath(policies.__file__)))),
+            'dashboard', 'vnfsnap_dashboard', 'conf', 'vnfsnap_policy.yaml')
+        with open(out) as f, open(committed) as g:
+            self.assertEqual(f.read(), g.read(), 'run "tox -e genpolicy" '
+                             'and commit %s' % committed)
 
     def test_enforcer_entry_point(self):
         enforcer = policy.get_enforcer()
