@@ -15,8 +15,9 @@
 from django.utils.translation import gettext_lazy as _
 from horizon import tables
 
-from vnfsnap_dashboard.dashboards.project.vnf_snapshots import tables \
-    as project_tables
+from vnfsnap_dashboard.dashboards.project.vnf_snapshots import (
+    tables as project_tables,
+)
 
 
 class AdminVnfSnapshotsTable(project_tables.VnfSnapshotsTable):

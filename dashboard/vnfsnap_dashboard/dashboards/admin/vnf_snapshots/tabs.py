@@ -12,8 +12,9 @@
 
 from horizon import tabs
 
-from vnfsnap_dashboard.dashboards.project.vnf_snapshots import tabs \
-    as project_tabs
+from vnfsnap_dashboard.dashboards.project.vnf_snapshots import (
+    tabs as project_tabs,
+)
 
 
 class OverviewTab(project_tabs.OverviewTab):

@@ -154,13 +154,15 @@ class VnfSnapshotsTable(tables.DataTable):
         link='horizon:project:vnf_snapshots:detail')
     vnf_instance = tables.Column(
         'vnf_instance_id', verbose_name=_('VNF Instance'),
-        link=panel_link('project', 'vnf_instances', 'vnf_instance_id'), empty_value='-')
+        link=panel_link('project', 'vnf_instances', 'vnf_instance_id'),
+        empty_value='-')
     status = tables.Column(
         'status', verbose_name=_('Status'), status=True,
         status_choices=STATUS_CHOICES,
         display_choices=STATUS_DISPLAY_CHOICES)
     operation = tables.Column(
-        'op_occ_id', verbose_name=_('Operation'), link=panel_link('project', 'vnf_operations', 'op_occ_id'),
+        'op_occ_id', verbose_name=_('Operation'),
+        link=panel_link('project', 'vnf_operations', 'op_occ_id'),
         empty_value='-')
     created = tables.Column(
         'created_at', verbose_name=_('Started'), empty_value='-')

@@ -56,6 +56,10 @@ class IndexTests(helpers.TestCase):
         self.assertIn('obj_id=%s' % data.CREATING_ID,
                       row[:row.index('>')])
         self.assertIn(CHOOSE_URL, content)
+        for action in ('vnf_snapshots__action_create',
+                       'vnf_snapshots__action_delete',
+                       '__action_revert', '__action_snapshot_again'):
+            self.assertIn(action, content)
         self.assertIn(urls.reverse('horizon:project:vnf_snapshots:revert',
                                    args=(data.AVAILABLE_ID,)), content)
         # No revert to a snapshot still being taken, no delete either.
@@ -389,7 +393,7 @@ class ReaderTests(helpers.TestCase):
             self.assertEqual(403, self.client.get(url).status_code, url)
             self.assertEqual(403, self.client.post(url, form).status_code,
                              url)
-        for name, called in mocks.items():
+        for called in mocks.values():
             called.assert_not_called()
 
     @patch_api('vnf_snapshot_list', 'vnf_snapshot_delete')

@@ -12,9 +12,9 @@
 
 """The views of the VNF snapshots panel."""
 
-from django.core import exceptions as django_exceptions
 from django import shortcuts
 from django import urls
+from django.core import exceptions as django_exceptions
 from django.utils.translation import gettext_lazy as _
 from horizon import exceptions
 from horizon import forms
@@ -26,12 +26,15 @@ from openstack_dashboard import policy
 
 from vnfsnap_dashboard.api import vnf_snapshots as api
 from vnfsnap_dashboard.api import vnfsnap
-from vnfsnap_dashboard.dashboards.project.vnf_snapshots import forms \
-    as snapshot_forms
-from vnfsnap_dashboard.dashboards.project.vnf_snapshots import tables \
-    as snapshot_tables
-from vnfsnap_dashboard.dashboards.project.vnf_snapshots import tabs \
-    as snapshot_tabs
+from vnfsnap_dashboard.dashboards.project.vnf_snapshots import (
+    forms as snapshot_forms,
+)
+from vnfsnap_dashboard.dashboards.project.vnf_snapshots import (
+    tables as snapshot_tables,
+)
+from vnfsnap_dashboard.dashboards.project.vnf_snapshots import (
+    tabs as snapshot_tabs,
+)
 
 INDEX_URL = 'horizon:project:vnf_snapshots:index'
 
