@@ -34,11 +34,11 @@ class CancelOpOccForm(forms.SelfHandlingForm):
     cancel_mode = forms.ThemableChoiceField(
         label=_('Cancel Mode'), choices=CANCEL_MODE_CHOICES,
         initial=api.GRACEFUL,
-        help_text=_('Graceful lets the step that runs finish, forceful '
-                    'asks to stop it now. vnfsnap stops the operation '
-                    'before its next step in both modes and undoes what it '
-                    'did: the operation ends rolled back when it had not '
-                    'started, failed (temporary) otherwise.'))
+        help_text=_('SOL003 asks a graceful cancellation to let the running '
+                    'step end and a forceful one to stop at once. vnfsnap '
+                    'treats both alike: the operation stops before its next '
+                    'step and undoes what it did; it ends rolled back when it '
+                    'had not started, failed (temporary) otherwise.'))
 
     def handle(self, request, data):
         op_id = self.initial['op_id']

@@ -17,6 +17,10 @@ import json
 from django.utils.translation import gettext_lazy as _
 from horizon import tabs
 
+from vnfsnap_dashboard.dashboards.project.vnf_operations import (
+    tables as op_tables,
+)
+
 
 class OverviewTab(tabs.Tab):
     """What the occurrence is, where it stands and, when it failed, the
@@ -31,6 +35,10 @@ class OverviewTab(tabs.Tab):
         params = op.get('operationParams')
         return {
             'op': op,
+            'operation_label': dict(op_tables.OPERATION_DISPLAY_CHOICES).get(
+                op.get('operation'), op.get('operation')),
+            'state_label': dict(op_tables.STATE_DISPLAY_CHOICES).get(
+                op.state, op.state),
             'error': op.get('error'),
             'operation_params': (json.dumps(params, indent=2, sort_keys=True)
                                  if params else None),

@@ -211,6 +211,16 @@ class DetailTests(OperationsTestCase):
         self.assertContains(res, 'Yes (GRACEFUL)')
         self.assertContains(res, cancel_url(RUNNING_ID))
 
+    @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_get',
+                                    'vnf_instance_name']})
+    def test_detail_of_a_final_occurrence_has_no_action(self):
+        self.mock_vnf_lcm_op_occ_get.return_value = data.op_occ(
+            COMPLETED_ID, 'COMPLETED')
+        self.mock_vnf_instance_name.return_value = data.VNF_INSTANCE_NAME
+        res = self.client.get(detail_url(COMPLETED_ID))
+        self.assertContains(res, 'Completed')
+        self.assertNotContains(res, 'detail-actions-form')
+
     @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_get']})
     def test_detail_not_found_redirects_with_detail(self):
         self.mock_vnf_lcm_op_occ_get.side_effect = (
@@ -404,3 +414,16 @@ class ApiTests(helpers.TestCase):
         self.assertFalse(op.task_allowed('cancel'))
         del op.to_dict()['_links']['retry']
         self.assertFalse(op.task_allowed('retry'))
+
+
+class VnfInstanceLinkTests(helpers.TestCase):
+
+    def test_link_to_an_enabled_panel(self):
+        link = tables.vnf_instance_link(
+            'horizon:project:vnf_operations:detail')
+        self.assertEqual(detail_url(data.VNF_INSTANCE_ID),
+                         link(data.op_occ('x', 'COMPLETED')))
+
+    def test_no_link_without_the_panel(self):
+        link = tables.vnf_instance_link('horizon:project:no_such_panel:x')
+        self.assertIsNone(link(data.op_occ('x', 'COMPLETED')))

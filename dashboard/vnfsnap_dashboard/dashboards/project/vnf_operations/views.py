@@ -85,8 +85,9 @@ class DetailView(tabs.TabView):
         op = self.get_data()
         context['op'] = op
         context['url'] = urls.reverse(self.index_url)
-        context['actions'] = self.table_class(
-            self.request).render_row_actions(op)
+        table = self.table_class(self.request)
+        if table.get_row_actions(op):
+            context['actions'] = table.render_row_actions(op)
         return context
 
     def get_tabs(self, request, *args, **kwargs):
