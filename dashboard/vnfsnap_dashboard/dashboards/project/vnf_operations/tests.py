@@ -17,6 +17,7 @@ from unittest import mock
 
 from django.test import override_settings
 from django.urls import reverse
+import horizon
 from openstack_dashboard.test import helpers as os_helpers
 from vnfsnapclient import exceptions as vnfsnap_exceptions
 
@@ -414,6 +415,24 @@ class ApiTests(helpers.TestCase):
         self.assertFalse(op.task_allowed('cancel'))
         del op.to_dict()['_links']['retry']
         self.assertFalse(op.task_allowed('retry'))
+
+
+class PanelTests(OperationsTestCase):
+
+    def test_panels_in_the_vnfsnap_groups(self):
+        for slug in ('project', 'admin'):
+            dashboard = horizon.get_dashboard(slug)
+            group = dashboard.get_panel_group('vnfsnap')
+            self.assertIn('vnf_operations',
+                          [p.slug for p in group], slug)
+
+    @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_list']})
+    def test_hidden_without_vnfsnap_in_the_catalog(self):
+        self._setup_user(service_catalog=[
+            s for s in self.service_catalog if s['type'] != 'vnfsnap'])
+        res = self.client.get(INDEX_URL)
+        self.assertEqual(403, res.status_code)
+        self.mock_vnf_lcm_op_occ_list.assert_not_called()
 
 
 class VnfInstanceLinkTests(helpers.TestCase):
