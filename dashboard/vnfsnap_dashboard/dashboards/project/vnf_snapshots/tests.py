@@ -125,6 +125,17 @@ class IndexTests(helpers.TestCase):
         self.assertIn('Failed (retry or roll back)', content)
         self.assertIn('status_down', content)
 
+    @patch_api('vnf_snapshot_get')
+    def test_row_of_a_deleted_snapshot_answers_404(self, vnf_snapshot_get):
+        # Horizon's JS then drops the row.
+        vnf_snapshot_get.side_effect = client_exceptions.from_status(
+            404, detail='VNF snapshot not found')
+        res = self.client.get(
+            INDEX_URL, {'action': 'row_update', 'table': 'vnf_snapshots',
+                        'obj_id': data.CREATING_ID},
+            HTTP_X_REQUESTED_WITH='XMLHttpRequest')
+        self.assertEqual(404, res.status_code)
+
     @patch_api('vnf_snapshot_list', 'vnf_snapshot_delete')
     def test_delete(self, vnf_snapshot_list, vnf_snapshot_delete):
         vnf_snapshot_list.return_value = [data.available()]
@@ -150,6 +161,9 @@ class DetailTests(helpers.TestCase):
                      'dom-vnfc-web', 'vol-vnfc-db: vsnap-vnfc-db'):
             self.assertIn(text, content)
         self.assertIn(REVERT_URL, content)
+        # Its Delete posts to the table's page, which carries it out.
+        self.assertIn('class="detail-actions-form actions_column" '
+                      'action="%s"' % INDEX_URL, content)
 
     @patch_api('vnf_snapshot_get')
     def test_detail_of_a_missing_snapshot_goes_back_to_the_table(
