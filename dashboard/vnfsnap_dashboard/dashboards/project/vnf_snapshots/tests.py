@@ -104,10 +104,7 @@ class IndexTests(helpers.TestCase):
     @patch_api('vnf_snapshot_get')
     def test_row_refresh_shows_the_new_state(self, vnf_snapshot_get):
         vnf_snapshot_get.return_value = data.available()
-        res = self.client.get(
-            INDEX_URL, {'action': 'row_update', 'table': 'vnf_snapshots',
-                        'obj_id': data.AVAILABLE_ID},
-            HTTP_X_REQUESTED_WITH='XMLHttpRequest')
+        res = data.row_update(self.client, INDEX_URL, data.AVAILABLE_ID)
         vnf_snapshot_get.assert_called_once_with(mock.ANY,
                                                  data.AVAILABLE_ID)
         content = res.content.decode()
@@ -117,10 +114,7 @@ class IndexTests(helpers.TestCase):
     @patch_api('vnf_snapshot_get')
     def test_row_refresh_of_a_failed_snapshot(self, vnf_snapshot_get):
         vnf_snapshot_get.return_value = data.creating('FAILED_TEMP')
-        res = self.client.get(
-            INDEX_URL, {'action': 'row_update', 'table': 'vnf_snapshots',
-                        'obj_id': data.CREATING_ID},
-            HTTP_X_REQUESTED_WITH='XMLHttpRequest')
+        res = data.row_update(self.client, INDEX_URL, data.CREATING_ID)
         content = res.content.decode()
         self.assertIn('Failed (retry or roll back)', content)
         self.assertIn('status_down', content)
@@ -130,10 +124,7 @@ class IndexTests(helpers.TestCase):
         # Horizon's JS then drops the row.
         vnf_snapshot_get.side_effect = client_exceptions.from_status(
             404, detail='VNF snapshot not found')
-        res = self.client.get(
-            INDEX_URL, {'action': 'row_update', 'table': 'vnf_snapshots',
-                        'obj_id': data.CREATING_ID},
-            HTTP_X_REQUESTED_WITH='XMLHttpRequest')
+        res = data.row_update(self.client, INDEX_URL, data.CREATING_ID)
         self.assertEqual(404, res.status_code)
 
     @patch_api('vnf_snapshot_list', 'vnf_snapshot_delete')
