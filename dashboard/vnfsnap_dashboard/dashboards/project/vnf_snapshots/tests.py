@@ -292,6 +292,14 @@ class CreateTests(helpers.TestCase):
         self.assertEqual(['Unable to create the snapshot. VNF instance is '
                           'busy with an operation'], data.message_texts(res))
 
+    def test_an_unknown_instance_goes_back_to_the_table(self):
+        with patch_api('vnf_instance_get', 'vim_capabilities') as m:
+            m['vnf_instance_get'].side_effect = (
+                client_exceptions.from_status(404, detail='no such VNF'))
+            res = self.client.get(INSTANCE_CREATE_URL)
+        self.assertRedirectsNoFollow(res, INDEX_URL)
+        m['vim_capabilities'].assert_not_called()
+
     def test_without_an_instance_it_asks_for_one_first(self):
         res = self.client.get(CREATE_URL)
         self.assertRedirectsNoFollow(res, CHOOSE_URL)
