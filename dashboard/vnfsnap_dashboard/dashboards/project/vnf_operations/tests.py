@@ -337,6 +337,19 @@ class CancelTests(OperationsTestCase):
         self.assertRedirects(res, INDEX_URL)
         self.assertMessageWith(res, 'error', COMPLETED_ID, 'COMPLETED')
 
+    @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_get',
+                                    'vnf_lcm_op_occ_list']})
+    def test_cancel_form_of_an_unknown_operation(self):
+        self.mock_vnf_lcm_op_occ_list.return_value = three_ops()
+        self.mock_vnf_lcm_op_occ_get.side_effect = (
+            vnfsnap_exceptions.NotFound(
+                404, title='Not Found',
+                detail='VnfLcmOpOcc nope could not be found'))
+        res = self.client.get(cancel_url('nope'), follow=True)
+        self.assertRedirects(res, INDEX_URL)
+        self.assertMessageWith(res, 'error', 'Unable to retrieve operation',
+                               'nope could not be found')
+
     @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_cancel']})
     def test_cancel(self):
         res = self.client.post(cancel_url(RUNNING_ID),

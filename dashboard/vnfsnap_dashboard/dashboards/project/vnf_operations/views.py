@@ -37,6 +37,16 @@ from vnfsnap_dashboard.dashboards.project.vnf_operations import tabs as op_tabs
 INDEX_URL = 'horizon:project:vnf_operations:index'
 
 
+def get_op_occ(request, op_id, redirect):
+    """The occurrence; else an error toast with the API's detail and a
+    redirect to ``redirect``."""
+    try:
+        return api.vnf_lcm_op_occ_get(request, op_id)
+    except Exception:
+        vnfsnap.handle(request, _('Unable to retrieve operation %s.') % op_id,
+                       redirect=redirect)
+
+
 class IndexView(tables.DataTableView):
     table_class = op_tables.VnfLcmOpOccsTable
     template_name = 'horizon/common/_data_table_view.html'
@@ -64,12 +74,7 @@ class DetailView(tabs.TabView):
     @memoized.memoized_method
     def get_data(self):
         op_id = self.kwargs['op_id']
-        try:
-            op = api.vnf_lcm_op_occ_get(self.request, op_id)
-        except Exception:
-            vnfsnap.handle(self.request,
-                           _('Unable to retrieve operation %s.') % op_id,
-                           redirect=urls.reverse(self.index_url))
+        op = get_op_occ(self.request, op_id, urls.reverse(self.index_url))
         try:
             op.vnf_instance_name = api.vnf_instance_name(
                 self.request, op.get('vnfInstanceId'))
@@ -121,12 +126,7 @@ class CancelView(forms.ModalFormView):
     @memoized.memoized_method
     def get_object(self):
         op_id = self.kwargs['op_id']
-        try:
-            op = api.vnf_lcm_op_occ_get(self.request, op_id)
-        except Exception:
-            vnfsnap.handle(self.request,
-                           _('Unable to retrieve operation %s.') % op_id,
-                           redirect=self.success_url)
+        op = get_op_occ(self.request, op_id, self.success_url)
         if not op.task_allowed('cancel'):
             messages.error(self.request, _(
                 'Operation %(id)s is %(state)s: only a starting, processing '
