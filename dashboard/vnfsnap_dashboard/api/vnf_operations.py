@@ -80,11 +80,8 @@ def vnf_instance_name(request, vnf_instance_id):
 
 
 def vnf_lcm_op_occ_list(request):
-    """The occurrences, the latest started first, named after their VNF
-    instances (two API requests in all)."""
-    names = vnf_instance_names(request)
-    ops = [VnfLcmOpOcc(o, names.get(o.get('vnfInstanceId')))
-           for o in _ops(vnfsnap.client(request)).list()]
+    """The occurrences, the latest started first."""
+    ops = [VnfLcmOpOcc(o) for o in _ops(vnfsnap.client(request)).list()]
     ops.sort(key=lambda o: o.get('startTime') or '', reverse=True)
     return ops
 

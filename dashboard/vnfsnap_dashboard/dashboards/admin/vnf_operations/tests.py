@@ -29,24 +29,28 @@ OTHER_PROJECT_ID = '0b1d7e3c9a2f4c7e8d6b5a4f3e2d1c0b'
 
 
 def two_ops():
-    return [data.op_occ(RUNNING_ID, 'PROCESSING',
+    return [data.op_occ(RUNNING_ID, 'PROCESSING', vnf_instance_name=None,
                         projectId=OTHER_PROJECT_ID),
-            data.op_occ(FAILED_TEMP_ID, 'FAILED_TEMP',
+            data.op_occ(FAILED_TEMP_ID, 'FAILED_TEMP', vnf_instance_name=None,
                         error=dict(data.PROBLEM))]
 
 
 @override_settings(POLICY_CHECK_FUNCTION='openstack_auth.policy.check')
 class AdminOperationsTests(helpers.BaseAdminViewTests):
 
-    @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_list']})
+    @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_list',
+                                    'vnf_instance_names']})
     def test_index_is_read_only_with_project(self):
         self.mock_vnf_lcm_op_occ_list.return_value = two_ops()
+        self.mock_vnf_instance_names.return_value = {
+            data.VNF_INSTANCE_ID: data.VNF_INSTANCE_NAME}
         res = self.client.get(INDEX_URL)
         table = res.context['%s_table' % TABLE]
         self.assertEqual(['project', 'id', 'operation', 'vnf_instance',
                           'state', 'start_time', 'state_entered_time'],
                          list(table.columns))
         self.assertContains(res, OTHER_PROJECT_ID)
+        self.assertContains(res, data.VNF_INSTANCE_NAME, 2)
         self.assertContains(res, reverse('horizon:admin:vnf_operations:'
                                          'detail', args=(RUNNING_ID,)))
         # An admin may retry or cancel, but not from here.
@@ -94,9 +98,12 @@ class AdminOperationsTests(helpers.BaseAdminViewTests):
         self.assertNotContains(res, 'detail-actions-form')
 
     @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_list',
+                                    'vnf_instance_names',
                                     'vnf_lcm_op_occ_retry']})
     def test_post_of_a_task_does_nothing(self):
         self.mock_vnf_lcm_op_occ_list.return_value = two_ops()
+        self.mock_vnf_instance_names.return_value = {
+            data.VNF_INSTANCE_ID: data.VNF_INSTANCE_NAME}
         res = self.client.post(INDEX_URL, {
             'action': '%s__retry__%s' % (TABLE, FAILED_TEMP_ID)})
         self.assertEqual(200, res.status_code)

@@ -59,9 +59,11 @@ def row_update_url(op_id):
 
 
 def three_ops():
-    return [data.op_occ(RUNNING_ID, 'PROCESSING'),
-            data.op_occ(FAILED_TEMP_ID, 'FAILED_TEMP'),
-            data.op_occ(COMPLETED_ID, 'COMPLETED')]
+    """What vnf_lcm_op_occ_list returns: the occurrences, unnamed."""
+    return [data.op_occ(RUNNING_ID, 'PROCESSING', vnf_instance_name=None),
+            data.op_occ(FAILED_TEMP_ID, 'FAILED_TEMP',
+                        vnf_instance_name=None),
+            data.op_occ(COMPLETED_ID, 'COMPLETED', vnf_instance_name=None)]
 
 
 def conflict(detail):
@@ -71,6 +73,13 @@ def conflict(detail):
 # Horizon's test settings check no policy; these tests check vnfsnap's.
 @override_settings(POLICY_CHECK_FUNCTION='openstack_auth.policy.check')
 class OperationsTestCase(helpers.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        # Stopped by Horizon's tearDown (mock.patch.stopall).
+        self.mock_vnf_instance_names = mock.patch.object(
+            api, 'vnf_instance_names', return_value={
+                data.VNF_INSTANCE_ID: data.VNF_INSTANCE_NAME}).start()
 
     def messages(self, response):
         return [(m.tags, str(m.message))
@@ -119,6 +128,19 @@ class IndexTests(OperationsTestCase):
         self.assertIn('status_down', rows[FAILED_TEMP_ID].classes)
         self.assertNotIn('warning', rows[COMPLETED_ID].classes)
         self.assertNotIn('warning', rows[FAILED_TEMP_ID].classes)
+
+    @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_list']})
+    def test_index_without_instance_names(self):
+        self.mock_vnf_lcm_op_occ_list.return_value = three_ops()
+        self.mock_vnf_instance_names.side_effect = (
+            vnfsnap_exceptions.Forbidden(403, title='Forbidden',
+                                         detail='Policy does not allow it'))
+        res = self.client.get(INDEX_URL)
+        self.assertEqual(3, len(res.context['%s_table' % TABLE].data))
+        self.assertNotContains(res, data.VNF_INSTANCE_NAME)
+        self.assertContains(res, data.VNF_INSTANCE_ID, 3)
+        self.assertMessageWith(res, 'error', 'VNF instance names',
+                               'Policy does not allow it')
 
     @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_list']})
     def test_index_error_toast_has_api_detail(self):
@@ -397,18 +419,21 @@ class ApiTests(helpers.TestCase):
     """The panel's calls of the client library."""
 
     @mock.patch('vnfsnap_dashboard.api.vnfsnap.client')
-    def test_list_names_and_orders(self, client):
-        client.return_value.vnf_instances.list.return_value = [
-            {'id': data.VNF_INSTANCE_ID, 'vnfInstanceName': 'vnf-web'}]
+    def test_list_latest_first(self, client):
         client.return_value.vnf_lcm_op_occs.list.return_value = [
             data.op_occ_dict('old', 'COMPLETED', startTime='2026-01-01T0'),
             data.op_occ_dict('new', 'PROCESSING', startTime='2026-02-01T0'),
-            data.op_occ_dict('orphan', 'FAILED', vnfInstanceId='gone',
-                             startTime='2026-01-15T0')]
+            data.op_occ_dict('mid', 'FAILED', startTime='2026-01-15T0')]
         ops = api.vnf_lcm_op_occ_list(self.request)
-        self.assertEqual(['new', 'orphan', 'old'], [o.id for o in ops])
-        self.assertEqual(['vnf-web', None, 'vnf-web'],
-                         [o.vnf_instance_name for o in ops])
+        self.assertEqual(['new', 'mid', 'old'], [o.id for o in ops])
+        client.return_value.vnf_lcm_op_occs.list.assert_called_once_with()
+
+    @mock.patch('vnfsnap_dashboard.api.vnfsnap.client')
+    def test_vnf_instance_names(self, client):
+        client.return_value.vnf_instances.list.return_value = [
+            {'id': 'a', 'vnfInstanceName': 'vnf-web'}, {'id': 'b'}]
+        self.assertEqual({'a': 'vnf-web', 'b': None},
+                         api.vnf_instance_names(self.request))
 
     @mock.patch('vnfsnap_dashboard.api.vnfsnap.client')
     def test_tasks(self, client):

@@ -53,11 +53,23 @@ class IndexView(tables.DataTableView):
     page_title = _('Operations')
 
     def get_data(self):
+        """The occurrences named after their VNF instances: two API
+        requests, whatever the number of rows."""
         try:
-            return api.vnf_lcm_op_occ_list(self.request)
+            ops = api.vnf_lcm_op_occ_list(self.request)
         except Exception:
             vnfsnap.handle(self.request, _('Unable to retrieve operations.'))
             return []
+        try:
+            names = api.vnf_instance_names(self.request)
+        except Exception:
+            # The rows name the instances by their ids instead.
+            vnfsnap.handle(self.request,
+                           _('Unable to retrieve the VNF instance names.'))
+            names = {}
+        for op in ops:
+            op.vnf_instance_name = names.get(op.get('vnfInstanceId'))
+        return ops
 
 
 class DetailView(tabs.TabView):
