@@ -29,8 +29,8 @@ class AdminVnfLcmOpOccsTable(project_tables.VnfLcmOpOccsTable):
                        link='horizon:admin:vnf_operations:detail')
     vnf_instance = tables.Column(
         project_tables.vnf_instance_label, verbose_name=_('VNF Instance'),
-        link=project_tables.vnf_instance_link(
-            'horizon:admin:vnf_instances:detail'))
+        link=project_tables.resource_link(
+            'horizon:admin:vnf_instances:detail', 'vnfInstanceId'))
 
     class Meta(project_tables.VnfLcmOpOccsTable.Meta):
         columns = ('project', 'id', 'operation', 'vnf_instance', 'state',

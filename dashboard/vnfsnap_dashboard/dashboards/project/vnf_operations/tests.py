@@ -23,6 +23,7 @@ from vnfsnapclient import exceptions as vnfsnap_exceptions
 
 from vnfsnap_dashboard.api import vnf_operations as api
 from vnfsnap_dashboard.dashboards.project.vnf_operations import tables
+from vnfsnap_dashboard.dashboards.project.vnf_operations import views
 from vnfsnap_dashboard.test import data_vnf_operations as data
 from vnfsnap_dashboard.test import helpers
 
@@ -233,6 +234,24 @@ class DetailTests(OperationsTestCase):
         self.assertNotContains(res, 'vnfsnap-problem-details')
         self.assertContains(res, 'Yes (GRACEFUL)')
         self.assertContains(res, cancel_url(RUNNING_ID))
+
+    @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_get',
+                                    'vnf_instance_name']})
+    def test_detail_links_to_the_other_panels(self):
+        self.mock_vnf_lcm_op_occ_get.return_value = data.op_occ(
+            COMPLETED_ID, 'COMPLETED', vnfSnapshotInfoId='info-1')
+        self.mock_vnf_instance_name.return_value = data.VNF_INSTANCE_NAME
+        # Stand-ins for the VNF instances and snapshots panels' pages.
+        with mock.patch.multiple(
+                views.DetailView,
+                vnf_instance_url='horizon:project:vnf_operations:detail',
+                vnf_snapshot_url='horizon:project:vnf_operations:cancel'):
+            res = self.client.get(detail_url(COMPLETED_ID))
+        self.assertContains(res, '<a href="%s">%s</a>' % (
+            detail_url(data.VNF_INSTANCE_ID), data.VNF_INSTANCE_NAME),
+            html=True)
+        self.assertContains(res, '<a href="%s">info-1</a>' % (
+            cancel_url('info-1')), html=True)
 
     @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_get',
                                     'vnf_instance_name']})
@@ -473,14 +492,20 @@ class PanelTests(OperationsTestCase):
         self.mock_vnf_lcm_op_occ_list.assert_not_called()
 
 
-class VnfInstanceLinkTests(helpers.TestCase):
+class ResourceLinkTests(helpers.TestCase):
 
     def test_link_to_an_enabled_panel(self):
-        link = tables.vnf_instance_link(
-            'horizon:project:vnf_operations:detail')
+        link = tables.resource_link('horizon:project:vnf_operations:detail',
+                                    'vnfInstanceId')
         self.assertEqual(detail_url(data.VNF_INSTANCE_ID),
                          link(data.op_occ('x', 'COMPLETED')))
 
     def test_no_link_without_the_panel(self):
-        link = tables.vnf_instance_link('horizon:project:no_such_panel:x')
+        link = tables.resource_link('horizon:project:no_such_panel:x',
+                                    'vnfInstanceId')
+        self.assertIsNone(link(data.op_occ('x', 'COMPLETED')))
+
+    def test_no_link_without_the_resource(self):
+        link = tables.resource_link('horizon:project:vnf_operations:detail',
+                                    'vnfSnapshotInfoId')
         self.assertIsNone(link(data.op_occ('x', 'COMPLETED')))

@@ -81,7 +81,9 @@ class DetailView(tabs.TabView):
     page_title = _('Operation {{ op.id }}')
     table_class = op_tables.VnfLcmOpOccsTable
     index_url = INDEX_URL
+    # Detail pages of the other panels, linked to when they are enabled.
     vnf_instance_url = 'horizon:project:vnf_instances:detail'
+    vnf_snapshot_url = 'horizon:project:vnf_snapshots:detail'
 
     @memoized.memoized_method
     def get_data(self):
@@ -111,8 +113,10 @@ class DetailView(tabs.TabView):
         op = self.get_data()
         return self.tab_group_class(
             request, vnf_lcm_op_occ=op,
-            vnf_instance_url=op_tables.vnf_instance_link(
-                self.vnf_instance_url)(op),
+            vnf_instance_url=op_tables.resource_link(
+                self.vnf_instance_url, 'vnfInstanceId')(op),
+            vnf_snapshot_url=op_tables.resource_link(
+                self.vnf_snapshot_url, 'vnfSnapshotInfoId')(op),
             **kwargs)
 
 
