@@ -81,22 +81,26 @@ def resource_link(url_name, attribute):
     return link
 
 
+def with_vnf_instance_name(request, op):
+    """``op`` named after its VNF instance, when vnfsnap tells the name
+    (the page names the instance by its id otherwise)."""
+    try:
+        op.vnf_instance_name = api.vnf_instance_name(
+            request, op.get('vnfInstanceId'))
+    except Exception:
+        vnfsnap.handle(request, _('Unable to retrieve the VNF instance of '
+                                  'operation %s.') % op.id, ignore=True)
+    return op
+
+
 class UpdateRow(tables.Row):
     """A row Horizon's JavaScript reloads while the occurrence runs."""
 
     ajax = True
 
     def get_data(self, request, op_id):
-        op = api.vnf_lcm_op_occ_get(request, op_id)
-        try:
-            op.vnf_instance_name = api.vnf_instance_name(
-                request, op.get('vnfInstanceId'))
-        except Exception:
-            # The row names the instance by its id instead.
-            vnfsnap.handle(request, _('Unable to retrieve the VNF instance '
-                                      'of operation %s.') % op_id,
-                           ignore=True)
-        return op
+        return with_vnf_instance_name(
+            request, api.vnf_lcm_op_occ_get(request, op_id))
 
 
 class OpOccTask(tables.BatchAction):

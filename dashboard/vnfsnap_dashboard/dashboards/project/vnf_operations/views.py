@@ -88,16 +88,9 @@ class DetailView(tabs.TabView):
     @memoized.memoized_method
     def get_data(self):
         op_id = self.kwargs['op_id']
-        op = get_op_occ(self.request, op_id, urls.reverse(self.index_url))
-        try:
-            op.vnf_instance_name = api.vnf_instance_name(
-                self.request, op.get('vnfInstanceId'))
-        except Exception:
-            # The page names the instance by its id instead.
-            vnfsnap.handle(self.request, _('Unable to retrieve the VNF '
-                                           'instance of operation %s.')
-                           % op_id, ignore=True)
-        return op
+        return op_tables.with_vnf_instance_name(
+            self.request,
+            get_op_occ(self.request, op_id, urls.reverse(self.index_url)))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
