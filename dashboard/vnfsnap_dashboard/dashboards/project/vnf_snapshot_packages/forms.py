@@ -46,6 +46,18 @@ def _snapshot_label(info):
         name or info['id'])
 
 
+def _choices(request, lister, error, offered, label, prompt, none):
+    """The choices of a select: the ``offered`` resources ``lister``
+    answers, after a ``prompt`` (or ``none`` when there is none)."""
+    try:
+        resources = lister(request)
+    except Exception:
+        resources = []
+        vnfsnap.handle(request, error)
+    choices = [(r['id'], label(r)) for r in resources if offered(r)]
+    return [('', prompt if choices else none)] + choices
+
+
 class _NewPackageForm(forms.SelfHandlingForm):
     """A form that makes a package, then starts an operation on it with
     its ``start(request, pkg, data)``; ``failure`` is the error toast."""
@@ -81,19 +93,12 @@ class BuildForm(_NewPackageForm):
 
     def __init__(self, request, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
-        try:
-            infos = api.vnf_snapshot_list(request)
-        except Exception:
-            infos = []
-            vnfsnap.handle(request, _('Unable to retrieve VNF snapshots.'))
         # Only a VNF snapshot that was taken can be packaged.
-        choices = [(info['id'], _snapshot_label(info)) for info in infos
-                   if info.get('vnfSnapshot')]
-        if choices:
-            choices.insert(0, ('', _('Select a VNF snapshot')))
-        else:
-            choices.insert(0, ('', _('No VNF snapshot available')))
-        self.fields['vnf_snapshot'].choices = choices
+        self.fields['vnf_snapshot'].choices = _choices(
+            request, api.vnf_snapshot_list,
+            _('Unable to retrieve VNF snapshots.'),
+            lambda info: info.get('vnfSnapshot'), _snapshot_label,
+            _('Select a VNF snapshot'), _('No VNF snapshot available'))
 
     def start(self, request, pkg, data):
         api.package_build(request, pkg.id, data['vnf_snapshot'])
@@ -187,17 +192,12 @@ class ExtractForm(forms.SelfHandlingForm):
 
     def __init__(self, request, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
-        try:
-            instances = api.vnf_instance_list(request)
-        except Exception:
-            instances = []
-            vnfsnap.handle(request, _('Unable to retrieve VNF instances.'))
-        choices = [(i['id'], i.get('vnfInstanceName') or i['id'])
-                   for i in instances
-                   if i.get('instantiationState') == 'INSTANTIATED']
-        choices.insert(0, ('', _('Select a VNF instance') if choices
-                           else _('No instantiated VNF instance')))
-        self.fields['vnf_instance'].choices = choices
+        self.fields['vnf_instance'].choices = _choices(
+            request, api.vnf_instance_list,
+            _('Unable to retrieve VNF instances.'),
+            lambda i: i.get('instantiationState') == 'INSTANTIATED',
+            lambda i: i.get('vnfInstanceName') or i['id'],
+            _('Select a VNF instance'), _('No instantiated VNF instance'))
 
     def handle(self, request, data):
         try:

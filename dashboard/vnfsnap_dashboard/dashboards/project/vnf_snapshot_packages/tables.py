@@ -78,55 +78,60 @@ def signature_display(pkg):
     return _('Not verified: %s') % sig.get('reason')
 
 
-class BuildPackage(tables.LinkAction):
+class _PanelLink(tables.LinkAction):
+    """A link to the panel's view of the action's name, a modal form
+    unless ``classes`` says otherwise; a row action is offered only in
+    the package ``states`` given."""
+
+    classes = ('ajax-modal',)
+    states = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.url = 'horizon:project:vnf_snapshot_packages:' + self.name
+
+    def allowed(self, request, pkg=None):
+        return self.states is None or (pkg is not None
+                                       and pkg.state in self.states)
+
+
+class BuildPackage(_PanelLink):
     name = 'build'
     verbose_name = _('Build Package')
-    url = 'horizon:project:vnf_snapshot_packages:build'
-    classes = ('ajax-modal',)
     icon = 'plus'
     policy_rules = _rule('build')
 
 
-class UploadPackage(tables.LinkAction):
+class UploadPackage(_PanelLink):
     name = 'upload'
     verbose_name = _('Upload Package')
-    url = 'horizon:project:vnf_snapshot_packages:upload'
-    classes = ('ajax-modal',)
     icon = 'upload'
     policy_rules = _rule('upload')
 
 
-class ImportPackage(tables.LinkAction):
+class ImportPackage(_PanelLink):
     name = 'import'
     verbose_name = _('Import from URI')
-    url = 'horizon:project:vnf_snapshot_packages:import'
-    classes = ('ajax-modal',)
     icon = 'cloud-download'
     policy_rules = _rule('upload')
 
 
-class DownloadPackage(tables.LinkAction):
+class DownloadPackage(_PanelLink):
     """A plain link: the browser saves the streamed file itself."""
 
     name = 'download'
     verbose_name = _('Download')
-    url = 'horizon:project:vnf_snapshot_packages:download'
+    classes = ()
     icon = 'download'
     policy_rules = _rule('get_content')
-
-    def allowed(self, request, pkg=None):
-        return pkg is not None and pkg.state == 'AVAILABLE'
+    states = {'AVAILABLE'}
 
 
-class ExtractPackage(tables.LinkAction):
+class ExtractPackage(_PanelLink):
     name = 'extract'
     verbose_name = _('Extract into VNF Instance')
-    url = 'horizon:project:vnf_snapshot_packages:extract'
-    classes = ('ajax-modal',)
     policy_rules = _rule('extract')
-
-    def allowed(self, request, pkg=None):
-        return pkg is not None and pkg.state == 'AVAILABLE'
+    states = {'AVAILABLE'}
 
 
 class CancelPackage(tables.BatchAction):

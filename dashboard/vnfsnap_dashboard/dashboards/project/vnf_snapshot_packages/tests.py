@@ -17,6 +17,7 @@ import json
 from unittest import mock
 
 from django import http
+from django.conf import settings
 from django.test import utils as test_utils
 from django.urls import reverse
 from openstack_dashboard.test import helpers as horizon_helpers
@@ -269,6 +270,9 @@ class TestBuild(TestCase):
         res = self.client.get(url('build'))
         self.assertTemplateUsed(res, 'project/vnf_snapshot_packages/'
                                      'modal.html')
+        self.assertContains(res, 'id="build_vnf_snapshot_package_form"')
+        self.assertContains(
+            res, 'action="%s"' % url('build'))
         choices = res.context['form'].fields['vnf_snapshot'].choices
         self.assertEqual(['', 's1'], [c[0] for c in choices])
         self.assertIn('before-upgrade', str(choices[1][1]))
@@ -421,6 +425,20 @@ class TestDownload(TestCase):
 class TestUpload(TestCase):
 
     DATA = b'PK\x03\x04' + bytes(range(256)) * 40
+
+    def test_the_modal_carries_the_hooks_of_the_script(self):
+        res = self.client.get(url('upload'),
+                              HTTP_X_REQUESTED_WITH='XMLHttpRequest')
+        self.assertTemplateUsed(
+            res, 'project/vnf_snapshot_packages/_upload.html')
+        for text in ('data-vnfsnap-upload-form="true"',
+                     'id="upload_vnf_snapshot_package_form"',
+                     'type="file" name="package_file"',
+                     'class="vnfsnap-upload-progress hidden"',
+                     'role="progressbar"'):
+            self.assertContains(res, text)
+        self.assertIn('vnfsnap/js/vnfsnap.packages.upload.js',
+                      settings.HORIZON_CONFIG['js_files'])
 
     def test_the_form_needs_the_script(self):
         with mock.patch.object(api, 'package_create') as create:

@@ -104,30 +104,32 @@ class DetailView(tabs.TabView):
 
 
 class _ModalView(PolicyRequired, forms.ModalFormView):
-    """A modal form of the panel; ``description`` is what the form
-    does, beside its fields."""
+    """A modal form of the panel, at the URL named ``slug`` (its form is
+    ``<slug>_vnf_snapshot_package_form``, its modal ``..._modal``);
+    ``description`` is what the form does, beside its fields."""
 
     success_url = reverse_lazy(INDEX_URL)
     template_name = TEMPLATES + 'modal.html'
+    slug = None
     description = None
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context['submit_url'] = reverse(self.submit_url,
-                                        kwargs=self.kwargs)
-        context['description'] = self.description
+        context.update(
+            submit_url=reverse('horizon:project:vnf_snapshot_packages:'
+                               + self.slug, kwargs=self.kwargs),
+            form_id='%s_vnf_snapshot_package_form' % self.slug,
+            modal_id='%s_vnf_snapshot_package_modal' % self.slug,
+            description=self.description)
         return context
 
 
 class BuildView(_ModalView):
     policy_rule = 'build'
     form_class = pkg_forms.BuildForm
-    form_id = 'build_vnf_snapshot_package_form'
-    modal_id = 'build_vnf_snapshot_package_modal'
-    modal_header = _('Build Package')
+    slug = 'build'
     page_title = _('Build Package')
     submit_label = _('Build')
-    submit_url = 'horizon:project:vnf_snapshot_packages:build'
     description = _('A new package is made and a conductor exports each '
                     'VNFC snapshot of the VNF snapshot from its VIM into '
                     'the package file. The row shows the progress.')
@@ -136,12 +138,9 @@ class BuildView(_ModalView):
 class UploadView(_ModalView):
     policy_rule = 'upload'
     form_class = pkg_forms.UploadForm
-    form_id = 'upload_vnf_snapshot_package_form'
-    modal_id = 'upload_vnf_snapshot_package_modal'
-    modal_header = _('Upload Package')
+    slug = 'upload'
     page_title = _('Upload Package')
     submit_label = _('Upload')
-    submit_url = 'horizon:project:vnf_snapshot_packages:upload'
     template_name = TEMPLATES + 'upload.html'
     description = _('A new package is made and the file is sent to '
                     'vnfsnap while a progress bar shows how much went. '
@@ -153,12 +152,9 @@ class ImportView(_ModalView):
     # upload_from_uri is checked against the upload rule by vnfsnap.
     policy_rule = 'upload'
     form_class = pkg_forms.ImportForm
-    form_id = 'import_vnf_snapshot_package_form'
-    modal_id = 'import_vnf_snapshot_package_modal'
-    modal_header = _('Import Package from URI')
+    slug = 'import'
     page_title = _('Import Package from URI')
     submit_label = _('Import')
-    submit_url = 'horizon:project:vnf_snapshot_packages:import'
     description = _('A new package is made and vnfsnap fetches the '
                     'package file from the URI, then verifies it.')
 
@@ -166,12 +162,9 @@ class ImportView(_ModalView):
 class ExtractView(_ModalView):
     policy_rule = 'extract'
     form_class = pkg_forms.ExtractForm
-    form_id = 'extract_vnf_snapshot_package_form'
-    modal_id = 'extract_vnf_snapshot_package_modal'
-    modal_header = _('Extract Package into VNF Instance')
+    slug = 'extract'
     page_title = _('Extract Package')
     submit_label = _('Extract')
-    submit_url = 'horizon:project:vnf_snapshot_packages:extract'
     description = _('The images of the package are registered with the '
                     'VIMs of the VNF instance, into a new VNF snapshot you '
                     'can revert to.')
