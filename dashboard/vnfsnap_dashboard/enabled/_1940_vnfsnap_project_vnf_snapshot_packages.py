@@ -20,5 +20,4 @@ PANEL_DASHBOARD = 'project'
 PANEL_GROUP = 'vnfsnap'
 ADD_PANEL = ('vnfsnap_dashboard.dashboards.project.vnf_snapshot_packages.'
              'panel.VnfSnapshotPackages')
-ADD_INSTALLED_APPS = ['vnfsnap_dashboard']
 ADD_JS_FILES = ['vnfsnap/js/vnfsnap.packages.upload.js']
