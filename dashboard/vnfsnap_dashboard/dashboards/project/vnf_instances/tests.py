@@ -433,6 +433,33 @@ class RegisterVnfTests(MessagesMixin, helpers.TestCase):
 
     @horizon_helpers.create_mocks({api: [
         'server_list', 'server_volume_attachments',
+        'application_credential_create', 'vnf_instance_register']})
+    def test_vim_defaults_to_the_keystone_of_the_login(self):
+        # A server without volumes, and no Keystone URL given: vnfsnap
+        # authenticates where the user logged in (Horizon's test settings:
+        # http://localhost/identity/v3).
+        self.mock_server_list.return_value = [nova_server(volumes=())]
+        self.mock_server_volume_attachments.return_value = []
+        self.mock_application_credential_create.return_value = (
+            self.credential())
+        self.mock_vnf_instance_register.return_value = vnf_instance()
+        res = self.client.post(REGISTER_URL, dict(
+            self.FORM, name='', volumes=[], vim_auth_url='',
+            snapshot_descriptor=''))
+        self.assertNoFormErrors(res)
+        body = self.mock_vnf_instance_register.call_args[0][1]
+        self.assertEqual('http://localhost/identity/v3',
+                         body['vimConnectionInfo']['openstack'][
+                             'interfaceInfo']['endpoint'])
+        self.assertNotIn('vnfInstanceName', body)
+        self.assertNotIn('snapshotDescriptor', body)
+        self.assertNotIn('virtualStorageResourceInfo',
+                         body['instantiatedVnfInfo'])
+        name = self.mock_application_credential_create.call_args[0][1]
+        self.assertRegex(name, r'^vnfsnap-vnf-[0-9a-f]{8}$')
+
+    @horizon_helpers.create_mocks({api: [
+        'server_list', 'server_volume_attachments',
         'application_credential_create', 'application_credential_delete',
         'vnf_instance_register']})
     def test_refused_registration_deletes_the_credential(self):
