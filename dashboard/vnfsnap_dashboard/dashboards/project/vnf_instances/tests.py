@@ -376,6 +376,11 @@ class RegisterVnfTests(MessagesMixin, helpers.TestCase):
         self.assertContains(res, 'The Nova servers that are the VNFCs')
         self.mock_server_list.assert_called_once_with(
             horizon_helpers.IsHttpRequest())
+        # Opened from the table's button: the modal alone.
+        res = self.client.get(REGISTER_URL,
+                              HTTP_X_REQUESTED_WITH='XMLHttpRequest')
+        self.assertTemplateUsed(res, 'project/vnf_instances/_register.html')
+        self.assertTemplateNotUsed(res, 'base.html')
 
     @horizon_helpers.create_mocks({api: [
         'server_list', 'server_volume_attachments',
