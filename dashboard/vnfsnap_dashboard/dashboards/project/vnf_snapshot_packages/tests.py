@@ -18,7 +18,6 @@ from unittest import mock
 
 from django import http
 from django.conf import settings
-from django.test import utils as test_utils
 from django.urls import reverse
 from openstack_dashboard.test import helpers as horizon_helpers
 from vnfsnapclient import exceptions as client_exceptions
@@ -72,8 +71,6 @@ def messages_of(response):
     return [str(m.message) for m in response.context['messages']]
 
 
-@test_utils.override_settings(
-    POLICY_CHECK_FUNCTION='openstack_auth.policy.check')
 class TestCase(helpers.TestCase):
     """With vnfsnap's policy enforced (Horizon's test settings turn the
     policy checks off)."""
