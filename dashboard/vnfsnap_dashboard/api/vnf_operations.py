@@ -63,8 +63,8 @@ class VnfLcmOpOcc(base.APIDictWrapper):
         return self.state in TASK_SOURCE_STATES[task] and task in links
 
 
-def _ops(c):
-    return c.vnf_lcm_op_occs
+def _ops(request):
+    return vnfsnap.client(request).vnf_lcm_op_occs
 
 
 def vnf_instance_names(request):
@@ -80,30 +80,27 @@ def vnf_instance_name(request, vnf_instance_id):
 
 
 def vnf_lcm_op_occ_list(request):
-    """The occurrences, the latest started first, named after their VNF
-    instances (two API requests in all)."""
-    names = vnf_instance_names(request)
-    ops = [VnfLcmOpOcc(o, names.get(o.get('vnfInstanceId')))
-           for o in _ops(vnfsnap.client(request)).list()]
+    """The occurrences, the latest started first."""
+    ops = [VnfLcmOpOcc(o) for o in _ops(request).list()]
     ops.sort(key=lambda o: o.get('startTime') or '', reverse=True)
     return ops
 
 
 def vnf_lcm_op_occ_get(request, op_id):
-    return VnfLcmOpOcc(_ops(vnfsnap.client(request)).get(op_id))
+    return VnfLcmOpOcc(_ops(request).get(op_id))
 
 
 def vnf_lcm_op_occ_retry(request, op_id):
-    _ops(vnfsnap.client(request)).retry(op_id)
+    _ops(request).retry(op_id)
 
 
 def vnf_lcm_op_occ_rollback(request, op_id):
-    _ops(vnfsnap.client(request)).rollback(op_id)
+    _ops(request).rollback(op_id)
 
 
 def vnf_lcm_op_occ_fail(request, op_id):
-    _ops(vnfsnap.client(request)).fail(op_id)
+    _ops(request).fail(op_id)
 
 
 def vnf_lcm_op_occ_cancel(request, op_id, cancel_mode):
-    _ops(vnfsnap.client(request)).cancel(op_id, cancel_mode=cancel_mode)
+    _ops(request).cancel(op_id, cancel_mode=cancel_mode)

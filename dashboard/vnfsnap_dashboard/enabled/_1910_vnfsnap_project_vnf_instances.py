@@ -17,6 +17,3 @@ PANEL_DASHBOARD = 'project'
 PANEL_GROUP = 'vnfsnap'
 ADD_PANEL = ('vnfsnap_dashboard.dashboards.project.vnf_instances.panel.'
              'VnfInstances')
-# The plugin's Django application, listed once for every panel file:
-# Django refuses an application listed twice.
-ADD_INSTALLED_APPS = ['vnfsnap_dashboard']

@@ -17,4 +17,3 @@ PANEL_DASHBOARD = 'project'
 PANEL_GROUP = 'vnfsnap'
 ADD_PANEL = ('vnfsnap_dashboard.dashboards.project.vnf_operations.panel.'
              'VnfOperations')
-ADD_INSTALLED_APPS = ['vnfsnap_dashboard']

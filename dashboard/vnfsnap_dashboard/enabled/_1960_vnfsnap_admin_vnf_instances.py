@@ -18,5 +18,3 @@ PANEL_DASHBOARD = 'admin'
 PANEL_GROUP = 'vnfsnap'
 ADD_PANEL = ('vnfsnap_dashboard.dashboards.admin.vnf_instances.panel.'
              'VnfInstances')
-# No ADD_INSTALLED_APPS: Django refuses an application listed twice, and
-# _1910_vnfsnap_project_vnf_instances.py lists vnfsnap_dashboard already.

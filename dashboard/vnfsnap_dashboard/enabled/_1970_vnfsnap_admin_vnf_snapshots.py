@@ -17,6 +17,3 @@ PANEL_DASHBOARD = 'admin'
 PANEL_GROUP = 'vnfsnap'
 ADD_PANEL = ('vnfsnap_dashboard.dashboards.admin.vnf_snapshots.panel.'
              'VnfSnapshots')
-# No ADD_INSTALLED_APPS here: Horizon adds an app once per enabled file
-# that names it, and Django refuses an app listed twice; the panel's
-# templates are found through the panel itself.

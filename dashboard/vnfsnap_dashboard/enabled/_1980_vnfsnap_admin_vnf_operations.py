@@ -17,6 +17,3 @@ PANEL_DASHBOARD = 'admin'
 PANEL_GROUP = 'vnfsnap'
 ADD_PANEL = ('vnfsnap_dashboard.dashboards.admin.vnf_operations.panel.'
              'VnfOperations')
-# No ADD_INSTALLED_APPS: Horizon appends each enabled file's apps to
-# INSTALLED_APPS without removing repeats, and Django refuses a repeated
-# application; _1930 (always copied with this file) adds the plugin.

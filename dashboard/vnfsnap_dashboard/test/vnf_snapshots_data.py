@@ -109,3 +109,11 @@ def message_texts(response):
         return []
     return [str(m).split(exceptions.SEPARATOR)[0]
             for m in context['messages']]
+
+
+def row_update(client, index_url, snapshot_id):
+    """The request Horizon's JS makes to refresh one row of the table."""
+    return client.get(
+        index_url, {'action': 'row_update', 'table': 'vnf_snapshots',
+                    'obj_id': snapshot_id},
+        HTTP_X_REQUESTED_WITH='XMLHttpRequest')

@@ -10,15 +10,9 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-from django.utils.translation import gettext_lazy as _
-import horizon
+from vnfsnap_dashboard.dashboards.project.vnf_instances import panel
 
 
-class VnfInstances(horizon.Panel):
-    """Every project's VNF instances, read-only (shown only when the
-    catalog has vnfsnap)."""
-
-    name = _('VNF Instances')
-    slug = 'vnf_instances'
-    permissions = ('openstack.services.vnfsnap',)
-    policy_rules = (('vnfsnap', 'vnfsnap:vnf_instance:get_all'),)
+class VnfInstances(panel.VnfInstances):
+    """Every project's VNF instances, read-only: the Project dashboard's
+    panel (name, catalog and policy rules) under the Admin dashboard."""

@@ -13,7 +13,6 @@
 """The Admin dashboard's read-only VNF instances panel: every project's
 instances with their project, and no action anywhere."""
 
-from django.test import utils as django_test_utils
 from django.urls import reverse
 from novaclient.v2 import servers as nova_servers
 from openstack_dashboard.api import nova
@@ -56,10 +55,6 @@ def nova_server(server_id, project_id):
          'tenant_id': project_id}, loaded=True), None)
 
 
-# Horizon's test settings allow every action (POLICY_CHECK_FUNCTION
-# None): the real check shows that the admin is offered nothing.
-@django_test_utils.override_settings(
-    POLICY_CHECK_FUNCTION='openstack_auth.policy.check')
 class AdminVnfInstancesTests(helpers.BaseAdminViewTests):
 
     @horizon_helpers.create_mocks({api: ['vnf_instance_list',

@@ -20,15 +20,11 @@ project the VNF was registered in when the CLI or the Project dashboard
 registered it from its servers."""
 
 from django.utils.translation import gettext_lazy as _
-from horizon import tables
 
 from vnfsnap_dashboard.api import vnf_instances as api
 from vnfsnap_dashboard.api import vnfsnap
 from vnfsnap_dashboard.dashboards.admin.vnf_instances import (
     tables as admin_tables,
-)
-from vnfsnap_dashboard.dashboards.project.vnf_instances import (
-    tables as project_tables,
 )
 from vnfsnap_dashboard.dashboards.project.vnf_instances import (
     views as project_views,
@@ -60,20 +56,11 @@ def instance_projects(request, instances):
     return projects
 
 
-class IndexView(tables.DataTableView):
+class IndexView(project_views.IndexView):
     table_class = admin_tables.AdminVnfInstancesTable
-    page_title = _('VNF Instances')
 
-    def get_data(self):
-        try:
-            instances = api.vnf_instance_list(self.request)
-        except Exception:
-            vnfsnap.handle(self.request,
-                           _('Unable to retrieve the VNF instances.'))
-            return []
-        return project_tables.wrap(
-            instances, project_views.last_snapshot_times(self.request),
-            instance_projects(self.request, instances))
+    def projects_of(self, instances):
+        return instance_projects(self.request, instances)
 
 
 class DetailView(project_views.DetailView):

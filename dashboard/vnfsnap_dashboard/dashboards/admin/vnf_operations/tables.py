@@ -11,7 +11,8 @@
 # under the License.
 
 """The cross-project table of LCM operation occurrences: the project's
-table with a Project column and no action; rows still refresh."""
+table with links into the Admin dashboard and no action; rows still
+refresh.  (vnfsnap's occurrences do not say which project they belong to.)"""
 
 from django.utils.translation import gettext_lazy as _
 from horizon import tables
@@ -22,17 +23,14 @@ from vnfsnap_dashboard.dashboards.project.vnf_operations import (
 
 
 class AdminVnfLcmOpOccsTable(project_tables.VnfLcmOpOccsTable):
-    # vnfsnap extension: the project owning the occurrence.
-    project = tables.Column('projectId', verbose_name=_('Project'),
-                            empty_value='-')
     id = tables.Column('id', verbose_name=_('ID'),
                        link='horizon:admin:vnf_operations:detail')
     vnf_instance = tables.Column(
         project_tables.vnf_instance_label, verbose_name=_('VNF Instance'),
-        link=project_tables.vnf_instance_link(
-            'horizon:admin:vnf_instances:detail'))
+        link=project_tables.resource_link(
+            'horizon:admin:vnf_instances:detail', 'vnfInstanceId'))
 
     class Meta(project_tables.VnfLcmOpOccsTable.Meta):
-        columns = ('project', 'id', 'operation', 'vnf_instance', 'state',
+        columns = ('id', 'operation', 'vnf_instance', 'state',
                    'start_time', 'state_entered_time')
         row_actions = ()

@@ -13,7 +13,6 @@
 """The Admin dashboard's Operations panel: every project's occurrences,
 read-only, with rows that still refresh themselves."""
 
-from django.test import override_settings
 from django.urls import reverse
 from openstack_dashboard.test import helpers as os_helpers
 
@@ -25,28 +24,28 @@ INDEX_URL = reverse('horizon:admin:vnf_operations:index')
 TABLE = 'vnf_lcm_op_occs'
 RUNNING_ID = 'b6f1d8b3-0000-4000-8000-000000000001'
 FAILED_TEMP_ID = 'b6f1d8b3-0000-4000-8000-000000000002'
-OTHER_PROJECT_ID = '0b1d7e3c9a2f4c7e8d6b5a4f3e2d1c0b'
 
 
 def two_ops():
-    return [data.op_occ(RUNNING_ID, 'PROCESSING',
-                        projectId=OTHER_PROJECT_ID),
-            data.op_occ(FAILED_TEMP_ID, 'FAILED_TEMP',
+    return [data.op_occ(RUNNING_ID, 'PROCESSING', vnf_instance_name=None),
+            data.op_occ(FAILED_TEMP_ID, 'FAILED_TEMP', vnf_instance_name=None,
                         error=dict(data.PROBLEM))]
 
 
-@override_settings(POLICY_CHECK_FUNCTION='openstack_auth.policy.check')
 class AdminOperationsTests(helpers.BaseAdminViewTests):
 
-    @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_list']})
-    def test_index_is_read_only_with_project(self):
+    @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_list',
+                                    'vnf_instance_names']})
+    def test_index_is_read_only(self):
         self.mock_vnf_lcm_op_occ_list.return_value = two_ops()
+        self.mock_vnf_instance_names.return_value = {
+            data.VNF_INSTANCE_ID: data.VNF_INSTANCE_NAME}
         res = self.client.get(INDEX_URL)
         table = res.context['%s_table' % TABLE]
-        self.assertEqual(['project', 'id', 'operation', 'vnf_instance',
+        self.assertEqual(['id', 'operation', 'vnf_instance',
                           'state', 'start_time', 'state_entered_time'],
                          list(table.columns))
-        self.assertContains(res, OTHER_PROJECT_ID)
+        self.assertContains(res, data.VNF_INSTANCE_NAME, 2)
         self.assertContains(res, reverse('horizon:admin:vnf_operations:'
                                          'detail', args=(RUNNING_ID,)))
         # An admin may retry or cancel, but not from here.
@@ -63,8 +62,7 @@ class AdminOperationsTests(helpers.BaseAdminViewTests):
                                     'vnf_instance_name']})
     def test_row_update(self):
         self.mock_vnf_lcm_op_occ_get.return_value = data.op_occ(
-            RUNNING_ID, 'COMPLETED', vnf_instance_name=None,
-            projectId=OTHER_PROJECT_ID)
+            RUNNING_ID, 'COMPLETED', vnf_instance_name=None)
         self.mock_vnf_instance_name.return_value = data.VNF_INSTANCE_NAME
         res = self.client.get(
             '%s?action=row_update&table=%s&obj_id=%s' % (
@@ -73,7 +71,6 @@ class AdminOperationsTests(helpers.BaseAdminViewTests):
         html = res.content.decode()
         self.assertEqual(200, res.status_code)
         self.assertIn('Completed', html)
-        self.assertIn(OTHER_PROJECT_ID, html)
         self.assertIn(data.VNF_INSTANCE_NAME, html)
         self.mock_vnf_lcm_op_occ_get.assert_called_once_with(
             os_helpers.IsHttpRequest(), RUNNING_ID)
@@ -94,9 +91,12 @@ class AdminOperationsTests(helpers.BaseAdminViewTests):
         self.assertNotContains(res, 'detail-actions-form')
 
     @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_list',
+                                    'vnf_instance_names',
                                     'vnf_lcm_op_occ_retry']})
     def test_post_of_a_task_does_nothing(self):
         self.mock_vnf_lcm_op_occ_list.return_value = two_ops()
+        self.mock_vnf_instance_names.return_value = {
+            data.VNF_INSTANCE_ID: data.VNF_INSTANCE_NAME}
         res = self.client.post(INDEX_URL, {
             'action': '%s__retry__%s' % (TABLE, FAILED_TEMP_ID)})
         self.assertEqual(200, res.status_code)

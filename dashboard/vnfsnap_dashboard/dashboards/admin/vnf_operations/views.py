@@ -29,3 +29,4 @@ class DetailView(project_views.DetailView):
     table_class = admin_tables.AdminVnfLcmOpOccsTable
     index_url = 'horizon:admin:vnf_operations:index'
     vnf_instance_url = 'horizon:admin:vnf_instances:detail'
+    vnf_snapshot_url = 'horizon:admin:vnf_snapshots:detail'

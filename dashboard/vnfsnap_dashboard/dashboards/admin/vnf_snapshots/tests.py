@@ -62,10 +62,7 @@ class AdminVnfSnapshotsTests(helpers.BaseAdminViewTests):
     @mock.patch.object(api, 'vnf_snapshot_get')
     def test_row_refresh(self, vnf_snapshot_get):
         vnf_snapshot_get.return_value = data.available()
-        res = self.client.get(
-            INDEX_URL, {'action': 'row_update', 'table': 'vnf_snapshots',
-                        'obj_id': data.AVAILABLE_ID},
-            HTTP_X_REQUESTED_WITH='XMLHttpRequest')
+        res = data.row_update(self.client, INDEX_URL, data.AVAILABLE_ID)
         self.assertIn('status_up', res.content.decode())
         self.assertNotIn('/revert/', res.content.decode())
 

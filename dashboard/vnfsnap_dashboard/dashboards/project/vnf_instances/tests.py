@@ -20,7 +20,6 @@ from unittest import mock
 
 from django.contrib.messages.storage import default_storage
 from django.core.handlers import wsgi
-from django.test import utils as django_test_utils
 from django.urls import reverse
 from django.utils.encoding import force_str
 from horizon import exceptions
@@ -96,12 +95,6 @@ def conflict(detail):
     return vnfsnap_exceptions.Conflict(409, 'Conflict', detail)
 
 
-# Horizon's test settings allow every action (POLICY_CHECK_FUNCTION
-# None); the policy tests need the real check against vnfsnap's rules.
-with_policy = django_test_utils.override_settings(
-    POLICY_CHECK_FUNCTION='openstack_auth.policy.check')
-
-
 class MessagesMixin:
     """The texts of the toasts a response (or the client's cookie)
     carries, by level."""
@@ -129,7 +122,6 @@ class MessagesMixin:
                 for m in stored if level in m.tags]
 
 
-@with_policy
 class VnfInstancesIndexTests(MessagesMixin, helpers.TestCase):
 
     @horizon_helpers.create_mocks({api: ['vnf_instance_list',
@@ -221,7 +213,6 @@ class VnfInstancesIndexTests(MessagesMixin, helpers.TestCase):
         self.mock_vnf_instance_delete.assert_not_called()
 
 
-@with_policy
 class VnfInstanceDetailTests(MessagesMixin, helpers.TestCase):
 
     def tab(self, slug):
@@ -339,7 +330,6 @@ class VnfInstanceDetailTests(MessagesMixin, helpers.TestCase):
         self.assertContains(res, 'has no notification endpoint')
 
 
-@with_policy
 class RegisterVnfTests(MessagesMixin, helpers.TestCase):
 
     FORM = {
@@ -376,6 +366,11 @@ class RegisterVnfTests(MessagesMixin, helpers.TestCase):
         self.assertContains(res, 'The Nova servers that are the VNFCs')
         self.mock_server_list.assert_called_once_with(
             horizon_helpers.IsHttpRequest())
+        # Opened from the table's button: the modal alone.
+        res = self.client.get(REGISTER_URL,
+                              HTTP_X_REQUESTED_WITH='XMLHttpRequest')
+        self.assertTemplateUsed(res, 'project/vnf_instances/_register.html')
+        self.assertTemplateNotUsed(res, 'base.html')
 
     @horizon_helpers.create_mocks({api: [
         'server_list', 'server_volume_attachments',
@@ -430,6 +425,33 @@ class RegisterVnfTests(MessagesMixin, helpers.TestCase):
         self.mock_application_credential_delete.assert_not_called()
         self.assertEqual(['Registered VNF instance fw-1.'],
                          self.toasts('success'))
+
+    @horizon_helpers.create_mocks({api: [
+        'server_list', 'server_volume_attachments',
+        'application_credential_create', 'vnf_instance_register']})
+    def test_vim_defaults_to_the_keystone_of_the_login(self):
+        # A server without volumes, and no Keystone URL given: vnfsnap
+        # authenticates where the user logged in (Horizon's test settings:
+        # http://localhost/identity/v3).
+        self.mock_server_list.return_value = [nova_server(volumes=())]
+        self.mock_server_volume_attachments.return_value = []
+        self.mock_application_credential_create.return_value = (
+            self.credential())
+        self.mock_vnf_instance_register.return_value = vnf_instance()
+        res = self.client.post(REGISTER_URL, dict(
+            self.FORM, name='', volumes=[], vim_auth_url='',
+            snapshot_descriptor=''))
+        self.assertNoFormErrors(res)
+        body = self.mock_vnf_instance_register.call_args[0][1]
+        self.assertEqual('http://localhost/identity/v3',
+                         body['vimConnectionInfo']['openstack'][
+                             'interfaceInfo']['endpoint'])
+        self.assertNotIn('vnfInstanceName', body)
+        self.assertNotIn('snapshotDescriptor', body)
+        self.assertNotIn('virtualStorageResourceInfo',
+                         body['instantiatedVnfInfo'])
+        name = self.mock_application_credential_create.call_args[0][1]
+        self.assertRegex(name, r'^vnfsnap-vnf-[0-9a-f]{8}$')
 
     @horizon_helpers.create_mocks({api: [
         'server_list', 'server_volume_attachments',
@@ -492,7 +514,6 @@ class RegisterVnfTests(MessagesMixin, helpers.TestCase):
         self.mock_vnf_instance_register.assert_not_called()
 
 
-@with_policy
 class EditSnapshotDescriptorTests(MessagesMixin, helpers.TestCase):
 
     DESCRIPTOR = {'consistentOnly': True,

@@ -57,7 +57,13 @@ class IndexView(tables.DataTableView):
                            _('Unable to retrieve the VNF instances.'))
             return []
         return instance_tables.wrap(instances,
-                                    last_snapshot_times(self.request))
+                                    last_snapshot_times(self.request),
+                                    self.projects_of(instances))
+
+    def projects_of(self, instances):
+        """{VNF instance id: project} for a Project column: none here,
+        the user's project is the only one."""
+        return None
 
 
 class DetailView(tabs.TabbedTableView):

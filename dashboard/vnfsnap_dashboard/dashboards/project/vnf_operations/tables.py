@@ -66,15 +66,31 @@ def vnf_instance_label(op):
     return op.vnf_instance_name or op.get('vnfInstanceId')
 
 
-def vnf_instance_link(url_name):
-    """A column link to the VNF instance's detail page of the VNF instances
-    panel, none when that panel is not enabled on this Horizon."""
+def resource_link(url_name, attribute):
+    """A link to the detail page (``url_name``, in another panel) of the
+    resource whose id the occurrence has in ``attribute``; none when the
+    occurrence names none or that panel is not enabled on this Horizon."""
     def link(op):
+        resource_id = op.get(attribute)
+        if not resource_id:
+            return None
         try:
-            return urls.reverse(url_name, args=(op.get('vnfInstanceId'),))
+            return urls.reverse(url_name, args=(resource_id,))
         except urls.NoReverseMatch:
             return None
     return link
+
+
+def with_vnf_instance_name(request, op):
+    """``op`` named after its VNF instance, when vnfsnap tells the name
+    (the page names the instance by its id otherwise)."""
+    try:
+        op.vnf_instance_name = api.vnf_instance_name(
+            request, op.get('vnfInstanceId'))
+    except Exception:
+        vnfsnap.handle(request, _('Unable to retrieve the VNF instance of '
+                                  'operation %s.') % op.id, ignore=True)
+    return op
 
 
 class UpdateRow(tables.Row):
@@ -83,16 +99,8 @@ class UpdateRow(tables.Row):
     ajax = True
 
     def get_data(self, request, op_id):
-        op = api.vnf_lcm_op_occ_get(request, op_id)
-        try:
-            op.vnf_instance_name = api.vnf_instance_name(
-                request, op.get('vnfInstanceId'))
-        except Exception:
-            # The row names the instance by its id instead.
-            vnfsnap.handle(request, _('Unable to retrieve the VNF instance '
-                                      'of operation %s.') % op_id,
-                           ignore=True)
-        return op
+        return with_vnf_instance_name(
+            request, api.vnf_lcm_op_occ_get(request, op_id))
 
 
 class OpOccTask(tables.BatchAction):
@@ -193,7 +201,8 @@ class VnfLcmOpOccsTable(tables.DataTable):
                               display_choices=OPERATION_DISPLAY_CHOICES)
     vnf_instance = tables.Column(
         vnf_instance_label, verbose_name=_('VNF Instance'),
-        link=vnf_instance_link('horizon:project:vnf_instances:detail'))
+        link=resource_link('horizon:project:vnf_instances:detail',
+                           'vnfInstanceId'))
     state = tables.Column('operationState', verbose_name=_('State'),
                           status=True, status_choices=STATUS_CHOICES,
                           display_choices=STATE_DISPLAY_CHOICES)

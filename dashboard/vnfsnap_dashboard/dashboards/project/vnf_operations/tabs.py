@@ -43,6 +43,7 @@ class OverviewTab(tabs.Tab):
             'operation_params': (json.dumps(params, indent=2, sort_keys=True)
                                  if params else None),
             'vnf_instance_url': self.tab_group.kwargs['vnf_instance_url'],
+            'vnf_snapshot_url': self.tab_group.kwargs['vnf_snapshot_url'],
         }
 
 

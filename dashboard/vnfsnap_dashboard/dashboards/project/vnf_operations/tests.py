@@ -15,7 +15,6 @@ with the error's ProblemDetails, and the tasks SOL003 allows by state."""
 
 from unittest import mock
 
-from django.test import override_settings
 from django.urls import reverse
 import horizon
 from openstack_dashboard.test import helpers as os_helpers
@@ -23,6 +22,7 @@ from vnfsnapclient import exceptions as vnfsnap_exceptions
 
 from vnfsnap_dashboard.api import vnf_operations as api
 from vnfsnap_dashboard.dashboards.project.vnf_operations import tables
+from vnfsnap_dashboard.dashboards.project.vnf_operations import views
 from vnfsnap_dashboard.test import data_vnf_operations as data
 from vnfsnap_dashboard.test import helpers
 
@@ -59,18 +59,25 @@ def row_update_url(op_id):
 
 
 def three_ops():
-    return [data.op_occ(RUNNING_ID, 'PROCESSING'),
-            data.op_occ(FAILED_TEMP_ID, 'FAILED_TEMP'),
-            data.op_occ(COMPLETED_ID, 'COMPLETED')]
+    """What vnf_lcm_op_occ_list returns: the occurrences, unnamed."""
+    return [data.op_occ(RUNNING_ID, 'PROCESSING', vnf_instance_name=None),
+            data.op_occ(FAILED_TEMP_ID, 'FAILED_TEMP',
+                        vnf_instance_name=None),
+            data.op_occ(COMPLETED_ID, 'COMPLETED', vnf_instance_name=None)]
 
 
 def conflict(detail):
     return vnfsnap_exceptions.Conflict(409, title='Conflict', detail=detail)
 
 
-# Horizon's test settings check no policy; these tests check vnfsnap's.
-@override_settings(POLICY_CHECK_FUNCTION='openstack_auth.policy.check')
 class OperationsTestCase(helpers.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        # Stopped by Horizon's tearDown (mock.patch.stopall).
+        self.mock_vnf_instance_names = mock.patch.object(
+            api, 'vnf_instance_names', return_value={
+                data.VNF_INSTANCE_ID: data.VNF_INSTANCE_NAME}).start()
 
     def messages(self, response):
         return [(m.tags, str(m.message))
@@ -119,6 +126,21 @@ class IndexTests(OperationsTestCase):
         self.assertIn('status_down', rows[FAILED_TEMP_ID].classes)
         self.assertNotIn('warning', rows[COMPLETED_ID].classes)
         self.assertNotIn('warning', rows[FAILED_TEMP_ID].classes)
+
+    @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_list']})
+    def test_index_without_instance_names(self):
+        self.mock_vnf_lcm_op_occ_list.return_value = three_ops()
+        self.mock_vnf_instance_names.side_effect = (
+            vnfsnap_exceptions.Forbidden(403, title='Forbidden',
+                                         detail='Policy does not allow it'))
+        res = self.client.get(INDEX_URL)
+        self.assertEqual(3, len(res.context['%s_table' % TABLE].data))
+        self.assertNotContains(res, data.VNF_INSTANCE_NAME)
+        # Each row names the instance by id, in the text of a link to it
+        # (the instances panel is enabled): the id twice per row.
+        self.assertContains(res, data.VNF_INSTANCE_ID, 6)
+        self.assertMessageWith(res, 'error', 'VNF instance names',
+                               'Policy does not allow it')
 
     @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_list']})
     def test_index_error_toast_has_api_detail(self):
@@ -211,6 +233,24 @@ class DetailTests(OperationsTestCase):
         self.assertNotContains(res, 'vnfsnap-problem-details')
         self.assertContains(res, 'Yes (GRACEFUL)')
         self.assertContains(res, cancel_url(RUNNING_ID))
+
+    @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_get',
+                                    'vnf_instance_name']})
+    def test_detail_links_to_the_other_panels(self):
+        self.mock_vnf_lcm_op_occ_get.return_value = data.op_occ(
+            COMPLETED_ID, 'COMPLETED', vnfSnapshotInfoId='info-1')
+        self.mock_vnf_instance_name.return_value = data.VNF_INSTANCE_NAME
+        # Stand-ins for the VNF instances and snapshots panels' pages.
+        with mock.patch.multiple(
+                views.DetailView,
+                vnf_instance_url='horizon:project:vnf_operations:detail',
+                vnf_snapshot_url='horizon:project:vnf_operations:cancel'):
+            res = self.client.get(detail_url(COMPLETED_ID))
+        self.assertContains(res, '<a href="%s">%s</a>' % (
+            detail_url(data.VNF_INSTANCE_ID), data.VNF_INSTANCE_NAME),
+            html=True)
+        self.assertContains(res, '<a href="%s">info-1</a>' % (
+            cancel_url('info-1')), html=True)
 
     @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_get',
                                     'vnf_instance_name']})
@@ -337,6 +377,19 @@ class CancelTests(OperationsTestCase):
         self.assertRedirects(res, INDEX_URL)
         self.assertMessageWith(res, 'error', COMPLETED_ID, 'COMPLETED')
 
+    @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_get',
+                                    'vnf_lcm_op_occ_list']})
+    def test_cancel_form_of_an_unknown_operation(self):
+        self.mock_vnf_lcm_op_occ_list.return_value = three_ops()
+        self.mock_vnf_lcm_op_occ_get.side_effect = (
+            vnfsnap_exceptions.NotFound(
+                404, title='Not Found',
+                detail='VnfLcmOpOcc nope could not be found'))
+        res = self.client.get(cancel_url('nope'), follow=True)
+        self.assertRedirects(res, INDEX_URL)
+        self.assertMessageWith(res, 'error', 'Unable to retrieve operation',
+                               'nope could not be found')
+
     @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_cancel']})
     def test_cancel(self):
         res = self.client.post(cancel_url(RUNNING_ID),
@@ -384,18 +437,21 @@ class ApiTests(helpers.TestCase):
     """The panel's calls of the client library."""
 
     @mock.patch('vnfsnap_dashboard.api.vnfsnap.client')
-    def test_list_names_and_orders(self, client):
-        client.return_value.vnf_instances.list.return_value = [
-            {'id': data.VNF_INSTANCE_ID, 'vnfInstanceName': 'vnf-web'}]
+    def test_list_latest_first(self, client):
         client.return_value.vnf_lcm_op_occs.list.return_value = [
             data.op_occ_dict('old', 'COMPLETED', startTime='2026-01-01T0'),
             data.op_occ_dict('new', 'PROCESSING', startTime='2026-02-01T0'),
-            data.op_occ_dict('orphan', 'FAILED', vnfInstanceId='gone',
-                             startTime='2026-01-15T0')]
+            data.op_occ_dict('mid', 'FAILED', startTime='2026-01-15T0')]
         ops = api.vnf_lcm_op_occ_list(self.request)
-        self.assertEqual(['new', 'orphan', 'old'], [o.id for o in ops])
-        self.assertEqual(['vnf-web', None, 'vnf-web'],
-                         [o.vnf_instance_name for o in ops])
+        self.assertEqual(['new', 'mid', 'old'], [o.id for o in ops])
+        client.return_value.vnf_lcm_op_occs.list.assert_called_once_with()
+
+    @mock.patch('vnfsnap_dashboard.api.vnfsnap.client')
+    def test_vnf_instance_names(self, client):
+        client.return_value.vnf_instances.list.return_value = [
+            {'id': 'a', 'vnfInstanceName': 'vnf-web'}, {'id': 'b'}]
+        self.assertEqual({'a': 'vnf-web', 'b': None},
+                         api.vnf_instance_names(self.request))
 
     @mock.patch('vnfsnap_dashboard.api.vnfsnap.client')
     def test_tasks(self, client):
@@ -435,14 +491,20 @@ class PanelTests(OperationsTestCase):
         self.mock_vnf_lcm_op_occ_list.assert_not_called()
 
 
-class VnfInstanceLinkTests(helpers.TestCase):
+class ResourceLinkTests(helpers.TestCase):
 
     def test_link_to_an_enabled_panel(self):
-        link = tables.vnf_instance_link(
-            'horizon:project:vnf_operations:detail')
+        link = tables.resource_link('horizon:project:vnf_operations:detail',
+                                    'vnfInstanceId')
         self.assertEqual(detail_url(data.VNF_INSTANCE_ID),
                          link(data.op_occ('x', 'COMPLETED')))
 
     def test_no_link_without_the_panel(self):
-        link = tables.vnf_instance_link('horizon:project:no_such_panel:x')
+        link = tables.resource_link('horizon:project:no_such_panel:x',
+                                    'vnfInstanceId')
+        self.assertIsNone(link(data.op_occ('x', 'COMPLETED')))
+
+    def test_no_link_without_the_resource(self):
+        link = tables.resource_link('horizon:project:vnf_operations:detail',
+                                    'vnfSnapshotInfoId')
         self.assertIsNone(link(data.op_occ('x', 'COMPLETED')))

@@ -37,17 +37,39 @@ from vnfsnap_dashboard.dashboards.project.vnf_operations import tabs as op_tabs
 INDEX_URL = 'horizon:project:vnf_operations:index'
 
 
+def get_op_occ(request, op_id, redirect):
+    """The occurrence; else an error toast with the API's detail and a
+    redirect to ``redirect``."""
+    try:
+        return api.vnf_lcm_op_occ_get(request, op_id)
+    except Exception:
+        vnfsnap.handle(request, _('Unable to retrieve operation %s.') % op_id,
+                       redirect=redirect)
+
+
 class IndexView(tables.DataTableView):
     table_class = op_tables.VnfLcmOpOccsTable
     template_name = 'horizon/common/_data_table_view.html'
     page_title = _('Operations')
 
     def get_data(self):
+        """The occurrences named after their VNF instances: two API
+        requests, whatever the number of rows."""
         try:
-            return api.vnf_lcm_op_occ_list(self.request)
+            ops = api.vnf_lcm_op_occ_list(self.request)
         except Exception:
             vnfsnap.handle(self.request, _('Unable to retrieve operations.'))
             return []
+        try:
+            names = api.vnf_instance_names(self.request)
+        except Exception:
+            # The rows name the instances by their ids instead.
+            vnfsnap.handle(self.request,
+                           _('Unable to retrieve the VNF instance names.'))
+            names = {}
+        for op in ops:
+            op.vnf_instance_name = names.get(op.get('vnfInstanceId'))
+        return ops
 
 
 class DetailView(tabs.TabView):
@@ -59,26 +81,16 @@ class DetailView(tabs.TabView):
     page_title = _('Operation {{ op.id }}')
     table_class = op_tables.VnfLcmOpOccsTable
     index_url = INDEX_URL
+    # Detail pages of the other panels, linked to when they are enabled.
     vnf_instance_url = 'horizon:project:vnf_instances:detail'
+    vnf_snapshot_url = 'horizon:project:vnf_snapshots:detail'
 
     @memoized.memoized_method
     def get_data(self):
         op_id = self.kwargs['op_id']
-        try:
-            op = api.vnf_lcm_op_occ_get(self.request, op_id)
-        except Exception:
-            vnfsnap.handle(self.request,
-                           _('Unable to retrieve operation %s.') % op_id,
-                           redirect=urls.reverse(self.index_url))
-        try:
-            op.vnf_instance_name = api.vnf_instance_name(
-                self.request, op.get('vnfInstanceId'))
-        except Exception:
-            # The page names the instance by its id instead.
-            vnfsnap.handle(self.request, _('Unable to retrieve the VNF '
-                                           'instance of operation %s.')
-                           % op_id, ignore=True)
-        return op
+        return op_tables.with_vnf_instance_name(
+            self.request,
+            get_op_occ(self.request, op_id, urls.reverse(self.index_url)))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -94,8 +106,10 @@ class DetailView(tabs.TabView):
         op = self.get_data()
         return self.tab_group_class(
             request, vnf_lcm_op_occ=op,
-            vnf_instance_url=op_tables.vnf_instance_link(
-                self.vnf_instance_url)(op),
+            vnf_instance_url=op_tables.resource_link(
+                self.vnf_instance_url, 'vnfInstanceId')(op),
+            vnf_snapshot_url=op_tables.resource_link(
+                self.vnf_snapshot_url, 'vnfSnapshotInfoId')(op),
             **kwargs)
 
 
@@ -121,12 +135,7 @@ class CancelView(forms.ModalFormView):
     @memoized.memoized_method
     def get_object(self):
         op_id = self.kwargs['op_id']
-        try:
-            op = api.vnf_lcm_op_occ_get(self.request, op_id)
-        except Exception:
-            vnfsnap.handle(self.request,
-                           _('Unable to retrieve operation %s.') % op_id,
-                           redirect=self.success_url)
+        op = get_op_occ(self.request, op_id, self.success_url)
         if not op.task_allowed('cancel'):
             messages.error(self.request, _(
                 'Operation %(id)s is %(state)s: only a starting, processing '

@@ -77,15 +77,12 @@ class CreateSnapshot(tables.LinkAction):
     policy_rules = (('vnfsnap', 'vnfsnap:vnf_instance:create_snapshot'),)
 
 
-class SnapshotInstanceAgain(tables.LinkAction):
+class SnapshotInstanceAgain(CreateSnapshot):
     """A new snapshot of the VNF instance this one was taken from."""
 
     name = 'snapshot_again'
     verbose_name = _('Snapshot VNF Again')
     url = 'horizon:project:vnf_snapshots:create'
-    classes = ('ajax-modal',)
-    icon = 'camera'
-    policy_rules = (('vnfsnap', 'vnfsnap:vnf_instance:create_snapshot'),)
 
     def get_link_url(self, datum):
         return '%s?%s' % (urls.reverse(self.url), urlencode(

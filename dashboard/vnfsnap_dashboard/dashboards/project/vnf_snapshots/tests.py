@@ -104,10 +104,7 @@ class IndexTests(helpers.TestCase):
     @patch_api('vnf_snapshot_get')
     def test_row_refresh_shows_the_new_state(self, vnf_snapshot_get):
         vnf_snapshot_get.return_value = data.available()
-        res = self.client.get(
-            INDEX_URL, {'action': 'row_update', 'table': 'vnf_snapshots',
-                        'obj_id': data.AVAILABLE_ID},
-            HTTP_X_REQUESTED_WITH='XMLHttpRequest')
+        res = data.row_update(self.client, INDEX_URL, data.AVAILABLE_ID)
         vnf_snapshot_get.assert_called_once_with(mock.ANY,
                                                  data.AVAILABLE_ID)
         content = res.content.decode()
@@ -117,13 +114,18 @@ class IndexTests(helpers.TestCase):
     @patch_api('vnf_snapshot_get')
     def test_row_refresh_of_a_failed_snapshot(self, vnf_snapshot_get):
         vnf_snapshot_get.return_value = data.creating('FAILED_TEMP')
-        res = self.client.get(
-            INDEX_URL, {'action': 'row_update', 'table': 'vnf_snapshots',
-                        'obj_id': data.CREATING_ID},
-            HTTP_X_REQUESTED_WITH='XMLHttpRequest')
+        res = data.row_update(self.client, INDEX_URL, data.CREATING_ID)
         content = res.content.decode()
         self.assertIn('Failed (retry or roll back)', content)
         self.assertIn('status_down', content)
+
+    @patch_api('vnf_snapshot_get')
+    def test_row_of_a_deleted_snapshot_answers_404(self, vnf_snapshot_get):
+        # Horizon's JS then drops the row.
+        vnf_snapshot_get.side_effect = client_exceptions.from_status(
+            404, detail='VNF snapshot not found')
+        res = data.row_update(self.client, INDEX_URL, data.CREATING_ID)
+        self.assertEqual(404, res.status_code)
 
     @patch_api('vnf_snapshot_list', 'vnf_snapshot_delete')
     def test_delete(self, vnf_snapshot_list, vnf_snapshot_delete):
@@ -150,6 +152,9 @@ class DetailTests(helpers.TestCase):
                      'dom-vnfc-web', 'vol-vnfc-db: vsnap-vnfc-db'):
             self.assertIn(text, content)
         self.assertIn(REVERT_URL, content)
+        # Its Delete posts to the table's page, which carries it out.
+        self.assertIn('class="detail-actions-form actions_column" '
+                      'action="%s"' % INDEX_URL, content)
 
     @patch_api('vnf_snapshot_get')
     def test_detail_of_a_missing_snapshot_goes_back_to_the_table(
@@ -286,6 +291,14 @@ class CreateTests(helpers.TestCase):
         self.assertEqual(200, res.status_code)
         self.assertEqual(['Unable to create the snapshot. VNF instance is '
                           'busy with an operation'], data.message_texts(res))
+
+    def test_an_unknown_instance_goes_back_to_the_table(self):
+        with patch_api('vnf_instance_get', 'vim_capabilities') as m:
+            m['vnf_instance_get'].side_effect = (
+                client_exceptions.from_status(404, detail='no such VNF'))
+            res = self.client.get(INSTANCE_CREATE_URL)
+        self.assertRedirectsNoFollow(res, INDEX_URL)
+        m['vim_capabilities'].assert_not_called()
 
     def test_without_an_instance_it_asks_for_one_first(self):
         res = self.client.get(CREATE_URL)
