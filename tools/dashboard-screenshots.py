@@ -87,12 +87,16 @@ def photograph(flow, chromium, user, servers):
     flow.upload_package(path, 'web-tier-package-copy')
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter,
+                    argparse.ArgumentDefaultsHelpFormatter):
+    """The description as written, and each option's default."""
+
+
 def main():
     parser = argparse.ArgumentParser(
-        description=__doc__.split('\n')[0],
+        description=__doc__, formatter_class=HelpFormatter,
         epilog='Run under flock /tmp/vnfsnap-guests.lock (it starts the '
-               'single-machine OpenStack and boots guests).',
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+               'single-machine OpenStack and boots guests).')
     parser.add_argument('--output', default=DEFAULT_OUTPUT,
                         help='folder of the PNG files')
     parser.add_argument('--theme', default='default',

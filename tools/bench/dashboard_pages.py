@@ -141,17 +141,21 @@ def report(label, status, times):
         flush=True)
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter,
+                    argparse.ArgumentDefaultsHelpFormatter):
+    """The description as written, and each option's default."""
+
+
 def main():
     parser = argparse.ArgumentParser(
-        description=__doc__.split('\n')[0],
+        description=__doc__, formatter_class=HelpFormatter,
         epilog='Run under flock /tmp/vnfsnap-guests.lock (it starts the '
                'single-machine OpenStack).')
     parser.add_argument('--samples', type=int, default=7,
-                        help='loads of each page counted (default 7), '
-                             'after one per gunicorn worker')
+                        help='loads of each page counted, after one per '
+                             'gunicorn worker')
     parser.add_argument('--rows', type=int, default=20,
-                        help='VNF instances and packages to list '
-                             '(default 20)')
+                        help='VNF instances and packages to list')
     args = parser.parse_args()
     started = time.monotonic()
     print('starting Keystone, vnfsnap and Horizon ...', flush=True)
