@@ -182,7 +182,8 @@ run_dashboard_tests() {
         rc=1
     fi
     [ "$rc" -eq 0 ] || status=1
-    local passed=$((ran - failed - skipped))
+    local passed
+    passed=$((ran - failed - skipped))
     [ "$passed" -ge 0 ] || passed=0
     total_passed=$((total_passed + passed))
     total_failed=$((total_failed + failed))
