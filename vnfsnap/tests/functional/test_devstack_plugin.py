@@ -369,13 +369,22 @@ import django
 django.setup()
 from django.conf import settings
 from django.urls import get_resolver
+import importlib
+import pkgutil
 import horizon
 from openstack_auth import policy
+from openstack_dashboard.local import enabled
 import vnfsnap_dashboard
 get_resolver().url_patterns  # Horizon registers the panels on first use
 seen = {'plugin': vnfsnap_dashboard.__file__,
         'policy_file': settings.POLICY_FILES.get('vnfsnap'),
-        'rules': sorted(policy._get_enforcer()['vnfsnap'].rules)}
+        'rules': sorted(policy._get_enforcer()['vnfsnap'].rules),
+        'enabled': {'project': [], 'admin': []}}
+for module in pkgutil.iter_modules(enabled.__path__):
+    if 'vnfsnap' in module.name:
+        config = importlib.import_module(enabled.__name__ + '.' + module.name)
+        if hasattr(config, 'PANEL'):
+            seen['enabled'][config.PANEL_DASHBOARD].append(config.PANEL)
 for slug in ('project', 'admin'):
     group = horizon.get_dashboard(slug).get_panel_group('vnfsnap')
     seen[slug] = group and {'name': str(group.name),
@@ -470,23 +479,6 @@ class TestDevStackDashboard(HarnessTestCase):
                     self.dashboard, 'local', 'enabled')
         return expected
 
-    def _enabled_panels(self):
-        """{dashboard: [panel slug...]} of the plugin's enabled files."""
-        panels = {'project': [], 'admin': []}
-        enabled = os.path.join(PLUGIN, 'enabled')
-        for name in sorted(os.listdir(enabled)):
-            if not name.startswith('_19'):
-                continue
-            scope = {}
-            with open(os.path.join(enabled, name)) as f:
-                for line in f:
-                    if line.startswith(('PANEL ', 'PANEL_DASHBOARD ')):
-                        key, _, value = line.partition('=')
-                        scope[key.strip()] = value.strip().strip('\'"')
-            if 'PANEL' in scope:
-                panels[scope['PANEL_DASHBOARD']].append(scope['PANEL'])
-        return {k: sorted(v) for k, v in panels.items()}
-
     def test_dashboard_node(self):
         before = self._tree()
         output = self._harness('stack', 'install', 'post-config', 'extra')
@@ -507,10 +499,10 @@ class TestDevStackDashboard(HarnessTestCase):
                         seen['plugin'])
         self.assertEqual('vnfsnap_policy.yaml', seen['policy_file'])
         self.assertIn('vnfsnap:vnf_snapshot:create', seen['rules'])
-        panels = self._enabled_panels()
-        for slug in ('project', 'admin'):
+        # Every panel an enabled file names, and no other.
+        for slug, panels in seen['enabled'].items():
             self.assertEqual({'name': 'VNF Snapshots',
-                              'panels': panels[slug]}, seen[slug], slug)
+                              'panels': sorted(panels)}, seen[slug], slug)
 
         self._harness('unstack')
         self._harness('clean')
