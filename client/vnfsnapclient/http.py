@@ -208,14 +208,18 @@ class HTTPClient:
 
     # --- streamed transfers ----------------------------------------------
 
-    def upload(self, api, path, path_or_file, content_type, progress=None):
+    def upload(self, api, path, path_or_file, content_type, progress=None,
+               size=None):
         """PUT a file's content in chunks, never whole in memory; with
-        its Content-Length when its size is known (a file), chunked
-        otherwise (a pipe)."""
+        its Content-Length when its size is known (a file, or ``size``
+        given for a stream that knows its length, e.g. a web request's
+        body), chunked otherwise (a pipe)."""
         if isinstance(path_or_file, (str, os.PathLike)):
             with open(path_or_file, 'rb') as f:
-                return self.upload(api, path, f, content_type, progress)
-        size = _file_size(path_or_file)
+                return self.upload(api, path, f, content_type, progress,
+                                   size)
+        if size is None:
+            size = _file_size(path_or_file)
         if size is None:
             body = _ProgressBody(path_or_file, None, progress)
         else:
@@ -253,6 +257,12 @@ class HTTPClient:
                     % (digest, sha256))
         os.replace(part, dest_path)
         return total
+
+    def stream(self, api, path, accept='*/*'):
+        """GET ``path`` as a Stream: its chunks are read from the
+        connection as the caller iterates, so a caller that passes them
+        on (a web server) never holds the whole content."""
+        return Stream(self._get_range(api, path, 0, accept))
 
     def _get_range(self, api, path, offset, accept):
         """The streamed answer from byte ``offset`` on, or None when the
@@ -315,6 +325,25 @@ class HTTPClient:
             raise exceptions.ClientError(
                 'the download ended after %d of %d bytes; run it again to '
                 'resume' % (done, total))
+
+
+class Stream:
+    """A streamed answer: iterate for its chunks (of CHUNK_SIZE at
+    most); ``size`` (its Content-Length, or None), ``headers``; close()
+    when not read to the end. Iterating to the end closes it too."""
+
+    def __init__(self, resp):
+        self.resp = resp
+        self.headers = resp.headers
+        length = resp.headers.get('Content-Length')
+        self.size = int(length) if length is not None else None
+
+    def __iter__(self):
+        with self.resp:
+            yield from self.resp.iter_content(CHUNK_SIZE)
+
+    def close(self):
+        self.resp.close()
 
 
 def _content_range(value):

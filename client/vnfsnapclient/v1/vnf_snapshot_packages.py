@@ -91,11 +91,12 @@ class VnfSnapshotPackageManager(base.Manager):
         (``vnfSnapshotInfoId``...); wait() for its end."""
         self._content_task(pkg_id, 'build', body)
 
-    def upload(self, pkg_id, path_or_file, progress=None):
-        """Stream a package ZIP file (a path or a binary file object)
-        into the package; it is then PROCESSING: wait() for its end."""
+    def upload(self, pkg_id, path_or_file, progress=None, size=None):
+        """Stream a package ZIP file (a path or a binary file object;
+        ``size``: its length when the object cannot tell it) into the
+        package; it is then PROCESSING: wait() for its end."""
         self.http.upload(self.API, self._path(pkg_id, 'package_content'),
-                         path_or_file, ZIP, progress=progress)
+                         path_or_file, ZIP, progress=progress, size=size)
 
     def upload_from_uri(self, pkg_id, body):
         """Have a conductor fetch the package (``addressInformation``,
@@ -123,6 +124,15 @@ class VnfSnapshotPackageManager(base.Manager):
             self.API, self._path(pkg_id, 'package_content'), dest_path,
             progress=progress, resume=resume, accept=ZIP,
             sha256=vnf_snapshots.sha256_of(pkg.get('checksum')))
+
+    def stream(self, pkg_id):
+        """The package ZIP as an http.Stream (its chunks, ``size``,
+        ``headers``), read only as the caller iterates: for a caller that
+        passes it on, e.g. a web page's download, rather than into a
+        file. No checksum check here: the receiver checks what it got
+        against the package's ``checksum``."""
+        return self.http.stream(
+            self.API, self._path(pkg_id, 'package_content'), accept=ZIP)
 
     def download_artifact(self, pkg_id, artifact_path, dest_path,
                           progress=None, resume=True):

@@ -19,6 +19,11 @@ PANEL_GROUP = 'vnfsnap'
 PANEL_GROUP_NAME = _('VNF Snapshots')
 PANEL_GROUP_DASHBOARD = 'project'
 
+# The plugin's Django application (its translations, static files and
+# templates), named here only: Horizon adds an application once per enabled
+# file that names it, and Django refuses one listed twice.
+ADD_INSTALLED_APPS = ['vnfsnap_dashboard']
+
 # Horizon shows these as error toasts (the API's detail included) instead of
 # a server error page; a 401 logs the user out as for any other service.
 ADD_EXCEPTIONS = {

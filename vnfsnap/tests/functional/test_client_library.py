@@ -203,6 +203,37 @@ class TestClientLibrary(base.FunctionalTestCase):
         pkgs.delete(pkg['id'])
         self.assertRaises(exceptions.NotFound, pkgs.get, pkg['id'])
 
+    def test_package_passed_through_as_streams(self):
+        """As the dashboard passes a package between a browser and
+        vnfsnap: a body that can only be read (size known apart) goes up,
+        the content comes down as chunks, never as a file."""
+        pkgs = self.client.vnf_snapshot_packages
+        path, sha256 = client_aio.package_file(self.tmp)
+        size = os.path.getsize(path)
+
+        class Body:
+            def __init__(self, f):
+                self.read = f.read
+        pkg = pkgs.create({'name': 'passed-through'})
+        with open(path, 'rb') as f:
+            pkgs.upload(pkg['id'], Body(f), size=size)
+        pkg = pkgs.wait(pkg['id'], timeout=300, interval=0.2)
+        self.assertEqual(sha256, pkg['checksum']['hash'])
+
+        stream = pkgs.stream(pkg['id'])
+        self.assertEqual(size, stream.size)
+        digest = hashlib.sha256()
+        chunks = 0
+        for chunk in stream:
+            self.assertLessEqual(len(chunk), http.CHUNK_SIZE)
+            digest.update(chunk)
+            chunks += 1
+        self.assertEqual(sha256, digest.hexdigest())
+        self.assertGreater(chunks, 1)
+        pkgs.delete(pkg['id'])
+        e = self.assertRaises(exceptions.NotFound, pkgs.stream, pkg['id'])
+        self.assertIn(pkg['id'], e.detail)
+
     def _extract_fails_then_available(self, pkg_id):
         c = self.client
         inst = c.vnf_instances.register(REGISTRATION)

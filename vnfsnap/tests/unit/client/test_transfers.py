@@ -216,6 +216,42 @@ class TestDownload(client_mock.ClientTestCase):
             self.assertEqual(b'log', f.read())
 
 
+class TestStream(client_mock.ClientTestCase):
+    """The package content as an iterator of chunks, for a caller that
+    passes it on (the dashboard's download) instead of writing a file."""
+
+    def test_chunks_are_read_as_the_caller_iterates(self):
+        self.http.get(CONTENT, content=ranged)
+        stream = self.packages.stream('p1')
+        self.assertEqual(len(DATA), stream.size)
+        self.assertEqual(str(len(DATA)), stream.headers['Content-Length'])
+        request = self.http.request_history[-1]
+        self.assertEqual('application/zip', request.headers['Accept'])
+        self.assertNotIn('Range', request.headers)
+        chunks = iter(stream)
+        first = next(chunks)
+        self.assertEqual(DATA[:http.CHUNK_SIZE], first)
+        rest = b''.join(chunks)
+        self.assertEqual(DATA, first + rest)
+        # Only the content was asked for: no package read, no file.
+        self.assertEqual(1, len(self.http.request_history))
+        self.assertEqual([], os.listdir(self.tmp))
+
+    def test_close_before_the_end_closes_the_answer(self):
+        self.http.get(CONTENT, content=ranged)
+        stream = self.packages.stream('p1')
+        next(iter(stream))
+        stream.close()
+        self.assertTrue(stream.resp.raw.closed)
+
+    def test_refused_content_raises_before_any_chunk(self):
+        self.http.get(CONTENT, status_code=409, headers=client_mock.PROBLEM,
+                      json=client_mock.problem(409, 'not AVAILABLE'))
+        e = self.assertRaises(exceptions.Conflict, self.packages.stream,
+                              'p1')
+        self.assertEqual('not AVAILABLE', e.detail)
+
+
 class TestUpload(client_mock.ClientTestCase):
 
     def setUp(self):
@@ -267,6 +303,26 @@ class TestUpload(client_mock.ClientTestCase):
         self.assertEqual(DATA, body)
         self.assertEqual('chunked', headers.get('Transfer-Encoding'))
         self.assertEqual((len(DATA), None), seen[-1])
+
+    def test_upload_of_a_stream_of_given_size_has_its_length(self):
+        class Body:
+            """A web request's body: read() only, its length known."""
+
+            def __init__(self):
+                self.data = io.BytesIO(DATA)
+                self.reads = 0
+
+            def read(self, n):
+                self.reads += 1
+                return self.data.read(n)
+        body_in = Body()
+        self.packages.upload('p1', body_in, size=len(DATA))
+        headers, body = self.received[0]
+        self.assertEqual(DATA, body)
+        self.assertEqual(str(len(DATA)), headers['Content-Length'])
+        self.assertNotIn('Transfer-Encoding', headers)
+        # Read in chunks (three of CHUNK_SIZE and the empty end).
+        self.assertEqual(4, body_in.reads)
 
     def test_refused_upload(self):
         self.http.put(CONTENT, status_code=409,

@@ -1,0 +1,28 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The Admin dashboard's read-only VNF snapshot views (an administrator's
+token lists every project's snapshots)."""
+
+from vnfsnap_dashboard.dashboards.admin.vnf_snapshots import tables
+from vnfsnap_dashboard.dashboards.admin.vnf_snapshots import tabs
+from vnfsnap_dashboard.dashboards.project.vnf_snapshots import views
+
+
+class IndexView(views.IndexView):
+    table_class = tables.AdminVnfSnapshotsTable
+
+
+class DetailView(views.DetailView):
+    tab_group_class = tabs.SnapshotDetailTabs
+    index_url = 'horizon:admin:vnf_snapshots:index'
+    table_class = tables.AdminVnfSnapshotsTable

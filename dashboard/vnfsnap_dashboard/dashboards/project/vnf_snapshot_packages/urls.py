@@ -1,0 +1,31 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+from django.urls import re_path
+
+from vnfsnap_dashboard.dashboards.project.vnf_snapshot_packages import views
+
+PKG = r'^(?P<pkg_id>[^/]+)/'
+
+urlpatterns = [
+    re_path(r'^$', views.IndexView.as_view(), name='index'),
+    re_path(r'^build/$', views.BuildView.as_view(), name='build'),
+    re_path(r'^upload/$', views.UploadView.as_view(), name='upload'),
+    re_path(r'^import/$', views.ImportView.as_view(), name='import'),
+    re_path(PKG + r'$', views.DetailView.as_view(), name='detail'),
+    re_path(PKG + r'content/$', views.ContentView.as_view(),
+            name='content'),
+    re_path(PKG + r'download/$', views.DownloadView.as_view(),
+            name='download'),
+    re_path(PKG + r'extract/$', views.ExtractView.as_view(),
+            name='extract'),
+]
