@@ -379,6 +379,8 @@ get_resolver().url_patterns  # Horizon registers the panels on first use
 seen = {'plugin': vnfsnap_dashboard.__file__,
         'policy_file': settings.POLICY_FILES.get('vnfsnap'),
         'rules': sorted(policy._get_enforcer()['vnfsnap'].rules),
+        'defaults': sorted(
+            policy._get_enforcer()['vnfsnap'].registered_rules),
         'enabled': {'project': [], 'admin': []}}
 for module in pkgutil.iter_modules(enabled.__path__):
     if 'vnfsnap' in module.name:
@@ -469,6 +471,8 @@ class TestDevStackDashboard(HarnessTestCase):
         expected = {
             os.path.join(PLUGIN, 'conf', 'vnfsnap_policy.yaml'):
                 os.path.join(self.dashboard, 'conf'),
+            os.path.join(PLUGIN, 'conf', 'default_policies', 'vnfsnap.yaml'):
+                os.path.join(self.dashboard, 'conf', 'default_policies'),
             os.path.join(PLUGIN, 'local_settings.d', '_90_vnfsnap.py'):
                 os.path.join(self.dashboard, 'local', 'local_settings.d'),
         }
@@ -487,7 +491,7 @@ class TestDevStackDashboard(HarnessTestCase):
         self.assertNotIn('Installing vnfsnap and', output)
 
         expected = self._expected_files()
-        self.assertGreaterEqual(len(expected), 4)
+        self.assertGreaterEqual(len(expected), 5)
         for source, folder in expected.items():
             copied = os.path.join(folder, os.path.basename(source))
             with open(source, 'rb') as f, open(copied, 'rb') as g:
@@ -499,6 +503,9 @@ class TestDevStackDashboard(HarnessTestCase):
                         seen['plugin'])
         self.assertEqual('vnfsnap_policy.yaml', seen['policy_file'])
         self.assertIn('vnfsnap:vnf_snapshot:create', seen['rules'])
+        # The defaults beneath the rules (DEFAULT_POLICY_FILES): without
+        # them Horizon logs an error for vnfsnap at every start.
+        self.assertIn('vnfsnap:vnf_snapshot:create', seen['defaults'])
         # Every panel an enabled file names, and no other.
         for slug, panels in seen['enabled'].items():
             self.assertEqual({'name': 'VNF Snapshots',
