@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
 # not use this file except in compliance with the License. You may obtain
 # a copy of the License at
 #
@@ -9,7 +10,6 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-
 
 """Write vnfsnap's policy defaults in the YAML list Horizon loads from
 DEFAULT_POLICY_FILES (openstack_auth.policy reads name, check_str,
