@@ -45,3 +45,24 @@ if is_service_enabled vnfsnap-api vnfsnap-conductor; then
             ;;
     esac
 fi
+
+# The Horizon plugin: on any node with Horizon, which may run no vnfsnap
+# service itself (its panels find the API in the catalog).
+if is_vnfsnap_dashboard_enabled; then
+    case "$1/${2:-}" in
+        stack/install)
+            echo_summary "Installing vnfsnap-dashboard"
+            if ! is_service_enabled vnfsnap-api vnfsnap-conductor; then
+                install_vnfsnapclient
+            fi
+            install_vnfsnap_dashboard
+            ;;
+        stack/post-config)
+            echo_summary "Enabling vnfsnap's panels in Horizon"
+            configure_vnfsnap_dashboard
+            ;;
+        clean/*)
+            cleanup_vnfsnap_dashboard
+            ;;
+    esac
+fi

@@ -19,12 +19,15 @@
 #   tools/devstack-harness/run.sh CONFIG PLUGIN_DIR clean
 #
 # CONFIG is a shell file of DevStack's variables (what stackrc and
-# local.conf give DevStack: ENABLED_SERVICES, DATA_DIR, SERVICE_PASSWORD,
-# KEYSTONE_SERVICE_URI, DATABASE_*, RABBIT_*...); PLUGIN_DIR is the
+# local.conf give DevStack: ENABLED_SERVICES, disable_service lines,
+# DATA_DIR, SERVICE_PASSWORD, KEYSTONE_SERVICE_URI, DATABASE_*,
+# RABBIT_*...); PLUGIN_DIR is the
 # repository that holds devstack/plugin.sh and devstack/settings.  The
 # plugin's settings are read first, as when DevStack loads a plugin; then
 # plugin.sh runs once per phase, in the order given, in one shell (stack
-# phases stop at the first error, as stack.sh does).  vnfsnap's
+# phases stop at the first error, as stack.sh does).  With horizon in
+# ENABLED_SERVICES (and HORIZON_DIR, a configured Horizon tree), the
+# post-config phase is followed by init_horizon, as in stack.sh.  vnfsnap's
 # functional test test_devstack_plugin drives it; doc/source/install/
 # devstack.rst shows a run.
 set -o errexit -o pipefail
@@ -56,4 +59,10 @@ for phase in "$@"; do
     echo_summary "plugin.sh $mode${phase:+ $phase}"
     # shellcheck source=devstack/plugin.sh
     source "$plugin_dir/devstack/plugin.sh" "$mode" "$phase"
+    if [[ $mode/$phase == stack/post-config ]] && is_service_enabled horizon; then
+        # stack.sh: "Starting Horizon" (Apache's restart excepted: there
+        # is no Apache here).
+        echo_summary "init_horizon"
+        init_horizon
+    fi
 done

@@ -12,6 +12,9 @@
 
 # Horizon settings snippet: copy into openstack_dashboard/local/
 # local_settings.d/.  Horizon executes it with its settings as globals, so
-# that its policy engine finds vnfsnap's rules (conf/vnfsnap_policy.yaml,
-# copied into POLICY_FILES_PATH) under the service type "vnfsnap".
+# that its policy engine finds vnfsnap's rules under the service type
+# "vnfsnap": the effective rules (conf/vnfsnap_policy.yaml) and the
+# defaults beneath them (conf/default_policies/vnfsnap.yaml), both copied
+# into POLICY_FILES_PATH (openstack_dashboard/conf/).
 POLICY_FILES['vnfsnap'] = 'vnfsnap_policy.yaml'  # noqa: F821
+DEFAULT_POLICY_FILES['vnfsnap'] = 'default_policies/vnfsnap.yaml'  # noqa: F821

@@ -42,7 +42,7 @@ settings_utils.update_dashboards(
 POLICY_FILES_PATH = os.path.join(PLUGIN_ROOT, 'conf')
 POLICY_FILES = {'vnfsnap': 'vnfsnap_policy.yaml'}
 POLICY_DIRS = {}
-DEFAULT_POLICY_FILES = {}
+DEFAULT_POLICY_FILES = {'vnfsnap': 'default_policies/vnfsnap.yaml'}
 # Horizon's test settings switch the policy engine off; the plugin's tests
 # check that a reader gets no action (the engine Horizon sites run).
 POLICY_CHECK_FUNCTION = 'openstack_auth.policy.check'

@@ -18,6 +18,11 @@ single-machine OpenStack; then the ``openstack`` CLI and HTTP requests with
 Keystone tokens check that vnfsnap is in the catalog and answers, the
 conductor included, and that ``unstack`` leaves no process behind.
 
+The Horizon phases run on a dashboard-only node: a copy of the Horizon of
+tools/horizon-aio as DevStack's virtualenv and Horizon tree; Horizon itself
+then says that it loads the panels and the policy file, and ``clean``
+takes them out again.
+
 Needs the shared cloud: run under ``flock /tmp/vnfsnap-guests.lock``.
 """
 
@@ -25,6 +30,7 @@ import json
 import os
 import secrets
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -44,9 +50,70 @@ DB_NAME = 'vnfsnap_devstack'
 VERSION = {'Version': '2.0.0'}
 #: Outside the Basic Multilingual Plane: 4 bytes in UTF-8.
 NAME = 'devstack vnf \U0001F525'
+HORIZON_VENV = os.environ.get('VNFSNAP_HORIZON_VENV',
+                              '/opt/vnfsnap/horizon-venv')
+PLUGIN = os.path.join(REPO, 'dashboard', 'vnfsnap_dashboard')
 
 
-class TestDevStackPlugin(base.FunctionalTestCase):
+class HarnessTestCase(base.FunctionalTestCase):
+    """Runs tools/devstack-harness with a configuration of DevStack's
+    variables (``self.config``) in ``self.env``."""
+
+    def setUp(self):
+        super().setUp()
+        self.timings = {}
+        self.dirs = {d: os.path.join(self.tmp, d)
+                     for d in ('data', 'logs', 'status', 'etc', 'home')}
+        for d in ('home', 'logs'):
+            os.mkdir(self.dirs[d])
+
+    def _devstack_values(self):
+        """What stackrc gives any node."""
+        return {
+            'DEST': self.tmp, 'DATA_DIR': self.dirs['data'],
+            'LOGDIR': self.dirs['logs'], 'SERVICE_DIR': self.dirs['status'],
+            'STACK_USER': subprocess.run(
+                ['id', '-un'], check=True, capture_output=True,
+                text=True).stdout.strip(),
+            'SERVICE_HOST': services.LOOPBACK,
+            'SERVICE_LISTEN_ADDRESS': services.LOOPBACK,
+            'SERVICE_PROTOCOL': 'http', 'SERVICE_TIMEOUT': '180',
+        }
+
+    def _write_devstack_config(self, values, *lines):
+        """The harness's configuration: ``values`` as shell variables,
+        then ``lines`` (local.conf's disable_service...)."""
+        path = os.path.join(self.tmp, 'devstack.conf')
+        with open(path, 'w') as f:
+            for key, value in values.items():
+                f.write('%s=%s\n' % (key, shlex.quote(value)))
+            for line in lines:
+                f.write(line + '\n')
+        return path
+
+    def _harness(self, mode, *phases):
+        started = time.monotonic()
+        proc = subprocess.run(
+            ['bash', HARNESS, self.config, REPO, mode] + list(phases),
+            env=self.env, cwd=self.tmp, stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=900)
+        self.timings[' '.join((mode,) + phases)] = round(
+            time.monotonic() - started, 1)
+        output = proc.stdout + proc.stderr
+        self.addDetail('harness %s' % mode, content.text_content(output))
+        self.assertEqual(0, proc.returncode, 'run.sh %s %s failed:\n%s' % (
+            mode, ' '.join(phases), output[-6000:]))
+        return output
+
+    def _report_timings(self):
+        self.addDetail('timings', content.text_content(json.dumps(
+            self.timings, indent=1)))
+        for name in sorted(os.listdir(self.dirs['logs'])):
+            self.addDetail(name, content.content_from_file(
+                os.path.join(self.dirs['logs'], name), buffer_now=True))
+
+
+class TestDevStackPlugin(HarnessTestCase):
 
     def setUp(self):
         super().setUp()
@@ -56,10 +123,6 @@ class TestDevStackPlugin(base.FunctionalTestCase):
         self.marker = 'devstack-%s' % secrets.token_hex(6)
         self.port = services.free_port()
         self.api_url = 'http://%s:%d' % (services.LOOPBACK, self.port)
-        self.dirs = {d: os.path.join(self.tmp, d)
-                     for d in ('data', 'logs', 'status', 'etc', 'home')}
-        for d in ('home', 'logs'):
-            os.mkdir(self.dirs[d])
         self.config = self._write_config()
         self.env = dict(services._base_env(
             PATH='%s:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:'
@@ -70,7 +133,6 @@ class TestDevStackPlugin(base.FunctionalTestCase):
             MYSQL_TCP_PORT=str(self.cloud.mariadb.port),
             PYTHONWARNINGS='ignore::DeprecationWarning'),
             **{services.MARKER_ENV: self.marker})
-        self.timings = {}
         # Whatever happens below: processes, catalog, user, database.
         self.addCleanup(self._remove_database)
         self.addCleanup(self._remove_keystone_objects)
@@ -104,17 +166,9 @@ class TestDevStackPlugin(base.FunctionalTestCase):
     def _write_config(self):
         cloud = self.cloud
         self.service_password = secrets.token_hex(12)
-        values = {
+        values = dict(self._devstack_values(), **{
             'ENABLED_SERVICES': 'key,mysql,rabbit',
-            'DEST': self.tmp, 'DATA_DIR': self.dirs['data'],
-            'LOGDIR': self.dirs['logs'], 'SERVICE_DIR': self.dirs['status'],
-            'STACK_USER': subprocess.run(
-                ['id', '-un'], check=True, capture_output=True,
-                text=True).stdout.strip(),
             'DEVSTACK_VENV': sys.prefix,
-            'SERVICE_HOST': services.LOOPBACK,
-            'SERVICE_LISTEN_ADDRESS': services.LOOPBACK,
-            'SERVICE_PROTOCOL': 'http', 'SERVICE_TIMEOUT': '180',
             'STOP_TIMEOUT': '60', 'API_WORKERS': '2', 'WORKER_TIMEOUT': '30',
             'ENABLE_DEBUG_LOG_LEVEL': 'True',
             'REGION_NAME': cloud.region,
@@ -138,14 +192,10 @@ class TestDevStackPlugin(base.FunctionalTestCase):
             'VNFSNAP_CONF_DIR': os.path.join(self.dirs['etc'], 'vnfsnap'),
             'VNFSNAP_SERVICE_PORT': str(self.port),
             'VNFSNAP_DB_NAME': DB_NAME,
-        }
-        path = os.path.join(self.tmp, 'devstack.conf')
-        with open(path, 'w') as f:
-            for key, value in values.items():
-                f.write('%s=%s\n' % (key, shlex.quote(value)))
+        })
         self.conf_dir = values['VNFSNAP_CONF_DIR']
         self.state_dir = os.path.join(self.dirs['data'], 'vnfsnap')
-        return path
+        return self._write_devstack_config(values)
 
     def _write_clouds_yaml(self):
         """DevStack's clouds: its system admin (the harness's Keystone
@@ -170,20 +220,6 @@ class TestDevStackPlugin(base.FunctionalTestCase):
 
     # --- Running things --------------------------------------------------
 
-    def _harness(self, mode, *phases):
-        started = time.monotonic()
-        proc = subprocess.run(
-            ['bash', HARNESS, self.config, REPO, mode] + list(phases),
-            env=self.env, cwd=self.tmp, stdin=subprocess.DEVNULL,
-            capture_output=True, text=True, timeout=900)
-        self.timings[' '.join((mode,) + phases)] = round(
-            time.monotonic() - started, 1)
-        output = proc.stdout + proc.stderr
-        self.addDetail('harness %s' % mode, content.text_content(output))
-        self.assertEqual(0, proc.returncode, 'run.sh %s %s failed:\n%s' % (
-            mode, ' '.join(phases), output[-6000:]))
-        return output
-
     def _openstack(self, *args):
         proc = subprocess.run(
             ['openstack', '--os-cloud', 'devstack-admin'] + list(args),
@@ -202,13 +238,6 @@ class TestDevStackPlugin(base.FunctionalTestCase):
         return pids
 
     # --- Clean-ups (also after a failure) ------------------------------------
-
-    def _report_timings(self):
-        self.addDetail('timings', content.text_content(json.dumps(
-            self.timings, indent=1)))
-        for name in sorted(os.listdir(self.dirs['logs'])):
-            self.addDetail(name, content.content_from_file(
-                os.path.join(self.dirs['logs'], name), buffer_now=True))
 
     def _kill_leftovers(self):
         left = services.pids_with_marker(self.marker)
@@ -330,3 +359,164 @@ class TestDevStackPlugin(base.FunctionalTestCase):
             self.assertIn(instance, [i['ID'] for i in listed])
         finally:
             sess.delete('%s/%s' % (url, instance), headers=VERSION)
+
+
+#: Run by DevStack's Python on the node's Horizon: what Horizon made of
+#: the enabled files, the settings snippet and the policy file.
+HORIZON_PROBE = '''
+import json
+import django
+django.setup()
+from django.conf import settings
+from django.urls import get_resolver
+import importlib
+import pkgutil
+import horizon
+from openstack_auth import policy
+from openstack_dashboard.local import enabled
+import vnfsnap_dashboard
+get_resolver().url_patterns  # Horizon registers the panels on first use
+seen = {'plugin': vnfsnap_dashboard.__file__,
+        'policy_file': settings.POLICY_FILES.get('vnfsnap'),
+        'rules': sorted(policy._get_enforcer()['vnfsnap'].rules),
+        'defaults': sorted(
+            policy._get_enforcer()['vnfsnap'].registered_rules),
+        'enabled': {'project': [], 'admin': []}}
+for module in pkgutil.iter_modules(enabled.__path__):
+    if 'vnfsnap' in module.name:
+        config = importlib.import_module(enabled.__name__ + '.' + module.name)
+        if hasattr(config, 'PANEL'):
+            seen['enabled'][config.PANEL_DASHBOARD].append(config.PANEL)
+for slug in ('project', 'admin'):
+    group = horizon.get_dashboard(slug).get_panel_group('vnfsnap')
+    seen[slug] = group and {'name': str(group.name),
+                            'panels': sorted(p.slug for p in group)}
+print(json.dumps(seen))
+'''
+
+
+class TestDevStackDashboard(HarnessTestCase):
+    """A dashboard-only node: Horizon and vnfsnap's panels, no vnfsnap
+    service (``disable_service vnfsnap-api vnfsnap-conductor``).
+
+    DevStack's virtualenv is a copy of tools/horizon-aio's, Horizon
+    installed in it, so that pip and the plugin change nothing of the
+    original; HORIZON_DIR is where its ``openstack_dashboard`` is.
+    """
+
+    def setUp(self):
+        super().setUp()
+        python = os.path.join(HORIZON_VENV, 'bin', 'python')
+        services.require_binaries(
+            'Horizon (tools/horizon-aio/install.sh)', python)
+        self.venv = os.path.join(self.tmp, 'venv')
+        # Without the plugin's files that the browser tests' Horizon site
+        # may have copied into it while they run.
+        shutil.copytree(HORIZON_VENV, self.venv, symlinks=True,
+                        ignore=lambda _dir, names: [
+                            n for n in names if 'vnfsnap' in n])
+        self.python = os.path.join(self.venv, 'bin', 'python')
+        self.horizon_dir = subprocess.run(
+            [self.python, '-c', 'import os, openstack_dashboard as d; '
+             'print(os.path.dirname(os.path.dirname(d.__file__)))'],
+            check=True, capture_output=True, text=True).stdout.strip()
+        self.dashboard = os.path.join(self.horizon_dir, 'openstack_dashboard')
+        self._configure_horizon()
+        values = dict(self._devstack_values(), **{
+            'ENABLED_SERVICES': 'horizon',
+            'DEVSTACK_VENV': self.venv,
+            'HORIZON_DIR': self.horizon_dir,
+        })
+        self.config = self._write_devstack_config(
+            values, 'disable_service vnfsnap-api vnfsnap-conductor')
+        self.env = services._base_env(
+            HOME=self.dirs['home'], PYTHONWARNINGS='ignore')
+        self.addCleanup(self._report_timings)
+
+    def _configure_horizon(self):
+        """What DevStack's configure_horizon writes: local_settings.py
+        from Horizon's example, with offline compression."""
+        local = os.path.join(self.dashboard, 'local')
+        shutil.copy(os.path.join(local, 'local_settings.py.example'),
+                    os.path.join(local, 'local_settings.py'))
+        with open(os.path.join(local, 'local_settings.py'), 'a') as f:
+            f.write('\nCOMPRESS_OFFLINE = True\n'
+                    'OPENSTACK_KEYSTONE_DEFAULT_ROLE = "member"\n'
+                    'ALLOWED_HOSTS = ["*"]\n')
+
+    def _tree(self):
+        """Every file of Horizon's tree and of its static files, by path
+        relative to HORIZON_DIR."""
+        found = set()
+        for top in (self.dashboard, os.path.join(self.horizon_dir, 'static')):
+            for dirpath, _dirs, files in os.walk(top):
+                found.update(os.path.relpath(os.path.join(dirpath, f),
+                                             self.horizon_dir) for f in files)
+        return found
+
+    def _probe_horizon(self):
+        proc = subprocess.run(
+            [self.python, '-c', HORIZON_PROBE], cwd=self.tmp,
+            env=dict(self.env,
+                     DJANGO_SETTINGS_MODULE='openstack_dashboard.settings'),
+            stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            timeout=300)
+        self.addDetail('horizon probe', content.text_content(
+            proc.stdout + proc.stderr))
+        self.assertEqual(0, proc.returncode, proc.stderr[-4000:])
+        return json.loads(proc.stdout.splitlines()[-1])
+
+    def _expected_files(self):
+        """The plugin's files and where in Horizon's tree they go."""
+        expected = {
+            os.path.join(PLUGIN, 'conf', 'vnfsnap_policy.yaml'):
+                os.path.join(self.dashboard, 'conf'),
+            os.path.join(PLUGIN, 'conf', 'default_policies', 'vnfsnap.yaml'):
+                os.path.join(self.dashboard, 'conf', 'default_policies'),
+            os.path.join(PLUGIN, 'local_settings.d', '_90_vnfsnap.py'):
+                os.path.join(self.dashboard, 'local', 'local_settings.d'),
+        }
+        enabled = os.path.join(PLUGIN, 'enabled')
+        for name in os.listdir(enabled):
+            if name.startswith('_19') and name.endswith('.py'):
+                expected[os.path.join(enabled, name)] = os.path.join(
+                    self.dashboard, 'local', 'enabled')
+        return expected
+
+    def test_dashboard_node(self):
+        before = self._tree()
+        output = self._harness('stack', 'install', 'post-config', 'extra')
+        self.assertIn("==> Enabling vnfsnap's panels in Horizon", output)
+        self.assertIn('Compressing... done', output)
+        self.assertNotIn('Installing vnfsnap and', output)
+
+        expected = self._expected_files()
+        self.assertGreaterEqual(len(expected), 5)
+        for source, folder in expected.items():
+            copied = os.path.join(folder, os.path.basename(source))
+            with open(source, 'rb') as f, open(copied, 'rb') as g:
+                self.assertEqual(f.read(), g.read(), copied)
+
+        seen = self._probe_horizon()
+        # setup_develop: the plugin's own repository, editable.
+        self.assertTrue(seen['plugin'].startswith(PLUGIN + os.sep),
+                        seen['plugin'])
+        self.assertEqual('vnfsnap_policy.yaml', seen['policy_file'])
+        self.assertIn('vnfsnap:vnf_snapshot:create', seen['rules'])
+        # The defaults beneath the rules (DEFAULT_POLICY_FILES): without
+        # them Horizon logs an error for vnfsnap at every start.
+        self.assertIn('vnfsnap:vnf_snapshot:create', seen['defaults'])
+        # Every panel an enabled file names, and no other.
+        for slug, panels in seen['enabled'].items():
+            self.assertEqual({'name': 'VNF Snapshots',
+                              'panels': sorted(panels)}, seen[slug], slug)
+
+        self._harness('unstack')
+        self._harness('clean')
+        after = self._tree()
+        self.assertEqual(set(), before - after, 'Horizon files removed')
+        self.assertEqual([], sorted(p for p in after - before
+                                    if 'vnfsnap' in p))
+        for source, folder in expected.items():
+            self.assertFalse(os.path.exists(
+                os.path.join(folder, os.path.basename(source))))

@@ -117,24 +117,31 @@ class TestRules(base.TestCase):
         self.assertIn('# POST  /vnflcm/v2/vnf_lcm_op_occs/{vnfLcmOpOccId}'
                       '/rollback', text)
 
-    def test_dashboard_policy_file_is_current(self):
-        # Horizon hides the buttons these rules refuse; its copy is
+    def test_dashboard_policy_files_are_current(self):
+        # Horizon hides the buttons these rules refuse; its copies are
         # generated (tox -e genpolicy) and must not lag the policy-in-code.
-        out = os.path.join(self.useFixture(fixtures.TempDir()).path,
-                           'vnfsnap_policy.yaml')
-        # The command tox runs, in a process of its own: it reads cfg.CONF.
-        subprocess.run(
-            [os.path.join(os.path.dirname(sys.executable),
-                          'oslopolicy-policy-generator'),
-             '--namespace', 'vnfsnap', '--output-file', out],
-            check=True, capture_output=True, timeout=120)
-        committed = os.path.join(
-            os.path.dirname(os.path.dirname(os.path.dirname(
-                os.path.abspath(policies.__file__)))),
-            'dashboard', 'vnfsnap_dashboard', 'conf', 'vnfsnap_policy.yaml')
-        with open(out) as f, open(committed) as g:
-            self.assertEqual(f.read(), g.read(), 'run "tox -e genpolicy" '
-                             'and commit %s' % committed)
+        # The commands tox runs, each in a process of its own: they read
+        # cfg.CONF.
+        root = os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(policies.__file__))))
+        conf = os.path.join(root, 'dashboard', 'vnfsnap_dashboard', 'conf')
+        tmp = self.useFixture(fixtures.TempDir()).path
+        bin_dir = os.path.dirname(sys.executable)
+        commands = {
+            'vnfsnap_policy.yaml': [
+                os.path.join(bin_dir, 'oslopolicy-policy-generator'),
+                '--namespace', 'vnfsnap', '--output-file'],
+            os.path.join('default_policies', 'vnfsnap.yaml'): [
+                sys.executable,
+                os.path.join(root, 'tools', 'horizon-default-policies.py')],
+        }
+        for name, command in commands.items():
+            out = os.path.join(tmp, os.path.basename(name))
+            subprocess.run(command + [out], check=True, capture_output=True,
+                           timeout=120)
+            with open(out) as f, open(os.path.join(conf, name)) as g:
+                self.assertEqual(f.read(), g.read(), 'run "tox -e genpolicy"'
+                                 ' and commit %s' % name)
 
     def test_enforcer_entry_point(self):
         enforcer = policy.get_enforcer()
