@@ -71,7 +71,7 @@ def photograph(flow, chromium, user, servers):
     instance_id = flow.register_vnf('web-tier', [s['id'] for s in servers])
     flow.shoot('vnf-instances')
     flow.instance_detail(instance_id)
-    snapshot_id = flow.create_snapshot('web-tier', 'before-upgrade')[0]
+    snapshot_id = flow.create_snapshot('web-tier', 'before-upgrade')['id']
     flow.wait_until_final('vnf_snapshots', snapshot_id)
     flow.shoot('vnf-snapshots')
     flow.snapshot_detail(snapshot_id)
