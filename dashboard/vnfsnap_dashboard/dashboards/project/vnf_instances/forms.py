@@ -116,7 +116,7 @@ class RegisterVnf(forms.SelfHandlingForm):
         label=_('Keystone URL for vnfsnap'), required=False,
         help_text=_('The Keystone URL vnfsnap authenticates at with the '
                     'VNF\'s application credential (default: the one you '
-                    'logged in at; "/v3" is added when it names no '
+                    'logged in at; “/v3” is added when it names no '
                     'version).'))
 
     def __init__(self, request, *args, **kwargs):

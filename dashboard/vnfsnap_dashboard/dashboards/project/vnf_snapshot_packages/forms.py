@@ -114,8 +114,8 @@ class UploadForm(_NewPackageForm):
     name = _name_field()
     package_file = forms.FileField(
         label=_('Package File'), required=False,
-        help_text=_('A VNF snapshot package ZIP file, as "Download" or '
-                    '"openstack vnf snapshot package download" saves it. '
+        help_text=_('A VNF snapshot package ZIP file, as “Download” or '
+                    '“openstack vnf snapshot package download” saves it. '
                     'It is sent straight to vnfsnap, which verifies it '
                     'before the package is available.'),
         widget=forms.FileInput(attrs={

@@ -103,17 +103,17 @@ class CreateSnapshot(forms.SelfHandlingForm):
     vnf_instance_id = forms.CharField(widget=forms.HiddenInput())
     name = forms.CharField(
         label=_('Name'), max_length=255, required=False,
-        help_text=_('Kept in the snapshot\'s userDefinedData "name"; the '
+        help_text=_('Kept in the snapshot\'s userDefinedData “name”; the '
                     'table filters on it.'))
     description = forms.CharField(
         label=_('Description'), required=False, max_length=1024,
         widget=forms.Textarea(attrs={'rows': 3}),
         help_text=_('Kept in the snapshot\'s userDefinedData '
-                    '"description".'))
+                    '“description”.'))
     with_memory = forms.BooleanField(
         label=_('Capture memory'), required=False,
         help_text=_('Also capture each VNFC\'s memory and device state (a '
-                    '"warm" snapshot): a revert resumes the VNFCs where '
+                    '“warm” snapshot): a revert resumes the VNFCs where '
                     'they were.'))
     quiesce = forms.ThemableChoiceField(
         label=_('Quiesce'), initial=QUIESCE_AUTO,
