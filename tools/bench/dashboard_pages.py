@@ -97,7 +97,9 @@ def populate(dashboard, rows):
 
 
 def pages(instances, packages):
-    """(label, path, persona) of every page measured after the baseline."""
+    """(label, path, persona) of every page measured after the baseline:
+    the tables, detail pages and forms (the register form lists the
+    project's Nova servers)."""
     project = dashboard_flow.PANELS
     found = [('Project > %s' % name, path, 'member_a')
              for name, path in project.items()]
@@ -107,6 +109,12 @@ def pages(instances, packages):
     found += [('Project > vnf_snapshot_packages > detail',
                '%s%s/' % (project['vnf_snapshot_packages'], p), 'member_a')
               for p in packages]
+    found += [('Project > %s > %s' % (panel, form),
+               project[panel] + form + '/',
+               'member_a') for panel, form in (
+                   ('vnf_instances', 'register'),
+                   ('vnf_snapshot_packages', 'build'),
+                   ('vnf_snapshot_packages', 'upload'))]
     found += [('Admin > %s' % name, path, 'admin')
               for name, path in dashboard_flow.ADMIN_PANELS.items()]
     return found
