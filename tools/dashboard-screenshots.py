@@ -39,7 +39,6 @@ functional tests run, under their lock:
         tools/dashboard-screenshots.py [--output DIR] [--theme THEME]
 """
 
-import argparse
 import concurrent.futures
 import os
 import sys
@@ -84,16 +83,8 @@ def photograph(flow, chromium, user, servers):
     flow.upload_package(path, 'web-tier-package-copy')
 
 
-class HelpFormatter(argparse.RawDescriptionHelpFormatter,
-                    argparse.ArgumentDefaultsHelpFormatter):
-    """The description as written, and each option's default."""
-
-
 def main():
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=HelpFormatter,
-        epilog='Run under flock /tmp/vnfsnap-guests.lock (it starts the '
-               'single-machine OpenStack and boots guests).')
+    parser = dashboard_flow.tool_parser(__doc__, boots_guests=True)
     parser.add_argument('--output', default=DEFAULT_OUTPUT,
                         help='folder of the PNG files')
     parser.add_argument('--theme', default='default',

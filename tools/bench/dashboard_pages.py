@@ -33,7 +33,6 @@ Run it where the functional tests run, under their lock:
         tools/bench/dashboard_pages.py [--samples N] [--rows N]
 """
 
-import argparse
 import html.parser
 import statistics
 import sys
@@ -149,16 +148,8 @@ def report(label, status, times):
         flush=True)
 
 
-class HelpFormatter(argparse.RawDescriptionHelpFormatter,
-                    argparse.ArgumentDefaultsHelpFormatter):
-    """The description as written, and each option's default."""
-
-
 def main():
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=HelpFormatter,
-        epilog='Run under flock /tmp/vnfsnap-guests.lock (it starts the '
-               'single-machine OpenStack).')
+    parser = dashboard_flow.tool_parser(__doc__)
     parser.add_argument('--samples', type=int, default=7,
                         help='loads of each page counted, after one per '
                              'gunicorn worker')
