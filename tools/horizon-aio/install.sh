@@ -41,6 +41,8 @@ PYTHON=${PYTHON:-python3}
 CONSTRAINTS=$HERE/constraints.txt
 PACKAGES=(horizon gunicorn)
 
+# shellcheck source=tools/lib/pinned-venv.sh
+. "$ROOT/tools/lib/pinned-venv.sh"
 say() { printf '[horizon-aio] %s\n' "$*"; }
 die() { printf '[horizon-aio] ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -50,30 +52,6 @@ VNFSNAP_BINDEP_PROFILES="test" "$ROOT/tools/install.sh"
 py=$(command -v "$PYTHON") || die "no $PYTHON on PATH"
 want="$("$py" -c 'import sys; print(sys.version.split()[0], sys.base_prefix)') $(
     sha256sum <"$CONSTRAINTS" | cut -d' ' -f1) ${PACKAGES[*]}"
-stamp=$VENV/.vnfsnap-horizon-stamp
-probe='import openstack_dashboard, horizon, django, gunicorn'
-
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
-        && "$VENV/bin/python" -c "$probe" 2>/dev/null; then
-    say "Horizon ready in $VENV"
-    exit 0
-fi
-rm -f "$stamp"
-if [ -e "$VENV" ]; then
-    [ -f "$VENV/pyvenv.cfg" ] ||
-        die "$VENV exists and is not a virtualenv; not touching it"
-    say "recreating $VENV (versions or interpreter changed, or broken)"
-    rm -rf "$VENV"
-fi
-mkdir -p "$(dirname "$VENV")"
-say "creating virtualenv $VENV with $("$py" --version 2>&1)"
-"$py" -m venv "$VENV"
-log=$VENV/pip-install.log
-say "pip install ${PACKAGES[*]} (log: $log)"
-started=$SECONDS
-"$VENV/bin/python" -m pip install -q -c "$CONSTRAINTS" "${PACKAGES[@]}" \
-    >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "pip install failed (full log: $log)"; }
-"$VENV/bin/python" -W ignore -c "$probe" ||
-    die "Horizon installed but does not import (log: $log)"
-echo "$want" >"$stamp"
-say "Horizon installed in $VENV in $((SECONDS - started))s"
+pinned_venv "$VENV" .vnfsnap-horizon-stamp "$want" \
+    'import openstack_dashboard, horizon, django, gunicorn' "$py" \
+    -c "$CONSTRAINTS" "${PACKAGES[@]}"

@@ -49,6 +49,8 @@ CONSTRAINTS=$HERE/constraints.txt
 PACKAGES=(keystone glance openstack-placement nova cinder neutron
     gunicorn python-memcached PyMySQL libvirt-python)
 
+# shellcheck source=tools/lib/pinned-venv.sh
+. "$ROOT/tools/lib/pinned-venv.sh"
 say() { printf '[openstack-aio] %s\n' "$*"; }
 die() { printf '[openstack-aio] ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -68,37 +70,13 @@ VNFSNAP_BINDEP_PROFILES="test openstack" "$ROOT/tools/install.sh"
 py=$(command -v "$PYTHON") || die "no $PYTHON on PATH"
 want="$("$py" -c 'import sys; print(sys.version.split()[0], sys.base_prefix)') $(
     sha256sum <"$CONSTRAINTS" | cut -d' ' -f1) ${PACKAGES[*]}"
-stamp=$VENV/.vnfsnap-openstack-stamp
-probe='import keystone, glance, placement, nova, cinder, neutron, gunicorn, memcache, pymysql, libvirt'
-
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
-        && "$VENV/bin/python" -c "$probe" 2>/dev/null; then
-    say "OpenStack ready in $VENV"
-else
-    rm -f "$stamp"
-    if [ -e "$VENV" ]; then
-        [ -f "$VENV/pyvenv.cfg" ] ||
-            die "$VENV exists and is not a virtualenv; not touching it"
-        say "recreating $VENV (versions or interpreter changed, or broken)"
-        rm -rf "$VENV"
-    fi
-    mkdir -p "$(dirname "$VENV")"
-    say "creating virtualenv $VENV with $("$py" --version 2>&1)"
-    "$py" -m venv "$VENV"
-    specs=()
-    for p in "${PACKAGES[@]}"; do
-        specs+=("$(pinned "$p")")
-    done
-    log=$VENV/pip-install.log
-    say "pip install ${specs[*]} (log: $log)"
-    started=$SECONDS
-    "$VENV/bin/python" -m pip install -q -c "$CONSTRAINTS" "${specs[@]}" \
-        >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "pip install failed (full log: $log)"; }
-    "$VENV/bin/python" -W ignore -c "$probe" ||
-        die "OpenStack installed but does not import (log: $log)"
-    echo "$want" >"$stamp"
-    say "OpenStack installed in $VENV in $((SECONDS - started))s"
-fi
+specs=()
+for p in "${PACKAGES[@]}"; do
+    specs+=("$(pinned "$p")")
+done
+pinned_venv "$VENV" .vnfsnap-openstack-stamp "$want" \
+    'import keystone, glance, placement, nova, cinder, neutron, gunicorn, memcache, pymysql, libvirt' \
+    "$py" -c "$CONSTRAINTS" "${specs[@]}"
 
 # --------------------------------------------------------------------------
 # keystonemiddleware for Swift's proxy
