@@ -263,6 +263,7 @@ class TestDashboardBrowser(base.FunctionalTestCase):
                                          with_memory=True)
         # The libvirt driver captures memory: the box is there to tick.
         self.assertFalse(snap['memory_disabled'], snap['memory_help'])
+        self.assertTrue(snap['memory_ticked'])
         self.assertTrue(snap['in_progress'])
         self.assertTrue(self.flow.wait_until_final('vnf_snapshots',
                                                    snap['id']))
