@@ -18,7 +18,10 @@ vnfsnap behind it (keystone_vnfsnap); headless Chromium (browser) is the
 user and clicks through the panels as dashboard_flow describes.  A member
 registers a VNF of two Nova servers, snapshots it and watches the row
 refresh itself, reverts it after the confirmation (the guests' files come
-back), builds a package, downloads it and uploads it again; every page
+back), builds a package, downloads it and uploads it again; then, on a
+second VNF of two real libvirt guests of the test image (vnfsnap_demo),
+takes a warm snapshot (memory captured: Nova cannot, vnfsnap's libvirt
+driver can) and watches its row become available; every page
 renders in both of Horizon's themes; a reader of the project sees the
 tables and no action, and is refused a direct POST; the member of another
 project sees none of it.  Run under the guests' lock::
@@ -37,9 +40,13 @@ from vnfsnap.tests.fixtures import browser
 from vnfsnap.tests.fixtures import dashboard_flow
 from vnfsnap.tests.fixtures import horizon_services
 from vnfsnap.tests.fixtures import keystone_vnfsnap
+from vnfsnap.tests.fixtures import libvirt_services
 from vnfsnap.tests.fixtures import openstack_services
 from vnfsnap.tests.fixtures import openstack_vnfcs
 from vnfsnap.tests.functional import base
+from vnfsnap_demo import domains
+from vnfsnap_demo import guest_image
+from vnfsnap_demo import scenario
 
 #: No Keystone answers there: the login page does not need one.
 NO_KEYSTONE = 'http://127.0.0.1:9/v3'
@@ -86,6 +93,11 @@ READER_ACTIONS = ('download',)
 #: The VNF's name, and the snapshot's and packages' (unique in the run).
 VNF, SNAPSHOT, PACKAGE, UPLOADED = ('web-tier', 'before-upgrade',
                                     'web-tier-package', 'web-tier-copy')
+#: The second VNF (libvirt guests) and its warm snapshot.
+WARM_VNF, WARM_SNAPSHOT = 'counter-tier', 'warm-before-upgrade'
+#: The libvirt guests' name prefix (removed by it: no other user).
+GUEST_PREFIX = 'vnfsnap-dash-guest'
+GUESTS = 2
 
 
 class TestDashboardBrowser(base.FunctionalTestCase):
@@ -93,10 +105,14 @@ class TestDashboardBrowser(base.FunctionalTestCase):
     def setUp(self):
         super().setUp()
         self.cloud = openstack_services.shared_cloud()
-        # Cleanups run last-in first-out: the servers, volumes and images
-        # go before the users and projects.
+        libvirt_services.require_libvirt()
+        # QEMU (libvirt-qemu) reads the guests' and the snapshots' files.
+        os.chmod(self.tmp, 0o755)
+        # Cleanups run last-in first-out: the servers, volumes, images and
+        # guests go before the users and projects.
         self.dashboard = self.useFixture(dashboard_flow.Dashboard(
-            self.cloud))
+            self.cloud, conf={'libvirt': {
+                'snapshot_dir': os.path.join(self.tmp, 'libvirt')}}))
         self.horizon = self.dashboard.horizon
         _, data_image = openstack_vnfcs.shared_cloud_and_guests(self)
         member = self.dashboard.vnfsnap.session('member_a')
@@ -105,6 +121,7 @@ class TestDashboardBrowser(base.FunctionalTestCase):
                 lambda i: openstack_vnfcs.boot_vnfc(
                     self.cloud, 'dash-vnfc-%d' % i, data_image,
                     sess=member), range(2)))
+        self.guests = self.boot_guests()
         self.browser = self.useFixture(
             browser.Browser(self.horizon.url, test=self))
         self.browser.driver.set_script_timeout(120)
@@ -112,6 +129,18 @@ class TestDashboardBrowser(base.FunctionalTestCase):
         self.api = keystone_vnfsnap.Api(member)
         self.timings = []
         self.started = time.monotonic()
+
+    def boot_guests(self):
+        """Two guests of the test image on qemu:///system, removed (by
+        their prefix, with their snapshots) at cleanup."""
+        conn = self.useFixture(libvirt_services.LibvirtDaemons()).connect()
+        image = guest_image.build()
+        domains.destroy_all(conn, GUEST_PREFIX)
+        self.addCleanup(domains.destroy_all, conn, GUEST_PREFIX)
+        created, _ = domains.create_and_boot(
+            conn, image, GUESTS, os.path.join(self.tmp, 'guests'),
+            prefix=GUEST_PREFIX)
+        return created
 
     def tearDown(self):
         self.addDetail('timings', content.text_content(
@@ -140,6 +169,7 @@ class TestDashboardBrowser(base.FunctionalTestCase):
             self.assertIn(label, self.browser.nav_labels())
         self.step('member logged in')
         made = self.member_snapshots_reverts_and_moves_a_package()
+        self.warm_snapshot_of_libvirt_guests()
         self.every_page_in_both_themes(made)
         self.reader_sees_tables_without_actions(made)
         self.other_project_sees_nothing(made)
@@ -200,6 +230,55 @@ class TestDashboardBrowser(base.FunctionalTestCase):
         self.step('package uploaded again')
         return {'instance': instance_id, 'snapshot': snap['id'],
                 'operation': op_ids[0], 'package': pkg_id}
+
+    def register_libvirt_vnf(self):
+        """The guests as a VNF of member_a's project, through the API (a
+        libvirt VimConnectionInfo); deleted, snapshots first, at
+        cleanup."""
+        body = scenario.Demo(GUESTS).registration(self.guests)
+        body['vnfInstanceName'] = WARM_VNF
+        resp = self.api.post(keystone_vnfsnap.LCM + '/vnf_instances',
+                             json=body)
+        self.assertEqual(201, resp.status_code, resp.text)
+        instance_id = resp.json()['id']
+        self.addCleanup(self.delete_vnf, instance_id)
+        return instance_id
+
+    def delete_vnf(self, instance_id):
+        snaps = self.api.get(keystone_vnfsnap.LCM + '/vnf_snapshots').json()
+        for snap in snaps:
+            if (snap.get('vnfSnapshot') or {}).get(
+                    'vnfInstanceId') == instance_id:
+                resp = self.api.delete('%s/vnf_snapshots/%s' % (
+                    keystone_vnfsnap.LCM, snap['id']))
+                self.assertEqual(204, resp.status_code, resp.text)
+        resp = self.api.delete('%s/vnf_instances/%s' % (
+            keystone_vnfsnap.LCM, instance_id))
+        self.assertEqual(204, resp.status_code, resp.text)
+
+    def warm_snapshot_of_libvirt_guests(self):
+        instance_id = self.register_libvirt_vnf()
+        self.step('libvirt VNF registered through the API')
+        snap = self.flow.create_snapshot(WARM_VNF, WARM_SNAPSHOT,
+                                         with_memory=True)
+        # The libvirt driver captures memory: the box is there to tick.
+        self.assertFalse(snap['memory_disabled'], snap['memory_help'])
+        self.assertTrue(snap['memory_ticked'])
+        self.assertTrue(snap['in_progress'])
+        self.assertTrue(self.flow.wait_until_final('vnf_snapshots',
+                                                   snap['id']))
+        self.assertTrue(self.flow.not_reloaded())
+        self.assertIn('Available', self.flow.row('vnf_snapshots',
+                                                 snap['id']).text)
+        info = self.api.get('%s/vnf_snapshots/%s' % (
+            keystone_vnfsnap.LCM, snap['id'])).json()
+        self.assertEqual(instance_id, info['vnfSnapshot']['vnfInstanceId'])
+        vnfcs = info['vnfSnapshot']['vnfcSnapshots']
+        self.assertEqual(GUESTS, len(vnfcs))
+        self.assertEqual({v['id']: 'Yes' for v in vnfcs},
+                         self.flow.vnfc_memory_captured(snap['id']))
+        self.step('warm snapshot row refreshed itself to available; '
+                  'memory captured for each VNFC')
 
     def detail_pages(self, made):
         panels = dashboard_flow.PANELS
@@ -272,7 +351,7 @@ class TestDashboardBrowser(base.FunctionalTestCase):
                   'vnf_instance_id': made['instance']})):
             with self.subTest(path=path):
                 self.assertEqual(403, self.post_status(path, fields))
-        self.assertEqual(1, len(self.api.get(
+        self.assertEqual(2, len(self.api.get(
             keystone_vnfsnap.LCM + '/vnf_instances').json()))
         self.assertEqual(ops_before, self.api.get(
             keystone_vnfsnap.LCM + '/vnf_lcm_op_occs').json())
@@ -292,6 +371,6 @@ class TestDashboardBrowser(base.FunctionalTestCase):
                 self.browser.wait_for('#content_body')
                 self.assert_no_server_error(mark)
                 body = self.browser.find('#content_body').text
-                for secret in (VNF, SNAPSHOT, PACKAGE):
+                for secret in (VNF, SNAPSHOT, PACKAGE, WARM_VNF):
                     self.assertNotIn(secret, body)
         self.step('other project: nothing')
