@@ -39,6 +39,7 @@ from osc_lib.command import command
 import yaml
 
 from vnfsnapclient import exceptions
+from vnfsnapclient.v1 import base
 
 LOG = logging.getLogger(__name__)
 
@@ -317,14 +318,6 @@ def client_of(command):
     return command.app.client_manager.vnfsnap
 
 
-def filter_value(value):
-    """A SOL013 filter value, quoted when it holds a separator."""
-    text = str(value)
-    if re.search(r"[,()';]", text) or text != text.strip():
-        return "'%s'" % text.replace("'", "''")
-    return text
-
-
 def sol013_filter(expression=None, **conditions):
     """Join a user's ``--filter`` expression and (eq,attr,value)
     conditions (attribute paths as keyword-free tuples) into one SOL013
@@ -332,11 +325,11 @@ def sol013_filter(expression=None, **conditions):
     parts = [expression] if expression else []
     for path, value in conditions.get('eq', ()):
         if value is not None:
-            parts.append('(eq,%s,%s)' % (path, filter_value(value)))
+            parts.append('(eq,%s,%s)' % (path, base.filter_value(value)))
     for path, values in conditions.get('in_', ()):
         if values:
             parts.append('(in,%s,%s)' % (
-                path, ','.join(filter_value(v) for v in values)))
+                path, ','.join(base.filter_value(v) for v in values)))
     return ';'.join(parts) or None
 
 

@@ -12,6 +12,7 @@
 
 """What every resource manager shares: the SOL013 collection query."""
 
+import re
 import urllib.parse
 
 
@@ -73,3 +74,11 @@ class Manager:
     def _delete(self, resource_id, if_match=None):
         self.http.request('DELETE', self.API, self._path(resource_id),
                           headers={'If-Match': if_match})
+
+
+def filter_value(value):
+    """A SOL013 filter value, quoted when it holds a separator."""
+    text = str(value)
+    if re.search(r"[,()';]", text) or text != text.strip():
+        return "'%s'" % text.replace("'", "''")
+    return text

@@ -22,10 +22,10 @@ CREATE_SNAPSHOT occurrences of the empty snapshots only, in one request.
 
 import datetime
 import logging
-import re
 
 from openstack_dashboard.api import base
 from vnfsnapclient import exceptions
+from vnfsnapclient.v1 import base as client_base
 
 from vnfsnap_dashboard.api import vnfsnap
 
@@ -45,14 +45,6 @@ _BY_OP_STATE = {'STARTING': CREATING, 'PROCESSING': CREATING,
                 'FAILED': FAILED, 'ROLLED_BACK': ROLLED_BACK}
 # Ids per op occurrence query: keeps its URL far below proxies' limits.
 _IDS_PER_QUERY = 40
-
-
-def filter_value(value):
-    """A SOL013 filter value, quoted when it holds a separator."""
-    text = str(value)
-    if re.search(r"[,()';]", text) or text != text.strip():
-        return "'%s'" % text.replace("'", "''")
-    return text
 
 
 def _time(text):
@@ -215,7 +207,7 @@ def _client(request):
 
 
 def _eq_filter(conditions, op='eq'):
-    return ['(%s,%s,%s)' % (op, path, filter_value(value))
+    return ['(%s,%s,%s)' % (op, path, client_base.filter_value(value))
             for path, value in conditions if value]
 
 
@@ -227,7 +219,7 @@ def filling_op_occs(request, snapshot_ids):
     for start in range(0, len(ids), _IDS_PER_QUERY):
         chunk = ids[start:start + _IDS_PER_QUERY]
         query = '(eq,operation,CREATE_SNAPSHOT);(in,vnfSnapshotInfoId,%s)' % (
-            ','.join(filter_value(i) for i in chunk))
+            ','.join(client_base.filter_value(i) for i in chunk))
         for op in _client(request).vnf_lcm_op_occs.list(
                 filter=query, exclude_fields='operationParams'):
             known = found.get(op.get('vnfSnapshotInfoId'))

@@ -23,6 +23,7 @@ import testtools
 from vnfsnapclient import exceptions
 from vnfsnapclient.osc import common
 from vnfsnapclient.osc import plugin
+from vnfsnapclient.v1 import base
 
 
 class Terminal(io.StringIO):
@@ -62,7 +63,7 @@ class TestOutput(testtools.TestCase):
         for value, quoted in (('fw', 'fw'), ('a,b', "'a,b'"),
                               ("it's", "'it''s'"), ('x)', "'x)'"),
                               (' pad', "' pad'"), ('a;b', "'a;b'")):
-            self.assertEqual(quoted, common.filter_value(value))
+            self.assertEqual(quoted, base.filter_value(value))
 
 
 class TestProgress(testtools.TestCase):
