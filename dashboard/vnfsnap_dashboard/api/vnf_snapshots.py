@@ -27,6 +27,7 @@ from openstack_dashboard.api import base
 from vnfsnapclient import exceptions
 from vnfsnapclient.v1 import base as client_base
 
+from vnfsnap_dashboard.api import vnf_instances
 from vnfsnap_dashboard.api import vnfsnap
 
 LOG = logging.getLogger(__name__)
@@ -295,10 +296,6 @@ def snapshottable_instances(request):
         filter='(eq,instantiationState,INSTANTIATED)'))
 
 
-def vnf_instance_get(request, vnf_instance_id):
-    return _client(request).vnf_instances.get(vnf_instance_id)
-
-
-def vim_capabilities(request, vnf_instance_id):
-    """What the VIM of each VNFC of the instance can do, asked now."""
-    return _client(request).vnf_instances.vim_capabilities(vnf_instance_id)
+# The instances panel's calls, under the names the snapshot views use.
+vnf_instance_get = vnf_instances.vnf_instance_get
+vim_capabilities = vnf_instances.vim_capabilities_get
