@@ -21,19 +21,24 @@
 #   tools/run-tests.sh unit [ARGS...]       tox -e py3 -- ARGS
 #   tools/run-tests.sh dashboard [ARGS...]  tox -e dashboard -- ARGS (the
 #                                           Horizon plugin's unit tests)
+#   tools/run-tests.sh heat [ARGS...]       tox -e heat -- ARGS (the Heat
+#                                           resource plugin's unit tests)
 #   tools/run-tests.sh functional [ARGS...] tox -e functional -- ARGS
 #
 # ARGS (only with a part named) go to "stestr run", e.g. a test filter:
 #   tools/run-tests.sh functional test_services.TestMariaDBServer
-# or, for the dashboard, to Django's "manage.py test" (test labels).
+# or, for the dashboard, to Django's "manage.py test" (test labels), for
+# heat to "python -m unittest discover" (e.g. -k test_snapshot).
 #
 # First runs tools/install.sh (Debian packages and .venv; quick when nothing
 # changed), before the functional tests tools/openstack-aio/install.sh
-# (the single-machine OpenStack some of them use), and before the dashboard
-# and functional tests tools/horizon-aio/install.sh (Horizon).  tox runs from .venv
-# with --current-env (tox-current-env): in .venv itself, not in virtualenvs
-# of its own.  With no part named, lint and the OpenStack install run in
-# the background while the unit tests run, and their output follows.
+# (the single-machine OpenStack some of them use), before the dashboard
+# and functional tests tools/horizon-aio/install.sh (Horizon), and before
+# the heat and functional tests tools/heat-aio/install.sh (Heat).  tox runs
+# from .venv with --current-env (tox-current-env): in .venv itself, not in
+# virtualenvs of its own.  With no part named, lint and the OpenStack,
+# Horizon and Heat installs run in the background while the unit tests
+# run, and their output follows.
 # Exits non-zero when a part fails.  It ends with a summary: a line per
 # part (its counts, then each failed test's id) and, last, the total,
 # "N passed, N failed, N skipped".
@@ -52,13 +57,14 @@ usage() {
 
 part=all
 case "${1:-}" in
-    lint|unit|dashboard|functional|all) part=$1; shift ;;
+    lint|unit|dashboard|heat|functional|all) part=$1; shift ;;
     -h|--help) usage; exit 0 ;;
     "") ;;
     *) usage >&2; exit 2 ;;
 esac
 if { [ "$part" = lint ] || [ "$part" = all ]; } && [ "$#" -gt 0 ]; then
-    echo "extra arguments need a part: unit, dashboard or functional" >&2
+    echo "extra arguments need a part: unit, dashboard, heat or" \
+        "functional" >&2
     exit 2
 fi
 
@@ -159,25 +165,29 @@ run_tests() {
     done <<<"$failures"
 }
 
-# run_dashboard_tests [manage.py test args...]: the Horizon plugin's unit
-# tests run by Django's test runner in Horizon's virtualenv (not stestr):
-# its counts and failed tests come from the runner's own report.
-run_dashboard_tests() {
+# run_unittest_report NAME TOX_ENV [args...]: tests run by a runner of
+# unittest's kind in a virtualenv of their own (not stestr): the Horizon
+# plugin's by Django's test runner in Horizon's, the Heat plugin's by
+# "python -m unittest" in Heat's.  Their counts and failed tests come from
+# the runner's own report ("Ran N tests", "FAIL: ...", "ERROR: ...").
+run_unittest_report() {
+    local name=$1 env=$2
+    shift 2
     local rc=0 out ran=0 failed=0 skipped=0 id
-    say "dashboard tests: tox -e dashboard -- $*"
-    out=$LOG_DIR/dashboard.log
-    "${TOX[@]}" -e dashboard -- "$@" 2>&1 | tee "$out" || rc=$?
+    say "$name tests: tox -e $env -- $*"
+    out=$LOG_DIR/$name.log
+    "${TOX[@]}" -e "$env" -- "$@" 2>&1 | tee "$out" || rc=$?
     ran=$(sed -n 's/^Ran \([0-9]*\) tests\? in .*/\1/p' "$out" | tail -n 1)
     failed=$(grep -cE '^(FAIL|ERROR): ' "$out") || true
     skipped=$(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' "$out" | tail -n 1)
     ran=${ran:-0} failed=${failed:-0} skipped=${skipped:-0}
     if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
-        say "dashboard tests: tox exited with $rc without a failed test;" \
+        say "$name tests: tox exited with $rc without a failed test;" \
             "counting 1 failure"
         failed=1
     fi
     if [ "$rc" -eq 0 ] && [ "$ran" -eq 0 ]; then
-        say "dashboard tests: no test ran; counting 1 failure"
+        say "$name tests: no test ran; counting 1 failure"
         failed=1
         rc=1
     fi
@@ -188,7 +198,7 @@ run_dashboard_tests() {
     total_passed=$((total_passed + passed))
     total_failed=$((total_failed + failed))
     total_skipped=$((total_skipped + skipped))
-    summaries+=("dashboard: $passed passed, $failed failed, $skipped skipped")
+    summaries+=("$name: $passed passed, $failed failed, $skipped skipped")
     while IFS= read -r id; do
         [ -z "$id" ] || summaries+=("  FAILED $id")
     done < <(sed -n 's/^\(FAIL\|ERROR\): //p' "$out")
@@ -231,34 +241,44 @@ lint_result() {
     fi
 }
 
-# The single-machine OpenStack of the OpenStack functional tests and the
-# Horizon of the dashboard tests (quick when already installed).
+# The single-machine OpenStack of the OpenStack functional tests, the
+# Horizon of the dashboard tests and the Heat of the heat tests (quick when
+# already installed).
 openstack_aio_install() {
     "$ROOT/tools/openstack-aio/install.sh" &&
-        "$ROOT/tools/horizon-aio/install.sh"
+        "$ROOT/tools/horizon-aio/install.sh" &&
+        "$ROOT/tools/heat-aio/install.sh"
 }
 
 horizon_aio_install() {
     "$ROOT/tools/horizon-aio/install.sh"
 }
 
-run_dashboard() {
-    if [ "$1" -ne 0 ]; then
-        say "dashboard: tools/horizon-aio/install.sh failed"
+heat_aio_install() {
+    "$ROOT/tools/heat-aio/install.sh"
+}
+
+# run_plugin NAME TOX_ENV INSTALL_STATUS WHAT [args...]: a plugin's unit
+# tests, unless the install of WHAT (Horizon, Heat) failed.
+run_plugin() {
+    local name=$1 env=$2 rc=$3 what=$4
+    shift 4
+    if [ "$rc" -ne 0 ]; then
+        say "$name: the $what install failed"
         status=1
         total_failed=$((total_failed + 1))
-        summaries+=("dashboard: not run (Horizon install failed)")
+        summaries+=("$name: not run ($what install failed)")
         return 0
     fi
-    run_dashboard_tests "${@:2}"
+    run_unittest_report "$name" "$env" "$@"
 }
 
 run_functional() {
     if [ "$1" -ne 0 ]; then
-        say "functional: the OpenStack or Horizon install failed"
+        say "functional: the OpenStack, Horizon or Heat install failed"
         status=1
         total_failed=$((total_failed + 1))
-        summaries+=("functional: not run (OpenStack or Horizon install failed)")
+        summaries+=("functional: not run (OpenStack, Horizon or Heat install failed)")
         return 0
     fi
     run_tests functional functional "${@:2}"
@@ -295,15 +315,20 @@ case "$part" in
         ;;
     dashboard)
         horizon_aio_install || rc=$?
-        run_dashboard "$rc" "$@"
+        run_plugin dashboard dashboard "$rc" Horizon "$@"
+        ;;
+    heat)
+        heat_aio_install || rc=$?
+        run_plugin heat heat "$rc" Heat "$@"
         ;;
     functional)
         openstack_aio_install || rc=$?
         run_functional "$rc" "$@"
         ;;
     all)
-        # Two cores: the unit tests use both, lint and the OpenStack and
-        # Horizon installs (mostly waiting for pip) fit beside them.
+        # Two cores: the unit tests use both, lint and the OpenStack,
+        # Horizon and Heat installs (mostly waiting for pip) fit beside
+        # them.
         start_background lint lint
         start_background openstack-aio openstack_aio_install
         run_tests unit py3
@@ -311,7 +336,8 @@ case "$part" in
         lint_result "$rc"
         rc=0
         finish_background openstack-aio || rc=$?
-        run_dashboard "$rc"
+        run_plugin dashboard dashboard "$rc" "OpenStack, Horizon or Heat"
+        run_plugin heat heat "$rc" "OpenStack, Horizon or Heat"
         run_functional "$rc"
         ;;
 esac
