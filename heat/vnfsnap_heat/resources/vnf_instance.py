@@ -351,8 +351,8 @@ class VnfInstance(common.VnfSnapResource):
 
     def _delete_credential(self):
         """Delete the application credential the resource made, if any;
-        a refusal is only logged: the credential stays, named, for its
-        user to delete."""
+        a refusal is only logged (the credential stays, named in the log,
+        for its user to delete), never fatal."""
         credential_id = self.data().get(CREDENTIAL_ID)
         if not credential_id:
             return
@@ -361,10 +361,12 @@ class VnfInstance(common.VnfSnapResource):
         except ks_exc.NotFound:
             pass
         except ks_exc.ClientException as exc:
+            # Kept in the resource data: a later delete tries again.
             LOG.warning('%s: could not delete the application credential '
                         '%s made for vnfsnap (%s); delete it with '
                         '"openstack application credential delete %s"',
                         self.name, credential_id, exc, credential_id)
+            return
         self.data_delete(CREDENTIAL_ID)
 
     # --- update ------------------------------------------------------
