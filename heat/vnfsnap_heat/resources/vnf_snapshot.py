@@ -193,7 +193,7 @@ class VnfSnapshot(common.VnfSnapResource):
                      self.resource_id, common.detail(exc))
             return False
         progress['deleted'] = True
-        return False
+        return self.gone(self.client().vnf_snapshots.get, self.resource_id)
 
     def _operation_ended(self, progress):
         op_id = self.data().get(OPERATION_ID)

@@ -189,7 +189,7 @@ class VnfSnapshotPackage(common.VnfSnapResource):
         if self.gone(manager.delete, self.resource_id):
             return True
         progress['deleted'] = True
-        return False
+        return self.gone(manager.get, self.resource_id)
 
     # --- attributes --------------------------------------------------
 

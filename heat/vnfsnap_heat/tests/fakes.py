@@ -115,6 +115,17 @@ class VnfInstances(_Manager):
 
 
 class VnfSnapshots(_Manager):
+    """A deleted VNF snapshot is still read once (a conductor removes
+    its VIM-side snapshots after the DELETE answered)."""
+
+    def __init__(self, fake):
+        super().__init__(fake)
+        self.deleting = set()
+
+    def _settle(self):
+        for snapshot_id in self.deleting:
+            self.items.pop(snapshot_id, None)
+        self.deleting = set()
 
     def create(self, body=None):
         self._refused('create')
@@ -122,14 +133,25 @@ class VnfSnapshots(_Manager):
 
     def delete(self, snapshot_id):
         self._refused('delete')
-        self._remove(snapshot_id)
+        if snapshot_id in self.deleting:
+            raise problem(404, 'no such resource %s' % snapshot_id)
+        self.get(snapshot_id)
+        self.deleting.add(snapshot_id)
+
+    def get(self, snapshot_id):
+        try:
+            return super().get(snapshot_id)
+        finally:
+            self._settle()
 
     def list(self, filter=None):
         match = re.fullmatch(r'\(eq,vnfSnapshot/vnfInstanceId,(.+)\)',
                              filter or '')
-        return iter([dict(s) for s in self.items.values()
-                     if match is None or (s.get('vnfSnapshot') or {}).get(
-                         'vnfInstanceId') == match.group(1)])
+        found = [dict(s) for s in self.items.values()
+                 if match is None or (s.get('vnfSnapshot') or {}).get(
+                     'vnfInstanceId') == match.group(1)]
+        self._settle()
+        return iter(found)
 
 
 class VnfLcmOpOccs(_Manager):

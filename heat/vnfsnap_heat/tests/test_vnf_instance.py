@@ -288,11 +288,16 @@ class VnfInstanceTest(base.ResourceTestCase):
         snapshot_id = self._foreign_snapshot(rsrc.resource_id)
         self.fake.refuse('VnfSnapshots', 'delete', 409, 'being reverted')
         progress = rsrc.handle_delete()
+        # Refused (409): asked again at the next poll.
         self.assertFalse(rsrc.check_delete_complete(progress))
-        self.assertIn(snapshot_id, self.fake.vnf_snapshots.items)
+        self.assertEqual(set(), self.fake.vnf_snapshots.deleting)
         self.assertFalse(rsrc.check_delete_complete(progress))
-        self.assertNotIn(snapshot_id, self.fake.vnf_snapshots.items)
+        self.assertEqual({snapshot_id}, self.fake.vnf_snapshots.deleting)
+        # Still listed while vnfsnap deletes it: the VNF waits.
+        self.assertFalse(rsrc.check_delete_complete(progress))
+        self.assertIn(rsrc.resource_id, self.fake.vnf_instances.items)
         self.assertTrue(rsrc.check_delete_complete(progress))
+        self.assertEqual({}, self.fake.vnf_snapshots.items)
         self.assertEqual({}, self.fake.vnf_instances.items)
         self.credentials.delete.assert_called_once_with('cred-1')
 
