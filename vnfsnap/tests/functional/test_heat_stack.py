@@ -232,6 +232,7 @@ class TestHeatStack(HeatTestCase):
 
         vnfc_a = {'id': servers['vnfc_a']}
         vnfc_b = {'id': servers['vnfc_b']}
+        self.mount_data_volume(vnfc_a)
         self.write_markers(vnfc_a, vnfc_b, 'before')
         second = self.update_descriptor_and_snapshot(stack, vnf_id)
 
@@ -261,6 +262,27 @@ class TestHeatStack(HeatTestCase):
         self.openstack('stack', 'output', 'show', '--all', stack.id,
                        detail='stack output show')
         return stack
+
+    def mount_data_volume(self, vnfc):
+        """Mount the data volume on /data, as the VNF's own start-up does
+        with a disk attached after boot (the test guest's init mounts
+        /dev/vdb only when it is there at boot; Heat attaches the volume
+        once the server is ACTIVE)."""
+        import libvirt
+
+        from vnfsnap_demo import guest_agent
+
+        name = openstack_vnfcs.server(self.cloud, vnfc['id'])[
+            'OS-EXT-SRV-ATTR:instance_name']
+        conn = libvirt.open('qemu:///system')
+        try:
+            dom = conn.lookupByName(name)
+            guest_agent.wait_for_agent(dom, timeout=openstack_vnfcs.TIMEOUT)
+            guest_agent.sh(dom, 'mountpoint -q /data || '
+                           'mount -t ext4 -o rw,noatime /dev/vdb /data',
+                           timeout=60)
+        finally:
+            conn.close()
 
     def write_markers(self, vnfc_a, vnfc_b, text):
         """Markers on both disks of vnfc_a, on the root disk of vnfc_b
@@ -355,6 +377,12 @@ class TestHeatStack(HeatTestCase):
                                        'list'))
         left = self.left.left()
         left['images'].discard(self.data_image)
+        for volume in left['volumes']:
+            # Which volume, and whose: a revert replaces a VNF's volumes
+            # by new ones (doc/source/admin/openstack.rst).
+            self.addDetail('left volume %s' % volume, content.json_content(
+                self.cloud.api('volumev3', 'GET', '/volumes/%s' % volume
+                               ).json()['volume']))
         self.assertEqual({'servers': set(), 'snapshots': set(),
                           'volumes': set(), 'images': set()}, left)
 
