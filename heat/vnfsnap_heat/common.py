@@ -21,6 +21,8 @@ is imported absolutely (``from vnfsnap_heat import common``).
 
 from heat.common import config
 from heat.common import exception
+from heat.engine import attributes
+from heat.engine import properties
 from heat.engine import resource
 from heat.engine import support
 from oslo_log import log as logging
@@ -44,6 +46,19 @@ _INTERFACES = {'publicURL': 'public', 'internalURL': 'internal',
 OP_RUNNING = frozenset(('STARTING', 'PROCESSING', 'ROLLING_BACK'))
 OP_COMPLETED = 'COMPLETED'
 OP_FAILED_TEMP = 'FAILED_TEMP'
+
+
+def prop(data_type, description, **kwargs):
+    """A property schema of the plugin: its support status, so that
+    resource type show documents it."""
+    return properties.Schema(data_type, description,
+                             support_status=SUPPORT_STATUS, **kwargs)
+
+
+def attribute(description, data_type):
+    """An attribute schema of the plugin, with its support status."""
+    return attributes.Schema(description, type=data_type,
+                             support_status=SUPPORT_STATUS)
 
 
 def endpoint_interface():

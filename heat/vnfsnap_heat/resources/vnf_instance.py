@@ -82,45 +82,42 @@ class VnfInstance(common.VnfSnapResource):
     _identifier = [constraints.Length(min=1, max=255)]
 
     properties_schema = {
-        NAME: properties.Schema(
+        NAME: common.prop(
             properties.Schema.STRING,
             'Name of the VNF instance (default: the physical name Heat '
             'gives the resource).',
-            update_allowed=True, constraints=_identifier,
-            support_status=common.SUPPORT_STATUS),
-        DESCRIPTION: properties.Schema(
+            update_allowed=True, constraints=_identifier),
+        DESCRIPTION: common.prop(
             properties.Schema.STRING,
             'Description of the VNF instance.',
             update_allowed=True,
-            constraints=[constraints.Length(max=65535)],
-            support_status=common.SUPPORT_STATUS),
-        VNFD_ID: properties.Schema(
+            constraints=[constraints.Length(max=65535)]),
+        VNFD_ID: common.prop(
             properties.Schema.STRING,
             'Identifier of the VNFD of the VNF.',
-            required=True, update_allowed=True, constraints=_identifier,
-            support_status=common.SUPPORT_STATUS),
-        VNF_PROVIDER: properties.Schema(
+            required=True, update_allowed=True, constraints=_identifier),
+        VNF_PROVIDER: common.prop(
             properties.Schema.STRING,
             'Provider of the VNF; a change registers the VNF again.',
-            constraints=_identifier, support_status=common.SUPPORT_STATUS),
-        VNF_PRODUCT_NAME: properties.Schema(
+            constraints=_identifier),
+        VNF_PRODUCT_NAME: common.prop(
             properties.Schema.STRING,
             'Product name of the VNF; a change registers the VNF again.',
-            constraints=_identifier, support_status=common.SUPPORT_STATUS),
-        VNF_SOFTWARE_VERSION: properties.Schema(
+            constraints=_identifier),
+        VNF_SOFTWARE_VERSION: common.prop(
             properties.Schema.STRING,
             'Software version of the VNF; a change registers the VNF '
             'again.',
-            constraints=_identifier, support_status=common.SUPPORT_STATUS),
-        VNFD_VERSION: properties.Schema(
+            constraints=_identifier),
+        VNFD_VERSION: common.prop(
             properties.Schema.STRING,
             'Version of the VNFD; a change registers the VNF again.',
-            constraints=_identifier, support_status=common.SUPPORT_STATUS),
-        METADATA: properties.Schema(
+            constraints=_identifier),
+        METADATA: common.prop(
             properties.Schema.MAP,
             'Metadata of the VNF instance (key-value pairs).',
-            update_allowed=True, support_status=common.SUPPORT_STATUS),
-        VNFCS: properties.Schema(
+            update_allowed=True),
+        VNFCS: common.prop(
             properties.Schema.LIST,
             'The VNFCs of the VNF, one per Nova server. The API cannot '
             'change the VNFCs of a registered VNF: a change registers the '
@@ -156,15 +153,14 @@ class VnfInstance(common.VnfSnapResource):
                             properties.Schema.STRING,
                             constraints=[constraints.CustomConstraint(
                                 'cinder.volume')])),
-                }),
-            support_status=common.SUPPORT_STATUS),
-        SNAPSHOT_DESCRIPTOR: properties.Schema(
+                })),
+        SNAPSHOT_DESCRIPTOR: common.prop(
             properties.Schema.MAP,
             'The snapshot descriptor of the VNF (GR NFV-TST 005 table '
             '7.3-1, as vnfsnap documents it); a change replaces it in '
             'place.',
-            update_allowed=True, support_status=common.SUPPORT_STATUS),
-        NOTIFICATION_ENDPOINT: properties.Schema(
+            update_allowed=True),
+        NOTIFICATION_ENDPOINT: common.prop(
             properties.Schema.MAP,
             'Where vnfsnap sends the VNF snapshot notifications of this '
             'VNF; changed or removed in place.',
@@ -189,54 +185,46 @@ class VnfInstance(common.VnfSnapResource):
                     properties.Schema.MAP,
                     'How vnfsnap authenticates at the endpoint (SOL013 '
                     'SubscriptionAuthentication).'),
-            },
-            support_status=common.SUPPORT_STATUS),
-        VIM_CONNECTION_ID: properties.Schema(
+            }),
+        VIM_CONNECTION_ID: common.prop(
             properties.Schema.STRING,
             'Key of the VIM connection in vimConnectionInfo.',
             default=registration.DEFAULT_VIM_CONNECTION_ID,
-            constraints=_identifier, support_status=common.SUPPORT_STATUS),
-        AUTH_URL: properties.Schema(
+            constraints=_identifier),
+        AUTH_URL: common.prop(
             properties.Schema.STRING,
             'Keystone URL vnfsnap authenticates at (default: the Keystone '
             'v3 endpoint of the stack\'s context; "/v3" is appended when '
             'it names no version).',
-            constraints=[constraints.Length(max=2048)],
-            support_status=common.SUPPORT_STATUS),
-        VIM_ACCESS: properties.Schema(
+            constraints=[constraints.Length(max=2048)]),
+        VIM_ACCESS: common.prop(
             properties.Schema.MAP,
             'accessInfo of the VIM connection (e.g. from a hidden '
             'parameter). Default: a Keystone application credential of '
             'the stack\'s user in the stack\'s project, made for this VNF '
-            'and deleted with it.',
-            support_status=common.SUPPORT_STATUS),
-        DELETE_SNAPSHOTS: properties.Schema(
+            'and deleted with it.'),
+        DELETE_SNAPSHOTS: common.prop(
             properties.Schema.BOOLEAN,
             'Whether deleting the resource also deletes the VNF snapshots '
             'of the VNF that the stack does not manage; when false, such '
             'snapshots make the delete fail.',
-            default=False, update_allowed=True,
-            support_status=common.SUPPORT_STATUS),
+            default=False, update_allowed=True),
     }
 
     attributes_schema = {
-        VNF_INSTANCE_ATTR: attributes.Schema(
+        VNF_INSTANCE_ATTR: common.attribute(
             'The VnfInstance as vnfsnap shows it.',
-            type=attributes.Schema.MAP,
-            support_status=common.SUPPORT_STATUS),
-        VNFC_IDS_ATTR: attributes.Schema(
+            attributes.Schema.MAP),
+        VNFC_IDS_ATTR: common.attribute(
             'Identifiers of the VNFCs (vnfcResourceInfo ids).',
-            type=attributes.Schema.LIST,
-            support_status=common.SUPPORT_STATUS),
-        VIM_CAPABILITIES_ATTR: attributes.Schema(
+            attributes.Schema.LIST),
+        VIM_CAPABILITIES_ATTR: common.attribute(
             'What the VIM of each VNFC can do for snapshots, as it '
             'answers now.',
-            type=attributes.Schema.MAP,
-            support_status=common.SUPPORT_STATUS),
-        INSTANTIATION_STATE_ATTR: attributes.Schema(
+            attributes.Schema.MAP),
+        INSTANTIATION_STATE_ATTR: common.attribute(
             'Instantiation state of the VNF instance.',
-            type=attributes.Schema.STRING,
-            support_status=common.SUPPORT_STATUS),
+            attributes.Schema.STRING),
     }
 
     # --- create ------------------------------------------------------
