@@ -35,6 +35,14 @@ LOG = logging.getLogger(__name__)
 CREDENTIAL_ID = 'application_credential_id'
 # Nova's key of a server's attached volumes.
 _NOVA_VOLUMES = 'os-extended-volumes:volumes_attached'
+_IDENTIFIER = [constraints.Length(min=1, max=255)]
+
+
+def _identity(what):
+    """A string of the VNF's identity the API cannot change."""
+    return common.prop(properties.Schema.STRING,
+                       '%s; a change registers the VNF again.' % what,
+                       constraints=_IDENTIFIER)
 
 
 class VnfInstance(common.VnfSnapResource):
@@ -79,14 +87,12 @@ class VnfInstance(common.VnfSnapResource):
         'instantiation_state',
     )
 
-    _identifier = [constraints.Length(min=1, max=255)]
-
     properties_schema = {
         NAME: common.prop(
             properties.Schema.STRING,
             'Name of the VNF instance (default: the physical name Heat '
             'gives the resource).',
-            update_allowed=True, constraints=_identifier),
+            update_allowed=True, constraints=_IDENTIFIER),
         DESCRIPTION: common.prop(
             properties.Schema.STRING,
             'Description of the VNF instance.',
@@ -95,24 +101,11 @@ class VnfInstance(common.VnfSnapResource):
         VNFD_ID: common.prop(
             properties.Schema.STRING,
             'Identifier of the VNFD of the VNF.',
-            required=True, update_allowed=True, constraints=_identifier),
-        VNF_PROVIDER: common.prop(
-            properties.Schema.STRING,
-            'Provider of the VNF; a change registers the VNF again.',
-            constraints=_identifier),
-        VNF_PRODUCT_NAME: common.prop(
-            properties.Schema.STRING,
-            'Product name of the VNF; a change registers the VNF again.',
-            constraints=_identifier),
-        VNF_SOFTWARE_VERSION: common.prop(
-            properties.Schema.STRING,
-            'Software version of the VNF; a change registers the VNF '
-            'again.',
-            constraints=_identifier),
-        VNFD_VERSION: common.prop(
-            properties.Schema.STRING,
-            'Version of the VNFD; a change registers the VNF again.',
-            constraints=_identifier),
+            required=True, update_allowed=True, constraints=_IDENTIFIER),
+        VNF_PROVIDER: _identity('Provider of the VNF'),
+        VNF_PRODUCT_NAME: _identity('Product name of the VNF'),
+        VNF_SOFTWARE_VERSION: _identity('Software version of the VNF'),
+        VNFD_VERSION: _identity('Version of the VNFD'),
         METADATA: common.prop(
             properties.Schema.MAP,
             'Metadata of the VNF instance (key-value pairs).',
@@ -131,12 +124,12 @@ class VnfInstance(common.VnfSnapResource):
                         properties.Schema.STRING,
                         'VDU of the VNFC (the key of its rules in the '
                         'snapshot descriptor).',
-                        required=True, constraints=_identifier),
+                        required=True, constraints=_IDENTIFIER),
                     VNFC_ID: properties.Schema(
                         properties.Schema.STRING,
                         'Identifier of the VNFC (vnfcResourceInfo id; '
                         'default: vdu_id).',
-                        constraints=_identifier),
+                        constraints=_IDENTIFIER),
                     SERVER: properties.Schema(
                         properties.Schema.STRING,
                         'The Nova server of the VNFC (e.g. a get_resource '
@@ -190,7 +183,7 @@ class VnfInstance(common.VnfSnapResource):
             properties.Schema.STRING,
             'Key of the VIM connection in vimConnectionInfo.',
             default=registration.DEFAULT_VIM_CONNECTION_ID,
-            constraints=_identifier),
+            constraints=_IDENTIFIER),
         AUTH_URL: common.prop(
             properties.Schema.STRING,
             'Keystone URL vnfsnap authenticates at (default: the Keystone '
@@ -318,7 +311,9 @@ class VnfInstance(common.VnfSnapResource):
     def _new_credential(self):
         """accessInfo of a new application credential of the stack's
         user; only its id is kept (resource data), for the delete."""
-        name = 'vnfsnap-heat-%s-%s-%s' % (self.stack.name, self.name,
+        # Keystone names have at most 255 characters, as stack names.
+        name = 'vnfsnap-heat-%s-%s-%s' % (self.stack.name[:110],
+                                          self.name[:110],
                                           uuid.uuid4().hex[:8])
         try:
             credential = self._keystone().application_credentials.create(
