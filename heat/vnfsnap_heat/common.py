@@ -75,15 +75,22 @@ def detail(exc):
     return vnfsnap_exc.bounded(str(exc))
 
 
+def failed(what, state, reason):
+    """The error that fails a resource whose operation ended in
+    ``state``.  Not ResourceInError: Heat would delete and create the
+    resource again, up to [DEFAULT]action_retry_limit times, taking new
+    snapshots of a VNF whose refusal stays the same."""
+    return exception.Error('%s ended %s: %s' % (what, state, reason))
+
+
 def op_failure(op):
-    """ResourceInError for an op occurrence that ended failed, with its
+    """The error of an op occurrence that ended failed, with its
     ProblemDetails' detail (``error``) as reason."""
     problem = op.get('error') or {}
-    reason = vnfsnap_exc.bounded(problem.get('detail')) or (
-        '%s ended %s' % (op.get('operation', 'the operation'),
-                         op.get('operationState')))
-    return exception.ResourceInError(
-        resource_status=op.get('operationState'), status_reason=reason)
+    return failed(op.get('operation') or 'the operation',
+                  op.get('operationState'),
+                  vnfsnap_exc.bounded(problem.get('detail')) or
+                  'no reason given')
 
 
 class VnfSnapResource(resource.Resource):
@@ -112,7 +119,7 @@ class VnfSnapResource(resource.Resource):
 
     def check_op(self, op_id, rollback=True):
         """One poll of op occurrence ``op_id``: True when COMPLETED,
-        False while it runs; raises ResourceInError with its detail when
+        False while it runs; raises the error with its detail when
         it failed, after asking for the rollback of a FAILED_TEMP one
         (so that the VNF is left as it was)."""
         op = self.client().vnf_lcm_op_occs.get(op_id)

@@ -250,10 +250,9 @@ class VnfInstance(common.VnfSnapResource):
         server = nova.servers.get(vnfc[self.SERVER])
         status = self.client_plugin('nova').get_status(server)
         if status == 'ERROR':
-            raise exception.ResourceInError(
-                resource_status=status,
-                status_reason='server %s of VNFC %s is in ERROR'
-                % (server.id, vnfc[self.VDU_ID]))
+            raise common.failed('server %s of VNFC %s' % (
+                server.id, vnfc[self.VDU_ID]), status,
+                'the VNF is not registered')
         if status != 'ACTIVE':
             return None
         info = server.to_dict()

@@ -14,7 +14,6 @@
 """OS::VnfSnap::VnfSnapshotPackage: a VNF snapshot package built from a
 VNF snapshot, which another site can fetch from its download URL."""
 
-from heat.common import exception
 from heat.engine import attributes
 from heat.engine import constraints
 from heat.engine import properties
@@ -123,10 +122,9 @@ class VnfSnapshotPackage(common.VnfSnapResource):
         if state == 'AVAILABLE':
             return True
         problem = (pkg.get('failureDetails') or {}).get('details') or {}
-        raise exception.ResourceInError(
-            resource_status=state,
-            status_reason=problem.get('detail') or
-            'the build ended in state %s' % state)
+        raise common.failed('the build of package %s' % self.resource_id,
+                            state, problem.get('detail') or
+                            'no reason given')
 
     def handle_update(self, json_snippet, tmpl_diff, prop_diff):
         changes = {}

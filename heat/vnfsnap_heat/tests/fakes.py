@@ -159,8 +159,13 @@ class VnfLcmOpOccs(_Manager):
 
     def get(self, op_id):
         op = self.items.get(op_id)
-        if self.fake.auto and op and op['operationState'] == 'PROCESSING':
-            self.fake.finish_op(op_id)
+        if self.fake.auto and op:
+            if op['operationState'] == 'PROCESSING':
+                self.fake.finish_op(
+                    op_id, 'FAILED_TEMP' if self.fake.auto_failure
+                    else 'COMPLETED', detail=self.fake.auto_failure)
+            elif op['operationState'] == 'ROLLING_BACK':
+                self.fake.finish_op(op_id, 'ROLLED_BACK')
         return super().get(op_id)
 
     def rollback(self, op_id):
@@ -250,6 +255,8 @@ class FakeClient:
         # True: an operation or build ends COMPLETED / AVAILABLE when it
         # is first read (for whole stacks that Heat itself drives).
         self.auto = False
+        # With auto: the detail of the FAILED_TEMP every operation ends in.
+        self.auto_failure = None
         self.refusals = {}
         self.registered = []
         self.modifications = []

@@ -115,3 +115,20 @@ class StackTest(base.ResourceTestCase):
                         self.fake.subscriptions):
             self.assertEqual({}, manager.items)
         self.credentials.delete.assert_called_once_with('cred-1')
+
+    def test_failed_snapshot_fails_the_stack_with_the_reason(self):
+        self.fake.auto_failure = 'VNFC vnfc_a is powered off'
+        stack = self.stack(TEMPLATE)
+        stack.store()
+        stack.create()
+        self.assertEqual((stack.CREATE, stack.FAILED), stack.state)
+        self.assertIn('VNFC vnfc_a is powered off', stack.status_reason)
+        baseline = stack['baseline']
+        self.assertEqual((baseline.CREATE, baseline.FAILED), baseline.state)
+        self.assertIn('VNFC vnfc_a is powered off', baseline.status_reason)
+        self.assertEqual(1, len(self.fake.rollbacks))
+        stack.delete()
+        self.assertEqual((stack.DELETE, stack.COMPLETE), stack.state,
+                         stack.status_reason)
+        self.assertEqual({}, self.fake.vnf_snapshots.items)
+        self.assertEqual({}, self.fake.vnf_instances.items)
