@@ -25,6 +25,7 @@ from heat.engine import attributes
 from heat.engine import properties
 from heat.engine import resource
 from heat.engine import support
+from oslo_config import cfg
 from oslo_log import log as logging
 from vnfsnapclient import client as vnfsnap_client
 from vnfsnapclient import exceptions as vnfsnap_exc
@@ -36,8 +37,10 @@ SUPPORT_STATUS = support.SupportStatus(
     message='Provided by the vnfsnap-heat plugin (vnfsnap).')
 
 # The client's name in heat.conf: [clients_vnfsnap]endpoint_type, else
-# [clients]endpoint_type.
+# [clients]endpoint_type.  Heat registers a [clients_<name>] group for its
+# own clients only: the plugin registers its own, with the same options.
 CLIENT_NAME = 'vnfsnap'
+cfg.CONF.register_opts(config.clients_opts, group='clients_' + CLIENT_NAME)
 # Heat's endpoint types (publicURL...) as keystoneauth interfaces.
 _INTERFACES = {'publicURL': 'public', 'internalURL': 'internal',
                'adminURL': 'admin'}

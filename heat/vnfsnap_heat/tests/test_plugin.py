@@ -169,6 +169,13 @@ class ClientTest(base.ResourceTestCase):
             context.keystone_session, interface='internal',
             region_name=context.region_name)
 
+    def test_endpoint_type_of_the_vnfsnap_client(self):
+        cfg.CONF.set_override('endpoint_type', 'adminURL',
+                              group='clients_vnfsnap')
+        self._client_of('internalURL')
+        self.assertEqual('admin',
+                         self.client_class.call_args.kwargs['interface'])
+
     def test_interface_names_pass_through(self):
         self._client_of('admin')
         self.assertEqual('admin',
