@@ -13,8 +13,13 @@
 """``/vnflcm/v2/vnf_snapshots``: individual VNF snapshot resources
 (SOL003 clause 5.4.23-5.4.25)."""
 
+import logging
+
+from vnfsnapclient import exceptions
 from vnfsnapclient import http
 from vnfsnapclient.v1 import base
+
+LOG = logging.getLogger(__name__)
 
 
 class VnfSnapshotManager(base.Manager):
@@ -50,6 +55,50 @@ class VnfSnapshotManager(base.Manager):
             self.API, self._path(snapshot_id, 'vnf_state_snapshot'),
             dest_path, progress=progress, resume=resume,
             sha256=sha256_of(state.get('checksum')))
+
+
+def create_params(memory=False, quiesce=None, pause_vnf=False,
+                  vnfc_ids=None):
+    """additionalParams of a create_snapshot task (vnfsnap's), or None:
+    ``quiesce`` None leaves it to the snapshot descriptor and the VIM.
+
+    Raises ValueError for quiesce with pause_vnf: a paused guest cannot
+    freeze its file systems.
+    """
+    if quiesce and pause_vnf:
+        raise ValueError('quiesce and pause VNF exclude each other: a '
+                         'paused guest cannot freeze its file systems')
+    params = {}
+    if memory:
+        params['withMemory'] = True
+    if quiesce is not None:
+        params['quiesce'] = quiesce
+    if pause_vnf:
+        params['pauseVnf'] = True
+    if vnfc_ids:
+        params['vnfcInstanceIds'] = list(vnfc_ids)
+    return params or None
+
+
+def take(client, instance_id, additional_params=None,
+         user_defined_data=None):
+    """Snapshot a VNF instance: an empty VNF snapshot, then the
+    create_snapshot task that fills it; (VnfSnapshotInfo, op occurrence
+    id). A task refused before it started (the ClientError is raised)
+    leaves no empty snapshot behind."""
+    info = client.vnf_snapshots.create({})
+    try:
+        op_id = client.vnf_instances.create_snapshot(
+            instance_id, info['id'], additional_params=additional_params,
+            user_defined_data=user_defined_data)
+    except exceptions.ClientError:
+        try:
+            client.vnf_snapshots.delete(info['id'])
+        except exceptions.ClientError as exc:
+            LOG.warning('Could not delete the empty VNF snapshot %s: %s',
+                        info['id'], exc)
+        raise
+    return info, op_id
 
 
 def sha256_of(checksum):

@@ -14,15 +14,11 @@
 and the create_snapshot / revert_to_snapshot tasks that fill and use
 them."""
 
-import logging
-
 from osc_lib import exceptions as osc_exceptions
 from osc_lib.command import command
 
-from vnfsnapclient import exceptions
 from vnfsnapclient.osc import common
-
-LOG = logging.getLogger(__name__)
+from vnfsnapclient.v1 import vnf_snapshots
 
 LIST_COLUMNS = (
     ('ID', 'id'),
@@ -94,16 +90,14 @@ class CreateVnfSnapshot(command.ShowOne):
 
     @staticmethod
     def additional_params(parsed_args):
-        params = {}
-        if parsed_args.memory:
-            params['withMemory'] = True
-        if parsed_args.quiesce is not None:
-            params['quiesce'] = parsed_args.quiesce
-        if parsed_args.pause_vnf:
-            params['pauseVnf'] = True
-        if parsed_args.vnfcs:
-            params['vnfcInstanceIds'] = parsed_args.vnfcs
-        return params or None
+        try:
+            return vnf_snapshots.create_params(
+                memory=parsed_args.memory, quiesce=parsed_args.quiesce,
+                pause_vnf=parsed_args.pause_vnf, vnfc_ids=parsed_args.vnfcs)
+        except ValueError:
+            raise osc_exceptions.CommandError(
+                '--quiesce and --pause-vnf exclude each other: a paused '
+                'guest cannot freeze its file systems')
 
     @staticmethod
     def user_defined_data(parsed_args):
@@ -115,27 +109,13 @@ class CreateVnfSnapshot(command.ShowOne):
         return data or None
 
     def take_action(self, parsed_args):
-        if parsed_args.quiesce and parsed_args.pause_vnf:
-            raise osc_exceptions.CommandError(
-                '--quiesce and --pause-vnf exclude each other: a paused '
-                'guest cannot freeze its file systems')
+        params = self.additional_params(parsed_args)
         client = common.client_of(self)
         instance_id = common.find_vnf_instance_id(client,
                                                   parsed_args.instance)
-        info = client.vnf_snapshots.create({})
-        try:
-            op_id = client.vnf_instances.create_snapshot(
-                instance_id, info['id'],
-                additional_params=self.additional_params(parsed_args),
-                user_defined_data=self.user_defined_data(parsed_args))
-        except exceptions.ClientError:
-            # Refused before it started: leave no empty snapshot behind.
-            try:
-                client.vnf_snapshots.delete(info['id'])
-            except exceptions.ClientError as exc:
-                LOG.warning('Could not delete the empty VNF snapshot %s: '
-                            '%s', info['id'], exc)
-            raise
+        info, op_id = vnf_snapshots.take(
+            client, instance_id, additional_params=params,
+            user_defined_data=self.user_defined_data(parsed_args))
         if parsed_args.wait:
             common.wait_for_op_occ(client, op_id, parsed_args)
             info = client.vnf_snapshots.get(info['id'])
