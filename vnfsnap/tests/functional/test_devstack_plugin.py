@@ -121,6 +121,29 @@ class HarnessTestCase(base.FunctionalTestCase):
                              output[-6000:]))
         return output
 
+    def _copy_venv(self, source, what):
+        """A copy of the virtualenv ``source`` as DevStack's, without the
+        plugin's files (the browser and Heat tests may put some there
+        while they run), so that pip and the plugin change nothing of
+        the original."""
+        services.require_binaries(
+            what, os.path.join(source, 'bin', 'python'))
+        venv = os.path.join(self.tmp, 'venv')
+        shutil.copytree(source, venv, symlinks=True,
+                        ignore=lambda _dir, names: [
+                            n for n in names if 'vnfsnap' in n])
+        return venv
+
+    def _probe(self, name, python, probe, *args, env=None):
+        """Run ``probe`` with ``python``: its last line of output, JSON."""
+        proc = subprocess.run(
+            [python, '-c', probe] + list(args), cwd=self.tmp,
+            env=env or self.env, stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=300)
+        self.addDetail(name, content.text_content(proc.stdout + proc.stderr))
+        self.assertEqual(0, proc.returncode, proc.stderr[-4000:])
+        return json.loads(proc.stdout.splitlines()[-1])
+
     def _report_timings(self):
         self.addDetail('timings', content.text_content(json.dumps(
             self.timings, indent=1)))
@@ -422,15 +445,8 @@ class TestDevStackDashboard(HarnessTestCase):
 
     def setUp(self):
         super().setUp()
-        python = os.path.join(HORIZON_VENV, 'bin', 'python')
-        services.require_binaries(
-            'Horizon (tools/horizon-aio/install.sh)', python)
-        self.venv = os.path.join(self.tmp, 'venv')
-        # Without the plugin's files that the browser tests' Horizon site
-        # may have copied into it while they run.
-        shutil.copytree(HORIZON_VENV, self.venv, symlinks=True,
-                        ignore=lambda _dir, names: [
-                            n for n in names if 'vnfsnap' in n])
+        self.venv = self._copy_venv(
+            HORIZON_VENV, 'Horizon (tools/horizon-aio/install.sh)')
         self.python = os.path.join(self.venv, 'bin', 'python')
         self.horizon_dir = subprocess.run(
             [self.python, '-c', 'import os, openstack_dashboard as d; '
@@ -471,16 +487,10 @@ class TestDevStackDashboard(HarnessTestCase):
         return found
 
     def _probe_horizon(self):
-        proc = subprocess.run(
-            [self.python, '-c', HORIZON_PROBE], cwd=self.tmp,
+        return self._probe(
+            'horizon probe', self.python, HORIZON_PROBE,
             env=dict(self.env,
-                     DJANGO_SETTINGS_MODULE='openstack_dashboard.settings'),
-            stdin=subprocess.DEVNULL, capture_output=True, text=True,
-            timeout=300)
-        self.addDetail('horizon probe', content.text_content(
-            proc.stdout + proc.stderr))
-        self.assertEqual(0, proc.returncode, proc.stderr[-4000:])
-        return json.loads(proc.stdout.splitlines()[-1])
+                     DJANGO_SETTINGS_MODULE='openstack_dashboard.settings'))
 
     def _expected_files(self):
         """The plugin's files and where in Horizon's tree they go."""
@@ -595,28 +605,8 @@ class TestDevStackHeat(HarnessTestCase):
         self.config = self._write_devstack_config(
             values, 'disable_service vnfsnap-api vnfsnap-conductor', *lines)
 
-    def _copy_heat_venv(self):
-        python = os.path.join(HEAT_VENV, 'bin', 'python')
-        services.require_binaries('Heat (tools/heat-aio/install.sh)', python)
-        venv = os.path.join(self.tmp, 'venv')
-        shutil.copytree(HEAT_VENV, venv, symlinks=True,
-                        ignore=lambda _dir, names: [
-                            n for n in names if 'vnfsnap' in n])
-        return venv
-
-    def _probe_heat(self, venv):
-        proc = subprocess.run(
-            [os.path.join(venv, 'bin', 'python'), '-c', HEAT_PROBE,
-             self.heat_conf], cwd=self.tmp, env=self.env,
-            stdin=subprocess.DEVNULL, capture_output=True, text=True,
-            timeout=300)
-        self.addDetail('heat probe', content.text_content(
-            proc.stdout + proc.stderr))
-        self.assertEqual(0, proc.returncode, proc.stderr[-4000:])
-        return json.loads(proc.stdout.splitlines()[-1])
-
     def test_heat_engine_node(self):
-        venv = self._copy_heat_venv()
+        venv = self._copy_venv(HEAT_VENV, 'Heat (tools/heat-aio/install.sh)')
         # Heat's plugin first, then this one under the name DevStack
         # cloned it as.
         self._configure(venv, 'heat,%s' % os.path.basename(REPO))
@@ -632,7 +622,8 @@ class TestDevStackHeat(HarnessTestCase):
         # (setup_develop: the repository's own, editable).
         conf = self._read_heat_conf()
         self.assertIn('connection = sqlite://', conf)
-        seen = self._probe_heat(venv)
+        seen = self._probe('heat probe', os.path.join(venv, 'bin', 'python'),
+                           HEAT_PROBE, self.heat_conf)
         self.assertEqual(HEAT_PLUGIN_DIRS + [HEAT_RESOURCES],
                          seen['plugin_dirs'])
         self.assertEqual(VNFSNAP_TYPES, seen['types'])
