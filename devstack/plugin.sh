@@ -66,3 +66,25 @@ if is_vnfsnap_dashboard_enabled; then
             ;;
     esac
 fi
+
+# The Heat plugin: on any node with heat-engine, which may run no vnfsnap
+# service itself (the resources find the API in the catalog).  Between
+# Heat's own post-config phase (heat.conf) and its extra phase (heat-engine
+# starts): see check_vnfsnap_heat_plugin_order.
+if is_vnfsnap_heat_enabled; then
+    case "$1/${2:-}" in
+        stack/install)
+            check_vnfsnap_heat_plugin_order
+            echo_summary "Installing vnfsnap-heat into Heat's Python environment"
+            if ! is_service_enabled vnfsnap-api vnfsnap-conductor &&
+                ! is_vnfsnap_dashboard_enabled; then
+                install_vnfsnapclient
+            fi
+            install_vnfsnap_heat
+            ;;
+        stack/post-config)
+            echo_summary "Adding vnfsnap's resource types to Heat's plugin_dirs"
+            configure_vnfsnap_heat
+            ;;
+    esac
+fi

@@ -21,8 +21,11 @@ is imported absolutely (``from vnfsnap_heat import common``).
 
 from heat.common import config
 from heat.common import exception
+from heat.engine import attributes
+from heat.engine import properties
 from heat.engine import resource
 from heat.engine import support
+from oslo_config import cfg
 from oslo_log import log as logging
 from vnfsnapclient import client as vnfsnap_client
 from vnfsnapclient import exceptions as vnfsnap_exc
@@ -34,8 +37,10 @@ SUPPORT_STATUS = support.SupportStatus(
     message='Provided by the vnfsnap-heat plugin (vnfsnap).')
 
 # The client's name in heat.conf: [clients_vnfsnap]endpoint_type, else
-# [clients]endpoint_type.
+# [clients]endpoint_type.  Heat registers a [clients_<name>] group for its
+# own clients only: the plugin registers its own, with the same options.
 CLIENT_NAME = 'vnfsnap'
+cfg.CONF.register_opts(config.clients_opts, group='clients_' + CLIENT_NAME)
 # Heat's endpoint types (publicURL...) as keystoneauth interfaces.
 _INTERFACES = {'publicURL': 'public', 'internalURL': 'internal',
                'adminURL': 'admin'}
@@ -44,6 +49,19 @@ _INTERFACES = {'publicURL': 'public', 'internalURL': 'internal',
 OP_RUNNING = frozenset(('STARTING', 'PROCESSING', 'ROLLING_BACK'))
 OP_COMPLETED = 'COMPLETED'
 OP_FAILED_TEMP = 'FAILED_TEMP'
+
+
+def prop(data_type, description, **kwargs):
+    """A property schema of the plugin: its support status, so that
+    resource type show documents it."""
+    return properties.Schema(data_type, description,
+                             support_status=SUPPORT_STATUS, **kwargs)
+
+
+def attribute(description, data_type):
+    """An attribute schema of the plugin, with its support status."""
+    return attributes.Schema(description, type=data_type,
+                             support_status=SUPPORT_STATUS)
 
 
 def endpoint_interface():
@@ -60,15 +78,22 @@ def detail(exc):
     return vnfsnap_exc.bounded(str(exc))
 
 
+def failed(what, state, reason):
+    """The error that fails a resource whose operation ended in
+    ``state``.  Not ResourceInError: Heat would delete and create the
+    resource again, up to [DEFAULT]action_retry_limit times, taking new
+    snapshots of a VNF whose refusal stays the same."""
+    return exception.Error('%s ended %s: %s' % (what, state, reason))
+
+
 def op_failure(op):
-    """ResourceInError for an op occurrence that ended failed, with its
+    """The error of an op occurrence that ended failed, with its
     ProblemDetails' detail (``error``) as reason."""
     problem = op.get('error') or {}
-    reason = vnfsnap_exc.bounded(problem.get('detail')) or (
-        '%s ended %s' % (op.get('operation', 'the operation'),
-                         op.get('operationState')))
-    return exception.ResourceInError(
-        resource_status=op.get('operationState'), status_reason=reason)
+    return failed(op.get('operation') or 'the operation',
+                  op.get('operationState'),
+                  vnfsnap_exc.bounded(problem.get('detail')) or
+                  'no reason given')
 
 
 class VnfSnapResource(resource.Resource):
@@ -97,7 +122,7 @@ class VnfSnapResource(resource.Resource):
 
     def check_op(self, op_id, rollback=True):
         """One poll of op occurrence ``op_id``: True when COMPLETED,
-        False while it runs; raises ResourceInError with its detail when
+        False while it runs; raises the error with its detail when
         it failed, after asking for the rollback of a FAILED_TEMP one
         (so that the VNF is left as it was)."""
         op = self.client().vnf_lcm_op_occs.get(op_id)

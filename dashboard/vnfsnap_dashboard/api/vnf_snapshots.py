@@ -21,16 +21,13 @@ CREATE_SNAPSHOT occurrences of the empty snapshots only, in one request.
 """
 
 import datetime
-import logging
 
 from openstack_dashboard.api import base
-from vnfsnapclient import exceptions
 from vnfsnapclient.v1 import base as client_base
+from vnfsnapclient.v1 import vnf_snapshots as client_vnf_snapshots
 
 from vnfsnap_dashboard.api import vnf_instances
 from vnfsnap_dashboard.api import vnfsnap
-
-LOG = logging.getLogger(__name__)
 
 # What a row says about a VNF snapshot (VnfSnapshot.status).
 AVAILABLE = 'available'
@@ -260,20 +257,10 @@ def vnf_snapshot_create(request, vnf_instance_id, additional_params=None,
 
     A task refused before it started leaves no empty snapshot behind.
     """
-    client = _client(request)
-    info = client.vnf_snapshots.create({})
-    try:
-        op_id = client.vnf_instances.create_snapshot(
-            vnf_instance_id, info['id'],
-            additional_params=additional_params or None,
-            user_defined_data=user_defined_data or None)
-    except exceptions.ClientError:
-        try:
-            client.vnf_snapshots.delete(info['id'])
-        except exceptions.ClientError as exc:
-            LOG.warning('Could not delete the empty VNF snapshot %s: %s',
-                        info['id'], exc)
-        raise
+    info, op_id = client_vnf_snapshots.take(
+        _client(request), vnf_instance_id,
+        additional_params=additional_params or None,
+        user_defined_data=user_defined_data or None)
     return info['id'], op_id
 
 

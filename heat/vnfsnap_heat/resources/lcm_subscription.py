@@ -35,36 +35,31 @@ class LcmSubscription(common.VnfSnapResource):
     ATTRIBUTES = (SUBSCRIPTION_ATTR,) = ('subscription',)
 
     properties_schema = {
-        CALLBACK_URI: properties.Schema(
+        CALLBACK_URI: common.prop(
             properties.Schema.STRING,
             'The http(s) URI vnfsnap POSTs the notifications to.',
             required=True,
             constraints=[constraints.Length(max=2048),
-                         constraints.AllowedPattern('https?://[^/?#]+.*')],
-            support_status=common.SUPPORT_STATUS),
-        FILTER: properties.Schema(
+                         constraints.AllowedPattern('https?://[^/?#]+.*')]),
+        FILTER: common.prop(
             properties.Schema.MAP,
             'Which notifications (SOL003 LccnSubscriptionFilter, e.g. '
             'notificationTypes, operationTypes, vnfInstanceSubscription'
-            'Filter). Default: all of them.',
-            support_status=common.SUPPORT_STATUS),
-        VERBOSITY: properties.Schema(
+            'Filter). Default: all of them.'),
+        VERBOSITY: common.prop(
             properties.Schema.STRING,
             'FULL or SHORT notifications (default: vnfsnap\'s).',
-            constraints=[constraints.AllowedValues(['FULL', 'SHORT'])],
-            support_status=common.SUPPORT_STATUS),
-        AUTHENTICATION: properties.Schema(
+            constraints=[constraints.AllowedValues(['FULL', 'SHORT'])]),
+        AUTHENTICATION: common.prop(
             properties.Schema.MAP,
             'How vnfsnap authenticates at the callback URI (SOL013 '
-            'SubscriptionAuthentication).',
-            support_status=common.SUPPORT_STATUS),
+            'SubscriptionAuthentication).'),
     }
 
     attributes_schema = {
-        SUBSCRIPTION_ATTR: attributes.Schema(
+        SUBSCRIPTION_ATTR: common.attribute(
             'The LccnSubscription as vnfsnap shows it.',
-            type=attributes.Schema.MAP,
-            support_status=common.SUPPORT_STATUS),
+            attributes.Schema.MAP),
     }
 
     _API = {CALLBACK_URI: 'callbackUri', FILTER: 'filter',

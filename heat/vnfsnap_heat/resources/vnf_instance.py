@@ -35,6 +35,14 @@ LOG = logging.getLogger(__name__)
 CREDENTIAL_ID = 'application_credential_id'
 # Nova's key of a server's attached volumes.
 _NOVA_VOLUMES = 'os-extended-volumes:volumes_attached'
+_IDENTIFIER = [constraints.Length(min=1, max=255)]
+
+
+def _identity(what):
+    """A string of the VNF's identity the API cannot change."""
+    return common.prop(properties.Schema.STRING,
+                       '%s; a change registers the VNF again.' % what,
+                       constraints=_IDENTIFIER)
 
 
 class VnfInstance(common.VnfSnapResource):
@@ -79,48 +87,30 @@ class VnfInstance(common.VnfSnapResource):
         'instantiation_state',
     )
 
-    _identifier = [constraints.Length(min=1, max=255)]
-
     properties_schema = {
-        NAME: properties.Schema(
+        NAME: common.prop(
             properties.Schema.STRING,
             'Name of the VNF instance (default: the physical name Heat '
             'gives the resource).',
-            update_allowed=True, constraints=_identifier,
-            support_status=common.SUPPORT_STATUS),
-        DESCRIPTION: properties.Schema(
+            update_allowed=True, constraints=_IDENTIFIER),
+        DESCRIPTION: common.prop(
             properties.Schema.STRING,
             'Description of the VNF instance.',
             update_allowed=True,
-            constraints=[constraints.Length(max=65535)],
-            support_status=common.SUPPORT_STATUS),
-        VNFD_ID: properties.Schema(
+            constraints=[constraints.Length(max=65535)]),
+        VNFD_ID: common.prop(
             properties.Schema.STRING,
             'Identifier of the VNFD of the VNF.',
-            required=True, update_allowed=True, constraints=_identifier,
-            support_status=common.SUPPORT_STATUS),
-        VNF_PROVIDER: properties.Schema(
-            properties.Schema.STRING,
-            'Provider of the VNF; a change registers the VNF again.',
-            constraints=_identifier, support_status=common.SUPPORT_STATUS),
-        VNF_PRODUCT_NAME: properties.Schema(
-            properties.Schema.STRING,
-            'Product name of the VNF; a change registers the VNF again.',
-            constraints=_identifier, support_status=common.SUPPORT_STATUS),
-        VNF_SOFTWARE_VERSION: properties.Schema(
-            properties.Schema.STRING,
-            'Software version of the VNF; a change registers the VNF '
-            'again.',
-            constraints=_identifier, support_status=common.SUPPORT_STATUS),
-        VNFD_VERSION: properties.Schema(
-            properties.Schema.STRING,
-            'Version of the VNFD; a change registers the VNF again.',
-            constraints=_identifier, support_status=common.SUPPORT_STATUS),
-        METADATA: properties.Schema(
+            required=True, update_allowed=True, constraints=_IDENTIFIER),
+        VNF_PROVIDER: _identity('Provider of the VNF'),
+        VNF_PRODUCT_NAME: _identity('Product name of the VNF'),
+        VNF_SOFTWARE_VERSION: _identity('Software version of the VNF'),
+        VNFD_VERSION: _identity('Version of the VNFD'),
+        METADATA: common.prop(
             properties.Schema.MAP,
             'Metadata of the VNF instance (key-value pairs).',
-            update_allowed=True, support_status=common.SUPPORT_STATUS),
-        VNFCS: properties.Schema(
+            update_allowed=True),
+        VNFCS: common.prop(
             properties.Schema.LIST,
             'The VNFCs of the VNF, one per Nova server. The API cannot '
             'change the VNFCs of a registered VNF: a change registers the '
@@ -134,12 +124,12 @@ class VnfInstance(common.VnfSnapResource):
                         properties.Schema.STRING,
                         'VDU of the VNFC (the key of its rules in the '
                         'snapshot descriptor).',
-                        required=True, constraints=_identifier),
+                        required=True, constraints=_IDENTIFIER),
                     VNFC_ID: properties.Schema(
                         properties.Schema.STRING,
                         'Identifier of the VNFC (vnfcResourceInfo id; '
                         'default: vdu_id).',
-                        constraints=_identifier),
+                        constraints=_IDENTIFIER),
                     SERVER: properties.Schema(
                         properties.Schema.STRING,
                         'The Nova server of the VNFC (e.g. a get_resource '
@@ -156,15 +146,14 @@ class VnfInstance(common.VnfSnapResource):
                             properties.Schema.STRING,
                             constraints=[constraints.CustomConstraint(
                                 'cinder.volume')])),
-                }),
-            support_status=common.SUPPORT_STATUS),
-        SNAPSHOT_DESCRIPTOR: properties.Schema(
+                })),
+        SNAPSHOT_DESCRIPTOR: common.prop(
             properties.Schema.MAP,
             'The snapshot descriptor of the VNF (GR NFV-TST 005 table '
             '7.3-1, as vnfsnap documents it); a change replaces it in '
             'place.',
-            update_allowed=True, support_status=common.SUPPORT_STATUS),
-        NOTIFICATION_ENDPOINT: properties.Schema(
+            update_allowed=True),
+        NOTIFICATION_ENDPOINT: common.prop(
             properties.Schema.MAP,
             'Where vnfsnap sends the VNF snapshot notifications of this '
             'VNF; changed or removed in place.',
@@ -189,54 +178,46 @@ class VnfInstance(common.VnfSnapResource):
                     properties.Schema.MAP,
                     'How vnfsnap authenticates at the endpoint (SOL013 '
                     'SubscriptionAuthentication).'),
-            },
-            support_status=common.SUPPORT_STATUS),
-        VIM_CONNECTION_ID: properties.Schema(
+            }),
+        VIM_CONNECTION_ID: common.prop(
             properties.Schema.STRING,
             'Key of the VIM connection in vimConnectionInfo.',
             default=registration.DEFAULT_VIM_CONNECTION_ID,
-            constraints=_identifier, support_status=common.SUPPORT_STATUS),
-        AUTH_URL: properties.Schema(
+            constraints=_IDENTIFIER),
+        AUTH_URL: common.prop(
             properties.Schema.STRING,
             'Keystone URL vnfsnap authenticates at (default: the Keystone '
             'v3 endpoint of the stack\'s context; "/v3" is appended when '
             'it names no version).',
-            constraints=[constraints.Length(max=2048)],
-            support_status=common.SUPPORT_STATUS),
-        VIM_ACCESS: properties.Schema(
+            constraints=[constraints.Length(max=2048)]),
+        VIM_ACCESS: common.prop(
             properties.Schema.MAP,
             'accessInfo of the VIM connection (e.g. from a hidden '
             'parameter). Default: a Keystone application credential of '
             'the stack\'s user in the stack\'s project, made for this VNF '
-            'and deleted with it.',
-            support_status=common.SUPPORT_STATUS),
-        DELETE_SNAPSHOTS: properties.Schema(
+            'and deleted with it.'),
+        DELETE_SNAPSHOTS: common.prop(
             properties.Schema.BOOLEAN,
             'Whether deleting the resource also deletes the VNF snapshots '
             'of the VNF that the stack does not manage; when false, such '
             'snapshots make the delete fail.',
-            default=False, update_allowed=True,
-            support_status=common.SUPPORT_STATUS),
+            default=False, update_allowed=True),
     }
 
     attributes_schema = {
-        VNF_INSTANCE_ATTR: attributes.Schema(
+        VNF_INSTANCE_ATTR: common.attribute(
             'The VnfInstance as vnfsnap shows it.',
-            type=attributes.Schema.MAP,
-            support_status=common.SUPPORT_STATUS),
-        VNFC_IDS_ATTR: attributes.Schema(
+            attributes.Schema.MAP),
+        VNFC_IDS_ATTR: common.attribute(
             'Identifiers of the VNFCs (vnfcResourceInfo ids).',
-            type=attributes.Schema.LIST,
-            support_status=common.SUPPORT_STATUS),
-        VIM_CAPABILITIES_ATTR: attributes.Schema(
+            attributes.Schema.LIST),
+        VIM_CAPABILITIES_ATTR: common.attribute(
             'What the VIM of each VNFC can do for snapshots, as it '
             'answers now.',
-            type=attributes.Schema.MAP,
-            support_status=common.SUPPORT_STATUS),
-        INSTANTIATION_STATE_ATTR: attributes.Schema(
+            attributes.Schema.MAP),
+        INSTANTIATION_STATE_ATTR: common.attribute(
             'Instantiation state of the VNF instance.',
-            type=attributes.Schema.STRING,
-            support_status=common.SUPPORT_STATUS),
+            attributes.Schema.STRING),
     }
 
     # --- create ------------------------------------------------------
@@ -269,10 +250,9 @@ class VnfInstance(common.VnfSnapResource):
         server = nova.servers.get(vnfc[self.SERVER])
         status = self.client_plugin('nova').get_status(server)
         if status == 'ERROR':
-            raise exception.ResourceInError(
-                resource_status=status,
-                status_reason='server %s of VNFC %s is in ERROR'
-                % (server.id, vnfc[self.VDU_ID]))
+            raise common.failed('server %s of VNFC %s' % (
+                server.id, vnfc[self.VDU_ID]), status,
+                'the VNF is not registered')
         if status != 'ACTIVE':
             return None
         info = server.to_dict()
@@ -330,7 +310,9 @@ class VnfInstance(common.VnfSnapResource):
     def _new_credential(self):
         """accessInfo of a new application credential of the stack's
         user; only its id is kept (resource data), for the delete."""
-        name = 'vnfsnap-heat-%s-%s-%s' % (self.stack.name, self.name,
+        # Keystone names have at most 255 characters, as stack names.
+        name = 'vnfsnap-heat-%s-%s-%s' % (self.stack.name[:110],
+                                          self.name[:110],
                                           uuid.uuid4().hex[:8])
         try:
             credential = self._keystone().application_credentials.create(

@@ -55,76 +55,65 @@ class VnfSnapshot(common.VnfSnapResource):
     )
 
     properties_schema = {
-        VNF_INSTANCE: properties.Schema(
+        VNF_INSTANCE: common.prop(
             properties.Schema.STRING,
             'The VNF instance to snapshot (e.g. a get_resource of an '
             'OS::VnfSnap::VnfInstance).',
-            required=True, constraints=[constraints.Length(min=1, max=255)],
-            support_status=common.SUPPORT_STATUS),
-        NAME: properties.Schema(
+            required=True, constraints=[constraints.Length(min=1, max=255)]),
+        NAME: common.prop(
             properties.Schema.STRING,
             'Name of the snapshot (its userDefinedData "name"; default: '
             'the physical name Heat gives the resource).',
-            constraints=[constraints.Length(min=1, max=255)],
-            support_status=common.SUPPORT_STATUS),
-        DESCRIPTION: properties.Schema(
+            constraints=[constraints.Length(min=1, max=255)]),
+        DESCRIPTION: common.prop(
             properties.Schema.STRING,
             'Description of the snapshot (its userDefinedData '
-            '"description").',
-            support_status=common.SUPPORT_STATUS),
-        MEMORY: properties.Schema(
+            '"description").'),
+        MEMORY: common.prop(
             properties.Schema.BOOLEAN,
             'Also capture each VNFC\'s memory and device state (a "warm" '
             'snapshot); fails when the VIM cannot.',
-            default=False, support_status=common.SUPPORT_STATUS),
-        QUIESCE: properties.Schema(
+            default=False),
+        QUIESCE: common.prop(
             properties.Schema.BOOLEAN,
             'Whether to freeze the guests\' file systems through their '
             'guest agents (true fails when the VIM cannot). Absent: the '
-            'snapshot descriptor and the VIM decide.',
-            support_status=common.SUPPORT_STATUS),
-        PAUSE_VNF: properties.Schema(
+            'snapshot descriptor and the VIM decide.'),
+        PAUSE_VNF: common.prop(
             properties.Schema.BOOLEAN,
             'Pause every running VNFC before the first VNFC snapshot and '
             'resume them after the last: one crash-consistent point for '
             'the whole VNF (excludes quiesce: true).',
-            default=False, support_status=common.SUPPORT_STATUS),
-        VNFC_IDS: properties.Schema(
+            default=False),
+        VNFC_IDS: common.prop(
             properties.Schema.LIST,
             'Snapshot only these VNFCs (vnfcResourceInfo ids). Default: '
             'every VNFC the snapshot descriptor includes.',
             schema=properties.Schema(
                 properties.Schema.STRING,
-                constraints=[constraints.Length(min=1, max=255)]),
-            support_status=common.SUPPORT_STATUS),
-        USER_DEFINED_DATA: properties.Schema(
+                constraints=[constraints.Length(min=1, max=255)])),
+        USER_DEFINED_DATA: common.prop(
             properties.Schema.MAP,
-            'Other userDefinedData of the snapshot (key-value pairs).',
-            support_status=common.SUPPORT_STATUS),
+            'Other userDefinedData of the snapshot (key-value pairs).'),
     }
 
     attributes_schema = {
-        VNF_SNAPSHOT_INFO_ATTR: attributes.Schema(
+        VNF_SNAPSHOT_INFO_ATTR: common.attribute(
             'The VnfSnapshotInfo as vnfsnap shows it.',
-            type=attributes.Schema.MAP,
-            support_status=common.SUPPORT_STATUS),
-        STATE_ATTR: attributes.Schema(
+            attributes.Schema.MAP),
+        STATE_ATTR: common.attribute(
             'operationState of the CREATE_SNAPSHOT operation occurrence '
             '(COMPLETED once the snapshot is taken).',
-            type=attributes.Schema.STRING,
-            support_status=common.SUPPORT_STATUS),
-        OPERATION_ID_ATTR: attributes.Schema(
+            attributes.Schema.STRING),
+        OPERATION_ID_ATTR: common.attribute(
             'Identifier of the CREATE_SNAPSHOT operation occurrence.',
-            type=attributes.Schema.STRING,
-            support_status=common.SUPPORT_STATUS),
-        VNFC_SNAPSHOTS_ATTR: attributes.Schema(
+            attributes.Schema.STRING),
+        VNFC_SNAPSHOTS_ATTR: common.attribute(
             'The VNFC snapshots (VnfcSnapshotInfo) of the snapshot.',
-            type=attributes.Schema.LIST,
-            support_status=common.SUPPORT_STATUS),
-        VNF_INSTANCE_ATTR: attributes.Schema(
+            attributes.Schema.LIST),
+        VNF_INSTANCE_ATTR: common.attribute(
             'Identifier of the VNF instance the snapshot was taken of.',
-            type=attributes.Schema.STRING,
-            support_status=common.SUPPORT_STATUS),
+            attributes.Schema.STRING),
     }
 
     def _params(self):

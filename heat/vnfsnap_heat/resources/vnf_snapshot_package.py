@@ -14,7 +14,6 @@
 """OS::VnfSnap::VnfSnapshotPackage: a VNF snapshot package built from a
 VNF snapshot, which another site can fetch from its download URL."""
 
-from heat.common import exception
 from heat.engine import attributes
 from heat.engine import constraints
 from heat.engine import properties
@@ -49,57 +48,49 @@ class VnfSnapshotPackage(common.VnfSnapResource):
     )
 
     properties_schema = {
-        VNF_SNAPSHOT: properties.Schema(
+        VNF_SNAPSHOT: common.prop(
             properties.Schema.STRING,
             'The VNF snapshot to package (e.g. a get_resource of an '
             'OS::VnfSnap::VnfSnapshot); a change builds a new package.',
-            required=True, constraints=[constraints.Length(min=1, max=255)],
-            support_status=common.SUPPORT_STATUS),
-        NAME: properties.Schema(
+            required=True, constraints=[constraints.Length(min=1, max=255)]),
+        NAME: common.prop(
             properties.Schema.STRING,
             'Name of the package (default: the physical name Heat gives '
             'the resource); changed in place.',
             update_allowed=True,
-            constraints=[constraints.Length(min=1, max=255)],
-            support_status=common.SUPPORT_STATUS),
-        USER_DEFINED_DATA: properties.Schema(
+            constraints=[constraints.Length(min=1, max=255)]),
+        USER_DEFINED_DATA: common.prop(
             properties.Schema.MAP,
             'userDefinedData of the package (key-value pairs); changed in '
             'place.',
-            update_allowed=True, support_status=common.SUPPORT_STATUS),
-        VNFC_SNAPSHOT_IDS: properties.Schema(
+            update_allowed=True),
+        VNFC_SNAPSHOT_IDS: common.prop(
             properties.Schema.LIST,
             'Package only these VNFC snapshots (a partial package); a '
             'change builds a new package. Default: the whole snapshot.',
             constraints=[constraints.Length(min=1)],
             schema=properties.Schema(
                 properties.Schema.STRING,
-                constraints=[constraints.Length(min=1, max=255)]),
-            support_status=common.SUPPORT_STATUS),
+                constraints=[constraints.Length(min=1, max=255)])),
     }
 
     attributes_schema = {
-        PACKAGE_ATTR: attributes.Schema(
+        PACKAGE_ATTR: common.attribute(
             'The VnfSnapshotPkgInfo as vnfsnap shows it.',
-            type=attributes.Schema.MAP,
-            support_status=common.SUPPORT_STATUS),
-        STATE_ATTR: attributes.Schema(
+            attributes.Schema.MAP),
+        STATE_ATTR: common.attribute(
             'State of the package (AVAILABLE once built).',
-            type=attributes.Schema.STRING,
-            support_status=common.SUPPORT_STATUS),
-        CHECKSUM_ATTR: attributes.Schema(
+            attributes.Schema.STRING),
+        CHECKSUM_ATTR: common.attribute(
             'Checksum of the package file (algorithm and hash).',
-            type=attributes.Schema.MAP,
-            support_status=common.SUPPORT_STATUS),
-        SIZE_ATTR: attributes.Schema(
+            attributes.Schema.MAP),
+        SIZE_ATTR: common.attribute(
             'Size of the package file in bytes.',
-            type=attributes.Schema.INTEGER,
-            support_status=common.SUPPORT_STATUS),
-        DOWNLOAD_URL_ATTR: attributes.Schema(
+            attributes.Schema.INTEGER),
+        DOWNLOAD_URL_ATTR: common.attribute(
             'URL of the package file (package_content), for a download or '
             'another site\'s upload from URI.',
-            type=attributes.Schema.STRING,
-            support_status=common.SUPPORT_STATUS),
+            attributes.Schema.STRING),
     }
 
     def _name(self, name):
@@ -131,10 +122,9 @@ class VnfSnapshotPackage(common.VnfSnapResource):
         if state == 'AVAILABLE':
             return True
         problem = (pkg.get('failureDetails') or {}).get('details') or {}
-        raise exception.ResourceInError(
-            resource_status=state,
-            status_reason=problem.get('detail') or
-            'the build ended in state %s' % state)
+        raise common.failed('the build of package %s' % self.resource_id,
+                            state, problem.get('detail') or
+                            'no reason given')
 
     def handle_update(self, json_snippet, tmpl_diff, prop_diff):
         changes = {}

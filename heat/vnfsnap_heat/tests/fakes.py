@@ -16,7 +16,8 @@ managers the resource types use.
 
 It keeps VNF instances, VNF snapshots, op occurrences, packages and
 subscriptions as dicts; operations stay PROCESSING (packages BUILDING)
-until the test ends them (``finish_op``, ``finish_build``). Refusals are
+until the test ends them (``finish_op``, ``finish_build``) or, with
+``auto``, until they are read. Refusals are
 the ProblemDetails errors of vnfsnapclient.exceptions; a test makes the
 next call of a method fail with ``refuse(method, status, detail)``.
 """
@@ -156,6 +157,17 @@ class VnfSnapshots(_Manager):
 
 class VnfLcmOpOccs(_Manager):
 
+    def get(self, op_id):
+        op = self.items.get(op_id)
+        if self.fake.auto and op:
+            if op['operationState'] == 'PROCESSING':
+                self.fake.finish_op(
+                    op_id, 'FAILED_TEMP' if self.fake.auto_failure
+                    else 'COMPLETED', detail=self.fake.auto_failure)
+            elif op['operationState'] == 'ROLLING_BACK':
+                self.fake.finish_op(op_id, 'ROLLED_BACK')
+        return super().get(op_id)
+
     def rollback(self, op_id):
         self._refused('rollback')
         op = self.items[self.get(op_id)['id']]
@@ -224,6 +236,12 @@ class VnfSnapshotPackages(_Manager):
             raise problem(409, 'package %s is BUILDING' % pkg_id)
         self._remove(pkg_id)
 
+    def get(self, pkg_id):
+        pkg = self.items.get(pkg_id)
+        if self.fake.auto and pkg and pkg['state'] == 'BUILDING':
+            self.fake.finish_build(pkg_id)
+        return super().get(pkg_id)
+
     def stream(self, pkg_id):
         self.get(pkg_id)
         self.fake.content = _Content(self.fake.sizes.get(pkg_id))
@@ -234,6 +252,11 @@ class FakeClient:
     """vnfsnapclient.client.Client, in memory."""
 
     def __init__(self):
+        # True: an operation or build ends COMPLETED / AVAILABLE when it
+        # is first read (for whole stacks that Heat itself drives).
+        self.auto = False
+        # With auto: the detail of the FAILED_TEMP every operation ends in.
+        self.auto_failure = None
         self.refusals = {}
         self.registered = []
         self.modifications = []

@@ -95,7 +95,7 @@ class VnfInstanceTest(base.ResourceTestCase):
     def test_create_server_in_error_fails(self):
         self.servers['srv-a'] = base.server('srv-a', status='ERROR')
         rsrc = self.vnf()
-        error = self.assertRaises(exception.ResourceInError,
+        error = self.assertRaises(exception.Error,
                                   rsrc.check_create_complete, None)
         self.assertIn('srv-a', str(error))
         self.assertEqual([], self.fake.registered)
@@ -237,7 +237,7 @@ class VnfInstanceTest(base.ResourceTestCase):
         rsrc = self.registered()
         op_id = rsrc.handle_update(None, {}, {'vnfd_id': 'fw-vnfd-2'})
         self.fake.finish_op(op_id, 'FAILED_TEMP', detail='VNFD unknown')
-        error = self.assertRaises(exception.ResourceInError,
+        error = self.assertRaises(exception.Error,
                                   rsrc.check_update_complete, op_id)
         self.assertIn('VNFD unknown', str(error))
         self.assertEqual([op_id], self.fake.rollbacks)

@@ -101,7 +101,7 @@ class VnfSnapshotTest(base.ResourceTestCase):
         op_id = rsrc.handle_create()
         self.fake.finish_op(op_id, 'FAILED_TEMP',
                             detail='VNFC vnfc_b is powered off')
-        error = self.assertRaises(exception.ResourceInError,
+        error = self.assertRaises(exception.Error,
                                   rsrc.check_create_complete, op_id)
         self.assertIn('VNFC vnfc_b is powered off', str(error))
         self.assertIn('FAILED_TEMP', str(error))
@@ -111,7 +111,7 @@ class VnfSnapshotTest(base.ResourceTestCase):
         rsrc = self.snapshot()
         op_id = rsrc.handle_create()
         self.fake.finish_op(op_id, 'FAILED', detail='VIM refused')
-        error = self.assertRaises(exception.ResourceInError,
+        error = self.assertRaises(exception.Error,
                                   rsrc.check_create_complete, op_id)
         self.assertIn('VIM refused', str(error))
         self.assertEqual([], self.fake.rollbacks)

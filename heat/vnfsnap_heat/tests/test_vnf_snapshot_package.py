@@ -67,7 +67,7 @@ class VnfSnapshotPackageTest(base.ResourceTestCase):
         rsrc.handle_create()
         self.fake.finish_build(rsrc.resource_id, 'ERROR',
                                detail='image of vnfc_a unreadable')
-        error = self.assertRaises(exception.ResourceInError,
+        error = self.assertRaises(exception.Error,
                                   rsrc.check_create_complete, None)
         self.assertIn('image of vnfc_a unreadable', str(error))
 

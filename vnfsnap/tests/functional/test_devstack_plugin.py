@@ -23,7 +23,13 @@ tools/horizon-aio as DevStack's virtualenv and Horizon tree; Horizon itself
 then says that it loads the panels and the policy file, and ``clean``
 takes them out again.
 
-Needs the shared cloud: run under ``flock /tmp/vnfsnap-guests.lock``.
+The Heat phases run on a heat-engine node: a copy of the Heat of
+tools/heat-aio as DevStack's virtualenv and a heat.conf as Heat's own
+post-config phase leaves it; Heat's loader then says that it finds the
+four ``OS::VnfSnap::*`` resource types through ``plugin_dirs``.
+
+TestDevStackPlugin needs the shared cloud: run under
+``flock /tmp/vnfsnap-guests.lock``.
 """
 
 import json
@@ -53,6 +59,14 @@ NAME = 'devstack vnf \U0001F525'
 HORIZON_VENV = os.environ.get('VNFSNAP_HORIZON_VENV',
                               '/opt/vnfsnap/horizon-venv')
 PLUGIN = os.path.join(REPO, 'dashboard', 'vnfsnap_dashboard')
+HEAT_VENV = os.environ.get('VNFSNAP_HEAT_VENV', '/opt/vnfsnap/heat-venv')
+HEAT_RESOURCES = os.path.join(REPO, 'heat', 'vnfsnap_heat', 'resources')
+#: Heat's default [DEFAULT]plugin_dirs (heat/common/config.py).
+HEAT_PLUGIN_DIRS = ['/usr/lib64/heat', '/usr/lib/heat',
+                    '/usr/local/lib/heat', '/usr/local/lib64/heat']
+VNFSNAP_TYPES = ['OS::VnfSnap::LcmSubscription', 'OS::VnfSnap::VnfInstance',
+                 'OS::VnfSnap::VnfSnapshot',
+                 'OS::VnfSnap::VnfSnapshotPackage']
 
 
 class HarnessTestCase(base.FunctionalTestCase):
@@ -91,7 +105,7 @@ class HarnessTestCase(base.FunctionalTestCase):
                 f.write(line + '\n')
         return path
 
-    def _harness(self, mode, *phases):
+    def _harness(self, mode, *phases, succeeds=True):
         started = time.monotonic()
         proc = subprocess.run(
             ['bash', HARNESS, self.config, REPO, mode] + list(phases),
@@ -101,9 +115,34 @@ class HarnessTestCase(base.FunctionalTestCase):
             time.monotonic() - started, 1)
         output = proc.stdout + proc.stderr
         self.addDetail('harness %s' % mode, content.text_content(output))
-        self.assertEqual(0, proc.returncode, 'run.sh %s %s failed:\n%s' % (
-            mode, ' '.join(phases), output[-6000:]))
+        self.assertEqual(succeeds, proc.returncode == 0,
+                         'run.sh %s %s: exit status %d:\n%s' % (
+                             mode, ' '.join(phases), proc.returncode,
+                             output[-6000:]))
         return output
+
+    def _copy_venv(self, source, what):
+        """A copy of the virtualenv ``source`` as DevStack's, without the
+        plugin's files (the browser and Heat tests may put some there
+        while they run), so that pip and the plugin change nothing of
+        the original."""
+        services.require_binaries(
+            what, os.path.join(source, 'bin', 'python'))
+        venv = os.path.join(self.tmp, 'venv')
+        shutil.copytree(source, venv, symlinks=True,
+                        ignore=lambda _dir, names: [
+                            n for n in names if 'vnfsnap' in n])
+        return venv
+
+    def _probe(self, name, python, probe, *args, env=None):
+        """Run ``probe`` with ``python``: its last line of output, JSON."""
+        proc = subprocess.run(
+            [python, '-c', probe] + list(args), cwd=self.tmp,
+            env=env or self.env, stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=300)
+        self.addDetail(name, content.text_content(proc.stdout + proc.stderr))
+        self.assertEqual(0, proc.returncode, proc.stderr[-4000:])
+        return json.loads(proc.stdout.splitlines()[-1])
 
     def _report_timings(self):
         self.addDetail('timings', content.text_content(json.dumps(
@@ -406,15 +445,8 @@ class TestDevStackDashboard(HarnessTestCase):
 
     def setUp(self):
         super().setUp()
-        python = os.path.join(HORIZON_VENV, 'bin', 'python')
-        services.require_binaries(
-            'Horizon (tools/horizon-aio/install.sh)', python)
-        self.venv = os.path.join(self.tmp, 'venv')
-        # Without the plugin's files that the browser tests' Horizon site
-        # may have copied into it while they run.
-        shutil.copytree(HORIZON_VENV, self.venv, symlinks=True,
-                        ignore=lambda _dir, names: [
-                            n for n in names if 'vnfsnap' in n])
+        self.venv = self._copy_venv(
+            HORIZON_VENV, 'Horizon (tools/horizon-aio/install.sh)')
         self.python = os.path.join(self.venv, 'bin', 'python')
         self.horizon_dir = subprocess.run(
             [self.python, '-c', 'import os, openstack_dashboard as d; '
@@ -455,16 +487,10 @@ class TestDevStackDashboard(HarnessTestCase):
         return found
 
     def _probe_horizon(self):
-        proc = subprocess.run(
-            [self.python, '-c', HORIZON_PROBE], cwd=self.tmp,
+        return self._probe(
+            'horizon probe', self.python, HORIZON_PROBE,
             env=dict(self.env,
-                     DJANGO_SETTINGS_MODULE='openstack_dashboard.settings'),
-            stdin=subprocess.DEVNULL, capture_output=True, text=True,
-            timeout=300)
-        self.addDetail('horizon probe', content.text_content(
-            proc.stdout + proc.stderr))
-        self.assertEqual(0, proc.returncode, proc.stderr[-4000:])
-        return json.loads(proc.stdout.splitlines()[-1])
+                     DJANGO_SETTINGS_MODULE='openstack_dashboard.settings'))
 
     def _expected_files(self):
         """The plugin's files and where in Horizon's tree they go."""
@@ -520,3 +546,127 @@ class TestDevStackDashboard(HarnessTestCase):
         for source, folder in expected.items():
             self.assertFalse(os.path.exists(
                 os.path.join(folder, os.path.basename(source))))
+
+
+#: Run by Heat's Python: the plugin_dirs Heat reads from heat.conf and the
+#: vnfsnap resource types its loader registers from them.
+HEAT_PROBE = '''
+import json
+import sys
+from oslo_config import cfg
+cfg.CONF(['--config-file', sys.argv[1]], project='heat')
+from heat.engine import resources
+resources.initialise()
+print(json.dumps({
+    'plugin_dirs': cfg.CONF.plugin_dirs,
+    'types': sorted(t for t in resources.global_env().get_types()
+                    if t.startswith('OS::VnfSnap::'))}))
+'''
+
+
+class TestDevStackHeat(HarnessTestCase):
+    """A heat-engine node: Heat (h-eng, h-api) and vnfsnap's resource
+    plugin, no vnfsnap service.
+
+    DevStack's virtualenv is a copy of tools/heat-aio's, so that pip and
+    the plugin change nothing of the original; HEAT_CONF is what Heat's
+    own post-config phase wrote (Heat's plugin runs first in each phase:
+    "enable_plugin heat" comes first in local.conf, DEVSTACK_PLUGINS).
+    """
+
+    #: Lines of Heat's configure_heat, kept by the plugin.
+    HEAT_CONF = '[DEFAULT]\ndebug = True\n\n[database]\nconnection = %s\n'
+
+    def setUp(self):
+        super().setUp()
+        self.heat_conf = os.path.join(self.dirs['etc'], 'heat', 'heat.conf')
+        os.makedirs(os.path.dirname(self.heat_conf))
+        self._write_heat_conf(self.HEAT_CONF % 'sqlite://')
+        self.env = services._base_env(
+            HOME=self.dirs['home'], PYTHONWARNINGS='ignore')
+        self.addCleanup(self._report_timings)
+
+    def _write_heat_conf(self, text):
+        with open(self.heat_conf, 'w') as f:
+            f.write(text)
+
+    def _read_heat_conf(self):
+        with open(self.heat_conf) as f:
+            return f.read()
+
+    def _configure(self, venv, plugins, *lines):
+        values = dict(self._devstack_values(), **{
+            'ENABLED_SERVICES': 'h-eng,h-api',
+            'DEVSTACK_PLUGINS': plugins,
+            'DEVSTACK_VENV': venv,
+            'PYTHON': os.path.join(venv, 'bin', 'python3'),
+            'HEAT_CONF': self.heat_conf,
+        })
+        self.config = self._write_devstack_config(
+            values, 'disable_service vnfsnap-api vnfsnap-conductor', *lines)
+
+    def test_heat_engine_node(self):
+        venv = self._copy_venv(HEAT_VENV, 'Heat (tools/heat-aio/install.sh)')
+        # Heat's plugin first, then this one under the name DevStack
+        # cloned it as.
+        self._configure(venv, 'heat,%s' % os.path.basename(REPO))
+        output = self._harness('stack', 'install', 'post-config', 'extra')
+        self.assertIn("==> Installing vnfsnap-heat into Heat's Python "
+                      "environment", output)
+        self.assertIn("==> Adding vnfsnap's resource types to Heat's "
+                      "plugin_dirs", output)
+        self.assertNotIn('Installing vnfsnap and', output)
+        self.assertNotIn('Installing vnfsnap-dashboard', output)
+
+        # Heat's lines kept; its default folders, then the plugin's
+        # (setup_develop: the repository's own, editable).
+        conf = self._read_heat_conf()
+        self.assertIn('connection = sqlite://', conf)
+        seen = self._probe('heat probe', os.path.join(venv, 'bin', 'python'),
+                           HEAT_PROBE, self.heat_conf)
+        self.assertEqual(HEAT_PLUGIN_DIRS + [HEAT_RESOURCES],
+                         seen['plugin_dirs'])
+        self.assertEqual(VNFSNAP_TYPES, seen['types'])
+        modules = sorted(n for n in os.listdir(HEAT_RESOURCES)
+                         if n.endswith('.py') and n != '__init__.py')
+        self.assertEqual(4, len(modules), modules)
+
+        # Heat's post-config phase of the next stack.sh writes heat.conf
+        # anew, with ENABLE_HEAT_PLUGINS' folder: kept, the plugin's
+        # added once however often the phase runs.
+        self._write_heat_conf(
+            '[DEFAULT]\nplugin_dirs = %s\n' % self.dirs['data'])
+        self._harness('stack', 'post-config')
+        self._harness('stack', 'post-config')
+        self.assertEqual(
+            '[DEFAULT]\nplugin_dirs = %s,%s\n' % (
+                self.dirs['data'], HEAT_RESOURCES),
+            self._read_heat_conf())
+
+        self._harness('unstack')
+        self._harness('clean')
+
+    def test_heat_plugin_turned_off(self):
+        """VNFSNAP_HEAT_PLUGIN=False: nothing installed (the virtualenv
+        does not even exist), heat.conf untouched."""
+        before = self._read_heat_conf()
+        self._configure(os.path.join(self.tmp, 'no-venv'),
+                        'heat,%s' % os.path.basename(REPO),
+                        'VNFSNAP_HEAT_PLUGIN=False')
+        output = self._harness('stack', 'install', 'post-config', 'extra')
+        self.assertNotIn('vnfsnap-heat', output)
+        self.assertNotIn('plugin_dirs', output)
+        self.assertEqual(before, self._read_heat_conf())
+
+    def test_heat_plugin_before_heat(self):
+        """vnfsnap enabled before Heat: Heat's post-config phase would
+        then wipe plugin_dirs; the install phase stops first, naming the
+        fix."""
+        before = self._read_heat_conf()
+        name = os.path.basename(REPO)
+        self._configure(os.path.join(self.tmp, 'no-venv'), '%s,heat' % name)
+        output = self._harness('stack', 'install', succeeds=False)
+        self.assertIn('put "enable_plugin heat" before "enable_plugin %s" '
+                      'in local.conf' % name, output)
+        self.assertNotIn('Installing vnfsnap-heat', output)
+        self.assertEqual(before, self._read_heat_conf())
