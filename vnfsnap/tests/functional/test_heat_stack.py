@@ -229,6 +229,10 @@ class TestHeatStack(HeatTestCase):
         self.assertEqual('COMPLETED', outputs['baseline_state'])
         listed = self.snapshots(vnf_id)
         self.assertEqual([outputs['baseline_id']], [s['ID'] for s in listed])
+        ops = self.json('vnf', 'operation', 'list', '--instance', vnf_id,
+                        '--operation', 'CREATE_SNAPSHOT',
+                        detail='vnf operation list')
+        self.assertEqual(['COMPLETED'], [o['State'] for o in ops])
 
         vnfc_a = {'id': servers['vnfc_a']}
         vnfc_b = {'id': servers['vnfc_b']}
@@ -380,9 +384,10 @@ class TestHeatStack(HeatTestCase):
         for volume in left['volumes']:
             # Which volume, and whose: a revert replaces a VNF's volumes
             # by new ones (doc/source/admin/openstack.rst).
-            self.addDetail('left volume %s' % volume, content.json_content(
-                self.cloud.api('volumev3', 'GET', '/volumes/%s' % volume
-                               ).json()['volume']))
+            self.addDetail('left volume %s' % volume, content.text_content(
+                json.dumps(self.cloud.api(
+                    'volumev3', 'GET', '/volumes/%s' % volume
+                ).json()['volume'], indent=1)))
         self.assertEqual({'servers': set(), 'snapshots': set(),
                           'volumes': set(), 'images': set()}, left)
 
