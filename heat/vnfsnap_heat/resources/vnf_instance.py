@@ -35,6 +35,12 @@ LOG = logging.getLogger(__name__)
 CREDENTIAL_ID = 'application_credential_id'
 # Nova's key of a server's attached volumes.
 _NOVA_VOLUMES = 'os-extended-volumes:volumes_attached'
+# Cinder metadata of a volume vnfsnap's OpenStack driver made to restore
+# one of the VNF's volumes by a revert (doc/source/admin/openstack.rst).
+RESTORED_FROM = 'vnfsnap_restored_from'
+# The Compute microversion that changes an attachment's
+# delete_on_termination.
+NOVA_DELETE_ON_TERMINATION = '2.85'
 _IDENTIFIER = [constraints.Length(min=1, max=255)]
 
 
@@ -439,6 +445,9 @@ class VnfInstance(common.VnfSnapResource):
             return True
         if not self._snapshots_deleted(progress['asked']):
             return False
+        if not progress.get('handed_over'):
+            self._hand_over_restored_volumes()
+            progress['handed_over'] = True
         try:
             self.gone(self.client().vnf_instances.delete, self.resource_id)
         except vnfsnap_exc.Conflict:
@@ -446,6 +455,50 @@ class VnfInstance(common.VnfSnapResource):
             return False
         self._delete_credential()
         return True
+
+    def _restored_volumes(self):
+        """(server id, Cinder volume) of each volume of the VNF that a
+        revert made (vnfsnap restores a volume as a new one and swaps it
+        in for the template's)."""
+        try:
+            info = self.get_live().get('instantiatedVnfInfo') or {}
+        except vnfsnap_exc.NotFound:
+            return []
+        volume_ids = {s['id']: s['storageResource']['resourceId']
+                      for s in info.get('virtualStorageResourceInfo') or ()}
+        cinder = self.client('cinder')
+        found = []
+        for vnfc in info.get('vnfcResourceInfo') or ():
+            for storage_id in vnfc.get('storageResourceIds') or ():
+                try:
+                    volume = cinder.volumes.get(volume_ids[storage_id])
+                except Exception as exc:
+                    self.client_plugin('cinder').ignore_not_found(exc)
+                    continue
+                if RESTORED_FROM in (volume.metadata or {}):
+                    found.append(
+                        (vnfc['computeResource']['resourceId'], volume))
+        return found
+
+    def _hand_over_restored_volumes(self):
+        """No resource of the stack owns the volumes a revert made, and
+        the VNF that knew them goes: each goes with its server from now on
+        (Nova deletes it with the server), or now when no server has it."""
+        for server_id, volume in self._restored_volumes():
+            if any(a.get('server_id') == server_id
+                   for a in volume.attachments or ()):
+                self.client('nova', version=NOVA_DELETE_ON_TERMINATION
+                            ).volumes.update_server_volume(
+                    server_id, volume.id, volume.id,
+                    delete_on_termination=True)
+                LOG.info('%s: volume %s, made by a revert of the VNF, is '
+                         'deleted with server %s', self.name, volume.id,
+                         server_id)
+            elif volume.status == 'available':
+                self.client('cinder').volumes.delete(volume.id)
+                LOG.info('%s: deleted volume %s, made by a revert of the '
+                         'VNF and attached to no server', self.name,
+                         volume.id)
 
     def _snapshots_deleted(self, asked):
         """Ask for the delete of each snapshot left (once; again after a

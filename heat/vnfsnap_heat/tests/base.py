@@ -75,7 +75,12 @@ class ResourceTestCase(common.HeatTestCase):
         self.credentials = self.keystone.client.application_credentials
         self.credentials.create.return_value = mock.Mock(
             id='cred-1', secret='s3cr3t-value')
-        self.heat_clients = {'nova': self.nova, 'keystone': self.keystone}
+        self.cinder = mock.Mock()
+        # The template's own volumes (no revert made them).
+        self.cinder.volumes.get.side_effect = lambda v: mock.Mock(
+            id=v, status='in-use', metadata={}, attachments=[])
+        self.heat_clients = {'nova': self.nova, 'keystone': self.keystone,
+                             'cinder': self.cinder}
         self.patchobject(resource.Resource, 'client',
                          side_effect=lambda name, version=None:
                          self.heat_clients[name])

@@ -13,6 +13,9 @@
 
 """OS::VnfSnap::VnfInstance against the fake vnfsnap client."""
 
+from unittest import mock
+
+from cinderclient import exceptions as cinder_exc
 from heat.common import exception
 from heat.engine import resource
 from heat.engine import scheduler
@@ -310,6 +313,56 @@ class VnfInstanceTest(base.ResourceTestCase):
         self.assertEqual({}, self.fake.vnf_instances.items)
         self.credentials.delete.assert_called_once_with('cred-1')
         self.assertEqual({}, rsrc.data())
+
+    def _reverted(self, rsrc, volume_id):
+        """The VNF as vnfsnap records it after a revert that restored
+        its volume vol-1 of srv-a as ``volume_id``."""
+        info = self.fake.vnf_instances.items[rsrc.resource_id][
+            'instantiatedVnfInfo']
+        for storage in info['virtualStorageResourceInfo']:
+            if storage['storageResource']['resourceId'] == 'vol-1':
+                storage['storageResource']['resourceId'] = volume_id
+
+    def _volume(self, volume_id, server_id=None, restored=True):
+        volume = mock.Mock(
+            id=volume_id, status='in-use' if server_id else 'available',
+            attachments=[{'server_id': server_id}] if server_id else [],
+            metadata={'vnfsnap_restored_from': 'snap-1'} if restored
+            else {})
+        return volume
+
+    def test_delete_hands_restored_volumes_to_their_server(self):
+        rsrc = self.registered()
+        self._reverted(rsrc, 'vol-9')
+        volumes = {'vol-9': self._volume('vol-9', 'srv-a'),
+                   'vol-2': self._volume('vol-2', 'srv-a', restored=False)}
+        self.cinder.volumes.get.side_effect = volumes.get
+        self.fake.refuse('VnfInstances', 'delete', 409, 'op runs')
+        progress = rsrc.handle_delete()
+        self.assertFalse(rsrc.check_delete_complete(progress))
+        self.assertTrue(rsrc.check_delete_complete(progress))
+        # Once, with the microversion that changes only the flag.
+        self.nova.volumes.update_server_volume.assert_called_once_with(
+            'srv-a', 'vol-9', 'vol-9', delete_on_termination=True)
+        self.cinder.volumes.delete.assert_not_called()
+        self.assertEqual({}, self.fake.vnf_instances.items)
+
+    def test_delete_deletes_restored_volumes_no_server_has(self):
+        rsrc = self.registered()
+        self._reverted(rsrc, 'vol-9')
+        volumes = {'vol-9': self._volume('vol-9'),
+                   'vol-2': self._volume('vol-2', 'srv-a', restored=False)}
+        self.cinder.volumes.get.side_effect = volumes.get
+        self.assertTrue(rsrc.check_delete_complete(rsrc.handle_delete()))
+        self.cinder.volumes.delete.assert_called_once_with('vol-9')
+        self.nova.volumes.update_server_volume.assert_not_called()
+
+    def test_delete_skips_volumes_already_gone(self):
+        rsrc = self.registered()
+        self.cinder.volumes.get.side_effect = cinder_exc.NotFound(404)
+        self.assertTrue(rsrc.check_delete_complete(rsrc.handle_delete()))
+        self.nova.volumes.update_server_volume.assert_not_called()
+        self.assertEqual({}, self.fake.vnf_instances.items)
 
     def test_delete_credential_refusal_is_a_warning(self):
         rsrc = self.registered()
