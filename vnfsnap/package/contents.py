@@ -93,7 +93,8 @@ def _image_min_disk(root, artifact):
     path = os.path.join(root, artifact.path)
     if artifact.disk_format == 'QCOW2' and not artifact.external:
         with open(path, 'rb') as f:
-            return verify.parse_qcow2_header(f, artifact.path).size
+            return verify.check_image(f, artifact.disk_format,
+                                      artifact.path).virtual_size
     return artifact.size
 
 

@@ -15,8 +15,9 @@
 Archive members and disk images are attacker-controlled (CVE-2007-4559,
 CVE-2015-5163, CVE-2022-47951, CVE-2024-32498): names must stay inside the
 destination, members must be plain files, sizes must be bounded, and disk
-images must not reference any other file. qcow2 headers are parsed here,
-in Python, so that qemu-img never sees a file that was not checked. The
+images must not reference any other file. Images are inspected here with
+oslo.utils' format inspector (what Nova, Glance and Cinder use), in
+Python, so that qemu-img never sees a file that was not checked. The
 manifest signature, when present, is checked before the manifest is used.
 """
 
@@ -24,6 +25,8 @@ import dataclasses
 import stat
 import struct
 import zipfile
+
+from oslo_utils.imageutils import format_inspector
 
 from vnfsnap import conf
 from vnfsnap import package
@@ -278,202 +281,134 @@ def verify_package(zip_path, limits=None, check_images=True,
 
 # --- disk images ---------------------------------------------------------
 
-QCOW2_MAGIC = b'QFI\xfb'
-_QCOW2_V2_HEADER = struct.Struct('>4sIQIIQIIQQIIQ')   # 72 bytes
-_QCOW2_V3_TAIL = struct.Struct('>QQQII')              # up to 104 bytes
-_QCOW2_EXT = struct.Struct('>II')
-# Incompatible feature bits (qcow2 spec, "incompatible_features").
-QCOW2_INCOMPAT_DIRTY = 1 << 0
-QCOW2_INCOMPAT_CORRUPT = 1 << 1
-QCOW2_INCOMPAT_DATA_FILE = 1 << 2
-QCOW2_INCOMPAT_COMPRESSION = 1 << 3
-QCOW2_INCOMPAT_EXTL2 = 1 << 4
-_QCOW2_INCOMPAT_KNOWN = (QCOW2_INCOMPAT_DIRTY | QCOW2_INCOMPAT_CORRUPT
-                         | QCOW2_INCOMPAT_DATA_FILE
-                         | QCOW2_INCOMPAT_COMPRESSION | QCOW2_INCOMPAT_EXTL2)
-# Header extension types.
-QCOW2_EXT_END = 0x00000000
-QCOW2_EXT_BACKING_FORMAT = 0xe2792aca
-QCOW2_EXT_FEATURE_TABLE = 0x6803f857
-QCOW2_EXT_BITMAPS = 0x23852875
-QCOW2_EXT_FDE = 0x0537be77
-QCOW2_EXT_DATA_FILE = 0x44415441
-# The header and its extensions live in the first cluster (<= 2 MiB).
-QCOW2_MAX_HEADER_READ = 2 * 1024 * 1024
-
-# Magic numbers of formats that carry references to other files or that
-# qemu would interpret; a RAW artifact starting with one is refused.
-_FOREIGN_MAGICS = (
-    (0, QCOW2_MAGIC, 'qcow2'),
-    (0, b'KDMV', 'VMDK sparse extent'),
-    (0, b'COWD', 'VMDK (ESX) sparse extent'),
-    (0, b'# Disk DescriptorFile', 'VMDK descriptor'),
-    (0, b'vhdxfile', 'VHDX'),
-    (0, b'conectix', 'VHD'),
-    (0, b'LUKS\xba\xbe', 'LUKS'),
-    (0, b'QEVM', 'QEMU saved VM'),
-    (0x40, b'\x7f\x10\xda\xbe', 'VDI'),
-)
-_SNIFF_SIZE = 512
+# Detection reads at most this much of an image: enough for every
+# inspector of oslo.utils (a VMDK descriptor is at most 1 MiB after its
+# 512-byte header, an ISO's volume descriptor sits at 32 KiB).
+INSPECT_MAX_READ = 2 * 1024 * 1024
+_INSPECT_CHUNK = 4096
+# The content (oslo.utils format names) each accepted diskFormat may
+# have: qemu reads a partition table or a filesystem as plain bytes when
+# told the format is raw, as Nova allows.
+_ALLOWED_CONTENT = {'QCOW2': ('qcow2',), 'RAW': ('raw', 'gpt', 'iso')}
+# What oslo.utils' qcow2 inspector does not check (offsets in the qcow2
+# header it captures): encryption, the corrupt bit, cluster_bits within
+# qemu's own range, and a virtual size that fits minDisk's BIGINT column.
+_QCOW2_CRYPT_METHOD = struct.Struct('>I')     # at 32
+_QCOW2_INCOMPAT_CORRUPT = 1 << 1              # of the u64 at 72
+_QCOW2_MAX_VIRTUAL_SIZE = 2 ** 63 - 1
 
 
-@dataclasses.dataclass(frozen=True)
-class Qcow2Header:
-    version: int
-    size: int
-    cluster_bits: int
-    crypt_method: int
-    backing_file_offset: int
-    backing_file_size: int
-    incompatible_features: int
-    header_length: int
-    extensions: tuple     # of (type, length)
+class _BoundedReader:
+    """Hands out at most ``limit`` bytes of ``fileobj``; it has no
+    ``close`` so that the InspectWrapper leaves the caller's file open."""
+
+    def __init__(self, fileobj, limit):
+        self._fileobj = fileobj
+        self._left = limit
+
+    def read(self, size):
+        if not self._left:
+            return b''
+        chunk = self._fileobj.read(min(size, self._left))
+        self._left -= len(chunk)
+        return chunk
 
 
-def _read_up_to(fileobj, size):
-    """Read ``size`` bytes or until EOF; short reads are not the end."""
-    chunks = []
-    while size > 0:
-        chunk = fileobj.read(size)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b''.join(chunks)
+def detect_format(fileobj, name='image'):
+    """The oslo.utils inspector of the format the content really has.
 
-
-def parse_qcow2_header(fileobj, name='image'):
-    """Parse the qcow2 header and extensions from the start of ``fileobj``.
-
-    Reads at most the first cluster (never more than 2 MiB). Raises
-    UnsafeImage when the bytes are not a well-formed qcow2 header.
+    All the inspectors oslo.utils knows look at the first
+    :data:`INSPECT_MAX_READ` bytes at most; content that matches several
+    formats at once (a polyglot, such as an ISO whose system area holds a
+    qcow2 header) is refused.
     """
-    head = _read_up_to(fileobj, _QCOW2_V2_HEADER.size)
-    if len(head) < _QCOW2_V2_HEADER.size or head[:4] != QCOW2_MAGIC:
-        raise exception.UnsafeImage(name=name,
-                                    reason='it does not start with a qcow2 '
-                                    'header')
-    (_magic, version, backing_offset, backing_size, cluster_bits, size,
-     crypt_method, _l1_size, _l1_offset, _refcount_offset,
-     _refcount_clusters, _nb_snapshots,
-     _snapshots_offset) = _QCOW2_V2_HEADER.unpack(head)
-    if version not in (2, 3):
-        raise exception.UnsafeImage(name=name,
-                                    reason='qcow2 version %d is not supported'
-                                    % version)
-    if not 9 <= cluster_bits <= 21:
-        raise exception.UnsafeImage(name=name,
-                                    reason='qcow2 cluster_bits %d is out of '
-                                    'range' % cluster_bits)
-    cluster_size = 1 << cluster_bits
-    incompatible = 0
-    header_length = _QCOW2_V2_HEADER.size
-    if version == 3:
-        tail = _read_up_to(fileobj, _QCOW2_V3_TAIL.size)
-        if len(tail) < _QCOW2_V3_TAIL.size:
-            raise exception.UnsafeImage(name=name,
-                                        reason='the qcow2 v3 header is '
-                                        'truncated')
-        (incompatible, _compatible, _autoclear, _refcount_order,
-         header_length) = _QCOW2_V3_TAIL.unpack(tail)
-        if not 104 <= header_length <= cluster_size or header_length % 8:
-            raise exception.UnsafeImage(name=name,
-                                        reason='qcow2 header_length %d is '
-                                        'invalid' % header_length)
-        _read_up_to(fileobj, header_length - 104)
-    # Extensions follow the header, inside the first cluster.
-    rest = _read_up_to(fileobj, min(cluster_size, QCOW2_MAX_HEADER_READ)
-                       - header_length)
-    extensions = []
-    pos = 0
-    while True:
-        if pos + _QCOW2_EXT.size > len(rest):
-            raise exception.UnsafeImage(name=name,
-                                        reason='the qcow2 header extensions '
-                                        'run past the first cluster')
-        ext_type, length = _QCOW2_EXT.unpack_from(rest, pos)
-        if ext_type == QCOW2_EXT_END:
-            break
-        pos += _QCOW2_EXT.size + ((length + 7) & ~7)
-        extensions.append((ext_type, length))
-    return Qcow2Header(version=version, size=size, cluster_bits=cluster_bits,
-                       crypt_method=crypt_method,
-                       backing_file_offset=backing_offset,
-                       backing_file_size=backing_size,
-                       incompatible_features=incompatible,
-                       header_length=header_length,
-                       extensions=tuple(extensions))
+    wrapper = format_inspector.InspectWrapper(
+        _BoundedReader(fileobj, INSPECT_MAX_READ))
+    try:
+        while wrapper.read(_INSPECT_CHUNK) and wrapper.formats is None:
+            pass
+    finally:
+        wrapper.close()
+    matches = wrapper.formats
+    if len(matches) > 1:
+        raise exception.UnsafeImage(
+            name=name, reason='its content matches several formats at once '
+                              '(%s): a disguised image' % ', '.join(
+                                  sorted(str(m) for m in matches)))
+    return matches[0]
 
 
-def inspect_qcow2(fileobj, name='image'):
-    """Refuse a qcow2 image that refers to any other file; return header.
-
-    Refused: a backing file (CVE-2015-5163), an external data file by
-    feature bit or header extension (CVE-2024-32498), encryption, the
-    corrupt bit, and incompatible features this code does not know.
-    """
-    header = parse_qcow2_header(fileobj, name)
-    if header.backing_file_offset or header.backing_file_size:
-        raise exception.UnsafeImage(
-            name=name, reason='the qcow2 image has a backing file; packages '
-                              'carry self-contained (flattened) images')
-    ext_types = {t for t, _length in header.extensions}
-    if QCOW2_EXT_BACKING_FORMAT in ext_types:
-        raise exception.UnsafeImage(
-            name=name, reason='the qcow2 image has a backing format '
-                              'extension')
-    if (header.incompatible_features & QCOW2_INCOMPAT_DATA_FILE
-            or QCOW2_EXT_DATA_FILE in ext_types):
-        raise exception.UnsafeImage(
-            name=name, reason='the qcow2 image uses an external data file')
-    if header.crypt_method or QCOW2_EXT_FDE in ext_types:
+def _check_qcow2_policy(inspector, name):
+    """Refuse what the library lets through but a package must not carry."""
+    header = inspector.region('header').data
+    (crypt_method,) = _QCOW2_CRYPT_METHOD.unpack_from(header, 32)
+    if crypt_method:
         raise exception.UnsafeImage(
             name=name, reason='the qcow2 image is encrypted')
-    if header.incompatible_features & QCOW2_INCOMPAT_CORRUPT:
+    cluster_bits = inspector.qemu_header_info['cluster_bits']
+    if not 9 <= cluster_bits <= 21:
+        raise exception.UnsafeImage(
+            name=name, reason='qcow2 cluster_bits %d is out of range'
+                              % cluster_bits)
+    if inspector.virtual_size > _QCOW2_MAX_VIRTUAL_SIZE:
+        raise exception.UnsafeImage(
+            name=name, reason='qcow2 virtual size %d is absurd'
+                              % inspector.virtual_size)
+    if (inspector.qemu_header_info['version'] == 3
+            and struct.unpack_from('>Q', header, 72)[0]
+            & _QCOW2_INCOMPAT_CORRUPT):
         raise exception.UnsafeImage(
             name=name, reason='the qcow2 image is marked corrupt')
-    unknown = header.incompatible_features & ~_QCOW2_INCOMPAT_KNOWN
-    if unknown:
+
+
+def _safety_check(inspector, name):
+    try:
+        inspector.safety_check()
+    except format_inspector.SafetyCheckFailed as exc:
         raise exception.UnsafeImage(
-            name=name, reason='the qcow2 image has unknown incompatible '
-                              'features 0x%x' % unknown)
-    return header
-
-
-def sniff_format(head):
-    """Name the image format whose magic ``head`` starts with, or None."""
-    for offset, magic, label in _FOREIGN_MAGICS:
-        if head[offset:offset + len(magic)] == magic:
-            return label
-    return None
+            name=name, reason='the %s image fails the safety checks: %s'
+                              % (inspector, '; '.join(
+                                  '%s (%s)' % (failure, check)
+                                  for check, failure in sorted(
+                                      exc.failures.items()))))
+    except format_inspector.ImageFormatError as exc:
+        raise exception.UnsafeImage(
+            name=name, reason='the %s image cannot be checked: %s'
+                              % (inspector, exc))
 
 
 def check_image(fileobj, disk_format, name='image'):
-    """Check the start of an image against its declared ``disk_format``.
+    """Check an image's content against its declared ``disk_format``.
 
-    Only QCOW2 and RAW are accepted. VMDK is refused outright: its
-    descriptor and extents name other files (CVE-2022-47951). A RAW image
-    whose content looks like another format is refused too, so that no
-    later tool that probes formats can be tricked into following it.
+    Only QCOW2 and RAW are accepted. oslo.utils' format inspector (as used
+    by Nova, Glance and Cinder) names the format the content really has,
+    which must be the declared one, and runs its safety checks: no backing
+    file (CVE-2015-5163), no external data file (CVE-2024-32498), no VMDK
+    extent naming another file (CVE-2022-47951). Returns the inspector
+    (``virtual_size``).
     """
-    if disk_format == 'QCOW2':
-        return inspect_qcow2(fileobj, name)
-    if disk_format == 'RAW':
-        label = sniff_format(_read_up_to(fileobj, _SNIFF_SIZE))
-        if label:
-            raise exception.UnsafeImage(
-                name=name, reason='it is declared RAW but its content is %s'
-                                  % label)
-        return None
-    if disk_format == 'VMDK':
+    if disk_format not in _ALLOWED_CONTENT:
         raise exception.UnsafeImage(
-            name=name, reason='VMDK images are not accepted: a VMDK '
-                              'descriptor or extent can point at other files; '
-                              'convert to QCOW2 or RAW')
-    raise exception.UnsafeImage(
-        name=name, reason='diskFormat %s is not accepted (only %s)'
-                          % (disk_format,
-                             ' and '.join(manifest_mod.ACCEPTED_DISK_FORMATS)))
+            name=name, reason='diskFormat %s is not accepted (only %s)%s'
+                              % (disk_format,
+                                 ' and '.join(
+                                     manifest_mod.ACCEPTED_DISK_FORMATS),
+                                 '; a VMDK descriptor or extent can point '
+                                 'at other files'
+                                 if disk_format == 'VMDK' else ''))
+    inspector = detect_format(fileobj, name)
+    detected = str(inspector)
+    if detected not in _ALLOWED_CONTENT[disk_format]:
+        if detected == 'raw':
+            detected = ('not of any known format (a truncated or absent '
+                        'header)')
+        raise exception.UnsafeImage(
+            name=name, reason='it is declared %s but its content is %s'
+                              % (disk_format, detected))
+    _safety_check(inspector, name)
+    if detected == 'qcow2':
+        _check_qcow2_policy(inspector, name)
+    return inspector
 
 
 def check_image_file(path, disk_format, name=None):
