@@ -12,16 +12,22 @@
 
 """Hostile requests over a real socket to a real vnfsnap-all-in-one: each
 gets a bounded 4xx ProblemDetails, nothing stored changes, nothing is
-logged as an error, and a deep row already stored does not break reads."""
+logged as an error, and a deep row already stored does not break reads.
+Uploaded packages holding hostile disk images end in ERROR with the
+reason, and nothing of them is kept."""
 
 import json
 import os
 import select
 import socket
 import sqlite3
+import zipfile
 
 from oslo_utils import uuidutils
 
+from vnfsnap import package
+from vnfsnap.tests.fixtures import hostile_images
+from vnfsnap.tests.fixtures import package_files
 from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.fixtures import snapshots
 from vnfsnap.tests.functional import base
@@ -250,3 +256,54 @@ class TestHostileInput(base.FunctionalTestCase):
                 'SELECT user_defined_data FROM vnf_snapshot_pkgs WHERE '
                 'id = ?', (self.pkg_id,)).fetchone()[0])
         self.before = self.stored()
+
+    def hostile_package(self, image, disk_format):
+        """The bytes of a package whose one image is ``image``."""
+        members = [package_files.RECORD, ('images/c/disk.img', image)]
+        manifest = package_files.manifest_doc(members, **{
+            'images/c/disk.img': {'role': 'vnfcImage', 'vnfcSnapshotId': 'c',
+                                  'diskFormat': disk_format,
+                                  'containerFormat': 'BARE'}})
+        path = os.path.join(self.tmp, 'hostile.zip')
+        with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as zf:
+            for name, data in members:
+                zf.writestr(name, data)
+            zf.writestr(package.MANIFEST_NAME, json.dumps(manifest))
+        with open(path, 'rb') as f:
+            return f.read()
+
+    def test_hostile_images_uploaded(self):
+        """Each package is refused while PROCESSING: ERROR, the reason in
+        failureDetails, its stored content and work files removed, no VNF
+        snapshot recorded."""
+        wanted = ('qcow2 with a backing file',
+                  'qcow2 with an external data file, declared RAW',
+                  'VMDK descriptor naming /etc/passwd, declared RAW',
+                  'ISO 9660 hiding a qcow2 with a data file',
+                  'GPT disk claimed as qcow2')
+        corpus = [c for c in hostile_images.corpus(self.tmp)
+                  if c[0] in wanted]
+        self.assertEqual(len(wanted), len(corpus))
+        for label, image, disk_format, fragment in corpus:
+            pkg_id = self.new_pkg(self.pkgm, 'hostile')
+            resp = self.pkgm.request(
+                'PUT', '%s/%s/package_content' % (PKGM, pkg_id),
+                data=self.hostile_package(image, disk_format),
+                headers={'Content-Type': 'application/zip'})
+            self.assertEqual(202, resp.status_code, resp.text)
+            pkg = self.wait_for_pkg(self.pkgm, pkg_id, timeout=120)
+            self.assertEqual('ERROR', pkg['state'], label)
+            details = pkg['failureDetails']['details']
+            self.assertEqual(422, details['status'], label)
+            self.assertIn("Image artifact 'images/c/disk.img' is refused: ",
+                          details['detail'], label)
+            self.assertIn(fragment, details['detail'], label)
+            for kept in ('packages', 'package-work'):
+                self.assertNotIn(pkg_id, os.listdir(
+                    os.path.join(self.tmp, kept)), label)
+            resp = self.pkgm.get('%s/%s/package_content' % (PKGM, pkg_id),
+                                 headers={'Accept': 'application/zip'})
+            self.assertEqual(409, resp.status_code, resp.text[:300])
+            self.assertEqual(self.before[2], self.stored()[2], label)
+            self.assertEqual(204, self.pkgm.delete(
+                '%s/%s' % (PKGM, pkg_id)).status_code, label)
