@@ -292,6 +292,10 @@ class VnfStateSnapshotNotFound(NotFound):
     _msg_fmt = 'VNF snapshot %(id)s has no VNF state snapshot%(why)s.'
 
 
+class ConductorNotFound(NotFound):
+    _msg_fmt = 'Conductor %(hostname)s is not registered.'
+
+
 class SubscriptionExists(Conflict):
     """The API answers 303 See Other to the existing one (SOL003
     5.4.18.3.1)."""

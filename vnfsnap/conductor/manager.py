@@ -27,6 +27,7 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
 from vnfsnap import store
+from vnfsnap import version
 from vnfsnap.common import context as vnfsnap_context
 from vnfsnap.common import exception
 from vnfsnap.common import policy
@@ -69,6 +70,8 @@ class ConductorManager:
         FAILED_TEMP (their flows died with the process, and flows undo only
         within a run); the client decides to retry, roll back or fail.
         """
+        vnfsnap.conf.conductor.check(CONF)
+        self._register()
         self._pool = futures.ThreadPoolExecutor(
             CONF.conductor.workers, thread_name_prefix='lcm-op')
         ctx = vnfsnap_context.get_admin_context()
@@ -89,7 +92,32 @@ class ConductorManager:
         self._sweeper = threading.Thread(target=self._sweep_loop,
                                          name='lcm-sweeper', daemon=True)
         self._sweeper.start()
+        self._heart = threading.Thread(target=self._heartbeat_loop,
+                                       name='conductor-heartbeat',
+                                       daemon=True)
+        self._heart.start()
         self._notifier.start()
+
+    def _register(self):
+        db_api.register_conductor(self.host, version.version_string(),
+                                  self.RPC_API_VERSION)
+
+    def _heartbeat_loop(self):
+        """Tell the other conductors this one lives. A database error is
+        logged and the next beat tried: missing beats for
+        [conductor]heartbeat_timeout lets another conductor take over."""
+        while not self._stopping.wait(CONF.conductor.heartbeat_interval):
+            try:
+                try:
+                    db_api.touch_conductor(self.host)
+                except exception.ConductorNotFound:
+                    LOG.warning('Conductor %s was not registered any more; '
+                                'registering it again', self.host)
+                    self._register()
+            except Exception:
+                LOG.exception('Heartbeat of conductor %s failed; trying '
+                              'again in %d s', self.host,
+                              CONF.conductor.heartbeat_interval)
 
     def _sweep(self, ctx, min_age):
         """Run unclaimed active occurrences (new ones, retries, rollbacks)
@@ -101,9 +129,53 @@ class ConductorManager:
         for op in db_api.list_op_occs(None, states_in=states.ACTIVE_STATES):
             if op.host is None and op.state_entered_time <= horizon:
                 self.run_lcm_op_occ(ctx, op.id)
+        self._take_over()
         for pkg_id in self._packages.unclaimed(min_age):
             self.run_vnf_snapshot_pkg_op(ctx, pkg_id)
         self._packages.fail_stalled_uploads()
+
+    def _take_over(self):
+        """Settle the work of offline conductors (see
+        db_api.offline_conductors), as each would at its own restart:
+        occurrences become FAILED_TEMP, package jobs fail. The claim
+        moves the host from the offline conductor to this one by
+        compare-and-swap, so exactly one live conductor settles each.
+        Returns the ids of the occurrences and packages this one took."""
+        taken = []
+        for dead in db_api.offline_conductors():
+            if dead == self.host:
+                continue
+            for op in db_api.list_op_occs(
+                    None, states_in=(states.PROCESSING,
+                                     states.ROLLING_BACK), host=dead):
+                if self._take_over_op(op, dead):
+                    taken.append(op.id)
+            taken.extend(self._packages.take_over(dead))
+        return taken
+
+    def _take_over_op(self, op, dead):
+        try:
+            db_api.transition_op_occ(
+                op.id, (op.operation_state,), op.operation_state,
+                task='take over', expect_host=dead, host=self.host)
+        except exception.InvalidOpOccState as e:
+            LOG.info('Not taking over LCM operation occurrence %s: %s',
+                     op.id, e)
+            return False
+        LOG.warning('Conductor %s took over LCM operation occurrence %s '
+                    '(%s) from conductor %s, offline (no heartbeat for '
+                    '%d s); marking it FAILED_TEMP', self.host, op.id,
+                    op.operation_state, dead,
+                    CONF.conductor.heartbeat_timeout)
+        self._fail_temp(op.id, (op.operation_state,), exception.
+                        VnfsnapException(
+                            'conductor %s, running this operation, went '
+                            'offline (no heartbeat for %d s) before it '
+                            'finished; conductor %s took it over; retry, '
+                            'roll back or fail it'
+                            % (dead, CONF.conductor.heartbeat_timeout,
+                               self.host)))
+        return True
 
     def _sweep_loop(self):
         interval = CONF.conductor.sweep_interval
@@ -131,8 +203,15 @@ class ConductorManager:
         _, left = futures.wait(list(self._running), timeout=timeout)
         if left:
             LOG.warning('Conductor %s stops with %d operation(s) still '
-                        'running; they will be FAILED_TEMP at its next start',
+                        'running; they will be FAILED_TEMP at its next '
+                        'start, or when another conductor takes them over',
                         self.host, len(left))
+        try:
+            db_api.unregister_conductor(self.host)
+        except Exception:
+            LOG.exception('Could not mark conductor %s offline; the others '
+                          'will see it so after [conductor]'
+                          'heartbeat_timeout', self.host)
 
     # --- RPC endpoints ----------------------------------------------------
     # Only methods marked with messaging.expose are served over RPC
@@ -261,7 +340,7 @@ class ConductorManager:
             return
         db_api.transition_op_occ(op.id, (states.PROCESSING,),
                                  states.COMPLETED, task='complete',
-                                 error=None)
+                                 expect_host=self.host, error=None)
         LOG.info('%s of VNF instance %s completed (op occurrence %s)',
                  op.operation, op.vnf_instance_id, op.id)
 
@@ -283,9 +362,13 @@ class ConductorManager:
             self._fail_temp(op.id, (states.ROLLING_BACK,), e)
             return
         db_api.transition_op_occ(op.id, (states.ROLLING_BACK,),
-                                 states.ROLLED_BACK, task='rollback')
+                                 states.ROLLED_BACK, task='rollback',
+                                 expect_host=self.host)
 
     def _fail_temp(self, op_id, from_states, exc):
+        """Only while this conductor holds the occurrence: one taken over
+        meanwhile (this one was offline) is no longer its to settle."""
         db_api.transition_op_occ(op_id, from_states, states.FAILED_TEMP,
                                  task='fail', error=views.problem(exc),
-                                 is_cancel_pending=False, host=None)
+                                 is_cancel_pending=False,
+                                 expect_host=self.host, host=None)

@@ -123,6 +123,34 @@ class PackageRunner:
                 'the conductor running this operation stopped before it '
                 'finished; start the operation again'), owner=self.host)
 
+    def take_over(self, dead):
+        """Fail the package jobs offline conductor ``dead`` held, each
+        claimed first by compare-and-swap of its host (exactly one live
+        conductor settles it). Returns the ids taken."""
+        taken = []
+        for pkg in db_api.list_vnf_snapshot_pkgs(
+                None, states_in=states.PKG_ACTIVE_STATES, host=dead):
+            try:
+                db_api.update_vnf_snapshot_pkg(
+                    None, pkg.id, {'host': self.host},
+                    from_states=(pkg.state,), task='Take over',
+                    expect_host=dead)
+            except exception.VnfsnapException as e:
+                LOG.info('Not taking over VNF snapshot package %s: %s',
+                         pkg.id, e)
+                continue
+            LOG.warning('Conductor %s took over VNF snapshot package %s '
+                        '(%s) from conductor %s, offline; marking it failed',
+                        self.host, pkg.id, pkg.state, dead)
+            self._fail(pkg.id, exception.VnfsnapException(
+                'conductor %s, running this operation, went offline (no '
+                'heartbeat for %d s) before it finished; conductor %s '
+                'took it over; start the operation again'
+                % (dead, CONF.conductor.heartbeat_timeout, self.host)),
+                owner=self.host)
+            taken.append(pkg.id)
+        return taken
+
     def fail_stalled_uploads(self):
         """An upload an API process streams stops moving when that process
         dies; after [conductor]package_upload_stall_timeout it fails."""

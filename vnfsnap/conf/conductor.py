@@ -52,7 +52,29 @@ opts = [
                     'go without progress before a conductor marks the '
                     'package ERROR; this catches an API process that died '
                     'mid-upload.'),
+    cfg.IntOpt('heartbeat_interval', default=10, min=1,
+               help='Seconds between two heartbeats a conductor writes in '
+                    'the database (the conductors table).'),
+    cfg.IntOpt('heartbeat_timeout', default=60, min=2,
+               help='Seconds without a heartbeat after which a conductor '
+                    'is offline: a live conductor then takes over the LCM '
+                    'operation occurrences and VNF snapshot package jobs it '
+                    'held (marks them failed, as the conductor would at its '
+                    'own restart). Must exceed heartbeat_interval, and the '
+                    'clocks of the conductor hosts must agree (NTP) to '
+                    'well within it.'),
 ]
+
+
+def check(conf):
+    """Refuse option values that contradict each other."""
+    if conf.conductor.heartbeat_timeout <= conf.conductor.heartbeat_interval:
+        raise cfg.Error(
+            '[conductor]heartbeat_timeout (%d) must exceed '
+            '[conductor]heartbeat_interval (%d): otherwise live conductors '
+            'would be taken for dead between two heartbeats'
+            % (conf.conductor.heartbeat_timeout,
+               conf.conductor.heartbeat_interval))
 
 
 def register_opts(conf):

@@ -785,6 +785,97 @@ def retry_op_occ_event(event_id, pending, next_attempt_at):
             claimed_at=None))
 
 
+# --- conductors (liveness) -------------------------------------------------
+
+def register_conductor(hostname, version=None, rpc_api_version=None):
+    """Record a conductor (re)starting: online, with a fresh heartbeat.
+
+    A hostname seen before keeps its row; its new start replaces the old
+    one (what the previous run held is settled by that conductor's own
+    init_host, or taken over by another if it never comes back).
+    """
+    M = models.Conductor
+    now = timeutils.utcnow()
+    values = {'started_at': now, 'heartbeat_at': now, 'online': True,
+              'version': version, 'rpc_api_version': rpc_api_version}
+    with _writer() as session:
+        done = session.execute(sa.update(M).where(
+            M.hostname == hostname).values(**values)).rowcount
+        if done != 1:
+            session.add(M(hostname=hostname, **values))
+    return get_conductor(hostname)
+
+
+def touch_conductor(hostname):
+    """The heartbeat. Raises ConductorNotFound when the row is gone (an
+    operator deleted it): the caller registers again."""
+    M = models.Conductor
+    with _writer() as session:
+        done = session.execute(sa.update(M).where(
+            M.hostname == hostname).values(
+                heartbeat_at=timeutils.utcnow(), online=True)).rowcount
+    if done != 1:
+        raise exception.ConductorNotFound(hostname=hostname)
+
+
+def unregister_conductor(hostname):
+    """A clean stop: offline at once, without waiting for the timeout."""
+    M = models.Conductor
+    with _writer() as session:
+        session.execute(sa.update(M).where(M.hostname == hostname).values(
+            online=False))
+
+
+def _heartbeat_horizon():
+    return timeutils.utcnow() - datetime.timedelta(
+        seconds=CONF.conductor.heartbeat_timeout)
+
+
+def _conductor_view(row, horizon):
+    """The row as a dict, with ``alive`` and the work it holds."""
+    view = row.as_dict()
+    view['alive'] = bool(row.online) and row.heartbeat_at >= horizon
+    view['lcm_op_occ_ids'] = [op.id for op in list_op_occs(
+        None, states_in=states.ACTIVE_STATES, host=row.hostname)]
+    view['vnf_snapshot_pkg_ids'] = [pkg.id for pkg in list_vnf_snapshot_pkgs(
+        None, states_in=states.PKG_ACTIVE_STATES, host=row.hostname)]
+    return view
+
+
+def list_conductors():
+    """Every conductor known, by hostname, each as _conductor_view."""
+    M = models.Conductor
+    horizon = _heartbeat_horizon()
+    with _reader() as session:
+        rows = list(session.execute(sa.select(M).order_by(
+            M.hostname)).scalars())
+    return [_conductor_view(row, horizon) for row in rows]
+
+
+def get_conductor(hostname):
+    """One conductor as _conductor_view, or ConductorNotFound."""
+    M = models.Conductor
+    with _reader() as session:
+        row = session.execute(sa.select(M).where(
+            M.hostname == hostname)).scalar_one_or_none()
+    if row is None:
+        raise exception.ConductorNotFound(hostname=hostname)
+    return _conductor_view(row, _heartbeat_horizon())
+
+
+def offline_conductors():
+    """Hostnames of the registered conductors that stopped cleanly or
+    missed their heartbeats for ``[conductor]heartbeat_timeout``. A host
+    with no row (a conductor of a release without heartbeats, during a
+    rolling upgrade) is never offline: nobody takes over its work."""
+    M = models.Conductor
+    offline = sa.or_(M.online.is_(False),
+                     M.heartbeat_at < _heartbeat_horizon())
+    with _reader() as session:
+        return list(session.execute(sa.select(M.hostname).where(
+            offline).order_by(M.hostname)).scalars())
+
+
 # --- secrets at rest ------------------------------------------------------
 
 def encrypted_columns():

@@ -271,3 +271,21 @@ class OpOccEvent(Base):
                                 default=timeutils.utcnow, index=True)
     claimed_by = sa.Column(sa.String(255))
     claimed_at = sa.Column(sa.DateTime)
+
+
+class Conductor(Base):
+    """A conductor process and its heartbeat (as Ironic's conductors).
+
+    A conductor whose ``heartbeat_at`` is older than
+    ``[conductor]heartbeat_timeout``, or that stopped cleanly (``online``
+    false), is offline: a live conductor takes over what it held.
+    """
+
+    __tablename__ = 'conductors'
+
+    hostname = sa.Column(sa.String(255), primary_key=True)
+    started_at = sa.Column(sa.DateTime, nullable=False)
+    heartbeat_at = sa.Column(sa.DateTime, nullable=False)
+    online = sa.Column(sa.Boolean, nullable=False)
+    version = sa.Column(sa.String(64))
+    rpc_api_version = sa.Column(sa.String(16))

@@ -1,0 +1,292 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Conductor heartbeats and the takeover of what offline conductors held."""
+
+import datetime
+import threading
+import time
+from unittest import mock
+
+import fixtures
+from oslo_config import cfg
+from oslo_db import exception as db_exc
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+
+from vnfsnap.common import exception
+from vnfsnap.common import states
+from vnfsnap.conductor import manager
+from vnfsnap.db import api as db_api
+from vnfsnap.db import models
+from vnfsnap.tests import base
+from vnfsnap.tests.fixtures import database as db_utils
+from vnfsnap.tests.fixtures import fake_vnf
+
+
+def age_heartbeat(hostname, seconds):
+    """Make ``hostname``'s last heartbeat ``seconds`` old."""
+    M = models.Conductor
+    with db_api._writer() as session:
+        session.execute(db_api.sa.update(M).where(
+            M.hostname == hostname).values(
+                heartbeat_at=timeutils.utcnow()
+                - datetime.timedelta(seconds=seconds)))
+
+
+def held_op(host, state=states.PROCESSING):
+    """An occurrence ``host`` runs (or rolls back)."""
+    inst = fake_vnf.register_vnf(1, prefix=uuidutils.generate_uuid()[:8])
+    info_id = db_utils.make_info(project=inst.project_id).id
+    op = db_utils.make_op(inst.id, info_id, project=inst.project_id,
+                          operation=states.CREATE_SNAPSHOT,
+                          operation_params={'vnfSnapshotInfoId': info_id})
+    return db_api.transition_op_occ(op.id, (states.STARTING,), state,
+                                    host=host)
+
+
+def held_pkg(host):
+    """A VNF snapshot package whose content ``host`` verifies."""
+    pkg_id = uuidutils.generate_uuid()
+    db_api.create_vnf_snapshot_pkg({
+        'id': pkg_id, 'project_id': db_utils.PROJECT, 'name': 'pkg',
+        'state': states.PKG_PROCESSING, 'host': host,
+        'operation': states.PKG_OP_UPLOAD})
+    return pkg_id
+
+
+class TestConductorRecords(base.TestCase):
+
+    def test_register_touch_unregister(self):
+        got = db_api.register_conductor('c1', '1.0', '1.2')
+        self.assertTrue(got['alive'])
+        self.assertEqual(('1.0', '1.2'),
+                         (got['version'], got['rpc_api_version']))
+        first_beat = got['heartbeat_at']
+        db_api.touch_conductor('c1')
+        self.assertGreaterEqual(db_api.get_conductor('c1')['heartbeat_at'],
+                                first_beat)
+        self.assertEqual([], db_api.offline_conductors())
+        db_api.unregister_conductor('c1')
+        got = db_api.get_conductor('c1')
+        self.assertFalse(got['alive'])
+        self.assertFalse(got['online'])
+        self.assertEqual(['c1'], db_api.offline_conductors())
+        # Starting again: the same row, online again.
+        db_api.register_conductor('c1', '1.1', '1.2')
+        self.assertEqual([('c1', True, '1.1')],
+                         [(c['hostname'], c['alive'], c['version'])
+                          for c in db_api.list_conductors()])
+
+    def test_missed_heartbeats_make_it_offline(self):
+        self.conf.config(heartbeat_timeout=30, group='conductor')
+        db_api.register_conductor('c1')
+        db_api.register_conductor('c2')
+        age_heartbeat('c2', 31)
+        self.assertEqual(['c2'], db_api.offline_conductors())
+        self.assertEqual({'c1': True, 'c2': False},
+                         {c['hostname']: c['alive']
+                          for c in db_api.list_conductors()})
+
+    def test_work_held_is_listed(self):
+        db_api.register_conductor('c1')
+        op = held_op('c1')
+        pkg_id = held_pkg('c1')
+        held_op('c2')
+        got = db_api.get_conductor('c1')
+        self.assertEqual([op.id], got['lcm_op_occ_ids'])
+        self.assertEqual([pkg_id], got['vnf_snapshot_pkg_ids'])
+
+    def test_unknown(self):
+        self.assertRaises(exception.ConductorNotFound,
+                          db_api.get_conductor, 'nope')
+        self.assertRaises(exception.ConductorNotFound,
+                          db_api.touch_conductor, 'nope')
+
+
+class TestHeartbeatOptions(base.TestCase):
+
+    def test_timeout_must_exceed_interval(self):
+        self.conf.config(heartbeat_interval=30, heartbeat_timeout=30,
+                         group='conductor')
+        mgr = manager.ConductorManager('c1')
+        e = self.assertRaises(cfg.Error, mgr.init_host)
+        self.assertIn('[conductor]heartbeat_timeout (30) must exceed '
+                      '[conductor]heartbeat_interval (30)', str(e))
+        self.assertRaises(exception.ConductorNotFound,
+                          db_api.get_conductor, 'c1')
+
+
+class TestHeartbeatThread(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.conf.config(heartbeat_interval=1, heartbeat_timeout=5,
+                         group='conductor')
+
+    def start(self, host='c1'):
+        mgr = manager.ConductorManager(host)
+        mgr.init_host()
+        self.addCleanup(mgr.stop)
+        return mgr
+
+    def wait_for_beat(self, host, after, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                got = db_api.get_conductor(host)
+            except exception.ConductorNotFound:
+                got = None
+            if got is not None and got['heartbeat_at'] > after:
+                return got
+            time.sleep(0.05)
+        self.fail('no heartbeat of %s after %s' % (host, after))
+
+    def test_beats_and_goes_offline_on_stop(self):
+        mgr = self.start()
+        started = db_api.get_conductor('c1')
+        self.assertTrue(started['alive'])
+        self.wait_for_beat('c1', started['heartbeat_at'])
+        mgr.stop()
+        self.assertFalse(db_api.get_conductor('c1')['online'])
+        self.assertEqual(['c1'], db_api.offline_conductors())
+
+    def test_survives_database_errors(self):
+        real = db_api.touch_conductor
+        failures = []
+
+        def flaky(hostname):
+            if len(failures) < 2:
+                failures.append(hostname)
+                raise db_exc.DBConnectionError('database went away')
+            return real(hostname)
+
+        with mock.patch.object(db_api, 'touch_conductor', flaky):
+            logs = self.useFixture(fixtures.FakeLogger(
+                level='WARNING'))
+            self.start()
+            before = db_api.get_conductor('c1')['heartbeat_at']
+            self.wait_for_beat('c1', before)
+        self.assertEqual(2, len(failures))
+        self.assertIn('Heartbeat of conductor c1 failed', logs.output)
+
+    def test_registers_again_when_its_row_is_gone(self):
+        self.start()
+        before = timeutils.utcnow()
+        with db_api._writer() as session:
+            session.execute(db_api.sa.delete(models.Conductor))
+        self.assertTrue(self.wait_for_beat('c1', before)['alive'])
+
+
+class TestTakeOver(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.conf.config(heartbeat_timeout=30, group='conductor')
+        for host in ('dead', 'live', 'c1', 'c2'):
+            db_api.register_conductor(host)
+        age_heartbeat('dead', 31)
+
+    def test_offline_conductors_work_is_failed(self):
+        processing = held_op('dead')
+        rolling = held_op('dead', states.ROLLING_BACK)
+        pkg_id = held_pkg('dead')
+        live = held_op('live')
+        live_pkg = held_pkg('live')
+        unregistered = held_op('old-release')
+        taker = manager.ConductorManager('c1')
+        taken = taker._take_over()
+        self.assertEqual({processing.id, rolling.id, pkg_id}, set(taken))
+        for op in (processing, rolling):
+            got = db_api.get_op_occ(None, op.id)
+            self.assertEqual(states.FAILED_TEMP, got.operation_state)
+            self.assertIsNone(got.host)
+            self.assertIn('conductor dead, running this operation, went '
+                          'offline (no heartbeat for 30 s)',
+                          got.error['detail'])
+            self.assertIn('conductor c1 took it over', got.error['detail'])
+        pkg = db_api.get_vnf_snapshot_pkg(None, pkg_id)
+        self.assertEqual(states.PKG_ERROR, pkg.state)
+        self.assertIsNone(pkg.host)
+        self.assertIn('conductor dead',
+                      pkg.failure_details['details']['detail'])
+        for op in (live, unregistered):
+            got = db_api.get_op_occ(None, op.id)
+            self.assertEqual((states.PROCESSING, op.host),
+                             (got.operation_state, got.host))
+        self.assertEqual(states.PKG_PROCESSING,
+                         db_api.get_vnf_snapshot_pkg(None, live_pkg).state)
+        self.assertEqual([], taker._take_over())
+
+    def test_cleanly_stopped_conductor_is_taken_over_at_once(self):
+        op = held_op('live')
+        db_api.unregister_conductor('live')
+        self.assertEqual([op.id],
+                         manager.ConductorManager('c1')._take_over())
+
+    def test_two_conductors_racing_take_each_once(self):
+        ops = [held_op('dead').id for _ in range(6)]
+        pkgs = [held_pkg('dead') for _ in range(4)]
+        takers = [manager.ConductorManager('c1'),
+                  manager.ConductorManager('c2')]
+        start = threading.Barrier(len(takers))
+        taken = {}
+
+        def race(mgr):
+            start.wait()
+            taken[mgr.host] = mgr._take_over()
+
+        threads = [threading.Thread(target=race, args=(m,)) for m in takers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual({'c1', 'c2'}, set(taken))
+        both = taken['c1'] + taken['c2']
+        self.assertEqual(sorted(ops + pkgs), sorted(both))  # exactly once
+        for op_id in ops:
+            got = db_api.get_op_occ(None, op_id)
+            self.assertEqual(states.FAILED_TEMP, got.operation_state)
+            who = 'c1' if op_id in taken['c1'] else 'c2'
+            self.assertIn('conductor %s took it over' % who,
+                          got.error['detail'])
+            events = [e for e in db_api._list(models.OpOccEvent, None)
+                      if e.op_occ_id == op_id]
+            self.assertEqual(1, len([e for e in events
+                                     if e.operation_state
+                                     == states.FAILED_TEMP]))
+        for pkg_id in pkgs:
+            self.assertEqual(states.PKG_ERROR,
+                             db_api.get_vnf_snapshot_pkg(None, pkg_id).state)
+
+    def test_sweep_takes_over(self):
+        op = held_op('dead')
+        mgr = manager.ConductorManager('c1')
+        mgr._sweep(None, min_age=3600)
+        self.assertEqual(states.FAILED_TEMP,
+                         db_api.get_op_occ(None, op.id).operation_state)
+
+    def test_taken_over_occurrence_is_not_settled_by_its_old_owner(self):
+        """A conductor that comes back after being taken for dead finds
+        the occurrence is no longer its own (the client retried it on
+        another conductor)."""
+        op = held_op('dead')
+        manager.ConductorManager('c1')._take_over()
+        db_api.transition_op_occ(op.id, (states.FAILED_TEMP,),
+                                 states.PROCESSING, host='c2')
+        zombie = manager.ConductorManager('dead')
+        self.assertRaises(exception.InvalidOpOccState, zombie._fail_temp,
+                          op.id, (states.PROCESSING,),
+                          exception.VnfsnapException('late'))
+        got = db_api.get_op_occ(None, op.id)
+        self.assertEqual((states.PROCESSING, 'c2'),
+                         (got.operation_state, got.host))
