@@ -14,12 +14,14 @@
 
 import sys
 
+from oslo_config import cfg
 from oslo_upgradecheck import common_checks
 from oslo_upgradecheck import upgradecheck
 
 from vnfsnap.common import rpc
 from vnfsnap.conductor import rpcapi
 import vnfsnap.conf
+from vnfsnap.db import api as db_api
 from vnfsnap.db import migration
 
 CONF = vnfsnap.conf.CONF
@@ -77,8 +79,49 @@ class Checks(upgradecheck.UpgradeCommands):
             'conductor runs this release.'
             % (cap, rpcapi.ConductorAPI.RPC_API_VERSION))
 
+    def _check_conductors(self):
+        """Someone must run the operations; what an offline conductor
+        holds waits for a live one to take it over."""
+        try:
+            vnfsnap.conf.conductor.check(CONF)
+        except cfg.Error as e:
+            return upgradecheck.Result(upgradecheck.Code.FAILURE, str(e))
+        try:
+            conductors = db_api.list_conductors()
+        except Exception as e:
+            return upgradecheck.Result(upgradecheck.Code.FAILURE,
+                                       'Cannot read the conductors: %s' % e)
+        if not conductors:
+            return upgradecheck.Result(
+                upgradecheck.Code.SUCCESS,
+                'No conductor has registered yet (none of this release '
+                'started).')
+        alive = [c['hostname'] for c in conductors if c['alive']]
+        holding = ['%s (%d operation occurrence(s), %d package job(s))'
+                   % (c['hostname'], len(c['lcm_op_occ_ids']),
+                      len(c['vnf_snapshot_pkg_ids']))
+                   for c in conductors if not c['alive'] and (
+                       c['lcm_op_occ_ids'] or c['vnf_snapshot_pkg_ids'])]
+        if not alive:
+            return upgradecheck.Result(
+                upgradecheck.Code.WARNING,
+                'No conductor is alive (none sent a heartbeat in the last '
+                '%d s): no operation runs until one starts.%s'
+                % (CONF.conductor.heartbeat_timeout,
+                   ' Offline with work held: %s.' % ', '.join(holding)
+                   if holding else ''))
+        if holding:
+            return upgradecheck.Result(
+                upgradecheck.Code.WARNING,
+                'Offline conductors hold work a live one will take over '
+                'at its next sweep: %s.' % ', '.join(holding))
+        return upgradecheck.Result(
+            upgradecheck.Code.SUCCESS,
+            '%d conductor(s) alive: %s.' % (len(alive), ', '.join(alive)))
+
     _upgrade_checks = (
         ('Database schema', _check_schema),
+        ('Conductors', _check_conductors),
         ('RPC transport', _check_rpc_transport),
         ('Conductor RPC version cap', _check_rpc_version_cap),
         ('Policy File JSON to YAML Migration',

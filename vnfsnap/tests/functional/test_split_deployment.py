@@ -20,6 +20,7 @@ the console scripts, HTTP.
 import signal
 import subprocess
 import sys
+import time
 
 from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.functional import base
@@ -49,10 +50,10 @@ class TestSplitDeployment(base.FunctionalTestCase):
             port=self.port, name='vnfsnap-api')
         self.api = base.Client('http://127.0.0.1:%d' % self.port)
 
-    def start_conductor(self, delay=''):
+    def start_conductor(self, delay='', conf=None):
         return self.start(
             [sys.executable, '-m', 'vnfsnap.tests.fixtures.rpc_conductor',
-             'conductor', '--config-file', self.conf],
+             'conductor', '--config-file', conf or self.conf],
             env={'VNFSNAP_FAKE_GUESTS': ','.join(GUESTS),
                  'VNFSNAP_FAKE_DELAY': delay},
             name='vnfsnap-conductor')
@@ -140,6 +141,46 @@ class TestSplitDeployment(base.FunctionalTestCase):
         self.assertIn('conductor', op['error']['detail'])
         self.assertIn('retry', op['_links'])
         # Retry on the restarted conductor completes the snapshot.
+        path = op_url[op_url.index('/vnflcm'):]
+        retry = self.api.post(path + '/retry')
+        self.assertEqual(202, retry.status_code, retry.text)
+        op = self.api.wait_for_op(op_url)
+        self.assertEqual('COMPLETED', op['operationState'], op)
+
+    def conductor_conf(self, host, **conductor):
+        """A configuration like the API's, for conductor ``host``."""
+        return base.write_config('%s/%s.conf' % (self.tmp, host), {
+            'DEFAULT': {'rpc_transport': 'oslo',
+                        'transport_url': self.rabbit.transport_url,
+                        'state_path': self.tmp, 'host': host},
+            'database': {'connection': self.db.url},
+            'conductor': conductor,
+        })
+
+    def test_killed_conductor_is_taken_over_by_a_live_one(self):
+        liveness = {'heartbeat_interval': 1, 'heartbeat_timeout': 5,
+                    'sweep_interval': 2}
+        first = self.start_conductor(
+            delay='create:vm-b:120',
+            conf=self.conductor_conf('conductor-a', **liveness))
+        inst, info, op_url = self._register_and_snapshot()
+        self.api.wait_for_op(op_url, states=('PROCESSING',))
+        # Started only now, so the occurrence is conductor-a's.
+        self.start_conductor(conf=self.conductor_conf('conductor-b',
+                                                      **liveness))
+        first.stop_signal = signal.SIGKILL
+        first.stop()
+        killed = time.monotonic()
+        op = self.api.wait_for_op(op_url)
+        taken_after = time.monotonic() - killed
+        self.assertEqual('FAILED_TEMP', op['operationState'])
+        self.assertIn('conductor conductor-a, running this operation, went '
+                      'offline (no heartbeat for 5 s)', op['error']['detail'])
+        self.assertIn('conductor conductor-b took it over',
+                      op['error']['detail'])
+        # heartbeat_timeout + sweep_interval, and a margin for a loaded
+        # machine (the poll of wait_for_op included).
+        self.assertLess(taken_after, 5 + 2 + 30)
         path = op_url[op_url.index('/vnflcm'):]
         retry = self.api.post(path + '/retry')
         self.assertEqual(202, retry.status_code, retry.text)

@@ -20,9 +20,11 @@ from unittest import mock
 import fixtures
 from oslo_config import cfg
 from oslo_db import exception as db_exc
+from oslo_upgradecheck import upgradecheck
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
+from vnfsnap.cmd import status
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.conductor import manager
@@ -290,3 +292,52 @@ class TestTakeOver(base.TestCase):
         got = db_api.get_op_occ(None, op.id)
         self.assertEqual((states.PROCESSING, 'c2'),
                          (got.operation_state, got.host))
+
+
+class TestStatusCheck(base.TestCase):
+    """vnfsnap-status upgrade check: Conductors."""
+
+    def check(self):
+        return status.Checks()._check_conductors()
+
+    def test_none_registered_yet(self):
+        result = self.check()
+        self.assertEqual(upgradecheck.Code.SUCCESS, result.code)
+        self.assertIn('No conductor has registered yet', result.details)
+
+    def test_alive(self):
+        db_api.register_conductor('c1')
+        db_api.register_conductor('c2')
+        result = self.check()
+        self.assertEqual(upgradecheck.Code.SUCCESS, result.code)
+        self.assertEqual('2 conductor(s) alive: c1, c2.', result.details)
+
+    def test_offline_holding_work(self):
+        db_api.register_conductor('c1')
+        db_api.register_conductor('dead')
+        held_op('dead')
+        held_pkg('dead')
+        db_api.unregister_conductor('dead')
+        result = self.check()
+        self.assertEqual(upgradecheck.Code.WARNING, result.code)
+        self.assertIn('take over at its next sweep: dead (1 operation '
+                      'occurrence(s), 1 package job(s))', result.details)
+
+    def test_none_alive(self):
+        self.conf.config(heartbeat_timeout=30, group='conductor')
+        db_api.register_conductor('dead')
+        held_op('dead')
+        age_heartbeat('dead', 31)
+        result = self.check()
+        self.assertEqual(upgradecheck.Code.WARNING, result.code)
+        self.assertIn('No conductor is alive (none sent a heartbeat in the '
+                      'last 30 s)', result.details)
+        self.assertIn('Offline with work held: dead (1 operation',
+                      result.details)
+
+    def test_bad_options(self):
+        self.conf.config(heartbeat_interval=60, group='conductor')
+        result = self.check()
+        self.assertEqual(upgradecheck.Code.FAILURE, result.code)
+        self.assertIn('must exceed [conductor]heartbeat_interval',
+                      result.details)
