@@ -46,7 +46,9 @@ class Api:
 # Management carries 1.2.0.
 VNFLCM = Api('vnflcm', '2.3.0', 2)
 VNFSNAPSHOTPKGM = Api('vnfsnapshotpkgm', '1.2.0', 1)
-APIS = (VNFLCM, VNFSNAPSHOTPKGM)
+# vnfsnap's own administration API (no ETSI counterpart): the conductors.
+VNFSNAP = Api('vnfsnap', '1.0.0', 1)
+APIS = (VNFLCM, VNFSNAPSHOTPKGM, VNFSNAP)
 
 
 def for_path(path):

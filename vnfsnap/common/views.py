@@ -326,6 +326,24 @@ def lccn_subscription(obj, base):
     })
 
 
+def conductor(view, base):
+    """A conductor (vnfsnap administration API), from
+    db_api.get_conductor's view: its liveness and the work it holds."""
+    return _compact({
+        'hostname': view['hostname'],
+        'alive': view['alive'],
+        'online': view['online'],
+        'startedAt': isotime(view['started_at']),
+        'heartbeatAt': isotime(view['heartbeat_at']),
+        'version': view['version'],
+        'rpcApiVersion': view['rpc_api_version'],
+        'vnfLcmOpOccIds': view['lcm_op_occ_ids'],
+        'vnfSnapshotPkgIds': view['vnf_snapshot_pkg_ids'],
+        '_links': {'self': {'href': '%s/vnfsnap/v1/conductors/%s' % (
+            base or '', view['hostname'])}},
+    })
+
+
 # Longest ProblemDetails detail and title: an error about a huge value
 # says what is wrong without repeating the value whole.
 MAX_DETAIL = 2048

@@ -15,6 +15,7 @@
 import itertools
 
 from vnfsnap.policies import base
+from vnfsnap.policies import conductors
 from vnfsnap.policies import subscriptions
 from vnfsnap.policies import vnf_instances
 from vnfsnap.policies import vnf_lcm_op_occs
@@ -30,4 +31,5 @@ def list_rules():
         vnf_lcm_op_occs.list_rules(),
         vnf_snapshot_packages.list_rules(),
         subscriptions.list_rules(),
+        conductors.list_rules(),
     ))

@@ -86,6 +86,7 @@ class ApiTestCase(TestCase):
 
     VERSION = '2.0.0'
     PKGM_VERSION = '1.2.0'
+    VNFSNAP_VERSION = '1.0.0'
 
     def setUp(self):
         super().setUp()
@@ -102,6 +103,8 @@ class ApiTestCase(TestCase):
         if version == 'default':
             version = (self.PKGM_VERSION
                        if path.startswith('/vnfsnapshotpkgm')
+                       else self.VNFSNAP_VERSION
+                       if path.startswith('/vnfsnap/')
                        else self.VERSION)
         if version is not None:
             req.headers['Version'] = version

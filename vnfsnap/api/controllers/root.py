@@ -16,6 +16,7 @@
 from vnfsnap.api import utils
 from vnfsnap.api import versions
 from vnfsnap.api.controllers import base
+from vnfsnap.api.controllers import conductors
 from vnfsnap.api.controllers import subscriptions
 from vnfsnap.api.controllers import vnf_instances
 from vnfsnap.api.controllers import vnf_lcm_op_occs
@@ -58,9 +59,20 @@ class VnfSnapshotPkgmController(base.Resource):
     v1 = VnfSnapshotPkgmV1Controller()
 
 
+class VnfsnapV1Controller(base.Resource):
+    api_versions = ApiVersions(versions.VNFSNAP)
+    conductors = conductors.Conductors()
+
+
+class VnfsnapController(base.Resource):
+    api_versions = ApiVersions(versions.VNFSNAP)
+    v1 = VnfsnapV1Controller()
+
+
 class RootController(base.Resource):
     vnflcm = VnfLcmController()
     vnfsnapshotpkgm = VnfSnapshotPkgmController()
+    vnfsnap = VnfsnapController()
 
     def get(self):
         base_url = utils.base_url()

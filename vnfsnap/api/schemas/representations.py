@@ -174,6 +174,28 @@ LCCN_SUBSCRIPTION = {
     'additionalProperties': False,
 }
 
+# A conductor (vnfsnap administration API): liveness and work held.
+CONDUCTOR = {
+    'type': 'object',
+    'properties': {
+        'hostname': {'type': 'string', 'minLength': 1},
+        'alive': {'type': 'boolean'},
+        'online': {'type': 'boolean'},
+        'startedAt': common.DATE_TIME,
+        'heartbeatAt': common.DATE_TIME,
+        'version': {'type': 'string'},
+        'rpcApiVersion': {'type': 'string'},
+        'vnfLcmOpOccIds': {'type': 'array',
+                           'items': common.UUID_IDENTIFIER},
+        'vnfSnapshotPkgIds': {'type': 'array',
+                              'items': common.UUID_IDENTIFIER},
+        '_links': links(['self']),
+    },
+    'required': ['hostname', 'alive', 'online', 'startedAt', 'heartbeatAt',
+                 'vnfLcmOpOccIds', 'vnfSnapshotPkgIds', '_links'],
+    'additionalProperties': False,
+}
+
 # vim_capabilities (a vnfsnap extension): per VNFC, its VIM's capabilities
 # or why they could not be read.
 VIM_CAPABILITIES = {

@@ -44,6 +44,7 @@ _LOOKUP_PARAMS = {
     'vnf_lcm_op_occs': 'vnfLcmOpOccId',
     'subscriptions': 'subscriptionId',
     'vnf_snapshot_packages': 'vnfSnapshotPkgId',
+    'conductors': 'hostname',
 }
 
 

@@ -37,6 +37,7 @@ from vnfsnap.tests.fixtures import snapshots
 
 V2 = '/vnflcm/v2'
 PKGM = '/vnfsnapshotpkgm/v1'
+VNFSNAP = '/vnfsnap/v1'
 READ_RULES = {
     'vnfsnap:vnf_instance:get_all', 'vnfsnap:vnf_instance:get',
     'vnfsnap:vnf_instance:get_vim_capabilities',
@@ -52,6 +53,8 @@ READ_RULES = {
     'vnfsnap:vnf_snapshot_package:get_ext_artifacts_access',
     'vnfsnap:vnf_snapshot_package:get_artifact',
 }
+# Administrators only: the conductors serve every project.
+ADMIN_RULES = {'vnfsnap:conductor:get_all', 'vnfsnap:conductor:get'}
 # Checked after the operation's own rule, and only when a grant is decided
 # locally ([grant]mode policy): a reader is refused by the first one.
 GRANT_RULES = {'vnfsnap:vnf_instance:grant_create_snapshot':
@@ -77,7 +80,7 @@ class TestRules(base.TestCase):
 
     def test_api_rules_are_documented(self):
         rules = api_rules()
-        self.assertEqual(43, len(rules))
+        self.assertEqual(45, len(rules))
         for rule in rules:
             with self.subTest(rule=rule.name):
                 self.assertIsInstance(rule, oslo_policy.DocumentedRuleDefault)
@@ -88,7 +91,7 @@ class TestRules(base.TestCase):
                     self.assertIn(op['method'],
                                   ('GET', 'POST', 'PUT', 'PATCH', 'DELETE'))
                     self.assertTrue(op['path'].startswith(
-                        (V2 + '/', PKGM + '/')))
+                        (V2 + '/', PKGM + '/', VNFSNAP + '/')))
 
     def test_every_rule_is_used_and_every_use_is_registered(self):
         used = set()
@@ -171,11 +174,12 @@ class TestAuthorize(base.TestCase):
         member = ctx(['member'])
         for rule in api_rules():
             with self.subTest(rule=rule.name):
-                self.assertEqual(rule.name not in READ_RULES,
+                self.assertEqual(rule.name not in READ_RULES | ADMIN_RULES,
                                  self.allowed(rule.name, member))
         both = ctx(['member', 'reader'])
         for rule in api_rules():
-            self.assertTrue(self.allowed(rule.name, both), rule.name)
+            self.assertEqual(rule.name not in ADMIN_RULES,
+                             self.allowed(rule.name, both), rule.name)
 
     def test_admin_may_do_both(self):
         admin = ctx(['admin'])
@@ -264,7 +268,8 @@ class TestApiEnforcement(ApiAsRole):
                     'subscriptionId': db_api.create_subscription({
                         'id': 'sub-1', 'project_id': 'default',
                         'callback_uri': 'http://127.0.0.1:9/x',
-                        'verbosity': 'FULL'}).id}
+                        'verbosity': 'FULL'}).id,
+                    'hostname': 'test-host'}
 
     def snapshot_of_everything(self):
         return [self.get(path).json for path in (
@@ -314,6 +319,9 @@ class TestApiEnforcement(ApiAsRole):
         for rule, method, path in self.every_operation(self.ids):
             with self.subTest(rule=rule, method=method, path=path):
                 resp = self.request(method, path, body={})
+                if rule in ADMIN_RULES:
+                    self.assertProblem(resp, 403)
+                    continue
                 self.assertNotEqual(403, resp.status, resp.body)
                 self.assertNotEqual(405, resp.status, resp.body)
         resp = self.post(V2 + '/vnf_snapshots', {})
@@ -322,6 +330,9 @@ class TestApiEnforcement(ApiAsRole):
     def test_admin(self):
         self.act_as('admin')
         self.assertEqual(200, self.get(V2 + '/vnf_instances').status)
+        for path in (VNFSNAP + '/conductors',
+                     VNFSNAP + '/conductors/test-host'):
+            self.assertEqual(200, self.get(path).status, path)
         resp = self.post(V2 + '/vnf_snapshots', {})
         self.assertEqual(201, resp.status, resp.body)
 

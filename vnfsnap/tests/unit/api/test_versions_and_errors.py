@@ -90,7 +90,10 @@ class TestVersionHeader(base.ApiTestCase):
                           {'apiName': 'vnfsnapshotpkgm',
                            'uriPrefix':
                                'http://localhost/vnfsnapshotpkgm/v1',
-                           'version': '1.2.0'}], resp.json['apis'])
+                           'version': '1.2.0'},
+                          {'apiName': 'vnfsnap',
+                           'uriPrefix': 'http://localhost/vnfsnap/v1',
+                           'version': '1.0.0'}], resp.json['apis'])
 
 
 class TestApiVersions(base.ApiTestCase):
