@@ -31,6 +31,8 @@ from vnfsnapclient import exceptions
 # a server serves any version of the same major version up to its own.
 VNFLCM = ('/vnflcm/v2', '2.3.0')
 VNFSNAPSHOTPKGM = ('/vnfsnapshotpkgm/v1', '1.2.0')
+# vnfsnap's own administration API (the conductors).
+VNFSNAP = ('/vnfsnap/v1', '1.0.0')
 
 JSON = 'application/json'
 MERGE_PATCH_JSON = 'application/merge-patch+json'

@@ -49,6 +49,20 @@ class TestRequests(client_mock.ClientTestCase):
         self.assertEqual('1.2.0', pkgm.headers['Version'])
         self.assertEqual('application/json', lcm.headers['Accept'])
 
+    def test_conductors_of_the_administration_api(self):
+        root = client_mock.ROOT + '/vnfsnap/v1/conductors'
+        self.http.get(root, json=[{'hostname': 'c1', 'alive': False}])
+        self.http.get(root + '/c%2F1', json={'hostname': 'c/1'})
+        self.assertEqual(['c1'], [c['hostname'] for c in
+                                  self.client.conductors.list(
+                                      filter='(eq,alive,false)')])
+        self.assertEqual('c/1', self.client.conductors.get('c/1')[
+            'hostname'])
+        listed, shown = self.http.request_history
+        self.assertEqual('1.0.0', listed.headers['Version'])
+        self.assertEqual(['(eq,alive,false)'], listed.qs['filter'])
+        self.assertEqual('1.0.0', shown.headers['Version'])
+
     def test_identifiers_are_quoted_whole(self):
         self.http.get(LCM + '/vnf_snapshots/..%2Fvnf_instances',
                       json={'id': 'x'})

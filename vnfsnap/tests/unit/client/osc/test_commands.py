@@ -23,6 +23,7 @@ import fixtures
 from osc_lib import exceptions as osc_exceptions
 import testtools
 from vnfsnapclient import exceptions
+from vnfsnapclient.osc.v1 import conductors
 from vnfsnapclient.osc.v1 import subscriptions
 from vnfsnapclient.osc.v1 import vnf_instances
 from vnfsnapclient.osc.v1 import vnf_lcm_op_occs
@@ -545,6 +546,32 @@ class TestSecrets(CommandTestCase):
                     'vnfInstanceIds': [oc.INSTANCE_ID]},
                 'operationTypes': ['CREATE_SNAPSHOT'],
                 'operationStates': ['COMPLETED', 'FAILED_TEMP']}})
+
+
+class TestConductors(CommandTestCase):
+
+    def test_list(self):
+        self.client.conductors.list.return_value = [{
+            'hostname': 'c1', 'alive': False,
+            'heartbeatAt': '2026-12-06T18:00:00Z', 'version': '1.0',
+            'vnfLcmOpOccIds': [oc.OP_ID], 'vnfSnapshotPkgIds': []}]
+        headers, rows = self.run_cmd(conductors.ListConductor,
+                                     ['--filter', '(eq,alive,false)'])
+        self.client.conductors.list.assert_called_once_with(
+            filter='(eq,alive,false)')
+        rows = list(rows)
+        self.assertEqual(('Hostname', 'Alive', 'Heartbeat At', 'Version',
+                          'VNF LCM Op Occs', 'VNF Snapshot Packages'),
+                         headers)
+        self.assertEqual(('c1', False), rows[0][:2])
+        self.assertIn(oc.OP_ID, str(rows[0][4]))
+
+    def test_show(self):
+        self.client.conductors.get.return_value = {'hostname': 'c1',
+                                                   'alive': True}
+        result = oc.as_dict(self.run_cmd(conductors.ShowConductor, ['c1']))
+        self.client.conductors.get.assert_called_once_with('c1')
+        self.assertEqual({'hostname': 'c1', 'alive': True}, result)
 
 
 class TestHelp(testtools.TestCase):
