@@ -12,15 +12,12 @@
 
 """GET /vnfsnap/v1/conductors: liveness and work held, admins only."""
 
-import datetime
 
 import fixtures
-from oslo_utils import timeutils
 
 from vnfsnap.common import context
 from vnfsnap.common import states
 from vnfsnap.db import api as db_api
-from vnfsnap.db import models
 from vnfsnap.tests import base
 from vnfsnap.tests.fixtures import database as db_utils
 
@@ -33,11 +30,7 @@ class TestConductorsApi(base.ApiTestCase):
         super().setUp()
         self.conf.config(heartbeat_timeout=30, group='conductor')
         db_api.register_conductor('dead', '0.0.9', '1.1')
-        with db_api._writer() as session:
-            session.execute(db_api.sa.update(models.Conductor).where(
-                models.Conductor.hostname == 'dead').values(
-                    heartbeat_at=timeutils.utcnow()
-                    - datetime.timedelta(seconds=31)))
+        db_utils.age_heartbeat('dead', 31)
         inst = self.register_vnf()
         info = self.new_snapshot_info()
         # The conductor's sweep would take over what 'dead' holds: only

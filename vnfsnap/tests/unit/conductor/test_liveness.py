@@ -12,7 +12,6 @@
 
 """Conductor heartbeats and the takeover of what offline conductors held."""
 
-import datetime
 import threading
 import time
 from unittest import mock
@@ -33,16 +32,6 @@ from vnfsnap.db import models
 from vnfsnap.tests import base
 from vnfsnap.tests.fixtures import database as db_utils
 from vnfsnap.tests.fixtures import fake_vnf
-
-
-def age_heartbeat(hostname, seconds):
-    """Make ``hostname``'s last heartbeat ``seconds`` old."""
-    M = models.Conductor
-    with db_api._writer() as session:
-        session.execute(db_api.sa.update(M).where(
-            M.hostname == hostname).values(
-                heartbeat_at=timeutils.utcnow()
-                - datetime.timedelta(seconds=seconds)))
 
 
 def held_op(host, state=states.PROCESSING):
@@ -93,7 +82,7 @@ class TestConductorRecords(base.TestCase):
         self.conf.config(heartbeat_timeout=30, group='conductor')
         db_api.register_conductor('c1')
         db_api.register_conductor('c2')
-        age_heartbeat('c2', 31)
+        db_utils.age_heartbeat('c2', 31)
         self.assertEqual(['c2'], db_api.offline_conductors())
         self.assertEqual({'c1': True, 'c2': False},
                          {c['hostname']: c['alive']
@@ -196,7 +185,7 @@ class TestTakeOver(base.TestCase):
         self.conf.config(heartbeat_timeout=30, group='conductor')
         for host in ('dead', 'live', 'c1', 'c2'):
             db_api.register_conductor(host)
-        age_heartbeat('dead', 31)
+        db_utils.age_heartbeat('dead', 31)
 
     def test_offline_conductors_work_is_failed(self):
         processing = held_op('dead')
@@ -327,7 +316,7 @@ class TestStatusCheck(base.TestCase):
         self.conf.config(heartbeat_timeout=30, group='conductor')
         db_api.register_conductor('dead')
         held_op('dead')
-        age_heartbeat('dead', 31)
+        db_utils.age_heartbeat('dead', 31)
         result = self.check()
         self.assertEqual(upgradecheck.Code.WARNING, result.code)
         self.assertIn('No conductor is alive (none sent a heartbeat in the '
