@@ -37,6 +37,7 @@ from vnfsnap.conductor import lccn
 from vnfsnap.conductor import packages
 from vnfsnap.conductor.flows import common as flows_common
 from vnfsnap.conductor.flows import create_snapshot
+from vnfsnap.conductor.flows import faults as flows_faults
 from vnfsnap.conductor.flows import modify_info
 from vnfsnap.conductor.flows import revert_to_snapshot
 import vnfsnap.conf
@@ -71,6 +72,10 @@ class ConductorManager:
         within a run); the client decides to retry, roll back or fail.
         """
         vnfsnap.conf.conductor.check(CONF)
+        if flows_faults.armed():
+            LOG.warning('Conductor %s runs with test-only fault injection '
+                        'armed (VNFSNAP_FAULT_AT=%s): it will kill itself '
+                        'at that step', self.host, flows_faults.SPEC[0])
         self._register()
         self._pool = futures.ThreadPoolExecutor(
             CONF.conductor.workers, thread_name_prefix='lcm-op')

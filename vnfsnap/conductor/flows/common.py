@@ -22,6 +22,7 @@ from taskflow import task
 
 from vnfsnap import vim
 from vnfsnap.common import exception
+from vnfsnap.conductor.flows import faults
 import vnfsnap.conf
 from vnfsnap.db import api as db_api
 from vnfsnap.vim import base as vim_base
@@ -144,6 +145,7 @@ def run(flow, store):
     with futures.ThreadPoolExecutor(CONF.conductor.flow_workers) as pool:
         engine = engines.load(flow, store=store, engine='parallel',
                               executor=pool)
+        faults.listen(engine)
         try:
             engine.run()
         except taskflow_exc.WrappedFailure as e:
