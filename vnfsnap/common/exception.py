@@ -272,6 +272,13 @@ class OperationCancelled(VnfsnapException):
     _msg_fmt = 'LCM operation occurrence %(id)s was cancelled.'
 
 
+class PackageJobInterrupted(VnfsnapException):
+    """A package job whose conductor died cannot be resumed."""
+
+    code = http.HTTPStatus.CONFLICT
+    _msg_fmt = 'The operation was interrupted (%(why)s): %(reason)s.'
+
+
 class PackageOperationCancelled(VnfsnapException):
     code = http.HTTPStatus.CONFLICT
     _msg_fmt = ('The operation on VNF snapshot package %(id)s was cancelled'
@@ -378,6 +385,16 @@ class StoreError(VnfsnapException):
 
     code = http.HTTPStatus.SERVICE_UNAVAILABLE
     _msg_fmt = 'Package store unavailable: %(reason)s'
+
+
+class StoreFull(StoreError):
+    """The package store (or the conductor's package work directory) has
+    no space left; what was being written is removed."""
+
+    code = http.HTTPStatus.INSUFFICIENT_STORAGE
+    _msg_fmt = ('No space left in %(where)s while writing %(what)s; the '
+                'partial file was removed. Free space (delete packages '
+                'no longer needed) and start the operation again.')
 
 
 class StoreObjectNotFound(NotFound):

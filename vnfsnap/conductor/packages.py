@@ -21,11 +21,23 @@ it (compare-and-swap on ``host``) runs the flow of that operation
 (``conductor/flows/package_*.py``) and, when it fails, moves the package
 into ERROR once the flow undid its steps. Everything works on files in a
 per-package work directory; no artifact is ever held in memory.
+
+A job whose conductor died (this one, restarting, or an offline one taken
+over) is resumed, never left half-done: build, processing and upload from
+a URI run again from the start once their partial output is gone (they
+never touch a VNF, and each run rewrites its output whole); an extraction
+first deletes what its dead run imported into the VIMs (recorded before
+each import, see flows/package_extract.py) and runs again, or only
+completes when its VNF snapshot was already recorded. See
+doc/source/contributor/crash-safety-packages.rst.
 """
 
+from concurrent import futures
 import datetime
+import errno
 import os
 import shutil
+import threading
 
 from oslo_log import log as logging
 from oslo_utils import timeutils
@@ -46,12 +58,18 @@ from vnfsnap.db import progress as progress_mod
 CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
 
+# A job resumed this often killed its conductor each time (or the
+# conductors keep dying under it): it fails instead of looping.
+MAX_RESUMES = 3
+
 
 class PackageRunner:
     """Runs the content operations of VNF snapshot packages."""
 
     def __init__(self, host):
         self.host = host
+        self._resumer = None
+        self._lock = threading.Lock()
 
     # --- entry points -----------------------------------------------------
 
@@ -65,15 +83,20 @@ class PackageRunner:
                          pkg_id, pkg.state)
                 return
             pkg = db_api.update_vnf_snapshot_pkg(
-                None, pkg_id, {'host': self.host}, from_states=(pkg.state,),
-                task='Claim', expect_host=None)
+                None, pkg_id, {'host': self.host, 'job_resumes': 0},
+                from_states=(pkg.state,), task='Claim', expect_host=None)
         except (exception.InvalidPkgState,
                 exception.VnfSnapshotPkgNotFound) as e:
             LOG.info('Not running VNF snapshot package %s: %s', pkg_id, e)
             return
         LOG.info('Running %s of VNF snapshot package %s (%s)',
                  pkg.operation, pkg.id, pkg.state)
-        work = os.path.join(CONF.conductor.package_work_dir, pkg.id)
+        self._execute(pkg, builder)
+
+    def _execute(self, pkg, builder):
+        """Run the flow of the package (claimed by this conductor) in a
+        fresh work directory, which goes whatever happens."""
+        work = self._work_dir(pkg.id)
         try:
             shutil.rmtree(work, ignore_errors=True)
             os.makedirs(work, mode=0o700)
@@ -81,9 +104,13 @@ class PackageRunner:
                 pkg, work, progress_mod.PackageProgress(pkg.id), self.host)
             flows_common.run(flow, flow_store)
         except Exception as e:
-            self._fail(pkg.id, e, owner=self.host)
+            self._fail(pkg.id, _explain(e), owner=self.host)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+    @staticmethod
+    def _work_dir(pkg_id):
+        return os.path.join(CONF.conductor.package_work_dir, pkg_id)
 
     @staticmethod
     def _flow(pkg):
@@ -109,24 +136,103 @@ class PackageRunner:
             if self._flow(pkg) is not None and pkg.updated_at <= horizon]
 
     def recover(self):
-        """Fail what this conductor was running when it stopped: the work
-        directory went with it, so the client starts the operation
-        again. What an interrupted extraction had imported into a VIM
-        is recorded nowhere and stays there (unlike the VNFC snapshots
-        of an LCM occurrence, see flows.common.delete_leftovers)."""
+        """Resume what this conductor was running when it stopped (see
+        :meth:`resume`), after removing the work directories no live job
+        uses."""
+        self.clean_work_dirs()
         for pkg in db_api.list_vnf_snapshot_pkgs(
                 None, states_in=states.PKG_ACTIVE_STATES, host=self.host):
             LOG.warning('VNF snapshot package %s was %s when conductor %s '
-                        'stopped; marking it failed', pkg.id, pkg.state,
-                        self.host)
-            self._fail(pkg.id, exception.VnfsnapException(
-                'the conductor running this operation stopped before it '
-                'finished; start the operation again'), owner=self.host)
+                        'stopped; resuming it', pkg.id, pkg.state, self.host)
+            self._submit_resume(pkg, 'conductor %s stopped while running '
+                                'it' % self.host)
+
+    def clean_work_dirs(self):
+        """Remove work directories of jobs nobody runs: gone packages,
+        finished jobs, and jobs of this conductor (which is starting);
+        those of other conductors' running jobs (a shared directory)
+        stay."""
+        top = CONF.conductor.package_work_dir
+        try:
+            names = os.listdir(top)
+        except FileNotFoundError:
+            return
+        for name in names:
+            try:
+                pkg = db_api.get_vnf_snapshot_pkg(None, name)
+            except exception.VnfSnapshotPkgNotFound:
+                pkg = None
+            if (pkg is not None and pkg.state in states.PKG_ACTIVE_STATES
+                    and pkg.host not in (None, self.host)):
+                continue
+            LOG.info('Removing stale package work directory %s',
+                     os.path.join(top, name))
+            shutil.rmtree(os.path.join(top, name), ignore_errors=True)
+
+    def _submit_resume(self, pkg, why):
+        """Resume in a worker of this runner: recover() runs at start-up
+        and take_over() in the sweeper, neither may wait for a job."""
+        with self._lock:
+            if self._resumer is None:
+                self._resumer = futures.ThreadPoolExecutor(
+                    CONF.conductor.workers,
+                    thread_name_prefix='pkg-resume')
+            self._resumer.submit(self.resume, pkg.id, why)
+
+    def resume(self, pkg_id, why):
+        """Finish the job of a package this conductor holds whose run died
+        (``why``): its partial output goes and it runs again from the
+        start; an extraction first deletes what it imported, or only
+        completes when its VNF snapshot is recorded. Bounded by
+        MAX_RESUMES; a job that cannot be resumed fails with the
+        reason."""
+        try:
+            pkg = db_api.get_vnf_snapshot_pkg(None, pkg_id)
+            pkg = db_api.update_vnf_snapshot_pkg(
+                None, pkg_id, {'job_resumes': pkg.job_resumes + 1},
+                from_states=(pkg.state,), task='Resume',
+                expect_host=self.host)
+        except exception.VnfsnapException as e:
+            LOG.info('Not resuming VNF snapshot package %s: %s', pkg_id, e)
+            return
+        try:
+            builder = self._resumable(pkg, why)
+        except exception.VnfsnapException as e:
+            self._fail(pkg.id, e, owner=self.host)
+            return
+        if builder is None:
+            return
+        LOG.warning('Resuming %s of VNF snapshot package %s (%s, attempt '
+                    '%d): %s', pkg.operation, pkg.id, pkg.state,
+                    pkg.job_resumes + 1, why)
+        self._execute(pkg, builder)
+
+    def _resumable(self, pkg, why):
+        """The flow builder that resumes ``pkg`` once its leftovers are
+        gone, None when nothing is left to run; raises the reason it
+        cannot be resumed."""
+        builder = self._flow(pkg)
+        if builder is None:
+            raise exception.PackageJobInterrupted(
+                why=why, reason='an upload by PUT is streamed by the API '
+                                'process; upload the content again')
+        if pkg.job_resumes > MAX_RESUMES:
+            raise exception.PackageJobInterrupted(
+                why=why, reason='resumed %d times already, each run was '
+                                'interrupted; start the operation again'
+                                % MAX_RESUMES)
+        shutil.rmtree(self._work_dir(pkg.id), ignore_errors=True)
+        if pkg.state in (states.PKG_BUILDING, states.PKG_UPLOADING):
+            # The content is written again whole; PROCESSING keeps it.
+            store.delete_package(pkg.id)
+        elif pkg.state == states.PKG_EXTRACTING:
+            return package_extract.resume(pkg, self.host, why)
+        return builder
 
     def take_over(self, dead):
-        """Fail the package jobs offline conductor ``dead`` held, each
+        """Resume the package jobs offline conductor ``dead`` held, each
         claimed first by compare-and-swap of its host (exactly one live
-        conductor settles it). Returns the ids taken."""
+        conductor resumes it). Returns the ids taken."""
         taken = []
         for pkg in db_api.list_vnf_snapshot_pkgs(
                 None, states_in=states.PKG_ACTIVE_STATES, host=dead):
@@ -140,14 +246,13 @@ class PackageRunner:
                          pkg.id, e)
                 continue
             LOG.warning('Conductor %s took over VNF snapshot package %s '
-                        '(%s) from conductor %s, offline; marking it failed',
+                        '(%s) from conductor %s, offline; resuming it',
                         self.host, pkg.id, pkg.state, dead)
-            self._fail(pkg.id, exception.VnfsnapException(
-                'conductor %s, running this operation, went offline (no '
-                'heartbeat for %d s) before it finished; conductor %s '
-                'took it over; start the operation again'
-                % (dead, CONF.conductor.heartbeat_timeout, self.host)),
-                owner=self.host)
+            self._submit_resume(pkg, 'conductor %s, running it, went '
+                                'offline (no heartbeat for %d s); '
+                                'conductor %s took it over'
+                                % (dead, CONF.conductor.heartbeat_timeout,
+                                   self.host))
             taken.append(pkg.id)
         return taken
 
@@ -209,3 +314,14 @@ class PackageRunner:
             return
         if to_state == states.PKG_ERROR:
             store.delete_package(pkg_id)
+
+
+def _explain(exc):
+    """A full disk under the work directory says so (the store's own full
+    disk is StoreFull already)."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return exception.StoreFull(
+            where="the conductor's package work directory (%s)"
+                  % CONF.conductor.package_work_dir,
+            what=os.path.basename(exc.filename or '') or 'a file of the job')
+    return exc

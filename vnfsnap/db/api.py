@@ -245,7 +245,7 @@ def list_vnf_snapshot_infos(project_id):
 def update_vnf_snapshot_info(project_id, info_id, values,
                              vnfc_snapshots=None, only_if_unreserved=True,
                              only_if_empty=False, if_updated_at=None,
-                             hand_over_from=None):
+                             hand_over_from=None, hand_over_pkg=None):
     """Modify a VNF snapshot resource atomically.
 
     ``only_if_unreserved`` refuses while an operation holds the resource;
@@ -254,7 +254,9 @@ def update_vnf_snapshot_info(project_id, info_id, values,
     caller read it (ConcurrentModification), so checks made on that read
     (e.g. If-Match) still hold when the update lands. ``hand_over_from``
     (an op occurrence id) drops that occurrence's recorded VIM resources in
-    the same transaction: the VNF snapshot owns them from now on.
+    the same transaction: the VNF snapshot owns them from now on;
+    ``hand_over_pkg`` (a package id) does the same for what a package
+    extraction imported.
     """
     M = models.VnfSnapshotInfo
     with _writer() as session:
@@ -281,6 +283,9 @@ def update_vnf_snapshot_info(project_id, info_id, values,
         if hand_over_from is not None:
             session.execute(sa.delete(models.OpVimResource).where(
                 models.OpVimResource.op_occ_id == hand_over_from))
+        if hand_over_pkg is not None:
+            session.execute(sa.delete(models.PkgVimResource).where(
+                models.PkgVimResource.vnf_snapshot_pkg_id == hand_over_pkg))
         if vnfc_snapshots is not None:
             session.execute(sa.delete(models.VnfcSnapshot).where(
                 models.VnfcSnapshot.vnf_snapshot_info_id == info_id))
@@ -527,6 +532,33 @@ def list_op_vim_resources(op_id):
         rows = session.execute(sa.select(models.OpVimResource).where(
             models.OpVimResource.op_occ_id == op_id)).scalars()
         return {row.key: row.resource for row in rows}
+
+
+def set_pkg_vim_resource(pkg_id, key, resource):
+    """Record (or replace) what a package extraction imports under
+    ``key``; durable when this returns."""
+    with _writer() as session:
+        session.merge(models.PkgVimResource(
+            vnf_snapshot_pkg_id=pkg_id, key=key, resource=resource))
+
+
+def list_pkg_vim_resources(pkg_id):
+    """{key: resource} of what the package's extraction imported and has
+    not handed over."""
+    with _reader() as session:
+        rows = session.execute(sa.select(models.PkgVimResource).where(
+            models.PkgVimResource.vnf_snapshot_pkg_id == pkg_id)).scalars()
+        return {row.key: row.resource for row in rows}
+
+
+def remove_pkg_vim_resources(pkg_id, key=None):
+    """Forget one (or every) imported resource of the package."""
+    M = models.PkgVimResource
+    where = [M.vnf_snapshot_pkg_id == pkg_id]
+    if key is not None:
+        where.append(M.key == key)
+    with _writer() as session:
+        session.execute(sa.delete(M).where(*where))
 
 
 # --- VNF snapshot packages (VnfSnapshotPkgInfo) ---------------------------

@@ -192,6 +192,23 @@ class OpVimResource(Base):
     resource = sa.Column(_json(), nullable=False)
 
 
+class PkgVimResource(Base):
+    """A VIM resource a package extraction imported (or is importing) and
+    has not handed over to the VNF snapshot yet.
+
+    Recorded before the import starts (with the name the VIM resources
+    get) and again with what the import made, so that whoever resumes or
+    fails the extraction after a conductor died deletes exactly these.
+    No foreign key: the record must outlive nothing but the extraction.
+    """
+
+    __tablename__ = 'pkg_vim_resources'
+
+    vnf_snapshot_pkg_id = sa.Column(sa.String(36), primary_key=True)
+    key = sa.Column(sa.String(255), primary_key=True)
+    resource = sa.Column(_json(), nullable=False)
+
+
 class VnfSnapshotPkg(TimestampMixin, Base):
     """An "Individual VNF snapshot package" (SOL005 VnfSnapshotPkgInfo).
 
@@ -217,6 +234,10 @@ class VnfSnapshotPkg(TimestampMixin, Base):
     operation_params = sa.Column(_json())
     credentials = sa.Column(types.Encrypted())
     host = sa.Column(sa.String(255))
+    # how often a conductor resumed the running job after its conductor
+    # died (bounded: a job that kills its conductor must not loop)
+    job_resumes = sa.Column(sa.Integer, nullable=False, default=0,
+                            server_default='0')
     bytes_done = sa.Column(sa.BigInteger)
     bytes_total = sa.Column(sa.BigInteger)
     content_received = sa.Column(sa.Boolean, nullable=False, default=False)

@@ -20,6 +20,7 @@ that delete_prefix removes with the rest.
 """
 
 import contextlib
+import errno
 import os
 import shutil
 import stat
@@ -29,13 +30,33 @@ from vnfsnap.common import exception
 from vnfsnap.store import base
 
 
+def _no_space(target):
+    return exception.StoreFull(
+        where='the package store (%s)' % os.path.dirname(
+            os.path.dirname(target)), what=os.path.basename(target))
+
+
 @contextlib.contextmanager
-def _store_errors():
-    """OSError of the store's own files (full disk, permissions) -> 503."""
+def _store_errors(target=None):
+    """OSError of the store's own files (permissions) -> 503; a full disk
+    while writing ``target`` -> StoreFull (507)."""
     try:
         yield
     except OSError as e:
+        if target is not None and e.errno == errno.ENOSPC:
+            raise _no_space(target) from e
         raise exception.StoreError(reason=str(e)) from e
+
+
+@contextlib.contextmanager
+def _full(target):
+    """ENOSPC when closing ``target`` flushes its buffer -> StoreFull."""
+    try:
+        yield
+    except OSError as e:
+        if e.errno != errno.ENOSPC:
+            raise
+        raise _no_space(target) from e
 
 
 def _remove(path):
@@ -107,12 +128,12 @@ class FileStore(base.PackageStore):
             fd, tmp = tempfile.mkstemp(dir=parent, prefix='.',
                                        suffix='.part')
         try:
-            with os.fdopen(fd, 'wb') as out:
+            with _full(target), os.fdopen(fd, 'wb') as out:
                 while data := read():
-                    with _store_errors():
+                    with _store_errors(target):
                         out.write(data)
                 meter.report()
-                with _store_errors():
+                with _store_errors(target):
                     out.flush()
                     os.fsync(out.fileno())
             with _store_errors():

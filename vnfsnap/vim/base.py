@@ -211,8 +211,18 @@ class VimDriver(abc.ABC):
         ``memory``, ``domainXml``, ``state`` and ``quiesced``)."""
         raise self._unsupported('export VNFC snapshots into a package')
 
-    def import_vnfc_snapshot(self, vnfc, src_dir, consistency_level=None):
+    def import_vnfc_snapshot(self, vnfc, src_dir, consistency_level=None,
+                             name=None):
         """Register files described as :meth:`export_vnfc_snapshot` writes
         them (``vnfc-snapshot.json`` in ``src_dir``) as a snapshot of
-        ``vnfc``; return a :class:`VnfcSnapshotResult`."""
+        ``vnfc``; return a :class:`VnfcSnapshotResult`. ``name``: what
+        the VIM resources it makes are named after (the conductor records
+        it first, for :meth:`discard_import`)."""
         raise self._unsupported('import VNFC snapshots from a package')
+
+    def discard_import(self, vnfc, name):
+        """Delete what an import named ``name`` made for ``vnfc`` and never
+        returned (its conductor died in the middle); harmless when there
+        is none. Returns False when this VIM cannot find them by name (an
+        operator must), True otherwise."""
+        return False

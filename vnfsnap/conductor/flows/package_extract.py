@@ -19,12 +19,19 @@ artifacts downloaded first, through ext_artifacts_access; undo: the VIM
 resources are deleted); the VNF snapshot is recorded (undo: its row is
 put back as it was) and the package is AVAILABLE again. A VnfSnapshotInfo
 the request created for the extraction goes when the extraction fails.
+
+Crash safety: before each import the conductor records (pkg_vim_resources)
+the name the VIM resources will get, and after it what was made; the
+record is handed over to the VNF snapshot in the transaction that fills
+it. A failed extraction deletes what is recorded; so does the resume of an
+extraction whose conductor died (:func:`resume`), before running it again.
 """
 
 import os
 import shutil
 
 from oslo_log import log as logging
+from oslo_utils import uuidutils
 from taskflow import task
 from taskflow.patterns import linear_flow
 
@@ -33,6 +40,7 @@ from vnfsnap.common import states
 from vnfsnap.common import urlfetch
 from vnfsnap.common import views
 from vnfsnap.conductor.flows import common
+from vnfsnap.conductor.flows import faults
 from vnfsnap.conductor.flows import package_process
 from vnfsnap.db import api as db_api
 from vnfsnap.package import archive
@@ -170,8 +178,22 @@ class ImportVnfcSnapshot(task.Task):
         level = ((snap.get('computeSnapshotResource') or {}).get(
             'vimLevelAdditionalResourceInfo') or {}).get(
                 'additionalInfo', {}).get('consistencyLevel')
+        entry = {'instance_id': instance_id, 'vnfc_resource_info_id':
+                 vnfc.id, 'name': 'vnfsnap-import-%s'
+                 % uuidutils.generate_uuid(), 'imported': None}
+        db_api.set_pkg_vim_resource(self.pkg.id, self.snap_id, entry)
         result = driver.import_vnfc_snapshot(vnfc, src,
-                                             consistency_level=level)
+                                             consistency_level=level,
+                                             name=entry['name'])
+        faults.point('imported-%s' % self.snap_id)
+        db_api.set_pkg_vim_resource(self.pkg.id, self.snap_id, dict(
+            entry, imported={
+                'id': snap['id'],
+                'compute_snapshot_resource':
+                    result.compute_snapshot_resource,
+                'storage_snapshot_resources':
+                    result.storage_snapshot_resources,
+                'vim_details': result.vim_details}))
         LOG.info('Imported VNFC snapshot %s of package %s for VNFC %s',
                  snap['id'], self.pkg.id, vnfc.id)
         return {
@@ -191,7 +213,10 @@ class ImportVnfcSnapshot(task.Task):
         }
 
     def revert(self, result, instance_id, *args, **kwargs):
-        if isinstance(result, dict):
+        if self.snap_id in db_api.list_pkg_vim_resources(self.pkg.id):
+            discard_imported(self.pkg.id, self.snap_id)
+        elif isinstance(result, dict):
+            # Handed over, then the VNF snapshot was put back as it was.
             common.undo('delete VNFC snapshot %s imported by the failed '
                         'extraction of package %s' % (result['id'],
                                                       self.pkg.id),
@@ -204,6 +229,47 @@ def _delete_imported(instance_id, row):
     instance = db_api.get_vnf_instance(None, instance_id)
     common.Drivers(instance.vim_connection_info).for_resource(
         row['compute_snapshot_resource']).delete_vnfc_snapshot(row)
+
+
+def _discard(entry):
+    """Delete what one recorded import made; False when its VIM cannot
+    find an unfinished import by name."""
+    if entry.get('imported'):
+        _delete_imported(entry['instance_id'], entry['imported'])
+        return True
+    vnfc, driver = _vnfc_and_driver(entry['instance_id'],
+                                    entry['vnfc_resource_info_id'])
+    return vnfc is not None and driver.discard_import(vnfc, entry['name'])
+
+
+def discard_imported(pkg_id, key=None):
+    """Delete the VIM resources the package's extraction recorded (those
+    of VNFC snapshot ``key``, or all) and not handed over; each record
+    goes once its resources did. Returns the names of the imports left
+    for an operator (logged)."""
+    left = []
+    for snap_id, entry in sorted(
+            db_api.list_pkg_vim_resources(pkg_id).items()):
+        if key is not None and snap_id != key:
+            continue
+        if common.undo('delete the VIM resources named %s that the '
+                       'extraction of package %s imported for VNFC '
+                       'snapshot %s' % (entry['name'], pkg_id, snap_id),
+                       _require, _discard, entry):
+            db_api.remove_pkg_vim_resources(pkg_id, snap_id)
+        else:
+            LOG.error('The VIM resources named %s, imported for VNFC %s of '
+                      'VNF instance %s by the extraction of package %s, '
+                      'are left; delete them by hand', entry['name'],
+                      entry['vnfc_resource_info_id'], entry['instance_id'],
+                      pkg_id)
+            left.append(entry['name'])
+    return left
+
+
+def _require(func, *args):
+    if not func(*args):
+        raise exception.VnfsnapException('this VIM cannot find them')
 
 
 def _download(pkg, artifact, root, progress):
@@ -257,7 +323,8 @@ class RecordExtracted(task.Task):
         previous = {k: getattr(before, k) for k in values}
         db_api.update_vnf_snapshot_info(
             None, self.info_id, values, vnfc_snapshots=rows,
-            only_if_unreserved=False, only_if_empty=True)
+            only_if_unreserved=False, only_if_empty=True,
+            hand_over_pkg=self.pkg.id)
         LOG.info('Extracted VNF snapshot package %s into VNF snapshot %s of '
                  'VNF instance %s', self.pkg.id, self.info_id, instance_id)
         return previous
@@ -285,9 +352,42 @@ def build(pkg, work, progress, host):
              ResolveTarget(pkg))
     flow.add(*[ImportVnfcSnapshot(index, snap_id, pkg, progress)
                for index, snap_id in enumerate(ids)])
-    flow.add(RecordExtracted(pkg, info_id, ids),
-             package_process.ChangeState(
-                 'make-available', 'Complete', pkg.id, host,
-                 states.PKG_EXTRACTING,
-                 {'state': states.PKG_AVAILABLE, 'failure_details': None}))
+    flow.add(RecordExtracted(pkg, info_id, ids), _make_available(pkg, host))
+    return flow, {}
+
+
+def _make_available(pkg, host):
+    return package_process.ChangeState(
+        'make-available', 'Complete', pkg.id, host, states.PKG_EXTRACTING,
+        {'state': states.PKG_AVAILABLE, 'failure_details': None})
+
+
+def resume(pkg, host, why):
+    """The flow builder that resumes an extraction whose conductor died,
+    once what its run imported and did not hand over is deleted; a
+    recorded VNF snapshot only needs the package made AVAILABLE."""
+    info_id = pkg.operation_params['vnfSnapshotInfoId']
+    try:
+        info = db_api.get_vnf_snapshot_info(None, info_id)
+    except exception.VnfSnapshotInfoNotFound:
+        info = None
+    if (info is not None and info.snapshot_id is not None
+            and info.vnf_snapshot_pkg_id == pkg.id):
+        LOG.info('Extraction of package %s had recorded VNF snapshot %s; '
+                 'completing it', pkg.id, info_id)
+        return _complete
+    left = discard_imported(pkg.id)
+    if left:
+        raise exception.PackageJobInterrupted(
+            why=why, reason='the VIM resources named %s that it imported '
+                            'could not be deleted (see the conductor log); '
+                            'delete them, then extract again'
+                            % ', '.join(left))
+    return build
+
+
+def _complete(pkg, work, progress, host):
+    """(flow, store) that only makes an extracted package AVAILABLE."""
+    flow = linear_flow.Flow('complete-extraction-%s' % pkg.id)
+    flow.add(_make_available(pkg, host))
     return flow, {}

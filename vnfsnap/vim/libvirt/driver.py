@@ -501,6 +501,20 @@ class LibvirtDriver(base.VimDriver):
                                      e)
                 time.sleep(0.2)
 
+    def discard_import(self, vnfc, name):
+        """The snapshot directory of import ``name`` and its index entries
+        go (an import killed midway never wrote the index, so its files
+        are in that directory only)."""
+        files = _DomainFiles(self._domain(vnfc).UUIDString())
+        snap_dir = os.path.join(files.snapshots_dir, name)
+        with files.locked():
+            files.index['snapshots'].pop(name, None)
+            files.index['owned'] = [p for p in files.index['owned']
+                                    if os.path.dirname(p) != snap_dir]
+        shutil.rmtree(snap_dir, ignore_errors=True)
+        LOG.info('Discarded import %s for VNFC %s', name, vnfc.id)
+        return True
+
     # --- delete -----------------------------------------------------------
 
     def delete_vnfc_snapshot(self, vnfc_snapshot):
@@ -720,7 +734,8 @@ class LibvirtDriver(base.VimDriver):
             json.dump(description, f, indent=1, sort_keys=True)
         return description
 
-    def import_vnfc_snapshot(self, vnfc, src_dir, consistency_level=None):
+    def import_vnfc_snapshot(self, vnfc, src_dir, consistency_level=None,
+                             name=None):
         """Register files written by :meth:`export_vnfc_snapshot` as a VNFC
         snapshot of ``vnfc``'s domain; returns a VnfcSnapshotResult."""
         with open(os.path.join(src_dir, 'vnfc-snapshot.json')) as f:
@@ -728,7 +743,7 @@ class LibvirtDriver(base.VimDriver):
         dom = self._domain(vnfc)
         uuid = dom.UUIDString()
         targets = {d['target'] for d in domain_xml.disks(dom.XMLDesc(0))}
-        name = 'vnfsnap-%s' % uuidutils.generate_uuid()
+        name = name or 'vnfsnap-%s' % uuidutils.generate_uuid()
         files = _DomainFiles(uuid)
         with files.locked():
             snap_dir = os.path.join(files.snapshots_dir, name)

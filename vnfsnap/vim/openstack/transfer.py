@@ -100,7 +100,8 @@ class Transfer:
             json.dump(description, f, indent=1, sort_keys=True)
         return description
 
-    def import_vnfc_snapshot(self, vnfc, src_dir, consistency_level=None):
+    def import_vnfc_snapshot(self, vnfc, src_dir, consistency_level=None,
+                             name=None):
         """Register exported files as a snapshot of ``vnfc``'s server: the
         root disk as a Glance image to rebuild from, each data disk as a
         volume (created from an uploaded image) and its snapshot; the
@@ -116,7 +117,7 @@ class Transfer:
         root_disk, data_disks = self._classify(vnfc, layout,
                                                description['disks'])
         properties = helpers.inherited(self._image_properties(layout))
-        name = 'vnfsnap-import-%s' % uuidutils.generate_uuid()[:8]
+        name = name or 'vnfsnap-import-%s' % uuidutils.generate_uuid()[:8]
         made = {'images': [], 'snapshots': [], 'volumes': []}
         try:
             image_id = self._upload(src_dir, root_disk, name + '-root',

@@ -44,6 +44,7 @@ from vnfsnap.package import archive
 from vnfsnap.package import contents
 from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.tests import base
+from vnfsnap.tests.fixtures import database as db_utils
 from vnfsnap.tests.fixtures import fake_vim
 from vnfsnap.tests.fixtures import loopback
 from vnfsnap.tests.fixtures import pki
@@ -695,19 +696,143 @@ class TestExternalArtifacts(TestUploadFromUri):
 
 class TestRecovery(PackageTestCase):
 
-    def test_operations_of_a_stopped_conductor_fail(self):
+    def work_dir(self, name, with_file=True):
+        path = os.path.join(self.conf.conf.conductor.package_work_dir, name)
+        os.makedirs(path, exist_ok=True)
+        if with_file:
+            with open(os.path.join(path, 'package.zip'), 'wb') as f:
+                f.write(b'left by a dead run')
+        return path
+
+    def test_build_of_a_stopped_conductor_runs_again(self):
         pkg_id = self.new_pkg()
         db_api.start_vnf_snapshot_pkg_op(
             PROJECT, pkg_id, 'build', states.PKG_BUILDING,
             {'operation': states.PKG_OP_BUILD, 'host': 'test-host',
              'operation_params': {'vnfSnapshotInfoId': self.info_id}},
             reserve_info=self.info_id)
+        # What the dead run left: a partial store write, its work files.
+        partial = os.path.join(self.conf.conf.package_store.file_dir,
+                               pkg_id, '.package.zip.part')
+        os.makedirs(os.path.dirname(partial))
+        with open(partial, 'wb') as f:
+            f.write(b'half a package')
+        work = self.work_dir(pkg_id)
         self.runner.recover()
-        pkg = db_api.get_vnf_snapshot_pkg(None, pkg_id)
-        self.assertFailed(pkg, states.PKG_ERROR, states.BUILD_ERROR,
-                          'stopped')
+        pkg = db_utils.settled_pkg(pkg_id)
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        self.assertEqual(1, pkg.job_resumes)
+        self.assertFalse(os.path.exists(partial))
+        deadline = time.monotonic() + 30    # removed after the last step
+        while os.path.exists(work):
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        self.assertEqual(['package.zip'],
+                         os.listdir(os.path.dirname(partial)))
         self.assertIsNone(
             db_api.get_vnf_snapshot_info(None, self.info_id).reservation)
+
+    def test_processing_of_a_stopped_conductor_keeps_the_content(self):
+        built = self.build()
+        pkg_id = self.new_pkg()
+        db_api.start_vnf_snapshot_pkg_op(
+            PROJECT, pkg_id, 'upload', states.PKG_PROCESSING,
+            {'operation': states.PKG_OP_UPLOAD, 'content_received': True,
+             'host': 'test-host'})
+        self.store.put_file(store.package_key(pkg_id), self.download(
+            built.id))
+        self.runner.recover()
+        pkg = db_utils.settled_pkg(pkg_id)
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        self.assertEqual(built.checksum, pkg.checksum)
+
+    def _hold_extract(self, pkg_id, info_id):
+        db_api.update_vnf_snapshot_pkg(
+            None, pkg_id, {'state': states.PKG_EXTRACTING,
+                           'host': 'test-host',
+                           'operation': states.PKG_OP_EXTRACT,
+                           'operation_params': {
+                               'vnfSnapshotInfoId': info_id,
+                               'vnfInstanceId': self.instance['id']}},
+            from_states=(states.PKG_AVAILABLE,))
+
+    def test_extract_of_a_stopped_conductor_discards_then_runs_again(self):
+        pkg = self.build()
+        empty = self.new_snapshot_info(project=PROJECT)
+        self._hold_extract(pkg.id, empty['id'])
+        vnfc = flows_common.resolve_vnfcs(
+            db_api.get_vnf_instance(None, self.instance['id']))[0]
+        # The dead run: one import finished and recorded, one killed
+        # after the VIM made it but before it returned.
+        fake_vim.FakeVim.snapshots['done-import'] = {}
+        fake_vim.FakeVim.snapshots['vnfsnap-import-x'] = {}
+        base_entry = {'instance_id': self.instance['id'],
+                      'vnfc_resource_info_id': vnfc.id}
+        db_api.set_pkg_vim_resource(pkg.id, 'a', dict(
+            base_entry, name='vnfsnap-import-a', imported={
+                'id': 'a', 'vim_details': {},
+                'compute_snapshot_resource': {
+                    'vimConnectionId': vnfc.compute_resource.get(
+                        'vimConnectionId'), 'resourceId': 'done-import',
+                    'vimLevelResourceType': 'fake'}}))
+        db_api.set_pkg_vim_resource(pkg.id, 'b', dict(
+            base_entry, name='vnfsnap-import-x', imported=None))
+        before = set(fake_vim.FakeVim.snapshots) - {
+            'done-import', 'vnfsnap-import-x'}
+        self.runner.recover()
+        pkg = db_utils.settled_pkg(pkg.id)
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        self.assertEqual({}, db_api.list_pkg_vim_resources(pkg.id))
+        info = db_api.get_vnf_snapshot_info(PROJECT, empty['id'])
+        self.assertEqual(pkg.vnf_snapshot_id, info.snapshot_id)
+        handles = {r.compute_snapshot_resource['resourceId']
+                   for r in info.vnfc_snapshots}
+        # Exactly the old snapshots and the resumed run's imports exist.
+        self.assertEqual(before | handles, set(fake_vim.FakeVim.snapshots))
+        self.assertNotIn('done-import', fake_vim.FakeVim.snapshots)
+
+    def test_extract_recorded_before_the_crash_only_completes(self):
+        pkg = self.build()
+        pkg, info_id = self.extract(pkg.id,
+                                    vnfInstanceId=self.instance['id'])
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state)
+        snapshots = set(fake_vim.FakeVim.snapshots)
+        self._hold_extract(pkg.id, info_id)
+        fake_vim.FakeVim.calls.clear()
+        self.runner.recover()
+        pkg = db_utils.settled_pkg(pkg.id)
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        self.assertEqual([], [c for c in fake_vim.FakeVim.calls
+                              if c[0] == 'import'])
+        self.assertEqual(snapshots, set(fake_vim.FakeVim.snapshots))
+
+    def test_a_job_that_keeps_dying_fails(self):
+        pkg_id = self.new_pkg()
+        db_api.start_vnf_snapshot_pkg_op(
+            PROJECT, pkg_id, 'build', states.PKG_BUILDING,
+            {'operation': states.PKG_OP_BUILD, 'host': 'test-host',
+             'job_resumes': packages.MAX_RESUMES,
+             'operation_params': {'vnfSnapshotInfoId': self.info_id}},
+            reserve_info=self.info_id)
+        self.runner.recover()
+        pkg = db_utils.settled_pkg(pkg_id)
+        self.assertFailed(pkg, states.PKG_ERROR, states.BUILD_ERROR,
+                          'resumed 3 times already')
+        self.assertIn('conductor test-host stopped while running it',
+                      pkg.failure_details['details']['detail'])
+
+    def test_stale_work_directories_go(self):
+        finished = self.build()
+        held = self.new_pkg()
+        db_api.start_vnf_snapshot_pkg_op(
+            PROJECT, held, 'upload', states.PKG_UPLOADING,
+            {'operation': states.PKG_OP_UPLOAD, 'host': 'other-live-host'})
+        paths = {name: self.work_dir(name) for name in (
+            finished.id, held, uuidutils.generate_uuid())}
+        self.runner.recover()
+        self.assertEqual([held], os.listdir(
+            self.conf.conf.conductor.package_work_dir))
+        self.assertTrue(os.path.exists(paths[held]))
 
     def test_stalled_upload_fails(self):
         pkg_id = self.new_pkg()
