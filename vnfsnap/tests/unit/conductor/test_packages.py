@@ -14,6 +14,7 @@
 the file package store: build, process, extract, failures and recovery."""
 
 import datetime
+import errno
 import functools
 import hashlib
 import http.server
@@ -245,6 +246,23 @@ class TestBuild(PackageTestCase):
         pkg = self.build()
         self.assertFailed(pkg, states.PKG_ERROR, states.BUILD_ERROR,
                           'disk vanished')
+
+    def test_full_work_directory_says_so(self):
+        info = db_api.get_vnf_snapshot_info(None, self.info_id)
+        handle = info.vnfc_snapshots[0].compute_snapshot_resource[
+            'resourceId']
+
+        def full():
+            raise OSError(errno.ENOSPC, 'No space left on device',
+                          '/work/export/0/disk.raw')
+        fake_vim.FakeVim.hooks[('export', handle)] = full
+        pkg = self.build()
+        self.assertFailed(pkg, states.PKG_ERROR, states.BUILD_ERROR,
+                          "No space left in the conductor's package work "
+                          'directory')
+        self.assertIn('while writing disk.raw',
+                      pkg.failure_details['details']['detail'])
+        self.assertEqual(507, pkg.failure_details['details']['status'])
 
 
 class TestProcessAndExtract(PackageTestCase):

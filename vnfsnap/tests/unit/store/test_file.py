@@ -13,12 +13,14 @@
 """The file package store, the store interface's helpers and get_store."""
 
 import concurrent.futures
+import errno
 import hashlib
 import http
 import io
 import os
 import stat
 import tracemalloc
+from unittest import mock
 
 from vnfsnap import store
 from vnfsnap.common import exception
@@ -185,6 +187,17 @@ class TestFileStore(FileStoreTest):
         self.assertLess(calls[-1], 5 * MIB)
         self.assertEqual([], self.stored_files())
         self.assertFalse(self.store.exists(KEY))
+
+    def test_full_disk_says_so_and_leaves_nothing(self):
+        full = OSError(errno.ENOSPC, 'No space left on device')
+        with mock.patch.object(file_store.os, 'fsync', side_effect=full):
+            e = self.assertRaises(exception.StoreFull, self.store.put_stream,
+                                  KEY, io.BytesIO(b'x' * MIB))
+        self.assertEqual(http.HTTPStatus.INSUFFICIENT_STORAGE, e.code)
+        self.assertIn('No space left in the package store (%s) while '
+                      'writing package.zip; the partial file was removed'
+                      % self.dir, str(e))
+        self.assertEqual([], self.stored_files())
 
     def test_abort_put_stream(self):
         calls = []
