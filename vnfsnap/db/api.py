@@ -537,9 +537,14 @@ def list_op_vim_resources(op_id):
 def set_pkg_vim_resource(pkg_id, key, resource):
     """Record (or replace) what a package extraction imports under
     ``key``; durable when this returns."""
+    M = models.PkgVimResource
+    # Write first (no read-then-write upgrade: SQLite's writer lock is
+    # then waited for, not refused as "database is locked").
     with _writer() as session:
-        session.merge(models.PkgVimResource(
-            vnf_snapshot_pkg_id=pkg_id, key=key, resource=resource))
+        session.execute(sa.delete(M).where(M.vnf_snapshot_pkg_id == pkg_id,
+                                           M.key == key))
+        session.add(M(vnf_snapshot_pkg_id=pkg_id, key=key,
+                      resource=resource))
 
 
 def list_pkg_vim_resources(pkg_id):

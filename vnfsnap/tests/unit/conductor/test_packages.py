@@ -813,7 +813,7 @@ class TestRecovery(PackageTestCase):
         pkg = self.build()
         pkg, info_id = self.extract(pkg.id,
                                     vnfInstanceId=self.instance['id'])
-        self.assertEqual(states.PKG_AVAILABLE, pkg.state)
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
         snapshots = set(fake_vim.FakeVim.snapshots)
         self._hold_extract(pkg.id, info_id)
         fake_vim.FakeVim.calls.clear()
