@@ -202,6 +202,34 @@ class TestColdChain(LibvirtTestCase):
             vnfc, {'id': 'imported', 'vim_details': imported.vim_details})
         self.assertEqual(0x44, pattern_at(self.source(dom, 'vda'), PATTERNS))
 
+    def test_discard_import_removes_finished_and_cut_off_imports(self):
+        # What a package extraction's resume deletes by the recorded
+        # name: a finished import, and one killed before the index was
+        # written (its files are in its snapshot directory only).
+        dom, vnfc = self.make_domain()
+        snap = self.snapshot(vnfc)
+        out = os.path.join(self.tmp, 'export')
+        self.driver.export_vnfc_snapshot(snap, out)
+        imported = self.driver.import_vnfc_snapshot(
+            vnfc, out, name='vnfsnap-import-a')
+        self.assertEqual('vnfsnap-import-a', imported.vim_details['name'])
+        root = os.path.join(CONF.libvirt.snapshot_dir, dom.UUIDString())
+        cut_off = os.path.join(root, 'snapshots', 'vnfsnap-import-b')
+        os.makedirs(cut_off)
+        with open(os.path.join(cut_off, 'disk-vda.qcow2'), 'wb') as f:
+            f.write(b'half an image')
+        for name in ('vnfsnap-import-a', 'vnfsnap-import-b'):
+            self.assertTrue(self.driver.discard_import(vnfc, name))
+        self.assertEqual([snap['id']],
+                         os.listdir(os.path.join(root, 'snapshots')))
+        with open(os.path.join(root, 'index.json')) as f:
+            index = json.load(f)
+        self.assertEqual([snap['id']], list(index['snapshots']))
+        self.assertEqual([], [p for p in index['owned']
+                              if 'vnfsnap-import-' in p])
+        # The snapshot taken before is untouched and still reverts.
+        self.driver.revert_vnfc_snapshot(vnfc, snap)
+
     def test_import_refuses_backing_file(self):
         dom, vnfc = self.make_domain()
         out = os.path.join(self.tmp, 'evil')
