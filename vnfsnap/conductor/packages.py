@@ -198,9 +198,9 @@ class PackageRunner:
         try:
             builder = self._resumable(pkg, why)
         except exception.VnfsnapException as e:
+            if pkg.state == states.PKG_EXTRACTING:
+                package_extract.abandon(pkg)
             self._fail(pkg.id, e, owner=self.host)
-            return
-        if builder is None:
             return
         LOG.warning('Resuming %s of VNF snapshot package %s (%s, attempt '
                     '%d): %s', pkg.operation, pkg.id, pkg.state,
@@ -209,8 +209,7 @@ class PackageRunner:
 
     def _resumable(self, pkg, why):
         """The flow builder that resumes ``pkg`` once its leftovers are
-        gone, None when nothing is left to run; raises the reason it
-        cannot be resumed."""
+        gone; raises the reason it cannot be resumed."""
         builder = self._flow(pkg)
         if builder is None:
             raise exception.PackageJobInterrupted(

@@ -386,6 +386,24 @@ def resume(pkg, host, why):
     return build
 
 
+def abandon(pkg):
+    """An extraction that cannot be resumed fails as a failed run does:
+    the VnfSnapshotInfo its request created goes too, while empty (once
+    filled, it owns the imported VNFC snapshots)."""
+    params = pkg.operation_params
+    try:
+        info = db_api.get_vnf_snapshot_info(None,
+                                            params['vnfSnapshotInfoId'])
+    except exception.VnfSnapshotInfoNotFound:
+        return
+    if params.get('createdVnfSnapshotInfo') and info.snapshot_id is None:
+        common.undo('delete VNF snapshot %s created for the interrupted '
+                    'extraction of package %s' % (
+                        params['vnfSnapshotInfoId'], pkg.id),
+                    db_api.delete_vnf_snapshot_info, None,
+                    params['vnfSnapshotInfoId'], pkg.id)
+
+
 def _complete(pkg, work, progress, host):
     """(flow, store) that only makes an extracted package AVAILABLE."""
     flow = linear_flow.Flow('complete-extraction-%s' % pkg.id)

@@ -839,6 +839,27 @@ class TestRecovery(PackageTestCase):
         self.assertIn('conductor test-host stopped while running it',
                       pkg.failure_details['details']['detail'])
 
+    def test_an_extraction_that_keeps_dying_fails_and_cleans_up(self):
+        pkg = self.build()
+        info_id = uuidutils.generate_uuid()
+        db_api.start_vnf_snapshot_pkg_op(
+            PROJECT, pkg.id, 'extract', states.PKG_EXTRACTING,
+            {'operation': states.PKG_OP_EXTRACT, 'host': 'test-host',
+             'job_resumes': packages.MAX_RESUMES,
+             'operation_params': {
+                 'vnfSnapshotInfoId': info_id,
+                 'vnfInstanceId': self.instance['id'],
+                 'createdVnfSnapshotInfo': True}},
+            new_info={'id': info_id, 'project_id': PROJECT,
+                      'vnf_snapshot_pkg_id': pkg.id})
+        self.runner.recover()
+        pkg = db_utils.settled_pkg(pkg.id)
+        self.assertFailed(pkg, states.PKG_ERROR_EXTRACTING,
+                          states.EXTRACTION_ERROR, 'resumed 3 times')
+        self.assertRaises(exception.VnfSnapshotInfoNotFound,
+                          db_api.get_vnf_snapshot_info, None, info_id)
+        self.assertTrue(self.store.exists(store.package_key(pkg.id)))
+
     def test_stale_work_directories_go(self):
         finished = self.build()
         held = self.new_pkg()
