@@ -388,8 +388,10 @@ def resume(pkg, host, why):
 
 def abandon(pkg):
     """An extraction that cannot be resumed fails as a failed run does:
-    the VnfSnapshotInfo its request created goes too, while empty (once
+    what it imported and did not hand over is deleted, and the
+    VnfSnapshotInfo its request created goes too, while empty (once
     filled, it owns the imported VNFC snapshots)."""
+    discard_imported(pkg.id)
     params = pkg.operation_params
     try:
         info = db_api.get_vnf_snapshot_info(None,

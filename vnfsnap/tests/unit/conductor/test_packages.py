@@ -852,12 +852,21 @@ class TestRecovery(PackageTestCase):
                  'createdVnfSnapshotInfo': True}},
             new_info={'id': info_id, 'project_id': PROJECT,
                       'vnf_snapshot_pkg_id': pkg.id})
+        vnfc = flows_common.resolve_vnfcs(
+            db_api.get_vnf_instance(None, self.instance['id']))[0]
+        fake_vim.FakeVim.snapshots['vnfsnap-import-y'] = {}
+        db_api.set_pkg_vim_resource(pkg.id, 'a', {
+            'instance_id': self.instance['id'],
+            'vnfc_resource_info_id': vnfc.id, 'name': 'vnfsnap-import-y',
+            'imported': None})
         self.runner.recover()
         pkg = db_utils.settled_pkg(pkg.id)
         self.assertFailed(pkg, states.PKG_ERROR_EXTRACTING,
                           states.EXTRACTION_ERROR, 'resumed 3 times')
         self.assertRaises(exception.VnfSnapshotInfoNotFound,
                           db_api.get_vnf_snapshot_info, None, info_id)
+        self.assertNotIn('vnfsnap-import-y', fake_vim.FakeVim.snapshots)
+        self.assertEqual({}, db_api.list_pkg_vim_resources(pkg.id))
         self.assertTrue(self.store.exists(store.package_key(pkg.id)))
 
     def test_stale_work_directories_go(self):
