@@ -1,0 +1,100 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Every step of an LCM flow, durable in the service's own database.
+
+Each op occurrence's flow runs with taskflow's sqlalchemy persistence
+backend on ``[database]connection`` (tables of migration 0010): one logbook
+and one flow detail per occurrence, both with the occurrence's id. Taskflow
+saves an atom's state (RUNNING, then SUCCESS with its result, FAILURE,
+REVERTING...) before the engine moves on, so a conductor that starts or
+takes the occurrence over finds how far it got, and the flow's store (the
+decisions it was built from: the plan). The records go once the run ends:
+only an interrupted run needs them.
+"""
+
+from oslo_log import log as logging
+import sqlalchemy as sa
+from taskflow import exceptions as taskflow_exc
+from taskflow.persistence import models
+from taskflow.persistence.backends import impl_sqlalchemy
+
+from vnfsnap.db import api as db_api
+from vnfsnap.db import models as db_models
+
+LOG = logging.getLogger(__name__)
+
+# Where taskflow keeps the values a flow was loaded with (its store).
+_INJECTOR = '_TaskFlow_INJECTOR'
+
+
+def backend():
+    """The persistence backend, on the service's own engine."""
+    return impl_sqlalchemy.SQLAlchemyBackend(
+        {'connection': str(db_api.get_engine().url)},
+        engine=db_api.get_engine())
+
+
+def new_flow_detail(op_id, name):
+    """(backend, flow detail) for a fresh run of occurrence ``op_id``;
+    the records of an earlier run are dropped first."""
+    forget(op_id)
+    book = models.LogBook('op-%s' % op_id, uuid=op_id)
+    detail = models.FlowDetail(name, uuid=op_id)
+    book.add(detail)
+    be = backend()
+    be.get_connection().save_logbook(book)
+    return be, book, detail
+
+
+def load_flow_detail(op_id):
+    """(backend, book, flow detail) of an interrupted run of occurrence
+    ``op_id``, or None when nothing was persisted (it never started a
+    flow, or an older release ran it)."""
+    be = backend()
+    try:
+        book = be.get_connection().get_logbook(op_id)
+    except taskflow_exc.NotFound:
+        return None
+    detail = book.find(op_id)
+    if detail is None:
+        return None
+    return be, book, detail
+
+
+def atom_states(detail):
+    """{atom name: state} of the flow's atoms (not the store)."""
+    return {ad.name: ad.state for ad in detail if ad.name != _INJECTOR}
+
+
+def stored(detail):
+    """The store the flow was first loaded with."""
+    for ad in detail:
+        if ad.name == _INJECTOR:
+            return dict(ad.results or {})
+    return {}
+
+
+def forget(op_id):
+    """Drop the persisted progress of occurrence ``op_id`` (its run
+    ended); the tables have no working cascade on every database, so the
+    atom and flow details go explicitly."""
+    logbooks, flowdetails, atomdetails = db_models.TASKFLOW
+    with db_api.get_engine().begin() as conn:
+        flows = sa.select(flowdetails.c.uuid).where(
+            flowdetails.c.parent_uuid == op_id)
+        conn.execute(atomdetails.delete().where(
+            atomdetails.c.parent_uuid.in_(flows)))
+        conn.execute(flowdetails.delete().where(
+            flowdetails.c.parent_uuid == op_id))
+        conn.execute(logbooks.delete().where(logbooks.c.uuid == op_id))
+
