@@ -88,7 +88,9 @@ class ConductorManager:
             LOG.warning('LCM operation occurrence %s was %s when conductor '
                         '%s stopped; resuming it', op.id,
                         op.operation_state, self.host)
-            self._submit(self._resume, op.id, self.host)
+            self._submit(self._resume, op.id,
+                         'conductor %s, running this operation, stopped'
+                         % self.host)
         self._packages.recover()
         self._sweep(ctx, min_age=0)
         self._stopping = threading.Event()
@@ -171,7 +173,10 @@ class ConductorManager:
                     '%d s); resuming it', self.host, op.id,
                     op.operation_state, dead,
                     CONF.conductor.heartbeat_timeout)
-        self._submit(self._resume, op.id, dead)
+        self._submit(self._resume, op.id, (
+            'conductor %s, running this operation, went offline (no '
+            'heartbeat for %d s) and conductor %s took it over'
+            % (dead, CONF.conductor.heartbeat_timeout, self.host)))
         return True
 
     def _sweep_loop(self):
@@ -363,10 +368,10 @@ class ConductorManager:
 
     # --- resuming interrupted occurrences ----------------------------------
 
-    def _resume(self, op_id, dead):
-        """Resume occurrence ``op_id``, interrupted when conductor ``dead``
-        (this one, restarted, or an offline one this one took it over
-        from) stopped. This conductor holds it already. A rollback is run
+    def _resume(self, op_id, why):
+        """Resume occurrence ``op_id``, interrupted as ``why`` says (this
+        conductor stopped, or an offline one this one took it over from).
+        This conductor holds it already. A rollback is run
         again (each of its steps is safe to repeat); a flow is rebuilt from
         its persisted decisions and finished or rolled back as its flow
         module says, from the persisted state of its steps."""
@@ -375,7 +380,7 @@ class ConductorManager:
             if op.operation_state == states.ROLLING_BACK:
                 self._rollback(op, claimed=True)
             elif op.operation_state == states.PROCESSING:
-                self._resume_flow(op, dead)
+                self._resume_flow(op, why)
         except exception.InvalidOpOccState as e:
             LOG.info('Not resuming LCM operation occurrence %s: %s',
                      op_id, e)
@@ -383,15 +388,14 @@ class ConductorManager:
             LOG.exception('Unexpected error resuming LCM operation '
                           'occurrence %s', op_id)
 
-    def _resume_flow(self, op, dead):
+    def _resume_flow(self, op, why):
         loaded = persistence.load_flow_detail(op.id)
         if loaded is None:
             self._fail_temp(op.id, (states.PROCESSING,), exception.
                             VnfsnapException(
-                                'conductor %s, running this operation, '
-                                'stopped before it finished, and no '
-                                'progress of it was recorded; retry, roll '
-                                'back or fail it' % dead))
+                                '%s before it finished, and no progress of '
+                                'it was recorded; retry, roll back or fail '
+                                'it' % why))
             return
         try:
             flow, atom_states = self._rebuild(op, loaded[2])
@@ -407,13 +411,13 @@ class ConductorManager:
         back = module.resume_direction(flow, atom_states) == \
             flows_common.BACK and (interrupted or flows_common.undoing(
                 atom_states))
-        LOG.warning('Resuming LCM operation occurrence %s (%s), interrupted '
-                    'when conductor %s stopped %s: %s', op.id, op.operation,
-                    dead, where, 'rolling it back' if back else
-                    'finishing it')
+        LOG.warning('Resuming LCM operation occurrence %s (%s): %s %s; %s',
+                    op.id, op.operation, why, where, 'rolling it back'
+                    if back else 'finishing it')
         try:
             if back:
-                self._resume_back(op, flow, loaded, interrupted, dead, where)
+                self._resume_back(op, flow, loaded, interrupted,
+                                  '%s %s' % (why, where))
             else:
                 self._resume_forward(op, flow, loaded)
         finally:
@@ -447,14 +451,13 @@ class ConductorManager:
             return
         self._complete(op)
 
-    def _resume_back(self, op, flow, loaded, interrupted, dead, where):
+    def _resume_back(self, op, flow, loaded, interrupted, why):
         """Undo every step done or maybe done, then what the run recorded
         outside its flow (VIM resources of a step whose result was lost),
         as a rollback does. ROLLED_BACK when every undo step succeeded,
         else FAILED_TEMP (the client decides, as after any failure)."""
-        reason = ('conductor %s stopped %s; the operation was rolled back '
-                  'automatically: the VNF was put back as it was before it'
-                  % (dead, where))
+        reason = ('%s; the operation was rolled back automatically: the '
+                  'VNF was put back as it was before it' % why)
         op = db_api.transition_op_occ(
             op.id, (states.PROCESSING,), states.ROLLING_BACK,
             task='resume', expect_host=self.host)
@@ -477,10 +480,10 @@ class ConductorManager:
         if undo_failed:
             self._fail_temp(op.id, (states.ROLLING_BACK,), exception.
                             VnfsnapException(
-                                'conductor %s stopped %s; rolling the '
-                                'operation back failed at: %s; check the '
-                                'VNF, then retry, roll back or fail it'
-                                % (dead, where, '; '.join(undo_failed))))
+                                '%s; rolling the operation back failed '
+                                'at: %s; check the VNF, then retry, roll '
+                                'back or fail it'
+                                % (why, '; '.join(undo_failed))))
             return
         db_api.transition_op_occ(
             op.id, (states.ROLLING_BACK,), states.ROLLED_BACK,

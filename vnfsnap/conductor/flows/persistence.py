@@ -22,8 +22,11 @@ decisions it was built from: the plan). The records go once the run ends:
 only an interrupted run needs them.
 """
 
+import threading
+
 from oslo_log import log as logging
 import sqlalchemy as sa
+from sqlalchemy import pool as sa_pool
 from taskflow import exceptions as taskflow_exc
 from taskflow.persistence import models
 from taskflow.persistence.backends import impl_sqlalchemy
@@ -37,11 +40,45 @@ LOG = logging.getLogger(__name__)
 _INJECTOR = '_TaskFlow_INJECTOR'
 
 
+_LOCK = threading.Lock()
+_SQLITE_ENGINES = {}
+
+
+def _engine():
+    """The service's own engine; for an SQLite file, one of its own whose
+    transactions take the write lock when they begin. Taskflow reads a
+    record then writes it in one transaction: two such transactions of
+    SQLite's default (deferred) kind cannot both go on, and SQLite fails
+    one at once ("database is locked") instead of making it wait."""
+    engine = db_api.get_engine()
+    if engine.dialect.name != 'sqlite' or engine.url.database in (
+            None, '', ':memory:'):
+        return engine
+    url = engine.url.render_as_string(hide_password=False)
+    with _LOCK:
+        if url not in _SQLITE_ENGINES:
+            sqlite = sa.create_engine(url, poolclass=sa_pool.NullPool,
+                                      connect_args={'timeout': 60})
+
+            @sa.event.listens_for(sqlite, 'connect')
+            def _connect(dbapi_connection, record):
+                # pysqlite's own BEGIN is deferred; issue ours instead.
+                dbapi_connection.isolation_level = None
+
+            @sa.event.listens_for(sqlite, 'begin')
+            def _begin(conn):
+                conn.exec_driver_sql('BEGIN IMMEDIATE')
+
+            _SQLITE_ENGINES[url] = sqlite
+        return _SQLITE_ENGINES[url]
+
+
 def backend():
-    """The persistence backend, on the service's own engine."""
+    """The persistence backend, on the service's database."""
+    engine = _engine()
     return impl_sqlalchemy.SQLAlchemyBackend(
-        {'connection': str(db_api.get_engine().url)},
-        engine=db_api.get_engine())
+        {'connection': engine.url.render_as_string(hide_password=False)},
+        engine=engine)
 
 
 def new_flow_detail(op_id, name):
@@ -89,7 +126,7 @@ def forget(op_id):
     ended); the tables have no working cascade on every database, so the
     atom and flow details go explicitly."""
     logbooks, flowdetails, atomdetails = db_models.TASKFLOW
-    with db_api.get_engine().begin() as conn:
+    with _engine().begin() as conn:
         flows = sa.select(flowdetails.c.uuid).where(
             flowdetails.c.parent_uuid == op_id)
         conn.execute(atomdetails.delete().where(
