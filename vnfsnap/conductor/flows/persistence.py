@@ -22,6 +22,7 @@ decisions it was built from: the plan). The records go once the run ends:
 only an interrupted run needs them.
 """
 
+import sqlite3
 import threading
 
 from oslo_log import log as logging
@@ -42,6 +43,17 @@ _INJECTOR = '_TaskFlow_INJECTOR'
 
 _LOCK = threading.Lock()
 _SQLITE_ENGINES = {}
+# How long an SQLite writer waits for the lock (pysqlite's default is 5 s):
+# flows now write every step, and on a loaded host a writer polling for
+# the lock can go without it for longer than that.
+SQLITE_BUSY_TIMEOUT_MS = 60000
+
+
+@sa.event.listens_for(sa.engine.Engine, 'connect')
+def _sqlite_busy_timeout(dbapi_connection, record):
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute('PRAGMA busy_timeout = %d'
+                                 % SQLITE_BUSY_TIMEOUT_MS)
 
 
 def _engine():
@@ -57,8 +69,7 @@ def _engine():
     url = engine.url.render_as_string(hide_password=False)
     with _LOCK:
         if url not in _SQLITE_ENGINES:
-            sqlite = sa.create_engine(url, poolclass=sa_pool.NullPool,
-                                      connect_args={'timeout': 60})
+            sqlite = sa.create_engine(url, poolclass=sa_pool.NullPool)
 
             @sa.event.listens_for(sqlite, 'connect')
             def _connect(dbapi_connection, record):

@@ -136,16 +136,13 @@ class TestSplitDeployment(base.FunctionalTestCase):
         conductor.stop_signal = signal.SIGKILL
         conductor.stop()
         self.start_conductor()
-        op = self.api.wait_for_op(op_url)
-        self.assertEqual('FAILED_TEMP', op['operationState'])
-        self.assertIn('conductor', op['error']['detail'])
-        self.assertIn('retry', op['_links'])
-        # Retry on the restarted conductor completes the snapshot.
-        path = op_url[op_url.index('/vnflcm'):]
-        retry = self.api.post(path + '/retry')
-        self.assertEqual(202, retry.status_code, retry.text)
-        op = self.api.wait_for_op(op_url)
-        self.assertEqual('COMPLETED', op['operationState'], op)
+        # Resumed from its persisted steps: killed while a VNFC snapshot
+        # was taken, the create is rolled back.
+        op = self.api.wait_for_op(op_url, timeout=120)
+        self.assertEqual('ROLLED_BACK', op['operationState'], op)
+        self.assertIn('running this operation, stopped at step snapshot-',
+                      op['error']['detail'])
+        self.assertIn('rolled back automatically', op['error']['detail'])
 
     def conductor_conf(self, host, **conductor):
         """A configuration like the API's, for conductor ``host``."""
@@ -173,16 +170,12 @@ class TestSplitDeployment(base.FunctionalTestCase):
         killed = time.monotonic()
         op = self.api.wait_for_op(op_url)
         taken_after = time.monotonic() - killed
-        self.assertEqual('FAILED_TEMP', op['operationState'])
+        self.assertEqual('ROLLED_BACK', op['operationState'], op)
         self.assertIn('conductor conductor-a, running this operation, went '
-                      'offline (no heartbeat for 5 s)', op['error']['detail'])
-        self.assertIn('conductor conductor-b took it over',
+                      'offline (no heartbeat for 5 s) and conductor '
+                      'conductor-b took it over at step snapshot-',
                       op['error']['detail'])
+        self.assertIn('rolled back automatically', op['error']['detail'])
         # heartbeat_timeout + sweep_interval, and a margin for a loaded
         # machine (the poll of wait_for_op included).
         self.assertLess(taken_after, 5 + 2 + 30)
-        path = op_url[op_url.index('/vnflcm'):]
-        retry = self.api.post(path + '/retry')
-        self.assertEqual(202, retry.status_code, retry.text)
-        op = self.api.wait_for_op(op_url)
-        self.assertEqual('COMPLETED', op['operationState'], op)
