@@ -145,4 +145,3 @@ def forget(op_id):
         conn.execute(flowdetails.delete().where(
             flowdetails.c.parent_uuid == op_id))
         conn.execute(logbooks.delete().where(logbooks.c.uuid == op_id))
-
