@@ -371,16 +371,19 @@ class ConductorManager:
     def _resume(self, op_id, why):
         """Resume occurrence ``op_id``, interrupted as ``why`` says (this
         conductor stopped, or an offline one this one took it over from).
-        This conductor holds it already. A rollback is run
-        again (each of its steps is safe to repeat); a flow is rebuilt from
+        This conductor holds it already. A flow is rebuilt from
         its persisted decisions and finished or rolled back as its flow
-        module says, from the persisted state of its steps."""
+        module says, from the persisted state of its steps (a flow being
+        rolled back goes on rolling back); a client's rollback is run again
+        (each of its steps is safe to repeat)."""
         try:
             op = db_api.get_op_occ(None, op_id)
-            if op.operation_state == states.ROLLING_BACK:
-                self._rollback(op, claimed=True)
-            elif op.operation_state == states.PROCESSING:
+            if op.operation_state == states.PROCESSING or (
+                    op.operation_state == states.ROLLING_BACK
+                    and persistence.load_flow_detail(op.id) is not None):
                 self._resume_flow(op, why)
+            elif op.operation_state == states.ROLLING_BACK:
+                self._rollback(op, claimed=True)
         except exception.InvalidOpOccState as e:
             LOG.info('Not resuming LCM operation occurrence %s: %s',
                      op_id, e)
@@ -402,15 +405,15 @@ class ConductorManager:
         except Exception as e:
             LOG.warning('Cannot resume LCM operation occurrence %s: %s',
                         op.id, e)
-            self._fail_temp(op.id, (states.PROCESSING,), e)
+            self._fail_temp(op.id, (op.operation_state,), e)
             self._forget(op.id)
             return
         module = FLOWS[op.operation]
         where = _where(flow, atom_states)
         interrupted = flows_common.interrupted_atoms(flow, atom_states)
-        back = module.resume_direction(flow, atom_states) == \
-            flows_common.BACK and (interrupted or flows_common.undoing(
-                atom_states))
+        back = op.operation_state == states.ROLLING_BACK or (
+            module.resume_direction(flow, atom_states) == flows_common.BACK
+            and (interrupted or flows_common.undoing(atom_states)))
         LOG.warning('Resuming LCM operation occurrence %s (%s): %s %s; %s',
                     op.id, op.operation, why, where, 'rolling it back'
                     if back else 'finishing it')
@@ -458,9 +461,10 @@ class ConductorManager:
         else FAILED_TEMP (the client decides, as after any failure)."""
         reason = ('%s; the operation was rolled back automatically: the '
                   'VNF was put back as it was before it' % why)
-        op = db_api.transition_op_occ(
-            op.id, (states.PROCESSING,), states.ROLLING_BACK,
-            task='resume', expect_host=self.host)
+        if op.operation_state == states.PROCESSING:
+            op = db_api.transition_op_occ(
+                op.id, (states.PROCESSING,), states.ROLLING_BACK,
+                task='resume', expect_host=self.host)
         undo_failed = []
         try:
             flows_common.run(flow, persisted=loaded, undo_failed=undo_failed,

@@ -136,6 +136,19 @@ class TestCreateResumed(ResumeTestCase):
         self.assertEqual({}, FakeVim.snapshots)
         self.assertVnfAsBefore()
 
+    def test_died_while_rolling_back_goes_on_rolling_back(self):
+        inst = fake_vnf.register_vnf(1)
+        op = self.op(inst)
+        self.die_at(op, 'snapshot-vnfc-0@after')
+        # The conductor resuming it had begun the rollback, then died.
+        db_api.transition_op_occ(op.id, (states.PROCESSING,),
+                                 states.ROLLING_BACK)
+        got = self.resume(op)
+        self.assertEqual(states.ROLLED_BACK, got.operation_state, got.error)
+        self.assertEqual({}, FakeVim.snapshots)
+        self.assertVnfAsBefore()
+        self.assertForgotten(op)
+
     def test_all_taken_finishes(self):
         inst = fake_vnf.register_vnf(2)
         op = self.op(inst, withMemory=True)
