@@ -79,6 +79,13 @@ class ResumeTestCase(base.TestCase):
             self.assertRaises(Died, common.run, flow, store,
                               persistence.new_flow_detail(op.id, flow.name))
 
+    def set_steps(self, where, **values):
+        """Change persisted steps as a run that died elsewhere left them."""
+        atoms = models.TASKFLOW.atomdetails
+        with db_api.get_engine().begin() as conn:
+            conn.execute(atoms.update().where(where(atoms.c.name)).values(
+                **values))
+
     def resume(self, op):
         self.manager._resume(op.id, WHY)
         return db_api.get_op_occ(None, op.id)
@@ -126,10 +133,8 @@ class TestCreateResumed(ResumeTestCase):
         inst = fake_vnf.register_vnf(1)
         op = self.op(inst)
         self.die_at(op, 'snapshot-vnfc-0@after')
-        with db_api.get_engine().begin() as conn:
-            conn.execute(models.TASKFLOW.atomdetails.update().where(
-                models.TASKFLOW.atomdetails.c.name == 'snapshot-vnfc-0'
-            ).values(state='RUNNING', results=None))
+        self.set_steps(lambda name: name == 'snapshot-vnfc-0',
+                       state='RUNNING', results=None)
         self.assertEqual(1, len(FakeVim.snapshots))
         got = self.resume(op)
         self.assertEqual(states.ROLLED_BACK, got.operation_state, got.error)
@@ -168,14 +173,17 @@ class TestCreateResumed(ResumeTestCase):
     def test_recorded_then_died_finishes_without_recording_twice(self):
         inst = fake_vnf.register_vnf(1)
         op = self.op(inst)
-        self.die_at(op, 'record-vnf-snapshot@before')
+        self.die_at(op, 'record-vnf-snapshot@after')
         # It recorded, then died before its success was: run it again.
-        with db_api.get_engine().begin() as conn:
-            conn.execute(models.TASKFLOW.atomdetails.update().where(
-                models.TASKFLOW.atomdetails.c.name == 'record-vnf-snapshot'
-            ).values(state='RUNNING'))
+        self.set_steps(lambda name: name == 'record-vnf-snapshot',
+                       state='RUNNING')
+        recorded = db_api.get_vnf_snapshot_info(None,
+                                                op.vnf_snapshot_info_id)
         got = self.resume(op)
         self.assertEqual(states.COMPLETED, got.operation_state, got.error)
+        info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
+        self.assertEqual(recorded.snapshot_id, info.snapshot_id)
+        self.assertEqual(1, len(info.vnfc_snapshots))
 
     def test_vnf_wide_pause_rolled_back_unpauses(self):
         inst = fake_vnf.register_vnf(1)
@@ -241,13 +249,10 @@ class TestCreateResumed(ResumeTestCase):
         self.die_at(op, 'quiesce-vnfc-0@after')
         # Mark it as a run that failed and was undoing when it died (as
         # taskflow records it: every step's intention is to revert).
-        atoms = models.TASKFLOW.atomdetails
-        with db_api.get_engine().begin() as conn:
-            conn.execute(atoms.update().where(
-                atoms.c.name != '_TaskFlow_INJECTOR').values(
-                    intention='REVERT'))
-            conn.execute(atoms.update().where(
-                atoms.c.name == 'quiesce-vnfc-0').values(state='REVERTING'))
+        self.set_steps(lambda name: name != '_TaskFlow_INJECTOR',
+                       intention='REVERT')
+        self.set_steps(lambda name: name == 'quiesce-vnfc-0',
+                       state='REVERTING')
         got = self.resume(op)
         self.assertEqual(states.ROLLED_BACK, got.operation_state, got.error)
         self.assertVnfAsBefore()
