@@ -22,6 +22,9 @@ import subprocess
 import sys
 import time
 
+import sqlalchemy as sa
+
+from vnfsnap.db import models
 from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.functional import base
 
@@ -57,6 +60,23 @@ class TestSplitDeployment(base.FunctionalTestCase):
             env={'VNFSNAP_FAKE_GUESTS': ','.join(GUESTS),
                  'VNFSNAP_FAKE_DELAY': delay},
             name='vnfsnap-conductor')
+
+    def wait_for_step(self, name, timeout=120):
+        """Wait until the persisted flow records step ``name`` RUNNING
+        (the conductor is in it)."""
+        atoms = models.TASKFLOW.atomdetails
+        engine = sa.create_engine(self.db.url)
+        self.addCleanup(engine.dispose)
+        deadline = time.monotonic() + timeout
+        while True:
+            with engine.connect() as conn:
+                if conn.execute(sa.select(atoms.c.name).where(
+                        atoms.c.name == name,
+                        atoms.c.state == 'RUNNING')).first():
+                    return
+            self.assertLess(time.monotonic(), deadline,
+                            'step %s never ran' % name)
+            time.sleep(0.2)
 
     def _register_and_snapshot(self):
         inst = self.api.post('/vnflcm/v2/vnf_instances',
@@ -132,7 +152,7 @@ class TestSplitDeployment(base.FunctionalTestCase):
     def test_conductor_killed_mid_operation_is_recovered(self):
         conductor = self.start_conductor(delay='create:vm-b:60')
         inst, info, op_url = self._register_and_snapshot()
-        self.api.wait_for_op(op_url, states=('PROCESSING',))
+        self.wait_for_step('snapshot-vnfc-vm-b')
         conductor.stop_signal = signal.SIGKILL
         conductor.stop()
         self.start_conductor()
@@ -161,7 +181,7 @@ class TestSplitDeployment(base.FunctionalTestCase):
             delay='create:vm-b:120',
             conf=self.conductor_conf('conductor-a', **liveness))
         inst, info, op_url = self._register_and_snapshot()
-        self.api.wait_for_op(op_url, states=('PROCESSING',))
+        self.wait_for_step('snapshot-vnfc-vm-b')
         # Started only now, so the occurrence is conductor-a's.
         self.start_conductor(conf=self.conductor_conf('conductor-b',
                                                       **liveness))
