@@ -38,6 +38,7 @@ class TestKilledAndResumed(libvirt_base.GuestsTestCase):
         for ``task``, wait for the kill, start a plain one; returns the
         op occurrence once the restarted service settled it."""
         mark = os.path.join(self.tmp, 'fault-%s' % time.monotonic_ns())
+        self.service.stop()
         proc = self.start([base.command('vnfsnap-all-in-one'),
                            '--config-file', self.conf], port=self.port,
                           name='vnfsnap-all-in-one',
@@ -52,7 +53,7 @@ class TestKilledAndResumed(libvirt_base.GuestsTestCase):
             time.sleep(0.2)
         self.assertTrue(os.path.exists(mark), 'died, but not at %s' % at)
         proc.stop()
-        self.start_service()
+        self.service = self.start_service()
         return self.api.wait_for_op(op_url, timeout=240)
 
     def snapshot_files(self):
@@ -74,7 +75,7 @@ class TestKilledAndResumed(libvirt_base.GuestsTestCase):
                 dom.XMLDesc(0))), name)
 
     def test_create_and_revert_killed_at_steps(self):
-        self.start_service()
+        self.service = self.start_service()
         inst = self.register()
         disks = {name: len(domain_xml.disks(dom.XMLDesc(0)))
                  for name, dom in self.doms.items()}
