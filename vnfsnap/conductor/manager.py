@@ -422,7 +422,7 @@ class ConductorManager:
                 self._resume_back(op, flow, loaded, interrupted,
                                   '%s %s' % (why, where))
             else:
-                self._resume_forward(op, flow, loaded)
+                self._resume_forward(op, flow, loaded, '%s %s' % (why, where))
         finally:
             self._forget(op.id)
 
@@ -443,14 +443,27 @@ class ConductorManager:
                 % ', '.join(sorted(names ^ set(atom_states))))
         return flow, atom_states
 
-    def _resume_forward(self, op, flow, loaded):
+    def _resume_forward(self, op, flow, loaded, why):
+        """Finish the flow. Where a failure undoes every step (create,
+        modify), one that fails now is rolled back like an interrupted run;
+        elsewhere (a revert keeps the VNFCs already reverted) it is
+        FAILED_TEMP, as after any failure."""
+        undo_failed = []
         try:
-            flows_common.run(flow, persisted=loaded)
+            flows_common.run(flow, persisted=loaded, undo_failed=undo_failed)
         except Exception as e:
             LOG.warning('Resumed %s of VNF instance %s failed (op '
                         'occurrence %s): %s', op.operation,
                         op.vnf_instance_id, op.id, e)
-            self._fail_temp(op.id, (states.PROCESSING,), e)
+            if not getattr(FLOWS[op.operation], 'FAILURE_UNDOES_ALL',
+                           False):
+                self._fail_temp(op.id, (states.PROCESSING,), e)
+                return
+            op = db_api.transition_op_occ(
+                op.id, (states.PROCESSING,), states.ROLLING_BACK,
+                task='resume', expect_host=self.host)
+            self._rolled_back(op, undo_failed, '%s; finishing the operation '
+                              'failed (%s)' % (why, e))
             return
         self._complete(op)
 
@@ -472,6 +485,13 @@ class ConductorManager:
         except Exception as e:
             LOG.info('Rolled back the interrupted run of LCM operation '
                      'occurrence %s (%s)', op.id, e)
+        self._rolled_back(op, undo_failed, why)
+
+    def _rolled_back(self, op, undo_failed, why):
+        """After a resumed flow's undo: what the run recorded outside its
+        flow (VIM resources of a step whose result was lost) goes as a
+        rollback does; ROLLED_BACK when every undo step succeeded, else
+        FAILED_TEMP (the client decides, as after any failure)."""
         try:
             rollback = getattr(FLOWS[op.operation], 'rollback', None)
             if rollback is not None:
@@ -489,6 +509,8 @@ class ConductorManager:
                                 'back or fail it'
                                 % (why, '; '.join(undo_failed))))
             return
+        reason = ('%s; the operation was rolled back automatically: the '
+                  'VNF was put back as it was before it' % why)
         db_api.transition_op_occ(
             op.id, (states.ROLLING_BACK,), states.ROLLED_BACK,
             task='rollback', expect_host=self.host,

@@ -146,6 +146,9 @@ def undo(what, func, *args):
     try:
         func(*args)
         return True
+    except exception.GuardUndidInterruption as e:
+        LOG.info('Undo step %s: already done by its guard (%s)', what, e)
+        return True
     except Exception:
         LOG.exception('Undo step failed: %s', what)
         failed = _UNDO_FAILED.get()

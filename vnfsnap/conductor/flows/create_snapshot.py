@@ -577,3 +577,6 @@ def rollback(op):
 
 
 OPERATION = states.CREATE_SNAPSHOT
+# A failure undoes every step (nothing stays done): a resumed run that
+# fails is rolled back.
+FAILURE_UNDOES_ALL = True

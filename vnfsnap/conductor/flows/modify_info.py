@@ -35,6 +35,9 @@ from vnfsnap.db import api as db_api
 
 LOG = logging.getLogger(__name__)
 OPERATION = states.MODIFY_INFO
+# A failure undoes every step (nothing stays done): a resumed run that
+# fails is rolled back.
+FAILURE_UNDOES_ALL = True
 
 
 def _private(op):

@@ -23,6 +23,7 @@ from unittest import mock
 
 from taskflow import engines
 
+from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.conductor import manager
 from vnfsnap.conductor.flows import common
@@ -151,6 +152,42 @@ class TestCreateResumed(ResumeTestCase):
         got = self.resume(op)
         self.assertEqual(states.ROLLED_BACK, got.operation_state, got.error)
         self.assertEqual({}, FakeVim.snapshots)
+        self.assertVnfAsBefore()
+        self.assertForgotten(op)
+
+    def thawed_by_its_guard(self, rid):
+        """The thaw guard thawed ``rid`` past its deadline: the driver's
+        thaw says so."""
+        def fired():
+            FakeVim.guests[rid]['frozen'] = False
+            raise exception.GuardUndidInterruption(
+                reason='the freeze of VNFC %s outlasted its deadline' % rid)
+        FakeVim.hooks[('unquiesce', rid)] = fired
+
+    def test_undo_already_done_by_its_guard_is_rolled_back(self):
+        inst = fake_vnf.register_vnf(1)
+        op = self.op(inst)
+        self.die_at(op, 'snapshot-vnfc-0@before')
+        self.thawed_by_its_guard('vm-0')
+        got = self.resume(op)
+        self.assertEqual(states.ROLLED_BACK, got.operation_state, got.error)
+        self.assertVnfAsBefore()
+
+    def test_finish_failing_is_rolled_back(self):
+        """Every VNFC snapshot was taken, but the thaw guard thawed the
+        VNFC before the resumed run did: the capture cannot be vouched
+        for, and the create is rolled back."""
+        inst = fake_vnf.register_vnf(1)
+        op = self.op(inst)
+        self.die_at(op, 'unquiesce-vnfc-0@before')
+        self.thawed_by_its_guard('vm-0')
+        got = self.resume(op)
+        self.assertEqual(states.ROLLED_BACK, got.operation_state, got.error)
+        self.assertIn('finishing the operation failed', got.error['detail'])
+        self.assertIn('outlasted its deadline', got.error['detail'])
+        self.assertEqual({}, FakeVim.snapshots)
+        info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
+        self.assertIsNone(info.snapshot_id)
         self.assertVnfAsBefore()
         self.assertForgotten(op)
 
