@@ -236,6 +236,13 @@ class VimError(VnfsnapException):
     _msg_fmt = 'VIM operation failed: %(reason)s'
 
 
+class GuardUndidInterruption(VimError):
+    """A guard that outlives the conductor (e.g. the thaw guard) already
+    put the VNFC back (thawed, resumed, started, volume attached) before
+    the conductor did: what was captured meanwhile cannot be trusted, but
+    as an undo step the VNFC is back as it was."""
+
+
 class VimCapabilityMissing(VnfsnapException):
     """The VIM cannot do what was asked; vnfsnap refuses, never degrades."""
 

@@ -25,6 +25,7 @@ from oslo_log import log as logging
 import oslo_messaging as messaging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
+from taskflow import states as tf_states
 
 from vnfsnap import store
 from vnfsnap import version
@@ -39,6 +40,7 @@ from vnfsnap.conductor.flows import common as flows_common
 from vnfsnap.conductor.flows import create_snapshot
 from vnfsnap.conductor.flows import faults as flows_faults
 from vnfsnap.conductor.flows import modify_info
+from vnfsnap.conductor.flows import persistence
 from vnfsnap.conductor.flows import revert_to_snapshot
 import vnfsnap.conf
 from vnfsnap.db import api as db_api
@@ -67,9 +69,9 @@ class ConductorManager:
     def init_host(self):
         """Start the worker pool and settle what a previous run left.
 
-        Occurrences this host was running when it stopped are marked
-        FAILED_TEMP (their flows died with the process, and flows undo only
-        within a run); the client decides to retry, roll back or fail.
+        Occurrences this host was running when it stopped are resumed
+        from their persisted progress: finished or rolled back (see
+        :meth:`_resume`).
         """
         vnfsnap.conf.conductor.check(CONF)
         if flows_faults.armed():
@@ -84,13 +86,11 @@ class ConductorManager:
                 None, states_in=(states.PROCESSING, states.ROLLING_BACK),
                 host=self.host):
             LOG.warning('LCM operation occurrence %s was %s when conductor '
-                        '%s stopped; marking it FAILED_TEMP', op.id,
+                        '%s stopped; resuming it', op.id,
                         op.operation_state, self.host)
-            self._fail_temp(op.id, (op.operation_state,), exception.
-                            VnfsnapException(
-                                'the conductor running this operation '
-                                'stopped before it finished; retry, roll '
-                                'back or fail it'))
+            self._submit(self._resume, op.id,
+                         'conductor %s, running this operation, stopped'
+                         % self.host)
         self._packages.recover()
         self._sweep(ctx, min_age=0)
         self._stopping = threading.Event()
@@ -142,7 +142,8 @@ class ConductorManager:
     def _take_over(self):
         """Settle the work of offline conductors (see
         db_api.offline_conductors), as each would at its own restart:
-        occurrences become FAILED_TEMP, package jobs fail. The claim
+        occurrences are resumed (finished or rolled back), package jobs
+        as the package runner settles them. The claim
         moves the host from the offline conductor to this one by
         compare-and-swap, so exactly one live conductor settles each.
         Returns the ids of the occurrences and packages this one took."""
@@ -169,17 +170,13 @@ class ConductorManager:
             return False
         LOG.warning('Conductor %s took over LCM operation occurrence %s '
                     '(%s) from conductor %s, offline (no heartbeat for '
-                    '%d s); marking it FAILED_TEMP', self.host, op.id,
+                    '%d s); resuming it', self.host, op.id,
                     op.operation_state, dead,
                     CONF.conductor.heartbeat_timeout)
-        self._fail_temp(op.id, (op.operation_state,), exception.
-                        VnfsnapException(
-                            'conductor %s, running this operation, went '
-                            'offline (no heartbeat for %d s) before it '
-                            'finished; conductor %s took it over; retry, '
-                            'roll back or fail it'
-                            % (dead, CONF.conductor.heartbeat_timeout,
-                               self.host)))
+        self._submit(self._resume, op.id, (
+            'conductor %s, running this operation, went offline (no '
+            'heartbeat for %d s) and conductor %s took it over'
+            % (dead, CONF.conductor.heartbeat_timeout, self.host)))
         return True
 
     def _sweep_loop(self):
@@ -196,8 +193,8 @@ class ConductorManager:
         """Stop taking work; give running flows a bounded time to end.
 
         A flow still running after ``[conductor]graceful_shutdown_timeout``
-        dies with the process; its occurrence becomes FAILED_TEMP at the
-        next start of this conductor.
+        dies with the process; its occurrence is resumed at the next start
+        of this conductor, or by the conductor that takes it over.
         """
         if self._pool is None:
             return
@@ -208,8 +205,8 @@ class ConductorManager:
         _, left = futures.wait(list(self._running), timeout=timeout)
         if left:
             LOG.warning('Conductor %s stops with %d operation(s) still '
-                        'running; they will be FAILED_TEMP at its next '
-                        'start, or when another conductor takes them over',
+                        'running; they will be resumed at its next start, '
+                        'or by a conductor that takes them over',
                         self.host, len(left))
         try:
             db_api.unregister_conductor(self.host)
@@ -337,23 +334,196 @@ class ConductorManager:
             instance = db_api.get_vnf_instance(None, op.vnf_instance_id)
             flows_common.delete_leftovers(op, instance)
             flow, flow_store = FLOWS[op.operation].build(op, instance)
-            flows_common.run(flow, flow_store)
+            # Every step is recorded before the next: a conductor that
+            # starts or takes this occurrence over resumes it.
+            flows_common.run(flow, flow_store,
+                             persisted=persistence.new_flow_detail(
+                                 op.id, flow.name))
         except Exception as e:
             LOG.warning('%s of VNF instance %s failed (op occurrence %s): '
                         '%s', op.operation, op.vnf_instance_id, op.id, e)
             self._fail_temp(op.id, (states.PROCESSING,), e)
             return
+        finally:
+            self._forget(op.id)
+        self._complete(op)
+
+    def _complete(self, op):
         db_api.transition_op_occ(op.id, (states.PROCESSING,),
                                  states.COMPLETED, task='complete',
                                  expect_host=self.host, error=None)
         LOG.info('%s of VNF instance %s completed (op occurrence %s)',
                  op.operation, op.vnf_instance_id, op.id)
 
-    def _rollback(self, op):
+    @staticmethod
+    def _forget(op_id):
+        """Drop a run's persisted progress once it ended (only an
+        interrupted run needs it); a failure here only leaves rows that
+        the next run or resume of the occurrence replaces."""
+        try:
+            persistence.forget(op_id)
+        except Exception:
+            LOG.exception('Could not drop the persisted flow of LCM '
+                          'operation occurrence %s', op_id)
+
+    # --- resuming interrupted occurrences ----------------------------------
+
+    def _resume(self, op_id, why):
+        """Resume occurrence ``op_id``, interrupted as ``why`` says (this
+        conductor stopped, or an offline one this one took it over from).
+        This conductor holds it already. A flow is rebuilt from
+        its persisted decisions and finished or rolled back as its flow
+        module says, from the persisted state of its steps (a flow being
+        rolled back goes on rolling back); a client's rollback is run again
+        (each of its steps is safe to repeat)."""
+        try:
+            op = db_api.get_op_occ(None, op_id)
+            if op.operation_state == states.PROCESSING or (
+                    op.operation_state == states.ROLLING_BACK
+                    and persistence.load_flow_detail(op.id) is not None):
+                self._resume_flow(op, why)
+            elif op.operation_state == states.ROLLING_BACK:
+                self._rollback(op, claimed=True)
+        except exception.InvalidOpOccState as e:
+            LOG.info('Not resuming LCM operation occurrence %s: %s',
+                     op_id, e)
+        except Exception:
+            LOG.exception('Unexpected error resuming LCM operation '
+                          'occurrence %s', op_id)
+
+    def _resume_flow(self, op, why):
+        loaded = persistence.load_flow_detail(op.id)
+        if loaded is None:
+            self._fail_temp(op.id, (states.PROCESSING,), exception.
+                            VnfsnapException(
+                                '%s before it finished, and no progress of '
+                                'it was recorded; retry, roll back or fail '
+                                'it' % why))
+            return
+        try:
+            flow, atom_states = self._rebuild(op, loaded[2])
+        except Exception as e:
+            LOG.warning('Cannot resume LCM operation occurrence %s: %s',
+                        op.id, e)
+            self._fail_temp(op.id, (op.operation_state,), e)
+            self._forget(op.id)
+            return
+        module = FLOWS[op.operation]
+        where = _where(flow, atom_states)
+        interrupted = flows_common.interrupted_atoms(flow, atom_states)
+        back = op.operation_state == states.ROLLING_BACK or (
+            module.resume_direction(flow, atom_states) == flows_common.BACK
+            and (interrupted or flows_common.undoing(atom_states)))
+        LOG.warning('Resuming LCM operation occurrence %s (%s): %s %s; %s',
+                    op.id, op.operation, why, where, 'rolling it back'
+                    if back else 'finishing it')
+        try:
+            if back:
+                self._resume_back(op, flow, loaded, interrupted,
+                                  '%s %s' % (why, where))
+            else:
+                self._resume_forward(op, flow, loaded, '%s %s' % (why, where))
+        finally:
+            self._forget(op.id)
+
+    def _rebuild(self, op, detail):
+        """The flow of an interrupted run, from its persisted decisions,
+        and its steps' persisted states; refused when the steps differ
+        (e.g. another release built it)."""
+        atom_states = persistence.atom_states(detail)
+        instance = db_api.get_vnf_instance(None, op.vnf_instance_id)
+        flow, _ = FLOWS[op.operation].build(
+            op, instance, plan=persistence.stored(detail).get('plan'))
+        names = {a.name for a in flows_common.atoms(flow)}
+        if names != set(atom_states):
+            raise exception.VnfsnapException(
+                'the interrupted run of this operation cannot be resumed: '
+                'its steps rebuilt from the recorded decisions differ from '
+                'those recorded (%s); retry, roll back or fail it'
+                % ', '.join(sorted(names ^ set(atom_states))))
+        return flow, atom_states
+
+    def _resume_forward(self, op, flow, loaded, why):
+        """Finish the flow. Where a failure undoes every step (create,
+        modify), one that fails now is rolled back like an interrupted run;
+        elsewhere (a revert keeps the VNFCs already reverted) it is
+        FAILED_TEMP, as after any failure."""
+        undo_failed = []
+        try:
+            flows_common.run(flow, persisted=loaded, undo_failed=undo_failed)
+        except Exception as e:
+            LOG.warning('Resumed %s of VNF instance %s failed (op '
+                        'occurrence %s): %s', op.operation,
+                        op.vnf_instance_id, op.id, e)
+            if not getattr(FLOWS[op.operation], 'FAILURE_UNDOES_ALL',
+                           False):
+                self._fail_temp(op.id, (states.PROCESSING,), e)
+                return
+            op = db_api.transition_op_occ(
+                op.id, (states.PROCESSING,), states.ROLLING_BACK,
+                task='resume', expect_host=self.host)
+            self._rolled_back(op, undo_failed, '%s; finishing the operation '
+                              'failed (%s)' % (why, e))
+            return
+        self._complete(op)
+
+    def _resume_back(self, op, flow, loaded, interrupted, why):
+        """Undo every step done or maybe done, then what the run recorded
+        outside its flow (VIM resources of a step whose result was lost),
+        as a rollback does. ROLLED_BACK when every undo step succeeded,
+        else FAILED_TEMP (the client decides, as after any failure)."""
+        reason = ('%s; the operation was rolled back automatically: the '
+                  'VNF was put back as it was before it' % why)
+        if op.operation_state == states.PROCESSING:
+            op = db_api.transition_op_occ(
+                op.id, (states.PROCESSING,), states.ROLLING_BACK,
+                task='resume', expect_host=self.host)
+        undo_failed = []
+        try:
+            flows_common.run(flow, persisted=loaded, undo_failed=undo_failed,
+                             interrupted=(interrupted, reason))
+        except Exception as e:
+            LOG.info('Rolled back the interrupted run of LCM operation '
+                     'occurrence %s (%s)', op.id, e)
+        self._rolled_back(op, undo_failed, why)
+
+    def _rolled_back(self, op, undo_failed, why):
+        """After a resumed flow's undo: what the run recorded outside its
+        flow (VIM resources of a step whose result was lost) goes as a
+        rollback does; ROLLED_BACK when every undo step succeeded, else
+        FAILED_TEMP (the client decides, as after any failure)."""
+        try:
+            rollback = getattr(FLOWS[op.operation], 'rollback', None)
+            if rollback is not None:
+                rollback(op)
+            else:
+                flows_common.delete_leftovers(op, db_api.get_vnf_instance(
+                    None, op.vnf_instance_id))
+        except Exception as e:
+            undo_failed.append(str(e))
+        if undo_failed:
+            self._fail_temp(op.id, (states.ROLLING_BACK,), exception.
+                            VnfsnapException(
+                                '%s; rolling the operation back failed '
+                                'at: %s; check the VNF, then retry, roll '
+                                'back or fail it'
+                                % (why, '; '.join(undo_failed))))
+            return
+        reason = ('%s; the operation was rolled back automatically: the '
+                  'VNF was put back as it was before it' % why)
+        db_api.transition_op_occ(
+            op.id, (states.ROLLING_BACK,), states.ROLLED_BACK,
+            task='rollback', expect_host=self.host,
+            error=views.problem(exception.VnfsnapException(reason)))
+        LOG.warning('LCM operation occurrence %s rolled back: %s', op.id,
+                    reason)
+
+    def _rollback(self, op, claimed=False):
         """Undo a failed occurrence with its flow module's ``rollback``,
         then release everything. A module without one cannot be rolled
         back (states.NO_ROLLBACK; the API refuses those already)."""
-        op = self._claim(op)
+        if not claimed:
+            op = self._claim(op)
         try:
             if op.is_cancel_pending:
                 raise exception.OperationCancelled(id=op.id)
@@ -377,3 +547,16 @@ class ConductorManager:
                                  task='fail', error=views.problem(exc),
                                  is_cancel_pending=False,
                                  expect_host=self.host, host=None)
+
+
+def _where(flow, atom_states):
+    """Where an interrupted run stopped, for people: in the steps it was
+    running, else after the last it completed."""
+    order = list(flows_common.atoms(flow))
+    running = [a.name for a in order
+               if atom_states.get(a.name) == tf_states.RUNNING]
+    if running:
+        return 'at step %s' % ', '.join(running)
+    done = [a.name for a in order
+            if atom_states.get(a.name) == tf_states.SUCCESS]
+    return 'after step %s' % done[-1] if done else 'before its first step'

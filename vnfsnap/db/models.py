@@ -22,6 +22,7 @@ it sealed and gives it back in the clear.
 from oslo_utils import timeutils
 import sqlalchemy as sa
 from sqlalchemy import orm
+from taskflow.persistence.backends.sqlalchemy import tables as taskflow_tables
 
 from vnfsnap.db import types
 
@@ -310,3 +311,8 @@ class Conductor(Base):
     online = sa.Column(sa.Boolean, nullable=False)
     version = sa.Column(sa.String(64))
     rpc_api_version = sa.Column(sa.String(16))
+
+
+# Taskflow's persisted flow progress (migration 0010): the LCM flows record
+# every step's state and result here (vnfsnap.conductor.flows.persistence).
+TASKFLOW = taskflow_tables.fetch(Base.metadata)

@@ -14,11 +14,15 @@
 running."""
 
 from concurrent import futures
+import contextvars
 
 from oslo_log import log as logging
+from oslo_utils import timeutils
 from taskflow import engines
 from taskflow import exceptions as taskflow_exc
+from taskflow import states as tf_states
 from taskflow import task
+from taskflow.types import failure
 
 from vnfsnap import vim
 from vnfsnap.common import exception
@@ -29,6 +33,27 @@ from vnfsnap.vim import base as vim_base
 
 CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
+
+# What a resumed flow does with an interrupted run (see resume()).
+FORWARD = 'finish'
+BACK = 'roll back'
+# Atom states of a run that was already undoing a failure.
+_UNDOING = (tf_states.FAILURE, tf_states.REVERTING, tf_states.REVERTED,
+            tf_states.REVERT_FAILURE)
+# The undo steps that failed in the run of the current thread's flow.
+_UNDO_FAILED = contextvars.ContextVar('vnfsnap_undo_failed', default=None)
+
+
+def now():
+    """UTC now, as the JSON a persisted atom result keeps of it."""
+    return timeutils.utcnow().isoformat()
+
+
+def as_datetime(value):
+    """A time an atom result or store kept (ISO 8601) as a datetime."""
+    if isinstance(value, str):
+        return timeutils.normalize_time(timeutils.parse_isotime(value))
+    return value
 
 
 def resolve_vnfcs(instance):
@@ -121,8 +146,14 @@ def undo(what, func, *args):
     try:
         func(*args)
         return True
+    except exception.GuardUndidInterruption as e:
+        LOG.info('Undo step %s: already done by its guard (%s)', what, e)
+        return True
     except Exception:
         LOG.exception('Undo step failed: %s', what)
+        failed = _UNDO_FAILED.get()
+        if failed is not None:
+            failed.append(what)
         return False
 
 
@@ -138,13 +169,79 @@ class CheckCancel(task.Task):
             raise exception.OperationCancelled(id=op_id)
 
 
-def run(flow, store):
-    """Run ``flow``; on failure taskflow has reverted it when this raises."""
+class _Executor(futures.ThreadPoolExecutor):
+    """Runs each step in a copy of the caller's context, so that the undo
+    steps of a flow report their failures to its run()."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        return super().submit(contextvars.copy_context().run, fn, *args,
+                              **kwargs)
+
+
+def atoms(flow):
+    """The tasks of ``flow`` and its sub-flows, in the order added."""
+    for item in flow:
+        if isinstance(item, task.Task):
+            yield item
+        else:
+            yield from atoms(item)
+
+
+def undoing(atom_states):
+    """Whether the interrupted run had started undoing a failure."""
+    return any(s in _UNDOING for s in atom_states.values())
+
+
+def interrupted_atoms(flow, atom_states):
+    """The steps to mark failed to roll an interrupted run back: those it
+    was running (each may or may not have acted), else the first it had
+    not started (so that the engine undoes everything done before it)."""
+    if undoing(atom_states):
+        return []
+    order = list(atoms(flow))
+    running = [a.name for a in order
+               if atom_states.get(a.name) == tf_states.RUNNING]
+    if running:
+        return running
+    return [a.name for a in order
+            if atom_states.get(a.name) in (tf_states.PENDING, None)][:1]
+
+
+def run(flow, store=None, persisted=None, undo_failed=None,
+        interrupted=None):
+    """Run ``flow``; on failure taskflow has reverted it when this raises.
+
+    ``persisted``: (backend, book, flow detail) to record every step in
+    (vnfsnap.conductor.flows.persistence) and, on a resume, to continue
+    from. ``undo_failed``: a list that receives the undo steps that
+    failed. ``interrupted``: (atom names, reason) of an interrupted run to
+    roll back: they are marked failed (they may or may not have acted)
+    and the engine undoes them and every step done before them.
+    """
+    token = _UNDO_FAILED.set(undo_failed if undo_failed is not None
+                             else [])
+    try:
+        _run(flow, store, persisted, interrupted)
+    finally:
+        _UNDO_FAILED.reset(token)
+
+
+def _run(flow, store, persisted, interrupted):
+    kwargs = {}
+    if persisted is not None:
+        backend, book, detail = persisted
+        kwargs = dict(backend=backend, book=book, flow_detail=detail)
     # concurrent.futures, not futurist: its pool shuts down at once, where
     # futurist's idles for a second per flow.
-    with futures.ThreadPoolExecutor(CONF.conductor.flow_workers) as pool:
+    with _Executor(CONF.conductor.flow_workers) as pool:
         engine = engines.load(flow, store=store, engine='parallel',
-                              executor=pool)
+                              executor=pool, **kwargs)
+        if interrupted:
+            names, reason = interrupted
+            for name in names:
+                engine.storage.save(name, failure.Failure.from_exception(
+                    exception.VnfsnapException(reason)),
+                    state=tf_states.FAILURE)
         faults.listen(engine)
         try:
             engine.run()

@@ -22,9 +22,12 @@ for the whole VNF (its VNFCs' disks and messages in flight between them),
 for VNFs whose VNFCs cannot be quiesced or whose state spans VNFCs.
 """
 
+import dataclasses
+
 from oslo_log import log as logging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
+from taskflow import states as tf_states
 from taskflow import task
 from taskflow.patterns import linear_flow
 from taskflow.patterns import unordered_flow
@@ -46,18 +49,23 @@ LOG = logging.getLogger(__name__)
 
 
 class Quiesce(task.Task):
+    """``kept``: when it returns True, what the capture made is recorded
+    and belongs to its VNF snapshot: nothing is undone any more (a revert's
+    safety snapshot, once recorded, outlives a failed revert)."""
 
-    def __init__(self, vnfc, driver):
+    def __init__(self, vnfc, driver, kept=None):
         super().__init__(name='quiesce-%s' % vnfc.id,
                          provides='frozen-%s' % vnfc.id)
-        self.vnfc, self.driver = vnfc, driver
+        self.vnfc, self.driver, self.kept = vnfc, driver, kept
 
     def execute(self):
-        started = timeutils.utcnow()
+        started = common.now()
         self.driver.quiesce(self.vnfc, CONF.conductor.freeze_deadline)
         return started
 
     def revert(self, *args, **kwargs):
+        if self.kept is not None and self.kept():
+            return
         # The driver's quiesce deadline thaws the VNFC if this fails too.
         common.undo('unquiesce VNFC %s' % self.vnfc.id,
                     self.driver.unquiesce, self.vnfc)
@@ -72,7 +80,7 @@ class Unquiesce(Quiesce):
 
     def execute(self):
         self.driver.unquiesce(self.vnfc)
-        return timeutils.utcnow()
+        return common.now()
 
     def revert(self, *args, **kwargs):
         pass
@@ -88,7 +96,7 @@ class PauseVnfc(task.Task):
         self.vnfc, self.driver = vnfc, driver
 
     def execute(self):
-        started = timeutils.utcnow()
+        started = common.now()
         return started if self.driver.pause_vnfc(self.vnfc) else None
 
     def revert(self, result, *args, **kwargs):
@@ -112,7 +120,7 @@ class UnpauseVnfc(task.Task):
         if paused['paused-%s' % self.vnfc.id] is None:
             return None
         self.driver.unpause_vnfc(self.vnfc)
-        return timeutils.utcnow()
+        return common.now()
 
 
 class PowerOffVnfc(task.Task):
@@ -217,16 +225,16 @@ class AttachVolumes(task.Task):
 class SnapshotVnfc(task.Task):
 
     def __init__(self, vnfc, driver, snapshot_id, with_memory, quiesced,
-                 vnf_paused=False):
+                 vnf_paused=False, kept=None):
         super().__init__(
             name='snapshot-%s' % vnfc.id, provides='vnfc-%s' % vnfc.id,
             requires=['paused-%s' % vnfc.id] if vnf_paused else ())
-        self.vnfc, self.driver = vnfc, driver
+        self.vnfc, self.driver, self.kept = vnfc, driver, kept
         self.snapshot_id = snapshot_id
         self.with_memory, self.quiesced = with_memory, quiesced
 
     def execute(self, op_id, **paused):
-        started = timeutils.utcnow()
+        started = common.now()
         result = self.driver.create_vnfc_snapshot(
             self.vnfc, self.snapshot_id, self.with_memory, self.quiesced,
             paused=paused.get('paused-%s' % self.vnfc.id) is not None)
@@ -240,7 +248,7 @@ class SnapshotVnfc(task.Task):
             'vnfc_instance_id': self.vnfc.id,
             'vnfc_resource_info_id': self.vnfc.id,
             'creation_started_at': started,
-            'creation_finished_at': timeutils.utcnow(),
+            'creation_finished_at': common.now(),
             'compute_snapshot_resource': result.compute_snapshot_resource,
             'storage_snapshot_resources': result.storage_snapshot_resources,
             'consistency_level': result.consistency_level,
@@ -249,6 +257,8 @@ class SnapshotVnfc(task.Task):
         }
 
     def revert(self, op_id, result, *args, **kwargs):
+        if self.kept is not None and self.kept():
+            return
         if isinstance(result, dict):
             LOG.info('Deleting VNFC snapshot of %s taken before the failure',
                      self.vnfc.id)
@@ -276,14 +286,18 @@ class RecordVnfSnapshot(task.Task):
                             if notified else []))
         self.vnfc_ids = vnfc_ids
 
-    def execute(self, op_id, info_id, snapshot_id, started, instance,
+    def execute(self, op_id, info_id, snapshot_id, started, instance_id,
                 user_defined_data, **vnfc_results):
+        if self.recorded(op_id, info_id, snapshot_id):
+            # A resumed run: the interrupted one recorded it.
+            return
+        instance = db_api.get_vnf_instance(None, instance_id)
         values = {
             'snapshot_id': snapshot_id,
             'taken_from': instance.id,
             'snapshot_vnf_instance_id': instance.id,
             'snapshot_vnfd_id': instance.vnfd_id,
-            'snapshot_creation_started_at': started,
+            'snapshot_creation_started_at': common.as_datetime(started),
             'snapshot_creation_finished_at': timeutils.utcnow(),
             'snapshot_vnf_instance': views.vnf_instance(
                 instance, CONF.api.public_endpoint),
@@ -296,6 +310,8 @@ class RecordVnfSnapshot(task.Task):
         rows = []
         for vnfc_id in self.vnfc_ids:
             row = dict(vnfc_results['vnfc-%s' % vnfc_id])
+            for key in ('creation_started_at', 'creation_finished_at'):
+                row[key] = common.as_datetime(row[key])
             details = dict(row['vim_details'] or {})
             # When this VNFC's file systems were frozen and thawed, and
             # when the VNF-wide pause held it.
@@ -305,9 +321,10 @@ class RecordVnfSnapshot(task.Task):
                      ('vnf_paused_at', 'vnf_unpaused_at'))):
                 began = vnfc_results.get('%s-%s' % (start, vnfc_id))
                 if began is not None:
-                    details[keys[0]] = views.isotime_ms(began)
-                    details[keys[1]] = views.isotime_ms(
-                        vnfc_results['%s-%s' % (end, vnfc_id)])
+                    details[keys[0]] = views.isotime_ms(
+                        common.as_datetime(began))
+                    details[keys[1]] = views.isotime_ms(common.as_datetime(
+                        vnfc_results['%s-%s' % (end, vnfc_id)]))
             detached = vnfc_results.get('detached-%s' % vnfc_id)
             if detached:
                 # Not in the snapshot, and attached again after a revert.
@@ -317,10 +334,15 @@ class RecordVnfSnapshot(task.Task):
                 # The VNF acknowledged "prepare": it flushed and held its
                 # writes across its VNFCs for the snapshot.
                 row['consistency_level'] = states.CONSISTENCY_APPLICATION
-                details['vnf_prepared_at'] = views.isotime_ms(prepared)
+                details['vnf_prepared_at'] = views.isotime_ms(
+                    common.as_datetime(prepared))
             row['vim_details'] = details
             rows.append(row)
         self.save(op_id, info_id, instance, values, rows)
+
+    def recorded(self, op_id, info_id, snapshot_id):
+        return db_api.get_vnf_snapshot_info(
+            None, info_id).snapshot_id == snapshot_id
 
     def save(self, op_id, info_id, instance, values, rows):
         db_api.update_vnf_snapshot_info(
@@ -343,22 +365,80 @@ def _wants_quiesce(params, caps):
     return caps.quiesce if asked is None else bool(asked)
 
 
-def add_capture(flow, groups, drivers, params, snapshot_id,
-                memory_of=None, rules=None):
-    """Add to ``flow`` the steps that capture the VNFCs of ``groups`` (one
-    group after the other, the VNFCs of a group in parallel) as
-    ``params`` (additionalParams) ask: quiesce around each group's VNFC
-    snapshots, or one VNF-wide pause around all of them. ``memory_of(vnfc)``
-    says whether to capture a VNFC's memory (default: never); ``rules``
-    (the snapshot descriptor) may power VNFCs off before and on after,
-    leave volumes out and detach them for the capture.
-    Refuses, before anything runs, what a VIM or the descriptor does not
-    allow. Returns the arguments of :class:`RecordVnfSnapshot`."""
+def _plan_vnfc(vnfc, driver, params, memory_of, rules):
+    """What the capture does with one VNFC, decided once from its VIM's
+    capabilities and power state and from the descriptor (JSON)."""
+    caps = driver.capabilities(vnfc)
+    vnfc_rules = rules.vnfc_rules(vnfc.vdu_id)
+    volumes = rules.volume_plan(vnfc.vdu_id, vnfc.storage_resources)
+    if (vnfc_rules.get('snapshotWhenPoweredOff') is False
+            and driver.power_state(vnfc) == 'shutoff'):
+        raise exception.Conflict(
+            'VNFC %s is powered off and the snapshot descriptor '
+            'forbids snapshots of VDU %s then '
+            '(snapshotWhenPoweredOff)' % (vnfc.id, vnfc.vdu_id))
+    with_memory = bool(memory_of and memory_of(vnfc))
+    if with_memory and not caps.memory_snapshot:
+        raise exception.VimCapabilityMissing(
+            what='snapshot memory state',
+            reason='the VIM of VNFC %s offers no memory snapshots'
+            % vnfc.id)
+    if params.get('pauseVnf') and not caps.pause:
+        raise exception.VimCapabilityMissing(
+            what='pause the whole VNF (additionalParams pauseVnf)',
+            reason='the VIM of VNFC %s cannot pause it' % vnfc.id)
+    power_off = bool(vnfc_rules.get('powerOffBefore'))
+    return {
+        'id': vnfc.id,
+        'kept': [v['id'] for v in volumes.kept],
+        'leftOut': [v['id'] for v in volumes.left_out],
+        'detach': bool(volumes.detach),
+        'attachAfter': bool(volumes.attach_after),
+        'memory': with_memory,
+        # A stopped guest has nothing to freeze.
+        'quiesce': not power_off and _wants_quiesce(params, caps),
+        'powerOffBefore': power_off,
+        'powerOnAfter': bool(vnfc_rules.get('powerOnAfter')),
+        'powerOffAfter': bool(vnfc_rules.get('powerOffAfter')),
+    }
+
+
+def plan_capture(groups, drivers, params, memory_of=None, rules=None):
+    """Decide how to capture the VNFCs of ``groups`` (one group after the
+    other, the VNFCs of a group in parallel) as ``params``
+    (additionalParams) ask: quiesce around each group's VNFC snapshots, or
+    one VNF-wide pause around all of them. ``memory_of(vnfc)`` says
+    whether to capture a VNFC's memory (default: never); ``rules`` (the
+    snapshot descriptor) may power VNFCs off before and on after, leave
+    volumes out and detach them for the capture.
+
+    Reads the VIM and refuses, before anything runs, what a VIM or the
+    descriptor does not allow. The plan is JSON: it is persisted with the
+    flow, and a resumed flow is rebuilt from it, never from the VIM as it
+    is after the crash (see :func:`add_capture`)."""
     rules = rules or descriptor.Descriptor(None)
-    vnfcs = [v for group in groups for v in group]
-    vnf_paused = bool(params.get('pauseVnf', False))
-    quiesced_ids = []
-    detached_ids = []
+    return {'pauseVnf': bool(params.get('pauseVnf', False)),
+            'groups': [[_plan_vnfc(vnfc,
+                                   drivers.for_resource(vnfc.compute_resource),
+                                   params, memory_of, rules)
+                        for vnfc in group] for group in groups]}
+
+
+def _narrowed(vnfc, entry):
+    """``vnfc`` with only the volumes its planned snapshot takes."""
+    by_id = {s['id']: s for s in vnfc.storage_resources}
+    return dataclasses.replace(
+        vnfc, storage_resources=tuple(by_id[i] for i in entry['kept']),
+        left_out=vnfc.left_out + tuple(by_id[i] for i in entry['leftOut']))
+
+
+def add_capture(flow, plan, vnfcs, drivers, snapshot_id, kept=None):
+    """Add to ``flow`` the steps of a capture ``plan``
+    (:func:`plan_capture`) of ``vnfcs`` ({id: Vnfc}). ``kept``: see
+    :class:`Quiesce`. Returns the arguments of
+    :class:`RecordVnfSnapshot`."""
+    vnf_paused = plan['pauseVnf']
+    ids, quiesced_ids, detached_ids = [], [], []
     # Volumes are detached before anything else (a paused or frozen guest
     # cannot answer the hot-unplug) and attached again after the rest.
     detach = unordered_flow.Flow('detach-volumes')
@@ -366,75 +446,52 @@ def add_capture(flow, groups, drivers, params, snapshot_id,
     pause = unordered_flow.Flow('pause')
     unpause = unordered_flow.Flow('unpause')
     steps = []
-    for number, group in enumerate(groups, 1):
-        suffix = '' if len(groups) == 1 else '-group-%d' % number
+    for number, group in enumerate(plan['groups'], 1):
+        suffix = '' if len(plan['groups']) == 1 else '-group-%d' % number
         stop = unordered_flow.Flow('power-off' + suffix)
         freeze = unordered_flow.Flow('quiesce' + suffix)
         snap = unordered_flow.Flow('snapshot' + suffix)
         thaw = unordered_flow.Flow('unquiesce' + suffix)
         after = unordered_flow.Flow('power-after' + suffix)
-        for vnfc in group:
+        for entry in group:
+            whole = vnfcs[entry['id']]
+            vnfc = _narrowed(whole, entry)
             driver = drivers.for_resource(vnfc.compute_resource)
-            caps = driver.capabilities(vnfc)
-            vnfc_rules = rules.vnfc_rules(vnfc.vdu_id)
-            plan = rules.volume_plan(vnfc.vdu_id, vnfc.storage_resources)
-            vnfc = rules.narrow(vnfc, plan)
-            if plan.detach:
+            ids.append(vnfc.id)
+            left_out = vnfc.left_out[len(whole.left_out):]
+            if entry['detach']:
                 detached_ids.append(vnfc.id)
-                detach.add(DetachVolumes(vnfc, driver, plan.left_out))
-                if plan.attach_after:
-                    attach.add(AttachVolumes(vnfc, driver, plan.left_out))
-            if (vnfc_rules.get('snapshotWhenPoweredOff') is False
-                    and driver.power_state(vnfc) == 'shutoff'):
-                raise exception.Conflict(
-                    'VNFC %s is powered off and the snapshot descriptor '
-                    'forbids snapshots of VDU %s then '
-                    '(snapshotWhenPoweredOff)' % (vnfc.id, vnfc.vdu_id))
-            with_memory = bool(memory_of and memory_of(vnfc))
-            if with_memory and not caps.memory_snapshot:
-                raise exception.VimCapabilityMissing(
-                    what='snapshot memory state',
-                    reason='the VIM of VNFC %s offers no memory snapshots'
-                    % vnfc.id)
-            if vnf_paused and not caps.pause:
-                raise exception.VimCapabilityMissing(
-                    what='pause the whole VNF (additionalParams pauseVnf)',
-                    reason='the VIM of VNFC %s cannot pause it' % vnfc.id)
-            power_off = bool(vnfc_rules.get('powerOffBefore'))
-            # A stopped guest has nothing to freeze.
-            quiesce = not power_off and _wants_quiesce(params, caps)
+                detach.add(DetachVolumes(vnfc, driver, left_out))
+                if entry['attachAfter']:
+                    attach.add(AttachVolumes(vnfc, driver, left_out))
+            power_off = entry['powerOffBefore']
             if power_off:
                 stop.add(PowerOffVnfc(vnfc, driver))
-            if power_off or vnfc_rules.get('powerOnAfter') or \
-                    vnfc_rules.get('powerOffAfter'):
+            if power_off or entry['powerOnAfter'] or entry['powerOffAfter']:
                 after.add(PowerAfterCapture(
-                    vnfc, driver, on=vnfc_rules.get('powerOnAfter'),
-                    off=vnfc_rules.get('powerOffAfter'), stopped=power_off))
-            if quiesce:
+                    vnfc, driver, on=entry['powerOnAfter'],
+                    off=entry['powerOffAfter'], stopped=power_off))
+            if entry['quiesce']:
                 quiesced_ids.append(vnfc.id)
-                freeze.add(Quiesce(vnfc, driver))
+                freeze.add(Quiesce(vnfc, driver, kept))
                 thaw.add(Unquiesce(vnfc, driver))
             if vnf_paused:
                 pause.add(PauseVnfc(vnfc, driver))
                 unpause.add(UnpauseVnfc(vnfc, driver))
-            snap.add(SnapshotVnfc(vnfc, driver, snapshot_id, with_memory,
-                                  quiesce, vnf_paused))
+            snap.add(SnapshotVnfc(vnfc, driver, snapshot_id, entry['memory'],
+                                  entry['quiesce'], vnf_paused, kept))
         steps += [stop, freeze, snap, thaw, after]
     for sub in [detach, pause] + steps + [unpause, attach]:
         if len(sub):
             flow.add(sub)
-    return ([v.id for v in vnfcs], quiesced_ids,
-            [v.id for v in vnfcs] if vnf_paused else [], detached_ids)
+    return ids, quiesced_ids, ids if vnf_paused else [], detached_ids
 
 
-def build(op, instance):
-    """Return (flow, store) for a CREATE_SNAPSHOT op occurrence; the VNF's
-    snapshot descriptor chooses the VNFCs (Vnfsd.003, narrowed by
-    additionalParams vnfcInstanceIds), warm or cold per
-    VNFC (005) and the order (017)."""
+def _plan(op, instance, rules, drivers):
+    """The decisions of a CREATE_SNAPSHOT, read from the request, the
+    descriptor and the VIM once (JSON; persisted with the flow)."""
     request = op.operation_params or {}
     params = request.get('additionalParams') or {}
-    rules = descriptor.Descriptor.of(instance)
     vnfcs = rules.chosen(common.resolve_vnfcs(instance),
                          params.get('vnfcInstanceIds'))
     if not vnfcs:
@@ -442,32 +499,65 @@ def build(op, instance):
             reason='VNF instance %s has no VNFCs to snapshot (none, or its '
                    'snapshot descriptor excludes them all)' % instance.id)
     asked = bool(params.get('withMemory', False))
-    snapshot_id = uuidutils.generate_uuid()
+    return {
+        'snapshotId': uuidutils.generate_uuid(),
+        'started': common.now(),
+        'vnfcIds': [v.id for v in vnfcs],
+        'capture': plan_capture(
+            rules.order(states.CREATE_SNAPSHOT, vnfcs), drivers, params,
+            memory_of=lambda vnfc: rules.wants_memory(vnfc.vdu_id, asked),
+            rules=rules),
+    }
+
+
+def build(op, instance, plan=None):
+    """Return (flow, store) for a CREATE_SNAPSHOT op occurrence; the VNF's
+    snapshot descriptor chooses the VNFCs (Vnfsd.003, narrowed by
+    additionalParams vnfcInstanceIds), warm or cold per
+    VNFC (005) and the order (017). ``plan``: the decisions of an
+    interrupted run (the store's ``plan``), to rebuild its flow."""
+    request = op.operation_params or {}
+    rules = descriptor.Descriptor.of(instance)
+    drivers = common.Drivers(instance.vim_connection_info)
+    if plan is None:
+        plan = _plan(op, instance, rules, drivers)
+    by_id = {v.id: v for v in common.resolve_vnfcs(instance)}
+    vnfcs = [by_id[i] for i in plan['vnfcIds']]
     flow = linear_flow.Flow('create-snapshot-%s' % op.id)
     flow.add(common.CheckCancel(name='check-cancel-start'))
     if rules.grant_mode(states.CREATE_SNAPSHOT) == grant.NFVO:
-        flow.add(grant.RequestGrant(op, instance, vnfcs, snapshot_id))
+        flow.add(grant.RequestGrant(op, instance, vnfcs,
+                                    plan['snapshotId']))
     prepare, done = vnf_notify.wrap(op, instance, [v.id for v in vnfcs])
     if prepare:
         flow.add(prepare,
                  vnf_state.FetchVnfStateSnapshot(prepare.endpoint,
                                                  instance.id))
-    recorded = add_capture(
-        flow, rules.order(states.CREATE_SNAPSHOT, vnfcs),
-        common.Drivers(instance.vim_connection_info), params,
-        op.vnf_snapshot_info_id,
-        memory_of=lambda vnfc: rules.wants_memory(vnfc.vdu_id, asked),
-        rules=rules)
+    recorded = add_capture(flow, plan['capture'], by_id, drivers,
+                           op.vnf_snapshot_info_id)
     flow.add(common.CheckCancel(name='check-cancel-record'))
     flow.add(RecordVnfSnapshot(*recorded, notified=prepare is not None))
     if done:
         flow.add(done)
     return flow, {
         'op_id': op.id, 'info_id': op.vnf_snapshot_info_id,
-        'snapshot_id': snapshot_id,
-        'started': timeutils.utcnow(), 'instance': instance,
+        'snapshot_id': plan['snapshotId'], 'started': plan['started'],
+        'instance_id': instance.id,
         'user_defined_data': request.get('userDefinedData'),
+        'plan': plan,
     }
+
+
+def resume_direction(flow, atom_states):
+    """Finish an interrupted create once every VNFC snapshot was taken
+    and recorded (what is left puts VNFCs back and records the VNF
+    snapshot, each step safe to run again); otherwise roll it back: put
+    every VNFC back and delete the VNFC snapshots taken."""
+    if common.undoing(atom_states):
+        return common.BACK
+    taken = [atom_states.get(a.name) == tf_states.SUCCESS
+             for a in common.atoms(flow) if isinstance(a, SnapshotVnfc)]
+    return common.FORWARD if taken and all(taken) else common.BACK
 
 
 def rollback(op):
@@ -487,3 +577,6 @@ def rollback(op):
 
 
 OPERATION = states.CREATE_SNAPSHOT
+# A failure undoes every step (nothing stays done): a resumed run that
+# fails is rolled back.
+FAILURE_UNDOES_ALL = True

@@ -23,6 +23,7 @@ again, which changes nothing more.
 """
 
 from oslo_log import log as logging
+from taskflow import states as tf_states
 from taskflow import task
 from taskflow.patterns import linear_flow
 
@@ -34,6 +35,9 @@ from vnfsnap.db import api as db_api
 
 LOG = logging.getLogger(__name__)
 OPERATION = states.MODIFY_INFO
+# A failure undoes every step (nothing stays done): a resumed run that
+# fails is rolled back.
+FAILURE_UNDOES_ALL = True
 
 
 def _private(op):
@@ -89,12 +93,24 @@ class ApplyModifications(task.Task):
                  instance.id, op.id, ', '.join(sorted(changed)) or 'nothing')
 
 
-def build(op, instance):
-    """Return (flow, store) for a MODIFY_INFO op occurrence."""
+def build(op, instance, plan=None):
+    """Return (flow, store) for a MODIFY_INFO op occurrence (its request
+    is all it decides from: ``plan`` is not needed to rebuild it)."""
     flow = linear_flow.Flow('modify-info-%s' % op.id)
     flow.add(common.CheckCancel(name='check-cancel-start'),
              CheckVimDrivers(op), ApplyModifications(op))
     return flow, {'op_id': op.id}
+
+
+def resume_direction(flow, atom_states):
+    """Finish an interrupted modification once it started writing the
+    VNF instance (writing it again is the same write; what it replaced
+    is kept from the first); before that, roll it back (nothing to
+    undo)."""
+    if common.undoing(atom_states) or atom_states.get(
+            'apply-modifications') in (tf_states.PENDING, None):
+        return common.BACK
+    return common.FORWARD
 
 
 def rollback(op):

@@ -22,8 +22,8 @@ way back.
 """
 
 from oslo_log import log as logging
-from oslo_utils import timeutils
 from oslo_utils import uuidutils
+from taskflow import states as tf_states
 from taskflow import task
 from taskflow.patterns import linear_flow
 from taskflow.patterns import unordered_flow
@@ -53,23 +53,12 @@ class CheckRevert(task.Task):
         self.driver.check_revert(self.vnfc, self.vnfc_snapshot)
 
 
-class TakeSafetySnapshot(task.Task):
-    """Snapshot the VNF as it is before the first VNFC is reverted. Runs
-    its capture as a flow of its own: once recorded the snapshot belongs
-    to its VnfSnapshotInfo, and a failing revert must not undo it."""
-
-    def __init__(self, flow, store):
-        super().__init__(name='safety-snapshot')
-        self.flow, self.store = flow, store
-
-    def execute(self):
-        LOG.info('Taking safety snapshot %s of VNF instance %s before the '
-                 'revert', self.store['info_id'], self.store['instance'].id)
-        common.run(self.flow, self.store)
-
-
 class RecordSafetySnapshot(create_snapshot.RecordVnfSnapshot):
     """The safety snapshot is a new VnfSnapshotInfo of the VNF's project."""
+
+    def recorded(self, op_id, info_id, snapshot_id):
+        return db_api.get_op_occ(
+            None, op_id).safety_vnf_snapshot_info_id == info_id
 
     def save(self, op_id, info_id, instance, values, rows):
         db_api.record_safety_snapshot(
@@ -77,28 +66,49 @@ class RecordSafetySnapshot(create_snapshot.RecordVnfSnapshot):
             rows)
 
 
-def safety_snapshot(op, instance, vnfcs, drivers, target_info_id):
-    """The TakeSafetySnapshot task of a revert: every VNFC of the
-    instance, disks only, quiesced where the VIM can; the volumes the
-    snapshot descriptor leaves out (Vnfsd.016) are left out, but nothing
-    is detached or powered off for it."""
-    info_id = uuidutils.generate_uuid()
+def _plan_safety(op, instance, vnfcs, drivers, target_info_id):
+    """The decisions of the safety snapshot (JSON, persisted with the
+    flow): every VNFC of the instance, disks only, quiesced where the VIM
+    can; the volumes the snapshot descriptor leaves out (Vnfsd.016) are
+    left out, but nothing is detached or powered off for it."""
     rules = descriptor.Descriptor.of(instance)
-    vnfcs = [rules.narrow(v) for v in vnfcs]
-    flow = linear_flow.Flow('safety-snapshot-%s' % op.id)
-    recorded = create_snapshot.add_capture(flow, [vnfcs], drivers, {},
-                                           info_id)
+    return {
+        'infoId': uuidutils.generate_uuid(),
+        'snapshotId': uuidutils.generate_uuid(),
+        'started': common.now(),
+        'userDefinedData': {'vnfsnapSafetySnapshotOf': op.id,
+                            'vnfsnapRevertTo': target_info_id},
+        'capture': create_snapshot.plan_capture(
+            [[rules.narrow(v) for v in vnfcs]], drivers, {}),
+    }
+
+
+def safety_snapshot(flow, op, instance, drivers, plan):
+    """Add the safety snapshot's steps to the revert's ``flow`` (steps of
+    the revert itself, so they are persisted and resumed with it); returns
+    their store. Once recorded the snapshot belongs to its
+    VnfSnapshotInfo: a failing revert undoes none of its steps."""
+    rules = descriptor.Descriptor.of(instance)
+    vnfcs = {v.id: rules.narrow(v) for v in common.resolve_vnfcs(instance)}
+    info_id = plan['infoId']
+
+    def kept():
+        return db_api.get_op_occ(
+            None, op.id).safety_vnf_snapshot_info_id == info_id
+
+    recorded = create_snapshot.add_capture(flow, plan['capture'], vnfcs,
+                                           drivers, info_id, kept=kept)
     flow.add(RecordSafetySnapshot(*recorded, name='record-safety-snapshot'))
-    return TakeSafetySnapshot(flow, {
-        'op_id': op.id, 'info_id': info_id,
-        'snapshot_id': uuidutils.generate_uuid(),
-        'started': timeutils.utcnow(), 'instance': instance,
-        'user_defined_data': {'vnfsnapSafetySnapshotOf': op.id,
-                              'vnfsnapRevertTo': target_info_id}})
+    return {'info_id': info_id, 'snapshot_id': plan['snapshotId'],
+            'started': plan['started'], 'instance_id': instance.id,
+            'user_defined_data': plan['userDefinedData']}
 
 
-def build(op, instance):
-    """Return (flow, store) for a REVERT_TO_SNAPSHOT op occurrence."""
+def build(op, instance, plan=None):
+    """Return (flow, store) for a REVERT_TO_SNAPSHOT op occurrence.
+    ``plan``: the decisions of an interrupted run (the store's ``plan``),
+    to rebuild its flow; the VIM is not asked again."""
+    resumed = plan is not None
     info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
     if info.snapshot_id is None or not info.vnfc_snapshots:
         raise exception.UnprocessableEntity(
@@ -124,7 +134,8 @@ def build(op, instance):
                        'instance %s' % (row.vnfc_resource_info_id,
                                         instance.id))
         driver = drivers.for_resource(vnfc.compute_resource)
-        if (rules.vnfc_rules(vnfc.vdu_id).get('revertWhenPoweredOn')
+        if (not resumed and rules.vnfc_rules(vnfc.vdu_id).get(
+                'revertWhenPoweredOn')
                 is False and driver.power_state(vnfc) != 'shutoff'):
             raise exception.Conflict(
                 'VNFC %s is powered on and the snapshot descriptor forbids '
@@ -144,10 +155,19 @@ def build(op, instance):
                                     [vnfc.id for vnfc, _, _ in reverts])
     if prepare:
         flow.add(prepare)
-    if params.get('safetySnapshot') and not op.safety_vnf_snapshot_info_id:
-        # (A retry keeps the one it took: the VNF may be half-reverted.)
-        flow.add(safety_snapshot(op, instance, list(current.values()),
-                                 drivers, info.id))
+    if plan is None:
+        plan = {}
+        if params.get('safetySnapshot') and \
+                not op.safety_vnf_snapshot_info_id:
+            # (A retry keeps the one it took: the VNF may be
+            # half-reverted.)
+            plan['safety'] = _plan_safety(op, instance,
+                                          list(current.values()), drivers,
+                                          info.id)
+    store = {'op_id': op.id, 'plan': plan}
+    if plan.get('safety'):
+        store.update(safety_snapshot(flow, op, instance, drivers,
+                                     plan['safety']))
         flow.add(common.CheckCancel(name='check-cancel-safety'))
     # The descriptor's revert order (Vnfsd.018): groups one after the
     # other, a group's VNFCs in parallel; without it one VNFC at a time.
@@ -165,7 +185,21 @@ def build(op, instance):
                 *[by_vnfc[v.id] for v in group]))
     if done:
         flow.add(done)
-    return flow, {'op_id': op.id}
+    return flow, store
+
+
+def resume_direction(flow, atom_states):
+    """Roll an interrupted revert back while no VNFC's revert had started
+    (only the safety snapshot may have been taken: its partial VNFC
+    snapshots are deleted, a recorded one stays); once one had, finish it:
+    every VNFC ends as the snapshot has it (a revert step interrupted
+    midway is run again)."""
+    if common.undoing(atom_states):
+        return common.BACK
+    started = [atom_states.get(a.name) not in (tf_states.PENDING, None)
+               for a in common.atoms(flow)
+               if isinstance(a, vnfc_revert.VimRevertStep)]
+    return common.FORWARD if any(started) else common.BACK
 
 
 OPERATION = states.REVERT_TO_SNAPSHOT

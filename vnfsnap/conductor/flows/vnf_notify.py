@@ -116,7 +116,9 @@ class NotifyPrepare(task.Task):
         LOG.info('VNF instance %s acknowledged "prepare" for %s (%d '
                  'VNFC(s))', self.instance.id, self.op.operation,
                  len(self.vnfc_ids))
-        return timeutils.utcnow(), answer if isinstance(answer, dict) else None
+        # (Persisted as JSON: the time as ISO 8601.)
+        return (timeutils.utcnow().isoformat(),
+                answer if isinstance(answer, dict) else None)
 
     def revert(self, result, *args, **kwargs):
         # "done" once the VNF may have seen "prepare": acknowledged,

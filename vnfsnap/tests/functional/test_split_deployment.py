@@ -22,6 +22,9 @@ import subprocess
 import sys
 import time
 
+import sqlalchemy as sa
+
+from vnfsnap.db import models
 from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.functional import base
 
@@ -57,6 +60,23 @@ class TestSplitDeployment(base.FunctionalTestCase):
             env={'VNFSNAP_FAKE_GUESTS': ','.join(GUESTS),
                  'VNFSNAP_FAKE_DELAY': delay},
             name='vnfsnap-conductor')
+
+    def wait_for_step(self, name, timeout=120):
+        """Wait until the persisted flow records step ``name`` RUNNING
+        (the conductor is in it)."""
+        atoms = models.TASKFLOW.atomdetails
+        engine = sa.create_engine(self.db.url)
+        self.addCleanup(engine.dispose)
+        deadline = time.monotonic() + timeout
+        while True:
+            with engine.connect() as conn:
+                if conn.execute(sa.select(atoms.c.name).where(
+                        atoms.c.name == name,
+                        atoms.c.state == 'RUNNING')).first():
+                    return
+            self.assertLess(time.monotonic(), deadline,
+                            'step %s never ran' % name)
+            time.sleep(0.2)
 
     def _register_and_snapshot(self):
         inst = self.api.post('/vnflcm/v2/vnf_instances',
@@ -132,20 +152,17 @@ class TestSplitDeployment(base.FunctionalTestCase):
     def test_conductor_killed_mid_operation_is_recovered(self):
         conductor = self.start_conductor(delay='create:vm-b:60')
         inst, info, op_url = self._register_and_snapshot()
-        self.api.wait_for_op(op_url, states=('PROCESSING',))
+        self.wait_for_step('snapshot-vnfc-vm-b')
         conductor.stop_signal = signal.SIGKILL
         conductor.stop()
         self.start_conductor()
-        op = self.api.wait_for_op(op_url)
-        self.assertEqual('FAILED_TEMP', op['operationState'])
-        self.assertIn('conductor', op['error']['detail'])
-        self.assertIn('retry', op['_links'])
-        # Retry on the restarted conductor completes the snapshot.
-        path = op_url[op_url.index('/vnflcm'):]
-        retry = self.api.post(path + '/retry')
-        self.assertEqual(202, retry.status_code, retry.text)
-        op = self.api.wait_for_op(op_url)
-        self.assertEqual('COMPLETED', op['operationState'], op)
+        # Resumed from its persisted steps: killed while a VNFC snapshot
+        # was taken, the create is rolled back.
+        op = self.api.wait_for_op(op_url, timeout=120)
+        self.assertEqual('ROLLED_BACK', op['operationState'], op)
+        self.assertIn('running this operation, stopped at step snapshot-',
+                      op['error']['detail'])
+        self.assertIn('rolled back automatically', op['error']['detail'])
 
     def conductor_conf(self, host, **conductor):
         """A configuration like the API's, for conductor ``host``."""
@@ -164,7 +181,7 @@ class TestSplitDeployment(base.FunctionalTestCase):
             delay='create:vm-b:120',
             conf=self.conductor_conf('conductor-a', **liveness))
         inst, info, op_url = self._register_and_snapshot()
-        self.api.wait_for_op(op_url, states=('PROCESSING',))
+        self.wait_for_step('snapshot-vnfc-vm-b')
         # Started only now, so the occurrence is conductor-a's.
         self.start_conductor(conf=self.conductor_conf('conductor-b',
                                                       **liveness))
@@ -173,16 +190,12 @@ class TestSplitDeployment(base.FunctionalTestCase):
         killed = time.monotonic()
         op = self.api.wait_for_op(op_url)
         taken_after = time.monotonic() - killed
-        self.assertEqual('FAILED_TEMP', op['operationState'])
+        self.assertEqual('ROLLED_BACK', op['operationState'], op)
         self.assertIn('conductor conductor-a, running this operation, went '
-                      'offline (no heartbeat for 5 s)', op['error']['detail'])
-        self.assertIn('conductor conductor-b took it over',
+                      'offline (no heartbeat for 5 s) and conductor '
+                      'conductor-b took it over at step snapshot-',
                       op['error']['detail'])
+        self.assertIn('rolled back automatically', op['error']['detail'])
         # heartbeat_timeout + sweep_interval, and a margin for a loaded
         # machine (the poll of wait_for_op included).
         self.assertLess(taken_after, 5 + 2 + 30)
-        path = op_url[op_url.index('/vnflcm'):]
-        retry = self.api.post(path + '/retry')
-        self.assertEqual(202, retry.status_code, retry.text)
-        op = self.api.wait_for_op(op_url)
-        self.assertEqual('COMPLETED', op['operationState'], op)

@@ -196,7 +196,8 @@ class TestCreateSnapshotFlow(base.TestCase):
             'check-cancel-record', 'record-vnf-snapshot'], _names(flow))
         self.assertEqual(op.id, store['op_id'])
         self.assertEqual(op.vnf_snapshot_info_id, store['info_id'])
-        self.assertIs(inst, store['instance'])
+        # Only JSON: the store is persisted with the flow.
+        self.assertEqual(inst.id, store['instance_id'])
         self.assertIsNone(store['user_defined_data'])
         # Building talks to no VIM.
         self.assertEqual([], FakeVim.calls)
@@ -285,7 +286,8 @@ class TestCreateSnapshotFlow(base.TestCase):
         common.run(flow, store)
         info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
         self.assertEqual(store['snapshot_id'], info.snapshot_id)
-        self.assertEqual(store['started'], info.snapshot_creation_started_at)
+        self.assertEqual(common.as_datetime(store['started']),
+                         info.snapshot_creation_started_at)
         self.assertEqual(2, len(info.vnfc_snapshots))
         self.assertTrue(all(r.memory_captured for r in info.vnfc_snapshots))
         # Still owned by the operation: the manager releases it.
@@ -441,7 +443,7 @@ class TestRevertFlow(base.TestCase):
                                             'check-revert-vnfc-1']),
                           _reverted('vnfc-0'), 'check-cancel-vnfc-1',
                           _reverted('vnfc-1')], _names(flow))
-        self.assertEqual({'op_id': op.id}, store)
+        self.assertEqual({'op_id': op.id, 'plan': {}}, store)
 
     def test_vnfc_snapshot_dict(self):
         inst = fake_vnf.register_vnf(1)
@@ -571,7 +573,12 @@ class TestSafetySnapshot(base.TestCase):
         self.assertEqual(['check-cancel-start',
                           ('check-revert', ['check-revert-vnfc-0',
                                             'check-revert-vnfc-1']),
-                          'safety-snapshot', 'check-cancel-safety',
+                          ('quiesce', ['quiesce-vnfc-0', 'quiesce-vnfc-1']),
+                          ('snapshot', ['snapshot-vnfc-0',
+                                        'snapshot-vnfc-1']),
+                          ('unquiesce', ['unquiesce-vnfc-0',
+                                         'unquiesce-vnfc-1']),
+                          'record-safety-snapshot', 'check-cancel-safety',
                           _reverted('vnfc-0'), 'check-cancel-vnfc-1',
                           _reverted('vnfc-1')], _names(flow))
         common.run(flow, store)
@@ -624,7 +631,7 @@ class TestSafetySnapshot(base.TestCase):
         op = db_api.get_op_occ(None, op.id)
         self.assertIsNotNone(op.safety_vnf_snapshot_info_id)
         flow, _ = revert_to_snapshot.build(op, inst)
-        self.assertNotIn('safety-snapshot', _names(flow))
+        self.assertNotIn('record-safety-snapshot', _names(flow))
 
     def test_failed_capture_reverts_nothing_and_leaves_nothing(self):
         inst = fake_vnf.register_vnf(2)

@@ -12,6 +12,7 @@
 
 """Conductor heartbeats and the takeover of what offline conductors held."""
 
+from concurrent import futures
 import threading
 import time
 from unittest import mock
@@ -187,6 +188,15 @@ class TestTakeOver(base.TestCase):
             db_api.register_conductor(host)
         db_utils.age_heartbeat('dead', 31)
 
+    def taker(self, host):
+        """A conductor with the pool its resumptions run on (and settle()
+        to wait for them)."""
+        mgr = manager.ConductorManager(host)
+        mgr._pool = futures.ThreadPoolExecutor(2)
+        self.addCleanup(mgr._pool.shutdown)
+        mgr.settle = lambda: mgr._pool.shutdown(wait=True)
+        return mgr
+
     def test_offline_conductors_work_is_failed(self):
         processing = held_op('dead')
         rolling = held_op('dead', states.ROLLING_BACK)
@@ -194,17 +204,23 @@ class TestTakeOver(base.TestCase):
         live = held_op('live')
         live_pkg = held_pkg('live')
         unregistered = held_op('old-release')
-        taker = manager.ConductorManager('c1')
+        taker = self.taker('c1')
         taken = taker._take_over()
         self.assertEqual({processing.id, rolling.id, pkg_id}, set(taken))
-        for op in (processing, rolling):
-            got = db_api.get_op_occ(None, op.id)
-            self.assertEqual(states.FAILED_TEMP, got.operation_state)
-            self.assertIsNone(got.host)
-            self.assertIn('conductor dead, running this operation, went '
-                          'offline (no heartbeat for 30 s)',
-                          got.error['detail'])
-            self.assertIn('conductor c1 took it over', got.error['detail'])
+        taker.settle()
+        # No progress of the run was persisted (it never ran a flow here):
+        # nothing to resume from.
+        got = db_api.get_op_occ(None, processing.id)
+        self.assertEqual(states.FAILED_TEMP, got.operation_state)
+        self.assertIsNone(got.host)
+        self.assertIn('conductor dead, running this operation, went '
+                      'offline (no heartbeat for 30 s) and conductor c1 '
+                      'took it over before it finished, and no progress',
+                      got.error['detail'])
+        # A rollback is run again.
+        got = db_api.get_op_occ(None, rolling.id)
+        self.assertEqual((states.ROLLED_BACK, 'c1'),
+                         (got.operation_state, got.host))
         # Resumed by the taker: its processing runs again (and fails:
         # the test stored no content).
         pkg = db_utils.settled_pkg(pkg_id)
@@ -224,14 +240,14 @@ class TestTakeOver(base.TestCase):
     def test_cleanly_stopped_conductor_is_taken_over_at_once(self):
         op = held_op('live')
         db_api.unregister_conductor('live')
-        self.assertEqual([op.id],
-                         manager.ConductorManager('c1')._take_over())
+        taker = self.taker('c1')
+        self.assertEqual([op.id], taker._take_over())
+        taker.settle()
 
     def test_two_conductors_racing_take_each_once(self):
         ops = [held_op('dead').id for _ in range(6)]
         pkgs = [held_pkg('dead') for _ in range(4)]
-        takers = [manager.ConductorManager('c1'),
-                  manager.ConductorManager('c2')]
+        takers = [self.taker('c1'), self.taker('c2')]
         start = threading.Barrier(len(takers))
         taken = {}
 
@@ -247,6 +263,8 @@ class TestTakeOver(base.TestCase):
         self.assertEqual({'c1', 'c2'}, set(taken))
         both = taken['c1'] + taken['c2']
         self.assertEqual(sorted(ops + pkgs), sorted(both))  # exactly once
+        for mgr in takers:
+            mgr.settle()
         for op_id in ops:
             got = db_api.get_op_occ(None, op_id)
             self.assertEqual(states.FAILED_TEMP, got.operation_state)
@@ -265,8 +283,9 @@ class TestTakeOver(base.TestCase):
 
     def test_sweep_takes_over(self):
         op = held_op('dead')
-        mgr = manager.ConductorManager('c1')
+        mgr = self.taker('c1')
         mgr._sweep(None, min_age=3600)
+        mgr.settle()
         self.assertEqual(states.FAILED_TEMP,
                          db_api.get_op_occ(None, op.id).operation_state)
 
@@ -275,7 +294,9 @@ class TestTakeOver(base.TestCase):
         the occurrence is no longer its own (the client retried it on
         another conductor)."""
         op = held_op('dead')
-        manager.ConductorManager('c1')._take_over()
+        taker = self.taker('c1')
+        taker._take_over()
+        taker.settle()
         db_api.transition_op_occ(op.id, (states.FAILED_TEMP,),
                                  states.PROCESSING, host='c2')
         zombie = manager.ConductorManager('dead')

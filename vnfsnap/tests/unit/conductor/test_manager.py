@@ -556,13 +556,17 @@ class TestInitHost(ManagerTestCase):
         failed = self._op_in(states.FAILED_TEMP, None)
 
         mgr = self.start_manager('cond-2')
-        for op in (processing, rolling):
-            got = self.wait_for_op(op.id, wanted={states.FAILED_TEMP})
-            self.assertIsNone(got.host)
-            self.assertEqual(500, got.error['status'])
-            self.assertIn('stopped', got.error['detail'])
-            self.assertIn('retry', got.error['detail'])
-            self.assertReserved(got)
+        # Its run persisted no progress: nothing to resume from.
+        got = self.wait_for_op(processing.id, wanted={states.FAILED_TEMP})
+        self.assertIsNone(got.host)
+        self.assertEqual(500, got.error['status'])
+        self.assertIn('conductor cond-2, running this operation, stopped '
+                      'before it finished, and no progress of it was '
+                      'recorded; retry', got.error['detail'])
+        self.assertReserved(got)
+        # A rollback is run again.
+        got = self.wait_for_op(rolling.id, wanted={states.ROLLED_BACK})
+        self.assertEqual('cond-2', got.host)
         for op in (waiting, retried):
             got = self.wait_for_op(op.id)
             self.assertEqual(states.COMPLETED, got.operation_state,
