@@ -311,6 +311,10 @@ def vnf_lcm_op_occ(obj, base):
         'error': obj.error,
         'changedInfo': obj.changed_info,
         'vnfSnapshotInfoId': obj.vnf_snapshot_info_id,
+        # vnfsnap extension: the deadlines the VIM enforced on what the
+        # operation interrupted (doc/source/admin/guards.rst).
+        'guards': [dict(g.record, vnfcInstanceId=g.vnfc_id)
+                   for g in getattr(obj, 'guards', None) or ()] or None,
         '_links': links,
     })
 

@@ -22,6 +22,8 @@ for the whole VNF (its VNFCs' disks and messages in flight between them),
 for VNFs whose VNFCs cannot be quiesced or whose state spans VNFCs.
 """
 
+import dataclasses
+
 from oslo_log import log as logging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
@@ -89,7 +91,9 @@ class PauseVnfc(task.Task):
 
     def execute(self):
         started = timeutils.utcnow()
-        return started if self.driver.pause_vnfc(self.vnfc) else None
+        # The VIM resumes it by itself after the deadline (guards).
+        return started if self.driver.pause_vnfc(
+            self.vnfc, CONF.conductor.pause_deadline) else None
 
     def revert(self, result, *args, **kwargs):
         if result is None:
@@ -129,7 +133,8 @@ class PowerOffVnfc(task.Task):
             return False
         LOG.info('Stopping VNFC %s for its snapshot (powerOffBefore)',
                  self.vnfc.id)
-        self.driver.stop_vnfc(self.vnfc)
+        # The VIM starts it again by itself after the deadline (guards).
+        self.driver.stop_vnfc(self.vnfc, CONF.conductor.power_off_deadline)
         return True
 
     def revert(self, result, *args, **kwargs):
@@ -162,16 +167,20 @@ class DetachVolumes(task.Task):
     """Detach the volumes a VNFC's snapshot leaves out (snapshot descriptor
     Vnfsd.011); provides {storage resource id: what puts it back}."""
 
-    def __init__(self, vnfc, driver, volumes):
+    def __init__(self, vnfc, driver, volumes, guarded=False):
         super().__init__(name='detach-volumes-%s' % vnfc.id,
                          provides='detached-%s' % vnfc.id)
         self.vnfc, self.driver, self.volumes = vnfc, driver, volumes
+        # Volumes attached again after the capture: the VIM attaches them
+        # by itself after the deadline (guards).
+        self.deadline = CONF.conductor.detach_deadline if guarded else None
 
     def execute(self):
         detached = {}
         try:
             for storage in self.volumes:
-                token = self.driver.detach_volume(self.vnfc, storage)
+                token = self.driver.detach_volume(self.vnfc, storage,
+                                                  self.deadline)
                 if token is not None:
                     detached[storage['id']] = token
         except Exception:
@@ -381,7 +390,8 @@ def add_capture(flow, groups, drivers, params, snapshot_id,
             vnfc = rules.narrow(vnfc, plan)
             if plan.detach:
                 detached_ids.append(vnfc.id)
-                detach.add(DetachVolumes(vnfc, driver, plan.left_out))
+                detach.add(DetachVolumes(vnfc, driver, plan.left_out,
+                                         guarded=plan.attach_after))
                 if plan.attach_after:
                     attach.add(AttachVolumes(vnfc, driver, plan.left_out))
             if (vnfc_rules.get('snapshotWhenPoweredOff') is False
@@ -437,6 +447,8 @@ def build(op, instance):
     rules = descriptor.Descriptor.of(instance)
     vnfcs = rules.chosen(common.resolve_vnfcs(instance),
                          params.get('vnfcInstanceIds'))
+    # The VIM's guards on what this occurrence interrupts report under it.
+    vnfcs = [dataclasses.replace(v, owner=op.id) for v in vnfcs]
     if not vnfcs:
         raise exception.UnprocessableEntity(
             reason='VNF instance %s has no VNFCs to snapshot (none, or its '
