@@ -25,9 +25,19 @@ import typing
 from oslo_log import log as logging
 
 from vnfsnap.common import exception
-from vnfsnap.db import api as db_api
 
 LOG = logging.getLogger(__name__)
+
+# recorder(owner, vnfc_id, record): set by the service (drivers know
+# nothing of the database; contributor/design.rst).
+_guard_recorder = None
+
+
+def record_guards_with(recorder):
+    """Have :func:`report_guard` call ``recorder(owner, vnfc_id, record)``
+    (None: guards are not recorded, only logged)."""
+    global _guard_recorder
+    _guard_recorder = recorder
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,14 +82,15 @@ class Vnfc:
 
 
 def report_guard(vnfc, record):
-    """Record in the database, under the operation occurrence that owns the
-    VNFC (``vnfc.owner``), a guard's record: armed, released or fired
-    (``kind``, ``deadline``, ``state``...). Guards work without their
-    record; a record that cannot be written is only logged."""
-    if vnfc.owner is None:
+    """Record, under the operation occurrence that owns the VNFC
+    (``vnfc.owner``), a guard's record: armed, released or fired (``kind``,
+    ``deadline``, ``state``...). Guards work without their record; a
+    record that cannot be written is only logged."""
+    recorder = _guard_recorder
+    if vnfc.owner is None or recorder is None:
         return
     try:
-        db_api.record_op_guard(vnfc.owner, vnfc.id, record)
+        recorder(vnfc.owner, vnfc.id, record)
     except Exception:
         LOG.exception('Could not record guard %s of VNFC %s in operation '
                       'occurrence %s', record, vnfc.id, vnfc.owner)

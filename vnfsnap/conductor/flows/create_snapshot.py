@@ -42,9 +42,14 @@ from vnfsnap.conductor.flows import vnf_notify
 from vnfsnap.conductor.flows import vnf_state
 import vnfsnap.conf
 from vnfsnap.db import api as db_api
+from vnfsnap.vim import base as vim_base
 
 CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
+
+# The guards VIM drivers arm on what an occurrence interrupts (Vnfc.owner)
+# are recorded with the occurrence.
+vim_base.record_guards_with(db_api.record_op_guard)
 
 
 class Quiesce(task.Task):

@@ -289,9 +289,10 @@ class LibvirtDriver(base.VimDriver):
             self._token(dom, kind, key),
             os.path.join(_DomainFiles(uuid).root, 'guard.log'), self.uri,
             uuid, kind, deadline, vnfcId=vnfc.id, **details)
-        LOG.info('Guard armed on VNFC %s: %s %s undone at %s unless '
-                 'released', vnfc.id, kind, details.get('resourceId', ''),
-                 record['deadline'])
+        LOG.info('Guard armed on VNFC %s: %s%s undone at %s unless '
+                 'released', vnfc.id, kind,
+                 ' of volume %s' % details['resourceId']
+                 if 'resourceId' in details else '', record['deadline'])
         base.report_guard(vnfc, record)
 
     def _release(self, dom, vnfc, kind, key=None):
