@@ -34,6 +34,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 from vnfsnap.vim.libvirt import domain_xml
@@ -71,10 +72,13 @@ def arm(token, log_path, uri, domain_uuid, kind, deadline, **details):
     env = {'PATH': os.environ.get('PATH', '/usr/bin:/bin'),
            'LANG': 'C.UTF-8'}
     with open(log_path, 'ab') as log:
-        subprocess.Popen(
+        proc = subprocess.Popen(
             [sys.executable, '-m', __name__, token],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
             start_new_session=True, close_fds=True)
+    # Reaped when it exits: a long-running conductor arms many guards.
+    threading.Thread(target=proc.wait, daemon=True,
+                     name='guard-%d' % proc.pid).start()
     return _public(record)
 
 
