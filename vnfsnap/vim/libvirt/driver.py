@@ -265,14 +265,15 @@ class LibvirtDriver(base.VimDriver):
         LOG.info('Froze %d file system(s) of VNFC %s', frozen, vnfc.id)
 
     def unquiesce(self, vnfc):
+        """Thaw, then release the guard: a thaw that fails leaves the
+        guard to try again at its deadline."""
         dom = self._domain(vnfc)
-        fired = self._release(dom, vnfc, guard.FREEZE)
         try:
             dom.fsThaw()
         except libvirt.libvirtError as e:
-            if fired is None:
+            if not os.path.exists(self._token(dom, guard.FREEZE) + '.fired'):
                 raise _vim_error('thawing VNFC %s' % vnfc.id, e)
-        _raise_if_fired(vnfc, fired)
+        _raise_if_fired(vnfc, self._release(dom, vnfc, guard.FREEZE))
 
     # --- guards -----------------------------------------------------------
 
@@ -329,15 +330,16 @@ class LibvirtDriver(base.VimDriver):
         return True
 
     def unpause_vnfc(self, vnfc):
+        """Resume, then release the guard (it stays armed when the resume
+        fails)."""
         dom = self._domain(vnfc)
-        fired = self._release(dom, vnfc, guard.PAUSE)
         if self._state(dom) == PAUSED:
             try:
                 dom.resume()
             except libvirt.libvirtError as e:
                 raise _vim_error('resuming VNFC %s' % vnfc.id, e)
             LOG.info('Resumed VNFC %s', vnfc.id)
-        _raise_if_fired(vnfc, fired)
+        _raise_if_fired(vnfc, self._release(dom, vnfc, guard.PAUSE))
 
     # --- create -----------------------------------------------------------
 
@@ -673,11 +675,10 @@ class LibvirtDriver(base.VimDriver):
 
     def start_vnfc(self, vnfc, paused=False):
         dom = self._domain(vnfc)
-        fired = self._release(dom, vnfc, guard.POWER_OFF)
         if not dom.isActive():
             dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED if paused
                                 else 0)
-        _raise_if_fired(vnfc, fired)
+        _raise_if_fired(vnfc, self._release(dom, vnfc, guard.POWER_OFF))
 
     def detach_volume(self, vnfc, storage, deadline=None):
         """Detach one volume, live and from the definition, and wait until
@@ -720,8 +721,6 @@ class LibvirtDriver(base.VimDriver):
         if not detached:
             return
         dom = self._domain(vnfc)
-        dev = domain_xml.parse(detached['diskXml']).find('target').get('dev')
-        fired = self._release(dom, vnfc, guard.DETACH, dev)
         flags = 0
         if self._disk_element(
                 dom, storage, libvirt.VIR_DOMAIN_XML_INACTIVE) is None:
@@ -736,7 +735,8 @@ class LibvirtDriver(base.VimDriver):
                                  % (storage['id'], vnfc.id), e)
             LOG.info('Attached volume %s to VNFC %s again', storage['id'],
                      vnfc.id)
-        _raise_if_fired(vnfc, fired)
+        dev = domain_xml.parse(detached['diskXml']).find('target').get('dev')
+        _raise_if_fired(vnfc, self._release(dom, vnfc, guard.DETACH, dev))
 
     @staticmethod
     def _disk_element(dom, storage, flags):

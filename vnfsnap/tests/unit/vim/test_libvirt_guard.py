@@ -18,6 +18,7 @@ where the driver arms them."""
 import json
 import os
 import time
+from unittest import mock
 
 import libvirt
 
@@ -126,6 +127,18 @@ class TestDriverGuards(GuardTestCase):
         [record] = self.records()
         self.assertEqual('released', record['state'])
         self.assertEqual(60, record['deadlineSeconds'])
+
+    def test_guard_kept_when_the_resume_fails(self):
+        # The conductor's own resume failed: the guard stays armed and
+        # tries again at its deadline.
+        self.assertTrue(self.driver.pause_vnfc(self.vnfc, deadline=60))
+        with mock.patch.object(libvirt.virDomain, 'resume',
+                               side_effect=libvirt.libvirtError('boom')):
+            self.assertRaises(exception.VimError, self.driver.unpause_vnfc,
+                              self.vnfc)
+        self.assertEqual(['pause.token'], os.listdir(self.guards))
+        self.driver.unpause_vnfc(self.vnfc)
+        self.assertEqual([], os.listdir(self.guards))
 
     def test_no_deadline_no_guard(self):
         self.assertTrue(self.driver.pause_vnfc(self.vnfc))
