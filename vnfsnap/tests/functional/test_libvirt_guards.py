@@ -25,6 +25,7 @@ import os
 import time
 
 import libvirt
+from testtools import content
 
 from vnfsnap.tests.fixtures import guest_disks
 from vnfsnap.tests.functional import base
@@ -110,7 +111,10 @@ class TestGuards(libvirt_base.GuestsTestCase):
             self.assertLess(time.monotonic() - since, deadline + MARGIN,
                             '%s: not done by the guard in time' % what)
             time.sleep(0.2)
-        return time.monotonic() - since
+        took = time.monotonic() - since
+        self.addDetail('%s_after_s' % what, content.text_content(
+            '%.1f s after the conductor died' % took))
+        return took
 
     def assertNoGuardLeft(self):
         """The guard processes exit once released or done (polled: the
@@ -124,7 +128,9 @@ class TestGuards(libvirt_base.GuestsTestCase):
     def guard_log(self):
         paths = glob.glob(os.path.join(self.state_dir, 'libvirt', '*',
                                        'guard.log'))
-        return ''.join(open(p).read() for p in paths)
+        text = ''.join(open(p).read() for p in paths)
+        self.addDetail('guard.log', content.text_content(text))
+        return text
 
     def test_paused_vnfc_resumed_by_guard_after_conductor_killed(self):
         self.start_killed_at('pause-*@after')
@@ -178,6 +184,7 @@ class TestGuards(libvirt_base.GuestsTestCase):
                                       'additionalParams': {
                                           'pauseVnf': True}}), timeout=180)
         self.assertEqual('COMPLETED', op['operationState'], op)
+        self.addDetail('guards', content.json_content(op['guards']))
         guards = {(g['kind'], g['state']) for g in op['guards']}
         self.assertEqual({('pause', 'released'), ('detach', 'released')},
                          guards)
