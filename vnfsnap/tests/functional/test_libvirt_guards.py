@@ -21,6 +21,7 @@ shows them released.
 """
 
 import glob
+import json
 import os
 import time
 
@@ -184,7 +185,8 @@ class TestGuards(libvirt_base.GuestsTestCase):
                                       'additionalParams': {
                                           'pauseVnf': True}}), timeout=180)
         self.assertEqual('COMPLETED', op['operationState'], op)
-        self.addDetail('guards', content.json_content(op['guards']))
+        self.addDetail('guards', content.text_content(
+            json.dumps(op['guards'], indent=1)))
         guards = {(g['kind'], g['state']) for g in op['guards']}
         self.assertEqual({('pause', 'released'), ('detach', 'released')},
                          guards)

@@ -307,10 +307,10 @@ class LibvirtDriver(base.VimDriver):
             return None
         LOG.warning('Guard of VNFC %s fired before this conductor undid '
                     'the %s itself: its deadline %s passed and the guard '
-                    '%s at %s %s', vnfc.id, kind, record['deadline'],
+                    '%s at %s', vnfc.id, kind, record['deadline'],
                     'undid it' if record['state'] == guard.FIRED
-                    else 'FAILED to undo it', record.get('firedAt'),
-                    record.get('error') or '')
+                    else 'FAILED to undo it (%s)' % record.get('error'),
+                    record.get('firedAt'))
         return record
 
     # --- pause ------------------------------------------------------------
