@@ -311,8 +311,18 @@ def vnf_lcm_op_occ(obj, base):
         'error': obj.error,
         'changedInfo': obj.changed_info,
         'vnfSnapshotInfoId': obj.vnf_snapshot_info_id,
+        # vnfsnap extension: the deadlines the VIM enforced on what the
+        # operation interrupted (doc/source/admin/guards.rst).
+        'guards': [_guard(g) for g in getattr(obj, 'guards', None) or ()]
+        or None,
         '_links': links,
     })
+
+
+def _guard(row):
+    """One guard of an op occurrence (vnfsnap extension)."""
+    return _compact(dict({k: v for k, v in row.record.items()
+                          if k != 'vnfcId'}, vnfcInstanceId=row.vnfc_id))
 
 
 def lccn_subscription(obj, base):

@@ -33,6 +33,32 @@ opts = [
                     'the conductor that froze it died or hangs (the libvirt '
                     'driver runs a guard process for it); the guest agent '
                     'never thaws by itself.'),
+    cfg.IntOpt('pause_deadline', default=300, min=5,
+               help='Seconds a VNFC may stay paused for a VNF-wide '
+                    'snapshot point (additionalParams pauseVnf): the pause '
+                    'spans the capture of every VNFC of the VNF, memory '
+                    'included, so it is longer than freeze_deadline. The '
+                    'VIM driver resumes the VNFC after that even when the '
+                    'conductor that paused it died or hangs (the libvirt '
+                    'driver runs a guard process for it), and the '
+                    'operation then fails: its VNF-wide point is lost.'),
+    cfg.IntOpt('power_off_deadline', default=900, min=5,
+               help='Seconds a VNFC stopped for its snapshot (snapshot '
+                    'descriptor powerOffBefore) may stay off before the VIM '
+                    'driver starts it again, in the power state it had, '
+                    'even when the conductor that stopped it died or hangs '
+                    '(a libvirt guard process); a snapshot still running '
+                    'then fails. Covers the graceful shutdown '
+                    '([libvirt]shutdown_timeout) and a cold capture of its '
+                    'disks.'),
+    cfg.IntOpt('detach_deadline', default=900, min=5,
+               help='Seconds a volume detached for a snapshot (snapshot '
+                    'descriptor detachDisksBefore) may stay detached before '
+                    'the VIM driver attaches it again, even when the '
+                    'conductor that detached it died or hangs (a libvirt '
+                    'guard process); a snapshot still running then fails. '
+                    'Volumes the descriptor keeps detached after the '
+                    'snapshot (attachDisksAfter false) are not guarded.'),
     cfg.IntOpt('sweep_interval', default=10, min=1,
                help='Seconds between two looks for LCM operation '
                     'occurrences that no conductor runs although they should '

@@ -566,6 +566,23 @@ def remove_pkg_vim_resources(pkg_id, key=None):
         session.execute(sa.delete(M).where(*where))
 
 
+def record_op_guard(op_id, vnfc_id, record):
+    """Create or update the record of a guard a VIM armed for the
+    occurrence (see models.OpGuard)."""
+    key = (op_id, vnfc_id, record['kind'], record.get('resourceId') or '')
+    with _writer() as session:
+        row = session.get(models.OpGuard, key)
+        if row is None:
+            position = session.execute(sa.select(sa.func.count()).where(
+                models.OpGuard.op_occ_id == op_id)).scalar()
+            session.add(models.OpGuard(
+                op_occ_id=op_id, vnfc_id=vnfc_id, kind=key[2],
+                resource_id=key[3], position=position, record=record))
+        else:
+            # A released or fired record keeps what the armed one said.
+            row.record = dict(row.record, **record)
+
+
 # --- VNF snapshot packages (VnfSnapshotPkgInfo) ---------------------------
 
 def create_vnf_snapshot_pkg(values):

@@ -172,6 +172,31 @@ class VnfLcmOpOcc(TimestampMixin, Base):
     # request with its secrets and what the modification replaced.
     changed_info = sa.Column(_json())
     private_params = sa.Column(types.Encrypted())
+    # The deadlines VIMs enforced on the interruptions it caused (guards).
+    guards = orm.relationship(
+        'OpGuard', lazy='selectin', cascade='all, delete-orphan',
+        order_by='OpGuard.position')
+
+
+class OpGuard(Base):
+    """A guard a VIM armed on an interruption of a VNFC's service that an
+    op occurrence caused (freeze, pause, power-off, detached volume): what
+    undoes it by the deadline when no conductor does. ``record`` is the
+    driver's record of it (kind, deadline, state armed / released / fired /
+    failed, firedAt...), updated as it changes."""
+
+    __tablename__ = 'op_guards'
+
+    op_occ_id = sa.Column(
+        sa.String(36), sa.ForeignKey('vnf_lcm_op_occs.id',
+                                     ondelete='CASCADE'),
+        primary_key=True)
+    vnfc_id = sa.Column(sa.String(255), primary_key=True)
+    kind = sa.Column(sa.String(16), primary_key=True)
+    # The volume of a detach guard, '' for the others.
+    resource_id = sa.Column(sa.String(255), primary_key=True)
+    position = sa.Column(sa.Integer, nullable=False)
+    record = sa.Column(_json(), nullable=False)
 
 
 class OpVimResource(Base):

@@ -22,7 +22,22 @@ import dataclasses
 import functools
 import typing
 
+from oslo_log import log as logging
+
 from vnfsnap.common import exception
+
+LOG = logging.getLogger(__name__)
+
+# recorder(owner, vnfc_id, record): set by the service (drivers know
+# nothing of the database; contributor/design.rst).
+_guard_recorder = None
+
+
+def record_guards_with(recorder):
+    """Have :func:`report_guard` call ``recorder(owner, vnfc_id, record)``
+    (None: guards are not recorded, only logged)."""
+    global _guard_recorder
+    _guard_recorder = recorder
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +76,24 @@ class Vnfc:
     # Volumes of the VNFC a snapshot leaves out (snapshot descriptor
     # Vnfsd.016): the driver must not capture them while attached.
     left_out: tuple = ()
+    # The LCM operation occurrence acting on the VNFC: the guards a VIM
+    # arms on its interruptions are reported under it (report_guard).
+    owner: typing.Optional[str] = None
+
+
+def report_guard(vnfc, record):
+    """Record, under the operation occurrence that owns the VNFC
+    (``vnfc.owner``), a guard's record: armed, released or fired (``kind``,
+    ``deadline``, ``state``...). Guards work without their record; a
+    record that cannot be written is only logged."""
+    recorder = _guard_recorder
+    if vnfc.owner is None or recorder is None:
+        return
+    try:
+        recorder(vnfc.owner, vnfc.id, record)
+    except Exception:
+        LOG.exception('Could not record guard %s of VNFC %s in operation '
+                      'occurrence %s', record, vnfc.id, vnfc.owner)
 
 
 @dataclasses.dataclass
@@ -130,29 +163,37 @@ class VimDriver(abc.ABC):
         """``running``, ``paused`` or ``shutoff``."""
         raise self._unsupported('read the power state of VNFC %s' % vnfc.id)
 
-    def stop_vnfc(self, vnfc):
+    def stop_vnfc(self, vnfc, deadline=None):
         """Shut the VNFC down (GR NFV-TST 005 6.4.1 "stop"); harmless when
-        it is off."""
+        it is off. With ``deadline`` (seconds) the stop is for a snapshot:
+        the VIM starts the VNFC again by itself after that long, unless
+        :meth:`start_vnfc` (or a stop without deadline: the operation
+        wants it off after all) came first; drivers that cannot, ignore
+        it (see doc/source/admin/guards.rst)."""
         raise self._unsupported('stop VNFC %s' % vnfc.id)
 
     def start_vnfc(self, vnfc):
         """Start a stopped VNFC; harmless when it runs."""
         raise self._unsupported('start VNFC %s' % vnfc.id)
 
-    def pause_vnfc(self, vnfc):
+    def pause_vnfc(self, vnfc, deadline=None):
         """Pause a running VNFC (its vCPUs stop; memory and disks stay as
-        they are). Returns False, doing nothing, when it was not running."""
+        they are). Returns False, doing nothing, when it was not running.
+        With ``deadline`` the VIM resumes it by itself after that many
+        seconds unless :meth:`unpause_vnfc` came first (where it can)."""
         raise self._unsupported('pause VNFC %s' % vnfc.id)
 
     def unpause_vnfc(self, vnfc):
         """Resume a VNFC :meth:`pause_vnfc` paused."""
         raise self._unsupported('unpause VNFC %s' % vnfc.id)
 
-    def detach_volume(self, vnfc, storage):
+    def detach_volume(self, vnfc, storage, deadline=None):
         """Detach one volume (a virtualStorageResourceInfo) from the VNFC
         and wait until it is gone (Vnfsd.011). Returns what
         :meth:`attach_volume` needs to attach it again as it was (JSON),
-        or None when it was not attached."""
+        or None when it was not attached. With ``deadline`` the VIM
+        attaches it again by itself after that many seconds unless
+        :meth:`attach_volume` came first (where it can)."""
         raise self._unsupported('detach volume %s from VNFC %s'
                                 % (storage['id'], vnfc.id))
 

@@ -134,6 +134,24 @@ _OPERATION_STATES = [states.STARTING, states.PROCESSING, states.COMPLETED,
                      states.FAILED_TEMP, states.FAILED, states.ROLLING_BACK,
                      states.ROLLED_BACK]
 
+# A guard (vnfsnap extension of VnfLcmOpOcc): the deadline a VIM enforced
+# on an interruption of a VNFC's service the operation caused.
+GUARD = {
+    'type': 'object',
+    'properties': {
+        'vnfcInstanceId': {'type': 'string'},
+        'kind': {'enum': ['freeze', 'pause', 'power-off', 'detach']},
+        'resourceId': {'type': 'string'},
+        'deadline': common.DATE_TIME,
+        'deadlineSeconds': {'type': 'number'},
+        'state': {'enum': ['armed', 'released', 'fired', 'failed']},
+        'firedAt': common.DATE_TIME,
+        'error': {'type': 'string'},
+    },
+    'required': ['vnfcInstanceId', 'kind', 'deadline', 'state'],
+    'additionalProperties': False,
+}
+
 # VnfLcmOpOcc (SOL003 5.5.2.13) of the operations vnfsnap runs.
 VNF_LCM_OP_OCC = {
     'type': 'object',
@@ -151,6 +169,9 @@ VNF_LCM_OP_OCC = {
         'error': PROBLEM_DETAILS,
         'changedInfo': OBJECT,
         'vnfSnapshotInfoId': common.UUID_IDENTIFIER,
+        # vnfsnap extension: the VIM's guards on what the operation
+        # interrupted.
+        'guards': {'type': 'array', 'items': GUARD},
         '_links': links(['self', 'vnfInstance'],
                         ['vnfSnapshot', 'safetyVnfSnapshot', 'retry',
                          'rollback', 'fail', 'cancel']),

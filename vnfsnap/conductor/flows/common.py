@@ -56,8 +56,10 @@ def as_datetime(value):
     return value
 
 
-def resolve_vnfcs(instance):
-    """The VNFCs of a registered VNF instance, in registration order."""
+def resolve_vnfcs(instance, owner=None):
+    """The VNFCs of a registered VNF instance, in registration order.
+    ``owner``: the op occurrence on whose behalf they are handled (the
+    VIM's guards on what it interrupts report under it)."""
     info = instance.instantiated_vnf_info or {}
     storage = {s['id']: s for s in info.get('virtualStorageResourceInfo')
                or []}
@@ -65,7 +67,8 @@ def resolve_vnfcs(instance):
                           compute_resource=rsc['computeResource'],
                           storage_resources=tuple(
                               storage[sid] for sid in
-                              rsc.get('storageResourceIds') or []))
+                              rsc.get('storageResourceIds') or []),
+                          owner=owner)
             for rsc in info.get('vnfcResourceInfo') or []]
 
 

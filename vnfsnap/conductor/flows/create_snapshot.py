@@ -43,9 +43,14 @@ from vnfsnap.conductor.flows import vnf_notify
 from vnfsnap.conductor.flows import vnf_state
 import vnfsnap.conf
 from vnfsnap.db import api as db_api
+from vnfsnap.vim import base as vim_base
 
 CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
+
+# The guards VIM drivers arm on what an occurrence interrupts (Vnfc.owner)
+# are recorded with the occurrence.
+vim_base.record_guards_with(db_api.record_op_guard)
 
 
 class Quiesce(task.Task):
@@ -97,7 +102,9 @@ class PauseVnfc(task.Task):
 
     def execute(self):
         started = common.now()
-        return started if self.driver.pause_vnfc(self.vnfc) else None
+        # The VIM resumes it by itself after the deadline (guards).
+        return started if self.driver.pause_vnfc(
+            self.vnfc, CONF.conductor.pause_deadline) else None
 
     def revert(self, result, *args, **kwargs):
         if result is None:
@@ -137,7 +144,8 @@ class PowerOffVnfc(task.Task):
             return False
         LOG.info('Stopping VNFC %s for its snapshot (powerOffBefore)',
                  self.vnfc.id)
-        self.driver.stop_vnfc(self.vnfc)
+        # The VIM starts it again by itself after the deadline (guards).
+        self.driver.stop_vnfc(self.vnfc, CONF.conductor.power_off_deadline)
         return True
 
     def revert(self, result, *args, **kwargs):
@@ -170,16 +178,20 @@ class DetachVolumes(task.Task):
     """Detach the volumes a VNFC's snapshot leaves out (snapshot descriptor
     Vnfsd.011); provides {storage resource id: what puts it back}."""
 
-    def __init__(self, vnfc, driver, volumes):
+    def __init__(self, vnfc, driver, volumes, guarded=False):
         super().__init__(name='detach-volumes-%s' % vnfc.id,
                          provides='detached-%s' % vnfc.id)
         self.vnfc, self.driver, self.volumes = vnfc, driver, volumes
+        # Volumes attached again after the capture: the VIM attaches them
+        # by itself after the deadline (guards).
+        self.deadline = CONF.conductor.detach_deadline if guarded else None
 
     def execute(self):
         detached = {}
         try:
             for storage in self.volumes:
-                token = self.driver.detach_volume(self.vnfc, storage)
+                token = self.driver.detach_volume(self.vnfc, storage,
+                                                  self.deadline)
                 if token is not None:
                     detached[storage['id']] = token
         except Exception:
@@ -461,7 +473,8 @@ def add_capture(flow, plan, vnfcs, drivers, snapshot_id, kept=None):
             left_out = vnfc.left_out[len(whole.left_out):]
             if entry['detach']:
                 detached_ids.append(vnfc.id)
-                detach.add(DetachVolumes(vnfc, driver, left_out))
+                detach.add(DetachVolumes(vnfc, driver, left_out,
+                                         guarded=entry['attachAfter']))
                 if entry['attachAfter']:
                     attach.add(AttachVolumes(vnfc, driver, left_out))
             power_off = entry['powerOffBefore']
@@ -521,7 +534,7 @@ def build(op, instance, plan=None):
     drivers = common.Drivers(instance.vim_connection_info)
     if plan is None:
         plan = _plan(op, instance, rules, drivers)
-    by_id = {v.id: v for v in common.resolve_vnfcs(instance)}
+    by_id = {v.id: v for v in common.resolve_vnfcs(instance, owner=op.id)}
     vnfcs = [by_id[i] for i in plan['vnfcIds']]
     flow = linear_flow.Flow('create-snapshot-%s' % op.id)
     flow.add(common.CheckCancel(name='check-cancel-start'))

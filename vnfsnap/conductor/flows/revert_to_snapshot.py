@@ -89,7 +89,8 @@ def safety_snapshot(flow, op, instance, drivers, plan):
     their store. Once recorded the snapshot belongs to its
     VnfSnapshotInfo: a failing revert undoes none of its steps."""
     rules = descriptor.Descriptor.of(instance)
-    vnfcs = {v.id: rules.narrow(v) for v in common.resolve_vnfcs(instance)}
+    vnfcs = {v.id: rules.narrow(v)
+             for v in common.resolve_vnfcs(instance, owner=op.id)}
     info_id = plan['infoId']
 
     def kept():
@@ -114,7 +115,7 @@ def build(op, instance, plan=None):
         raise exception.UnprocessableEntity(
             reason='VNF snapshot %s holds no VNFC snapshots to revert to'
                    % info.id)
-    current = {v.id: v for v in common.resolve_vnfcs(instance)}
+    current = {v.id: v for v in common.resolve_vnfcs(instance, owner=op.id)}
     drivers = common.Drivers(instance.vim_connection_info)
     rules = descriptor.Descriptor.of(instance)
     params = (op.operation_params or {}).get('additionalParams') or {}

@@ -19,13 +19,12 @@ NFVO's Grant API are HTTP servers of the test, on loopback.
 """
 
 import datetime
-import os
-import subprocess
 import time
 
 import libvirt
 
 from vnfsnap import descriptor
+from vnfsnap.tests.fixtures import guest_disks
 from vnfsnap.tests.fixtures import nfvo as nfvo_server
 from vnfsnap.tests.fixtures import notify_endpoint
 from vnfsnap.tests.functional import libvirt_base
@@ -58,18 +57,6 @@ class TestDescriptorAndNotices(libvirt_base.GuestsTestCase):
             f.write('\n[grant]\nmode = nfvo\nnfvo_url = %s/grant/v1\n'
                     'poll_interval = 0.2\n' % self.nfvo.url)
 
-    def add_scratch(self, dom):
-        """A third disk (vdc, serial 'scratch', not mounted), live."""
-        path = os.path.join(self.tmp, 'scratch.qcow2')
-        subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', path,
-                        '16M'], check=True)
-        os.chmod(path, 0o666)
-        dom.attachDeviceFlags(
-            "<disk type='file' device='disk'><driver name='qemu' "
-            "type='qcow2'/><source file='%s'/><target dev='vdc' "
-            "bus='virtio'/><serial>scratch</serial></disk>" % path,
-            libvirt.VIR_DOMAIN_AFFECT_LIVE | libvirt.VIR_DOMAIN_AFFECT_CONFIG)
-
     def scratch(self, text=None):
         """Write ``text`` at the start of app1's scratch disk, or read it;
         found by its serial, as the guest names it anew on each hot-plug."""
@@ -96,7 +83,7 @@ class TestDescriptorAndNotices(libvirt_base.GuestsTestCase):
         for vnfc, vdu in zip(vnfcs, VDUS, strict=True):
             vnfc['vduId'] = vdu
             self.names[vdu] = vnfc['id']
-        self.add_scratch(self.doms[self.names['app1']])
+        guest_disks.add_scratch(self.doms[self.names['app1']], self.tmp)
         vnfcs[1]['storageResourceIds'].append('app1-scratch')
         body['instantiatedVnfInfo']['virtualStorageResourceInfo'].append({
             'id': 'app1-scratch', 'virtualStorageDescId': 'scratch',

@@ -81,7 +81,7 @@ class TestSystemdUnits(base.FunctionalTestCase):
 
     def test_conductor_outlives_only_its_own_stop(self):
         service = _unit('vnfsnap-conductor.service')['Service']
-        # The thaw guards of the libvirt driver are in the conductor's
+        # The guards of the libvirt driver are in the conductor's
         # control group; they must not get its SIGTERM.
         self.assertEqual('process', service['KillMode'])
         graceful = next(o for o in conductor_conf.opts

@@ -49,8 +49,8 @@ from vnfsnap.common import states
 import vnfsnap.conf
 from vnfsnap.vim import base
 from vnfsnap.vim.libvirt import domain_xml
+from vnfsnap.vim.libvirt import guard
 from vnfsnap.vim.libvirt import images
-from vnfsnap.vim.libvirt import thaw_guard
 
 CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
@@ -106,6 +106,25 @@ def _snapshot_handle(conn_id, domain_uuid, name):
 
 def _vim_error(what, error):
     return exception.VimError(reason='%s: %s' % (what, error))
+
+
+def _raise_if_fired(vnfc, fired):
+    """A guard that undid an interruption before the conductor did broke
+    what the interruption was for (a frozen, paused or stopped VNFC, a
+    detached volume, while it was captured): the operation must fail and
+    roll back rather than record a snapshot it cannot vouch for."""
+    if fired is None:
+        return
+    reason = ('the %s of VNFC %s outlasted its deadline (%s); its guard '
+              '%s at %s, so what was captured meanwhile cannot be trusted'
+              % (fired['kind'], vnfc.id, fired['deadline'],
+                 'undid it' if fired['state'] == guard.FIRED
+                 else 'failed to undo it (%s)' % fired.get('error'),
+                 fired.get('firedAt')))
+    # Undone by the guard: as an undo step (a roll back) that is done.
+    if fired['state'] == guard.FIRED:
+        raise exception.GuardUndidInterruption(reason=reason)
+    raise exception.VimError(reason=reason)
 
 
 class _DomainFiles:
@@ -239,53 +258,92 @@ class LibvirtDriver(base.VimDriver):
 
     def quiesce(self, vnfc, timeout):
         dom = self._domain(vnfc)
-        files = _DomainFiles(dom.UUIDString())
-        os.makedirs(files.root, exist_ok=True)
-        token = os.path.join(files.root, 'freeze.token')
         # The guard runs before the freeze: never a frozen guest without one.
-        thaw_guard.start(self.uri, dom.UUIDString(),
-                         timeout, token,
-                         os.path.join(files.root, 'thaw_guard.log'))
+        self._arm(dom, vnfc, guard.FREEZE, timeout)
         try:
             frozen = dom.fsFreeze()
         except libvirt.libvirtError as e:
-            thaw_guard.release(token)
+            self._release(dom, vnfc, guard.FREEZE)
             raise _vim_error('freezing the file systems of VNFC %s'
                              % vnfc.id, e)
         LOG.info('Froze %d file system(s) of VNFC %s', frozen, vnfc.id)
 
     def unquiesce(self, vnfc):
+        """Thaw, then release the guard: a thaw that fails leaves the
+        guard to try again at its deadline."""
         dom = self._domain(vnfc)
         try:
             dom.fsThaw()
         except libvirt.libvirtError as e:
-            raise _vim_error('thawing VNFC %s' % vnfc.id, e)
-        finally:
-            thaw_guard.release(os.path.join(
-                _DomainFiles(dom.UUIDString()).root, 'freeze.token'))
+            if not os.path.exists(self._token(dom, guard.FREEZE) + '.fired'):
+                raise _vim_error('thawing VNFC %s' % vnfc.id, e)
+        _raise_if_fired(vnfc, self._release(dom, vnfc, guard.FREEZE))
+
+    # --- guards -----------------------------------------------------------
+
+    @staticmethod
+    def _token(dom, kind, key=None):
+        return os.path.join(_DomainFiles(dom.UUIDString()).root, 'guards',
+                            kind + ('-' + key if key else '') + '.token')
+
+    def _arm(self, dom, vnfc, kind, deadline, key=None, **details):
+        """Start the guard that undoes ``kind`` after ``deadline`` seconds
+        unless released: before the VNFC's service is interrupted."""
+        uuid = dom.UUIDString()
+        record = guard.arm(
+            self._token(dom, kind, key),
+            os.path.join(_DomainFiles(uuid).root, 'guard.log'), self.uri,
+            uuid, kind, deadline, vnfcId=vnfc.id, **details)
+        LOG.info('Guard armed on VNFC %s: %s%s undone at %s unless '
+                 'released', vnfc.id, kind,
+                 ' of volume %s' % details['resourceId']
+                 if 'resourceId' in details else '', record['deadline'])
+        base.report_guard(vnfc, record)
+
+    def _release(self, dom, vnfc, kind, key=None):
+        """Take the undo back from the guard; returns the record of a guard
+        that fired already (logged and reported), else None."""
+        record = guard.release(self._token(dom, kind, key))
+        if record is None:
+            return None
+        base.report_guard(vnfc, record)
+        if record['state'] == guard.RELEASED:
+            return None
+        LOG.warning('Guard of VNFC %s fired before this conductor undid '
+                    'the %s itself: its deadline %s passed and the guard '
+                    '%s at %s', vnfc.id, kind, record['deadline'],
+                    'undid it' if record['state'] == guard.FIRED
+                    else 'FAILED to undo it (%s)' % record.get('error'),
+                    record.get('firedAt'))
+        return record
 
     # --- pause ------------------------------------------------------------
 
-    def pause_vnfc(self, vnfc):
+    def pause_vnfc(self, vnfc, deadline=None):
         dom = self._domain(vnfc)
         if self._state(dom) != RUNNING:
             return False
+        if deadline is not None:
+            self._arm(dom, vnfc, guard.PAUSE, deadline)
         try:
             dom.suspend()
         except libvirt.libvirtError as e:
+            self._release(dom, vnfc, guard.PAUSE)
             raise _vim_error('pausing VNFC %s' % vnfc.id, e)
         LOG.info('Paused VNFC %s', vnfc.id)
         return True
 
     def unpause_vnfc(self, vnfc):
+        """Resume, then release the guard (it stays armed when the resume
+        fails)."""
         dom = self._domain(vnfc)
-        if self._state(dom) != PAUSED:
-            return
-        try:
-            dom.resume()
-        except libvirt.libvirtError as e:
-            raise _vim_error('resuming VNFC %s' % vnfc.id, e)
-        LOG.info('Resumed VNFC %s', vnfc.id)
+        if self._state(dom) == PAUSED:
+            try:
+                dom.resume()
+            except libvirt.libvirtError as e:
+                raise _vim_error('resuming VNFC %s' % vnfc.id, e)
+            LOG.info('Resumed VNFC %s', vnfc.id)
+        _raise_if_fired(vnfc, self._release(dom, vnfc, guard.PAUSE))
 
     # --- create -----------------------------------------------------------
 
@@ -609,15 +667,26 @@ class LibvirtDriver(base.VimDriver):
     def power_state(self, vnfc):
         return self._state(self._domain(vnfc))
 
-    def stop_vnfc(self, vnfc):
-        """Graceful shutdown, destroyed after [libvirt]shutdown_timeout."""
+    def stop_vnfc(self, vnfc, deadline=None):
+        """Graceful shutdown, destroyed after [libvirt]shutdown_timeout.
+        With a ``deadline`` a guard starts it again (in the state it had)
+        after that many seconds; without, a stop the operation intends
+        (e.g. powerOffAfter) also takes over from such a guard."""
         dom = self._domain(vnfc)
         if not dom.isActive():
+            if deadline is None:
+                _raise_if_fired(vnfc,
+                                self._release(dom, vnfc, guard.POWER_OFF))
             return
+        if deadline is not None:
+            self._arm(dom, vnfc, guard.POWER_OFF, deadline,
+                      paused=self._state(dom) == PAUSED)
+        else:
+            _raise_if_fired(vnfc, self._release(dom, vnfc, guard.POWER_OFF))
         with contextlib.suppress(libvirt.libvirtError):
             dom.shutdown()
-        deadline = time.monotonic() + CONF.libvirt.shutdown_timeout
-        while dom.isActive() and time.monotonic() < deadline:
+        end = time.monotonic() + CONF.libvirt.shutdown_timeout
+        while dom.isActive() and time.monotonic() < end:
             time.sleep(0.2)
         if dom.isActive():
             dom.destroy()
@@ -627,25 +696,31 @@ class LibvirtDriver(base.VimDriver):
         if not dom.isActive():
             dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED if paused
                                 else 0)
+        _raise_if_fired(vnfc, self._release(dom, vnfc, guard.POWER_OFF))
 
-    def detach_volume(self, vnfc, storage):
+    def detach_volume(self, vnfc, storage, deadline=None):
         """Detach one volume, live and from the definition, and wait until
         the guest released it; returns its disk XML for
-        :meth:`attach_volume` (None when it was not attached)."""
+        :meth:`attach_volume` (None when it was not attached). With a
+        ``deadline`` a guard attaches it again after that many seconds."""
         dom = self._domain(vnfc)
         target = self._disk_element(dom, storage, 0)
         if target is None:
             return None
         xml = ET.tostring(target, encoding='unicode')
         dev = target.find('target').get('dev')
+        if deadline is not None:
+            self._arm(dom, vnfc, guard.DETACH, deadline, key=dev,
+                      resourceId=storage['id'], target=dev, diskXml=xml)
         try:
             dom.detachDeviceFlags(xml, self._live_config(dom))
         except libvirt.libvirtError as e:
+            self._release(dom, vnfc, guard.DETACH, dev)
             raise _vim_error('detaching volume %s (%s) from VNFC %s'
                              % (storage['id'], dev, vnfc.id), e)
-        deadline = time.monotonic() + CONF.libvirt.detach_timeout
+        end = time.monotonic() + CONF.libvirt.detach_timeout
         while self._disk_element(dom, storage, 0) is not None:
-            if time.monotonic() > deadline:
+            if time.monotonic() > end:
                 # Back in the definition at least (it left it at once).
                 self.attach_volume(vnfc, storage, {'diskXml': xml})
                 raise exception.VimError(
@@ -670,15 +745,16 @@ class LibvirtDriver(base.VimDriver):
             flags |= libvirt.VIR_DOMAIN_AFFECT_CONFIG
         if dom.isActive() and self._disk_element(dom, storage, 0) is None:
             flags |= libvirt.VIR_DOMAIN_AFFECT_LIVE
-        if not flags:
-            return
-        try:
-            dom.attachDeviceFlags(detached['diskXml'], flags)
-        except libvirt.libvirtError as e:
-            raise _vim_error('attaching volume %s to VNFC %s'
-                             % (storage['id'], vnfc.id), e)
-        LOG.info('Attached volume %s to VNFC %s again', storage['id'],
-                 vnfc.id)
+        if flags:
+            try:
+                dom.attachDeviceFlags(detached['diskXml'], flags)
+            except libvirt.libvirtError as e:
+                raise _vim_error('attaching volume %s to VNFC %s'
+                                 % (storage['id'], vnfc.id), e)
+            LOG.info('Attached volume %s to VNFC %s again', storage['id'],
+                     vnfc.id)
+        dev = domain_xml.parse(detached['diskXml']).find('target').get('dev')
+        _raise_if_fired(vnfc, self._release(dom, vnfc, guard.DETACH, dev))
 
     @staticmethod
     def _disk_element(dom, storage, flags):

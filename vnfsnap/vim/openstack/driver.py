@@ -115,7 +115,10 @@ class OpenStackDriver(capture.Capture, revert.Revert, transfer.Transfer,
         server = self._server(vnfc)
         return self._power_state(server, vnfc)
 
-    def stop_vnfc(self, vnfc):
+    def stop_vnfc(self, vnfc, deadline=None):
+        # ``deadline``: nothing of vnfsnap runs on the compute hosts to
+        # enforce it; the bound is the conductor takeover and resume
+        # (doc/source/admin/guards.rst).
         server = self._server(vnfc)
         self._power_off(server.id, self._power_state(server, vnfc), vnfc)
 
@@ -124,7 +127,9 @@ class OpenStackDriver(capture.Capture, revert.Revert, transfer.Transfer,
         if server.status == 'SHUTOFF':
             self._set_power(server.id, helpers.RUNNING, vnfc)
 
-    def detach_volume(self, vnfc, storage):
+    def detach_volume(self, vnfc, storage, deadline=None):
+        # ``deadline``: as for stop_vnfc, nothing enforces it on the
+        # hosts.
         server = self._server(vnfc)
         volume_id = storage['storageResource']['resourceId']
         attachment = next((a for a in server.volumes
@@ -162,7 +167,8 @@ class OpenStackDriver(capture.Capture, revert.Revert, transfer.Transfer,
         LOG.info('Attached volume %s to server %s of VNFC %s again at %s',
                  volume_id, server.id, vnfc.id, detached['device'])
 
-    def pause_vnfc(self, vnfc):
+    def pause_vnfc(self, vnfc, deadline=None):
+        # ``deadline``: as for stop_vnfc, nothing enforces it on the hosts.
         server = self._server(vnfc)
         if self._power_state(server, vnfc) != helpers.RUNNING:
             return False

@@ -169,6 +169,28 @@ class TestQuery(OpOccsTestCase):
         op = self.wait_for_op(self.op_id_from(resp))
         self.assertNotIn('safetyVnfSnapshot', self.occ(op.id)['_links'])
 
+    def test_guards_shown_per_vnfc(self):
+        # vnfsnap extension: what the VIM's guards did (armed, released,
+        # fired), one entry per interruption, updated in place.
+        info_id, op = self.take_snapshot(self.inst['id'])
+        self.assertNotIn('guards', self.occ(op.id))
+        armed = {'kind': 'detach', 'vnfcId': 'vnfc-0', 'resourceId': 'vol-0',
+                 'deadline': '2026-12-06T20:00:00Z', 'deadlineSeconds': 900,
+                 'state': 'armed'}
+        db_api.record_op_guard(op.id, 'vnfc-0', armed)
+        db_api.record_op_guard(op.id, 'vnfc-1', dict(
+            armed, kind='pause', resourceId=None, vnfcId='vnfc-1'))
+        db_api.record_op_guard(op.id, 'vnfc-0', {
+            'kind': 'detach', 'resourceId': 'vol-0', 'state': 'fired',
+            'firedAt': '2026-12-06T20:00:01Z'})
+        del armed['vnfcId']
+        pause = dict(armed, kind='pause', vnfcInstanceId='vnfc-1')
+        del pause['resourceId']
+        self.assertEqual([dict(armed, vnfcInstanceId='vnfc-0',
+                               state='fired',
+                               firedAt='2026-12-06T20:00:01Z'), pause],
+                         self.occ(op.id)['guards'])
+
     def test_running_offers_cancel(self):
         op_id, _ = self.running_create()
         self.assertEqual(['cancel'], self.task_links(self.occ(op_id)))

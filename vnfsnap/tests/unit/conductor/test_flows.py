@@ -370,6 +370,14 @@ class TestCreateSnapshotFlow(base.TestCase):
         self.assertIn('vnf_unpaused_at', rows['vnfc-0'].vim_details)
         self.assertNotIn('vnf_paused_at', rows['vnfc-1'].vim_details)
 
+    def test_vnf_wide_pause_guarded_by_its_deadline(self):
+        self.conf.config(pause_deadline=111, group='conductor')
+        inst = fake_vnf.register_vnf(1)
+        op = self._op(inst, pauseVnf=True)
+        common.run(*create_snapshot.build(op, inst))
+        self.assertEqual({('pause', 'vm-0'): [(111, op.id)]},
+                         FakeVim.deadlines)
+
     def test_vnf_wide_pause_undone_on_failure(self):
         inst = fake_vnf.register_vnf(2)
         FakeVim.fail[('create', 'vm-1')] = 'disk full'
@@ -765,6 +773,27 @@ class TestDescriptorPowerRules(base.TestCase):
         FakeVim.fail[('create', 'vm-0')] = 'disk full'
         self.assertRaises(exception.VimError, self._run_create, inst)
         self.assertEqual('running', FakeVim.guests['vm-0']['state'])
+
+    def test_interruptions_are_guarded_with_their_deadlines(self):
+        # The VIM is given the deadline of each interruption it must undo
+        # by itself (guards) and the occurrence its guards report under;
+        # a stop the operation intends (powerOffAfter) and a detach the
+        # descriptor keeps (attachDisksAfter false) get none.
+        self.conf.config(pause_deadline=111, power_off_deadline=222,
+                         detach_deadline=333, group='conductor')
+        inst = db_api.set_snapshot_descriptor(
+            None, fake_vnf.register_vnf(3).id,
+            {'vnfcs': {'vdu0': {'powerOffBefore': True,
+                                'powerOffAfter': True},
+                       'vdu1': {'detachDisksBefore': True},
+                       'vdu2': {'detachDisksBefore': True,
+                                'attachDisksAfter': False}}})
+        op = db_utils.make_op(inst.id, db_utils.make_info().id)
+        common.run(*create_snapshot.build(op, inst))
+        self.assertEqual({('stop', 'vm-0'): [(222, op.id), (None, op.id)],
+                          ('detach', 'vol-1'): [(333, op.id)],
+                          ('detach', 'vol-2'): [(None, op.id)]},
+                         FakeVim.deadlines)
 
     def test_no_snapshot_when_powered_off(self):
         inst = db_api.set_snapshot_descriptor(

@@ -1,0 +1,169 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The guards of the libvirt driver against libvirt's own test driver
+(test:///default: one in-memory host shared by the connections of a
+process), in process where a guard fires here and as real guard processes
+where the driver arms them."""
+
+import json
+import os
+import time
+from unittest import mock
+
+import libvirt
+
+from vnfsnap.common import exception
+from vnfsnap.db import api as db_api
+from vnfsnap.tests import base
+from vnfsnap.tests.fixtures import database as db_utils
+from vnfsnap.vim import base as vim_base
+from vnfsnap.vim.libvirt import driver as libvirt_driver
+from vnfsnap.vim.libvirt import guard
+
+URI = 'test:///default'
+
+
+class GuardTestCase(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.conn = libvirt.open(URI)
+        self.dom = self.conn.lookupByName('test')
+        self.addCleanup(self._running)
+        self.token = os.path.join(self.state_path, 'guards', 'pause.token')
+
+    def _running(self):
+        if self.dom.state()[0] == libvirt.VIR_DOMAIN_PAUSED:
+            self.dom.resume()
+
+    def write_token(self, kind=guard.PAUSE, deadline=0.1, uuid=None):
+        os.makedirs(os.path.dirname(self.token), exist_ok=True)
+        record = {'kind': kind, 'uri': URI, 'vnfcId': 'vnfc-0',
+                  'domainUuid': uuid or self.dom.UUIDString(),
+                  'deadlineSeconds': deadline,
+                  'deadline': '2026-01-01T00:00:00Z', 'state': guard.ARMED}
+        with open(self.token, 'w') as f:
+            json.dump(record, f)
+
+
+class TestGuard(GuardTestCase):
+
+    def test_fires_at_the_deadline_and_reports_once(self):
+        self.dom.suspend()
+        self.write_token()
+        self.assertEqual(0, guard.main([self.token]))
+        self.assertEqual(libvirt.VIR_DOMAIN_RUNNING, self.dom.state()[0])
+        record = guard.release(self.token)
+        self.assertEqual(guard.FIRED, record['state'])
+        self.assertEqual('vnfc-0', record['vnfcId'])
+        self.assertIn('firedAt', record)
+        self.assertNotIn('uri', record)
+        # Reported once; nothing armed any more.
+        self.assertIsNone(guard.release(self.token))
+
+    def test_released_before_the_deadline_does_nothing(self):
+        self.dom.suspend()
+        self.write_token(deadline=5)
+        record = guard.release(self.token)
+        self.assertEqual(guard.RELEASED, record['state'])
+        self.assertEqual(0, guard.main([self.token]))
+        self.assertEqual(libvirt.VIR_DOMAIN_PAUSED, self.dom.state()[0])
+        self.assertFalse(os.path.exists(self.token + '.fired'))
+
+    def test_failed_undo_is_recorded(self):
+        self.write_token(uuid='00000000-0000-0000-0000-00000000dead')
+        self.assertEqual(1, guard.main([self.token]))
+        record = guard.release(self.token)
+        self.assertEqual(guard.FAILED, record['state'])
+        self.assertIn('Domain not found', record['error'])
+
+    def test_power_off_guard_restores_the_power_state(self):
+        self.dom.destroy()
+        self.addCleanup(lambda: self.dom.isActive() or self.dom.create())
+        self.write_token(kind=guard.POWER_OFF)
+        self.assertEqual(0, guard.main([self.token]))
+        self.assertEqual(libvirt.VIR_DOMAIN_RUNNING, self.dom.state()[0])
+
+
+class TestDriverGuards(GuardTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.conf.config(snapshot_dir=os.path.join(self.state_path, 'lv'),
+                         group='libvirt')
+        vim_base.record_guards_with(db_api.record_op_guard)
+        self.addCleanup(vim_base.record_guards_with, None)
+        inst = db_utils.make_instance()
+        self.op = db_utils.make_op(inst.id, db_utils.make_info().id)
+        self.vnfc = vim_base.Vnfc(
+            id='vnfc-0', vdu_id='vdu0', owner=self.op.id,
+            compute_resource={'resourceId': 'test'})
+        self.driver = libvirt_driver.LibvirtDriver(
+            {'interfaceInfo': {'uri': URI}})
+        self.guards = os.path.join(self.state_path, 'lv',
+                                   self.dom.UUIDString(), 'guards')
+
+    def records(self):
+        return [g.record for g in db_api.get_op_occ(None, self.op.id).guards]
+
+    def test_pause_armed_and_released_and_recorded(self):
+        self.assertTrue(self.driver.pause_vnfc(self.vnfc, deadline=60))
+        self.assertEqual(['pause.token'], os.listdir(self.guards))
+        self.assertEqual([('pause', 'armed')],
+                         [(r['kind'], r['state']) for r in self.records()])
+        self.driver.unpause_vnfc(self.vnfc)
+        self.assertEqual(libvirt.VIR_DOMAIN_RUNNING, self.dom.state()[0])
+        self.assertEqual([], os.listdir(self.guards))
+        [record] = self.records()
+        self.assertEqual('released', record['state'])
+        self.assertEqual(60, record['deadlineSeconds'])
+
+    def test_guard_kept_when_the_resume_fails(self):
+        # The conductor's own resume failed: the guard stays armed and
+        # tries again at its deadline.
+        self.assertTrue(self.driver.pause_vnfc(self.vnfc, deadline=60))
+        with mock.patch.object(libvirt.virDomain, 'resume',
+                               side_effect=libvirt.libvirtError('boom')):
+            self.assertRaises(exception.VimError, self.driver.unpause_vnfc,
+                              self.vnfc)
+        self.assertEqual(['pause.token'], os.listdir(self.guards))
+        self.driver.unpause_vnfc(self.vnfc)
+        self.assertEqual([], os.listdir(self.guards))
+
+    def test_no_deadline_no_guard(self):
+        self.assertTrue(self.driver.pause_vnfc(self.vnfc))
+        self.assertFalse(os.path.exists(self.guards))
+        self.driver.unpause_vnfc(self.vnfc)
+        self.assertEqual([], self.records())
+
+    def test_guard_that_fired_fails_the_undo_after_doing_it(self):
+        # The guard process (its own test host: nothing is paused there)
+        # fires long before this conductor comes to resume the VNFC.
+        self.assertTrue(self.driver.pause_vnfc(self.vnfc, deadline=0.2))
+        fired = os.path.join(self.guards, 'pause.token.fired')
+        end = time.monotonic() + 60
+        while guard._read(fired) in (None, {'state': guard.ARMED}) or \
+                guard._read(fired)['state'] == guard.ARMED:
+            self.assertLess(time.monotonic(), end, 'the guard never fired')
+            time.sleep(0.1)
+        e = self.assertRaises(exception.GuardUndidInterruption,
+                              self.driver.unpause_vnfc, self.vnfc)
+        self.assertIn('outlasted its deadline', str(e))
+        # The conductor still put it back itself.
+        self.assertEqual(libvirt.VIR_DOMAIN_RUNNING, self.dom.state()[0])
+        [record] = self.records()
+        self.assertEqual('fired', record['state'])
+        self.assertIn('firedAt', record)
+        log = open(os.path.join(os.path.dirname(self.guards),
+                                'guard.log')).read()
+        self.assertIn('deadline of 0.2s passed', log)

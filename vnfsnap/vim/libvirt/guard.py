@@ -1,0 +1,220 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Host-owned deadlines on the states that interrupt a VNFC's service.
+
+Whoever interrupts a VNFC owns putting it back: a frozen guest's agent never
+thaws by itself, and a paused, stopped or unplugged VNFC stays so until
+someone acts. Before the driver freezes, pauses or stops a guest or detaches
+a volume from it, it arms a guard: a separate process in its own session
+that outlives a conductor that is killed or hangs, and undoes the
+interruption when the deadline passes while the guard's token file still
+exists. The driver's own undo releases the guard (removes the token) and
+the guard exits at once.
+
+The token is a JSON description of the guard (what to undo and how); a
+guard that fires first renames it to ``<token>.fired`` (so that exactly one
+of the guard and the driver owns the undo) and writes its outcome there,
+which the driver reads, logs and reports when it comes to release it.
+
+    python -m vnfsnap.vim.libvirt.guard TOKEN
+"""
+
+import datetime
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+from vnfsnap.vim.libvirt import domain_xml
+
+POLL = 0.2
+
+# What each kind of guard undoes.
+FREEZE, PAUSE, POWER_OFF, DETACH = 'freeze', 'pause', 'power-off', 'detach'
+KINDS = (FREEZE, PAUSE, POWER_OFF, DETACH)
+ARMED, RELEASED, FIRED, FAILED = 'armed', 'released', 'fired', 'failed'
+
+
+def _isotime(ts):
+    return datetime.datetime.fromtimestamp(
+        ts, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def arm(token, log_path, uri, domain_uuid, kind, deadline, **details):
+    """Write the token and start the guard; returns the guard's record
+    (kind, deadline as an ISO time, ...). ``details``: what the undo needs
+    (``paused`` for a power-off, ``diskXml`` and ``target`` for a detach)
+    and what identifies it (``vnfcId``, ``resourceId``)."""
+    record = dict(details, kind=kind, uri=uri, domainUuid=domain_uuid,
+                  deadlineSeconds=deadline,
+                  deadline=_isotime(time.time() + deadline), state=ARMED)
+    os.makedirs(os.path.dirname(token), exist_ok=True)
+    tmp = token + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(record, f)
+    os.replace(tmp, token)
+    # Its own session and a minimal environment: nothing that stops or
+    # sweeps the conductor's process group or environment takes it along.
+    # (Under systemd, run the conductor with KillMode=process for the same
+    # reason.)
+    env = {'PATH': os.environ.get('PATH', '/usr/bin:/bin'),
+           'LANG': 'C.UTF-8'}
+    with open(log_path, 'ab') as log:
+        proc = subprocess.Popen(
+            [sys.executable, '-m', __name__, token],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
+            start_new_session=True, close_fds=True)
+    # Reaped when it exits: a long-running conductor arms many guards.
+    threading.Thread(target=proc.wait, daemon=True,
+                     name='guard-%d' % proc.pid).start()
+    return _public(record)
+
+
+def release(token):
+    """Take the undo back from the guard. Returns None when none was armed,
+    the guard's record in state ``released`` when released in time, else
+    the record of the guard that fired (``state`` ``fired`` or ``failed``,
+    ``firedAt``, ``error``), which is returned once."""
+    record = _read(token)
+    try:
+        os.unlink(token)
+        return _public(dict(record or {}, state=RELEASED))
+    except FileNotFoundError:
+        pass
+    fired = token + '.fired'
+    # The guard renamed the token; it may still be acting. Wait for its
+    # outcome (bounded: one libvirt call).
+    end = time.monotonic() + 60
+    record = _read(fired)
+    while record is not None and record['state'] == ARMED and (
+            time.monotonic() < end):
+        time.sleep(POLL)
+        record = _read(fired)
+    if record is None:
+        return None
+    try:
+        os.unlink(fired)
+    except FileNotFoundError:
+        pass
+    return _public(record)
+
+
+def _public(record):
+    """What the op occurrence shows of a guard (no device XML, no URI)."""
+    return {k: v for k, v in record.items()
+            if k in ('kind', 'vnfcId', 'resourceId', 'deadline',
+                     'deadlineSeconds', 'state', 'firedAt', 'error')}
+
+
+def _read(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        # Being written (a fresh rename is read before the outcome).
+        return {'state': ARMED}
+
+
+def _log(message):
+    print('%s guard[%d]: %s' % (
+        time.strftime('%Y-%m-%dT%H:%M:%S'), os.getpid(), message),
+        flush=True)
+
+
+def _present(dom, target, flags):
+    for disk in domain_xml.parse(dom.XMLDesc(flags)).findall(
+            './devices/disk'):
+        if disk.find('target').get('dev') == target:
+            return True
+    return False
+
+
+def _undo(libvirt, dom, record):
+    """Put the VNFC back as it was before the interruption."""
+    kind = record['kind']
+    if kind == FREEZE:
+        dom.fsThaw()
+    elif kind == PAUSE:
+        if dom.state()[0] == libvirt.VIR_DOMAIN_PAUSED:
+            dom.resume()
+    elif kind == POWER_OFF:
+        if not dom.isActive():
+            dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED
+                                if record.get('paused') else 0)
+    elif kind == DETACH:
+        flags = 0
+        if not _present(dom, record['target'],
+                        libvirt.VIR_DOMAIN_XML_INACTIVE):
+            flags |= libvirt.VIR_DOMAIN_AFFECT_CONFIG
+        if dom.isActive() and not _present(dom, record['target'], 0):
+            flags |= libvirt.VIR_DOMAIN_AFFECT_LIVE
+        if flags:
+            dom.attachDeviceFlags(record['diskXml'], flags)
+
+
+_DONE = {FREEZE: 'thawed', PAUSE: 'resumed', POWER_OFF: 'started',
+         DETACH: 'attached %(resourceId)s again to'}
+
+
+def _fire(token, record):
+    fired = token + '.fired'
+    try:
+        # Exactly one owner of the undo: the driver's release unlinks the
+        # token, this renames it; whoever comes second finds it gone.
+        os.rename(token, fired)
+    except FileNotFoundError:
+        return 0
+    import libvirt  # only the guard that fires needs the binding
+    _log('deadline of %ss passed with %s still in %s (VNFC %s, %s): '
+         'undoing it' % (record['deadlineSeconds'], record['domainUuid'],
+                         record['kind'], record.get('vnfcId'),
+                         record.get('resourceId') or '-'))
+    record.update(state=FIRED, firedAt=_isotime(time.time()))
+    code = 0
+    try:
+        conn = libvirt.open(record['uri'])
+        _undo(libvirt, conn.lookupByUUIDString(record['domainUuid']),
+              record)
+        _log('%s %s' % (_DONE[record['kind']] % record,
+                        record['domainUuid']))
+    except libvirt.libvirtError as e:
+        record.update(state=FAILED, error=str(e))
+        _log('undoing %s of %s failed: %s' % (record['kind'],
+                                              record['domainUuid'], e))
+        code = 1
+    tmp = fired + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(record, f)
+    os.replace(tmp, fired)
+    return code
+
+
+def main(argv):
+    token, = argv
+    record = _read(token)
+    if record is None:
+        return 0
+    end = time.monotonic() + float(record['deadlineSeconds'])
+    while time.monotonic() < end:
+        if not os.path.exists(token):
+            return 0
+        time.sleep(POLL)
+    return _fire(token, record)
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
