@@ -35,12 +35,14 @@ class GuestsTestCase(base.FunctionalTestCase):
     def setUp(self):
         super().setUp()
         libvirt_services.require_libvirt()
-        daemons = self.useFixture(libvirt_services.LibvirtDaemons())
-        self.conn = daemons.connect()
+        self.daemons = self.useFixture(libvirt_services.LibvirtDaemons())
+        self.conn = self.daemons.connect()
         os.chmod(self.tmp, 0o755)
         self.image = guest_image.build()
         domains.destroy_all(self.conn, PREFIX)
-        self.addCleanup(domains.destroy_all, self.conn, PREFIX)
+        # self.conn, read at clean-up: a test restarting libvirtd
+        # connects again.
+        self.addCleanup(lambda: domains.destroy_all(self.conn, PREFIX))
         self.created, _ = domains.create_and_boot(
             self.conn, self.image, self.GUESTS,
             os.path.join(self.tmp, 'guests'), prefix=PREFIX)
