@@ -49,6 +49,8 @@ domains, guard processes, snapshots or packages were left over, if file
 descriptors grew, or if the conductor's RSS grew by more than
 ``--max-rss-growth`` MiB.
 
+SIGTERM stops it after the running cycle, with the summary and clean-up.
+
 Usage: soak.py [--cycles N] [--package-every K] [--vnfcs N] [--json FILE]
        [--max-minutes M] [--workdir DIR] [--keep]
 """
@@ -146,6 +148,10 @@ class Soak:
         self.conn = None
         self.created = []
         self.doms = {}
+        #: What the running cycle made and has not deleted yet.
+        self.made = {'snapshots': [], 'packages': []}
+        #: Set by SIGTERM: start no new cycle.
+        self.stopping = False
 
     # --- set-up -----------------------------------------------------------
 
@@ -208,6 +214,7 @@ class Soak:
 
     def snapshot(self):
         _, info = self.api.post('/vnf_snapshots', {})
+        self.made['snapshots'].append(info['id'])
         self.task('create_snapshot', {
             'vnfSnapshotInfoId': info['id'],
             'additionalParams': {'withMemory': self.args.with_memory}})
@@ -236,8 +243,7 @@ class Soak:
             self.package_cycle(info, marker, n, t)
             t['package'] = time.monotonic() - started
         started = time.monotonic()
-        self.api.request('DELETE', '/vnf_snapshots/%s' % info,
-                         expect=(204,))
+        self.delete('snapshots', info)
         t['delete'] = time.monotonic() - started
         return t
 
@@ -267,6 +273,7 @@ class Soak:
         pkgs = '/vnf_snapshot_packages'
         started = time.monotonic()
         _, built = self.pkgm.post(pkgs, {'name': 'soak-%d' % n})
+        self.made['packages'].append(built['id'])
         self.pkgm.post('%s/%s/package_content/build' % (pkgs, built['id']),
                        {'vnfSnapshotInfoId': info}, expect=(202,))
         full = self.wait_pkg(built['id'])
@@ -279,6 +286,7 @@ class Soak:
         t['pkg_export'] = time.monotonic() - started
         started = time.monotonic()
         _, imported = self.pkgm.post(pkgs, {'name': 'soak-import-%d' % n})
+        self.made['packages'].append(imported['id'])
         self.pkgm.upload('%s/%s/package_content' % (pkgs, imported['id']),
                          path)
         os.unlink(path)
@@ -289,6 +297,7 @@ class Soak:
             pkgs, imported['id']), {'vnfInstanceId': self.inst},
             expect=(202,))
         extracted = hdrs['Location'].rsplit('/', 1)[-1]
+        self.made['snapshots'].append(extracted)
         self.wait_pkg(imported['id'])
         t['pkg_extract'] = time.monotonic() - started
         started = time.monotonic()
@@ -297,10 +306,36 @@ class Soak:
         self.verify(marker, 'revert to the extracted snapshot')
         t['pkg_revert'] = time.monotonic() - started
         for pkg in (built, imported):
-            self.pkgm.request('DELETE', '%s/%s' % (pkgs, pkg['id']),
+            self.delete('packages', pkg['id'])
+        self.delete('snapshots', extracted)
+
+    def delete(self, kind, res_id):
+        if kind == 'packages':
+            self.pkgm.request('DELETE', '/vnf_snapshot_packages/%s' % res_id,
                               expect=(204,))
-        self.api.request('DELETE', '/vnf_snapshots/%s' % extracted,
-                         expect=(204,))
+        else:
+            self.api.request('DELETE', '/vnf_snapshots/%s' % res_id,
+                             expect=(204,))
+        self.made[kind].remove(res_id)
+
+    def clean_up_failed(self):
+        """Delete what a failed cycle left, so that the next cycles and
+        the leak counts start from a VNF with no snapshot; what cannot be
+        deleted is a failure of its own."""
+        errors = []
+        for pkg_id in list(self.made['packages']):
+            try:
+                scenario.Demo._wait_pkg(self.pkgm, pkg_id, timeout=1800)
+                self.delete('packages', pkg_id)
+            except Exception as e:
+                errors.append('package %s: %s' % (pkg_id, e))
+        for info_id in list(self.made['snapshots']):
+            try:
+                self.delete('snapshots', info_id)
+            except Exception as e:
+                errors.append('VNF snapshot %s: %s' % (info_id, e))
+        self.made = {'snapshots': [], 'packages': []}
+        return errors
 
     # --- samples ----------------------------------------------------------
 
@@ -359,9 +394,10 @@ class Soak:
         deadline = time.monotonic() + self.args.max_minutes * 60
         self.sample(0)
         for n in range(1, self.args.cycles + 1):
-            if time.monotonic() > deadline:
-                _say('stopping after %d cycles: --max-minutes %s reached'
-                     % (n - 1, self.args.max_minutes))
+            if time.monotonic() > deadline or self.stopping:
+                _say('stopping after %d cycles: %s' % (
+                    n - 1, 'SIGTERM' if self.stopping else
+                    '--max-minutes %s reached' % self.args.max_minutes))
                 break
             self.one(n)
             if n == 1 or n % self.args.package_every == 0 or \
@@ -378,8 +414,11 @@ class Soak:
         except Exception as e:
             ok = False
             t = {'error': '%s: %s' % (type(e).__name__, e)}
-            self.failures.append({'cycle': n, 'error': t['error']})
             traceback.print_exc()
+            left = self.clean_up_failed()
+            if left:
+                t['error'] += '; not deleted: %s' % '; '.join(left)
+            self.failures.append({'cycle': n, 'error': t['error']})
         t['total'] = time.monotonic() - started
         t['cycle'] = n
         t['ok'] = ok
@@ -536,6 +575,9 @@ def main(argv=None):
     os.makedirs(work, exist_ok=True)
     soak = Soak(args, work)
     result = None
+    # SIGTERM ends the soak after the running cycle, with its summary.
+    signal.signal(signal.SIGTERM,
+                  lambda *_: setattr(soak, 'stopping', True))
     try:
         soak.set_up()
         soak.run()
