@@ -54,6 +54,7 @@ SIGTERM stops it after the running cycle, with the summary and clean-up.
 
 Usage: soak.py [--cycles N] [--package-every K] [--vnfcs N] [--json FILE]
        [--max-minutes M] [--workdir DIR] [--keep]
+       soak.py --summarize FILE [--package-every K]
 """
 
 import argparse
@@ -433,26 +434,31 @@ class Soak:
 
 # --- the summary ----------------------------------------------------------
 
-def _window(cycles, first):
-    ok = [c for c in cycles if c['ok']]
-    size = max(1, len(ok) // 10)
-    return ok[:size] if first else ok[-size:]
+def _ends(values):
+    """The first and the last tenth of ``values`` (at least 3 each when
+    there are 6 or more)."""
+    size = max(1, len(values) // 10, min(3, len(values) // 2))
+    return values[:size], values[-size:]
 
 
 def _timing_rows(cycles):
+    """(stage, median of the first tenth, of the last tenth, change) over
+    the cycles that passed; package stages over package cycles only."""
+    ok = [c for c in cycles if c['ok']]
+    stages = [(s, s, lambda c: True) for s in (
+        'create', 'revert', 'verify', 'delete', 'pkg_build', 'pkg_export',
+        'pkg_import', 'pkg_extract', 'pkg_revert')]
+    stages += [('cycle without package', 'total',
+                lambda c: 'package' not in c),
+               ('cycle with package', 'total', lambda c: 'package' in c)]
     rows = []
-    first, last = _window(cycles, True), _window(cycles, False)
-    for stage in ('create', 'revert', 'verify', 'delete', 'pkg_build',
-                  'pkg_export', 'pkg_import', 'pkg_extract', 'pkg_revert',
-                  'total'):
-        a = _median([c[stage] for c in first if stage in c])
-        b = _median([c[stage] for c in last if stage in c])
-        if a is None or b is None:
-            a = _median([c[stage] for c in cycles if stage in c])
-            b = a
-        if a is not None:
-            rows.append(('%s s (median)' % stage, a, b, b - a))
-    return rows, first, last
+    for label, key, which in stages:
+        values = [c[key] for c in ok if key in c and which(c)]
+        if values:
+            first, last = _ends(values)
+            a, b = _median(first), _median(last)
+            rows.append(('%s s' % label, a, b, b - a, len(first)))
+    return rows
 
 
 def _resource_rows(base, end):
@@ -513,6 +519,7 @@ def summary(soak, args):
         'cycles': len(cycles),
         'package_cycles': sum(1 for c in cycles if 'package' in c),
         'vnfcs': args.vnfcs, 'with_memory': args.with_memory,
+        'package_every': args.package_every,
         'failures': soak.failures, 'samples': soak.samples,
         'timings': cycles, 'start': soak.samples[0],
         'baseline': base, 'end': soak.samples[-1],
@@ -522,14 +529,11 @@ def summary(soak, args):
          ', %d failed' % (result['cycles'], result['package_cycles'],
                           args.vnfcs, len(soak.failures)))
     if base is not None:
-        rows, first, last = _timing_rows(cycles)
-        _say('%-26s %14s %14s %9s' % (
-            'timings', 'cycles %d-%d' % (first[0]['cycle'],
-                                         first[-1]['cycle']),
-            'cycles %d-%d' % (last[0]['cycle'], last[-1]['cycle']),
-            'change'))
-        for name, a, b, d in rows:
-            _say('%-26s %14.2f %14.2f %+9.2f' % (name, a, b, d))
+        _say('%-26s %14s %14s %9s' % ('timings (median)', 'first tenth',
+                                      'last tenth', 'change'))
+        for name, a, b, d, n in _timing_rows(cycles):
+            _say('%-26s %14.2f %14.2f %+9.2f  (%d cycles each)'
+                 % (name, a, b, d, n))
         _say('%-26s %14s %14s %9s' % (
             'resources', 'after cycle %d' % base['after_cycle'],
             'after cycle %d' % result['end']['after_cycle'], 'growth'))
@@ -570,11 +574,28 @@ def parse_args(argv=None):
                              'vnfsnap-soak); guests with it are removed')
     parser.add_argument('--keep', action='store_true',
                         help='keep the guests and the work directory')
+    parser.add_argument('--summarize', metavar='FILE',
+                        help='run nothing: print the summary of the '
+                             '--json FILE of an earlier soak')
     return parser.parse_args(argv)
+
+
+def summarize(args):
+    """The summary (and exit code) of an earlier soak's JSON."""
+    with open(args.summarize) as f:
+        saved = json.load(f)
+    args.vnfcs = saved['vnfcs']
+    args.package_every = saved.get('package_every', args.package_every)
+    soak = argparse.Namespace(cycles=saved['timings'],
+                              samples=saved['samples'],
+                              failures=saved['failures'])
+    return 1 if summary(soak, args)['problems'] else 0
 
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.summarize:
+        return summarize(args)
     work = args.workdir or tempfile.mkdtemp(prefix='vnfsnap-soak-',
                                             dir='/var/tmp')
     os.makedirs(work, exist_ok=True)
