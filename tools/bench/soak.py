@@ -40,10 +40,11 @@ directory) and in the guests' folders, the libvirt domains that use the
 work directory, the guard processes that name it, and the snapshots and
 packages the API lists.
 
-The baseline is taken in the same run, after the first package round
-trip (after the first cycle in a run too short to have two): the
-conductor has then imported and opened everything it uses, and every
-guest runs on the service's own overlays. The summary puts the baseline,
+The baseline is taken in the same run, after its first tenth and at
+least one package round trip (after the first cycle in a run too short
+to have two): the conductor has then imported and opened everything it
+uses, its allocator has its working set, and every guest runs on the
+service's own overlays. The summary puts the baseline,
 the end and the growth side by side, and the median timings of the first
 and the last tenth of the cycles. It exits 1 if a cycle failed, if files,
 domains, guard processes, snapshots or packages were left over, if file
@@ -510,10 +511,12 @@ def problems(result, max_rss_growth):
 
 def summary(soak, args):
     cycles = soak.cycles
-    # Warm-up: one cycle of each kind (a package round trip included
-    # when the run is long enough to have two of them).
-    warm = args.package_every if len(cycles) >= 2 * args.package_every \
-        else 1
+    # Warm-up: the first tenth of the run, and at least one cycle of
+    # each kind (a package round trip included when the run is long
+    # enough to have two of them).
+    warm = max(args.package_every
+               if len(cycles) >= 2 * args.package_every else 1,
+               len(cycles) // 10)
     base = next((s for s in soak.samples if s['after_cycle'] >= warm), None)
     result = {
         'cycles': len(cycles),
