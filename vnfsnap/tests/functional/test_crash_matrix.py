@@ -25,7 +25,8 @@ between cells, so that one broken cell does not spoil the next.
 Every cell's outcome is collected and printed as a table (the test's
 "fault matrix" detail); a test fails when any of its cells does, naming
 them. ``VNFSNAP_FAULT_MATRIX=full`` runs every step of every flow, before
-and after it; by default one step per phase.
+and after it; ``=phases`` one step per phase; by default (CI) the cells of
+``CI_CELLS``, the riskiest step or two of each case.
 """
 
 import os
@@ -68,6 +69,27 @@ CASES = {
     'create warm': {'withMemory': True},
     'create quiesced': {'quiesce': True},
     'create pauseVnf': {'withMemory': True, 'pauseVnf': True},
+}
+#: The cells the gate runs (generic ``step@when`` globs per case): where a
+#: VNFC is interrupted or a parallel capture is in flight, and the point
+#: of no return of each flow. The rest with VNFSNAP_FAULT_MATRIX=phases or
+#: full (see doc/source/contributor/fault-matrix.rst).
+CI_CELLS = {
+    'create cold': ('record-vnf-snapshot@after',),
+    'create warm': ('snapshot-vnfc1@after',),
+    'create quiesced': ('unquiesce-vnfc1@before',),
+    'create pauseVnf': ('unpause-vnfc1@before',),
+    'create (detached volumes)': ('snapshot-vnfc1@before',),
+    'revert (safety snapshot)': ('snapshot-vnfc1@before',
+                                 'revert-vnfc1-revert@after'),
+    'package build': ('store-package@after',),
+    'package upload': ('fetch-package@before',),
+    'package extract': ('unpack-package@before', 'import-*@after'),
+}
+#: The takeover variant's cells (a second conductor finishes the job).
+CI_TAKEOVER_CELLS = {
+    'create pauseVnf': ('snapshot-vnfc1@after',),
+    'revert (safety snapshot)': ('unquiesce-vnfc1@after',),
 }
 #: Leaves the data volume in, detaches the scratch volume for the capture.
 DETACH_DESCRIPTOR = {'vnfcs': {'vdu-counter': {
@@ -250,7 +272,9 @@ class MatrixTestCase(libvirt_base.GuestsTestCase):
             return
         steps = cm.list_atoms(self.conf, operation, self.inst,
                               self.body(operation, params))
-        for step, when in cm.cells(steps, self.vnfc_ids):
+        ci = (CI_TAKEOVER_CELLS if self.VARIANT == 'takeover'
+              else CI_CELLS).get(case, ())
+        for step, when in cm.cells(steps, self.vnfc_ids, ci):
             self.guarded(case, self.run_cell, case, operation, params, step,
                          when)
 
@@ -792,7 +816,9 @@ class TestPackageMatrix(MatrixTestCase):
             steps = cm.list_atoms(self.conf, operation, self.built, body)
             if not cm.case_wanted('package ' + operation):
                 continue
-            for step, when in cm.cells(steps, self.vnfc_ids):
+            for step, when in cm.cells(
+                    steps, self.vnfc_ids,
+                    CI_CELLS.get('package ' + operation, ())):
                 self.guarded('package ' + operation, self.run_pkg_cell,
                              operation, step, when)
         self.assert_matrix()
