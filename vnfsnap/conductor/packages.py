@@ -20,7 +20,9 @@ UPLOADING, PROCESSING or EXTRACTING and casts; the conductor that claims
 it (compare-and-swap on ``host``) runs the flow of that operation
 (``conductor/flows/package_*.py``) and, when it fails, moves the package
 into ERROR once the flow undid its steps. Everything works on files in a
-per-package work directory; no artifact is ever held in memory.
+work directory of the job's own, ``<package_work_dir>/<package id>.<random>``
+(two jobs of one package may overlap: the next starts as soon as the
+previous made the package AVAILABLE); no artifact is ever held in memory.
 
 A job whose conductor died (this one, restarting, or an offline one taken
 over) is resumed, never left half-done: build, processing and upload from
@@ -37,6 +39,7 @@ import datetime
 import errno
 import os
 import shutil
+import tempfile
 import threading
 
 from oslo_log import log as logging
@@ -95,22 +98,22 @@ class PackageRunner:
 
     def _execute(self, pkg, builder):
         """Run the flow of the package (claimed by this conductor) in a
-        fresh work directory, which goes whatever happens."""
-        work = self._work_dir(pkg.id)
+        work directory of this job's own, which goes before the package
+        leaves its transient state (the flow's last step removes it, a
+        failure here): the next job of the package may start at once."""
+        work = None
         try:
-            shutil.rmtree(work, ignore_errors=True)
-            os.makedirs(work, mode=0o700)
+            work = _new_work_dir(pkg.id)
             flow, flow_store = builder(
                 pkg, work, progress_mod.PackageProgress(pkg.id), self.host)
             flows_common.run(flow, flow_store)
         except Exception as e:
+            _remove_work_dir(work)
             self._fail(pkg.id, _explain(e), owner=self.host)
         finally:
-            shutil.rmtree(work, ignore_errors=True)
-
-    @staticmethod
-    def _work_dir(pkg_id):
-        return os.path.join(CONF.conductor.package_work_dir, pkg_id)
+            # Only this job's directory: another job of the package may
+            # be running already.
+            _remove_work_dir(work)
 
     @staticmethod
     def _flow(pkg):
@@ -151,23 +154,22 @@ class PackageRunner:
         """Remove work directories of jobs nobody runs: gone packages,
         finished jobs, and jobs of this conductor (which is starting);
         those of other conductors' running jobs (a shared directory)
-        stay."""
-        top = CONF.conductor.package_work_dir
-        try:
-            names = os.listdir(top)
-        except FileNotFoundError:
-            return
-        for name in names:
+        stay. Directories of the older layout (``<package id>``) too."""
+        for name in _work_dir_names():
             try:
-                pkg = db_api.get_vnf_snapshot_pkg(None, name)
+                pkg = db_api.get_vnf_snapshot_pkg(None, _pkg_of(name))
             except exception.VnfSnapshotPkgNotFound:
                 pkg = None
             if (pkg is not None and pkg.state in states.PKG_ACTIVE_STATES
                     and pkg.host not in (None, self.host)):
                 continue
-            LOG.info('Removing stale package work directory %s',
-                     os.path.join(top, name))
-            shutil.rmtree(os.path.join(top, name), ignore_errors=True)
+            self._remove_stale(name)
+
+    @staticmethod
+    def _remove_stale(name):
+        path = os.path.join(CONF.conductor.package_work_dir, name)
+        LOG.info('Removing stale package work directory %s', path)
+        shutil.rmtree(path, ignore_errors=True)
 
     def _submit_resume(self, pkg, why):
         """Resume in a worker of this runner: recover() runs at start-up
@@ -220,7 +222,11 @@ class PackageRunner:
                 why=why, reason='resumed %d times already, each run was '
                                 'interrupted; start the operation again'
                                 % MAX_RESUMES)
-        shutil.rmtree(self._work_dir(pkg.id), ignore_errors=True)
+        # This conductor holds the package: every work directory of it is
+        # a dead run's.
+        for name in _work_dir_names():
+            if _pkg_of(name) == pkg.id:
+                self._remove_stale(name)
         if pkg.state in (states.PKG_BUILDING, states.PKG_UPLOADING):
             # The content is written again whole; PROCESSING keeps it.
             store.delete_package(pkg.id)
@@ -313,6 +319,31 @@ class PackageRunner:
             return
         if to_state == states.PKG_ERROR:
             store.delete_package(pkg_id)
+
+
+def _new_work_dir(pkg_id):
+    """A directory of one job of package ``pkg_id`` (mode 0700)."""
+    top = CONF.conductor.package_work_dir
+    os.makedirs(top, mode=0o700, exist_ok=True)
+    return tempfile.mkdtemp(prefix=pkg_id + '.', dir=top)
+
+
+def _remove_work_dir(work):
+    if work is not None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _work_dir_names():
+    try:
+        return os.listdir(CONF.conductor.package_work_dir)
+    except FileNotFoundError:
+        return []
+
+
+def _pkg_of(name):
+    """The package a work directory belongs to: ``<id>.<job>``, or
+    ``<id>`` as releases before the per-job layout named it."""
+    return name.split('.', 1)[0]
 
 
 def _explain(exc):

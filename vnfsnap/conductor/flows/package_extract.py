@@ -352,14 +352,15 @@ def build(pkg, work, progress, host):
              ResolveTarget(pkg))
     flow.add(*[ImportVnfcSnapshot(index, snap_id, pkg, progress)
                for index, snap_id in enumerate(ids)])
-    flow.add(RecordExtracted(pkg, info_id, ids), _make_available(pkg, host))
+    flow.add(RecordExtracted(pkg, info_id, ids),
+             _make_available(pkg, host, work))
     return flow, {}
 
 
-def _make_available(pkg, host):
+def _make_available(pkg, host, work):
     return package_process.ChangeState(
         'make-available', 'Complete', pkg.id, host, states.PKG_EXTRACTING,
-        {'state': states.PKG_AVAILABLE, 'failure_details': None})
+        {'state': states.PKG_AVAILABLE, 'failure_details': None}, work=work)
 
 
 def resume(pkg, host, why):
@@ -409,5 +410,5 @@ def abandon(pkg):
 def _complete(pkg, work, progress, host):
     """(flow, store) that only makes an extracted package AVAILABLE."""
     flow = linear_flow.Flow('complete-extraction-%s' % pkg.id)
-    flow.add(_make_available(pkg, host))
+    flow.add(_make_available(pkg, host, work))
     return flow, {}

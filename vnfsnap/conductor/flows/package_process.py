@@ -111,15 +111,22 @@ class VerifyPackage(task.Task):
 class ChangeState(task.Task):
     """Move the package on (compare-and-swap on its state and owner). Its
     undo is the runner's: a failed operation ends in ERROR (or
-    ERROR_EXTRACTING) from whichever active state it reached."""
+    ERROR_EXTRACTING) from whichever active state it reached.
+
+    The step that ends the job gets its ``work`` directory and removes it
+    first: once the package left its transient state, the next job of
+    the package may start, and nothing of this one may be left over."""
 
     def __init__(self, name, db_task, pkg_id, host, from_state, values,
-                 requires=()):
+                 requires=(), work=None):
         super().__init__(name=name, requires=requires)
         self.db_task, self.pkg_id, self.host = db_task, pkg_id, host
         self.from_state, self.values = from_state, values
+        self.work = work
 
     def execute(self, **results):
+        if self.work is not None:
+            shutil.rmtree(self.work, ignore_errors=True)
         db_api.update_vnf_snapshot_pkg(
             None, self.pkg_id, self.update(results),
             from_states=(self.from_state,), task=self.db_task,
@@ -132,12 +139,12 @@ class ChangeState(task.Task):
 class MakeAvailable(ChangeState):
     """PROCESSING -> AVAILABLE with the package's description."""
 
-    def __init__(self, pkg_id, host):
+    def __init__(self, pkg_id, host, work):
         super().__init__('make-available', 'Complete', pkg_id, host,
                          states.PKG_PROCESSING,
                          {'state': states.PKG_AVAILABLE,
                           'failure_details': None},
-                         requires=(VALUES, SHA256))
+                         requires=(VALUES, SHA256), work=work)
 
     def update(self, results):
         return dict(results[VALUES], checksum=contents.checksum(
@@ -160,7 +167,8 @@ def to_processing(pkg_id, host, from_state, **values):
 def add_processing(flow, pkg_id, host, work, progress):
     """Verify the package (``package-zip``, ``package-sha256`` provided
     before) and make it AVAILABLE."""
-    flow.add(VerifyPackage(work, progress), MakeAvailable(pkg_id, host))
+    flow.add(VerifyPackage(work, progress),
+             MakeAvailable(pkg_id, host, work))
 
 
 def build(pkg, work, progress, host):

@@ -21,6 +21,7 @@ import http.server
 import io
 import json
 import os
+import threading
 import time
 import zipfile
 
@@ -875,12 +876,64 @@ class TestRecovery(PackageTestCase):
         db_api.start_vnf_snapshot_pkg_op(
             PROJECT, held, 'upload', states.PKG_UPLOADING,
             {'operation': states.PKG_OP_UPLOAD, 'host': 'other-live-host'})
-        paths = {name: self.work_dir(name) for name in (
-            finished.id, held, uuidutils.generate_uuid())}
+        names = (finished.id, finished.id + '.dead1', held + '.live1',
+                 uuidutils.generate_uuid() + '.gone1', 'test-host-job')
+        paths = {name: self.work_dir(name) for name in names}
         self.runner.recover()
-        self.assertEqual([held], os.listdir(
+        self.assertEqual([held + '.live1'], os.listdir(
             self.conf.conf.conductor.package_work_dir))
-        self.assertTrue(os.path.exists(paths[held]))
+        self.assertTrue(os.path.exists(paths[held + '.live1']))
+
+    def test_next_job_keeps_its_work_directory(self):
+        """The soak's race: the build's clean-up ran after its flow had
+        made the package AVAILABLE and removed the work directory of the
+        extraction requested at once (FileNotFoundError on its
+        package.zip)."""
+        pkg_id = self.new_pkg()
+        db_api.start_vnf_snapshot_pkg_op(
+            PROJECT, pkg_id, 'build', states.PKG_BUILDING,
+            {'operation': states.PKG_OP_BUILD,
+             'operation_params': {'vnfSnapshotInfoId': self.info_id}},
+            reserve_info=self.info_id)
+        available, fetching = threading.Event(), threading.Event()
+        left = []
+        real_run = flows_common.run
+        real_fetch = package_process.FetchPackage.execute
+
+        def run(flow, flow_store):
+            real_run(flow, flow_store)
+            if flow.name.startswith('build-'):
+                # AVAILABLE: nothing of the build may be left (what the
+                # fault matrix saw), and the extraction starts before the
+                # build's runner finishes.
+                left.extend(os.listdir(
+                    self.conf.conf.conductor.package_work_dir))
+                available.set()
+                self.assertTrue(fetching.wait(60))
+
+        def fetch(task_self):
+            fetching.set()
+            build.join(60)
+            self.assertFalse(build.is_alive())
+            return real_fetch(task_self)
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'vnfsnap.conductor.flows.common.run', run))
+        self.useFixture(fixtures.MonkeyPatch(
+            'vnfsnap.conductor.flows.package_process.FetchPackage.execute',
+            fetch))
+        build = threading.Thread(target=self.runner.run, args=(pkg_id,))
+        build.start()
+        self.addCleanup(build.join, 60)
+        self.assertTrue(available.wait(60))
+        self.assertEqual([], left)
+        self.assertEqual(states.PKG_AVAILABLE,
+                         db_api.get_vnf_snapshot_pkg(None, pkg_id).state)
+        pkg, _ = self.extract(pkg_id, vnfInstanceId=self.instance['id'])
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state,
+                         pkg.failure_details)
+        self.assertEqual([], os.listdir(
+            self.conf.conf.conductor.package_work_dir))
 
     def test_stalled_upload_fails(self):
         pkg_id = self.new_pkg()
