@@ -32,6 +32,7 @@ completes when its VNF snapshot was already recorded. See
 doc/source/contributor/crash-safety-packages.rst.
 """
 
+import collections
 from concurrent import futures
 import datetime
 import errno
@@ -70,6 +71,8 @@ class PackageRunner:
         self.host = host
         self._resumer = None
         self._lock = threading.Lock()
+        # Packages whose job a thread of this process runs (id -> count).
+        self._jobs = collections.Counter()
 
     # --- entry points -----------------------------------------------------
 
@@ -177,7 +180,46 @@ class PackageRunner:
                 self._resumer = futures.ThreadPoolExecutor(
                     CONF.conductor.workers,
                     thread_name_prefix='pkg-resume')
-            self._resumer.submit(self.resume, pkg.id, why)
+            self._jobs[pkg.id] += 1
+            self._resumer.submit(self._counted, self.resume, pkg.id, why)
+
+    def submit_run(self, pool_submit, pkg_id):
+        """Run :meth:`run` through ``pool_submit`` (the conductor's
+        pool), known as running meanwhile (see :meth:`resume_orphans`)."""
+        with self._lock:
+            self._jobs[pkg_id] += 1
+        try:
+            pool_submit(self._counted, self.run, pkg_id)
+        except Exception:
+            self._job_done(pkg_id)
+            raise
+
+    def _counted(self, fn, pkg_id, *args):
+        try:
+            fn(pkg_id, *args)
+        finally:
+            self._job_done(pkg_id)
+
+    def _job_done(self, pkg_id):
+        with self._lock:
+            self._jobs[pkg_id] -= 1
+            if not self._jobs[pkg_id]:
+                del self._jobs[pkg_id]
+
+    def resume_orphans(self):
+        """Resume the jobs this conductor holds but runs no more: their
+        run ended without recording the end (the database was away longer
+        than [database]outage_timeout)."""
+        for pkg in db_api.list_vnf_snapshot_pkgs(
+                None, states_in=states.PKG_ACTIVE_STATES, host=self.host):
+            with self._lock:
+                if self._jobs[pkg.id]:
+                    continue
+            LOG.warning('VNF snapshot package %s is %s and held by '
+                        'conductor %s, which runs its job no more; resuming '
+                        'it', pkg.id, pkg.state, self.host)
+            self._submit_resume(pkg, 'its run by conductor %s ended '
+                                'without recording its end' % self.host)
 
     def resume(self, pkg_id, why):
         """Finish the job of a package this conductor holds whose run died
