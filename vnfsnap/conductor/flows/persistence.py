@@ -92,7 +92,10 @@ class _Backend(impl_sqlalchemy.SQLAlchemyBackend):
     transaction, so repeating one is safe."""
 
     def get_connection(self):
-        return _Connection(super().get_connection())
+        # Taskflow checks the database when it hands out its first
+        # connection: that waits out an outage too.
+        return _Connection(db_api.retry_on_outage(idempotent=True)(
+            super().get_connection)())
 
 
 class _Connection:

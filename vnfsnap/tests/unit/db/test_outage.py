@@ -140,6 +140,26 @@ class TestOutage(base.TestCase):
         self.assertIsInstance(persistence.backend().get_connection(),
                               persistence._Connection)
 
+    def test_taskflow_first_connection_waits_out_the_outage(self):
+        """Taskflow checks the database when it hands out its first
+        connection."""
+        real = persistence.impl_sqlalchemy.SQLAlchemyBackend.get_connection
+        calls = []
+
+        def get_connection(backend):
+            calls.append(backend)
+            if len(calls) < 2:
+                raise sa.exc.OperationalError(
+                    'SELECT 1', {}, Exception('the database system is '
+                                              'shutting down'))
+            return real(backend)
+
+        with mock.patch.object(persistence.impl_sqlalchemy.SQLAlchemyBackend,
+                               'get_connection', get_connection):
+            conn = persistence.backend().get_connection()
+        self.assertIsInstance(conn, persistence._Connection)
+        self.assertEqual(2, len(calls))
+
 
 class TestOutageErrors(base.TestCase):
 
