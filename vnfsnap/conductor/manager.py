@@ -17,7 +17,6 @@ flow then runs on the manager's own thread pool so the RPC server is never
 blocked. Each state change is a compare-and-swap in the database.
 """
 
-import collections
 from concurrent import futures
 import datetime
 import threading
@@ -38,6 +37,7 @@ from vnfsnap.common import states
 from vnfsnap.common import views
 from vnfsnap.conductor import lccn
 from vnfsnap.conductor import packages
+from vnfsnap.conductor import running
 from vnfsnap.conductor.flows import common as flows_common
 from vnfsnap.conductor.flows import create_snapshot
 from vnfsnap.conductor.flows import faults as flows_faults
@@ -65,9 +65,8 @@ class ConductorManager:
         self.host = host
         self._pool = None
         self._running = set()
-        # Occurrences a worker of this process runs (id -> how many).
-        self._ops = collections.Counter()
-        self._ops_lock = threading.Lock()
+        # Occurrences a worker of this process runs.
+        self._ops = running.Running()
         # Since when (monotonic) every heartbeat was written; None while
         # they fail. Starts long ago: a new conductor may take over at once.
         self._beating_since = float('-inf')
@@ -174,9 +173,8 @@ class ConductorManager:
         for op in db_api.list_op_occs(
                 None, states_in=(states.PROCESSING, states.ROLLING_BACK),
                 host=self.host):
-            with self._ops_lock:
-                if self._ops[op.id]:
-                    continue
+            if op.id in self._ops:
+                continue
             LOG.warning('LCM operation occurrence %s is %s and held by '
                         'conductor %s, which runs it no more; resuming it',
                         op.id, op.operation_state, self.host)
@@ -277,25 +275,7 @@ class ConductorManager:
     def _submit_op(self, fn, op_id, *args):
         """Run ``fn(op_id, ...)`` in a worker, known as running meanwhile
         (see :meth:`_resume_orphans`)."""
-        with self._ops_lock:
-            self._ops[op_id] += 1
-        try:
-            self._submit(self._counted, fn, op_id, *args)
-        except Exception:
-            self._done_op(op_id)
-            raise
-
-    def _counted(self, fn, op_id, *args):
-        try:
-            fn(op_id, *args)
-        finally:
-            self._done_op(op_id)
-
-    def _done_op(self, op_id):
-        with self._ops_lock:
-            self._ops[op_id] -= 1
-            if not self._ops[op_id]:
-                del self._ops[op_id]
+        self._ops.submit(self._submit, fn, op_id, *args)
 
     @messaging.expose
     def run_vnf_snapshot_pkg_op(self, context, pkg_id):

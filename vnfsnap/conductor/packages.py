@@ -32,7 +32,6 @@ completes when its VNF snapshot was already recorded. See
 doc/source/contributor/crash-safety-packages.rst.
 """
 
-import collections
 from concurrent import futures
 import datetime
 import errno
@@ -47,6 +46,7 @@ from vnfsnap import store
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import views
+from vnfsnap.conductor import running
 from vnfsnap.conductor.flows import common as flows_common
 from vnfsnap.conductor.flows import package_build
 from vnfsnap.conductor.flows import package_extract
@@ -71,8 +71,8 @@ class PackageRunner:
         self.host = host
         self._resumer = None
         self._lock = threading.Lock()
-        # Packages whose job a thread of this process runs (id -> count).
-        self._jobs = collections.Counter()
+        # Packages whose job a thread of this process runs.
+        self._jobs = running.Running()
 
     # --- entry points -----------------------------------------------------
 
@@ -180,31 +180,13 @@ class PackageRunner:
                 self._resumer = futures.ThreadPoolExecutor(
                     CONF.conductor.workers,
                     thread_name_prefix='pkg-resume')
-            self._jobs[pkg.id] += 1
-            self._resumer.submit(self._counted, self.resume, pkg.id, why)
+            self._jobs.submit(self._resumer.submit, self.resume, pkg.id,
+                              why)
 
     def submit_run(self, pool_submit, pkg_id):
         """Run :meth:`run` through ``pool_submit`` (the conductor's
         pool), known as running meanwhile (see :meth:`resume_orphans`)."""
-        with self._lock:
-            self._jobs[pkg_id] += 1
-        try:
-            pool_submit(self._counted, self.run, pkg_id)
-        except Exception:
-            self._job_done(pkg_id)
-            raise
-
-    def _counted(self, fn, pkg_id, *args):
-        try:
-            fn(pkg_id, *args)
-        finally:
-            self._job_done(pkg_id)
-
-    def _job_done(self, pkg_id):
-        with self._lock:
-            self._jobs[pkg_id] -= 1
-            if not self._jobs[pkg_id]:
-                del self._jobs[pkg_id]
+        self._jobs.submit(pool_submit, self.run, pkg_id)
 
     def resume_orphans(self):
         """Resume the jobs this conductor holds but runs no more: their
@@ -212,9 +194,8 @@ class PackageRunner:
         than [database]outage_timeout)."""
         for pkg in db_api.list_vnf_snapshot_pkgs(
                 None, states_in=states.PKG_ACTIVE_STATES, host=self.host):
-            with self._lock:
-                if self._jobs[pkg.id]:
-                    continue
+            if pkg.id in self._jobs:
+                continue
             LOG.warning('VNF snapshot package %s is %s and held by '
                         'conductor %s, which runs its job no more; resuming '
                         'it', pkg.id, pkg.state, self.host)

@@ -391,7 +391,7 @@ class TestDatabaseOutage(base.TestCase):
     def test_sweep_leaves_an_occurrence_it_runs(self):
         op = held_op('c1')
         mgr = self.conductor()
-        mgr._ops[op.id] = 1
+        mgr._ops.begin(op.id)
         mgr._sweep(None, min_age=3600)
         mgr._pool.shutdown(wait=True)
         self.assertEqual(states.PROCESSING,
@@ -400,16 +400,16 @@ class TestDatabaseOutage(base.TestCase):
     def test_run_is_known_while_it_runs(self):
         mgr = self.conductor()
         seen = []
-        mgr._submit_op(lambda op_id: seen.append(dict(mgr._ops)), 'op-1')
+        mgr._submit_op(lambda op_id: seen.append(op_id in mgr._ops), 'op-1')
         mgr._pool.shutdown(wait=True)
-        self.assertEqual([{'op-1': 1}], seen)
-        self.assertEqual({}, dict(mgr._ops))
+        self.assertEqual([True], seen)
+        self.assertNotIn('op-1', mgr._ops)
 
     def test_sweep_resumes_a_package_job_it_runs_no_more(self):
         pkg_id = held_pkg('c1')
         running = held_pkg('c1')
         mgr = self.conductor()
-        mgr._packages._jobs[running] = 1
+        mgr._packages._jobs.begin(running)
         mgr._sweep(None, min_age=3600)
         pkg = db_utils.settled_pkg(pkg_id)
         # Resumed: its processing ran again (and failed: the test stored
