@@ -170,6 +170,9 @@ def _retrying(fn, args, kwargs, idempotent, recheck):
     wait = _RETRY_FIRST_WAIT
     landed_unknown = False
     while True:
+        # Whether a transaction of this attempt committed (then a later
+        # one, or a read after it, met the outage).
+        _RETRYING.committed = False
         try:
             if landed_unknown and recheck is not None:
                 result = recheck(*args, **kwargs)
@@ -180,7 +183,7 @@ def _retrying(fn, args, kwargs, idempotent, recheck):
             error = outage_error(e)
             if error is None or time.monotonic() + wait > deadline:
                 raise
-            if getattr(error, _COMMIT_UNKNOWN, False):
+            if _RETRYING.committed or getattr(error, _COMMIT_UNKNOWN, False):
                 if not idempotent and recheck is None:
                     raise
                 landed_unknown = True
@@ -234,6 +237,7 @@ def _writer():
         with _txn().writer.using(_LOCAL) as session:
             yield session
             committing = True
+        _RETRYING.committed = True
     except Exception as e:
         _mark_commit_unknown(e, committing)
         if not isinstance(e, db_exc.DBError):

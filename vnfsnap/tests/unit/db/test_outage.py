@@ -95,6 +95,25 @@ class TestOutage(base.TestCase):
                                  expect_host=None)
         self.assertEqual(2, away.writes)
 
+    def test_read_after_a_committed_transition_does_not_repeat_it(self):
+        """The transition committed, the read of the result met the
+        outage: running the transition again would be refused."""
+        real = db_api.get_op_occ.__wrapped__
+        reads = []
+
+        def get_op_occ(project_id, op_id):
+            reads.append(op_id)
+            if len(reads) == 1:
+                raise db_exc.DBConnectionError('away (test)')
+            return real(project_id, op_id)
+
+        with mock.patch.object(db_api, 'get_op_occ', get_op_occ):
+            got = db_api.transition_op_occ(
+                self.op.id, (states.STARTING,), states.PROCESSING,
+                host='c1', expect_host=None)
+        self.assertEqual((states.PROCESSING, 'c1'),
+                         (got.operation_state, got.host))
+
     def test_create_that_committed_returns_the_row(self):
         self.away(1, at_commit=True)
         pkg_id = uuidutils.generate_uuid()
