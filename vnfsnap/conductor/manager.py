@@ -20,6 +20,7 @@ blocked. Each state change is a compare-and-swap in the database.
 from concurrent import futures
 import datetime
 import threading
+import time
 
 from oslo_log import log as logging
 import oslo_messaging as messaging
@@ -36,6 +37,7 @@ from vnfsnap.common import states
 from vnfsnap.common import views
 from vnfsnap.conductor import lccn
 from vnfsnap.conductor import packages
+from vnfsnap.conductor import running
 from vnfsnap.conductor.flows import common as flows_common
 from vnfsnap.conductor.flows import create_snapshot
 from vnfsnap.conductor.flows import faults as flows_faults
@@ -63,6 +65,11 @@ class ConductorManager:
         self.host = host
         self._pool = None
         self._running = set()
+        # Occurrences a worker of this process runs.
+        self._ops = running.Running()
+        # Since when (monotonic) every heartbeat was written; None while
+        # they fail. Starts long ago: a new conductor may take over at once.
+        self._beating_since = float('-inf')
         self._packages = packages.PackageRunner(host)
         self._notifier = lccn.Dispatcher(host)
 
@@ -88,9 +95,9 @@ class ConductorManager:
             LOG.warning('LCM operation occurrence %s was %s when conductor '
                         '%s stopped; resuming it', op.id,
                         op.operation_state, self.host)
-            self._submit(self._resume, op.id,
-                         'conductor %s, running this operation, stopped'
-                         % self.host)
+            self._submit_op(self._resume, op.id,
+                            'conductor %s, running this operation, stopped'
+                            % self.host)
         self._packages.recover()
         self._sweep(ctx, min_age=0)
         self._stopping = threading.Event()
@@ -112,17 +119,33 @@ class ConductorManager:
         logged and the next beat tried: missing beats for
         [conductor]heartbeat_timeout lets another conductor take over."""
         while not self._stopping.wait(CONF.conductor.heartbeat_interval):
+            self._beat()
+
+    def _beat(self):
+        try:
             try:
-                try:
-                    db_api.touch_conductor(self.host)
-                except exception.ConductorNotFound:
-                    LOG.warning('Conductor %s was not registered any more; '
-                                'registering it again', self.host)
-                    self._register()
-            except Exception:
-                LOG.exception('Heartbeat of conductor %s failed; trying '
-                              'again in %d s', self.host,
-                              CONF.conductor.heartbeat_interval)
+                db_api.touch_conductor(self.host)
+            except exception.ConductorNotFound:
+                LOG.warning('Conductor %s was not registered any more; '
+                            'registering it again', self.host)
+                self._register()
+        except Exception:
+            self._beating_since = None
+            LOG.exception('Heartbeat of conductor %s failed; trying '
+                          'again in %d s', self.host,
+                          CONF.conductor.heartbeat_interval)
+            return
+        if self._beating_since is None:
+            self._beating_since = time.monotonic()
+
+    def _may_take_over(self):
+        """Only a conductor whose own heartbeats have been written for
+        [conductor]heartbeat_timeout judges others offline: after a
+        database outage every heartbeat is old, and the others need that
+        long to write theirs again."""
+        since = self._beating_since
+        return since is not None and (
+            time.monotonic() - since >= CONF.conductor.heartbeat_timeout)
 
     def _sweep(self, ctx, min_age):
         """Run unclaimed active occurrences (new ones, retries, rollbacks)
@@ -134,10 +157,30 @@ class ConductorManager:
         for op in db_api.list_op_occs(None, states_in=states.ACTIVE_STATES):
             if op.host is None and op.state_entered_time <= horizon:
                 self.run_lcm_op_occ(ctx, op.id)
-        self._take_over()
+        self._resume_orphans()
+        if self._may_take_over():
+            self._take_over()
         for pkg_id in self._packages.unclaimed(min_age):
             self.run_vnf_snapshot_pkg_op(ctx, pkg_id)
+        self._packages.resume_orphans()
         self._packages.fail_stalled_uploads()
+
+    def _resume_orphans(self):
+        """Resume, as at start-up, the occurrences this conductor holds
+        but runs no more: their run ended without recording the end (the
+        database was away longer than [database]outage_timeout), so
+        nothing else would ever settle them."""
+        for op in db_api.list_op_occs(
+                None, states_in=(states.PROCESSING, states.ROLLING_BACK),
+                host=self.host):
+            if op.id in self._ops:
+                continue
+            LOG.warning('LCM operation occurrence %s is %s and held by '
+                        'conductor %s, which runs it no more; resuming it',
+                        op.id, op.operation_state, self.host)
+            self._submit_op(self._resume, op.id, (
+                'the run of this operation by conductor %s ended without '
+                'recording its end' % self.host))
 
     def _take_over(self):
         """Settle the work of offline conductors (see
@@ -173,7 +216,7 @@ class ConductorManager:
                     '%d s); resuming it', self.host, op.id,
                     op.operation_state, dead,
                     CONF.conductor.heartbeat_timeout)
-        self._submit(self._resume, op.id, (
+        self._submit_op(self._resume, op.id, (
             'conductor %s, running this operation, went offline (no '
             'heartbeat for %d s) and conductor %s took it over'
             % (dead, CONF.conductor.heartbeat_timeout, self.host)))
@@ -222,16 +265,21 @@ class ConductorManager:
 
     @messaging.expose
     def run_lcm_op_occ(self, context, op_id):
-        self._submit(self._run, op_id)
+        self._submit_op(self._run, op_id)
 
     def _submit(self, fn, *args):
         future = self._pool.submit(fn, *args)
         self._running.add(future)
         future.add_done_callback(self._running.discard)
 
+    def _submit_op(self, fn, op_id, *args):
+        """Run ``fn(op_id, ...)`` in a worker, known as running meanwhile
+        (see :meth:`_resume_orphans`)."""
+        self._ops.submit(self._submit, fn, op_id, *args)
+
     @messaging.expose
     def run_vnf_snapshot_pkg_op(self, context, pkg_id):
-        self._submit(self._packages.run, pkg_id)
+        self._packages.submit_run(self._submit, pkg_id)
 
     @messaging.expose
     @messaging.expected_exceptions(exception.VnfsnapException)

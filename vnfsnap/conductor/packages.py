@@ -49,6 +49,7 @@ from vnfsnap import store
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import views
+from vnfsnap.conductor import running
 from vnfsnap.conductor.flows import common as flows_common
 from vnfsnap.conductor.flows import package_build
 from vnfsnap.conductor.flows import package_extract
@@ -73,6 +74,8 @@ class PackageRunner:
         self.host = host
         self._resumer = None
         self._lock = threading.Lock()
+        # Packages whose job a thread of this process runs.
+        self._jobs = running.Running()
 
     # --- entry points -----------------------------------------------------
 
@@ -179,7 +182,27 @@ class PackageRunner:
                 self._resumer = futures.ThreadPoolExecutor(
                     CONF.conductor.workers,
                     thread_name_prefix='pkg-resume')
-            self._resumer.submit(self.resume, pkg.id, why)
+            self._jobs.submit(self._resumer.submit, self.resume, pkg.id,
+                              why)
+
+    def submit_run(self, pool_submit, pkg_id):
+        """Run :meth:`run` through ``pool_submit`` (the conductor's
+        pool), known as running meanwhile (see :meth:`resume_orphans`)."""
+        self._jobs.submit(pool_submit, self.run, pkg_id)
+
+    def resume_orphans(self):
+        """Resume the jobs this conductor holds but runs no more: their
+        run ended without recording the end (the database was away longer
+        than [database]outage_timeout)."""
+        for pkg in db_api.list_vnf_snapshot_pkgs(
+                None, states_in=states.PKG_ACTIVE_STATES, host=self.host):
+            if pkg.id in self._jobs:
+                continue
+            LOG.warning('VNF snapshot package %s is %s and held by '
+                        'conductor %s, which runs its job no more; resuming '
+                        'it', pkg.id, pkg.state, self.host)
+            self._submit_resume(pkg, 'its run by conductor %s ended '
+                                'without recording its end' % self.host)
 
     def resume(self, pkg_id, why):
         """Finish the job of a package this conductor holds whose run died

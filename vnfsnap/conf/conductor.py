@@ -85,8 +85,11 @@ opts = [
                help='Seconds without a heartbeat after which a conductor '
                     'is offline: a live conductor then takes over the LCM '
                     'operation occurrences and VNF snapshot package jobs it '
-                    'held (marks them failed, as the conductor would at its '
-                    'own restart). Must exceed heartbeat_interval, and the '
+                    'held (resumes them, as the conductor would at its own '
+                    'restart). A conductor whose own heartbeat failed (the '
+                    'database was away) takes nobody over until its '
+                    'heartbeats were written again this long. Must exceed '
+                    'heartbeat_interval, and the '
                     'clocks of the conductor hosts must agree (NTP) to '
                     'well within it.'),
 ]

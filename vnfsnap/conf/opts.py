@@ -14,6 +14,7 @@
 
 from vnfsnap.conf import api
 from vnfsnap.conf import conductor
+from vnfsnap.conf import database
 from vnfsnap.conf import default
 from vnfsnap.conf import grant
 from vnfsnap.conf import libvirt
@@ -33,6 +34,7 @@ def list_opts():
         ('grant', grant.list_opts()),
         ('api', api.list_opts()),
         ('conductor', conductor.list_opts()),
+        ('database', database.list_opts()),
         ('libvirt', libvirt.list_opts()),
         ('notifications', notifications.list_opts()),
         ('openstack', openstack.list_opts()),

@@ -20,10 +20,13 @@ alike without row locks.
 
 import contextlib
 import datetime
+import functools
 import hashlib
 import json
 import os
+import sqlite3
 import threading
+import time
 
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
@@ -44,6 +47,8 @@ LOG = logging.getLogger(__name__)
 _LOCK = threading.Lock()
 _TXN = None
 _LOCAL = threading.local()
+# "Any value" for an optional compare-and-swap condition.
+_ANY = object()
 
 # oslo.db [database] options handed to the engine facade.
 _ENGINE_OPTS = ('max_pool_size', 'max_overflow', 'pool_timeout',
@@ -93,12 +98,150 @@ def reset():
         _TXN = None
 
 
+# What a short database outage (a restart, a fail-over) raises: the
+# connection went, or the database rolled the transaction back.
+_OUTAGE = (db_exc.DBConnectionError, db_exc.DBDeadlock)
+# Set on the outage error of a transaction lost while it committed: it may
+# have committed, so only a write safe to repeat is run again.
+_COMMIT_UNKNOWN = 'vnfsnap_commit_unknown'
+_RETRYING = threading.local()
+# First wait after an outage error; each next one doubles, up to the max.
+_RETRY_FIRST_WAIT = 0.5
+_RETRY_MAX_WAIT = 5.0
+
+
+def outage_error(exc):
+    """The error of a database outage in ``exc`` or its causes (taskflow
+    wraps them in StorageFailure), or None. Besides oslo.db's classes, the
+    driver's OperationalError (PEP 249: the database's operation failed,
+    e.g. a connection refused or lost, not the statement) and a statement
+    whose connection SQLAlchemy found dead: oslo.db does not translate
+    every driver's wording of them (libpq's "connection to server ...
+    failed: Connection refused")."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if _is_outage(exc):
+            return exc
+        seen.add(id(exc))
+        exc = (getattr(exc, 'inner_exception', None)
+               or getattr(exc, 'cause', None) or exc.__cause__
+               or exc.__context__)
+    return None
+
+
+def _is_outage(exc):
+    if isinstance(exc, _OUTAGE) or getattr(exc, 'connection_invalidated',
+                                           False):
+        return True
+    if not isinstance(exc, sa.exc.OperationalError):
+        return False
+    # SQLite has no server to lose; its OperationalError is mostly the
+    # statement's fault ("no such table"), a held lock aside.
+    return not isinstance(exc.orig, sqlite3.Error) or (
+        'locked' in str(exc.orig))
+
+
+def retry_on_outage(idempotent=False, recheck=None):
+    """Wait out a database outage of up to [database]outage_timeout.
+
+    A call that fails with a connection error or a deadlock runs again
+    after a growing pause. A transaction lost while it committed may have
+    committed: the call is then run again only if ``idempotent``; else
+    ``recheck(*args, **kwargs)`` first says whether the write landed (its
+    result is returned) or not (None: run again); without either, the
+    error is raised. Only the outermost call retries: a nested one is
+    inside the outer one's transaction."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            if getattr(_RETRYING, 'active', False):
+                return fn(*args, **kwargs)
+            _RETRYING.active = True
+            try:
+                return _retrying(fn, args, kwargs, idempotent, recheck)
+            finally:
+                _RETRYING.active = False
+        return wrapper
+    return decorate
+
+
+def _retrying(fn, args, kwargs, idempotent, recheck):
+    deadline = time.monotonic() + CONF.database.outage_timeout
+    wait = _RETRY_FIRST_WAIT
+    landed_unknown = False
+    while True:
+        # Whether a transaction of this attempt committed (then a later
+        # one, or a read after it, met the outage).
+        _RETRYING.committed = False
+        try:
+            if landed_unknown and recheck is not None:
+                result = recheck(*args, **kwargs)
+                if result is not None:
+                    return result
+            return fn(*args, **kwargs)
+        except Exception as e:
+            error = outage_error(e)
+            if error is None or time.monotonic() + wait > deadline:
+                raise
+            if _RETRYING.committed or getattr(error, _COMMIT_UNKNOWN, False):
+                if not idempotent and recheck is None:
+                    raise
+                landed_unknown = True
+            LOG.warning('Database unavailable in %s (%s); trying again in '
+                        '%.1f s', fn.__name__, error, wait)
+        time.sleep(wait)
+        wait = min(wait * 2, _RETRY_MAX_WAIT)
+
+
+def _created(getter):
+    """Recheck of a create: the row with the id it was given, if it is
+    there (the ids are chosen before the insert)."""
+    def recheck(values, *args, **kwargs):
+        try:
+            return globals()[getter](None, values['id'])
+        except exception.NotFound:
+            return None
+    return recheck
+
+
+def _transitioned(op_id, from_states, to_state, task='transition',
+                  project_id=None, expect_host=_ANY, **values):
+    """Recheck of a compare-and-swap transition: it landed if the
+    occurrence is in ``to_state`` with the host it set (or kept)."""
+    op = get_op_occ(project_id, op_id)
+    host = values.get('host', expect_host)
+    if op.operation_state == to_state and host in (_ANY, op.host):
+        return op
+    return None
+
+
+def _pkg_written(project_id, pkg_id, values, *args, **kwargs):
+    """Recheck of a package update: it landed if the package holds every
+    value it wrote."""
+    pkg = get_vnf_snapshot_pkg(project_id, pkg_id)
+    if 'state' in values and values['state'] not in states.PKG_ACTIVE_STATES:
+        values = dict(values, is_cancel_pending=False, host=None)
+    if all(getattr(pkg, k) == v for k, v in values.items()):
+        return pkg
+    return None
+
+
+def _pkg_started(project_id, pkg_id, task, to_state, values, **kwargs):
+    return _pkg_written(project_id, pkg_id, dict(values, state=to_state))
+
+
 @contextlib.contextmanager
 def _writer():
+    committing = False
     try:
         with _txn().writer.using(_LOCAL) as session:
             yield session
-    except db_exc.DBError as e:
+            committing = True
+        _RETRYING.committed = True
+    except Exception as e:
+        _mark_commit_unknown(e, committing)
+        if not isinstance(e, db_exc.DBError):
+            raise
         # An Encrypted column that cannot seal (CredentialsKeyError) fails
         # inside SQLAlchemy, which wraps the error; it is the one to raise.
         cause = getattr(e.inner_exception, 'orig', None)
@@ -114,6 +257,15 @@ def _writer():
                        '(characters outside its character set, or too '
                        'long); nothing was stored') from None
         raise
+
+
+def _mark_commit_unknown(exc, committing):
+    """A connection lost while the transaction committed leaves unknown
+    whether it did (a deadlock is always rolled back)."""
+    error = outage_error(exc)
+    if committing and error is not None and not isinstance(
+            error, db_exc.DBDeadlock):
+        setattr(error, _COMMIT_UNKNOWN, True)
 
 
 def _reader():
@@ -156,19 +308,23 @@ def _list(model, project_id):
 
 # --- VNF instances --------------------------------------------------------
 
+@retry_on_outage(recheck=_created('get_vnf_instance'))
 def create_vnf_instance(values):
     return _create(models.VnfInstance, values)
 
 
+@retry_on_outage(idempotent=True)
 def get_vnf_instance(project_id, instance_id):
     return _get(models.VnfInstance, project_id, instance_id,
                 exception.VnfInstanceNotFound)
 
 
+@retry_on_outage(idempotent=True)
 def list_vnf_instances(project_id):
     return _list(models.VnfInstance, project_id)
 
 
+@retry_on_outage(idempotent=True)
 def update_vnf_instance(instance_id, values):
     with _writer() as session:
         session.execute(sa.update(models.VnfInstance).where(
@@ -176,6 +332,7 @@ def update_vnf_instance(instance_id, values):
                 updated_at=timeutils.utcnow(), **values))
 
 
+@retry_on_outage()
 def set_snapshot_descriptor(project_id, instance_id, descriptor):
     """Replace a VNF instance's snapshot descriptor unless an operation
     holds the instance (it runs under the rules it started with)."""
@@ -183,6 +340,7 @@ def set_snapshot_descriptor(project_id, instance_id, descriptor):
                                      {'snapshot_descriptor': descriptor})
 
 
+@retry_on_outage()
 def set_snapshot_notifications(project_id, instance_id, endpoint):
     """Replace (None: remove) the endpoint of a VNF instance's snapshot
     notices unless an operation holds the instance."""
@@ -204,6 +362,7 @@ def _update_idle_vnf_instance(project_id, instance_id, values):
     return get_vnf_instance(project_id, instance_id)
 
 
+@retry_on_outage()
 def delete_vnf_instance(project_id, instance_id):
     """Unregister a VNF instance unless an operation holds it."""
     with _writer() as session:
@@ -225,6 +384,7 @@ def _vnfc_rows(info_id, vnfc_snapshots):
             for i, values in enumerate(vnfc_snapshots)]
 
 
+@retry_on_outage(recheck=_created('get_vnf_snapshot_info'))
 def create_vnf_snapshot_info(values, vnfc_snapshots=()):
     with _writer() as session:
         obj = models.VnfSnapshotInfo(**values)
@@ -233,15 +393,18 @@ def create_vnf_snapshot_info(values, vnfc_snapshots=()):
     return get_vnf_snapshot_info(None, values['id'])
 
 
+@retry_on_outage(idempotent=True)
 def get_vnf_snapshot_info(project_id, info_id):
     return _get(models.VnfSnapshotInfo, project_id, info_id,
                 exception.VnfSnapshotInfoNotFound)
 
 
+@retry_on_outage(idempotent=True)
 def list_vnf_snapshot_infos(project_id):
     return _list(models.VnfSnapshotInfo, project_id)
 
 
+@retry_on_outage()
 def update_vnf_snapshot_info(project_id, info_id, values,
                              vnfc_snapshots=None, only_if_unreserved=True,
                              only_if_empty=False, if_updated_at=None,
@@ -293,6 +456,7 @@ def update_vnf_snapshot_info(project_id, info_id, values,
     return get_vnf_snapshot_info(project_id, info_id)
 
 
+@retry_on_outage()
 def reserve_vnf_snapshot_info(project_id, info_id, holder):
     """Take the resource for ``holder`` (e.g. a deletion that first removes
     the VIM-side snapshots), so no operation can start on it meanwhile."""
@@ -307,6 +471,7 @@ def reserve_vnf_snapshot_info(project_id, info_id, holder):
                                          op_id=current.reservation)
 
 
+@retry_on_outage()
 def release_vnf_snapshot_info(info_id, holder):
     """Give back what reserve_vnf_snapshot_info took."""
     M = models.VnfSnapshotInfo
@@ -316,6 +481,7 @@ def release_vnf_snapshot_info(info_id, holder):
                 reservation=None))
 
 
+@retry_on_outage()
 def delete_vnf_snapshot_info(project_id, info_id, reservation=None):
     """Delete the resource unless an operation holds it (other than
     ``reservation``, the caller's own)."""
@@ -354,6 +520,7 @@ def _reserve(session, model, row_id, holder, not_found, busy,
         raise busy(id=row_id, op_id=row.reservation)
 
 
+@retry_on_outage(recheck=_created('get_op_occ'))
 def create_op_occ(values, instance_updated_at=None):
     """Record a new op occurrence, reserving its VNF instance and snapshot.
 
@@ -382,11 +549,13 @@ def create_op_occ(values, instance_updated_at=None):
     return obj
 
 
+@retry_on_outage(idempotent=True)
 def get_op_occ(project_id, op_id):
     return _get(models.VnfLcmOpOcc, project_id, op_id,
                 exception.VnfLcmOpOccNotFound)
 
 
+@retry_on_outage(idempotent=True)
 def list_op_occs(project_id, states_in=None, host=None):
     M = models.VnfLcmOpOcc
     with _reader() as session:
@@ -398,9 +567,7 @@ def list_op_occs(project_id, states_in=None, host=None):
         return list(session.execute(q).scalars())
 
 
-_ANY = object()
-
-
+@retry_on_outage(recheck=_transitioned)
 def transition_op_occ(op_id, from_states, to_state, task='transition',
                       project_id=None, expect_host=_ANY, **values):
     """Move an op occurrence from one of ``from_states`` to ``to_state``.
@@ -449,6 +616,7 @@ def _release(session, op_id):
             model.reservation == op_id).values(reservation=None))
 
 
+@retry_on_outage()
 def modify_vnf_instance(op_id, instance_id, values, **op_values):
     """Write what a MODIFY_INFO occurrence changes (or, rolling back,
     restores) in the VNF instance it holds, and ``op_values`` of the
@@ -468,6 +636,7 @@ def modify_vnf_instance(op_id, instance_id, values, **op_values):
             updated_at=now, **op_values))
 
 
+@retry_on_outage(idempotent=True)
 def update_op_occ(op_id, **values):
     """Change attributes other than the state (error, params)."""
     with _writer() as session:
@@ -476,6 +645,7 @@ def update_op_occ(op_id, **values):
                 updated_at=timeutils.utcnow(), **values))
 
 
+@retry_on_outage()
 def request_cancel(project_id, op_id, cancel_mode):
     """Flag a running occurrence for cancellation (its flow stops at the
     next step); returns the updated row."""
@@ -496,12 +666,14 @@ def request_cancel(project_id, op_id, cancel_mode):
 
 # --- VIM resources made by an occurrence, not handed over yet -------------
 
+@retry_on_outage(idempotent=True)
 def add_op_vim_resource(op_id, key, resource):
     with _writer() as session:
         session.add(models.OpVimResource(op_occ_id=op_id, key=key,
                                          resource=resource))
 
 
+@retry_on_outage()
 def record_safety_snapshot(op_id, values, vnfc_snapshots):
     """Create the filled VNF snapshot resource a revert took of the state
     it replaces, hand the op occurrence's VIM resources over to it and
@@ -519,6 +691,7 @@ def record_safety_snapshot(op_id, values, vnfc_snapshots):
     return get_vnf_snapshot_info(None, values['id'])
 
 
+@retry_on_outage(idempotent=True)
 def remove_op_vim_resource(op_id, key):
     with _writer() as session:
         session.execute(sa.delete(models.OpVimResource).where(
@@ -526,6 +699,7 @@ def remove_op_vim_resource(op_id, key):
             models.OpVimResource.key == key))
 
 
+@retry_on_outage(idempotent=True)
 def list_op_vim_resources(op_id):
     """{key: resource} of what the occurrence made and still owns."""
     with _reader() as session:
@@ -534,6 +708,7 @@ def list_op_vim_resources(op_id):
         return {row.key: row.resource for row in rows}
 
 
+@retry_on_outage(idempotent=True)
 def set_pkg_vim_resource(pkg_id, key, resource):
     """Record (or replace) what a package extraction imports under
     ``key``; durable when this returns."""
@@ -547,6 +722,7 @@ def set_pkg_vim_resource(pkg_id, key, resource):
                       resource=resource))
 
 
+@retry_on_outage(idempotent=True)
 def list_pkg_vim_resources(pkg_id):
     """{key: resource} of what the package's extraction imported and has
     not handed over."""
@@ -556,6 +732,7 @@ def list_pkg_vim_resources(pkg_id):
         return {row.key: row.resource for row in rows}
 
 
+@retry_on_outage(idempotent=True)
 def remove_pkg_vim_resources(pkg_id, key=None):
     """Forget one (or every) imported resource of the package."""
     M = models.PkgVimResource
@@ -566,6 +743,7 @@ def remove_pkg_vim_resources(pkg_id, key=None):
         session.execute(sa.delete(M).where(*where))
 
 
+@retry_on_outage(idempotent=True)
 def record_op_guard(op_id, vnfc_id, record):
     """Create or update the record of a guard a VIM armed for the
     occurrence (see models.OpGuard)."""
@@ -585,17 +763,20 @@ def record_op_guard(op_id, vnfc_id, record):
 
 # --- VNF snapshot packages (VnfSnapshotPkgInfo) ---------------------------
 
+@retry_on_outage(recheck=_created('get_vnf_snapshot_pkg'))
 def create_vnf_snapshot_pkg(values):
     with _writer() as session:
         session.add(models.VnfSnapshotPkg(**values))
     return get_vnf_snapshot_pkg(None, values['id'])
 
 
+@retry_on_outage(idempotent=True)
 def get_vnf_snapshot_pkg(project_id, pkg_id):
     return _get(models.VnfSnapshotPkg, project_id, pkg_id,
                 exception.VnfSnapshotPkgNotFound)
 
 
+@retry_on_outage(idempotent=True)
 def list_vnf_snapshot_pkgs(project_id, states_in=None, host=_ANY):
     M = models.VnfSnapshotPkg
     with _reader() as session:
@@ -643,6 +824,7 @@ def _pkg_update(session, project_id, pkg_id, from_states, values, task,
     raise error
 
 
+@retry_on_outage(recheck=_pkg_written)
 def update_vnf_snapshot_pkg(project_id, pkg_id, values, from_states=None,
                             task='update', expect_host=_ANY,
                             if_updated_at=None):
@@ -668,6 +850,7 @@ def _release_snapshot_infos(session, holder):
         reservation=None))
 
 
+@retry_on_outage(recheck=_pkg_started)
 def start_vnf_snapshot_pkg_op(project_id, pkg_id, task, to_state, values,
                               reserve_info=None, new_info=None):
     """Start a content operation: the package moves into ``to_state`` and,
@@ -693,6 +876,7 @@ def start_vnf_snapshot_pkg_op(project_id, pkg_id, task, to_state, values,
     return get_vnf_snapshot_pkg(None, pkg_id)
 
 
+@retry_on_outage(idempotent=True)
 def record_pkg_progress(pkg_id, done, total=None):
     """Store bytes done (and total); returns whether a cancel is pending,
     so one round trip both reports progress and polls for cancellation."""
@@ -708,6 +892,7 @@ def record_pkg_progress(pkg_id, done, total=None):
             M.id == pkg_id)).scalar_one_or_none())
 
 
+@retry_on_outage()
 def request_pkg_cancel(project_id, pkg_id, cause=None):
     with _writer() as session:
         _pkg_update(session, project_id, pkg_id,
@@ -717,6 +902,7 @@ def request_pkg_cancel(project_id, pkg_id, cause=None):
     return get_vnf_snapshot_pkg(project_id, pkg_id)
 
 
+@retry_on_outage()
 def delete_vnf_snapshot_pkg(project_id, pkg_id):
     """Delete the row unless the package is busy (SOL005: only CREATED,
     ERROR or AVAILABLE packages may be deleted)."""
@@ -747,6 +933,7 @@ def subscription_key(project_id, callback_uri, subscription_filter):
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@retry_on_outage(recheck=_created('get_subscription'))
 def create_subscription(values):
     """Store a subscription unless its twin exists: then raise
     SubscriptionExists with the id of the one there is. The unique
@@ -768,6 +955,7 @@ def create_subscription(values):
     raise exception.ConcurrentModification(id=values['id'])
 
 
+@retry_on_outage(idempotent=True)
 def find_subscription(project_id, callback_uri, subscription_filter):
     """The subscription the same request would make, or None."""
     M = models.LccnSubscription
@@ -777,15 +965,18 @@ def find_subscription(project_id, callback_uri, subscription_filter):
             M.dedup_key == key)).scalar_one_or_none()
 
 
+@retry_on_outage(idempotent=True)
 def get_subscription(project_id, subscription_id):
     return _get(models.LccnSubscription, project_id, subscription_id,
                 exception.SubscriptionNotFound)
 
 
+@retry_on_outage(idempotent=True)
 def list_subscriptions(project_id):
     return _list(models.LccnSubscription, project_id)
 
 
+@retry_on_outage()
 def delete_subscription(project_id, subscription_id):
     M = models.LccnSubscription
     with _writer() as session:
@@ -795,6 +986,7 @@ def delete_subscription(project_id, subscription_id):
         raise exception.SubscriptionNotFound(id=subscription_id)
 
 
+@retry_on_outage()
 def claim_op_occ_events(host, limit, stale_after):
     """Events due for delivery, claimed for ``host`` by compare-and-swap
     (one conductor per event; a claim older than ``stale_after`` seconds
@@ -823,12 +1015,14 @@ def claim_op_occ_events(host, limit, stale_after):
             M.id.in_(claimed)).order_by(M.id)).scalars())
 
 
+@retry_on_outage(idempotent=True)
 def finish_op_occ_event(event_id):
     with _writer() as session:
         session.execute(sa.delete(models.OpOccEvent).where(
             models.OpOccEvent.id == event_id))
 
 
+@retry_on_outage(idempotent=True)
 def retry_op_occ_event(event_id, pending, next_attempt_at):
     """Keep the subscriptions still to deliver to, for a later attempt."""
     M = models.OpOccEvent
@@ -841,6 +1035,7 @@ def retry_op_occ_event(event_id, pending, next_attempt_at):
 
 # --- conductors (liveness) -------------------------------------------------
 
+@retry_on_outage(idempotent=True)
 def register_conductor(hostname, version=None, rpc_api_version=None):
     """Record a conductor (re)starting: online, with a fresh heartbeat.
 
@@ -860,6 +1055,7 @@ def register_conductor(hostname, version=None, rpc_api_version=None):
     return get_conductor(hostname)
 
 
+@retry_on_outage(idempotent=True)
 def touch_conductor(hostname):
     """The heartbeat. Raises ConductorNotFound when the row is gone (an
     operator deleted it): the caller registers again."""
@@ -872,6 +1068,7 @@ def touch_conductor(hostname):
         raise exception.ConductorNotFound(hostname=hostname)
 
 
+@retry_on_outage(idempotent=True)
 def unregister_conductor(hostname):
     """A clean stop: offline at once, without waiting for the timeout."""
     M = models.Conductor
@@ -896,6 +1093,7 @@ def _conductor_view(row, horizon):
     return view
 
 
+@retry_on_outage(idempotent=True)
 def list_conductors():
     """Every conductor known, by hostname, each as _conductor_view."""
     M = models.Conductor
@@ -906,6 +1104,7 @@ def list_conductors():
     return [_conductor_view(row, horizon) for row in rows]
 
 
+@retry_on_outage(idempotent=True)
 def get_conductor(hostname):
     """One conductor as _conductor_view, or ConductorNotFound."""
     M = models.Conductor
@@ -917,6 +1116,7 @@ def get_conductor(hostname):
     return _conductor_view(row, _heartbeat_horizon())
 
 
+@retry_on_outage(idempotent=True)
 def offline_conductors():
     """Hostnames of the registered conductors that stopped cleanly or
     missed their heartbeats for ``[conductor]heartbeat_timeout``. A host
@@ -940,6 +1140,7 @@ def encrypted_columns():
             if isinstance(column.type, types.Encrypted)]
 
 
+@retry_on_outage()
 def renew_secrets(keys, batch=100):
     """Seal every stored secret with the primary key of ``keys`` (a
     crypto.Keyring): ``{(table, column): types.Renewal}``.

@@ -84,10 +84,35 @@ def _engine():
         return _SQLITE_ENGINES[url]
 
 
+class _Backend(impl_sqlalchemy.SQLAlchemyBackend):
+    """Taskflow's backend whose every read and write waits out a database
+    outage as the service's own do (db_api.retry_on_outage): a flow
+    pauses instead of failing at its next step. Each of taskflow's writes
+    merges a whole record (read it, then insert or update it) in one
+    transaction, so repeating one is safe."""
+
+    def get_connection(self):
+        # Taskflow checks the database when it hands out its first
+        # connection: that waits out an outage too.
+        return _Connection(db_api.retry_on_outage(idempotent=True)(
+            super().get_connection)())
+
+
+class _Connection:
+    def __init__(self, connection):
+        self._connection = connection
+
+    def __getattr__(self, name):
+        attr = getattr(self._connection, name)
+        if not callable(attr):
+            return attr
+        return db_api.retry_on_outage(idempotent=True)(attr)
+
+
 def backend():
     """The persistence backend, on the service's database."""
     engine = _engine()
-    return impl_sqlalchemy.SQLAlchemyBackend(
+    return _Backend(
         {'connection': engine.url.render_as_string(hide_password=False)},
         engine=engine)
 
@@ -132,6 +157,7 @@ def stored(detail):
     return {}
 
 
+@db_api.retry_on_outage(idempotent=True)
 def forget(op_id):
     """Drop the persisted progress of occurrence ``op_id`` (its run
     ended); the tables have no working cascade on every database, so the

@@ -355,3 +355,89 @@ class TestStatusCheck(base.TestCase):
         self.assertEqual(upgradecheck.Code.FAILURE, result.code)
         self.assertIn('must exceed [conductor]heartbeat_interval',
                       result.details)
+
+
+class TestDatabaseOutage(base.TestCase):
+    """What a conductor does about a database outage longer than
+    [database]outage_timeout."""
+
+    def setUp(self):
+        super().setUp()
+        self.conf.config(heartbeat_timeout=30, group='conductor')
+        for host in ('dead', 'c1'):
+            db_api.register_conductor(host)
+        db_utils.age_heartbeat('dead', 31)
+
+    def conductor(self):
+        mgr = manager.ConductorManager('c1')
+        mgr._pool = futures.ThreadPoolExecutor(2)
+        self.addCleanup(mgr._pool.shutdown)
+        return mgr
+
+    def test_sweep_resumes_an_occurrence_it_runs_no_more(self):
+        """A run that could not record its end leaves the occurrence
+        PROCESSING under this live conductor: the sweep resumes it (no
+        progress recorded here, so it fails with the reason)."""
+        op = held_op('c1')
+        mgr = self.conductor()
+        mgr._sweep(None, min_age=3600)
+        mgr._pool.shutdown(wait=True)
+        got = db_api.get_op_occ(None, op.id)
+        self.assertEqual((states.FAILED_TEMP, None),
+                         (got.operation_state, got.host))
+        self.assertIn('the run of this operation by conductor c1 ended '
+                      'without recording its end', got.error['detail'])
+
+    def test_sweep_leaves_an_occurrence_it_runs(self):
+        op = held_op('c1')
+        mgr = self.conductor()
+        mgr._ops.begin(op.id)
+        mgr._sweep(None, min_age=3600)
+        mgr._pool.shutdown(wait=True)
+        self.assertEqual(states.PROCESSING,
+                         db_api.get_op_occ(None, op.id).operation_state)
+
+    def test_run_is_known_while_it_runs(self):
+        mgr = self.conductor()
+        seen = []
+        mgr._submit_op(lambda op_id: seen.append(op_id in mgr._ops), 'op-1')
+        mgr._pool.shutdown(wait=True)
+        self.assertEqual([True], seen)
+        self.assertNotIn('op-1', mgr._ops)
+
+    def test_sweep_resumes_a_package_job_it_runs_no_more(self):
+        pkg_id = held_pkg('c1')
+        running = held_pkg('c1')
+        mgr = self.conductor()
+        mgr._packages._jobs.begin(running)
+        mgr._sweep(None, min_age=3600)
+        pkg = db_utils.settled_pkg(pkg_id)
+        # Resumed: its processing ran again (and failed: the test stored
+        # no content).
+        self.assertEqual((states.PKG_ERROR, 1),
+                         (pkg.state, pkg.job_resumes))
+        self.assertEqual(
+            (states.PKG_PROCESSING, 0),
+            (lambda p: (p.state, p.job_resumes))(
+                db_api.get_vnf_snapshot_pkg(None, running)))
+
+    def test_no_takeover_until_its_own_heartbeats_are_steady(self):
+        """After an outage every heartbeat is old: a conductor whose own
+        beats failed waits [conductor]heartbeat_timeout of steady beats
+        before it takes anyone for dead."""
+        op = held_op('dead')
+        mgr = self.conductor()
+        with mock.patch.object(db_api, 'touch_conductor',
+                               side_effect=db_exc.DBConnectionError('away')):
+            mgr._beat()
+        mgr._beat()
+        mgr._sweep(None, min_age=3600)
+        self.assertEqual(('dead', states.PROCESSING),
+                         (lambda o: (o.host, o.operation_state))(
+                             db_api.get_op_occ(None, op.id)))
+        mgr._beating_since -= 30
+        mgr._sweep(None, min_age=3600)
+        mgr._pool.shutdown(wait=True)
+        got = db_api.get_op_occ(None, op.id)
+        self.assertEqual(states.FAILED_TEMP, got.operation_state)
+        self.assertIn('conductor c1 took it over', got.error['detail'])
