@@ -502,6 +502,17 @@ def add_op_vim_resource(op_id, key, resource):
                                          resource=resource))
 
 
+def set_op_vim_resource(op_id, key, resource):
+    """Record (or replace) what the occurrence makes under ``key``;
+    durable when this returns."""
+    with _writer() as session:
+        session.execute(sa.delete(models.OpVimResource).where(
+            models.OpVimResource.op_occ_id == op_id,
+            models.OpVimResource.key == key))
+        session.add(models.OpVimResource(op_occ_id=op_id, key=key,
+                                         resource=resource))
+
+
 def record_safety_snapshot(op_id, values, vnfc_snapshots):
     """Create the filled VNF snapshot resource a revert took of the state
     it replaces, hand the op occurrence's VIM resources over to it and
