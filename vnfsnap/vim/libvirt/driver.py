@@ -609,8 +609,11 @@ class LibvirtDriver(base.VimDriver):
                  target, base)
         if dom.isActive():
             try:
-                dom.blockCommit(target, None, None, 0,
-                                libvirt.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE)
+                # Into the overlay's own backing image only (SHALLOW):
+                # the images below belong to earlier snapshots.
+                dom.blockCommit(target, base, None, 0,
+                                libvirt.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE |
+                                libvirt.VIR_DOMAIN_BLOCK_COMMIT_SHALLOW)
                 self._wait_block_job(dom, target, ready=True)
                 dom.blockJobAbort(target,
                                   libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
