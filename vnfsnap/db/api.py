@@ -667,8 +667,13 @@ def request_cancel(project_id, op_id, cancel_mode):
 # --- VIM resources made by an occurrence, not handed over yet -------------
 
 @retry_on_outage(idempotent=True)
-def add_op_vim_resource(op_id, key, resource):
+def set_op_vim_resource(op_id, key, resource):
+    """Record (or replace) what the occurrence makes under ``key``;
+    durable when this returns."""
     with _writer() as session:
+        session.execute(sa.delete(models.OpVimResource).where(
+            models.OpVimResource.op_occ_id == op_id,
+            models.OpVimResource.key == key))
         session.add(models.OpVimResource(op_occ_id=op_id, key=key,
                                          resource=resource))
 

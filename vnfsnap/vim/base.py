@@ -206,11 +206,21 @@ class VimDriver(abc.ABC):
 
     @abc.abstractmethod
     def create_vnfc_snapshot(self, vnfc, snapshot_id, with_memory,
-                             quiesced, paused=False):
+                             quiesced, paused=False, name=None):
         """Snapshot one VNFC, its own disk and ``vnfc.storage_resources``
         but none of ``vnfc.left_out``; return a :class:`VnfcSnapshotResult`.
         ``paused``: the flow paused the running VNFC for a VNF-wide point;
-        the snapshot records it as running."""
+        the snapshot records it as running. ``name``: what the VIM
+        resources it makes are named after, where the VIM names them (the
+        conductor records it first, for :meth:`discard_vnfc_snapshot`)."""
+
+    def discard_vnfc_snapshot(self, vnfc, name):
+        """Delete what a :meth:`create_vnfc_snapshot` named ``name`` made
+        for ``vnfc`` and never returned (its conductor died in the
+        middle), and put the VNFC back on the disks it had before; harmless
+        when there is none. Returns False when this VIM cannot find them
+        by name (an operator must), True otherwise."""
+        return False
 
     @abc.abstractmethod
     def delete_vnfc_snapshot(self, vnfc_snapshot):

@@ -37,6 +37,9 @@ LOG = logging.getLogger(__name__)
 # What a resumed flow does with an interrupted run (see resume()).
 FORWARD = 'finish'
 BACK = 'roll back'
+# The key of an op_vim_resources record of a VNFC snapshot the VIM is
+# making (or was, when its conductor died): the name it makes it under.
+INTENT = 'intent'
 # Atom states of a run that was already undoing a failure.
 _UNDOING = (tf_states.FAILURE, tf_states.REVERTING, tf_states.REVERTED,
             tf_states.REVERT_FAILURE)
@@ -127,18 +130,64 @@ def snapshot_vim_connection_info(info):
 def delete_leftovers(op, instance):
     """Delete the VIM resources an earlier run of ``op`` made and never
     handed over (its conductor died mid-flow); before a retry runs the
-    flow again, and when the occurrence is rolled back."""
+    flow again, and when the occurrence is rolled back. Raises when one
+    is left (the VIM failed, or cannot find it by its name)."""
     leftovers = db_api.list_op_vim_resources(op.id)
     if not leftovers:
         return
     drivers = Drivers(instance.vim_connection_info)
-    for key, resource in leftovers.items():
+    vnfcs = {v.id: v for v in resolve_vnfcs(instance, owner=op.id)}
+    left = []
+    for key in leftovers:
         LOG.info('Deleting VNFC snapshot of %s left by an interrupted '
                  'run of op occurrence %s', key, op.id)
-        drivers.for_resource(
-            resource['compute_snapshot_resource']).delete_vnfc_snapshot(
-                resource)
-        db_api.remove_op_vim_resource(op.id, key)
+        vnfc = vnfcs.get(key)
+        driver = drivers.for_resource(
+            vnfc.compute_resource if vnfc is not None else
+            leftovers[key].get('compute_resource')
+            or leftovers[key]['compute_snapshot_resource'])
+        if not discard_leftover(op.id, key, vnfc, driver):
+            left.append(key)
+    if left:
+        raise exception.VimError(
+            reason='the VNFC snapshots an interrupted run of op occurrence '
+                   '%s made of VNFC(s) %s could not be deleted (see the '
+                   'log); delete them on the VIM, then retry, roll back or '
+                   'fail the occurrence' % (op.id, ', '.join(sorted(left))))
+
+
+def discard_leftover(op_id, key, vnfc, driver):
+    """Delete what the occurrence recorded under ``key`` (VNFC ``vnfc``)
+    and forget the record once it is gone: a VNFC snapshot, or the name
+    of one whose making was cut off (:data:`INTENT`), which the VIM
+    discards by that name. As an undo step; returns whether it is gone."""
+    resource = db_api.list_op_vim_resources(op_id).get(key)
+    if resource is None:
+        return True
+    name = resource.get(INTENT)
+    if name is None:
+        done = undo('delete VNFC snapshot %s of VNFC %s (left on the VIM)'
+                    % (resource['compute_snapshot_resource'], key),
+                    driver.delete_vnfc_snapshot, resource)
+    elif vnfc is None:
+        LOG.error('VNFC %s is no longer part of its VNF: what its cut-off '
+                  'snapshot %s left on the VIM must be deleted by hand',
+                  key, name)
+        done = False
+    else:
+        done = undo('discard what the cut-off snapshot %s of VNFC %s left '
+                    'on the VIM' % (name, key), _discard, driver, vnfc,
+                    name)
+    if done:
+        db_api.remove_op_vim_resource(op_id, key)
+    return done
+
+
+def _discard(driver, vnfc, name):
+    if not driver.discard_vnfc_snapshot(vnfc, name):
+        raise exception.VimError(
+            reason='this VIM cannot find what snapshot %s of VNFC %s left '
+                   'by its name; delete it by hand' % (name, vnfc.id))
 
 
 def undo(what, func, *args):

@@ -247,12 +247,20 @@ class SnapshotVnfc(task.Task):
 
     def execute(self, op_id, **paused):
         started = common.now()
+        # The intent first, durably: a conductor that dies while the VIM
+        # makes the snapshot leaves its name, and the rollback discards
+        # what the VIM made under it (common.delete_leftovers).
+        name = 'vnfsnap-%s' % uuidutils.generate_uuid()
+        db_api.set_op_vim_resource(op_id, self.vnfc.id, {
+            common.INTENT: name,
+            'compute_resource': self.vnfc.compute_resource})
         result = self.driver.create_vnfc_snapshot(
             self.vnfc, self.snapshot_id, self.with_memory, self.quiesced,
-            paused=paused.get('paused-%s' % self.vnfc.id) is not None)
+            paused=paused.get('paused-%s' % self.vnfc.id) is not None,
+            name=name)
         # Recorded at once: if this conductor dies before the VNF snapshot
         # is recorded, a retry or rollback knows what to delete.
-        db_api.add_op_vim_resource(op_id, self.vnfc.id, {
+        db_api.set_op_vim_resource(op_id, self.vnfc.id, {
             'compute_snapshot_resource': result.compute_snapshot_resource,
             'vim_details': result.vim_details})
         return {
@@ -279,6 +287,10 @@ class SnapshotVnfc(task.Task):
                                          self.vnfc.id),
                            self.driver.delete_vnfc_snapshot, result):
                 db_api.remove_op_vim_resource(op_id, self.vnfc.id)
+            return
+        # Failed, or cut off by a dying conductor (its result lost): what
+        # it recorded says what the VIM may have made.
+        common.discard_leftover(op_id, self.vnfc.id, self.vnfc, self.driver)
 
 
 class RecordVnfSnapshot(task.Task):

@@ -79,7 +79,7 @@ CI_CELLS = {
     'create warm': ('snapshot-vnfc1@after',),
     'create quiesced': ('unquiesce-vnfc1@before',),
     'create pauseVnf': ('unpause-vnfc1@before',),
-    'create (detached volumes)': ('snapshot-vnfc1@before',),
+    'create (detached volumes)': ('quiesce-vnfc1@after',),
     'revert (safety snapshot)': ('snapshot-vnfc1@before',
                                  'revert-vnfc1-revert@after'),
     'package build': ('store-package@after',),

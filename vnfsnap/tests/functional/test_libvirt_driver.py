@@ -292,6 +292,62 @@ class TestRunningDomain(LibvirtTestCase):
         self.assertTrue(dom.isActive())
 
 
+class TestCutOffSnapshot(LibvirtTestCase):
+    """What a create whose conductor died during the VIM call left is
+    discarded by the name it recorded first."""
+
+    def cut_off(self, vnfc, dom, name):
+        """A snapshot libvirtd finished after the conductor was killed,
+        before the driver wrote its index: the domain runs on overlays
+        nobody recorded."""
+        self.driver.create_vnfc_snapshot(vnfc, 'vnf-snap', dom.isActive(),
+                                         False, name=name)
+        root = os.path.join(CONF.libvirt.snapshot_dir, dom.UUIDString())
+        path = os.path.join(root, 'index.json')
+        with open(path) as f:
+            index = json.load(f)
+        index['snapshots'].pop(name)
+        index['owned'] = [p for p in index['owned'] if name[8:16] not in p]
+        with open(path, 'w') as f:
+            json.dump(index, f)
+        return root
+
+    def check_discarded(self, dom, vnfc, root, before, kept):
+        self.assertTrue(self.driver.discard_vnfc_snapshot(
+            vnfc, 'vnfsnap-cut0ff00-x'))
+        self.assertEqual(before, {t: self.source(dom, t)
+                                  for t in ('vda', 'vdb')})
+        inactive = libvirt_driver.domain_xml.disks(
+            dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+        self.assertEqual(before, {d['target']: d['source']
+                                  for d in inactive})
+        self.assertEqual([kept['id']],
+                         os.listdir(os.path.join(root, 'snapshots')))
+        self.assertEqual([], [n for n in os.listdir(os.path.join(
+            root, 'disks')) if 'cut0ff00' in n])
+        # Harmless when there is nothing (again).
+        self.assertTrue(self.driver.discard_vnfc_snapshot(
+            vnfc, 'vnfsnap-cut0ff00-x'))
+        self.driver.revert_vnfc_snapshot(vnfc, kept)
+
+    def test_running_domain_goes_back_to_its_disks(self):
+        dom, vnfc = self.make_domain(start=True)
+        kept = self.snapshot(vnfc)
+        before = {t: self.source(dom, t) for t in ('vda', 'vdb')}
+        root = self.cut_off(vnfc, dom, 'vnfsnap-cut0ff00-x')
+        self.assertNotEqual(before['vda'], self.source(dom, 'vda'))
+        self.check_discarded(dom, vnfc, root, before, kept)
+        self.assertTrue(dom.isActive())
+
+    def test_stopped_domain_goes_back_to_its_disks(self):
+        dom, vnfc = self.make_domain()
+        kept = self.snapshot(vnfc)
+        before = {t: self.source(dom, t) for t in ('vda', 'vdb')}
+        root = self.cut_off(vnfc, dom, 'vnfsnap-cut0ff00-x')
+        self.assertNotEqual(before['vda'], self.source(dom, 'vda'))
+        self.check_discarded(dom, vnfc, root, before, kept)
+
+
 class TestRunningChains(LibvirtTestCase):
 
     def test_middle_snapshot_of_running_domain_becomes_orphan_then_goes(self):

@@ -53,10 +53,10 @@ def parse(xml):
     return safe_ET.fromstring(xml)
 
 
-def with_disk_sources(xml, sources):
+def with_disk_sources(xml, sources, disk_format='qcow2'):
     """``xml`` with each disk in ``sources`` ({target: path}) pointing at a
-    qcow2 file and without any <backingStore>: libvirt must probe the new
-    chain itself, or QEMU reads a stale image."""
+    ``disk_format`` file and without any <backingStore>: libvirt must
+    probe the new chain itself, or QEMU reads a stale image."""
     root = safe_ET.fromstring(xml)
     for disk in root.findall('./devices/disk'):
         target = disk.find('target').get('dev')
@@ -65,7 +65,7 @@ def with_disk_sources(xml, sources):
         disk.find('source').set('file', sources[target])
         driver = disk.find('driver')
         if driver is not None:
-            driver.set('type', 'qcow2')
+            driver.set('type', disk_format)
         for backing in disk.findall('backingStore'):
             disk.remove(backing)
     return ET.tostring(root, encoding='unicode')

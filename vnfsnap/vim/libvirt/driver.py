@@ -348,7 +348,7 @@ class LibvirtDriver(base.VimDriver):
     # --- create -----------------------------------------------------------
 
     def create_vnfc_snapshot(self, vnfc, snapshot_id, with_memory,
-                             quiesced, paused=False):
+                             quiesced, paused=False, name=None):
         dom = self._domain(vnfc)
         uuid = dom.UUIDString()
         actual = self._state(dom)
@@ -359,7 +359,7 @@ class LibvirtDriver(base.VimDriver):
         # written (snapshot='no'); detached ones are not there at all.
         left_out = self._attached_targets(vnfc.left_out, disks)
         disks = [d for d in disks if d['target'] not in left_out]
-        name = 'vnfsnap-%s' % uuidutils.generate_uuid()
+        name = name or 'vnfsnap-%s' % uuidutils.generate_uuid()
         memory = with_memory and state != SHUTOFF
         files = _DomainFiles(uuid)
         with files.locked():
@@ -572,6 +572,78 @@ class LibvirtDriver(base.VimDriver):
         shutil.rmtree(snap_dir, ignore_errors=True)
         LOG.info('Discarded import %s for VNFC %s', name, vnfc.id)
         return True
+
+    def discard_vnfc_snapshot(self, vnfc, name):
+        """libvirtd may have finished the cut-off snapshot (the domain's
+        disks then are its new overlays) or not: the writes made since go
+        back into the disks the domain had, which it uses again; then the
+        overlays, memory file and index entries of ``name`` go."""
+        dom = self._domain(vnfc)
+        files = _DomainFiles(dom.UUIDString())
+        tag = name[len('vnfsnap-'):][:8]
+        with files.locked():
+            targets = set()
+            for disk in domain_xml.disks(dom.XMLDesc(0)):
+                targets.add(disk['target'])
+                overlay = files.new_overlay_path(disk['target'], tag)
+                if disk['source'] == overlay:
+                    self._commit_back(dom, disk['target'], overlay)
+            files.index['snapshots'].pop(name, None)
+            for target in targets:
+                path = files.new_overlay_path(target, tag)
+                if path not in files.index['owned']:
+                    files.own(path)
+                files.delete_if_owned(path)
+        shutil.rmtree(os.path.join(files.snapshots_dir, name),
+                      ignore_errors=True)
+        LOG.info('Discarded cut-off snapshot %s of VNFC %s', name, vnfc.id)
+        return True
+
+    def _commit_back(self, dom, target, overlay):
+        """Put disk ``target`` back on the image under ``overlay``, with
+        what was written to the overlay since."""
+        base = images.backing_file(overlay)
+        base_format = images.info(overlay).get('backing-filename-format',
+                                               'qcow2')
+        LOG.info('Committing overlay %s of disk %s back into %s', overlay,
+                 target, base)
+        if dom.isActive():
+            try:
+                # Into the overlay's own backing image only (SHALLOW):
+                # the images below belong to earlier snapshots.
+                dom.blockCommit(target, base, None, 0,
+                                libvirt.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE |
+                                libvirt.VIR_DOMAIN_BLOCK_COMMIT_SHALLOW)
+                self._wait_block_job(dom, target, ready=True)
+                dom.blockJobAbort(target,
+                                  libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
+                self._wait_block_job(dom, target)
+            except libvirt.libvirtError as e:
+                raise _vim_error('committing overlay %s of disk %s'
+                                 % (overlay, target), e)
+        else:
+            images.commit(overlay)
+        if dom.isPersistent():
+            inactive = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+            if any(d['target'] == target and d['source'] == overlay
+                   for d in domain_xml.disks(inactive)):
+                self.conn.defineXML(domain_xml.with_disk_sources(
+                    inactive, {target: base}, disk_format=base_format))
+
+    @staticmethod
+    def _wait_block_job(dom, target, ready=False):
+        """Until the block job of ``target`` is ready to pivot
+        (``ready``) or gone."""
+        deadline = time.monotonic() + CONF.libvirt.block_job_timeout
+        while True:
+            job = dom.blockJobInfo(target, 0)
+            if not job or (ready and job['end'] and
+                           job['cur'] == job['end']):
+                return
+            if time.monotonic() > deadline:
+                raise exception.VimError(reason='block job of disk %s did '
+                                         'not finish in time' % target)
+            time.sleep(0.05)
 
     # --- delete -----------------------------------------------------------
 

@@ -118,6 +118,12 @@ def create_overlay(path, backing, backing_fmt='qcow2'):
           path])
 
 
+def commit(path):
+    """Write what the qcow2 overlay ``path`` holds into its backing file
+    (the image must be unused)."""
+    _run(['commit', '-q', '-f', 'qcow2', path])
+
+
 def flatten(src, dest, fmt='qcow2'):
     """Copy ``src`` and its whole backing chain into a standalone qcow2."""
     _run(['convert', '-U', '-f', fmt, '-O', 'qcow2', src, dest])

@@ -33,7 +33,10 @@ class Capture:
     """Create and delete VNFC snapshots (a mixin of the driver)."""
 
     def create_vnfc_snapshot(self, vnfc, snapshot_id, with_memory,
-                             quiesced, paused=False):
+                             quiesced, paused=False, name=None):
+        # ``name`` is not used: what a cut-off capture left is named after
+        # the snapshot and the VNFC (below), and discard_vnfc_snapshot is
+        # not implemented here (see contributor/crash-safety).
         if with_memory:
             raise exception.VimCapabilityMissing(
                 what='snapshot the memory state of VNFC %s' % vnfc.id,

@@ -602,7 +602,7 @@ class TestLeftovers(ManagerTestCase):
         db_api.transition_op_occ(op.id, (states.STARTING,), states.FAILED_TEMP)
         vnfc = flows_common.resolve_vnfcs(inst)[0]
         made = FakeVim({}).create_vnfc_snapshot(vnfc, 's', False, False)
-        db_api.add_op_vim_resource(op.id, vnfc.id, {
+        db_api.set_op_vim_resource(op.id, vnfc.id, {
             'compute_snapshot_resource': made.compute_snapshot_resource,
             'vim_details': made.vim_details})
         self.assertEqual(1, len(FakeVim.snapshots))

@@ -142,6 +142,50 @@ class TestCreateResumed(ResumeTestCase):
         self.assertEqual({}, FakeVim.snapshots)
         self.assertVnfAsBefore()
 
+    def test_killed_while_the_vim_made_the_snapshot_discards_it(self):
+        """Killed while the VIM call of one VNFC's snapshot ran (as while
+        another VNFC's parallel step ended): the VIM made it, the step
+        never returned it; its recorded name lets the rollback discard
+        it (no orphan on the VIM)."""
+        inst = fake_vnf.register_vnf(2)
+        op = self.op(inst)
+        create = FakeVim.create_vnfc_snapshot
+
+        def killed_in_the_vim_call(driver, vnfc, *args, **kwargs):
+            create(driver, vnfc, *args, **kwargs)
+            if vnfc.id == 'vnfc-0':
+                raise Died('in the VIM call of snapshot-vnfc-0')
+
+        with mock.patch.object(FakeVim, 'create_vnfc_snapshot',
+                               killed_in_the_vim_call):
+            self.die_at(op, 'not-reached@before')
+        recorded = db_api.list_op_vim_resources(op.id)['vnfc-0']
+        self.assertIn(recorded[common.INTENT], FakeVim.snapshots)
+        got = self.resume(op)
+        self.assertEqual(states.ROLLED_BACK, got.operation_state, got.error)
+        self.assertEqual({}, FakeVim.snapshots)
+        self.assertEqual({}, db_api.list_op_vim_resources(op.id))
+        self.assertIn('discard_snapshot', [c[0] for c in FakeVim.calls])
+        self.assertVnfAsBefore()
+
+    def test_cut_off_snapshot_the_vim_cannot_find_is_failed_temp(self):
+        """A VIM that cannot discard by name: the rollback says what is
+        left rather than leave it silently."""
+        inst = fake_vnf.register_vnf(1)
+        op = self.op(inst)
+        self.die_at(op, 'snapshot-vnfc-0@before')
+        db_api.set_op_vim_resource(op.id, 'vnfc-0', {
+            common.INTENT: 'vnfsnap-cut-off',
+            'compute_resource':
+                common.resolve_vnfcs(inst)[0].compute_resource})
+        with mock.patch.object(FakeVim, 'discard_vnfc_snapshot',
+                               return_value=False):
+            got = self.resume(op)
+        self.assertEqual(states.FAILED_TEMP, got.operation_state, got.error)
+        self.assertIn('vnfsnap-cut-off', got.error['detail'])
+        self.assertIn('vnfc-0', db_api.list_op_vim_resources(op.id))
+        self.assertVnfAsBefore()
+
     def test_died_while_rolling_back_goes_on_rolling_back(self):
         inst = fake_vnf.register_vnf(1)
         op = self.op(inst)
