@@ -93,10 +93,10 @@ class _Backend(impl_sqlalchemy.SQLAlchemyBackend):
 
     It hands out one connection for good. Taskflow's connection builds
     its own MetaData and tables, and its engine storage asks for a
-    connection at every step it saves: statements on ever new tables
-    each took an entry of the engine's compiled cache and kept their
-    tables alive, and the conductor grew by megabytes per LCM
-    operation. A connection holds no state of its own (every call is
+    connection at every step it saves. The dialect's type cache keeps
+    an adapted copy of each table's Enum columns, which refers to its
+    MetaData: every set of tables stayed alive, and the conductor grew
+    by megabytes per LCM operation. A connection holds no state of its own (every call is
     its own transaction on the engine), so all runs share it.
     """
 
