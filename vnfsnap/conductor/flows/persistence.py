@@ -96,8 +96,9 @@ class _Backend(impl_sqlalchemy.SQLAlchemyBackend):
     connection at every step it saves. The dialect's type cache keeps
     an adapted copy of each table's Enum columns, which refers to its
     MetaData: every set of tables stayed alive, and the conductor grew
-    by megabytes per LCM operation. A connection holds no state of its own (every call is
-    its own transaction on the engine), so all runs share it.
+    by megabytes per LCM operation. A connection holds no state of its
+    own (every call is its own transaction on the engine), so all runs
+    share it.
     """
 
     def __init__(self, conf, engine=None):
