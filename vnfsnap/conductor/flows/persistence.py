@@ -89,13 +89,32 @@ class _Backend(impl_sqlalchemy.SQLAlchemyBackend):
     outage as the service's own do (db_api.retry_on_outage): a flow
     pauses instead of failing at its next step. Each of taskflow's writes
     merges a whole record (read it, then insert or update it) in one
-    transaction, so repeating one is safe."""
+    transaction, so repeating one is safe.
+
+    It hands out one connection for good. Taskflow's connection builds
+    its own MetaData and tables, and its engine storage asks for a
+    connection at every step it saves. The dialect's type cache keeps
+    an adapted copy of each table's Enum columns, which refers to its
+    MetaData: every set of tables stayed alive, and the conductor grew
+    by megabytes per LCM operation. A connection holds no state of its
+    own (every call is its own transaction on the engine), so all runs
+    share it.
+    """
+
+    def __init__(self, conf, engine=None):
+        super().__init__(conf, engine=engine)
+        self._connection = None
+        self._connection_lock = threading.Lock()
 
     def get_connection(self):
-        # Taskflow checks the database when it hands out its first
-        # connection: that waits out an outage too.
-        return _Connection(db_api.retry_on_outage(idempotent=True)(
-            super().get_connection)())
+        with self._connection_lock:
+            if self._connection is None:
+                # Taskflow checks the database when it hands out its
+                # first connection: that waits out an outage too.
+                self._connection = _Connection(
+                    db_api.retry_on_outage(idempotent=True)(
+                        super().get_connection)())
+            return self._connection
 
 
 class _Connection:
@@ -109,12 +128,20 @@ class _Connection:
         return db_api.retry_on_outage(idempotent=True)(attr)
 
 
+_BACKEND = []
+
+
 def backend():
-    """The persistence backend, on the service's database."""
+    """The persistence backend, on the service's database: one for the
+    engine in use (the service's engine is made again after a reset)."""
     engine = _engine()
-    return _Backend(
-        {'connection': engine.url.render_as_string(hide_password=False)},
-        engine=engine)
+    with _LOCK:
+        if not _BACKEND or _BACKEND[0].engine is not engine:
+            _BACKEND[:] = [_Backend(
+                {'connection': engine.url.render_as_string(
+                    hide_password=False)},
+                engine=engine)]
+        return _BACKEND[0]
 
 
 def new_flow_detail(op_id, name):
