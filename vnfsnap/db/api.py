@@ -1073,9 +1073,11 @@ def touch_conductor(hostname):
         raise exception.ConductorNotFound(hostname=hostname)
 
 
-@retry_on_outage(idempotent=True)
 def unregister_conductor(hostname):
-    """A clean stop: offline at once, without waiting for the timeout."""
+    """A clean stop: offline at once, without waiting for the timeout.
+    Not retried during a database outage: a stopping conductor does not
+    wait for it (the others see it offline after the heartbeat timeout
+    anyway)."""
     M = models.Conductor
     with _writer() as session:
         session.execute(sa.update(M).where(M.hostname == hostname).values(

@@ -340,4 +340,19 @@ class Conductor(Base):
 
 # Taskflow's persisted flow progress (migration 0010): the LCM flows record
 # every step's state and result here (vnfsnap.conductor.flows.persistence).
-TASKFLOW = taskflow_tables.fetch(Base.metadata)
+def _taskflow_tables(metadata):
+    """Taskflow's tables without the UNIQUE constraints it declares on
+    its primary keys (redundant; PostgreSQL does not report them back, so
+    schema and models would never agree there). Migration 0011 creates
+    them the same way."""
+    fetched = taskflow_tables.fetch(metadata)
+    for table in fetched:
+        for constraint in list(table.constraints):
+            if (isinstance(constraint, sa.UniqueConstraint)
+                    and set(constraint.columns.keys())
+                    == set(table.primary_key.columns.keys())):
+                table.constraints.discard(constraint)
+    return fetched
+
+
+TASKFLOW = _taskflow_tables(Base.metadata)

@@ -33,5 +33,13 @@ down_revision = '0010'
 
 def upgrade():
     metadata = sa.MetaData()
-    tables.fetch(metadata)
+    for table in tables.fetch(metadata):
+        # Taskflow also declares its primary keys UNIQUE: redundant, and
+        # PostgreSQL does not report such a constraint back, so the schema
+        # would never match the models there.
+        for constraint in list(table.constraints):
+            if (isinstance(constraint, sa.UniqueConstraint)
+                    and set(constraint.columns.keys())
+                    == set(table.primary_key.columns.keys())):
+                table.constraints.discard(constraint)
     metadata.create_all(op.get_bind())
