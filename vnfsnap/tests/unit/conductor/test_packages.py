@@ -255,7 +255,9 @@ class TestBuild(PackageTestCase):
 
         def full():
             raise OSError(errno.ENOSPC, 'No space left on device',
-                          '/work/export/0/disk.raw')
+                          os.path.join(
+                              self.conf.conf.conductor.package_work_dir,
+                              'export', '0', 'disk.raw'))
         fake_vim.FakeVim.hooks[('export', handle)] = full
         pkg = self.build()
         self.assertFailed(pkg, states.PKG_ERROR, states.BUILD_ERROR,
