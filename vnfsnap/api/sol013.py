@@ -422,11 +422,11 @@ def _decode_marker(marker):
     return resource_id
 
 
-def paginate(resources, marker, limit):
+def paginate(resources, marker, limit, key='id'):
     """Return ``(page, next_marker)``; next_marker is None on the last page.
 
-    The marker encodes the id of the last item returned, so paging stays
-    stable when items before it are added or removed.
+    The marker encodes the ``key`` (the id) of the last item returned, so
+    paging stays stable when items before it are added or removed.
     """
     if limit < 1:
         raise ValueError(f'page size must be positive, not {limit}')
@@ -434,13 +434,13 @@ def paginate(resources, marker, limit):
     if marker is not None:
         last_id = _decode_marker(marker)
         index = next((i for i, resource in enumerate(resources)
-                      if resource['id'] == last_id), None)
+                      if resource[key] == last_id), None)
         if index is None:
             raise exception.InvalidPageMarker()
         start = index + 1
     page = resources[start:start + limit]
     if start + limit < len(resources):
-        return page, _encode_marker(page[-1]['id'])
+        return page, _encode_marker(page[-1][key])
     return page, None
 
 

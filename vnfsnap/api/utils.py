@@ -175,11 +175,12 @@ def check_preconditions(representation, updated_at):
 
 
 def collection(representations, default_excludes=(),
-               mandatory=('id', '_links/self')):
+               mandatory=('id', '_links/self'), key='id'):
     """A SOL013 collection answer: filter, then page, then select.
 
     ``mandatory``: the attributes of cardinality 1, which exclude_fields
-    may not remove (nor their parents, nor parts of them).
+    may not remove (nor their parents, nor parts of them). ``key``: the
+    attribute that identifies an item, which page markers carry.
     """
     params = query()
     unknown = set(params) - COLLECTION_PARAMS
@@ -194,7 +195,8 @@ def collection(representations, default_excludes=(),
     selector.validate_paths(set(mandatory))
     matching = sol013.apply_filter(representations, params.get('filter'))
     page, marker = sol013.paginate(
-        matching, params.get(sol013.NEXTPAGE_PARAM), CONF.api.max_page_size)
+        matching, params.get(sol013.NEXTPAGE_PARAM), CONF.api.max_page_size,
+        key=key)
     headers = []
     if marker is not None:
         # base_url() already holds any prefix the API is mounted under.

@@ -46,4 +46,4 @@ class Conductors(base.Resource):
         base_url = utils.base_url()
         return utils.collection(
             [views.conductor(v, base_url) for v in db_api.list_conductors()],
-            mandatory=('hostname', '_links/self'))
+            mandatory=('hostname', '_links/self'), key='hostname')

@@ -54,6 +54,24 @@ class TestConductorsApi(base.ApiTestCase):
         resp = self.get(P + '?filter=(eq,alive,false)')
         self.assertEqual(['dead'], [c['hostname'] for c in resp.json])
 
+    def test_pages_by_hostname(self):
+        self.conf.config(max_page_size=1, group='api')
+        resp = self.get(P)
+        self.assertEqual(200, resp.status, resp.body)
+        first = [c['hostname'] for c in resp.json]
+        link = resp.headers['Link']
+        next_url = link[link.index('<') + 1:link.index('>')]
+        resp = self.get(next_url.replace('http://localhost', ''))
+        self.assertEqual(200, resp.status, resp.body)
+        self.assertNotIn('Link', resp.headers)
+        self.assertEqual({'dead', 'test-host'},
+                         set(first + [c['hostname'] for c in resp.json]))
+
+    def test_blank_or_foreign_marker_is_400(self):
+        for marker in ('', 'bm9wZQ'):
+            self.assertProblem(
+                self.get(P + '?nextpage_opaque_marker=' + marker), 400)
+
     def test_show(self):
         resp = self.get(P + '/dead')
         self.assertEqual(200, resp.status, resp.body)
