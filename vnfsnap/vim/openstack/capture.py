@@ -34,9 +34,6 @@ class Capture:
 
     def create_vnfc_snapshot(self, vnfc, snapshot_id, with_memory,
                              quiesced, paused=False, name=None):
-        # ``name`` is not used: what a cut-off capture left is named after
-        # the snapshot and the VNFC (below), and discard_vnfc_snapshot is
-        # not implemented here (see contributor/crash-safety).
         if with_memory:
             raise exception.VimCapabilityMissing(
                 what='snapshot the memory state of VNFC %s' % vnfc.id,
@@ -62,7 +59,11 @@ class Capture:
                        'instants while it runs, and '
                        '[openstack]pause_multi_disk_vnfcs is false'
                        % layout.disk_count)
-        name = 'vnfsnap-%s-%s' % (snapshot_id, vnfc.id)
+        # Everything the capture makes is named after ``name`` (the intent
+        # the conductor recorded first): discard_vnfc_snapshot finds what
+        # a cut-off capture left by it. The image's properties name the
+        # VNF snapshot and the VNFC.
+        name = name or 'vnfsnap-%s-%s' % (snapshot_id, vnfc.id)
         made = {'images': [], 'snapshots': [], 'group_snapshots': []}
         started = time.monotonic()
         try:
@@ -288,6 +289,45 @@ class Capture:
                 LOG.error('Could not look for snapshots Nova made of volume '
                           '%s: %s', attachment.volume_id, e)
         return found
+
+    def discard_vnfc_snapshot(self, vnfc, name):
+        """Delete the image, group snapshot and volume snapshots a capture
+        named ``name`` left (found by their names: the image ``name``, the
+        volume snapshots ``name-<device>`` or Nova's ``snapshot for
+        name``, the group snapshot ``name``). A capture never changes the
+        server's disks, so nothing else is put back."""
+        server = self._server(vnfc)
+        snapshots = []
+        for attachment in server.volumes:
+            snapshots += [s.id for s in self.cloud.list_snapshots(
+                attachment.volume_id)
+                if s.name == 'snapshot for %s' % name
+                or s.name.startswith(name + '-')]
+        found = {'image': self.cloud.find_images(name),
+                 'group snapshot': self.cloud.find_group_snapshots(name),
+                 'volume snapshot': snapshots}
+        deletes = {'image': self.cloud.delete_image,
+                   'group snapshot': self._delete_group_snapshot,
+                   'volume snapshot': self._delete_snapshot}
+        failures = []
+        for kind, ids in found.items():
+            for resource_id in ids:
+                try:
+                    deletes[kind](resource_id)
+                except exception.ResourceNotFound:
+                    pass
+                except exception.VnfsnapException as e:
+                    failures.append('%s %s: %s' % (kind, resource_id, e))
+        if failures:
+            raise exception.VimError(
+                reason='discarding what the cut-off snapshot %s of VNFC %s '
+                       'left failed: %s' % (name, vnfc.id,
+                                            '; '.join(failures)))
+        LOG.info('Discarded what the cut-off snapshot %s of VNFC %s left: '
+                 '%s', name, vnfc.id, ', '.join(
+                     '%d %s(s)' % (len(ids), kind)
+                     for kind, ids in found.items()))
+        return True
 
     def delete_vnfc_snapshot(self, vnfc_snapshot):
         """Delete the images, volume snapshots and import holder volumes;

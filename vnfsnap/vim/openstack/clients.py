@@ -513,6 +513,13 @@ class OpenStackClients:
                     cinder.volume_snapshots.list(search_opts={
                         'group_snapshot_id': group_snapshot_id})]
 
+    def find_group_snapshots(self, name):
+        """The ids of the group snapshots named ``name``."""
+        cinder = self._volume()
+        with self._errors('looking for group snapshots named %s' % name):
+            return [g.id for g in cinder.group_snapshots.list(
+                search_opts={'name': name}) if g.name == name]
+
     def delete_group_snapshot(self, group_snapshot_id):
         cinder = self._volume()
         with self._errors('deleting group snapshot %s' % group_snapshot_id,
@@ -587,6 +594,13 @@ class OpenStackClients:
                     if progress is not None:
                         progress(done)
         return done
+
+    def find_images(self, name):
+        """The ids of the images named ``name`` this project sees."""
+        glance = self._image()
+        with self._errors('looking for images named %s' % name):
+            return [i['id'] for i in glance.images.list(
+                filters={'name': name}) if i.get('name') == name]
 
     def delete_image(self, image_id):
         glance = self._image()

@@ -1207,3 +1207,73 @@ class TestGroupSnapshots(RevertTestCase):
         self.assertEqual({}, self.cloud.group_snapshots)
         self.assert_nothing_left(images)
         self.assertEqual('ACTIVE', self.server(vnfc)['status'])
+
+
+class TestDiscardByName(DriverTestCase):
+    """What a capture whose conductor died left, found by the name the
+    conductor recorded before it (its intent)."""
+
+    NAME = 'vnfsnap-2b1f0c6e-intent'
+
+    def cut_off(self, vnfc):
+        """A capture that finished on the cloud but whose result was lost
+        (its conductor died before recording it)."""
+        self.driver.create_vnfc_snapshot(vnfc, 'snap-1', False, False,
+                                         name=self.NAME)
+
+    def assert_discarded(self, vnfc, images, snapshots=0):
+        self.assertTrue(self.driver.discard_vnfc_snapshot(vnfc, self.NAME))
+        self.assert_nothing_left(images, snapshots)
+        self.assertEqual({}, self.cloud.group_snapshots)
+        # Once more: nothing found, nothing to do.
+        self.assertTrue(self.driver.discard_vnfc_snapshot(vnfc, self.NAME))
+
+    def test_image_backed(self):
+        vnfc = self.image_backed(data_volumes=2)
+        # A snapshot of another name on the same volume stays.
+        _, kept = self.snapshot(vnfc)
+        images, snapshots = len(self.cloud.images), len(self.cloud.snapshots)
+        self.cut_off(vnfc)
+        self.assertEqual([self.NAME], [
+            i['name'] for i in self.cloud.images.values()
+            if i['name'].startswith(self.NAME)])
+        self.assertEqual(images + 1, len(self.cloud.images))
+        self.assertEqual(snapshots + 2, len(self.cloud.snapshots))
+        self.assert_discarded(vnfc, images, snapshots)
+        self.assertIn(kept.vim_details['image_id'], self.cloud.images)
+
+    def test_volume_backed_snapshots_nova_made(self):
+        vnfc = self.volume_backed(data_volumes=1)
+        images = len(self.cloud.images)
+        self.cut_off(vnfc)
+        self.assertEqual(2, len(self.cloud.snapshots))
+        self.assert_discarded(vnfc, images)
+
+    def test_group_snapshot(self):
+        group_id = self.cloud.add_group()
+        vnfc = self.image_backed(data_volumes=2, group_id=group_id)
+        images = len(self.cloud.images)
+        self.cut_off(vnfc)
+        self.assertEqual(1, len(self.cloud.group_snapshots))
+        self.assert_discarded(vnfc, images)
+
+    def test_capture_refused_before_it_made_anything(self):
+        vnfc = self.image_backed(data_volumes=1)
+        images = len(self.cloud.images)
+        self.cloud.fail['create_server_image'] = exception.VimError(
+            reason='HTTP 409: server is busy (deleting)')
+        self.assertRaises(exception.VimError, self.cut_off, vnfc)
+        self.assert_discarded(vnfc, images)
+        self.assertEqual([], self.cloud.called('delete_image'))
+
+    def test_what_cannot_be_deleted_fails_the_discard(self):
+        vnfc = self.image_backed(data_volumes=1)
+        self.cut_off(vnfc)
+        self.cloud.fail['delete_snapshot'] = exception.VimError(
+            reason='HTTP 400: snapshot is busy')
+        e = self.assertRaises(exception.VimError,
+                              self.driver.discard_vnfc_snapshot, vnfc,
+                              self.NAME)
+        self.assertIn('snapshot is busy', e.message)
+        self.assertNotIn(self.NAME, [i['name']
+                                     for i in self.cloud.images.values()])
