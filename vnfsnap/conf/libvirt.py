@@ -26,6 +26,13 @@ opts = [
                     'overlays, memory state files, exported VNFC '
                     'snapshots. QEMU (user libvirt-qemu on Debian) must be '
                     'able to traverse and read it.'),
+    cfg.IntOpt('reconnect_timeout', default=60, min=0,
+               help='Seconds the driver waits for libvirtd to accept '
+                    'connections again (a restart of libvirtd) before a '
+                    'call fails. The steps that undo an interruption '
+                    '(thaw, resume) and the guards that back them up keep '
+                    'trying this long, so that a libvirtd restarted '
+                    'mid-operation leaves no VNFC frozen or paused.'),
     cfg.IntOpt('agent_timeout', default=10, min=1,
                help='Seconds to wait for a guest agent command.'),
     cfg.IntOpt('block_job_timeout', default=600, min=10,

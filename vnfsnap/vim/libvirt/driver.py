@@ -84,17 +84,43 @@ def _alive(conn):
 
 def _connection(uri):
     """One libvirt connection per URI and process (they are thread-safe),
-    opened again when libvirtd restarted."""
+    opened again when libvirtd restarted: for up to
+    ``[libvirt]reconnect_timeout`` seconds while it does not answer."""
     with _CONNECTIONS_LOCK:
         conn = _CONNECTIONS.get(uri)
-        if conn is None or not _alive(conn):
+        if conn is not None and _alive(conn):
+            return conn
+        end = time.monotonic() + CONF.libvirt.reconnect_timeout
+        warned = False
+        while True:
             try:
                 conn = libvirt.open(uri)
+                break
             except libvirt.libvirtError as e:
-                raise exception.VimError(reason='cannot connect to %s: %s'
-                                         % (uri, e))
-            _CONNECTIONS[uri] = conn
+                if time.monotonic() >= end:
+                    raise exception.VimError(
+                        reason='cannot connect to %s: %s' % (uri, e))
+                if not warned:
+                    LOG.warning('libvirtd at %s does not answer (%s); '
+                                'waiting up to %ss for it', uri, e,
+                                CONF.libvirt.reconnect_timeout)
+                    warned = True
+                time.sleep(1)
+        _CONNECTIONS[uri] = conn
         return conn
+
+
+def _unknown_outcome(error):
+    """Whether a libvirt call failed without saying what it did: libvirtd
+    went away mid-call, or the guest agent did not answer in time (a
+    freeze may still complete after either)."""
+    return (error.get_error_domain() in (libvirt.VIR_FROM_RPC,
+                                         libvirt.VIR_FROM_REMOTE)
+            or error.get_error_code() in (
+                libvirt.VIR_ERR_AGENT_UNRESPONSIVE,
+                getattr(libvirt, 'VIR_ERR_AGENT_COMMAND_TIMEOUT', -1),
+                libvirt.VIR_ERR_NO_CONNECT, libvirt.VIR_ERR_SYSTEM_ERROR,
+                libvirt.VIR_ERR_OPERATION_TIMEOUT))
 
 
 def _snapshot_handle(conn_id, domain_uuid, name):
@@ -263,20 +289,45 @@ class LibvirtDriver(base.VimDriver):
         try:
             frozen = dom.fsFreeze()
         except libvirt.libvirtError as e:
-            self._release(dom, vnfc, guard.FREEZE)
+            if _unknown_outcome(e):
+                # The guest may be frozen, or freeze later (libvirtd went
+                # away or the agent is still in its freeze hooks): the
+                # guard stays until unquiesce has thawed it.
+                LOG.warning('The freeze of VNFC %s ended without an answer '
+                            '(%s); its guard stays armed until it is '
+                            'thawed', vnfc.id, e)
+            else:
+                self._release(dom, vnfc, guard.FREEZE)
             raise _vim_error('freezing the file systems of VNFC %s'
                              % vnfc.id, e)
         LOG.info('Froze %d file system(s) of VNFC %s', frozen, vnfc.id)
 
     def unquiesce(self, vnfc):
-        """Thaw, then release the guard: a thaw that fails leaves the
-        guard to try again at its deadline."""
-        dom = self._domain(vnfc)
-        try:
-            dom.fsThaw()
-        except libvirt.libvirtError as e:
-            if not os.path.exists(self._token(dom, guard.FREEZE) + '.fired'):
-                raise _vim_error('thawing VNFC %s' % vnfc.id, e)
+        """Thaw, then release the guard. A thaw without answer (libvirtd
+        restarting, the agent still in its freeze hooks) is tried again for
+        ``[libvirt]reconnect_timeout`` seconds; one that still fails leaves
+        the guard to try again at its deadline."""
+        end = time.monotonic() + CONF.libvirt.reconnect_timeout
+        while True:
+            dom = self._domain(vnfc)
+            token = self._token(dom, guard.FREEZE)
+            try:
+                dom.fsThaw()
+                break
+            except libvirt.libvirtError as e:
+                if os.path.exists(token + '.fired'):
+                    break
+                if not os.path.exists(token):
+                    # Never frozen by this driver (its freeze was refused)
+                    # or thawed and released already.
+                    LOG.info('VNFC %s holds no freeze of this driver; '
+                             'its thaw answered: %s', vnfc.id, e)
+                    return
+                if not _unknown_outcome(e) or time.monotonic() >= end:
+                    raise _vim_error('thawing VNFC %s' % vnfc.id, e)
+                LOG.warning('The thaw of VNFC %s ended without an answer '
+                            '(%s); trying again', vnfc.id, e)
+                time.sleep(1)
         _raise_if_fired(vnfc, self._release(dom, vnfc, guard.FREEZE))
 
     # --- guards -----------------------------------------------------------
@@ -293,7 +344,8 @@ class LibvirtDriver(base.VimDriver):
         record = guard.arm(
             self._token(dom, kind, key),
             os.path.join(_DomainFiles(uuid).root, 'guard.log'), self.uri,
-            uuid, kind, deadline, vnfcId=vnfc.id, **details)
+            uuid, kind, deadline, vnfcId=vnfc.id,
+            retrySeconds=CONF.libvirt.reconnect_timeout, **details)
         LOG.info('Guard armed on VNFC %s: %s%s undone at %s unless '
                  'released', vnfc.id, kind,
                  ' of volume %s' % details['resourceId']

@@ -95,9 +95,10 @@ def release(token):
         pass
     fired = token + '.fired'
     # The guard renamed the token; it may still be acting. Wait for its
-    # outcome (bounded: one libvirt call).
-    end = time.monotonic() + 60
+    # outcome (bounded: its retries, then one libvirt call).
     record = _read(fired)
+    end = time.monotonic() + 60 + float(
+        (record or {}).get('retrySeconds', 0))
     while record is not None and record['state'] == ARMED and (
             time.monotonic() < end):
         time.sleep(POLL)
@@ -143,11 +144,28 @@ def _present(dom, target, flags):
     return False
 
 
+def _frozen(dom):
+    """Whether the guest agent says its file systems are frozen; None when
+    it cannot say (no agent, or not a QEMU domain)."""
+    import libvirt_qemu
+    try:
+        answer = json.loads(libvirt_qemu.qemuAgentCommand(
+            dom, '{"execute": "guest-fsfreeze-status"}', 10, 0))
+    except Exception:
+        return None
+    return answer.get('return') == 'frozen'
+
+
 def _undo(libvirt, dom, record):
     """Put the VNFC back as it was before the interruption."""
     kind = record['kind']
     if kind == FREEZE:
         dom.fsThaw()
+        # A freeze whose answer was lost may finish after this thaw (the
+        # agent runs its freeze hooks first): not undone until it says so.
+        if _frozen(dom):
+            raise libvirt.libvirtError('the guest agent still reports its '
+                                       'file systems frozen')
     elif kind == PAUSE:
         if dom.state()[0] == libvirt.VIR_DOMAIN_PAUSED:
             dom.resume()
@@ -185,17 +203,31 @@ def _fire(token, record):
                          record.get('resourceId') or '-'))
     record.update(state=FIRED, firedAt=_isotime(time.time()))
     code = 0
-    try:
-        conn = libvirt.open(record['uri'])
-        _undo(libvirt, conn.lookupByUUIDString(record['domainUuid']),
-              record)
-        _log('%s %s' % (_DONE[record['kind']] % record,
-                        record['domainUuid']))
-    except libvirt.libvirtError as e:
-        record.update(state=FAILED, error=str(e))
-        _log('undoing %s of %s failed: %s' % (record['kind'],
-                                              record['domainUuid'], e))
-        code = 1
+    # libvirtd may be restarting, the agent still busy: try again for
+    # retrySeconds (the driver's [libvirt]reconnect_timeout).
+    end = time.monotonic() + float(record.get('retrySeconds', 0))
+    while True:
+        try:
+            conn = libvirt.open(record['uri'])
+            try:
+                _undo(libvirt, conn.lookupByUUIDString(record['domainUuid']),
+                      record)
+            finally:
+                conn.close()
+            _log('%s %s' % (_DONE[record['kind']] % record,
+                            record['domainUuid']))
+            break
+        except libvirt.libvirtError as e:
+            if time.monotonic() < end:
+                _log('undoing %s of %s failed (%s); trying again'
+                     % (record['kind'], record['domainUuid'], e))
+                time.sleep(1)
+                continue
+            record.update(state=FAILED, error=str(e))
+            _log('undoing %s of %s failed: %s' % (record['kind'],
+                                                  record['domainUuid'], e))
+            code = 1
+            break
     tmp = fired + '.tmp'
     with open(tmp, 'w') as f:
         json.dump(record, f)

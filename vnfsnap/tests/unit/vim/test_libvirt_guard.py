@@ -20,6 +20,7 @@ import os
 import time
 from unittest import mock
 
+import fixtures
 import libvirt
 
 from vnfsnap.common import exception
@@ -167,3 +168,106 @@ class TestDriverGuards(GuardTestCase):
         log = open(os.path.join(os.path.dirname(self.guards),
                                 'guard.log')).read()
         self.assertIn('deadline of 0.2s passed', log)
+
+
+def _no_answer(code=libvirt.VIR_ERR_AGENT_UNRESPONSIVE,
+               domain=libvirt.VIR_FROM_QEMU):
+    """A libvirt error that says nothing of what the call did."""
+    e = libvirt.libvirtError('no answer')
+    e.err = (code, domain, 'no answer', 2, '', '', '', 0, 0)
+    return e
+
+
+class TestLibvirtdAway(GuardTestCase):
+    """libvirtd restarted, or a guest agent busy in its freeze hooks: the
+    undo is tried again rather than given up."""
+
+    def setUp(self):
+        super().setUp()
+        self.conf.config(snapshot_dir=os.path.join(self.state_path, 'lv'),
+                         reconnect_timeout=30, group='libvirt')
+        self.vnfc = vim_base.Vnfc(id='vnfc-0', vdu_id='vdu0',
+                                  compute_resource={'resourceId': 'test'})
+        self.driver = libvirt_driver.LibvirtDriver(
+            {'interfaceInfo': {'uri': URI}})
+        self.guards = os.path.join(self.state_path, 'lv',
+                                   self.dom.UUIDString(), 'guards')
+        self.useFixture(fixtures.MockPatch('time.sleep'))
+        self.log = self.useFixture(fixtures.FakeLogger(
+            name='vnfsnap.vim.libvirt.driver'))
+        self.real_open = libvirt.open
+
+    def test_guard_tries_again_while_libvirtd_is_away(self):
+        self.dom.suspend()
+        self.write_token(deadline=0)
+        with open(self.token) as f:
+            record = dict(json.load(f), retrySeconds=30)
+        with open(self.token, 'w') as f:
+            json.dump(record, f)
+        away = libvirt.libvirtError('Failed to connect socket')
+        with mock.patch.object(libvirt, 'open', side_effect=[
+                away, away, self.real_open(URI)]):
+            self.assertEqual(0, guard.main([self.token]))
+        self.assertEqual(libvirt.VIR_DOMAIN_RUNNING, self.dom.state()[0])
+        self.assertEqual(guard.FIRED, guard.release(self.token)['state'])
+
+    def test_guard_without_retry_window_fails_at_once(self):
+        # Tokens an earlier release wrote have no retrySeconds.
+        self.dom.suspend()
+        self.write_token(deadline=0)
+        with mock.patch.object(libvirt, 'open', side_effect=[
+                libvirt.libvirtError('away'), self.real_open(URI)]):
+            self.assertEqual(1, guard.main([self.token]))
+        self.assertEqual(guard.FAILED, guard.release(self.token)['state'])
+
+    def test_connection_waits_for_libvirtd(self):
+        libvirt_driver._CONNECTIONS.pop(URI, None)
+        with mock.patch.object(libvirt, 'open', side_effect=[
+                libvirt.libvirtError('away'), self.real_open(URI)]):
+            self.assertEqual('test', self.driver._domain(self.vnfc).name())
+        self.assertIn('waiting up to 30s', self.log.output)
+
+    def test_connection_gives_up_after_reconnect_timeout(self):
+        self.conf.config(reconnect_timeout=0, group='libvirt')
+        libvirt_driver._CONNECTIONS.pop(URI, None)
+        with mock.patch.object(libvirt, 'open', side_effect=[
+                libvirt.libvirtError('away'), self.real_open(URI)]):
+            e = self.assertRaises(exception.VimError, self.driver._domain,
+                                  self.vnfc)
+        self.assertIn('cannot connect to test:///default', str(e))
+
+    def test_freeze_without_answer_keeps_its_guard_until_thawed(self):
+        with mock.patch.object(libvirt.virDomain, 'fsFreeze',
+                               side_effect=_no_answer()):
+            self.assertRaises(exception.VimError, self.driver.quiesce,
+                              self.vnfc, 60)
+        self.assertEqual(['freeze.token'], os.listdir(self.guards))
+        with mock.patch.object(libvirt.virDomain, 'fsThaw', autospec=True,
+                               side_effect=[_no_answer(), _no_answer(
+                                   domain=libvirt.VIR_FROM_RPC), 0]) as m:
+            self.driver.unquiesce(self.vnfc)
+        self.assertEqual(3, m.call_count)
+        self.assertEqual([], os.listdir(self.guards))
+
+    def test_refused_freeze_releases_its_guard(self):
+        refused = _no_answer(code=libvirt.VIR_ERR_OPERATION_UNSUPPORTED)
+        with mock.patch.object(libvirt.virDomain, 'fsFreeze',
+                               side_effect=refused):
+            self.assertRaises(exception.VimError, self.driver.quiesce,
+                              self.vnfc, 60)
+        self.assertEqual([], os.listdir(self.guards))
+        # The roll back's thaw: nothing of this driver's to thaw.
+        with mock.patch.object(libvirt.virDomain, 'fsThaw',
+                               side_effect=refused):
+            self.driver.unquiesce(self.vnfc)
+
+    def test_thaw_that_keeps_failing_leaves_the_guard(self):
+        self.conf.config(reconnect_timeout=0, group='libvirt')
+        self.driver.quiesce(self.vnfc, 60)
+        with mock.patch.object(libvirt.virDomain, 'fsThaw',
+                               side_effect=_no_answer()):
+            self.assertRaises(exception.VimError, self.driver.unquiesce,
+                              self.vnfc)
+        self.assertEqual(['freeze.token'], os.listdir(self.guards))
+        self.driver.unquiesce(self.vnfc)
+        self.assertEqual([], os.listdir(self.guards))
