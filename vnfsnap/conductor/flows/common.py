@@ -40,6 +40,9 @@ BACK = 'roll back'
 # The key of an op_vim_resources record of a VNFC snapshot the VIM is
 # making (or was, when its conductor died): the name it makes it under.
 INTENT = 'intent'
+# ... and of one the VIM made: the same name, by which a rollback discards
+# it (the VNFC back on exactly the disk files it had).
+NAME = 'name'
 # Atom states of a run that was already undoing a failure.
 _UNDOING = (tf_states.FAILURE, tf_states.REVERTING, tf_states.REVERTED,
             tf_states.REVERT_FAILURE)
@@ -168,7 +171,7 @@ def discard_leftover(op_id, key, vnfc, driver):
     if name is None:
         done = undo('delete VNFC snapshot %s of VNFC %s (left on the VIM)'
                     % (resource['compute_snapshot_resource'], key),
-                    driver.delete_vnfc_snapshot, resource)
+                    _undo_snapshot, driver, vnfc, resource)
     elif vnfc is None:
         LOG.error('VNFC %s is no longer part of its VNF: what its cut-off '
                   'snapshot %s left on the VIM must be deleted by hand',
@@ -181,6 +184,18 @@ def discard_leftover(op_id, key, vnfc, driver):
     if done:
         db_api.remove_op_vim_resource(op_id, key)
     return done
+
+
+def _undo_snapshot(driver, vnfc, resource):
+    """A snapshot the occurrence made and now undoes: discarded by its
+    name where the VIM can (libvirt commits the VNFC's disks back into the
+    images they had, where a delete would keep the new overlays), else
+    deleted."""
+    name = resource.get(NAME)
+    if name and vnfc is not None and driver.discard_vnfc_snapshot(vnfc,
+                                                                  name):
+        return
+    driver.delete_vnfc_snapshot(resource)
 
 
 def _discard(driver, vnfc, name):

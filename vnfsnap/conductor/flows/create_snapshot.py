@@ -261,6 +261,7 @@ class SnapshotVnfc(task.Task):
         # Recorded at once: if this conductor dies before the VNF snapshot
         # is recorded, a retry or rollback knows what to delete.
         db_api.set_op_vim_resource(op_id, self.vnfc.id, {
+            common.NAME: name,
             'compute_snapshot_resource': result.compute_snapshot_resource,
             'vim_details': result.vim_details})
         return {
@@ -279,17 +280,11 @@ class SnapshotVnfc(task.Task):
     def revert(self, op_id, result, *args, **kwargs):
         if self.kept is not None and self.kept():
             return
+        # Taken before the failure, failed, or cut off by a dying conductor
+        # (its result lost): what it recorded says what the VIM made.
         if isinstance(result, dict):
-            LOG.info('Deleting VNFC snapshot of %s taken before the failure',
+            LOG.info('Undoing VNFC snapshot of %s taken before the failure',
                      self.vnfc.id)
-            if common.undo('delete VNFC snapshot %s of VNFC %s (left on '
-                           'the VIM)' % (result['compute_snapshot_resource'],
-                                         self.vnfc.id),
-                           self.driver.delete_vnfc_snapshot, result):
-                db_api.remove_op_vim_resource(op_id, self.vnfc.id)
-            return
-        # Failed, or cut off by a dying conductor (its result lost): what
-        # it recorded says what the VIM may have made.
         common.discard_leftover(op_id, self.vnfc.id, self.vnfc, self.driver)
 
 

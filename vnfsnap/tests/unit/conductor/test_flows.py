@@ -16,6 +16,7 @@ import functools
 import threading
 from unittest import mock
 
+import fixtures
 from taskflow import exceptions as taskflow_exc
 from taskflow import task
 from taskflow.patterns import linear_flow
@@ -326,15 +327,36 @@ class TestCreateSnapshotFlow(base.TestCase):
         self.assertEqual(['vnfc-0', 'vnfc-2'], sorted(
             r.vnfc_resource_info_id for r in info.vnfc_snapshots))
 
-    def test_snapshot_revert_deletes_only_what_was_taken(self):
+    def test_snapshot_revert_undoes_what_was_recorded(self):
         vnfc = vim_base.Vnfc(id='a', vdu_id='d', compute_resource={})
         driver = mock.Mock()
         t = create_snapshot.SnapshotVnfc(vnfc, driver, 's', False, False)
+        records = {}
+        self.useFixture(fixtures.MockPatch(
+            'vnfsnap.db.api.list_op_vim_resources',
+            side_effect=lambda op_id: dict(records)))
+        self.useFixture(fixtures.MockPatch(
+            'vnfsnap.db.api.remove_op_vim_resource',
+            side_effect=lambda op_id, key: records.pop(key)))
+        # Nothing recorded (the intent never written): nothing to undo.
         t.revert(op_id='op', result=mock.sentinel.failure)
+        driver.discard_vnfc_snapshot.assert_not_called()
         driver.delete_vnfc_snapshot.assert_not_called()
+        # Taken: discarded by its name, where the VIM can.
+        records['a'] = {common.NAME: 'vnfsnap-1',
+                        'compute_snapshot_resource': {}}
         t.revert(op_id='op', result={'compute_snapshot_resource': {}})
-        driver.delete_vnfc_snapshot.assert_called_once_with(
-            {'compute_snapshot_resource': {}})
+        driver.discard_vnfc_snapshot.assert_called_once_with(
+            vnfc, 'vnfsnap-1')
+        driver.delete_vnfc_snapshot.assert_not_called()
+        self.assertEqual({}, records)
+        # Where it cannot, deleted.
+        driver.discard_vnfc_snapshot.return_value = False
+        taken = {common.NAME: 'vnfsnap-2', 'compute_snapshot_resource': {}}
+        records['a'] = dict(taken)
+        t.revert(op_id='op', result={'compute_snapshot_resource': {}})
+        driver.delete_vnfc_snapshot.assert_called_once_with(taken)
+        self.assertEqual({}, records)
 
     def test_vnf_wide_pause(self):
         # Every VNFC is paused before the first capture and resumed after
