@@ -667,8 +667,7 @@ class LibvirtDriver(base.VimDriver):
                                 libvirt.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE |
                                 libvirt.VIR_DOMAIN_BLOCK_COMMIT_SHALLOW)
                 self._wait_block_job(dom, target, ready=True)
-                dom.blockJobAbort(target,
-                                  libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
+                self._pivot(dom, target)
                 self._wait_block_job(dom, target)
             except libvirt.libvirtError as e:
                 raise _vim_error('committing overlay %s of disk %s'
@@ -681,6 +680,23 @@ class LibvirtDriver(base.VimDriver):
                    for d in domain_xml.disks(inactive)):
                 self.conn.defineXML(domain_xml.with_disk_sources(
                     inactive, {target: base}, disk_format=base_format))
+
+    @staticmethod
+    def _pivot(dom, target):
+        """Pivot ``target`` onto its committed image. libvirt may show
+        the job's progress complete a moment before it lets it pivot
+        ("block copy still active"): asked again until it does."""
+        deadline = time.monotonic() + CONF.libvirt.block_job_timeout
+        while True:
+            try:
+                dom.blockJobAbort(target,
+                                  libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
+                return
+            except libvirt.libvirtError as e:
+                if (e.get_error_code() != libvirt.VIR_ERR_BLOCK_COPY_ACTIVE
+                        or time.monotonic() > deadline):
+                    raise
+            time.sleep(0.05)
 
     @staticmethod
     def _wait_block_job(dom, target, ready=False):
