@@ -138,6 +138,31 @@ class FunctionalTestCase(testtools.TestCase):
                     f.write(chunk)
         return digest.hexdigest()
 
+    def start_split_api(self, **sections):
+        """RabbitMQ, PostgreSQL, the schema and vnfsnap-api of a split
+        deployment whose conductor (host conductor-1) the test starts on
+        ``self.conf``; ``sections``: more options, merged into those.
+        Sets ``rabbit``, ``db``, ``port``, ``conf`` and ``api``; returns
+        the API's process."""
+        self.rabbit = self.useFixture(services.RabbitMQServer())
+        self.db = self.useFixture(services.PostgreSQLServer())
+        self.port = services.free_port()
+        config = {'DEFAULT': {'rpc_transport': 'oslo',
+                              'transport_url': self.rabbit.transport_url,
+                              'state_path': self.tmp, 'host': 'conductor-1'},
+                  'database': {'connection': self.db.url},
+                  'api': {'port': self.port}}
+        for name, options in sections.items():
+            config.setdefault(name, {}).update(options)
+        self.conf = write_config(os.path.join(self.tmp, 'vnfsnap.conf'),
+                                 config)
+        services._run([command('vnfsnap-manage'), '--config-file',
+                       self.conf, 'db', 'sync'], 'db sync')
+        api = self.start([command('vnfsnap-api'), '--config-file',
+                          self.conf], port=self.port, name='vnfsnap-api')
+        self.api = Client('http://127.0.0.1:%d' % self.port)
+        return api
+
     def start(self, argv, port=None, env=None, name=None):
         """Run a vnfsnap process for this test; stopped by pid at the end."""
         full_env = dict(os.environ, **(env or {}))

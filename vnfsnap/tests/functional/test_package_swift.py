@@ -21,10 +21,8 @@ real too. Segments are 1 MiB, so a 3 MiB package is a Static Large Object.
 import hashlib
 import os
 import secrets
-import subprocess
 import sys
 
-from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.fixtures import snapshots
 from vnfsnap.tests.fixtures import swift_services
 from vnfsnap.tests.functional import base
@@ -38,37 +36,19 @@ class TestPackagesOnSwift(base.FunctionalTestCase):
 
     def setUp(self):
         super().setUp()
-        self.rabbit = self.useFixture(services.RabbitMQServer())
-        self.db = self.useFixture(services.PostgreSQLServer())
         self.swift = self.useFixture(swift_services.SwiftServer())
         self.container = 'pkgs-%s' % secrets.token_hex(4)
-        self.port = services.free_port()
-        self.conf = base.write_config(self.tmp + '/vnfsnap.conf', {
-            'DEFAULT': {'rpc_transport': 'oslo',
-                        'transport_url': self.rabbit.transport_url,
-                        'state_path': self.tmp, 'host': 'conductor-1'},
-            'database': {'connection': self.db.url},
-            'api': {'port': self.port},
-            'package_store': {'backend': 'swift',
-                              'swift_auth_url': self.swift.auth_url,
-                              'swift_user': self.swift.user,
-                              'swift_key': self.swift.key,
-                              'swift_container': self.container,
-                              'swift_segment_size': MIB},
-        })
-        subprocess.run([base.command('vnfsnap-manage'), '--config-file',
-                        self.conf, 'db', 'sync'], check=True,
-                       capture_output=True)
-        self.start([base.command('vnfsnap-api'), '--config-file', self.conf],
-                   port=self.port, name='vnfsnap-api')
+        self.start_split_api(package_store={
+            'backend': 'swift', 'swift_auth_url': self.swift.auth_url,
+            'swift_user': self.swift.user, 'swift_key': self.swift.key,
+            'swift_container': self.container, 'swift_segment_size': MIB})
         self.start([sys.executable, '-m',
                     'vnfsnap.tests.fixtures.rpc_conductor', 'conductor',
                     '--config-file', self.conf],
                    env={'VNFSNAP_FAKE_GUESTS': ','.join(GUESTS)},
                    name='vnfsnap-conductor')
-        url = 'http://127.0.0.1:%d' % self.port
-        self.api = base.Client(url)
-        self.pkgm = base.Client(url, version='1.2.0')
+        self.pkgm = base.Client('http://127.0.0.1:%d' % self.port,
+                                version='1.2.0')
 
     def objects(self):
         conn = self.swift.connection()

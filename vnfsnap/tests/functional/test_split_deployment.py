@@ -18,14 +18,12 @@ the console scripts, HTTP.
 """
 
 import signal
-import subprocess
 import sys
 import time
 
 import sqlalchemy as sa
 
 from vnfsnap.db import models
-from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.functional import base
 
 GUESTS = ('vm-a', 'vm-b', 'vm-c')
@@ -35,23 +33,7 @@ class TestSplitDeployment(base.FunctionalTestCase):
 
     def setUp(self):
         super().setUp()
-        self.rabbit = self.useFixture(services.RabbitMQServer())
-        self.db = self.useFixture(services.PostgreSQLServer())
-        self.port = services.free_port()
-        self.conf = base.write_config(self.tmp + '/vnfsnap.conf', {
-            'DEFAULT': {'rpc_transport': 'oslo',
-                        'transport_url': self.rabbit.transport_url,
-                        'state_path': self.tmp, 'host': 'conductor-1'},
-            'database': {'connection': self.db.url},
-            'api': {'port': self.port},
-        })
-        subprocess.run([base.command('vnfsnap-manage'), '--config-file',
-                        self.conf, 'db', 'sync'], check=True,
-                       capture_output=True)
-        self.api_proc = self.start(
-            [base.command('vnfsnap-api'), '--config-file', self.conf],
-            port=self.port, name='vnfsnap-api')
-        self.api = base.Client('http://127.0.0.1:%d' % self.port)
+        self.api_proc = self.start_split_api()
 
     def start_conductor(self, delay='', conf=None):
         return self.start(
