@@ -303,30 +303,11 @@ class Capture:
                 attachment.volume_id)
                 if s.name == 'snapshot for %s' % name
                 or s.name.startswith(name + '-')]
-        found = {'image': self.cloud.find_images(name),
-                 'group snapshot': self.cloud.find_group_snapshots(name),
-                 'volume snapshot': snapshots}
-        deletes = {'image': self.cloud.delete_image,
-                   'group snapshot': self._delete_group_snapshot,
-                   'volume snapshot': self._delete_snapshot}
-        failures = []
-        for kind, ids in found.items():
-            for resource_id in ids:
-                try:
-                    deletes[kind](resource_id)
-                except exception.ResourceNotFound:
-                    pass
-                except exception.VnfsnapException as e:
-                    failures.append('%s %s: %s' % (kind, resource_id, e))
-        if failures:
-            raise exception.VimError(
-                reason='discarding what the cut-off snapshot %s of VNFC %s '
-                       'left failed: %s' % (name, vnfc.id,
-                                            '; '.join(failures)))
-        LOG.info('Discarded what the cut-off snapshot %s of VNFC %s left: '
-                 '%s', name, vnfc.id, ', '.join(
-                     '%d %s(s)' % (len(ids), kind)
-                     for kind, ids in found.items()))
+        self._discard_found(
+            'the cut-off snapshot %s of VNFC %s' % (name, vnfc.id),
+            images=self.cloud.find_images(name),
+            group_snapshots=self.cloud.find_group_snapshots(name),
+            snapshots=snapshots)
         return True
 
     def delete_vnfc_snapshot(self, vnfc_snapshot):

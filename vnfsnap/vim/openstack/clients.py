@@ -416,6 +416,13 @@ class OpenStackClients:
                 availability_zone=availability_zone,
                 metadata=metadata or {}))
 
+    def find_volumes(self, name):
+        """The ids of the volumes named ``name`` this project sees."""
+        cinder = self._volume()
+        with self._errors('looking for volumes named %s' % name):
+            return [v.id for v in cinder.volumes.list(
+                search_opts={'name': name}) if v.name == name]
+
     def delete_volume(self, volume_id):
         cinder = self._volume()
         with self._errors('deleting volume %s' % volume_id, 'volume',

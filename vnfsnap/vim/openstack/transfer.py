@@ -196,6 +196,24 @@ class Transfer:
                           layout.server.id, vnfc.id))
         return roots[0], data
 
+    def discard_import(self, vnfc, name):
+        """Delete what an import named ``name`` left, found by name: the
+        images ``name-root`` and ``name-<device>`` and the holder volumes
+        ``name-<device>`` of the server's data volumes, with their
+        snapshots. An import never changes the server."""
+        server = self._server(vnfc)
+        data = ['%s-%s' % (name, helpers.dev(a.device))
+                for a in server.volumes]
+        volumes = [v for n in data for v in self.cloud.find_volumes(n)]
+        self._discard_found(
+            'the cut-off import %s for VNFC %s' % (name, vnfc.id),
+            images=[i for n in [name + '-root'] + data
+                    for i in self.cloud.find_images(n)],
+            snapshots=[s.id for v in volumes
+                       for s in self.cloud.list_snapshots(v)],
+            volumes=volumes)
+        return True
+
     def _upload(self, src_dir, disk, name, properties, made):
         path = os.path.join(src_dir, os.path.basename(disk['file']))
         image_id = self.cloud.create_image(
@@ -212,13 +230,15 @@ class Transfer:
     def _import_volume(self, src_dir, disk, attachment, storage_id, name,
                        made):
         current = self.cloud.get_volume(attachment.volume_id)
-        image_id = self._upload(src_dir, disk, '%s-%s' % (
-            name, disk['target']), {}, made)
+        # Named after the server's device (the package's target may
+        # differ): what discard_import looks for.
+        name = '%s-%s' % (name, helpers.dev(attachment.device))
+        image_id = self._upload(src_dir, disk, name, {}, made)
         image = self.cloud.get_image(image_id)
         raw_size = helpers.gib(image.size) if image.disk_format == 'raw' else 0
         size = max(current.size, helpers.gib(image.virtual_size), raw_size)
         holder = self.cloud.create_volume(
-            size, '%s-%s' % (name, disk['target']), image_id=image_id,
+            size, name, image_id=image_id,
             volume_type=current.volume_type,
             availability_zone=current.availability_zone,
             metadata={'vnfsnap_snapshot_holder': 'true'})

@@ -162,17 +162,40 @@ class Waits:
         """Delete what a failed step made, snapshots before the volumes
         they depend on; what cannot go is logged by id, never raised (the
         failure that got us here is the one to report)."""
+        for kind, resource_id, e in self._delete_all(
+                images, snapshots, volumes, group_snapshots):
+            LOG.error('Could not delete %s %s left by a failed step; '
+                      'delete it by hand: %s', kind, resource_id, e)
+
+    def _discard_found(self, what, images=(), snapshots=(), volumes=(),
+                       group_snapshots=()):
+        """Delete what was found by name of ``what`` (a cut-off capture or
+        import), in the same order; raises naming what could not go."""
+        failures = self._delete_all(images, snapshots, volumes,
+                                    group_snapshots)
+        if failures:
+            raise exception.VimError(
+                reason='discarding what %s left failed: %s' % (what, '; '.join(
+                    '%s %s: %s' % failure for failure in failures)))
+        LOG.info('Discarded what %s left: %d image(s), %d group '
+                 'snapshot(s), %d volume snapshot(s), %d volume(s)', what,
+                 len(images), len(group_snapshots), len(snapshots),
+                 len(volumes))
+
+    def _delete_all(self, images, snapshots, volumes, group_snapshots):
+        """[(kind, id, error)] of what could not be deleted."""
         steps = ([('image', self.cloud.delete_image, i) for i in images]
                  + [('group snapshot', self._delete_group_snapshot, g)
                     for g in group_snapshots]
                  + [('volume snapshot', self._delete_snapshot, s)
                     for s in snapshots]
                  + [('volume', self._delete_volume, v) for v in volumes])
+        failures = []
         for kind, delete, resource_id in steps:
             try:
                 delete(resource_id)
             except exception.ResourceNotFound:
                 pass
             except exception.VnfsnapException as e:
-                LOG.error('Could not delete %s %s left by a failed step; '
-                          'delete it by hand: %s', kind, resource_id, e)
+                failures.append((kind, resource_id, e))
+        return failures

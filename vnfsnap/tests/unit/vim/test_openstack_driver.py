@@ -1018,6 +1018,46 @@ class TestExportImport(RevertTestCase):
                                   len(self.cloud.volumes),
                                   len(self.cloud.snapshots)))
 
+    def test_cut_off_import_is_discarded_by_its_name(self):
+        source = self.image_backed(data_volumes=2)
+        snap, _ = self.snapshot(source)
+        self.driver.export_vnfc_snapshot(snap, self.dir)
+        target = self.image_backed(data_volumes=2)
+        counts = (len(self.cloud.images), len(self.cloud.volumes),
+                  len(self.cloud.snapshots))
+        # Finished on the cloud, its result lost with its conductor.
+        self.driver.import_vnfc_snapshot(target, self.dir,
+                                         name='vnfsnap-import-cut')
+        self.assertEqual(['vnfsnap-import-cut-vdb', 'vnfsnap-import-cut-vdc'],
+                         sorted(v['name'] for v in self.cloud.volumes.values()
+                                if v['name'].startswith('vnfsnap-import')))
+        self.assertTrue(self.driver.discard_import(target,
+                                                   'vnfsnap-import-cut'))
+        self.assertEqual(counts, (len(self.cloud.images),
+                                  len(self.cloud.volumes),
+                                  len(self.cloud.snapshots)))
+        # Nothing left to find: nothing to do.
+        self.assertTrue(self.driver.discard_import(target,
+                                                   'vnfsnap-import-cut'))
+
+    def test_cut_off_import_before_its_volumes(self):
+        source = self.image_backed(data_volumes=1)
+        snap, _ = self.snapshot(source)
+        self.driver.export_vnfc_snapshot(snap, self.dir)
+        target = self.image_backed(data_volumes=1)
+        images = len(self.cloud.images)
+        self.cloud.fail['create_volume'] = exception.VimError(
+            reason='HTTP 503: conductor gone')
+        # The import's own clean-up is what a dying conductor skips.
+        self.useFixture(fixtures.MockPatchObject(self.driver, '_discard'))
+        self.assertRaises(exception.VimError,
+                          self.driver.import_vnfc_snapshot, target, self.dir,
+                          name='vnfsnap-import-cut')
+        self.assertEqual(images + 2, len(self.cloud.images))
+        self.assertTrue(self.driver.discard_import(target,
+                                                   'vnfsnap-import-cut'))
+        self.assertEqual(images, len(self.cloud.images))
+
     def test_import_needs_matching_disks(self):
         source = self.image_backed(data_volumes=2)
         snap, _ = self.snapshot(source)
