@@ -1002,29 +1002,30 @@ class TestExportImport(RevertTestCase):
                               self.image_backed(), self.dir)
         self.assertIn('memory state', e.message)
 
-    def test_failed_import_deletes_what_it_made(self):
-        source = self.image_backed(data_volumes=2)
+    def exported_and_target(self, data_volumes):
+        """A target VNFC for the export of another VNFC's snapshot in
+        ``self.dir``, and a function counting the cloud's images, volumes
+        and volume snapshots."""
+        source = self.image_backed(data_volumes=data_volumes)
         snap, _ = self.snapshot(source)
         self.driver.export_vnfc_snapshot(snap, self.dir)
-        target = self.image_backed(data_volumes=2)
-        counts = (len(self.cloud.images), len(self.cloud.volumes),
-                  len(self.cloud.snapshots))
+        return self.image_backed(data_volumes=data_volumes), lambda: (
+            len(self.cloud.images), len(self.cloud.volumes),
+            len(self.cloud.snapshots))
+
+    def test_failed_import_deletes_what_it_made(self):
+        target, counts = self.exported_and_target(2)
+        before = counts()
         self.fail_second_snapshot('HTTP 413: quota')
         e = self.assertRaises(exception.VimError,
                               self.driver.import_vnfc_snapshot, target,
                               self.dir)
         self.assertIn('quota', e.message)
-        self.assertEqual(counts, (len(self.cloud.images),
-                                  len(self.cloud.volumes),
-                                  len(self.cloud.snapshots)))
+        self.assertEqual(before, counts())
 
     def test_cut_off_import_is_discarded_by_its_name(self):
-        source = self.image_backed(data_volumes=2)
-        snap, _ = self.snapshot(source)
-        self.driver.export_vnfc_snapshot(snap, self.dir)
-        target = self.image_backed(data_volumes=2)
-        counts = (len(self.cloud.images), len(self.cloud.volumes),
-                  len(self.cloud.snapshots))
+        target, counts = self.exported_and_target(2)
+        before = counts()
         # Finished on the cloud, its result lost with its conductor.
         self.driver.import_vnfc_snapshot(target, self.dir,
                                          name='vnfsnap-import-cut')
@@ -1033,18 +1034,13 @@ class TestExportImport(RevertTestCase):
                                 if v['name'].startswith('vnfsnap-import')))
         self.assertTrue(self.driver.discard_import(target,
                                                    'vnfsnap-import-cut'))
-        self.assertEqual(counts, (len(self.cloud.images),
-                                  len(self.cloud.volumes),
-                                  len(self.cloud.snapshots)))
+        self.assertEqual(before, counts())
         # Nothing left to find: nothing to do.
         self.assertTrue(self.driver.discard_import(target,
                                                    'vnfsnap-import-cut'))
 
     def test_cut_off_import_before_its_volumes(self):
-        source = self.image_backed(data_volumes=1)
-        snap, _ = self.snapshot(source)
-        self.driver.export_vnfc_snapshot(snap, self.dir)
-        target = self.image_backed(data_volumes=1)
+        target, _ = self.exported_and_target(1)
         images = len(self.cloud.images)
         self.cloud.fail['create_volume'] = exception.VimError(
             reason='HTTP 503: conductor gone')
