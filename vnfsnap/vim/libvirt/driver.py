@@ -634,12 +634,14 @@ class LibvirtDriver(base.VimDriver):
         files = _DomainFiles(dom.UUIDString())
         tag = name[len('vnfsnap-'):][:8]
         with files.locked():
-            targets = set()
-            for disk in domain_xml.disks(dom.XMLDesc(0)):
-                targets.add(disk['target'])
-                overlay = files.new_overlay_path(disk['target'], tag)
-                if disk['source'] == overlay:
-                    self._commit_back(dom, disk['target'], overlay)
+            disks = domain_xml.disks(dom.XMLDesc(0))
+            targets = {disk['target'] for disk in disks}
+            switched = [(disk['target'], disk['source']) for disk in disks
+                        if disk['source'] == files.new_overlay_path(
+                            disk['target'], tag)]
+            with self._images_active(dom, bool(switched)):
+                for target, overlay in switched:
+                    self._commit_back(dom, target, overlay)
             files.index['snapshots'].pop(name, None)
             for target in targets:
                 path = files.new_overlay_path(target, tag)
@@ -648,7 +650,8 @@ class LibvirtDriver(base.VimDriver):
                 files.delete_if_owned(path)
         shutil.rmtree(os.path.join(files.snapshots_dir, name),
                       ignore_errors=True)
-        LOG.info('Discarded cut-off snapshot %s of VNFC %s', name, vnfc.id)
+        LOG.info('Discarded snapshot %s of VNFC %s: it is back on the '
+                 'disks it had', name, vnfc.id)
         return True
 
     def _commit_back(self, dom, target, overlay):
@@ -680,6 +683,31 @@ class LibvirtDriver(base.VimDriver):
                    for d in domain_xml.disks(inactive)):
                 self.conn.defineXML(domain_xml.with_disk_sources(
                     inactive, {target: base}, disk_format=base_format))
+
+    @contextlib.contextmanager
+    def _images_active(self, dom, needed=True):
+        """QEMU leaves a paused domain's images inactive (read-only) after
+        a snapshot with memory (a migration to file) until it runs again,
+        and refuses block jobs on them: such a domain runs for the block
+        jobs of the block and is paused again after."""
+        paused = needed and self._state(dom) == PAUSED
+        if paused:
+            LOG.info('Resuming paused domain %s for its block jobs',
+                     dom.UUIDString())
+            try:
+                dom.resume()
+            except libvirt.libvirtError as e:
+                raise _vim_error('resuming domain %s for its block jobs'
+                                 % dom.UUIDString(), e)
+        try:
+            yield
+        finally:
+            if paused:
+                try:
+                    dom.suspend()
+                except libvirt.libvirtError as e:
+                    LOG.error('Could not pause domain %s again after its '
+                              'block jobs: %s', dom.UUIDString(), e)
 
     @staticmethod
     def _pivot(dom, target):
@@ -764,7 +792,8 @@ class LibvirtDriver(base.VimDriver):
             files.delete_if_owned(image)
         elif len(children) == 1 and children[0] == active.get(target) \
                 and dom.isActive():
-            self._block_pull(dom, target, parent)
+            with self._images_active(dom):
+                self._block_pull(dom, target, parent)
             files.delete_if_owned(image)
         elif len(children) == 1 and not self._in_use(dom, children[0]):
             images.rebase(children[0], parent)

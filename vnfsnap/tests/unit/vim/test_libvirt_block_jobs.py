@@ -11,9 +11,11 @@
 # under the License.
 
 
-"""The pivot that ends an active block commit (a cut-off or rolled-back
-snapshot discarded): libvirt may refuse it a moment after the job's
-progress shows complete."""
+"""The block jobs that discard a cut-off or rolled-back snapshot: the
+pivot that ends an active block commit, which libvirt may refuse a moment
+after the job's progress shows complete, and a paused domain, whose
+images QEMU keeps inactive after a memory snapshot (libvirt's test
+driver, test:///default)."""
 
 from unittest import mock
 
@@ -64,3 +66,39 @@ class TestPivot(base.TestCase):
                           libvirt_driver.LibvirtDriver._pivot, self.dom,
                           'vdb')
         self.assertEqual(4, self.dom.blockJobAbort.call_count)
+
+
+class TestPausedDomain(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.dom = libvirt.open('test:///default').lookupByName('test')
+        self.driver = libvirt_driver.LibvirtDriver(
+            {'interfaceInfo': {'uri': 'test:///default'}})
+        self.addCleanup(self._running)
+
+    def _running(self):
+        if self.dom.state()[0] == libvirt.VIR_DOMAIN_PAUSED:
+            self.dom.resume()
+
+    def test_runs_for_its_block_jobs_then_paused_again(self):
+        self.dom.suspend()
+        with self.driver._images_active(self.dom):
+            self.assertEqual(libvirt.VIR_DOMAIN_RUNNING,
+                             self.dom.state()[0])
+        self.assertEqual(libvirt.VIR_DOMAIN_PAUSED, self.dom.state()[0])
+
+    def test_paused_again_when_a_block_job_fails(self):
+        self.dom.suspend()
+        with self.assertRaises(libvirt.libvirtError):
+            with self.driver._images_active(self.dom):
+                raise libvirt.libvirtError('commit refused')
+        self.assertEqual(libvirt.VIR_DOMAIN_PAUSED, self.dom.state()[0])
+
+    def test_running_or_nothing_to_do_left_alone(self):
+        with self.driver._images_active(self.dom):
+            self.assertEqual(libvirt.VIR_DOMAIN_RUNNING,
+                             self.dom.state()[0])
+        self.dom.suspend()
+        with self.driver._images_active(self.dom, needed=False):
+            self.assertEqual(libvirt.VIR_DOMAIN_PAUSED, self.dom.state()[0])
