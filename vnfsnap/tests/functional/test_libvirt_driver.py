@@ -339,6 +339,22 @@ class TestCutOffSnapshot(LibvirtTestCase):
         self.check_discarded(dom, vnfc, root, before, kept)
         self.assertTrue(dom.isActive())
 
+    def test_paused_domain_after_a_memory_snapshot(self):
+        # QEMU keeps a paused domain's images inactive after a snapshot
+        # with memory: the discard runs it for its block jobs, and it is
+        # paused again after.
+        dom, vnfc = self.make_domain(start=True)
+        kept = self.snapshot(vnfc)
+        before = {t: self.source(dom, t) for t in ('vda', 'vdb')}
+        dom.suspend()
+        root = self.cut_off(vnfc, dom, 'vnfsnap-cut0ff00-x')
+        self.assertEqual(libvirt.VIR_DOMAIN_PAUSED, dom.state()[0])
+        self.assertTrue(self.driver.discard_vnfc_snapshot(
+            vnfc, 'vnfsnap-cut0ff00-x'))
+        self.assertEqual(libvirt.VIR_DOMAIN_PAUSED, dom.state()[0])
+        dom.resume()
+        self.check_discarded(dom, vnfc, root, before, kept)
+
     def test_stopped_domain_goes_back_to_its_disks(self):
         dom, vnfc = self.make_domain()
         kept = self.snapshot(vnfc)
