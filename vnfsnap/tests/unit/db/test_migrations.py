@@ -12,6 +12,7 @@
 
 """Alembic migrations and the vnfsnap-manage / vnfsnap-status commands."""
 
+import datetime
 import os
 import re
 import subprocess
@@ -106,6 +107,37 @@ class TestMigrations(base.TestCase):
                          keys['s4'])
         self.assertEqual('s1', db_api.find_subscription(
             'p', 'http://a/cb', {'b': 1, 'a': 2}).id)
+
+    def test_0013_collections_page_on_an_index(self):
+        """Rows made before 0013 stay; then the first page of a collection
+        and the page after a marker are read along an index, without
+        sorting the table (issue 17)."""
+        migration.upgrade('0012')
+        engine = db_api.get_engine()
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO vnf_snapshot_infos (id, project_id, "
+                "created_at, updated_at) VALUES ('x', 'p', "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+        migration.upgrade()
+        M = models.VnfSnapshotInfo
+        first = sa.select(M).order_by(M.created_at, M.id).limit(101)
+        marker = sa.tuple_(M.created_at, M.id) > sa.tuple_(
+            datetime.datetime(2026, 1, 1), 'x')
+        for query, index in (
+                (first, 'ix_vnf_snapshot_infos_created_at_id'),
+                (first.where(marker), 'ix_vnf_snapshot_infos_created_at_id'),
+                (first.where(M.project_id == 'p').where(marker),
+                 'ix_vnf_snapshot_infos_project_id_created_at_id')):
+            sql = str(query.compile(engine, compile_kwargs={
+                'literal_binds': True}))
+            with engine.connect() as conn:
+                plan = ' '.join(row[-1] for row in conn.execute(
+                    sa.text('EXPLAIN QUERY PLAN ' + sql)))
+            self.assertIn(index, plan)
+            self.assertNotIn('TEMP B-TREE', plan)
+        self.assertEqual(['x'], [r.id for r in db_api.iter_collection(
+            M, 'p')])
 
     def test_upgrade_twice_is_noop(self):
         migration.upgrade()
