@@ -30,6 +30,8 @@ from vnfsnap.tests.fixtures import database as db_utils
 PROJECT = db_utils.PROJECT
 T0 = datetime.datetime(2026, 3, 1, 12, 0, 0)
 LCM = '/vnflcm/v2'
+OPS = models.VnfLcmOpOcc
+INFOS = models.VnfSnapshotInfo
 
 
 def at(seconds, micro=0):
@@ -109,7 +111,6 @@ class CollectionTestCase(base.TestCase):
 class TestTranslation(CollectionTestCase):
 
     def test_string_operators(self):
-        O = models.VnfLcmOpOcc
         for expr in ('(eq,id,op-03)', '(eq,id,nope)', "(eq,id,'')",
                      '(neq,id,op-03)', '(in,id,op-01,op-02,nope)',
                      '(nin,id,op-01,op-02)', '(eq,operationState,PROCESSING)',
@@ -128,13 +129,12 @@ class TestTranslation(CollectionTestCase):
                      '(ncont,vnfSnapshotInfoId,info)',
                      '(cont,vnfSnapshotInfoId,info)'):
             with self.subTest(expr=expr):
-                self.assertExact(O, expr)
-        self.assertEqual(['op-03'], self.assertExact(O, '(eq,id,op-03)'))
+                self.assertExact(OPS, expr)
+        self.assertEqual(['op-03'], self.assertExact(OPS, '(eq,id,op-03)'))
         self.assertEqual(['op-04'], self.assertExact(
-            O, '(eq,vnfSnapshotInfoId,info-4);(neq,id,x)'))
+            OPS, '(eq,vnfSnapshotInfoId,info-4);(neq,id,x)'))
 
     def test_time_operators(self):
-        O = models.VnfLcmOpOcc
         # state_entered_time of op-n: T0 + n s + (n % 4) quarters of a
         # second; rendered truncated to the second.
         for expr in ('(eq,stateEnteredTime,2026-03-01T12:00:05Z)',
@@ -158,14 +158,13 @@ class TestTranslation(CollectionTestCase):
                      '(lt,startTime,2026-03-01T11:00:03-01:00)',
                      '(gte,startTime,2026-03-01)'):
             with self.subTest(expr=expr):
-                self.assertExact(O, expr)
+                self.assertExact(OPS, expr)
         self.assertEqual(['op-05'], self.assertExact(
-            O, '(eq,stateEnteredTime,2026-03-01T12:00:05Z)'))
+            OPS, '(eq,stateEnteredTime,2026-03-01T12:00:05Z)'))
         self.assertEqual([], self.assertExact(
-            O, '(eq,stateEnteredTime,2026-03-01T12:00:05.250Z)'))
+            OPS, '(eq,stateEnteredTime,2026-03-01T12:00:05.250Z)'))
 
     def test_nested_attributes_of_a_filled_resource(self):
-        I = models.VnfSnapshotInfo
         for expr in ('(eq,vnfSnapshot/id,snap-03)',
                      '(neq,vnfSnapshot/id,snap-03)',
                      '(eq,vnfSnapshot/vnfInstanceId,vnf-1)',
@@ -183,14 +182,13 @@ class TestTranslation(CollectionTestCase):
                      '(lte,vnfSnapshot/creationFinishedAt,'
                      '2026-03-01T12:00:09Z)'):
             with self.subTest(expr=expr):
-                self.assertExact(I, expr)
+                self.assertExact(INFOS, expr)
         # The empty resources (info-00, info-05, info-10) have no
         # vnfSnapshot: "not equal" holds for them.
         self.assertEqual(['info-00', 'info-05', 'info-10'], self.assertExact(
-            I, '(nin,vnfSnapshot/vnfdId,vnfd-1)'))
+            INFOS, '(nin,vnfSnapshot/vnfdId,vnfd-1)'))
 
     def test_combinations(self):
-        O = models.VnfLcmOpOcc
         for expr in ('(eq,operation,CREATE_SNAPSHOT);(neq,id,op-00)',
                      '(in,operationState,STARTING,COMPLETED);'
                      '(gt,stateEnteredTime,2026-03-01T12:00:03Z);'
@@ -199,7 +197,7 @@ class TestTranslation(CollectionTestCase):
                      '(gte,startTime,2026-03-01T12:00:02Z);'
                      '(lte,startTime,2026-03-01T12:00:03Z)'):
             with self.subTest(expr=expr):
-                self.assertExact(O, expr)
+                self.assertExact(OPS, expr)
 
     def test_what_stays_in_python(self):
         terms = sol013.parse_filter(
@@ -409,19 +407,18 @@ class TestEveryFastAttribute(CollectionTestCase):
               '2026-03-01T12:00:04Z', '2026-03-01T12:00:04.5Z', 'x', '0')
 
     def test_cross_product(self):
-        O = models.VnfLcmOpOcc
-        for attr in filters.fast_attributes(O):
+        for attr in filters.fast_attributes(OPS):
             for op, value in itertools.product(
                     sorted(sol013.ONE_VALUE_OPS | sol013.MULTI_VALUE_OPS),
                     self.VALUES):
                 expr = '(%s,%s,%s)' % (op, attr, value)
                 terms = sol013.parse_filter(expr).terms
-                _, rest = filters.translate(O, terms, 'sqlite')
+                _, rest = filters.translate(OPS, terms, 'sqlite')
                 with self.subTest(expr=expr):
                     # SQL narrows, never drops a match; exact when taken.
-                    got = self.sql(O, expr)
-                    wanted = self.python(O, expr)
+                    got = self.sql(OPS, expr)
+                    wanted = self.python(OPS, expr)
                     if rest:
-                        self.assertTrue(set(wanted) <= set(got))
+                        self.assertLessEqual(set(wanted), set(got))
                     else:
                         self.assertEqual(wanted, got)

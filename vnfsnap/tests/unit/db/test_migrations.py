@@ -50,6 +50,14 @@ class TestMigrations(base.TestCase):
                             'compare_server_default': True})
             return autogenerate.compare_metadata(ctx, models.Base.metadata)
 
+    def _insert_snapshot_info(self, engine):
+        """An empty VNF snapshot 'x' of project 'p', by plain SQL."""
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO vnf_snapshot_infos (id, project_id, "
+                "created_at, updated_at) VALUES ('x', 'p', "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+
     def test_version_before_and_after(self):
         self.assertIsNone(migration.version())
         self.assertEqual('0013', migration.head())
@@ -114,11 +122,7 @@ class TestMigrations(base.TestCase):
         sorting the table (issue 17)."""
         migration.upgrade('0012')
         engine = db_api.get_engine()
-        with engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO vnf_snapshot_infos (id, project_id, "
-                "created_at, updated_at) VALUES ('x', 'p', "
-                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+        self._insert_snapshot_info(engine)
         migration.upgrade()
         M = models.VnfSnapshotInfo
         first = sa.select(M).order_by(M.created_at, M.id).limit(101)
@@ -142,11 +146,7 @@ class TestMigrations(base.TestCase):
     def test_upgrade_twice_is_noop(self):
         migration.upgrade()
         engine = db_api.get_engine()
-        with engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO vnf_snapshot_infos (id, project_id, "
-                "created_at, updated_at) VALUES ('x', 'p', "
-                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+        self._insert_snapshot_info(engine)
         migration.upgrade()
         self.assertEqual(migration.head(), migration.version())
         self.assertEqual([], self._diff())
