@@ -22,7 +22,9 @@ snapshots (VnfSnapshotInfo with two VNFC snapshots each) and as many LCM
 operation occurrences in one project, and serves the real API application
 in-process on it (auth_strategy = noauth, as the unit tests do; one
 request at a time through WSGI, no network). It times, median of
-``--samples`` runs:
+``--samples`` runs (in rounds: each round runs every size in turn, after
+a warm-up call, so that the load of the machine weighs on every size
+alike):
 
 * GET ``/vnflcm/v2/vnf_snapshots`` (the first page of 100), the page after
   a marker in the middle, and ``filter=(eq,id,<a row in the middle>)``;
@@ -139,14 +141,10 @@ def insert_rows(n):
         flush(conn)
 
 
-def median_ms(fn, samples):
-    fn()  # warm: the first call pays for imports and caches
-    times = []
-    for _ in range(samples):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+def timed_ms(fn):
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
 
 
 def api_get(app, path, expect=None):
@@ -215,22 +213,45 @@ def cases(n, app):
     ]
 
 
-def measure(n, workdir, samples, old_samples):
-    state_path = os.path.join(workdir, 'rows-%d' % n)
-    os.makedirs(state_path)
+def use_database(state_path):
     CONF.set_override('state_path', state_path)
     db_api.reset()
+
+
+def prepare(n, workdir):
+    """The state_path of a new database of n rows of each kind."""
+    state_path = os.path.join(workdir, 'rows-%d' % n)
+    os.makedirs(state_path)
+    use_database(state_path)
     migration.upgrade()
     start = time.monotonic()
     insert_rows(n)
-    print('  %d rows of each kind inserted in %.1f s' % (
+    print('%d rows of each kind inserted in %.1f s' % (
         n, time.monotonic() - start), flush=True)
-    app = api_app.setup_app()
-    results = {}
-    for label, fn, kind in cases(n, app):
-        results[label] = median_ms(fn, samples if kind == 'new'
-                                   else old_samples)
-        print('  %-45s %9.1f ms' % (label, results[label]), flush=True)
+    return state_path
+
+
+def measure(sizes, paths, app, samples, old_samples):
+    """{size: {label: median ms}}. The quick cases run in rounds, each
+    round on every size in turn, so that a change of load on the machine
+    weighs on every size alike; the slow ones run size after size."""
+    times = {n: {} for n in sizes}
+    for round_ in range(samples + 1):
+        for n in sizes:
+            use_database(paths[n])
+            for label, fn, kind in cases(n, app):
+                if kind == 'new':
+                    fn()  # warm: a new engine, its first connection
+                    if round_:  # round 0 warms the caches only
+                        times[n].setdefault(label, []).append(timed_ms(fn))
+    for n in sizes:
+        use_database(paths[n])
+        for label, fn, kind in cases(n, app):
+            if kind == 'old':
+                fn()
+                times[n][label] = [timed_ms(fn) for _ in range(old_samples)]
+    results = {n: {label: statistics.median(values)
+                   for label, values in times[n].items()} for n in sizes}
     db_api.reset()
     return results
 
@@ -256,15 +277,17 @@ def main():
     workdir = args.workdir or tempfile.mkdtemp(prefix='vnfsnap-bench-')
     print('machine before: %s' % machine())
     try:
-        results = {}
-        for n in sizes:
-            print('%d rows:' % n, flush=True)
-            results[n] = measure(n, workdir, args.samples, args.old_samples)
+        paths = {n: prepare(n, workdir) for n in sizes}
+        print('machine when the inserts were done: %s' % machine(),
+              flush=True)
+        results = measure(sizes, paths, api_app.setup_app(), args.samples,
+                          args.old_samples)
     finally:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     print('machine after:  %s' % machine())
     base = sizes[0]
+    labels = [label for label, _fn, _kind in cases(base, None)]
     print()
     print('median ms (runs: %d, old path and fallback: %d); ratio to '
           '%d rows' % (args.samples, args.old_samples, base))
@@ -272,7 +295,7 @@ def main():
                                    'x%d' % (n // base))
                      for n in sizes)
     print('%-45s%s' % ('', header))
-    for label in results[base]:
+    for label in labels:
         line = ''
         for n in sizes:
             value = results[n][label]
