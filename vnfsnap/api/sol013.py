@@ -12,9 +12,11 @@
 
 """ETSI GS NFV-SOL 013 query features: filters, attribute selectors, paging.
 
-The API renders every resource as its full JSON representation first and then
-applies these pure functions, so all resource types filter, select and page
-the same way without knowing how the data is stored.
+These pure functions work on the full JSON representations of resources, so
+all resource types filter, select and page the same way without knowing how
+the data is stored. A filter decides on the rendered representation; for
+the stored collections the database narrows it first on the attributes that
+are columns and cuts the page (vnfsnap.db.filters, api.utils.db_collection).
 """
 
 import base64

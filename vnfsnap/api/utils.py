@@ -241,17 +241,17 @@ def db_collection(model, render, default_excludes=(),
     def matches(representation):
         return compiled is None or compiled.matches(representation)
 
-    after = None
+    project, after = scope(), None
     raw_marker = params.get(sol013.NEXTPAGE_PARAM)
     if raw_marker is not None:
         after = db_api.get_collection_row(
-            model, scope(), sol013.decode_marker(raw_marker))
+            model, project, sol013.decode_marker(raw_marker))
         if after is None or not matches(render(after)):
             raise exception.InvalidPageMarker()
     limit = CONF.api.max_page_size
     page, marker = [], None
     for row in db_api.iter_collection(
-            model, scope(), compiled.terms if compiled else (), after=after,
+            model, project, compiled.terms if compiled else (), after=after,
             first=limit + 1):
         representation = render(row)
         if not matches(representation):
