@@ -27,7 +27,8 @@ a warm-up call, so that the load of the machine weighs on every size
 alike):
 
 * GET ``/vnflcm/v2/vnf_snapshots`` (the first page of 100), the page after
-  a marker in the middle, and ``filter=(eq,id,<a row in the middle>)``;
+  a marker in the middle (after the first row at 100 rows: 99 items), and
+  ``filter=(eq,id,<a row in the middle>)``;
 * a filter on an attribute that is not a column
   (``vnfSnapshot/vnfcSnapshots/id``: the fallback, read in batches);
 * GET ``/vnflcm/v2/vnf_lcm_op_occs``, first page and ``(eq,id,...)``;
@@ -189,8 +190,10 @@ def cases(n, app):
     served by ``app``."""
     middle = n // 2
     page = min(n, CONF.api.max_page_size)
-    marker = sol013.encode_marker(info_id(middle))
-    after = min(CONF.api.max_page_size, n - middle - 1)
+    # A full page after the marker where there is one (99 items at 100).
+    marked = max(0, min(middle, n - page - 1))
+    marker = sol013.encode_marker(info_id(marked))
+    after = min(page, n - marked - 1)
     snaps = LCM + '/vnf_snapshots'
     ops = LCM + '/vnf_lcm_op_occs'
     eq_info = '(eq,id,%s)' % info_id(middle)
