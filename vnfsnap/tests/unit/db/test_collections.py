@@ -120,6 +120,7 @@ class TestTranslation(CollectionTestCase):
                      '(eq,operation,REVERT_TO_SNAPSHOT)',
                      '(eq,vnfInstanceId,vnf-1)', '(cont,id,0)',
                      '(cont,id,1,2)', '(ncont,id,1,2)', '(cont,id,OP)',
+                     "(cont,id,'')", "(ncont,id,'')", "(cont,id,'op-0''')",
                      '(cont,operation,%)', '(cont,operation,_)',
                      '(ncont,operation,_)', '(cont,vnfInstanceId,-)',
                      # Absent (null) attributes: only the negations match.
