@@ -14,83 +14,32 @@
 against a real SQLite database, with vnfsnap.api.sol013 (the filter in
 Python on the rendered representations) as the oracle."""
 
-import datetime
 import itertools
 import urllib.parse
 
 from vnfsnap.api import sol013
-from vnfsnap.common import states
-from vnfsnap.common import views
 from vnfsnap.db import api as db_api
 from vnfsnap.db import filters
 from vnfsnap.db import models
 from vnfsnap.tests import base
-from vnfsnap.tests.fixtures import database as db_utils
+from vnfsnap.tests.fixtures import collection_rows as rows
 
-PROJECT = db_utils.PROJECT
-T0 = datetime.datetime(2026, 3, 1, 12, 0, 0)
-LCM = '/vnflcm/v2'
+PROJECT = rows.PROJECT
+LCM = rows.LCM
 OPS = models.VnfLcmOpOcc
 INFOS = models.VnfSnapshotInfo
-
-
-def at(seconds, micro=0):
-    return T0 + datetime.timedelta(seconds=seconds, microseconds=micro)
-
-
-def make_op(n, **values):
-    data = {'id': 'op-%02d' % n, 'project_id': PROJECT,
-            'vnf_instance_id': 'vnf-%d' % (n % 3),
-            'operation': (states.CREATE_SNAPSHOT, states.REVERT_TO_SNAPSHOT)[
-                n % 2],
-            'operation_state': (states.STARTING, states.PROCESSING,
-                                states.COMPLETED, states.FAILED_TEMP)[n % 4],
-            'state_entered_time': at(n, 250000 * (n % 4)),
-            'start_time': at(n // 2), 'created_at': at(n // 3),
-            'vnf_snapshot_info_id': None if n % 3 == 0 else 'info-%d' % n,
-            'is_automatic_invocation': False, 'is_cancel_pending': n == 5,
-            'operation_params': {'n': n}}
-    data.update(values)
-    return db_api._create(models.VnfLcmOpOcc, data)
-
-
-def make_info(n, filled):
-    values = {'id': 'info-%02d' % n, 'created_at': at(n // 2),
-              'vnf_snapshot_pkg_id': 'pkg-%d' % (n % 2) if n % 3 else None}
-    vnfcs = ()
-    if filled:
-        values.update(
-            snapshot_id='snap-%02d' % n,
-            snapshot_vnf_instance_id='vnf-%d' % (n % 3),
-            snapshot_vnfd_id='vnfd-1',
-            snapshot_creation_started_at=at(n, 999999),
-            snapshot_creation_finished_at=None if n % 4 == 0 else at(n + 1),
-            snapshot_vnf_instance={'id': 'vnf-%d' % (n % 3)})
-        vnfcs = db_utils.vnfc_values(1 + n % 2, prefix='c%d-' % n)
-    return db_utils.make_info(vnfc_snapshots=vnfcs, **values)
-
-
-def ids(rows):
-    return [r['id'] if isinstance(r, dict) else r.id for r in rows]
+ids = rows.ids
+make_op = rows.make_op
 
 
 class CollectionTestCase(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        for n in range(12):
-            make_op(n)
-            make_info(n, filled=n % 5 != 0)
-
-    def render(self, model):
-        return {models.VnfLcmOpOcc: views.vnf_lcm_op_occ,
-                models.VnfSnapshotInfo: views.vnf_snapshot_info}[model]
+        rows.make_rows()
 
     def python(self, model, expr):
-        """The ids the filter matches, in Python over every row."""
-        render = self.render(model)
-        every = [render(o, '') for o in db_api._list(model, PROJECT)]
-        return ids(sol013.apply_filter(every, expr))
+        return rows.python_ids(model, expr)
 
     def sql(self, model, expr, project=PROJECT, after=None, first=100):
         """The ids iter_collection gives for the filter, untested."""
@@ -303,28 +252,14 @@ class TestApiCollections(base.ApiTestCase):
     def setUp(self):
         super().setUp()
         for n in range(12):
-            make_info(n, filled=n % 5 != 0)
+            rows.make_info(n, filled=n % 5 != 0)
         self.conf.config(max_page_size=2, group='api')
 
     def python(self, expr):
-        every = [views.vnf_snapshot_info(o, 'http://localhost')
-                 for o in db_api._list(models.VnfSnapshotInfo, PROJECT)]
-        return ids(sol013.apply_filter(every, expr))
+        return rows.python_ids(INFOS, expr, 'http://localhost')
 
     def walk(self, expr=None):
-        url = LCM + '/vnf_snapshots'
-        if expr is not None:
-            url += '?filter=' + urllib.parse.quote(expr)
-        seen, pages = [], 0
-        while url:
-            resp = self.get(url, project=PROJECT)
-            self.assertEqual(200, resp.status, resp.body)
-            self.assertLessEqual(len(resp.json), 2)
-            seen += ids(resp.json)
-            pages += 1
-            link = resp.headers.get('Link')
-            url = link[1:link.index('>')] if link else None
-        return seen, pages
+        return rows.walk(self, 'vnf_snapshots', expr, page_size=2)
 
     def test_every_page_as_python_cuts_it(self):
         for expr in (None, '(eq,vnfSnapshot/vnfInstanceId,vnf-1)',
@@ -385,19 +320,9 @@ class TestApiCollections(base.ApiTestCase):
             make_op(n)
         expr = ('(gte,stateEnteredTime,2026-03-01T12:00:03Z);'
                 '(in,operationState,PROCESSING,COMPLETED)')
-        every = [views.vnf_lcm_op_occ(o, '') for o in
-                 db_api._list(models.VnfLcmOpOcc, PROJECT)]
-        wanted = ids(sol013.apply_filter(every, expr))
+        wanted = rows.python_ids(OPS, expr)
         self.assertTrue(wanted)
-        seen, url = [], (LCM + '/vnf_lcm_op_occs?filter='
-                         + urllib.parse.quote(expr))
-        while url:
-            resp = self.get(url, project=PROJECT)
-            self.assertEqual(200, resp.status, resp.body)
-            seen += ids(resp.json)
-            link = resp.headers.get('Link')
-            url = link[1:link.index('>')] if link else None
-        self.assertEqual(wanted, seen)
+        self.assertEqual(wanted, rows.walk(self, 'vnf_lcm_op_occs', expr)[0])
 
 
 # The cross product of one operator and values over every fast attribute
