@@ -12,9 +12,11 @@
 
 """ETSI GS NFV-SOL 013 query features: filters, attribute selectors, paging.
 
-The API renders every resource as its full JSON representation first and then
-applies these pure functions, so all resource types filter, select and page
-the same way without knowing how the data is stored.
+These pure functions work on the full JSON representations of resources, so
+all resource types filter, select and page the same way without knowing how
+the data is stored. A filter decides on the rendered representation; for
+the stored collections the database narrows it first on the attributes that
+are columns and cuts the page (vnfsnap.db.filters, api.utils.db_collection).
 """
 
 import base64
@@ -405,19 +407,19 @@ def parse_selectors(params):
 
 # -- Paging (SOL013 clause 5.4, alternative 2) ------------------------------
 
-def _encode_marker(resource_id):
+def encode_marker(resource_id):
     encoded = base64.urlsafe_b64encode(resource_id.encode('utf-8'))
     return encoded.rstrip(b'=').decode('ascii')
 
 
-def _decode_marker(marker):
+def decode_marker(marker):
     try:
         padded = marker + '=' * (-len(marker) % 4)
         resource_id = base64.urlsafe_b64decode(padded).decode('utf-8')
     except ValueError:
         raise exception.InvalidPageMarker() from None
     # urlsafe_b64decode skips foreign characters; only accept what we emit.
-    if _encode_marker(resource_id) != marker:
+    if encode_marker(resource_id) != marker:
         raise exception.InvalidPageMarker()
     return resource_id
 
@@ -432,7 +434,7 @@ def paginate(resources, marker, limit, key='id'):
         raise ValueError(f'page size must be positive, not {limit}')
     start = 0
     if marker is not None:
-        last_id = _decode_marker(marker)
+        last_id = decode_marker(marker)
         index = next((i for i, resource in enumerate(resources)
                       if resource[key] == last_id), None)
         if index is None:
@@ -440,7 +442,7 @@ def paginate(resources, marker, limit, key='id'):
         start = index + 1
     page = resources[start:start + limit]
     if start + limit < len(resources):
-        return page, _encode_marker(page[-1][key])
+        return page, encode_marker(page[-1][key])
     return page, None
 
 

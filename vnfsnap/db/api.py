@@ -38,6 +38,7 @@ from vnfsnap.common import exception
 from vnfsnap.common import json_limits
 from vnfsnap.common import states
 import vnfsnap.conf
+from vnfsnap.db import filters
 from vnfsnap.db import models
 from vnfsnap.db import types
 
@@ -304,6 +305,56 @@ def _list(model, project_id):
     with _reader() as session:
         return list(session.execute(_scoped(_ordered(model), model,
                                             project_id)).scalars())
+
+
+# --- Collections (SOL013 filters and paging in SQL) -----------------------
+
+# Rows read at a time after the first batch, when the API filters what SQL
+# could not (vnfsnap.db.filters).
+COLLECTION_BATCH = 1000
+
+
+@retry_on_outage(idempotent=True)
+def get_collection_row(model, project_id, row_id):
+    """The row of ``model`` a page marker names, seen from ``project_id``;
+    None when there is none (deleted, or another project's)."""
+    with _reader() as session:
+        return session.execute(_scoped(sa.select(model).where(
+            model.id == row_id), model, project_id)).scalar_one_or_none()
+
+
+@retry_on_outage(idempotent=True)
+def _collection_batch(model, project_id, clauses, after, limit):
+    q = _scoped(_ordered(model), model, project_id).where(*clauses)
+    if after is not None:
+        # Keyset paging on the order of _ordered (indexes of revision 0013).
+        q = q.where(sa.tuple_(model.created_at, model.id)
+                    > sa.tuple_(after.created_at, after.id))
+    with _reader() as session:
+        return list(session.execute(q.limit(limit)).scalars())
+
+
+def iter_collection(model, project_id, terms=(), after=None, first=100):
+    """The rows of ``model`` seen from ``project_id``, oldest first
+    (created_at, then id), that the SOL013 filter ``terms`` may match.
+
+    The terms on columns are conditions of the query
+    (vnfsnap.db.filters); the others are not applied here, nor is any term
+    a database compares more loosely than the API: the caller tests each
+    row it takes. ``after``: the row to start after (a page marker's).
+    Read ``first`` rows at a time, then COLLECTION_BATCH: a caller that
+    stops taking stops the reading.
+    """
+    clauses, _rest = filters.translate(model, terms,
+                                       get_engine().dialect.name)
+    size = first
+    while True:
+        rows = _collection_batch(model, project_id, clauses, after, size)
+        yield from rows
+        if len(rows) < size:
+            return
+        after = rows[-1]
+        size = max(size, COLLECTION_BATCH)
 
 
 # --- VNF instances --------------------------------------------------------

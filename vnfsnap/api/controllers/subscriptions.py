@@ -25,6 +25,7 @@ from vnfsnap.common import views
 from vnfsnap.common import webhook
 import vnfsnap.conf
 from vnfsnap.db import api as db_api
+from vnfsnap.db import models
 
 CONF = vnfsnap.conf.CONF
 
@@ -64,9 +65,9 @@ class Subscriptions(base.Resource):
     def get(self):
         utils.authorize('vnfsnap:subscription:get_all')
         base_url = utils.base_url()
-        return utils.collection(
-            [views.lccn_subscription(o, base_url) for o in
-             db_api.list_subscriptions(utils.scope())])
+        return utils.db_collection(
+            models.LccnSubscription,
+            lambda o: views.lccn_subscription(o, base_url))
 
     def post(self):
         utils.authorize('vnfsnap:subscription:create')

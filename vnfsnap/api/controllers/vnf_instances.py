@@ -31,6 +31,7 @@ from vnfsnap.common import urlfetch
 from vnfsnap.common import views
 from vnfsnap.common import vnf_info
 from vnfsnap.db import api as db_api
+from vnfsnap.db import models
 
 DEFAULT_EXCLUDES = ('vnfConfigurableProperties', 'vimConnectionInfo',
                     'instantiatedVnfInfo', 'metadata', 'extensions')
@@ -416,9 +417,8 @@ class VnfInstances(base.Resource):
     def get(self):
         utils.authorize('vnfsnap:vnf_instance:get_all')
         base_url = utils.base_url()
-        return utils.collection(
-            [views.vnf_instance(o, base_url) for o in
-             db_api.list_vnf_instances(utils.scope())],
+        return utils.db_collection(
+            models.VnfInstance, lambda o: views.vnf_instance(o, base_url),
             default_excludes=DEFAULT_EXCLUDES)
 
     def post(self):

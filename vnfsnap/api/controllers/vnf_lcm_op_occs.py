@@ -22,6 +22,7 @@ from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import views
 from vnfsnap.db import api as db_api
+from vnfsnap.db import models
 
 DEFAULT_EXCLUDES = ('operationParams', 'error', 'resourceChanges',
                     'changedInfo', 'changedExtConnectivity')
@@ -136,7 +137,6 @@ class VnfLcmOpOccs(base.Resource):
     def get(self):
         utils.authorize('vnfsnap:vnf_lcm_op_occ:get_all')
         base_url = utils.base_url()
-        return utils.collection(
-            [views.vnf_lcm_op_occ(o, base_url) for o in
-             db_api.list_op_occs(utils.scope())],
+        return utils.db_collection(
+            models.VnfLcmOpOcc, lambda o: views.vnf_lcm_op_occ(o, base_url),
             default_excludes=DEFAULT_EXCLUDES)

@@ -39,6 +39,7 @@ from vnfsnap.common import states
 from vnfsnap.common import urlfetch
 from vnfsnap.common import views
 from vnfsnap.db import api as db_api
+from vnfsnap.db import models
 from vnfsnap.db import progress
 from vnfsnap.package import manifest as manifest_mod
 
@@ -566,9 +567,9 @@ class VnfSnapshotPackages(base.Resource):
     def get(self):
         utils.authorize('vnfsnap:vnf_snapshot_package:get_all')
         base_url = utils.base_url()
-        return utils.collection(
-            [views.vnf_snapshot_pkg_info(o, base_url) for o in
-             db_api.list_vnf_snapshot_pkgs(utils.scope())],
+        return utils.db_collection(
+            models.VnfSnapshotPkg,
+            lambda o: views.vnf_snapshot_pkg_info(o, base_url),
             default_excludes=DEFAULT_EXCLUDES, mandatory=MANDATORY)
 
     def post(self):

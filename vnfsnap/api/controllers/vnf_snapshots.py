@@ -30,6 +30,7 @@ from vnfsnap.common import merge_patch
 from vnfsnap.common import schemas as common_schemas
 from vnfsnap.common import views
 from vnfsnap.db import api as db_api
+from vnfsnap.db import models
 
 DEFAULT_EXCLUDES = ('vnfSnapshot/vnfInstance', 'vnfSnapshot/vnfcSnapshots')
 
@@ -155,9 +156,9 @@ class VnfSnapshots(base.Resource):
     def get(self):
         utils.authorize('vnfsnap:vnf_snapshot:get_all')
         base_url = utils.base_url()
-        return utils.collection(
-            [views.vnf_snapshot_info(o, base_url) for o in
-             db_api.list_vnf_snapshot_infos(utils.scope())],
+        return utils.db_collection(
+            models.VnfSnapshotInfo,
+            lambda o: views.vnf_snapshot_info(o, base_url),
             default_excludes=DEFAULT_EXCLUDES)
 
     def post(self):

@@ -24,6 +24,7 @@ from vnfsnap.db import migration
 from vnfsnap.db import models
 from vnfsnap.tests import base as unit_base
 from vnfsnap.tests.fixtures import callbacks
+from vnfsnap.tests.fixtures import collection_rows
 from vnfsnap.tests.fixtures import fake_vim
 from vnfsnap.tests.fixtures import fake_vnf
 from vnfsnap.tests.fixtures import services
@@ -99,6 +100,45 @@ class TestRealDatabase(testscenarios.WithScenarios, RealDatabaseTestCase):
         resp = self.request('DELETE', '/vnflcm/v2/vnf_snapshots/%s'
                             % info_id)
         self.assertEqual(204, resp.status, resp.body)
+
+    def test_collections_in_sql(self):
+        """Filters and keyset paging in SQL on this server give what the
+        filter in Python gives (issue 17): on MariaDB too, whose string
+        comparisons ignore case: an id in upper case and a state in lower
+        case, which filters in the other case must not match."""
+        self._migrate_real()
+        collection_rows.make_rows()
+        collection_rows.make_op(20, id='OP-20', operation_state='processing')
+        self.conf.config(max_page_size=2, group='api')
+        ops = models.VnfLcmOpOcc
+        for model, collection, expr in (
+                (ops, 'vnf_lcm_op_occs', None),
+                (ops, 'vnf_lcm_op_occs', '(eq,id,op-03)'),
+                (ops, 'vnf_lcm_op_occs', '(eq,id,op-20)'),
+                (ops, 'vnf_lcm_op_occs', '(neq,id,op-20)'),
+                (ops, 'vnf_lcm_op_occs', '(in,id,op-20,OP-03)'),
+                (ops, 'vnf_lcm_op_occs', '(eq,operationState,PROCESSING)'),
+                (ops, 'vnf_lcm_op_occs',
+                 '(nin,operationState,PROCESSING,COMPLETED)'),
+                (ops, 'vnf_lcm_op_occs', '(cont,id,P-)'),
+                (ops, 'vnf_lcm_op_occs', '(ncont,id,p-0);(cont,id,_)'),
+                (ops, 'vnf_lcm_op_occs', '(cont,operation,_SNAP)'),
+                (ops, 'vnf_lcm_op_occs',
+                 '(gt,stateEnteredTime,2026-03-01T12:00:04.5Z);'
+                 '(lte,startTime,2026-03-01T13:00:04+01:00)'),
+                (ops, 'vnf_lcm_op_occs',
+                 '(in,stateEnteredTime,2026-03-01T12:00:05Z,'
+                 '2026-03-01T12:00:06Z)'),
+                (ops, 'vnf_lcm_op_occs', '(neq,vnfSnapshotInfoId,info-4)'),
+                (models.VnfSnapshotInfo, 'vnf_snapshots',
+                 '(neq,vnfSnapshot/vnfInstanceId,vnf-1)'),
+                (models.VnfSnapshotInfo, 'vnf_snapshots',
+                 '(cont,vnfSnapshot/vnfcSnapshots/id,-1);'
+                 '(nin,vnfSnapshotPkgId,pkg-0)')):
+            with self.subTest(collection=collection, expr=expr):
+                self.assertEqual(
+                    collection_rows.python_ids(model, expr),
+                    collection_rows.walk(self, collection, expr, 2)[0])
 
     def test_concurrent_identical_subscriptions(self):
         """Identical POST /subscriptions racing on this server: exactly one

@@ -710,15 +710,15 @@ class PaginateTest(unittest.TestCase):
         self.assertEqual(['id-0', 'id-1'], [item['id'] for item in page])
         self.assertNotIn('=', marker)
         self.assertNotIn('id-1', marker)
-        self.assertEqual('id-1', sol013._decode_marker(marker))
+        self.assertEqual('id-1', sol013.decode_marker(marker))
 
     def test_marker_round_trip_for_unusual_ids(self):
         for resource_id in ('a', 'ab', 'abc', 'abcd', '\u00e9t\u00e9/?&=+',
                             '0d9f8c2e-6b1a-4c8e-9a3b-1f2e3d4c5b6a'):
             with self.subTest(resource_id=resource_id):
-                marker = sol013._encode_marker(resource_id)
+                marker = sol013.encode_marker(resource_id)
                 self.assertRegex(marker, r'^[A-Za-z0-9_-]+$')
-                self.assertEqual(resource_id, sol013._decode_marker(marker))
+                self.assertEqual(resource_id, sol013.decode_marker(marker))
                 resources = [{'id': 'first'}, {'id': resource_id},
                              {'id': 'last'}]
                 self.assertEqual(([{'id': 'last'}], None),
@@ -735,8 +735,8 @@ class PaginateTest(unittest.TestCase):
     def test_invalid_markers(self):
         resources = _items(3)
         for marker in ('', 'not base64!', 'aWQtMA==', 'a', '\u00e9',
-                       sol013._encode_marker('unknown'),
-                       sol013._encode_marker('id-0') + 'x',
+                       sol013.encode_marker('unknown'),
+                       sol013.encode_marker('id-0') + 'x',
                        '_w'):  # decodes to bytes that are not UTF-8
             with self.subTest(marker=marker):
                 with self.assertRaises(exception.InvalidPageMarker) as ctx:
@@ -745,12 +745,12 @@ class PaginateTest(unittest.TestCase):
 
     def test_marker_on_empty_list_is_invalid(self):
         self.assertRaises(exception.InvalidPageMarker, sol013.paginate,
-                          [], sol013._encode_marker('id-0'), 2)
+                          [], sol013.encode_marker('id-0'), 2)
 
     def test_marker_of_last_item_gives_empty_last_page(self):
         resources = _items(2)
         self.assertEqual(([], None), sol013.paginate(
-            resources, sol013._encode_marker('id-1'), 2))
+            resources, sol013.encode_marker('id-1'), 2))
 
     def test_limit_must_be_positive(self):
         self.assertRaises(ValueError, sol013.paginate, _items(1), None, 0)

@@ -178,7 +178,7 @@ class TestErrors(base.ApiTestCase):
 
     def test_unexpected_exception(self):
         self.useFixture(fixtures.MockPatch(
-            'vnfsnap.db.api.list_vnf_instances',
+            'vnfsnap.db.api.iter_collection',
             side_effect=RuntimeError('password=hunter2 in db.py line 42')))
         self.useFixture(fixtures.FakeLogger())
         resp = self.get('/vnflcm/v2/vnf_instances')

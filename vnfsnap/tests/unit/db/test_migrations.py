@@ -12,6 +12,7 @@
 
 """Alembic migrations and the vnfsnap-manage / vnfsnap-status commands."""
 
+import datetime
 import os
 import re
 import subprocess
@@ -49,9 +50,17 @@ class TestMigrations(base.TestCase):
                             'compare_server_default': True})
             return autogenerate.compare_metadata(ctx, models.Base.metadata)
 
+    def _insert_snapshot_info(self, engine):
+        """An empty VNF snapshot 'x' of project 'p', by plain SQL."""
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO vnf_snapshot_infos (id, project_id, "
+                "created_at, updated_at) VALUES ('x', 'p', "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+
     def test_version_before_and_after(self):
         self.assertIsNone(migration.version())
-        self.assertEqual('0012', migration.head())
+        self.assertEqual('0013', migration.head())
         migration.upgrade()
         self.assertEqual(migration.head(), migration.version())
 
@@ -107,14 +116,37 @@ class TestMigrations(base.TestCase):
         self.assertEqual('s1', db_api.find_subscription(
             'p', 'http://a/cb', {'b': 1, 'a': 2}).id)
 
+    def test_0013_collections_page_on_an_index(self):
+        """Rows made before 0013 stay; then the first page of a collection
+        and the page after a marker are read along an index, without
+        sorting the table (issue 17)."""
+        migration.upgrade('0012')
+        engine = db_api.get_engine()
+        self._insert_snapshot_info(engine)
+        migration.upgrade()
+        M = models.VnfSnapshotInfo
+        first = sa.select(M).order_by(M.created_at, M.id).limit(101)
+        marker = sa.tuple_(M.created_at, M.id) > sa.tuple_(
+            datetime.datetime(2026, 1, 1), 'x')
+        for query, index in (
+                (first, 'ix_vnf_snapshot_infos_created_at_id'),
+                (first.where(marker), 'ix_vnf_snapshot_infos_created_at_id'),
+                (first.where(M.project_id == 'p').where(marker),
+                 'ix_vnf_snapshot_infos_project_id_created_at_id')):
+            sql = str(query.compile(engine, compile_kwargs={
+                'literal_binds': True}))
+            with engine.connect() as conn:
+                plan = ' '.join(row[-1] for row in conn.execute(
+                    sa.text('EXPLAIN QUERY PLAN ' + sql)))
+            self.assertIn(index, plan)
+            self.assertNotIn('TEMP B-TREE', plan)
+        self.assertEqual(['x'], [r.id for r in db_api.iter_collection(
+            M, 'p')])
+
     def test_upgrade_twice_is_noop(self):
         migration.upgrade()
         engine = db_api.get_engine()
-        with engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO vnf_snapshot_infos (id, project_id, "
-                "created_at, updated_at) VALUES ('x', 'p', "
-                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+        self._insert_snapshot_info(engine)
         migration.upgrade()
         self.assertEqual(migration.head(), migration.version())
         self.assertEqual([], self._diff())
