@@ -185,6 +185,20 @@ class TestCreateSnapshotFlow(base.TestCase):
                                  states.PROCESSING, host='h')
         return op
 
+    def test_vim_asked_about_every_vnfc_at_once(self):
+        inst = fake_vnf.register_vnf(3)
+        # Each VNFC's capability probe waits for the two others.
+        together = threading.Barrier(3, timeout=60)
+
+        def capabilities(driver, vnfc=None):
+            together.wait()
+            return driver.caps
+        self.useFixture(fixtures.MockPatchObject(
+            FakeVim, 'capabilities', capabilities))
+        _, store = create_snapshot.build(self._op(inst), inst)
+        self.assertEqual(['vnfc-0', 'vnfc-1', 'vnfc-2'], [
+            e['id'] for e in store['plan']['capture']['groups'][0]])
+
     def test_structure(self):
         inst = fake_vnf.register_vnf(2)
         op = self._op(inst)
