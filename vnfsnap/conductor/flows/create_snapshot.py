@@ -22,6 +22,7 @@ for the whole VNF (its VNFCs' disks and messages in flight between them),
 for VNFs whose VNFCs cannot be quiesced or whose state spans VNFCs.
 """
 
+from concurrent import futures
 import dataclasses
 
 from oslo_log import log as logging
@@ -436,11 +437,18 @@ def plan_capture(groups, drivers, params, memory_of=None, rules=None):
     flow, and a resumed flow is rebuilt from it, never from the VIM as it
     is after the crash (see :func:`add_capture`)."""
     rules = rules or descriptor.Descriptor(None)
+    vnfcs = [vnfc for group in groups for vnfc in group]
+    # The VIM is asked about every VNFC at once (a guest agent may take a
+    # while to answer); the first refusal, in VNFC order, is raised.
+    with futures.ThreadPoolExecutor(
+            max_workers=max(1, min(len(vnfcs),
+                                   CONF.conductor.flow_workers))) as pool:
+        plans = [pool.submit(_plan_vnfc, vnfc,
+                             drivers.for_resource(vnfc.compute_resource),
+                             params, memory_of, rules) for vnfc in vnfcs]
+        planned = iter([p.result() for p in plans])
     return {'pauseVnf': bool(params.get('pauseVnf', False)),
-            'groups': [[_plan_vnfc(vnfc,
-                                   drivers.for_resource(vnfc.compute_resource),
-                                   params, memory_of, rules)
-                        for vnfc in group] for group in groups]}
+            'groups': [[next(planned) for _ in group] for group in groups]}
 
 
 def _narrowed(vnfc, entry):

@@ -32,10 +32,13 @@ from vnfsnap.tests.fixtures import guest_disks
 from vnfsnap.tests.functional import base
 from vnfsnap.tests.functional import libvirt_base
 from vnfsnap.vim.libvirt import domain_xml
+from vnfsnap.vim.libvirt import guard
 from vnfsnap_demo import scenario
 
 DEADLINES = {'pause_deadline': 8, 'power_off_deadline': 20,
              'detach_deadline': 10}
+# The guard's script, as its processes name it.
+GUARD = os.path.abspath(guard.__file__).encode()
 # Generous: a loaded machine, a guard polling, libvirt acting.
 MARGIN = 30
 
@@ -49,7 +52,7 @@ def _guard_pids(root):
                 argv = f.read().split(b'\0')
         except OSError:
             continue
-        if b'vnfsnap.vim.libvirt.guard' in argv and any(
+        if GUARD in argv and any(
                 a.startswith(root.encode()) for a in argv):
             pids.append(int(pid))
     return pids

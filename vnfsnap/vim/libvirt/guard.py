@@ -26,7 +26,12 @@ guard that fires first renames it to ``<token>.fired`` (so that exactly one
 of the guard and the driver owns the undo) and writes its outcome there,
 which the driver reads, logs and reports when it comes to release it.
 
-    python -m vnfsnap.vim.libvirt.guard TOKEN
+    python -I .../vnfsnap/vim/libvirt/guard.py TOKEN
+
+The guard is started right before the interruption, on the same cores as
+the guests: it runs as a plain script, so it loads only the standard
+library (and the libvirt binding when it fires), not the vnfsnap package
+and the oslo libraries it pulls in. It imports nothing of vnfsnap.
 """
 
 import datetime
@@ -36,8 +41,6 @@ import subprocess
 import sys
 import threading
 import time
-
-from vnfsnap.vim.libvirt import domain_xml
 
 POLL = 0.2
 
@@ -73,7 +76,7 @@ def arm(token, log_path, uri, domain_uuid, kind, deadline, **details):
            'LANG': 'C.UTF-8'}
     with open(log_path, 'ab') as log:
         proc = subprocess.Popen(
-            [sys.executable, '-m', __name__, token],
+            [sys.executable, '-I', os.path.abspath(__file__), token],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
             start_new_session=True, close_fds=True)
     # Reaped when it exits: a long-running conductor arms many guards.
@@ -137,7 +140,8 @@ def _log(message):
 
 
 def _present(dom, target, flags):
-    for disk in domain_xml.parse(dom.XMLDesc(flags)).findall(
+    from defusedxml import ElementTree  # only a detach guard that fires
+    for disk in ElementTree.fromstring(dom.XMLDesc(flags)).findall(
             './devices/disk'):
         if disk.find('target').get('dev') == target:
             return True

@@ -17,6 +17,8 @@ where the driver arms them."""
 
 import json
 import os
+import subprocess
+import sys
 import time
 from unittest import mock
 
@@ -71,6 +73,27 @@ class TestGuard(GuardTestCase):
         self.assertNotIn('uri', record)
         # Reported once; nothing armed any more.
         self.assertIsNone(guard.release(self.token))
+
+    def test_guard_process_loads_only_what_it_needs(self):
+        # Started next to frozen guests: no vnfsnap, oslo or eventlet.
+        self.write_token(kind=guard.FREEZE, deadline=0.1)
+        probe = ('import runpy, sys\n'
+                 'sys.argv = sys.argv[1:]\n'
+                 'try:\n'
+                 '    runpy.run_path(sys.argv[0], run_name="__main__")\n'
+                 'except SystemExit:\n'
+                 '    pass\n'
+                 'print(" ".join(sorted({m.split(".")[0] '
+                 'for m in sys.modules})))\n')
+        out = subprocess.run(
+            [sys.executable, '-I', '-c', probe, guard.__file__, self.token],
+            capture_output=True, text=True, timeout=60, check=True).stdout
+        loaded = out.split()
+        self.assertIn('libvirt', loaded)
+        for name in ('vnfsnap', 'oslo_service', 'oslo_config', 'eventlet'):
+            self.assertNotIn(name, loaded)
+        # It fired, and says so (the test driver has no guest agent).
+        self.assertEqual(guard.FIRED, guard.release(self.token)['state'])
 
     def test_released_before_the_deadline_does_nothing(self):
         self.dom.suspend()

@@ -1,0 +1,419 @@
+#!/usr/bin/env python3
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Measure the VNF freeze window of vnfsnap against raw libvirt calls.
+
+Not a test: it prints the figures of doc/source/admin/performance.rst
+("Freeze window") and writes the timeline plot shown there.
+
+It boots ``--vnfcs`` guests of the test image (vnfsnap_demo), starts
+``vnfsnap-all-in-one`` on the embedded default in a work directory and
+registers the VNF. Then, ``--rounds`` times for each kind (``cold``:
+quiesced, disks only; ``warm``: quiesced, with memory), it alternates on
+the same guests:
+
+* **raw**: what a hand-written libvirt-python script does, one thread per
+  VNFC: ``fsFreeze``; once all are frozen, ``snapshotCreateXML`` with the
+  flags and the kind of XML the libvirt driver uses (external overlays,
+  atomic, no metadata; live with memory); once all are taken, ``fsThaw``.
+  Afterwards (not timed) each overlay is committed back and pivoted, so
+  that the next round starts from the same disks.
+* **vnfsnap**: POST ``create_snapshot`` with ``quiesce: true`` (and
+  ``withMemory`` for warm), polled to COMPLETED, then the VNF snapshot is
+  deleted (not timed).
+
+A VNFC's freeze span runs from just before its freeze call to just after
+its thaw returned: for raw, times taken around the calls; for vnfsnap, the
+``quiescedAt`` and ``thawedAt`` its VNFC snapshot records (the conductor
+takes them at the same points). The **VNF window** runs from the first
+span's start to the last span's end. The **create** time is the whole
+operation: for raw, the script's calls; for vnfsnap, from the POST until
+a poll (every 20 ms) sees it COMPLETED.
+
+It prints the medians side by side with their ratio (the issue's goal is
+at most 1.2x for both), the machine and its load, and writes an SVG
+timeline of the median round of each side and kind (``--svg``).
+
+Usage: freeze_window.py [--vnfcs N] [--rounds N] [--svg FILE]
+       [--workdir DIR] [--keep]
+"""
+
+import argparse
+import datetime
+import os
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+
+from defusedxml import ElementTree
+import libvirt
+
+from vnfsnap_demo import client as api_client
+from vnfsnap_demo import domains
+from vnfsnap_demo import guest_image
+from vnfsnap_demo import libvirtd
+from vnfsnap_demo import scenario
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import package_api  # noqa: E402,I001 (a sibling script, not a package)
+
+KINDS = ('cold', 'warm')
+SIDES = ('raw', 'vnfsnap')
+#: How long a block job may take to be ready (seconds; TCG, loaded).
+BLOCK_JOB_TIMEOUT = 300
+
+
+def _say(text=''):
+    print(text, flush=True)
+
+
+def _disks(dom):
+    """[(target, source file, format)] of the domain's file disks."""
+    root = ElementTree.fromstring(dom.XMLDesc(0))
+    found = []
+    for disk in root.findall('./devices/disk'):
+        source = disk.find('source')
+        if disk.get('device', 'disk') != 'disk' or source is None or \
+                source.get('file') is None:
+            continue
+        driver = disk.find('driver')
+        found.append((disk.find('target').get('dev'), source.get('file'),
+                      driver.get('type') if driver is not None else 'raw'))
+    return found
+
+
+def _snapshot_xml(name, overlays, memory):
+    disks = ''.join(
+        "<disk name='%s' snapshot='external'><driver type='qcow2'/>"
+        "<source file='%s'/></disk>" % (target, path)
+        for target, path in overlays.items())
+    mem = ("<memory snapshot='external' file='%s'/>" % memory if memory
+           else "<memory snapshot='no'/>")
+    return ('<domainsnapshot><name>%s</name>%s<disks>%s</disks>'
+            '</domainsnapshot>' % (name, mem, disks))
+
+
+class RawRound:
+    """One raw round on ``doms``: freeze all, snapshot all, thaw all, each
+    VNFC in its own thread, as a script without vnfsnap would."""
+
+    def __init__(self, doms, work, number, memory):
+        self.doms, self.memory = doms, memory
+        self.dir = os.path.join(work, 'raw-%d' % number)
+        self.name = 'raw-%d' % number
+        self.plans = {}
+        for name, dom in doms.items():
+            disks = _disks(dom)
+            self.plans[name] = {
+                'disks': disks,
+                'overlays': {t: os.path.join(self.dir, '%s-%s.qcow2'
+                                             % (name, t))
+                             for t, _, _ in disks},
+                'memory': (os.path.join(self.dir, '%s.mem' % name)
+                           if memory else None),
+                'inactive': dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)}
+
+    def run(self):
+        """Spans {vnfc: (start, end)} (epoch seconds) and the wall time."""
+        os.makedirs(self.dir)
+        os.chmod(self.dir, 0o755)  # noqa: S103 (QEMU writes there)
+        frozen = threading.Barrier(len(self.doms))
+        taken = threading.Barrier(len(self.doms))
+        spans, errors = {}, []
+        flags = (libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC |
+                 libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA |
+                 (libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_LIVE if self.memory
+                  else libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY))
+
+        def one(name, dom):
+            plan = self.plans[name]
+            xml = _snapshot_xml(self.name, plan['overlays'], plan['memory'])
+            try:
+                start = time.time()
+                dom.fsFreeze()
+                frozen.wait()
+                dom.snapshotCreateXML(xml, flags)
+                taken.wait()
+                dom.fsThaw()
+                spans[name] = (start, time.time())
+            except Exception as e:  # reported after the others ended
+                errors.append('%s: %s' % (name, e))
+                frozen.abort()
+                taken.abort()
+                try:
+                    dom.fsThaw()
+                except libvirt.libvirtError:
+                    pass
+
+        threads = [threading.Thread(target=one, args=item)
+                   for item in self.doms.items()]
+        started = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.monotonic() - started
+        if errors:
+            raise RuntimeError('raw round failed: %s' % '; '.join(errors))
+        return spans, wall
+
+    def undo(self):
+        """Commit each overlay back into the image under it and pivot."""
+        for name, dom in self.doms.items():
+            plan = self.plans[name]
+            for target, _, _ in plan['disks']:
+                dom.blockCommit(target, None, None, 0,
+                                libvirt.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE |
+                                libvirt.VIR_DOMAIN_BLOCK_COMMIT_SHALLOW)
+                _wait_ready(dom, target)
+                _pivot(dom, target)
+            # libvirt moved the persistent definition to the overlays.
+            dom.connect().defineXML(plan['inactive'])
+        shutil.rmtree(self.dir)
+
+
+def _wait_ready(dom, target):
+    deadline = time.monotonic() + BLOCK_JOB_TIMEOUT
+    while True:
+        job = dom.blockJobInfo(target, 0)
+        if job and job['end'] and job['cur'] == job['end']:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError('commit of %s not ready in %ss'
+                               % (target, BLOCK_JOB_TIMEOUT))
+        time.sleep(0.05)
+
+
+def _pivot(dom, target):
+    deadline = time.monotonic() + BLOCK_JOB_TIMEOUT
+    while True:
+        try:
+            dom.blockJobAbort(target,
+                              libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
+        except libvirt.libvirtError as e:
+            if (e.get_error_code() != libvirt.VIR_ERR_BLOCK_COPY_ACTIVE
+                    or time.monotonic() > deadline):
+                raise
+            time.sleep(0.05)
+            continue
+        while dom.blockJobInfo(target, 0):
+            time.sleep(0.05)
+        return
+
+
+def _epoch(text):
+    return datetime.datetime.fromisoformat(
+        text.replace('Z', '+00:00')).timestamp()
+
+
+class Bench:
+
+    def __init__(self, args, work):
+        self.args, self.work = args, work
+        self.proc = self.conn = None
+        self.doms = {}
+        #: {(kind, side): [{'spans': {...}, 'wall': s}]}
+        self.results = {(k, s): [] for k in KINDS for s in SIDES}
+
+    def set_up(self):
+        libvirtd.ensure_running()
+        image = guest_image.build()
+        self.conn = libvirt.open('qemu:///system')
+        domains.destroy_all(self.conn, self.args.prefix)
+        os.chmod(self.work, 0o755)  # noqa: S103 (QEMU runs as libvirt-qemu)
+        created, _ = domains.create_and_boot(
+            self.conn, image, self.args.vnfcs,
+            os.path.join(self.work, 'guests'), prefix=self.args.prefix)
+        self.doms = {td.name: td.lookup(self.conn) for td in created}
+        port = package_api.free_port()
+        self.proc = package_api.start_service(self.work, port)
+        self.api = api_client.Client('http://127.0.0.1:%d' % port)
+        _, inst = self.api.post('/vnf_instances', scenario.Demo(
+            self.args.vnfcs).registration(created))
+        self.inst = inst['id']
+        _say('guests %s; vnfsnap-all-in-one pid %d, VNF instance %s'
+             % (', '.join(self.doms), self.proc.pid, self.inst))
+
+    def tear_down(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except Exception:
+                self.proc.kill()
+                self.proc.wait()
+        if self.conn is not None and not self.args.keep:
+            domains.destroy_all(self.conn, self.args.prefix)
+
+    def raw(self, kind, number):
+        rnd = RawRound(self.doms, self.work, number, kind == 'warm')
+        spans, wall = rnd.run()
+        rnd.undo()
+        return {'spans': spans, 'wall': wall}
+
+    def vnfsnap(self, kind):
+        _, info = self.api.post('/vnf_snapshots', {})
+        hdrs, _ = self.api.post(
+            '/vnf_instances/%s/create_snapshot' % self.inst,
+            {'vnfSnapshotInfoId': info['id'],
+             'additionalParams': {'quiesce': True,
+                                  'withMemory': kind == 'warm'}},
+            expect=(202,))
+        started = time.monotonic()
+        op_path = hdrs['Location'].split('/vnflcm/v2', 1)[1]
+        deadline = started + 900
+        while True:
+            op = self.api.get(op_path)
+            if op['operationState'] not in ('STARTING', 'PROCESSING'):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError('create still %s' % op['operationState'])
+            time.sleep(0.02)
+        wall = time.monotonic() - started
+        if op['operationState'] != 'COMPLETED':
+            raise RuntimeError('create %s: %s' % (op['operationState'],
+                                                  op.get('error')))
+        info = self.api.get('/vnf_snapshots/%s' % info['id'])
+        spans = {}
+        for snap in info['vnfSnapshot']['vnfcSnapshots']:
+            details = snap['computeSnapshotResource'][
+                'vimLevelAdditionalResourceInfo']['additionalInfo']
+            spans[snap['vnfcInstanceId']] = (
+                _epoch(details['quiescedAt']), _epoch(details['thawedAt']))
+        self.api.request('DELETE', '/vnf_snapshots/%s' % info['id'],
+                         expect=(204,))
+        return {'spans': spans, 'wall': wall}
+
+    def run(self):
+        number = 0
+        for n in range(1, self.args.rounds + 1):
+            for kind in KINDS:
+                # Alternate which side goes first: drift in load or in the
+                # guests' state falls on both.
+                for side in (SIDES if n % 2 else SIDES[::-1]):
+                    number += 1
+                    result = (self.raw(kind, number) if side == 'raw'
+                              else self.vnfsnap(kind))
+                    self.results[(kind, side)].append(result)
+                    _say('round %d %-4s %-7s window %6.0f ms  create %6.0f '
+                         'ms' % (n, kind, side, _window(result) * 1000,
+                                 result['wall'] * 1000))
+
+
+def _window(result):
+    spans = result['spans'].values()
+    return max(e for _, e in spans) - min(s for s, _ in spans)
+
+
+def _median_round(results):
+    ordered = sorted(results, key=_window)
+    return ordered[len(ordered) // 2]
+
+
+def summary(results):
+    lines = ['%-5s %-28s %10s %10s %7s' % ('kind', 'median', 'raw',
+                                            'vnfsnap', 'ratio')]
+    for kind in KINDS:
+        raw, ours = results[(kind, 'raw')], results[(kind, 'vnfsnap')]
+        rows = [
+            ('VNF freeze window ms', _window),
+            ('per-VNFC freeze ms', lambda r: statistics.median(
+                e - s for s, e in r['spans'].values())),
+            ('create ms', lambda r: r['wall']),
+        ]
+        for label, measure in rows:
+            a = statistics.median(measure(r) for r in raw) * 1000
+            b = statistics.median(measure(r) for r in ours) * 1000
+            lines.append('%-5s %-28s %10.0f %10.0f %6.2fx'
+                         % (kind, label, a, b, b / a))
+    return '\n'.join(lines)
+
+
+def svg(results, width=760, row=18):
+    """A timeline of each side's median round per kind: one bar per VNFC
+    from its freeze to its thaw, on a common millisecond scale."""
+    blocks = []
+    for kind in KINDS:
+        for side in SIDES:
+            r = _median_round(results[(kind, side)])
+            t0 = min(s for s, _ in r['spans'].values())
+            blocks.append(('%s %s' % (kind, side), [
+                (vnfc, (s - t0) * 1000, (e - t0) * 1000)
+                for vnfc, (s, e) in sorted(r['spans'].items())]))
+    longest = max(end for _, bars in blocks for _, _, end in bars)
+    scale = (width - 200) / longest
+    out, y = [], 10
+    for title, bars in blocks:
+        out.append('<text x="5" y="%d" font-weight="bold">%s</text>'
+                   % (y + 12, title))
+        y += row
+        for vnfc, start, end in bars:
+            out.append('<text x="15" y="%d">%s</text>' % (y + 12, vnfc))
+            out.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" '
+                       'fill="%s"/>' % (190 + start * scale, y + 2,
+                                        max(1, (end - start) * scale),
+                                        row - 4,
+                                        '#4a7ab5' if 'vnfsnap' in title
+                                        else '#999999'))
+            out.append('<text x="%.1f" y="%d">%.0f ms</text>'
+                       % (195 + end * scale, y + 12, end - start))
+            y += row
+        y += row // 2
+    return ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" '
+            'height="%d" font-family="sans-serif" font-size="11">%s'
+            '</svg>\n' % (width + 60, y + 10, ''.join(out)))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--vnfcs', type=int, default=3,
+                        help='guests (VNFCs) of the VNF (default 3)')
+    parser.add_argument('--rounds', type=int, default=7,
+                        help='rounds per side and kind (default 7)')
+    parser.add_argument('--svg', help='write the timeline plot there')
+    parser.add_argument('--workdir',
+                        help='work directory (default: a new one in /var/tmp)')
+    parser.add_argument('--prefix', default='vnfsnap-bench-freeze',
+                        help='name prefix of the guests (default '
+                             'vnfsnap-bench-freeze)')
+    parser.add_argument('--keep', action='store_true',
+                        help='leave the guests and the work directory')
+    args = parser.parse_args(argv)
+    work = args.workdir or tempfile.mkdtemp(prefix='vnfsnap-freeze-',
+                                            dir='/var/tmp')
+    os.makedirs(work, exist_ok=True)
+    bench = Bench(args, work)
+    try:
+        bench.set_up()
+        bench.run()
+    finally:
+        bench.tear_down()
+        if not args.keep and not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+    _say('\n== %d VNFCs, %d rounds per side and kind, %d cores, load '
+         'average %.2f %.2f %.2f' % ((args.vnfcs, args.rounds,
+                                      os.cpu_count()) + os.getloadavg()))
+    _say(summary(bench.results))
+    if args.svg:
+        with open(args.svg, 'w') as f:
+            f.write(svg(bench.results))
+        _say('timeline written to %s' % args.svg)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
