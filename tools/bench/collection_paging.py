@@ -42,7 +42,7 @@ The baseline is the same measurement at 100 rows in the same run: every
 figure is printed with its ratio to it (10k/100, 100k/100), with the
 machine (cores, load average) it ran on.
 
-Usage: collections.py [--sizes 100,10000,100000] [--samples N]
+Usage: collection_paging.py [--sizes 100,10000,100000] [--samples N]
                       [--old-samples N] [--workdir DIR]
 """
 
