@@ -325,8 +325,8 @@ def _median_round(results):
 
 
 def summary(results):
-    lines = ['%-5s %-28s %10s %10s %7s' % ('kind', 'median', 'raw',
-                                            'vnfsnap', 'ratio')]
+    lines = ['%-5s %-28s %10s %10s %7s'
+             % ('kind', 'median', 'raw', 'vnfsnap', 'ratio')]
     for kind in KINDS:
         raw, ours = results[(kind, 'raw')], results[(kind, 'vnfsnap')]
         rows = [
