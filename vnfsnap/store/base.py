@@ -206,6 +206,36 @@ class StreamWriter:
         return self.meter.result()
 
 
+class RangeFile:
+    """Bytes [start, end) of an open file, as a file object: ``read``
+    stops at ``end``; ``fileno``, ``tell`` and ``seek`` let a WSGI
+    server's file_wrapper send it with sendfile from its position for
+    the answer's Content-Length."""
+
+    def __init__(self, f, start, end):
+        f.seek(start)
+        self._f = f
+        self.end = end
+
+    def read(self, size=-1):
+        left = self.end - self._f.tell()
+        if size is None or size < 0 or size > left:
+            size = left
+        return self._f.read(size) if size > 0 else b''
+
+    def fileno(self):
+        return self._f.fileno()
+
+    def tell(self):
+        return self._f.tell()
+
+    def seek(self, offset, whence=os.SEEK_SET):
+        return self._f.seek(offset, whence)
+
+    def close(self):
+        self._f.close()
+
+
 class ClosingIterator:
     """Iterates over ``chunks``; ``close()`` also releases ``resource``.
 
@@ -281,6 +311,12 @@ class PackageStore(abc.ABC):
         """An iterator (with close()) over bytes [start, end) of the
         object (end None: to its end). Checks the key and the range before
         returning, so that an error comes before any byte is sent."""
+
+    def open_range(self, key, start, end):
+        """A RangeFile over bytes [start, end) of the object, for a WSGI
+        server to send with sendfile; None when the backend has no local
+        file (the caller uses iter_range). Checks like iter_range."""
+        return None
 
     @abc.abstractmethod
     def size(self, key):

@@ -219,6 +219,16 @@ class FileStore(base.PackageStore):
 
         return base.ClosingIterator(chunks(), f.close)
 
+    def open_range(self, key, start, end):
+        f = self._open(key)
+        try:
+            start, end = base.check_range(key, start, end,
+                                          os.fstat(f.fileno()).st_size)
+            return base.RangeFile(f, start, end)
+        except BaseException:
+            f.close()
+            raise
+
     def _stat(self, key):
         try:
             st = os.stat(self._path(key))

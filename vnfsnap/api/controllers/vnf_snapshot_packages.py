@@ -242,6 +242,16 @@ def _member_reader(key, member):
                % member['compressType'])
 
 
+def _member_file(key, member):
+    """``open_file(start, end)`` for ranges.respond: a stored member is
+    a byte range of the package file; None for one that is decoded."""
+    if member.get('codec') or member['compressType'] != _ZIP_STORED:
+        return None
+    offset = member['offset']
+    return lambda start, end: store.get_store().open_range(
+        key, offset + start, offset + end)
+
+
 def _artifact_type(path, member):
     if member['role'] in JSON_ROLES or path == package.MANIFEST_NAME:
         return utils.JSON
@@ -417,7 +427,9 @@ class PackageContent(base.Resource):
         backend = store.get_store()
         return ranges.respond(
             backend.size(key),
-            lambda start, end: backend.iter_range(key, start, end), ZIP)
+            lambda start, end: backend.iter_range(key, start, end), ZIP,
+            open_file=lambda start, end: backend.open_range(key, start,
+                                                            end))
 
     def put(self):
         utils.authorize('vnfsnap:vnf_snapshot_package:upload')
@@ -514,8 +526,10 @@ class Artifact(base.Resource):
                                                            path=self.path)
         content_type = _artifact_type(self.path, member)
         utils.check_accept(pecan.request, [content_type])
-        reader = _member_reader(store.package_key(obj.id), member)
-        return ranges.respond(member['size'], reader, content_type)
+        key = store.package_key(obj.id)
+        return ranges.respond(member['size'], _member_reader(key, member),
+                              content_type,
+                              open_file=_member_file(key, member))
 
 
 class Artifacts:
