@@ -1313,44 +1313,14 @@ class TestArtifacts(PackagesTestCase):
                                  resp.headers['Content-Range'])
                 self.assertEqual(image[start:end], resp.body)
 
-    def test_deflated_member(self):
-        pkg_id, _, contents = self.available()
-        log = contents['logs/notes.txt']
-        member = self.row(pkg_id)['layout']['members']['logs/notes.txt']
-        self.assertEqual(8, member['compressType'])
-        self.assertLess(member['compressedSize'], len(log) // 4)
-        resp = self.artifact(pkg_id, 'logs/notes.txt')
-        self.assertEqual(200, resp.status, resp.body[:200])
-        self.assertEqual(log, resp.body)
-        size = len(log)
-        for header, start, end in (('bytes=0-9', 0, 10),
-                                   ('bytes=1048570-2097200', 1048570,
-                                    2097201),
-                                   ('bytes=-77', size - 77, size),
-                                   ('bytes=%d-' % (size - 1), size - 1,
-                                    size)):
-            with self.subTest(range=header):
-                resp = self.artifact(pkg_id, 'logs/notes.txt',
-                                     headers={'Range': header})
-                self.assertEqual(206, resp.status, resp.body[:200])
-                self.assertEqual('bytes %d-%d/%d' % (start, end - 1, size),
-                                 resp.headers['Content-Range'])
-                self.assertEqual(log[start:end], resp.body)
-
-    def test_zstd_member_is_served_decoded(self):
-        pkg_id, _, contents = self.available()
-        path = 'images/c1/memory.save'
-        memory = contents[path]
-        member = self.row(pkg_id)['layout']['members'][path]
-        self.assertEqual(('zstd', 0, len(memory)),
-                         (member['codec'], member['compressType'],
-                          member['size']))
-        self.assertLess(member['compressedSize'], len(memory) // 2)
+    def assertDecodedRanges(self, pkg_id, path, content):
+        """The whole member and ranges of it, decoded, where decoding
+        must start from the member's beginning."""
         resp = self.artifact(pkg_id, path)
         self.assertEqual(200, resp.status, resp.body[:200])
-        self.assertEqual(str(len(memory)), resp.headers['Content-Length'])
-        self.assertEqual(memory, resp.body)
-        size = len(memory)
+        self.assertEqual(str(len(content)), resp.headers['Content-Length'])
+        self.assertEqual(content, resp.body)
+        size = len(content)
         for header, start, end in (('bytes=0-9', 0, 10),
                                    ('bytes=1048570-2097200', 1048570,
                                     2097201),
@@ -1363,7 +1333,26 @@ class TestArtifacts(PackagesTestCase):
                 self.assertEqual(206, resp.status, resp.body[:200])
                 self.assertEqual('bytes %d-%d/%d' % (start, end - 1, size),
                                  resp.headers['Content-Range'])
-                self.assertEqual(memory[start:end], resp.body)
+                self.assertEqual(content[start:end], resp.body)
+
+    def test_deflated_member(self):
+        pkg_id, _, contents = self.available()
+        log = contents['logs/notes.txt']
+        member = self.row(pkg_id)['layout']['members']['logs/notes.txt']
+        self.assertEqual(8, member['compressType'])
+        self.assertLess(member['compressedSize'], len(log) // 4)
+        self.assertDecodedRanges(pkg_id, 'logs/notes.txt', log)
+
+    def test_zstd_member_is_served_decoded(self):
+        pkg_id, _, contents = self.available()
+        path = 'images/c1/memory.save'
+        memory = contents[path]
+        member = self.row(pkg_id)['layout']['members'][path]
+        self.assertEqual(('zstd', 0, len(memory)),
+                         (member['codec'], member['compressType'],
+                          member['size']))
+        self.assertLess(member['compressedSize'], len(memory) // 2)
+        self.assertDecodedRanges(pkg_id, path, memory)
 
     def test_json_documents(self):
         pkg_id, _, contents = self.available()
