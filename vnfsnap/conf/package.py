@@ -67,8 +67,8 @@ opts = [
                                  'typical guest'),
                         ('deflate', 'a ZIP deflate member, which any ZIP '
                                     'tool and older vnfsnap releases '
-                                    'read; about ten times slower than '
-                                    'zstd')],
+                                    'read; about five times the CPU of '
+                                    'zstd, for a package as large')],
                help='How a package build compresses the memory states of '
                     'VNFC snapshots. Disk images are always stored (qcow2 '
                     'is already dense). Packages with zstd members import '
