@@ -26,15 +26,15 @@ cache before each case so that reads come from the disk:
 * ``baseline``: ``qemu-img convert`` of the disk plus ``cp`` of the memory
   file, both fsync'ed: what the storage allows for the same copies;
 * ``build <codec>``: what the conductor's build runs, without its
-  database: the libvirt driver's export (``qemu-img convert`` and a copy
-  of the memory file into the work directory), then ``archive.write``
+  database: the libvirt driver's export (``qemu-img convert``, and the
+  memory file linked into the work directory), then ``archive.write``
   in one pass into ``FileStore.open_write`` (the package's store file,
   fsync'ed), hashing every artifact on the way, then
   ``verify.verify_written`` and ``contents.describe`` from what was
   written, for each ``--codecs`` memory compression;
-* ``old build`` (``--old``): the same export, then what the build did
-  before: the ZIP into the work directory with the memory deflated, a
-  copy into the store, a full extraction to verify.
+* ``old build`` (``--old``): what the build did before: the export
+  copying the memory file, the ZIP into the work directory with the
+  memory deflated, a copy into the store, a full extraction to verify.
 
 Then the export GET: the stored package served by vnfsnap's HTTP server
 (``wsgi_server.Server``, cheroot) to ``curl``, the body through
@@ -132,7 +132,7 @@ def export(disk, memory, folder):
     from vnfsnap.vim.libvirt import images
     os.makedirs(folder)
     images.flatten(disk, os.path.join(folder, 'disk.qcow2'), 'qcow2')
-    shutil.copyfile(memory, os.path.join(folder, 'memory.save'))
+    images.link_or_copy(memory, os.path.join(folder, 'memory.save'))
 
 
 def artifacts(folder, codec_name):
@@ -213,8 +213,11 @@ def case_old_build(disk, memory, run_dir):
     from vnfsnap.package import archive
     from vnfsnap.package import codec
     from vnfsnap.store import file as file_store
+    from vnfsnap.vim.libvirt import images
     work = os.path.join(run_dir, 'work')
-    export(disk, memory, os.path.join(work, 'export'))
+    os.makedirs(os.path.join(work, 'export'))
+    images.flatten(disk, os.path.join(work, 'export', 'disk.qcow2'))
+    shutil.copyfile(memory, os.path.join(work, 'export', 'memory.save'))
     zip_path = os.path.join(work, 'package.zip')
     archive.build(zip_path, artifacts(os.path.join(work, 'export'),
                                       codec.DEFLATE),
