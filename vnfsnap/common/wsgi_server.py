@@ -30,7 +30,6 @@ own file_wrapper, which the application uses the same way.
 import io
 import json
 import socket
-import ssl
 import threading
 
 from cheroot import errors as cheroot_errors
@@ -132,8 +131,10 @@ class _Gateway(wsgi.Gateway_10):
             return False
         count = self.remaining_bytes_out
         sock = self.req.conn.socket
+        # A plain TCP socket only: TLS (ssl.SSLSocket, or an adapter's
+        # own connection object) must see every byte it encrypts.
         if (count is None or self.req.method == b'HEAD'
-                or isinstance(sock, ssl.SSLSocket)):
+                or type(sock) is not socket.socket):
             return False
         filelike = response.filelike
         try:

@@ -91,6 +91,28 @@ class TestFileWrapper(base.TestCase):
         self.assertEqual((200, self.data[100:2 * MIB]), (status, body))
         self.sendfile.assert_not_called()
 
+    def test_tls_connections_are_iterated(self):
+        """A socket that is not a plain TCP one (TLS) never sees
+        sendfile."""
+        class TLSLike(socket.socket):
+            pass
+
+        real = wsgi_server._Gateway._sendfile
+
+        def as_tls(gateway, response):
+            sock = gateway.req.conn.socket
+            gateway.req.conn.socket = TLSLike(fileno=os.dup(sock.fileno()))
+            try:
+                return real(gateway, response)
+            finally:
+                gateway.req.conn.socket.close()
+                gateway.req.conn.socket = sock
+
+        with mock.patch.object(wsgi_server._Gateway, '_sendfile', as_tls):
+            status, body, _ = self.fetch('/0-%d' % MIB)
+        self.assertEqual((200, self.data[:MIB]), (status, body))
+        self.sendfile.assert_not_called()
+
     def test_iterating_the_wrapper_stops_at_the_end(self):
         wrapper = wsgi_server.FileWrapper(
             store_base.RangeFile(open(self.path, 'rb'), 7, MIB + 9), 4096)
