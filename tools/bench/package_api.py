@@ -135,6 +135,19 @@ def start_service(work, port):
                        % log.name)
 
 
+def stop_service(proc, timeout=60):
+    """SIGTERM the all-in-one :func:`start_service` started, SIGKILL it
+    if it has not stopped within ``timeout`` seconds."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def wait_available(base, pkg_id, timeout=3600):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -217,8 +230,7 @@ def run(work, size_gib, written_gib):
                 raise RuntimeError('range answer %s' % resp.status_code)
         stage('GET artifact, 64 MiB Range', proc.pid, 64 * MIB, get_range)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(60)
+        stop_service(proc)
 
 
 def main():

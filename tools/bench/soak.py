@@ -184,13 +184,7 @@ class Soak:
              % (self.proc.pid, base, self.state, self.inst))
 
     def tear_down(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(60)
-            except Exception:
-                self.proc.kill()
-                self.proc.wait()
+        package_api.stop_service(self.proc)
         if self.conn is not None and not self.args.keep:
             domains.destroy_all(self.conn, self.prefix)
 
