@@ -205,6 +205,12 @@ def _clause(term, attribute, dialect):
     else:
         if negated and dialect not in _BINARY_STRINGS:
             return None
+        if dialect == 'mysql' and any(
+                max(map(ord, v), default=0) > 0xFFFF for v in term.values):
+            # A connection in MySQL's 3-byte "utf8" cannot even send such
+            # a character (illegal mix of collations), and no column of
+            # that character set holds one: the API alone decides.
+            return None
         test = _string_positive(positive, attribute.column, term.values,
                                 dialect)
     if test is None:

@@ -176,6 +176,17 @@ class TestTranslation(CollectionTestCase):
                                           'postgresql')
         self.assertEqual(([], 6), (rest, len(clauses)))
 
+    def test_mysql_leaves_4_byte_characters_to_python(self):
+        """MySQL's 3-byte "utf8" connections refuse them in a query."""
+        terms = sol013.parse_filter(
+            "(eq,vnfInstanceName,fw-\U0001f525);(cont,vnfInstanceName,fw)"
+        ).terms
+        clauses, rest = filters.translate(models.VnfInstance, terms, 'mysql')
+        self.assertEqual((1, terms[:1]), (len(clauses), tuple(rest)))
+        clauses, rest = filters.translate(models.VnfInstance, terms,
+                                          'postgresql')
+        self.assertEqual((2, []), (len(clauses), rest))
+
     def test_non_column_terms_are_not_applied(self):
         """iter_collection gives every row a term on a non-column may
         match: the API tests them (TestApiFallback)."""
