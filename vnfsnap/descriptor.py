@@ -365,17 +365,13 @@ class Descriptor:
     def order(self, operation, vnfcs):
         """Vnfsd.017 / 018: the VNFCs (objects with ``vdu_id``) in groups
         that run one after the other, each group's VNFCs in parallel.
-        VNFCs of VDUs no group names come last: together for a create, one
-        at a time for a revert (as without a descriptor)."""
+        VNFCs of VDUs no group names come last, together: nothing orders
+        them, and a VNF is out of service until its last VNFC is back."""
         key = _key(operation, 'createOrder', 'revertOrder')
         groups = [[v for v in vnfcs if v.vdu_id in group]
                   for group in self.doc.get(key) or ()]
         named = {v.vdu_id for group in groups for v in group}
-        rest = [v for v in vnfcs if v.vdu_id not in named]
-        if operation == 'CREATE_SNAPSHOT':
-            groups.append(rest)
-        else:
-            groups += [[v] for v in rest]
+        groups.append([v for v in vnfcs if v.vdu_id not in named])
         return [g for g in groups if g]
 
 

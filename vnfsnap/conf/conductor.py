@@ -66,7 +66,10 @@ opts = [
                     'ones it can claim.'),
     cfg.IntOpt('flow_workers', default=4, min=1,
                help='Threads one flow may use for the steps that run in '
-                    'parallel (e.g. the VNFCs of one order group).'),
+                    'parallel: the VNFCs of one order group, and so the '
+                    'most VNFCs a revert puts back at once. Keep it at '
+                    'least the number of VNFCs a VNF snapshot freezes '
+                    'together, or their freeze is staggered.'),
     cfg.StrOpt('package_work_dir', default='$state_path/package-work',
                help='Directory where a conductor builds, verifies and '
                     'extracts VNF snapshot packages. It needs free space for '

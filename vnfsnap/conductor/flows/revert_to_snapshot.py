@@ -171,7 +171,8 @@ def build(op, instance, plan=None):
                                      plan['safety']))
         flow.add(common.CheckCancel(name='check-cancel-safety'))
     # The descriptor's revert order (Vnfsd.018): groups one after the
-    # other, a group's VNFCs in parallel; without it one VNFC at a time.
+    # other, a group's VNFCs in parallel, at most [conductor]flow_workers
+    # at once; without it, all VNFCs form one group.
     by_vnfc = {vnfc.id: revert for vnfc, _, revert in reverts}
     groups = rules.order(
         states.REVERT_TO_SNAPSHOT, [vnfc for vnfc, _, _ in reverts])

@@ -226,10 +226,10 @@ class TestRules(base.TestCase):
             return [[v.id for v in g] for g in groups]
         self.assertEqual([['d'], ['a1', 'a2'], ['l', 'm']],
                          ids(rules.order('CREATE_SNAPSHOT', vnfcs)))
-        self.assertEqual([['a1', 'a2'], ['d'], ['l'], ['m']],
+        self.assertEqual([['a1', 'a2'], ['d', 'l', 'm']],
                          ids(rules.order('REVERT_TO_SNAPSHOT', vnfcs)))
         empty = descriptor.Descriptor({})
         self.assertEqual([['a1', 'd', 'a2', 'l', 'm']],
                          ids(empty.order('CREATE_SNAPSHOT', vnfcs)))
-        self.assertEqual([['a1'], ['d'], ['a2'], ['l'], ['m']],
+        self.assertEqual([['a1', 'd', 'a2', 'l', 'm']],
                          ids(empty.order('REVERT_TO_SNAPSHOT', vnfcs)))

@@ -485,9 +485,47 @@ class TestRevertFlow(base.TestCase):
         self.assertEqual(['check-cancel-start',
                           ('check-revert', ['check-revert-vnfc-0',
                                             'check-revert-vnfc-1']),
-                          _reverted('vnfc-0'), 'check-cancel-vnfc-1',
-                          _reverted('vnfc-1')], _names(flow))
+                          ('revert-group-1', [_reverted('vnfc-0'),
+                                              _reverted('vnfc-1')])],
+                         _names(flow))
         self.assertEqual({'op_id': op.id, 'plan': {}}, store)
+
+    def _snapshot_all(self, inst):
+        """A VNF snapshot the fake VIM really holds."""
+        return fake_vnf.run_create_flow(inst)[1]
+
+    def test_vnfcs_no_order_names_revert_together(self):
+        inst = fake_vnf.register_vnf(3)
+        flow, store = revert_to_snapshot.build(
+            self._op(inst, self._snapshot_all(inst)), inst)
+        # Each VNFC's revert waits for the two others to be under way.
+        together = threading.Barrier(3, timeout=60)
+        for rid in FakeVim.guests:
+            FakeVim.hooks[('revert', rid)] = together.wait
+        common.run(flow, store)
+        self.assertEqual(3, sum(1 for step, _ in FakeVim.calls
+                                if step == 'revert'))
+
+    def test_at_most_flow_workers_vnfcs_at_once(self):
+        self.conf.config(flow_workers=1, group='conductor')
+        inst = fake_vnf.register_vnf(2)
+        flow, store = revert_to_snapshot.build(
+            self._op(inst, self._snapshot_all(inst)), inst)
+        # Two reverts at once would meet here; one at a time, each waits
+        # alone until the timeout.
+        met = []
+        pair = threading.Barrier(2, timeout=2)
+
+        def meet():
+            try:
+                pair.wait()
+                met.append(True)
+            except threading.BrokenBarrierError:
+                pair.reset()
+        for rid in FakeVim.guests:
+            FakeVim.hooks[('revert', rid)] = meet
+        common.run(flow, store)
+        self.assertEqual([], met)
 
     def test_vnfc_snapshot_dict(self):
         inst = fake_vnf.register_vnf(1)
@@ -623,8 +661,9 @@ class TestSafetySnapshot(base.TestCase):
                           ('unquiesce', ['unquiesce-vnfc-0',
                                          'unquiesce-vnfc-1']),
                           'record-safety-snapshot', 'check-cancel-safety',
-                          _reverted('vnfc-0'), 'check-cancel-vnfc-1',
-                          _reverted('vnfc-1')], _names(flow))
+                          ('revert-group-1', [_reverted('vnfc-0'),
+                                              _reverted('vnfc-1')])],
+                         _names(flow))
         common.run(flow, store)
         self.assertEqual({'v0'}, {g['disk']['file']
                                   for g in FakeVim.guests.values()})
