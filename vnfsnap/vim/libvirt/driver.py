@@ -159,7 +159,10 @@ class _DomainFiles:
     ``snapshots`` maps a snapshot name to its frozen images and memory file;
     ``owned`` lists the overlays the driver created (only those are ever
     deleted); ``orphans`` are frozen images whose snapshot is gone but that
-    could not be merged away yet.
+    could not be merged away yet; ``reverting``, while a revert runs, names
+    its snapshot, the overlays it makes and the images they replace
+    (saved before the first overlay is made, so that a revert cut off
+    midway leaves nothing the index does not name).
     """
 
     def __init__(self, domain_uuid):
@@ -183,14 +186,24 @@ class _DomainFiles:
                     with open(self._index_path) as f:
                         self.index.update(json.load(f))
                 yield self
-                tmp = self._index_path + '.tmp'
-                with open(tmp, 'w') as f:
-                    json.dump(self.index, f, indent=1, sort_keys=True)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, self._index_path)
+                self.save()
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def save(self):
+        """The index, written whole or not at all, and durably (under the
+        lock)."""
+        tmp = self._index_path + '.tmp'
+        with open(tmp, 'w') as f:
+            json.dump(self.index, f, indent=1, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self._index_path)
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def new_overlay_path(self, target, tag):
         return os.path.join(self.disks_dir, '%s-%s.qcow2' % (target, tag))
@@ -207,6 +220,30 @@ class _DomainFiles:
             LOG.info('Removing image %s', path)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
+            self.index['owned'].remove(path)
+
+    def begin_revert(self, name, overlays, replaced):
+        """The write-ahead record of a revert: saved before it makes
+        ``overlays`` ({target: path}) to replace ``replaced`` ({target:
+        image})."""
+        self.index['reverting'] = {'snapshot': name,
+                                   'overlays': dict(overlays),
+                                   'replaced': dict(replaced)}
+        self.save()
+
+    def end_revert(self):
+        self.index.pop('reverting', None)
+
+    def delete_created(self, path):
+        """Remove an overlay a revert record names: only one the driver
+        made (in its disks directory), whether or not it was owned."""
+        if os.path.dirname(path) != self.disks_dir:
+            LOG.warning('Not removing %s: not an image of the driver', path)
+            return
+        LOG.info('Removing image %s', path)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        if path in self.index['owned']:
             self.index['owned'].remove(path)
 
 
@@ -414,7 +451,7 @@ class LibvirtDriver(base.VimDriver):
         name = name or 'vnfsnap-%s' % uuidutils.generate_uuid()
         memory = with_memory and state != SHUTOFF
         files = _DomainFiles(uuid)
-        with files.locked():
+        with self._locked(files, dom):
             snap_dir = os.path.join(files.snapshots_dir, name)
             os.makedirs(snap_dir)
             overlays = {d['target']: files.new_overlay_path(
@@ -538,37 +575,96 @@ class LibvirtDriver(base.VimDriver):
         target_state = power_state or details['state']
         dom = self._domain(vnfc)
         files = _DomainFiles(details['domain_uuid'])
-        with files.locked():
+        with self._locked(files, dom):
             old_xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
             old_state = self._state(dom)
             tag = uuidutils.generate_uuid()[:8]
-            overlays = {}
-            for disk in details['disks']:
-                path = files.new_overlay_path(disk['target'], 'r' + tag)
-                images.create_overlay(path, disk['image'], disk['format'])
-                files.own(path)
-                overlays[disk['target']] = path
+            overlays = {disk['target']: files.new_overlay_path(
+                disk['target'], 'r' + tag) for disk in details['disks']}
+            replaced = {d['target']: d['source']
+                        for d in domain_xml.disks(old_xml)
+                        if d['target'] in overlays}
+            # Written ahead: a revert cut off from here on is settled by
+            # the next one to take the lock (_settle_revert).
+            files.begin_revert(details['name'], overlays, replaced)
+            try:
+                for disk in details['disks']:
+                    images.create_overlay(overlays[disk['target']],
+                                          disk['image'], disk['format'])
+            except Exception:
+                self._settle_revert(dom, files)
+                raise
             try:
                 self._switch(dom, old_xml, overlays, details, target_state)
             except Exception:
                 LOG.exception('Revert of VNFC %s failed; restoring its '
                               'previous disks and state', vnfc.id)
                 self._restore(dom, old_xml, old_state)
-                for path in overlays.values():
-                    files.delete_if_owned(path)
+                # Its overlays go unless the restore failed to move the
+                # domain off them.
+                self._settle_revert(dom, files)
                 raise
+            for path in overlays.values():
+                files.own(path)
             # The replaced images go; disks the snapshot left out keep
             # theirs.
-            for disk in domain_xml.disks(old_xml):
-                if disk['target'] in overlays and \
-                        disk['source'] not in files.frozen_images():
-                    files.delete_if_owned(disk['source'])
+            for path in replaced.values():
+                if path not in files.frozen_images():
+                    files.delete_if_owned(path)
+            files.end_revert()
             self._collect_orphans(dom, files)
         if details.get('quiesced') and details.get('memory') and (
                 target_state == RUNNING):
             self._thaw_restored(dom, vnfc)
         LOG.info('VNFC %s reverted to %s (%s)', vnfc.id, details['name'],
                  target_state)
+
+    @contextlib.contextmanager
+    def _locked(self, files, dom):
+        """The domain's files under their lock, with a revert cut off
+        midway settled first; ``dom`` is None when the domain is gone."""
+        with files.locked():
+            self._settle_revert(dom, files)
+            yield files
+
+    def _settle_revert(self, dom, files):
+        """A revert that did not finish (killed midway, or failed) left
+        its record: the overlays of it the domain uses (its live or
+        persistent definition) are kept as owned and the images they
+        replaced go, as a finished revert does; the others, which nothing
+        uses, go. The record is cleared and saved before anything else is
+        done under the lock."""
+        record = files.index.get('reverting')
+        if not record:
+            return
+        used = {}
+        if dom is not None:
+            xmls = [dom.XMLDesc(0)]
+            if dom.isActive() and dom.isPersistent():
+                xmls.append(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+            for xml in xmls:
+                for disk in domain_xml.disks(xml):
+                    used.setdefault(disk['target'], set()).add(
+                        disk['source'])
+        in_use = set().union(*used.values()) if used else set()
+        adopted = []
+        for target, overlay in sorted(record['overlays'].items()):
+            if overlay not in used.get(target, ()):
+                files.delete_created(overlay)
+                continue
+            adopted.append(target)
+            if overlay not in files.index['owned']:
+                files.own(overlay)
+            old = record['replaced'].get(target)
+            if old and old not in in_use and \
+                    old not in files.frozen_images():
+                files.delete_if_owned(old)
+        LOG.warning('Domain %s: settled the unfinished revert to %s: '
+                    'disks %s on its new overlays, the rest back on their '
+                    'images', os.path.basename(files.root),
+                    record['snapshot'], ','.join(adopted) or 'none')
+        files.end_revert()
+        files.save()
 
     def _switch(self, dom, old_xml, overlays, details, target_state):
         if dom.isActive():
@@ -615,9 +711,10 @@ class LibvirtDriver(base.VimDriver):
         """The snapshot directory of import ``name`` and its index entries
         go (an import killed midway never wrote the index, so its files
         are in that directory only)."""
-        files = _DomainFiles(self._domain(vnfc).UUIDString())
+        dom = self._domain(vnfc)
+        files = _DomainFiles(dom.UUIDString())
         snap_dir = os.path.join(files.snapshots_dir, name)
-        with files.locked():
+        with self._locked(files, dom):
             files.index['snapshots'].pop(name, None)
             files.index['owned'] = [p for p in files.index['owned']
                                     if os.path.dirname(p) != snap_dir]
@@ -633,7 +730,7 @@ class LibvirtDriver(base.VimDriver):
         dom = self._domain(vnfc)
         files = _DomainFiles(dom.UUIDString())
         tag = name[len('vnfsnap-'):][:8]
-        with files.locked():
+        with self._locked(files, dom):
             disks = domain_xml.disks(dom.XMLDesc(0))
             targets = {disk['target'] for disk in disks}
             switched = [(disk['target'], disk['source']) for disk in disks
@@ -752,7 +849,7 @@ class LibvirtDriver(base.VimDriver):
         except libvirt.libvirtError:
             dom = None   # the domain is gone: its files can simply go
         files = _DomainFiles(details['domain_uuid'])
-        with files.locked():
+        with self._locked(files, dom):
             files.index['snapshots'].pop(details['name'], None)
             for disk in details['disks']:
                 self._retire(dom, files, disk['target'], disk['image'])
@@ -990,7 +1087,7 @@ class LibvirtDriver(base.VimDriver):
         targets = {d['target'] for d in domain_xml.disks(dom.XMLDesc(0))}
         name = name or 'vnfsnap-%s' % uuidutils.generate_uuid()
         files = _DomainFiles(uuid)
-        with files.locked():
+        with self._locked(files, dom):
             snap_dir = os.path.join(files.snapshots_dir, name)
             os.makedirs(snap_dir)
             disks = []
