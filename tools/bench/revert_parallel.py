@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Measure a VNF revert of vnfsnap against raw libvirt calls.
+
+Not a test: it prints the figures of doc/source/admin/performance.rst
+("Revert").
+
+It boots ``--vnfcs`` guests of the test image, starts
+``vnfsnap-all-in-one`` and registers the VNF as freeze_window.py does
+(its set-up is reused), takes one warm VNF snapshot through the API (the
+demo's: ``withMemory``), and then, ``--rounds`` times, alternates on the
+same guests:
+
+* **raw**: what the libvirt driver's revert does at the libvirt level,
+  one thread per VNFC, as a hand-written libvirt-python script would:
+  ``destroy``; ``qemu-img create`` a new overlay on each frozen image of
+  the snapshot; ``defineXML`` on the overlays; ``saveImageGetXMLDesc`` of
+  the memory file, its disks pointed at the overlays, ``restoreFlags``
+  running; ``fsThaw`` (retried until the agent answers) when the
+  snapshot was quiesced;
+* **vnfsnap**: POST ``revert_to_snapshot`` to the same VNF snapshot,
+  polled (every 20 ms) until COMPLETED.
+
+The revert time runs from the first call (the POST) to the end of the
+last VNFC's revert (the poll that sees COMPLETED). For vnfsnap it also
+splits the median round by the all-in-one's log: until the first VNFC's
+revert starts, the VNFC reverts, and from the last one's end until the
+poll saw COMPLETED.
+
+Usage: revert_parallel.py [--vnfcs N] [--rounds N] [--workdir DIR]
+       [--keep]
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import xml.etree.ElementTree as ET
+
+from defusedxml import ElementTree
+import libvirt
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import freeze_window  # noqa: E402,I001 (a sibling script, not a package)
+
+SIDES = ('raw', 'vnfsnap')
+_say = freeze_window._say
+#: The all-in-one's log lines that bound one VNFC's revert.
+_LOG_LINE = re.compile(r'^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) .*?'
+                       r'(Reverting VNFC|VNFC) (\S+) (?:to VNFC snapshot|'
+                       r'reverted to)')
+
+
+def _with_sources(xml, sources):
+    """Domain ``xml`` with its disks {target: path} on new qcow2 files."""
+    root = ElementTree.fromstring(xml)
+    for disk in root.findall('./devices/disk'):
+        target = disk.find('target').get('dev')
+        if target not in sources:
+            continue
+        disk.find('source').set('file', sources[target])
+        for backing in disk.findall('backingStore'):
+            disk.remove(backing)
+    return ET.tostring(root, encoding='unicode')
+
+
+class RawRevert:
+    """One raw round: every VNFC's revert in its own thread."""
+
+    def __init__(self, conn, doms, snapshot, work, number):
+        self.conn, self.doms, self.snapshot = conn, doms, snapshot
+        self.dir = os.path.join(work, 'raw-%d' % number)
+
+    def _one(self, name, dom, errors):
+        snap = self.snapshot[name]
+        try:
+            if dom.isActive():
+                dom.destroy()
+            overlays = {}
+            for target, image in sorted(snap['disks'].items()):
+                path = os.path.join(self.dir, '%s-%s.qcow2' % (name, target))
+                subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2',
+                                '-F', 'qcow2', '-b', image, path],
+                               check=True)
+                overlays[target] = path
+            self.conn.defineXML(_with_sources(
+                dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE), overlays))
+            xml = _with_sources(
+                self.conn.saveImageGetXMLDesc(snap['memory'], 0), overlays)
+            self.conn.restoreFlags(snap['memory'], xml,
+                                   libvirt.VIR_DOMAIN_SAVE_RUNNING)
+            if snap['quiesced']:
+                deadline = time.monotonic() + 60
+                while True:
+                    try:
+                        dom.fsThaw()
+                        break
+                    except libvirt.libvirtError:
+                        if time.monotonic() > deadline:
+                            raise
+                        time.sleep(0.2)
+        except Exception as e:  # reported after the others ended
+            errors.append('%s: %s' % (name, e))
+
+    def run(self):
+        os.makedirs(self.dir)
+        os.chmod(self.dir, 0o755)  # noqa: S103 (QEMU writes there)
+        errors = []
+        threads = [threading.Thread(target=self._one,
+                                    args=(name, dom, errors))
+                   for name, dom in self.doms.items()]
+        started = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.monotonic() - started
+        if errors:
+            raise RuntimeError('raw round failed: %s' % '; '.join(errors))
+        return {'wall': wall}
+
+
+def _log_time(text):
+    return datetime.datetime.strptime(
+        text, '%Y-%m-%d %H:%M:%S.%f').timestamp()
+
+
+class Bench(freeze_window.Bench):
+    """freeze_window's guests and all-in-one, reverted instead."""
+
+    def __init__(self, args, work):
+        super().__init__(args, work)
+        self.results = {side: [] for side in SIDES}
+        self.raw_dirs = []
+
+    def take_snapshot(self):
+        """The warm VNF snapshot every round reverts to, and what a raw
+        script needs of it: {vnfc: {disks, memory, quiesced}}."""
+        _, info = self.api.post('/vnf_snapshots', {})
+        op = self.api.run_task(
+            '/vnf_instances/%s/create_snapshot' % self.inst,
+            {'vnfSnapshotInfoId': info['id'],
+             'additionalParams': {'withMemory': True}})
+        if op['operationState'] != 'COMPLETED':
+            raise RuntimeError('snapshot %s: %s' % (op['operationState'],
+                                                    op.get('error')))
+        self.info_id = info['id']
+        snap = self.api.get('/vnf_snapshots/%s' % info['id'])['vnfSnapshot']
+        self.snapshot = {}
+        root = os.path.join(self.work, 'state', 'libvirt')
+        for vnfc in snap['vnfcSnapshots']:
+            handle = vnfc['computeSnapshotResource']
+            uuid, name = handle['resourceId'].split('/', 1)
+            with open(os.path.join(root, uuid, 'index.json')) as f:
+                files = json.load(f)['snapshots'][name]
+            extra = handle['vimLevelAdditionalResourceInfo'][
+                'additionalInfo']
+            self.snapshot[vnfc['vnfcInstanceId']] = {
+                'disks': files['disks'], 'memory': files['memory'],
+                'quiesced': 'quiescedAt' in extra}
+        _say('VNF snapshot %s: %s' % (self.info_id, ', '.join(
+            '%s %s' % (n, 'quiesced' if s['quiesced'] else 'not quiesced')
+            for n, s in sorted(self.snapshot.items()))))
+
+    def raw(self, number):
+        rnd = RawRevert(self.conn, self.doms, self.snapshot, self.work,
+                        number)
+        self.raw_dirs.append(rnd.dir)
+        return rnd.run()
+
+    def vnfsnap(self):
+        log = os.path.join(self.work, 'vnfsnap-all-in-one.log')
+        offset = os.path.getsize(log)
+        hdrs, _ = self.api.post(
+            '/vnf_instances/%s/revert_to_snapshot' % self.inst,
+            {'vnfSnapshotInfoId': self.info_id}, expect=(202,))
+        posted = time.time()
+        started = time.monotonic()
+        op_path = hdrs['Location'].split('/vnflcm/v2', 1)[1]
+        deadline = started + 900
+        while True:
+            op = self.api.get(op_path)
+            if op['operationState'] not in ('STARTING', 'PROCESSING'):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError('revert still %s' % op['operationState'])
+            time.sleep(0.02)
+        wall = time.monotonic() - started
+        if op['operationState'] != 'COMPLETED':
+            raise RuntimeError('revert %s: %s' % (op['operationState'],
+                                                  op.get('error')))
+        # The raw rounds' overlays are no disk's any more.
+        for path in self.raw_dirs:
+            shutil.rmtree(path, ignore_errors=True)
+        self.raw_dirs = []
+        return {'wall': wall, 'phases': _phases(log, offset, posted, wall)}
+
+    def run(self):
+        self.take_snapshot()
+        number = 0
+        for n in range(1, self.args.rounds + 1):
+            for side in (SIDES if n % 2 else SIDES[::-1]):
+                number += 1
+                result = (self.raw(number) if side == 'raw'
+                          else self.vnfsnap())
+                self.results[side].append(result)
+                extra = ''
+                if result.get('phases'):
+                    extra = '  (%s)' % _phase_text(result['phases'])
+                _say('round %d %-7s revert %6.0f ms%s'
+                     % (n, side, result['wall'] * 1000, extra))
+
+
+def _phases(log, offset, posted, wall):
+    """From the all-in-one's log since ``offset``: ms until the first
+    VNFC's revert started, each VNFC's revert, and ms from the last one's
+    end until the poll saw COMPLETED."""
+    starts, ends = {}, {}
+    with open(log) as f:
+        f.seek(offset)
+        for line in f:
+            m = _LOG_LINE.match(line)
+            if not m:
+                continue
+            at = _log_time(m.group(1))
+            if m.group(2) == 'Reverting VNFC':
+                starts[m.group(3)] = at
+            else:
+                ends[m.group(3)] = at
+    if not starts or set(starts) != set(ends):
+        return None
+    return {'before': (min(starts.values()) - posted) * 1000,
+            'vnfcs': {v: (ends[v] - starts[v]) * 1000 for v in starts},
+            'reverts': (max(ends.values()) - min(starts.values())) * 1000,
+            'after': (posted + wall - max(ends.values())) * 1000}
+
+
+def _phase_text(p):
+    return 'to first VNFC %.0f, VNFC reverts %.0f [%s], after %.0f' % (
+        p['before'], p['reverts'],
+        ' '.join('%.0f' % ms for _, ms in sorted(p['vnfcs'].items())),
+        p['after'])
+
+
+def summary(results):
+    raw = statistics.median(r['wall'] for r in results['raw']) * 1000
+    ours = statistics.median(r['wall'] for r in results['vnfsnap']) * 1000
+    lines = ['%-28s %10s %10s %7s' % ('median', 'raw', 'vnfsnap', 'ratio'),
+             '%-28s %10.0f %10.0f %6.2fx' % ('VNF revert ms', raw, ours,
+                                             ours / raw)]
+    phases = [r['phases'] for r in results['vnfsnap'] if r.get('phases')]
+    if phases:
+        for key, label in (('before', 'POST to first VNFC revert'),
+                           ('reverts', 'VNFC reverts (first to last)'),
+                           ('after', 'last VNFC to COMPLETED seen')):
+            lines.append('%-28s %10s %10.0f' % (
+                label + ' ms', '', statistics.median(p[key]
+                                                     for p in phases)))
+        lines.append('%-28s %10s %10.0f' % (
+            'one VNFC revert ms', '', statistics.median(
+                ms for p in phases for ms in p['vnfcs'].values())))
+    return '\n'.join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--vnfcs', type=int, default=3,
+                        help='guests (VNFCs) of the VNF (default 3)')
+    parser.add_argument('--rounds', type=int, default=7,
+                        help='rounds per side (default 7)')
+    parser.add_argument('--workdir',
+                        help='work directory (default: a new one in /var/tmp)')
+    parser.add_argument('--prefix', default='vnfsnap-bench-revert',
+                        help='name prefix of the guests (default '
+                             'vnfsnap-bench-revert)')
+    parser.add_argument('--keep', action='store_true',
+                        help='leave the guests and the work directory')
+    args = parser.parse_args(argv)
+    work = args.workdir or tempfile.mkdtemp(prefix='vnfsnap-revert-',
+                                            dir='/var/tmp')
+    os.makedirs(work, exist_ok=True)
+    bench = Bench(args, work)
+    try:
+        bench.set_up()
+        bench.run()
+    finally:
+        bench.tear_down()
+        if not args.keep and not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+    _say('\n== %d VNFCs, %d rounds per side, %d cores, load average '
+         '%.2f %.2f %.2f' % ((args.vnfcs, args.rounds, os.cpu_count())
+                             + os.getloadavg()))
+    _say(summary(bench.results))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
