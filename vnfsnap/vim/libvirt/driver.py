@@ -570,12 +570,15 @@ class LibvirtDriver(base.VimDriver):
         If the revert fails after the guest was stopped, the guest is put
         back on its previous disks and started again.
         """
+        # Where the time goes, in the log (ms since the start).
+        marks = [('start', time.monotonic())]
         self.check_revert(vnfc, vnfc_snapshot)
         details = vnfc_snapshot['vim_details']
         target_state = power_state or details['state']
         dom = self._domain(vnfc)
         files = _DomainFiles(details['domain_uuid'])
         with self._locked(files, dom):
+            marks.append(('locked', time.monotonic()))
             old_xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
             old_state = self._state(dom)
             tag = uuidutils.generate_uuid()[:8]
@@ -587,6 +590,7 @@ class LibvirtDriver(base.VimDriver):
             # Written ahead: a revert cut off from here on is settled by
             # the next one to take the lock (_settle_revert).
             files.begin_revert(details['name'], overlays, replaced)
+            marks.append(('recorded', time.monotonic()))
             try:
                 for disk in details['disks']:
                     images.create_overlay(overlays[disk['target']],
@@ -594,6 +598,7 @@ class LibvirtDriver(base.VimDriver):
             except Exception:
                 self._settle_revert(dom, files)
                 raise
+            marks.append(('overlays', time.monotonic()))
             try:
                 self._switch(dom, old_xml, overlays, details, target_state)
             except Exception:
@@ -604,6 +609,7 @@ class LibvirtDriver(base.VimDriver):
                 # domain off them.
                 self._settle_revert(dom, files)
                 raise
+            marks.append(('switched', time.monotonic()))
             for path in overlays.values():
                 files.own(path)
             # The replaced images go; disks the snapshot left out keep
@@ -613,11 +619,16 @@ class LibvirtDriver(base.VimDriver):
                     files.delete_if_owned(path)
             files.end_revert()
             self._collect_orphans(dom, files)
+        marks.append(('cleaned', time.monotonic()))
         if details.get('quiesced') and details.get('memory') and (
                 target_state == RUNNING):
             self._thaw_restored(dom, vnfc)
-        LOG.info('VNFC %s reverted to %s (%s)', vnfc.id, details['name'],
-                 target_state)
+            marks.append(('thawed', time.monotonic()))
+        LOG.info('VNFC %s reverted to %s (%s) in %.0f ms: %s', vnfc.id,
+                 details['name'], target_state,
+                 (marks[-1][1] - marks[0][1]) * 1000,
+                 ', '.join('%s %.0f' % (name, (at - marks[0][1]) * 1000)
+                           for name, at in marks[1:]))
 
     @contextlib.contextmanager
     def _locked(self, files, dom):
@@ -667,17 +678,18 @@ class LibvirtDriver(base.VimDriver):
         files.save()
 
     def _switch(self, dom, old_xml, overlays, details, target_state):
+        # One liveness round trip (under a process-wide lock), not one
+        # per call: the VNFCs of a VNF go through here together.
+        conn = self.conn
         if dom.isActive():
             dom.destroy()
-        self.conn.defineXML(domain_xml.with_disk_sources(old_xml, overlays))
-        dom = self.conn.lookupByUUIDString(details['domain_uuid'])
+        dom = conn.defineXML(domain_xml.with_disk_sources(old_xml, overlays))
         if details.get('memory') and target_state != SHUTOFF:
             mem_xml = domain_xml.with_disk_sources(
-                self.conn.saveImageGetXMLDesc(details['memory'], 0),
-                overlays)
+                conn.saveImageGetXMLDesc(details['memory'], 0), overlays)
             flags = (libvirt.VIR_DOMAIN_SAVE_PAUSED if target_state == PAUSED
                      else libvirt.VIR_DOMAIN_SAVE_RUNNING)
-            self.conn.restoreFlags(details['memory'], mem_xml, flags)
+            conn.restoreFlags(details['memory'], mem_xml, flags)
         elif target_state != SHUTOFF:
             dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED
                                 if target_state == PAUSED else 0)
