@@ -104,12 +104,16 @@ def _txn():
 _BEGIN_IMMEDIATE = weakref.WeakSet()
 
 
+# Set in this thread while a _writer() transaction is open.
+_WRITING = threading.local()
+
+
 # On the class: its listeners run before an engine's own, oslo.db's BEGIN
 # among them (SQLAlchemy 2.1 ignores insert=True for engine events).
 @sa.event.listens_for(sa.engine.Engine, 'begin')
 def _sqlite_begin_immediate(conn):
-    """Begin each transaction of the service's SQLite file holding the
-    write lock.
+    """Begin each write transaction of the service's SQLite file holding
+    the write lock.
 
     oslo.db begins SQLite transactions deferred: two that read, then
     write, cannot both go on, and SQLite fails one at once ("database is
@@ -117,8 +121,11 @@ def _sqlite_begin_immediate(conn):
     a second. A create's steps write from several threads at once (a
     guard's record, an intent, taskflow's progress), and that half second
     fell inside the VNFCs' freeze. Taken at BEGIN, the lock is waited for
-    instead; oslo.db's own BEGIN then stands aside (``in_transaction``)."""
-    if conn.engine in _BEGIN_IMMEDIATE and 'in_transaction' not in conn.info:
+    instead; oslo.db's own BEGIN then stands aside (``in_transaction``).
+    Readers stay deferred: they never ask for the write lock, so they
+    neither wait for writers to begin nor make them wait to."""
+    if (conn.engine in _BEGIN_IMMEDIATE and getattr(_WRITING, 'depth', 0)
+            and 'in_transaction' not in conn.info):
         conn.exec_driver_sql('BEGIN IMMEDIATE')
         conn.info['in_transaction'] = True
 
@@ -274,6 +281,7 @@ def _pkg_started(project_id, pkg_id, task, to_state, values, **kwargs):
 @contextlib.contextmanager
 def _writer():
     committing = False
+    _WRITING.depth = getattr(_WRITING, 'depth', 0) + 1
     try:
         with _txn().writer.using(_LOCAL) as session:
             yield session
@@ -298,6 +306,8 @@ def _writer():
                        '(characters outside its character set, or too '
                        'long); nothing was stored') from None
         raise
+    finally:
+        _WRITING.depth -= 1
 
 
 def _mark_commit_unknown(exc, committing):
