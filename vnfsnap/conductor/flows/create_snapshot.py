@@ -66,8 +66,9 @@ class Quiesce(task.Task):
 
     def execute(self):
         started = common.now()
-        self.driver.quiesce(self.vnfc, CONF.conductor.freeze_deadline)
-        return started
+        at = self.driver.quiesce(self.vnfc, CONF.conductor.freeze_deadline)
+        # When the file systems were frozen: the VIM knows best.
+        return at.isoformat() if at is not None else started
 
     def revert(self, *args, **kwargs):
         if self.kept is not None and self.kept():
@@ -85,8 +86,8 @@ class Unquiesce(Quiesce):
         self.vnfc, self.driver = vnfc, driver
 
     def execute(self):
-        self.driver.unquiesce(self.vnfc)
-        return common.now()
+        at = self.driver.unquiesce(self.vnfc)
+        return at.isoformat() if at is not None else common.now()
 
     def revert(self, *args, **kwargs):
         pass
