@@ -27,6 +27,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
@@ -57,6 +58,20 @@ _ENGINE_OPTS = ('max_pool_size', 'max_overflow', 'pool_timeout',
                 'mysql_sql_mode', 'sqlite_synchronous', 'connection_debug')
 
 
+# How long an SQLite writer waits for the lock (pysqlite's default is 5 s):
+# flows write every step, and on a loaded host a writer polling for the
+# lock can go without it for longer than that. Every engine of the process
+# (taskflow's persistence has its own) gets it.
+SQLITE_BUSY_TIMEOUT_MS = 60000
+
+
+@sa.event.listens_for(sa.engine.Engine, 'connect')
+def _sqlite_busy_timeout(dbapi_connection, record):
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute('PRAGMA busy_timeout = %d'
+                                 % SQLITE_BUSY_TIMEOUT_MS)
+
+
 def connection_url():
     """The configured URL, or the embedded SQLite file under state_path."""
     if CONF.database.connection:
@@ -79,8 +94,40 @@ def _txn():
             # themselves (types.BoundedJSON does it for the others).
             ctx.configure(connection=url, sqlite_fk=True,
                           json_deserializer=json_limits.loads, **opts)
+            if url.startswith('sqlite'):
+                _BEGIN_IMMEDIATE.add(ctx.writer.get_engine())
             _TXN = ctx
         return _TXN
+
+
+# The SQLite engines whose transactions begin IMMEDIATE (the service's).
+_BEGIN_IMMEDIATE = weakref.WeakSet()
+
+
+# Set in this thread while a _writer() transaction is open.
+_WRITING = threading.local()
+
+
+# On the class: its listeners run before an engine's own, oslo.db's BEGIN
+# among them (SQLAlchemy 2.1 ignores insert=True for engine events).
+@sa.event.listens_for(sa.engine.Engine, 'begin')
+def _sqlite_begin_immediate(conn):
+    """Begin each write transaction of the service's SQLite file holding
+    the write lock.
+
+    oslo.db begins SQLite transactions deferred: two that read, then
+    write, cannot both go on, and SQLite fails one at once ("database is
+    locked") without waiting its busy timeout; the retry then sleeps half
+    a second. A create's steps write from several threads at once (a
+    guard's record, an intent, taskflow's progress), and that half second
+    fell inside the VNFCs' freeze. Taken at BEGIN, the lock is waited for
+    instead; oslo.db's own BEGIN then stands aside (``in_transaction``).
+    Readers stay deferred: they never ask for the write lock, so they
+    neither wait for writers to begin nor make them wait to."""
+    if (conn.engine in _BEGIN_IMMEDIATE and getattr(_WRITING, 'depth', 0)
+            and 'in_transaction' not in conn.info):
+        conn.exec_driver_sql('BEGIN IMMEDIATE')
+        conn.info['in_transaction'] = True
 
 
 def get_engine():
@@ -234,6 +281,7 @@ def _pkg_started(project_id, pkg_id, task, to_state, values, **kwargs):
 @contextlib.contextmanager
 def _writer():
     committing = False
+    _WRITING.depth = getattr(_WRITING, 'depth', 0) + 1
     try:
         with _txn().writer.using(_LOCAL) as session:
             yield session
@@ -258,6 +306,8 @@ def _writer():
                        '(characters outside its character set, or too '
                        'long); nothing was stored') from None
         raise
+    finally:
+        _WRITING.depth -= 1
 
 
 def _mark_commit_unknown(exc, committing):

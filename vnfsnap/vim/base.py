@@ -148,11 +148,16 @@ class VimDriver(abc.ABC):
     @abc.abstractmethod
     def quiesce(self, vnfc, timeout):
         """Freeze the VNFC's file systems; the thaw is owned by the caller
-        but must also happen by itself after ``timeout`` seconds."""
+        but must also happen by itself after ``timeout`` seconds. May
+        return when the freeze call was made (a naive UTC datetime; the
+        caller's clock before the call otherwise), so that what comes
+        before it (arming the guard) is not counted as frozen."""
 
     @abc.abstractmethod
     def unquiesce(self, vnfc):
-        """Thaw the VNFC's file systems; harmless when not frozen."""
+        """Thaw the VNFC's file systems; harmless when not frozen. May
+        return when the thaw call returned (as :meth:`quiesce`), so that
+        what comes after it (releasing the guard) is not counted."""
 
     def _unsupported(self, what):
         return exception.VimCapabilityMissing(

@@ -40,8 +40,9 @@ BACK = 'roll back'
 # The key of an op_vim_resources record of a VNFC snapshot the VIM is
 # making (or was, when its conductor died): the name it makes it under.
 INTENT = 'intent'
-# ... and of one the VIM made: the same name, by which a rollback discards
-# it (the VNFC back on exactly the disk files it had).
+# ... and of one the VIM made (what its step returned, with the same name,
+# by which a rollback discards it: the VNFC back on exactly the disk files
+# it had).
 NAME = 'name'
 # Atom states of a run that was already undoing a failure.
 _UNDOING = (tf_states.FAILURE, tf_states.REVERTING, tf_states.REVERTED,
@@ -159,15 +160,20 @@ def delete_leftovers(op, instance):
                    'fail the occurrence' % (op.id, ', '.join(sorted(left))))
 
 
-def discard_leftover(op_id, key, vnfc, driver):
+def discard_leftover(op_id, key, vnfc, driver, taken=None):
     """Delete what the occurrence recorded under ``key`` (VNFC ``vnfc``)
     and forget the record once it is gone: a VNFC snapshot, or the name
     of one whose making was cut off (:data:`INTENT`), which the VIM
-    discards by that name. As an undo step; returns whether it is gone."""
+    discards by that name. ``taken``: the ``compute_snapshot_resource``
+    and ``vim_details`` the VIM returned for that name, when its step
+    kept them (deleted by them where the VIM cannot discard by name). As
+    an undo step; returns whether it is gone."""
     resource = db_api.list_op_vim_resources(op_id).get(key)
     if resource is None:
         return True
     name = resource.get(INTENT)
+    if name is not None and taken is not None:
+        resource, name = dict(taken, **{NAME: name}), None
     if name is None:
         done = undo('delete VNFC snapshot %s of VNFC %s (left on the VIM)'
                     % (resource['compute_snapshot_resource'], key),

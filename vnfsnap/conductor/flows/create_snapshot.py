@@ -66,8 +66,9 @@ class Quiesce(task.Task):
 
     def execute(self):
         started = common.now()
-        self.driver.quiesce(self.vnfc, CONF.conductor.freeze_deadline)
-        return started
+        at = self.driver.quiesce(self.vnfc, CONF.conductor.freeze_deadline)
+        # When the file systems were frozen: the VIM knows best.
+        return at.isoformat() if at is not None else started
 
     def revert(self, *args, **kwargs):
         if self.kept is not None and self.kept():
@@ -85,8 +86,8 @@ class Unquiesce(Quiesce):
         self.vnfc, self.driver = vnfc, driver
 
     def execute(self):
-        self.driver.unquiesce(self.vnfc)
-        return common.now()
+        at = self.driver.unquiesce(self.vnfc)
+        return at.isoformat() if at is not None else common.now()
 
     def revert(self, *args, **kwargs):
         pass
@@ -235,36 +236,59 @@ class AttachVolumes(task.Task):
                 detached['detached-%s' % self.vnfc.id])
 
 
+class NameVnfcSnapshot(task.Task):
+    """Name the VNFC snapshot and record the name, durably, as what the
+    occurrence is about to make: a conductor that dies while the VIM makes
+    the snapshot leaves the name, and the rollback discards what the VIM
+    made under it (common.delete_leftovers). A step of its own, before any
+    VNFC's service is interrupted, so that no database commit of it falls
+    in the freeze window."""
+
+    def __init__(self, vnfc, driver, step, kept=None):
+        super().__init__(name='name-snapshot-%s' % vnfc.id,
+                         provides='snapshot-name-%s' % vnfc.id)
+        self.vnfc, self.driver, self.kept = vnfc, driver, kept
+        self.step = step
+
+    def execute(self, op_id):
+        name = 'vnfsnap-%s' % uuidutils.generate_uuid()
+        db_api.set_op_vim_resource(op_id, self.vnfc.id, {
+            common.INTENT: name,
+            'compute_resource': self.vnfc.compute_resource})
+        return name
+
+    def revert(self, op_id, *args, **kwargs):
+        if (self.kept is not None and self.kept()) or self.step.reverted:
+            # Kept, or the snapshot step (undone before this one) ran and
+            # dealt with what the VIM made under the name.
+            return
+        # The VIM was never asked: nothing was made under the name.
+        db_api.remove_op_vim_resource(op_id, self.vnfc.id)
+
+
 class SnapshotVnfc(task.Task):
+    """The VIM call alone: nothing is written between the freeze and the
+    thaw but what taskflow records of the steps."""
 
     def __init__(self, vnfc, driver, snapshot_id, with_memory, quiesced,
                  vnf_paused=False, kept=None):
         super().__init__(
             name='snapshot-%s' % vnfc.id, provides='vnfc-%s' % vnfc.id,
-            requires=['paused-%s' % vnfc.id] if vnf_paused else ())
+            requires=['snapshot-name-%s' % vnfc.id]
+            + (['paused-%s' % vnfc.id] if vnf_paused else []))
         self.vnfc, self.driver, self.kept = vnfc, driver, kept
         self.snapshot_id = snapshot_id
         self.with_memory, self.quiesced = with_memory, quiesced
+        #: Whether this run undid the step (NameVnfcSnapshot then leaves
+        #: the name's record to it). Taskflow reverts only steps that ran.
+        self.reverted = False
 
-    def execute(self, op_id, **paused):
+    def execute(self, op_id, **named):
         started = common.now()
-        # The intent first, durably: a conductor that dies while the VIM
-        # makes the snapshot leaves its name, and the rollback discards
-        # what the VIM made under it (common.delete_leftovers).
-        name = 'vnfsnap-%s' % uuidutils.generate_uuid()
-        db_api.set_op_vim_resource(op_id, self.vnfc.id, {
-            common.INTENT: name,
-            'compute_resource': self.vnfc.compute_resource})
         result = self.driver.create_vnfc_snapshot(
             self.vnfc, self.snapshot_id, self.with_memory, self.quiesced,
-            paused=paused.get('paused-%s' % self.vnfc.id) is not None,
-            name=name)
-        # Recorded at once: if this conductor dies before the VNF snapshot
-        # is recorded, a retry or rollback knows what to delete.
-        db_api.set_op_vim_resource(op_id, self.vnfc.id, {
-            common.NAME: name,
-            'compute_snapshot_resource': result.compute_snapshot_resource,
-            'vim_details': result.vim_details})
+            paused=named.get('paused-%s' % self.vnfc.id) is not None,
+            name=named['snapshot-name-%s' % self.vnfc.id])
         return {
             'id': uuidutils.generate_uuid(),
             'vnfc_instance_id': self.vnfc.id,
@@ -279,14 +303,21 @@ class SnapshotVnfc(task.Task):
         }
 
     def revert(self, op_id, result, *args, **kwargs):
+        self.reverted = True
         if self.kept is not None and self.kept():
             return
-        # Taken before the failure, failed, or cut off by a dying conductor
-        # (its result lost): what it recorded says what the VIM made.
+        taken = None
         if isinstance(result, dict):
             LOG.info('Undoing VNFC snapshot of %s taken before the failure',
                      self.vnfc.id)
-        common.discard_leftover(op_id, self.vnfc.id, self.vnfc, self.driver)
+            taken = {k: result.get(k) for k in ('compute_snapshot_resource',
+                                                'vim_details')}
+        # Taken before the failure, failed, or cut off by a dying conductor
+        # (its result lost): the recorded name says what the VIM made, the
+        # result (when there is one) what it is. Nothing is undone once
+        # the VNF snapshot was recorded (the record handed it over).
+        common.discard_leftover(op_id, self.vnfc.id, self.vnfc, self.driver,
+                                taken=taken)
 
 
 class RecordVnfSnapshot(task.Task):
@@ -472,6 +503,8 @@ def add_capture(flow, plan, vnfcs, drivers, snapshot_id, kept=None):
     attach = unordered_flow.Flow('attach-volumes')
     pause = unordered_flow.Flow('pause')
     unpause = unordered_flow.Flow('unpause')
+    # Every snapshot's name is recorded before any VNFC is interrupted.
+    names = unordered_flow.Flow('name-snapshots')
     steps = []
     for number, group in enumerate(plan['groups'], 1):
         suffix = '' if len(plan['groups']) == 1 else '-group-%d' % number
@@ -506,10 +539,12 @@ def add_capture(flow, plan, vnfcs, drivers, snapshot_id, kept=None):
             if vnf_paused:
                 pause.add(PauseVnfc(vnfc, driver))
                 unpause.add(UnpauseVnfc(vnfc, driver))
-            snap.add(SnapshotVnfc(vnfc, driver, snapshot_id, entry['memory'],
-                                  entry['quiesce'], vnf_paused, kept))
+            step = SnapshotVnfc(vnfc, driver, snapshot_id, entry['memory'],
+                                entry['quiesce'], vnf_paused, kept)
+            names.add(NameVnfcSnapshot(vnfc, driver, step, kept))
+            snap.add(step)
         steps += [stop, freeze, snap, thaw, after]
-    for sub in [detach, pause] + steps + [unpause, attach]:
+    for sub in [names, detach, pause] + steps + [unpause, attach]:
         if len(sub):
             flow.add(sub)
     return ids, quiesced_ids, ids if vnf_paused else [], detached_ids

@@ -22,7 +22,6 @@ decisions it was built from: the plan). The records go once the run ends:
 only an interrupted run needs them.
 """
 
-import sqlite3
 import threading
 
 from oslo_log import log as logging
@@ -43,19 +42,6 @@ _INJECTOR = '_TaskFlow_INJECTOR'
 
 _LOCK = threading.Lock()
 _SQLITE_ENGINES = {}
-# How long an SQLite writer waits for the lock (pysqlite's default is 5 s):
-# flows now write every step, and on a loaded host a writer polling for
-# the lock can go without it for longer than that.
-SQLITE_BUSY_TIMEOUT_MS = 60000
-
-
-@sa.event.listens_for(sa.engine.Engine, 'connect')
-def _sqlite_busy_timeout(dbapi_connection, record):
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        dbapi_connection.execute('PRAGMA busy_timeout = %d'
-                                 % SQLITE_BUSY_TIMEOUT_MS)
-
-
 def _engine():
     """The service's own engine; for an SQLite file, one of its own whose
     transactions take the write lock when they begin. Taskflow reads a

@@ -42,6 +42,7 @@ import xml.etree.ElementTree as ET
 import libvirt
 import libvirt_qemu
 from oslo_log import log as logging
+from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
 from vnfsnap.common import exception
@@ -323,6 +324,7 @@ class LibvirtDriver(base.VimDriver):
         dom = self._domain(vnfc)
         # The guard runs before the freeze: never a frozen guest without one.
         self._arm(dom, vnfc, guard.FREEZE, timeout)
+        at = timeutils.utcnow()
         try:
             frozen = dom.fsFreeze()
         except libvirt.libvirtError as e:
@@ -338,6 +340,7 @@ class LibvirtDriver(base.VimDriver):
             raise _vim_error('freezing the file systems of VNFC %s'
                              % vnfc.id, e)
         LOG.info('Froze %d file system(s) of VNFC %s', frozen, vnfc.id)
+        return at
 
     def unquiesce(self, vnfc):
         """Thaw, then release the guard. A thaw without answer (libvirtd
@@ -350,22 +353,25 @@ class LibvirtDriver(base.VimDriver):
             token = self._token(dom, guard.FREEZE)
             try:
                 dom.fsThaw()
+                at = timeutils.utcnow()
                 break
             except libvirt.libvirtError as e:
                 if os.path.exists(token + '.fired'):
+                    at = None
                     break
                 if not os.path.exists(token):
                     # Never frozen by this driver (its freeze was refused)
                     # or thawed and released already.
                     LOG.info('VNFC %s holds no freeze of this driver; '
                              'its thaw answered: %s', vnfc.id, e)
-                    return
+                    return None
                 if not _unknown_outcome(e) or time.monotonic() >= end:
                     raise _vim_error('thawing VNFC %s' % vnfc.id, e)
                 LOG.warning('The thaw of VNFC %s ended without an answer '
                             '(%s); trying again', vnfc.id, e)
                 time.sleep(1)
         _raise_if_fired(vnfc, self._release(dom, vnfc, guard.FREEZE))
+        return at
 
     # --- guards -----------------------------------------------------------
 

@@ -59,6 +59,11 @@ def _names(flow):
     return out
 
 
+def _named(*vnfc_ids):
+    """The step that names and records every VNFC snapshot of a capture."""
+    return ('name-snapshots', ['name-snapshot-%s' % i for i in vnfc_ids])
+
+
 def _reverted(vnfc_id):
     """The names of a VNFC's revert on a VIM whose revert is one step."""
     return ('revert-%s' % vnfc_id, ['revert-%s-revert' % vnfc_id,
@@ -204,7 +209,7 @@ class TestCreateSnapshotFlow(base.TestCase):
         op = self._op(inst)
         flow, store = create_snapshot.build(op, inst)
         self.assertEqual([
-            'check-cancel-start',
+            'check-cancel-start', _named('vnfc-0', 'vnfc-1'),
             ('quiesce', ['quiesce-vnfc-0', 'quiesce-vnfc-1']),
             ('snapshot', ['snapshot-vnfc-0', 'snapshot-vnfc-1']),
             ('unquiesce', ['unquiesce-vnfc-0', 'unquiesce-vnfc-1']),
@@ -221,7 +226,7 @@ class TestCreateSnapshotFlow(base.TestCase):
         inst = fake_vnf.register_vnf(2)
         flow, _ = create_snapshot.build(self._op(inst, quiesce=False), inst)
         self.assertEqual([
-            'check-cancel-start',
+            'check-cancel-start', _named('vnfc-0', 'vnfc-1'),
             ('snapshot', ['snapshot-vnfc-0', 'snapshot-vnfc-1']),
             'check-cancel-record', 'record-vnf-snapshot'], _names(flow))
 
@@ -330,7 +335,7 @@ class TestCreateSnapshotFlow(base.TestCase):
         op = self._op(inst, vnfcInstanceIds=['vnfc-2', 'vnfc-0'])
         flow, store = create_snapshot.build(op, inst)
         self.assertEqual([
-            'check-cancel-start',
+            'check-cancel-start', _named('vnfc-0', 'vnfc-2'),
             ('quiesce', ['quiesce-vnfc-0', 'quiesce-vnfc-2']),
             ('snapshot', ['snapshot-vnfc-0', 'snapshot-vnfc-2']),
             ('unquiesce', ['unquiesce-vnfc-0', 'unquiesce-vnfc-2']),
@@ -352,25 +357,84 @@ class TestCreateSnapshotFlow(base.TestCase):
         self.useFixture(fixtures.MockPatch(
             'vnfsnap.db.api.remove_op_vim_resource',
             side_effect=lambda op_id, key: records.pop(key)))
-        # Nothing recorded (the intent never written): nothing to undo.
-        t.revert(op_id='op', result=mock.sentinel.failure)
+        # Nothing recorded (handed over to the VNF snapshot): nothing to
+        # undo.
+        t.revert(op_id='op', result={'compute_snapshot_resource': {},
+                                     'vim_details': {}})
         driver.discard_vnfc_snapshot.assert_not_called()
         driver.delete_vnfc_snapshot.assert_not_called()
+        # Cut off (no result): discarded by the recorded name.
+        records['a'] = {common.INTENT: 'vnfsnap-0'}
+        t.revert(op_id='op', result=mock.sentinel.failure)
+        driver.discard_vnfc_snapshot.assert_called_once_with(
+            vnfc, 'vnfsnap-0')
+        self.assertEqual({}, records)
         # Taken: discarded by its name, where the VIM can.
-        records['a'] = {common.NAME: 'vnfsnap-1',
-                        'compute_snapshot_resource': {}}
-        t.revert(op_id='op', result={'compute_snapshot_resource': {}})
+        driver.discard_vnfc_snapshot.reset_mock()
+        records['a'] = {common.INTENT: 'vnfsnap-1'}
+        result = {'compute_snapshot_resource': {'resourceId': 'h'},
+                  'vim_details': {'k': 'v'}, 'consistency_level': 'x'}
+        t.revert(op_id='op', result=result)
         driver.discard_vnfc_snapshot.assert_called_once_with(
             vnfc, 'vnfsnap-1')
         driver.delete_vnfc_snapshot.assert_not_called()
         self.assertEqual({}, records)
-        # Where it cannot, deleted.
+        # Where it cannot, deleted by what the VIM returned.
         driver.discard_vnfc_snapshot.return_value = False
-        taken = {common.NAME: 'vnfsnap-2', 'compute_snapshot_resource': {}}
-        records['a'] = dict(taken)
-        t.revert(op_id='op', result={'compute_snapshot_resource': {}})
-        driver.delete_vnfc_snapshot.assert_called_once_with(taken)
+        records['a'] = {common.INTENT: 'vnfsnap-2'}
+        t.revert(op_id='op', result=result)
+        driver.delete_vnfc_snapshot.assert_called_once_with({
+            common.NAME: 'vnfsnap-2',
+            'compute_snapshot_resource': {'resourceId': 'h'},
+            'vim_details': {'k': 'v'}})
         self.assertEqual({}, records)
+
+    def test_name_recorded_before_any_vnfc_is_frozen(self):
+        """Every snapshot's name is durable before the first freeze, and
+        nothing is written between the first freeze and the last thaw but
+        taskflow's records of the steps."""
+        inst = fake_vnf.register_vnf(2)
+        op = self._op(inst)
+        flow, store = create_snapshot.build(op, inst)
+        seen, writes = [], []
+        quiesce, unquiesce = FakeVim.quiesce, FakeVim.unquiesce
+
+        def frozen(driver, vnfc, *args):
+            seen.append(('freeze', db_api.list_op_vim_resources(op.id)))
+            return quiesce(driver, vnfc, *args)
+
+        def thawed(driver, vnfc, *args):
+            writes.append('thaw')
+            return unquiesce(driver, vnfc, *args)
+
+        set_resource = db_api.set_op_vim_resource
+        self.useFixture(fixtures.MockPatch(
+            'vnfsnap.db.api.set_op_vim_resource',
+            side_effect=lambda *a: writes.append('record') or set_resource(
+                *a)))
+        with mock.patch.object(FakeVim, 'quiesce', frozen), \
+                mock.patch.object(FakeVim, 'unquiesce', thawed):
+            common.run(flow, store)
+        for _, recorded in seen:
+            self.assertEqual({'vnfc-0', 'vnfc-1'}, set(recorded))
+            self.assertTrue(all(common.INTENT in r
+                                for r in recorded.values()))
+        # Both records written before the freezes, none after.
+        self.assertEqual(['record', 'record', 'thaw', 'thaw'], writes)
+        self.assertEqual({}, db_api.list_op_vim_resources(op.id))
+
+    def test_unrun_snapshot_step_forgets_its_name(self):
+        """A capture that fails before its VIM call (a failed freeze):
+        the names are forgotten, and the VIM is not asked to discard
+        anything."""
+        inst = fake_vnf.register_vnf(2)
+        op = self._op(inst)
+        FakeVim.fail[('quiesce', 'vm-1')] = 'agent not answering'
+        self.assertRaises(exception.VimError, common.run,
+                          *create_snapshot.build(op, inst))
+        self.assertNotIn('discard_snapshot', [c[0] for c in FakeVim.calls])
+        self.assertEqual({}, FakeVim.snapshots)
+        self.assertEqual({}, db_api.list_op_vim_resources(op.id))
 
     def test_vnf_wide_pause(self):
         # Every VNFC is paused before the first capture and resumed after
@@ -380,7 +444,7 @@ class TestCreateSnapshotFlow(base.TestCase):
         op = self._op(inst, pauseVnf=True)
         flow, store = create_snapshot.build(op, inst)
         self.assertEqual([
-            'check-cancel-start',
+            'check-cancel-start', _named('vnfc-0', 'vnfc-1'),
             ('pause', ['pause-vnfc-0', 'pause-vnfc-1']),
             ('snapshot', ['snapshot-vnfc-0', 'snapshot-vnfc-1']),
             ('unpause', ['unpause-vnfc-0', 'unpause-vnfc-1']),
@@ -655,6 +719,7 @@ class TestSafetySnapshot(base.TestCase):
         self.assertEqual(['check-cancel-start',
                           ('check-revert', ['check-revert-vnfc-0',
                                             'check-revert-vnfc-1']),
+                          _named('vnfc-0', 'vnfc-1'),
                           ('quiesce', ['quiesce-vnfc-0', 'quiesce-vnfc-1']),
                           ('snapshot', ['snapshot-vnfc-0',
                                         'snapshot-vnfc-1']),
@@ -747,7 +812,7 @@ class TestDescriptorInFlows(base.TestCase):
         op = db_utils.make_op(inst.id, info.id)
         flow, store = create_snapshot.build(op, inst)
         self.assertEqual([
-            'check-cancel-start',
+            'check-cancel-start', _named('vnfc-0', 'vnfc-1'),
             ('quiesce-group-1', ['quiesce-vnfc-0']),
             ('snapshot-group-1', ['snapshot-vnfc-0']),
             ('unquiesce-group-1', ['unquiesce-vnfc-0']),

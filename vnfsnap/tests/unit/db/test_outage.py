@@ -14,6 +14,7 @@
 commit may have landed is repeated only when that is safe."""
 
 import sqlite3
+import threading
 from unittest import mock
 
 from oslo_db import exception as db_exc
@@ -178,6 +179,62 @@ class TestOutage(base.TestCase):
             conn = persistence.backend().get_connection()
         self.assertIsInstance(conn, persistence._Connection)
         self.assertEqual(2, len(calls))
+
+
+class TestSqliteWriteLock(base.TestCase):
+    """Parallel writers of the SQLite file wait for one another instead of
+    failing at once with "database is locked" (then sleeping a retry)."""
+
+    def test_parallel_read_then_write_transactions_wait(self):
+        self.sleep = self.useFixture(
+            db_outage.fixtures.MockPatchObject(db_api.time, 'sleep')).mock
+        inst = fake_vnf.register_vnf(1)
+        op = db_utils.make_op(inst.id, db_utils.make_info().id)
+        start = threading.Barrier(8)
+        errors = []
+
+        def record(n):
+            start.wait()
+            try:
+                for i in range(5):
+                    # Reads the row and counts the others, then writes.
+                    db_api.record_op_guard(op.id, 'vnfc-%d' % n, {
+                        'kind': 'freeze', 'resourceId': str(i)})
+            except Exception as e:
+                errors.append(e)
+
+        threads = [threading.Thread(target=record, args=(n,))
+                   for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual([], errors)
+        # No retry's pause (time.sleep is patched everywhere; others
+        # yield with sleep(0)).
+        self.assertEqual([], [c for c in self.sleep.call_args_list
+                              if c.args[0]])
+        with db_api.get_engine().connect() as conn:
+            positions = conn.execute(sa.select(models.OpGuard.position).where(
+                models.OpGuard.op_occ_id == op.id)).scalars().all()
+        self.assertEqual(list(range(40)), sorted(positions))
+
+    def test_readers_do_not_take_the_write_lock(self):
+        statements = []
+
+        @sa.event.listens_for(db_api.get_engine(), 'before_cursor_execute')
+        def seen(conn, cursor, statement, *args):
+            if statement.startswith('BEGIN'):
+                statements.append(statement)
+
+        self.addCleanup(sa.event.remove, db_api.get_engine(),
+                        'before_cursor_execute', seen)
+        inst = fake_vnf.register_vnf(1)
+        del statements[:]
+        db_api.get_vnf_instance(None, inst.id)
+        self.assertEqual(['BEGIN'], statements)
+        db_api.update_vnf_instance(inst.id, {'vnf_instance_name': 'x'})
+        self.assertEqual(['BEGIN', 'BEGIN IMMEDIATE'], statements)
 
 
 class TestOutageErrors(base.TestCase):

@@ -18,12 +18,12 @@ where the driver arms them."""
 import json
 import os
 import subprocess
-import sys
 import time
 from unittest import mock
 
 import fixtures
 import libvirt
+from oslo_utils import timeutils
 
 from vnfsnap.common import exception
 from vnfsnap.db import api as db_api
@@ -85,8 +85,10 @@ class TestGuard(GuardTestCase):
                  '    pass\n'
                  'print(" ".join(sorted({m.split(".")[0] '
                  'for m in sys.modules})))\n')
+        # The guard's own interpreter options, the probe around it.
         out = subprocess.run(
-            [sys.executable, '-I', '-c', probe, guard.__file__, self.token],
+            guard.command(self.token)[:-2]
+            + ['-c', probe, guard.__file__, self.token],
             capture_output=True, text=True, timeout=60, check=True).stdout
         loaded = out.split()
         self.assertIn('libvirt', loaded)
@@ -163,6 +165,25 @@ class TestDriverGuards(GuardTestCase):
         self.assertEqual(['pause.token'], os.listdir(self.guards))
         self.driver.unpause_vnfc(self.vnfc)
         self.assertEqual([], os.listdir(self.guards))
+
+    def test_freeze_times_leave_out_the_guard(self):
+        """quiesce/unquiesce say when the freeze and thaw calls were made:
+        arming the guard before and releasing it after are not frozen."""
+        calls = []
+        arm, release = guard.arm, guard.release
+        self.useFixture(fixtures.MockPatch(
+            'vnfsnap.vim.libvirt.guard.arm', side_effect=lambda *a, **k: (
+                calls.append(('arm', timeutils.utcnow())) or arm(*a, **k))))
+        self.useFixture(fixtures.MockPatch(
+            'vnfsnap.vim.libvirt.guard.release', side_effect=lambda *a: (
+                calls.append(('release', timeutils.utcnow()))
+                or release(*a))))
+        frozen = self.driver.quiesce(self.vnfc, 60)
+        thawed = self.driver.unquiesce(self.vnfc)
+        (_, armed), (_, released) = calls
+        self.assertLessEqual(armed, frozen)
+        self.assertLessEqual(frozen, thawed)
+        self.assertLessEqual(thawed, released)
 
     def test_no_deadline_no_guard(self):
         self.assertTrue(self.driver.pause_vnfc(self.vnfc))
