@@ -15,11 +15,11 @@ into a VNF snapshot, as a taskflow flow.
 
 The stored package is verified again and unpacked (an incremental one
 also has the base images its deltas apply to read out of its stored base
-package); each packaged VNFC
-snapshot is registered with the VIM of the VNFC it is for (external
-artifacts downloaded first, through ext_artifacts_access; undo: the VIM
-resources are deleted); the VNF snapshot is recorded (undo: its row is
-put back as it was) and the package is AVAILABLE again. A VnfSnapshotInfo
+package); each packaged VNFC snapshot is registered with the VIM of the
+VNFC it is for (external artifacts downloaded first, through
+ext_artifacts_access; undo: the VIM resources are deleted); the VNF
+snapshot is recorded (undo: its row is put back as it was) and the
+package is AVAILABLE again. A VnfSnapshotInfo
 the request created for the extraction goes when the extraction fails.
 
 Crash safety: before each import the conductor records (pkg_vim_resources)
