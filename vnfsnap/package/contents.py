@@ -30,6 +30,9 @@ RECORD_PATH = 'vnfsr/record.json'
 VNFD_PATH = 'vnfd/vnfd.json'
 OP_HISTORY_PATH = 'logs/vnf-lcm-op-occs.json'
 MAX_RECORD_SIZE = 16 * 1024 * 1024
+# incremental.BASE_UNIQUE_ID (that module reads the database; this one
+# does not).
+BASE_UNIQUE_ID = 'incrementalBasePkgUniqueId'
 _CHUNK = 1024 * 1024
 
 
@@ -160,9 +163,13 @@ def describe(root, manifest, record):
     }
 
 
-def vnfc_folder(root, index, vnfc_snapshot_id, artifacts):
+def vnfc_folder(root, index, vnfc_snapshot_id, artifacts, bases=None):
     """A folder holding one VNFC snapshot's files and the description the
-    VIM driver imports them by (see VimDriver.import_vnfc_snapshot)."""
+    VIM driver imports them by (see VimDriver.import_vnfc_snapshot).
+    ``bases``: {path of a delta image: its full base image file}, for an
+    incremental package; linked in as ``base-<name>`` (its ``baseFile``).
+    """
+    bases = bases or {}
     # Package paths never start with a dot, so this cannot collide.
     folder = os.path.join(root, '.vnfc', str(index))
     os.makedirs(folder)
@@ -181,12 +188,19 @@ def vnfc_folder(root, index, vnfc_snapshot_id, artifacts):
                 raise exception.PackageInvalid(
                     reason='image %s has no metadata.target (the disk it '
                            'is of)' % artifact.path)
-            disks.append({'target': artifact.metadata['target'],
-                          'file': name,
-                          'storageResourceId': artifact.storage_resource_id,
-                          'diskFormat': artifact.disk_format.lower(),
-                          'containerFormat':
-                              artifact.container_format.lower()})
+            disk = {'target': artifact.metadata['target'], 'file': name,
+                    'storageResourceId': artifact.storage_resource_id,
+                    'diskFormat': artifact.disk_format.lower(),
+                    'containerFormat': artifact.container_format.lower()}
+            if artifact.metadata.get(BASE_UNIQUE_ID):
+                if artifact.path not in bases:
+                    raise exception.PackageInvalid(
+                        reason='image %s is a delta and its base image was '
+                               'not given' % artifact.path)
+                disk['baseFile'] = 'base-' + name
+                os.link(bases[artifact.path],
+                        os.path.join(folder, disk['baseFile']))
+            disks.append(disk)
         elif artifact.role == manifest_mod.ROLE_MEMORY:
             memory = name
         elif artifact.role == manifest_mod.ROLE_DOMAIN_XML:

@@ -54,6 +54,10 @@ class Capabilities:
     # VNFCs are paused before the first is captured.
     pause: bool = False
     incremental: bool = False
+    # Export a VNFC snapshot's disks as the changes since an earlier VNFC
+    # snapshot of the same VNFC (an incremental package), and import them
+    # joined to their base again.
+    incremental_package: bool = False
     revert_any_snapshot: bool = False
     revert_target_host: bool = False
 
@@ -259,21 +263,38 @@ class VimDriver(abc.ABC):
         """Raise VimError unless a revert of the VNFC can start; flows
         check every VNFC before touching the first one."""
 
-    def export_vnfc_snapshot(self, vnfc_snapshot, dest_dir):
+    def export_vnfc_snapshot(self, vnfc_snapshot, dest_dir, base=None):
         """Write the VNFC snapshot as standalone files into ``dest_dir`` for
         a VNF snapshot package; return their description (a dict with
         ``disks`` [{target, file, diskFormat, containerFormat,
         storageResourceId (None for the compute resource's own disk)}],
-        ``memory``, ``domainXml``, ``state`` and ``quiesced``)."""
+        ``memory``, ``domainXml``, ``state`` and ``quiesced``).
+
+        ``base``: an earlier VNFC snapshot (recorded dict) of the same
+        VNFC; each disk it also has is written as only what changed since
+        (``delta: true`` in its description), for an incremental package.
+        Drivers without ``incremental_package`` refuse a base."""
         raise self._unsupported('export VNFC snapshots into a package')
+
+    def refuse_delta(self, vnfc_snapshot, base):
+        """The VimCapabilityMissing a driver that cannot export deltas
+        raises for a ``base``, with its reason."""
+        return exception.VimCapabilityMissing(
+            what='export VNFC snapshot %s as a delta of VNFC snapshot %s'
+                 % (vnfc_snapshot.get('id'), base.get('id')),
+            reason=self.delta_refusal)
+
+    delta_refusal = 'this driver cannot tell which blocks changed'
 
     def import_vnfc_snapshot(self, vnfc, src_dir, consistency_level=None,
                              name=None):
         """Register files described as :meth:`export_vnfc_snapshot` writes
         them (``vnfc-snapshot.json`` in ``src_dir``) as a snapshot of
-        ``vnfc``; return a :class:`VnfcSnapshotResult`. ``name``: what
-        the VIM resources it makes are named after (the conductor records
-        it first, for :meth:`discard_import`)."""
+        ``vnfc``; return a :class:`VnfcSnapshotResult`. A disk with a
+        ``baseFile`` is a delta: the driver joins it to that full image
+        (only drivers with ``incremental_package`` are given one).
+        ``name``: what the VIM resources it makes are named after (the
+        conductor records it first, for :meth:`discard_import`)."""
         raise self._unsupported('import VNFC snapshots from a package')
 
     def discard_import(self, vnfc, name):

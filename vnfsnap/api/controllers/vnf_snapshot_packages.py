@@ -41,6 +41,7 @@ from vnfsnap.common import views
 from vnfsnap.db import api as db_api
 from vnfsnap.db import models
 from vnfsnap.db import progress
+from vnfsnap.package import incremental
 from vnfsnap.package import manifest as manifest_mod
 
 LOG = logging.getLogger(__name__)
@@ -275,6 +276,9 @@ class Build(base.Resource):
                                      'of VNF snapshot %s' % info_id
                                      if among is known else 'packaged',
                                      ', '.join(among)))
+        if 'basePackageId' in body:
+            incremental.resolve_build_base(utils.scope(),
+                                           body['basePackageId'], info)
         db_api.start_vnf_snapshot_pkg_op(
             utils.scope(), self.pkg_id, 'build', states.PKG_BUILDING,
             {'operation': states.PKG_OP_BUILD,
@@ -303,6 +307,8 @@ class Extract(base.Resource):
                        'fill a new VNF snapshot for that VNF instance)')
         pkg = _load(self.pkg_id)
         _require(pkg, 'extract', 'Extract')
+        # An incremental package needs its base (422 with the reason).
+        incremental.find_extract_base(utils.scope(), pkg)
         reserve_info = new_info = None
         if 'vnfSnapshotInfoId' in body:
             info_id = reserve_info = body['vnfSnapshotInfoId']

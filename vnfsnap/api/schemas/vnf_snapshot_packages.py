@@ -115,6 +115,9 @@ BUILD = {
         'vnfcSnapshotsInfoIds': dict(_LOCAL_IDS, minItems=1),
         'overrideImportForVnfcSnapshotIds': _LOCAL_IDS,
         'importSnapshotResource': {'type': 'boolean'},
+        # vnfsnap extension: an incremental package, relative to this
+        # one (doc/source/user/package-format.rst).
+        'basePackageId': common.UUID_IDENTIFIER,
     },
     'required': ['vnfSnapshotInfoId'],
     'additionalProperties': False,

@@ -18,6 +18,11 @@ they go), the files and the documents (VNF snapshot record, VNFD, the
 VNF's LCM history) are written into one ZIP with its manifest (undo: it
 goes), the ZIP is stored (undo: the stored content is deleted), and the
 package is processed as uploaded content is, into AVAILABLE.
+
+With ``basePackageId`` the package is incremental: each VNFC snapshot
+with a counterpart in the base package's VNF snapshot is exported as the
+changes since it, and its images name the base image they apply to
+(vnfsnap/package/incremental.py).
 """
 
 import os
@@ -36,6 +41,7 @@ from vnfsnap.conductor.flows import package_process
 from vnfsnap.db import api as db_api
 from vnfsnap.package import archive
 from vnfsnap.package import contents
+from vnfsnap.package import incremental
 from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.package import signature
 
@@ -48,36 +54,47 @@ class ExportVnfcSnapshot(task.Task):
     """One VNFC snapshot exported from its VIM as files in the work
     directory; provides the driver's description of them."""
 
-    def __init__(self, index, row, driver, work, progress):
+    def __init__(self, index, row, driver, work, progress, base_row=None):
         super().__init__(name='export-%d' % index,
                          provides='export-%d' % index)
         self.row, self.driver, self.progress = row, driver, progress
+        self.base_row = base_row
         self.folder = os.path.join(work, 'export', str(index))
 
     def execute(self):
         self.progress.check(0)
+        if self.base_row is None:
+            return self.driver.export_vnfc_snapshot(
+                common.vnfc_snapshot_dict(self.row), self.folder)
         return self.driver.export_vnfc_snapshot(
-            common.vnfc_snapshot_dict(self.row), self.folder)
+            common.vnfc_snapshot_dict(self.row), self.folder,
+            base=common.vnfc_snapshot_dict(self.base_row))
 
     def revert(self, *args, **kwargs):
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _artifacts(index, folder, row_id, description):
-    """The package artifacts of one exported VNFC snapshot."""
+def _artifacts(index, folder, row_id, description, base=None,
+               base_row_id=None):
+    """The package artifacts of one exported VNFC snapshot; a disk
+    exported as a delta names its image in the ``base`` package."""
     prefix = 'images/vnfc-%d' % index
     common_meta = {'powerState': description['state'],
                    'quiesced': ('true' if description.get('quiesced')
                                 else 'false')}
-    arts = [archive.FileArtifact(
-        source=os.path.join(folder, disk['file']),
-        path='%s/%s' % (prefix, disk['file']),
-        role=manifest_mod.ROLE_IMAGE, vnfc_snapshot_id=row_id,
-        storage_resource_id=disk.get('storageResourceId'),
-        disk_format=disk['diskFormat'].upper(),
-        container_format=disk['containerFormat'].upper(),
-        metadata=dict(common_meta, target=disk['target']))
-        for disk in description['disks']]
+    arts = []
+    for disk in description['disks']:
+        meta = dict(common_meta, target=disk['target'])
+        if disk.get('delta'):
+            meta.update(base.metadata(base_row_id, disk['target']))
+        arts.append(archive.FileArtifact(
+            source=os.path.join(folder, disk['file']),
+            path='%s/%s' % (prefix, disk['file']),
+            role=manifest_mod.ROLE_IMAGE, vnfc_snapshot_id=row_id,
+            storage_resource_id=disk.get('storageResourceId'),
+            disk_format=disk['diskFormat'].upper(),
+            container_format=disk['containerFormat'].upper(),
+            metadata=meta))
     for key, role in (('memory', manifest_mod.ROLE_MEMORY),
                       ('domainXml', manifest_mod.ROLE_DOMAIN_XML)):
         if description.get(key):
@@ -118,19 +135,21 @@ def _documents(info):
 class ArchivePackage(task.Task):
     """The ZIP with its manifest (signed when [package] says so)."""
 
-    def __init__(self, info, exports, work, progress):
+    def __init__(self, info, exports, work, progress, base=None):
         super().__init__(name='archive',
                          provides=(package_process.ZIP, _ARCHIVED_SIZE),
                          requires=['export-%d' % i for i, _ in exports])
-        self.info, self.exports = info, exports
+        self.info, self.exports, self.base = info, exports, base
         self.progress = progress
         self.zip_path = os.path.join(work, 'package.zip')
 
     def execute(self, **exported):
         artifacts = _documents(self.info)
         for index, task_ in self.exports:
-            artifacts += _artifacts(index, task_.folder, task_.row.id,
-                                    exported['export-%d' % index])
+            artifacts += _artifacts(
+                index, task_.folder, task_.row.id,
+                exported['export-%d' % index], self.base,
+                task_.base_row.id if task_.base_row is not None else None)
         manifest = archive.build(
             self.zip_path, artifacts, self.info.snapshot_id,
             self.info.snapshot_vnf_instance_id, progress=self.progress,
@@ -199,14 +218,26 @@ def build(pkg, work, progress, host):
     info = db_api.get_vnf_snapshot_info(None, params['vnfSnapshotInfoId'])
     rows = _rows(info, params)
     drivers = common.Drivers(common.snapshot_vim_connection_info(info))
-    exports = [(index, ExportVnfcSnapshot(
-        index, row, drivers.for_resource(row.compute_snapshot_resource),
-        work, progress)) for index, row in enumerate(rows)]
+    base = None
+    if params.get('basePackageId'):
+        base = incremental.resolve_build_base(None, params['basePackageId'],
+                                              info)
+    exports = []
+    for index, row in enumerate(rows):
+        driver = drivers.for_resource(row.compute_snapshot_resource)
+        base_row = base.row_for(row) if base is not None else None
+        if base_row is not None and \
+                not driver.capabilities().incremental_package:
+            raise driver.refuse_delta(common.vnfc_snapshot_dict(row),
+                                      common.vnfc_snapshot_dict(base_row))
+        exports.append((index, ExportVnfcSnapshot(
+            index, row, driver, work, progress, base_row=base_row)))
     LOG.info('Building VNF snapshot package %s from VNF snapshot %s: %d '
-             'VNFC snapshot(s)', pkg.id, info.id, len(rows))
+             'VNFC snapshot(s)%s', pkg.id, info.id, len(rows),
+             ', relative to package %s' % base.pkg.id if base else '')
     flow = linear_flow.Flow('build-package-%s' % pkg.id)
     flow.add(*[export for _, export in exports])
-    flow.add(ArchivePackage(info, exports, work, progress),
+    flow.add(ArchivePackage(info, exports, work, progress, base),
              StorePackage(pkg.id, progress),
              package_process.to_processing(pkg.id, host,
                                            states.PKG_BUILDING,

@@ -13,11 +13,13 @@
 """Extract a VNF snapshot package (GR NFV-TST 005 clauses 6.6.3, 6.7.2)
 into a VNF snapshot, as a taskflow flow.
 
-The stored package is verified again and unpacked; each packaged VNFC
-snapshot is registered with the VIM of the VNFC it is for (external
-artifacts downloaded first, through ext_artifacts_access; undo: the VIM
-resources are deleted); the VNF snapshot is recorded (undo: its row is
-put back as it was) and the package is AVAILABLE again. A VnfSnapshotInfo
+The stored package is verified again and unpacked (an incremental one
+also has the base images its deltas apply to read out of its stored base
+package); each packaged VNFC snapshot is registered with the VIM of the
+VNFC it is for (external artifacts downloaded first, through
+ext_artifacts_access; undo: the VIM resources are deleted); the VNF
+snapshot is recorded (undo: its row is put back as it was) and the
+package is AVAILABLE again. A VnfSnapshotInfo
 the request created for the extraction goes when the extraction fails.
 
 Crash safety: before each import the conductor records (pkg_vim_resources)
@@ -27,14 +29,18 @@ it. A failed extraction deletes what is recorded; so does the resume of an
 extraction whose conductor died (:func:`resume`), before running it again.
 """
 
+import hashlib
 import os
 import shutil
+import zipfile
+import zlib
 
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 from taskflow import task
 from taskflow.patterns import linear_flow
 
+from vnfsnap import store
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import urlfetch
@@ -45,6 +51,7 @@ from vnfsnap.conductor.flows import package_process
 from vnfsnap.db import api as db_api
 from vnfsnap.package import archive
 from vnfsnap.package import contents
+from vnfsnap.package import incremental
 from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.package import verify
 
@@ -54,6 +61,8 @@ ROOT = 'package-root'
 RECORD = 'package-record'
 ARTIFACTS = 'package-artifacts'
 INSTANCE = 'target-instance-id'
+BASES = 'base-images'
+_CHUNK = 1024 * 1024
 
 
 class TargetSnapshot(task.Task):
@@ -110,6 +119,90 @@ class UnpackPackage(task.Task):
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+class FetchBaseImages(task.Task):
+    """For an incremental package, the base package's images its deltas
+    apply to, read out of the stored base package (only those members,
+    by their byte ranges) and checked against the SHA-256 the delta
+    names; provides {delta artifact path: base image file}. Undo: the
+    files go."""
+
+    def __init__(self, pkg, work, progress):
+        super().__init__(name='fetch-base-images', provides=BASES,
+                         rebind={'artifacts': ARTIFACTS})
+        self.pkg, self.progress = pkg, progress
+        self.folder = os.path.join(work, 'base')
+
+    def execute(self, artifacts):
+        deltas = [manifest_mod.Artifact.from_dict(a)
+                  for arts in artifacts.values() for a in arts
+                  if (a.get('metadata') or {}).get(
+                      incremental.BASE_UNIQUE_ID)]
+        if not deltas:
+            return {}
+        base = incremental.find_extract_base(None, self.pkg)
+        members = (base.layout or {}).get('members') or {}
+        formats = {img.get('imagePath'): img.get('diskFormat')
+                   for img in base.vnfc_snapshot_images or ()}
+        os.makedirs(self.folder, exist_ok=True)
+        bases = {}
+        for n, delta in enumerate(deltas):
+            path = delta.metadata[incremental.BASE_PATH]
+            member = members.get(path)
+            if member is None or path not in formats:
+                raise exception.PackageInvalid(
+                    reason='delta %s applies to %s, which base package %s '
+                           'does not hold as an image'
+                           % (delta.path, path, base.id))
+            dest = os.path.join(self.folder, '%d.img' % n)
+            self.progress.check()
+            sha256 = _copy_member(store.package_key(base.id), member, dest)
+            if sha256 != delta.metadata[incremental.BASE_SHA256]:
+                raise exception.ChecksumMismatch(
+                    path=path,
+                    reason='base package %s holds it with SHA-256 %s, delta '
+                           '%s was made against %s'
+                           % (base.id, sha256, delta.path,
+                              delta.metadata[incremental.BASE_SHA256]))
+            verify.check_image_file(dest, formats[path], path)
+            bases[delta.path] = dest
+        LOG.info('Package %s is incremental: read %d base image(s) of '
+                 'package %s', self.pkg.id, len(bases), base.id)
+        return bases
+
+    def revert(self, *args, **kwargs):
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _copy_member(key, member, dest):
+    """Write the uncompressed bytes of a stored package's ZIP member into
+    ``dest``; returns their SHA-256."""
+    backend = store.get_store()
+    start = member['offset']
+    if member['compressType'] == zipfile.ZIP_STORED:
+        chunks = backend.iter_range(key, start, start + member['size'])
+        inflate = None
+    elif member['compressType'] == zipfile.ZIP_DEFLATED:
+        chunks = backend.iter_range(key, start,
+                                    start + member['compressedSize'])
+        inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+    else:
+        raise exception.PackageInvalid(
+            reason='a member uses ZIP compression method %s'
+                   % member['compressType'])
+    digest = hashlib.sha256()
+    with open(dest, 'wb') as out:
+        for chunk in chunks:
+            if inflate is not None:
+                chunk = inflate.decompress(chunk)
+            digest.update(chunk)
+            out.write(chunk)
+        if inflate is not None:
+            tail = inflate.flush()
+            digest.update(tail)
+            out.write(tail)
+    return digest.hexdigest()
+
+
 class ResolveTarget(task.Task):
     """The VNF instance whose VNFCs the snapshots are registered for."""
 
@@ -154,11 +247,11 @@ class ImportVnfcSnapshot(task.Task):
                          provides='imported-%s' % vnfc_snapshot_id,
                          rebind={'root': ROOT, 'record': RECORD,
                                  'artifacts': ARTIFACTS,
-                                 'instance_id': INSTANCE})
+                                 'instance_id': INSTANCE, 'bases': BASES})
         self.index, self.snap_id = index, vnfc_snapshot_id
         self.pkg, self.progress = pkg, progress
 
-    def execute(self, root, record, artifacts, instance_id):
+    def execute(self, root, record, artifacts, instance_id, bases):
         snap = next(s for s in record['vnfcSnapshots']
                     if s['id'] == self.snap_id)
         vnfc, driver = _vnfc_and_driver(instance_id,
@@ -174,7 +267,14 @@ class ImportVnfcSnapshot(task.Task):
         for artifact in mine:
             if artifact.external:
                 _download(self.pkg, artifact, root, self.progress)
-        src = contents.vnfc_folder(root, self.index, self.snap_id, mine)
+        mine_bases = {a.path: bases[a.path] for a in mine
+                      if a.path in bases}
+        if mine_bases and not driver.capabilities(vnfc).incremental_package:
+            raise exception.VimCapabilityMissing(
+                what='import VNFC snapshot %s of an incremental package'
+                     % self.snap_id, reason=driver.delta_refusal)
+        src = contents.vnfc_folder(root, self.index, self.snap_id, mine,
+                                   mine_bases)
         level = ((snap.get('computeSnapshotResource') or {}).get(
             'vimLevelAdditionalResourceInfo') or {}).get(
                 'additionalInfo', {}).get('consistencyLevel')
@@ -349,6 +449,7 @@ def build(pkg, work, progress, host):
                             bool(params.get('createdVnfSnapshotInfo'))),
              package_process.FetchPackage(pkg.id, work, progress),
              UnpackPackage(pkg, work, progress),
+             FetchBaseImages(pkg, work, progress),
              ResolveTarget(pkg))
     flow.add(*[ImportVnfcSnapshot(index, snap_id, pkg, progress)
                for index, snap_id in enumerate(ids)])

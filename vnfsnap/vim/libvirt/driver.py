@@ -315,6 +315,9 @@ class LibvirtDriver(base.VimDriver):
             atomic_multi_disk=qemu and conn.getVersion() >= 1001000,
             pause=True,
             incremental="<backup supported='yes'/>" in domcaps,
+            # Deltas come off the driver's own overlay chains (qemu-img),
+            # not off libvirt checkpoints: see user/package-format.rst.
+            incremental_package=qemu,
             revert_any_snapshot=qemu,
             revert_target_host=False)
 
@@ -1061,24 +1064,36 @@ class LibvirtDriver(base.VimDriver):
 
     # --- export / import ------------------------------------------------
 
-    def export_vnfc_snapshot(self, vnfc_snapshot, dest_dir):
+    def export_vnfc_snapshot(self, vnfc_snapshot, dest_dir, base=None):
         """Write one VNFC snapshot as standalone files into ``dest_dir``:
         each disk as a qcow2 without backing-file references, the memory
-        state, and the domain XML; returns the description of the files."""
+        state, and the domain XML; returns the description of the files.
+        With a ``base`` VNFC snapshot, a disk it also has is written as
+        the clusters changed since (``disk-<target>.delta.qcow2``)."""
         details = vnfc_snapshot['vim_details']
         # A disk whose image is a storage snapshot resource is that volume.
         volumes = {(s.get('storageSnapshotResource') or {}).get(
             'resourceId'): s['storageResourceId']
             for s in vnfc_snapshot.get('storage_snapshot_resources') or ()}
+        base_images = self._base_images(vnfc_snapshot, base)
         os.makedirs(dest_dir, exist_ok=True)
         disks = []
         for disk in details['disks']:
-            name = 'disk-%s.qcow2' % disk['target']
-            images.flatten(disk['image'], os.path.join(dest_dir, name),
-                           disk['format'])
-            disks.append({'target': disk['target'], 'file': name,
-                          'diskFormat': 'qcow2', 'containerFormat': 'bare',
-                          'storageResourceId': volumes.get(disk['image'])})
+            entry = {'target': disk['target'], 'diskFormat': 'qcow2',
+                     'containerFormat': 'bare',
+                     'storageResourceId': volumes.get(disk['image'])}
+            if disk['target'] in base_images:
+                entry['file'] = 'disk-%s.delta.qcow2' % disk['target']
+                entry['delta'] = True
+                self._write_delta(details, disk,
+                                  base_images[disk['target']],
+                                  os.path.join(dest_dir, entry['file']))
+            else:
+                entry['file'] = 'disk-%s.qcow2' % disk['target']
+                images.flatten(disk['image'],
+                               os.path.join(dest_dir, entry['file']),
+                               disk['format'])
+            disks.append(entry)
         memory = None
         if details.get('memory'):
             memory = 'memory.save'
@@ -1093,6 +1108,46 @@ class LibvirtDriver(base.VimDriver):
         with open(os.path.join(dest_dir, 'vnfc-snapshot.json'), 'w') as f:
             json.dump(description, f, indent=1, sort_keys=True)
         return description
+
+    @staticmethod
+    def _base_images(vnfc_snapshot, base):
+        """{target: frozen image} of the base VNFC snapshot's disks, which
+        must be of the same domain."""
+        if base is None:
+            return {}
+        details = vnfc_snapshot['vim_details']
+        base_details = base.get('vim_details') or {}
+        if base_details.get('domain_uuid') != details['domain_uuid']:
+            raise exception.VimError(
+                reason='VNFC snapshot %s is of domain %s, its base %s of '
+                       '%s: a delta needs both of the same domain'
+                       % (vnfc_snapshot.get('id'), details['domain_uuid'],
+                          base.get('id'), base_details.get('domain_uuid')))
+        return {d['target']: d['image']
+                for d in base_details.get('disks') or ()}
+
+    def _write_delta(self, details, disk, base_image, dest):
+        """The changes of one disk since the base's frozen image, which is
+        in the chain of this snapshot's image while the base exists. The
+        domain's files stay locked meanwhile: a delete of another snapshot
+        may otherwise rebase the images read."""
+        files = _DomainFiles(details['domain_uuid'])
+        with files.locked():
+            if base_image not in self._chain(disk['image']):
+                raise exception.VimError(
+                    reason='the frozen image %s of the base VNFC snapshot '
+                           'is not in the backing chain of disk %s of '
+                           'snapshot %s: the base snapshot was reverted '
+                           'from elsewhere or its files are gone, so the '
+                           'changed clusters are not known'
+                           % (base_image, disk['target'], details['name']))
+            started = time.monotonic()
+            images.write_delta(disk['image'], base_image, dest,
+                               disk['format'])
+        LOG.info('Wrote the changes of disk %s of snapshot %s since %s: '
+                 '%d bytes in %.1f s', disk['target'], details['name'],
+                 base_image, os.path.getsize(dest),
+                 time.monotonic() - started)
 
     def import_vnfc_snapshot(self, vnfc, src_dir, consistency_level=None,
                              name=None):
@@ -1115,10 +1170,15 @@ class LibvirtDriver(base.VimDriver):
                         reason='domain of VNFC %s has no disk %s'
                         % (vnfc.id, disk['target']))
                 src = os.path.join(src_dir, os.path.basename(disk['file']))
-                images.check_standalone(src, 'qcow2')
                 dest = os.path.join(snap_dir, 'disk-%s.qcow2'
                                     % disk['target'])
-                shutil.copyfile(src, dest)
+                if disk.get('baseFile'):
+                    # An incremental package: the full image again.
+                    images.join_delta(src, os.path.join(
+                        src_dir, os.path.basename(disk['baseFile'])), dest)
+                else:
+                    images.check_standalone(src, 'qcow2')
+                    shutil.copyfile(src, dest)
                 files.own(dest)
                 disks.append({'target': disk['target'], 'image': dest,
                               'format': 'qcow2'})

@@ -20,8 +20,10 @@ crafted image can make qemu-img allocate or compute without bound
 (CVE-2015-5162), so they are capped as Nova and Glance cap qemu-img info.
 """
 
+import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 
@@ -156,3 +158,42 @@ def check_standalone(path, fmt='qcow2'):
         raise exception.VimError(reason='%s refers to data file %s'
                                  % (path, specific['data-file']))
     return data
+
+
+def write_delta(top, base, dest, fmt='qcow2'):
+    """Write into ``dest`` a standalone qcow2 holding only the clusters in
+    which ``top`` (and its chain) differs from ``base``: an empty overlay
+    of ``top`` rebased (safe mode) onto ``base``, then cut loose from any
+    backing file. When ``base`` is in ``top``'s backing chain qemu-img
+    only compares the clusters allocated above it, so the work is in
+    proportion to what changed. ``base`` and ``top`` are only read
+    (``-U``: QEMU may hold them open as backing images)."""
+    if not os.path.isabs(base) or not os.path.isabs(top):
+        raise exception.VimError(reason='delta of %s against %s: paths '
+                                 'must be absolute' % (top, base))
+    create_overlay(dest, top, fmt)
+    _run(['rebase', '-q', '-U', '-f', 'qcow2', '-F', fmt, '-b', base, dest])
+    # Unsafe: only the header changes; unallocated clusters now mean
+    # "as in the base", which only joining the delta to it restores.
+    _run(['rebase', '-q', '-u', '-f', 'qcow2', '-b', '', dest])
+
+
+def join_delta(delta, base, dest):
+    """Rebuild a full standalone qcow2 in ``dest`` from a delta written by
+    :func:`write_delta` and the full image ``base`` it was made against.
+    Both may come from a package: each is checked to refer to no other
+    file first, and ``delta`` itself is left unchanged: a byte copy of it
+    (not a qemu-img convert, which would drop its zero clusters, and so
+    let the base show through them) is pointed at ``base``, then
+    converted."""
+    check_standalone(delta, 'qcow2')
+    check_standalone(base, 'qcow2')
+    joined = dest + '.join'
+    try:
+        shutil.copyfile(delta, joined)
+        _run(['rebase', '-q', '-u', '-f', 'qcow2', '-F', 'qcow2', '-b',
+              os.path.abspath(base), joined])
+        _run(['convert', '-f', 'qcow2', '-O', 'qcow2', joined, dest])
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(joined)

@@ -55,11 +55,19 @@ class Transfer:
                  time.monotonic() - started)
         return image
 
-    def export_vnfc_snapshot(self, vnfc_snapshot, dest_dir):
+    delta_refusal = ('Nova server snapshots are Glance images and Cinder '
+                     'volume snapshots are read back as whole volumes; '
+                     'neither API tells which blocks changed between two '
+                     'of them')
+
+    def export_vnfc_snapshot(self, vnfc_snapshot, dest_dir, base=None):
         """Each disk of the snapshot as a file: the snapshot image streamed
         from Glance; a volume snapshot through a temporary volume Cinder
         uploads to a temporary image (both deleted). Returns the
-        description of the files (no memory: there is none)."""
+        description of the files (no memory: there is none). A ``base``
+        (an incremental package) is refused: see ``delta_refusal``."""
+        if base is not None:
+            raise self.refuse_delta(vnfc_snapshot, base)
         details = vnfc_snapshot['vim_details']
         os.makedirs(dest_dir, exist_ok=True)
         disks = []
@@ -112,6 +120,10 @@ class Transfer:
             raise exception.VimCapabilityMissing(
                 what='import a VNFC snapshot with memory state',
                 reason=helpers.NO_MEMORY)
+        if any(d.get('baseFile') for d in description['disks']):
+            raise exception.VimCapabilityMissing(
+                what='import a VNFC snapshot of an incremental package',
+                reason=self.delta_refusal)
         server = self._server(vnfc)
         layout = self._layout(vnfc, server)
         root_disk, data_disks = self._classify(vnfc, layout,

@@ -115,6 +115,12 @@ class BuildPackage(command.ShowOne):
             help='Leave the images of this VNFC snapshot in the VIM as '
                  'external artifacts instead of copying them into the '
                  'package (repeat for several).')
+        parser.add_argument(
+            '--base-package', metavar='<package>',
+            help='Build an incremental package relative to this AVAILABLE '
+                 'full package (name or ID) of the same VNF instance: its '
+                 'disks carry only what changed since (vnfsnap '
+                 'extension).')
         common.add_wait_arguments(parser, 'the build')
         return parser
 
@@ -126,6 +132,9 @@ class BuildPackage(command.ShowOne):
             body['vnfcSnapshotsInfoIds'] = parsed_args.vnfc_snapshots
         if parsed_args.no_import:
             body['overrideImportForVnfcSnapshotIds'] = parsed_args.no_import
+        if parsed_args.base_package:
+            body['basePackageId'] = _package_id(client,
+                                                parsed_args.base_package)
         client.vnf_snapshot_packages.build(pkg_id, body)
         return _show_package(client, pkg_id, parsed_args)
 

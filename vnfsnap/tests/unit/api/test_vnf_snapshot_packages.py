@@ -26,6 +26,7 @@ import time
 import tracemalloc
 
 import fixtures
+from oslo_utils import uuidutils
 import webob
 
 from vnfsnap import package
@@ -929,6 +930,68 @@ class TestBuild(PackagesTestCase):
             None, info_id).reservation)
         self.assertEqual([], self.casts)
 
+    def snapshot_of(self, instance_id):
+        resp = self.post(LCM + '/vnf_snapshots', {
+            'vnfSnapshot': snapshots.vnf_snapshot(instance_id=instance_id)})
+        self.assertEqual(201, resp.status, resp.body)
+        return resp.json['id']
+
+    def base_of(self, info_id, **values):
+        """An AVAILABLE package built from VNF snapshot ``info_id``."""
+        pkg_id, _, _ = self.available()
+        info = db_api.get_vnf_snapshot_info(None, info_id)
+        db_api.update_vnf_snapshot_pkg(None, pkg_id, dict(
+            {'operation_params': {'vnfSnapshotInfoId': info_id},
+             'vnf_snapshot_id': info.snapshot_id}, **values))
+        return pkg_id
+
+    def test_incremental(self):
+        info_id = self.filled_snapshot_info()
+        base_id = self.base_of(self.filled_snapshot_info())
+        pkg_id = self.create()
+        resp = self.build(pkg_id, {'vnfSnapshotInfoId': info_id,
+                                   'basePackageId': base_id})
+        self.assertEqual(202, resp.status, resp.body)
+        self.assertEqual(base_id, self.row(pkg_id)['operation_params'][
+            'basePackageId'])
+        self.assertEqual([pkg_id], self.casts)
+
+    def test_base_refusals_change_nothing(self):
+        info_id = self.filled_snapshot_info()
+        pkg_id = self.create()
+        before = self.row(pkg_id)
+        gone_info = self.filled_snapshot_info()
+        gone = self.base_of(gone_info)
+        db_api.delete_vnf_snapshot_info(None, gone_info)
+        incremental_base = self.base_of(self.filled_snapshot_info())
+        images = db_api.get_vnf_snapshot_pkg(
+            None, incremental_base).vnfc_snapshot_images
+        images[0]['userMetadata'] = dict(
+            images[0].get('userMetadata') or {},
+            incrementalBasePkgUniqueId='u',
+            incrementalBaseChecksum='c')
+        db_api.update_vnf_snapshot_pkg(None, incremental_base,
+                                       {'vnfc_snapshot_images': images})
+        other_vnf = self.base_of(self.snapshot_of('inst-y'))
+        missing = uuidutils.generate_uuid()
+        for base_id, words in (
+                (missing, 'VNF snapshot package %s does not exist'
+                 % missing),
+                (self.create(), 'is CREATED, not AVAILABLE'),
+                (gone, 'is no longer here'),
+                (incremental_base, 'is itself incremental'),
+                (other_vnf, 'is of VNF instance inst-y')):
+            with self.subTest(words=words):
+                resp = self.build(pkg_id, {'vnfSnapshotInfoId': info_id,
+                                           'basePackageId': base_id})
+                self.assertProblem(resp, 422)
+                self.assertIn('basePackageId', resp.json['detail'])
+                self.assertIn(words, resp.json['detail'])
+        self.assertEqual(before, self.row(pkg_id))
+        self.assertIsNone(db_api.get_vnf_snapshot_info(
+            None, info_id).reservation)
+        self.assertEqual([], self.casts)
+
     def test_empty_or_busy_snapshot_is_a_conflict(self):
         pkg_id = self.create()
         before = self.row(pkg_id)
@@ -1000,6 +1063,42 @@ class TestExtract(PackagesTestCase):
                          self.row(pkg_id)['operation_params'])
         resp = self.get(LCM + '/vnf_snapshots/%s' % info_id)
         self.assertEqual(200, resp.status, resp.body)
+
+    def test_incremental_needs_its_base(self):
+        base_id, _, _ = self.available()
+        base = db_api.get_vnf_snapshot_pkg(None, base_id)
+        unique_id, checksum = (base.vnf_snapshot_pkg_unique_id,
+                               base.checksum['hash'])
+        pkg_id, _, _ = self.available()
+        images = db_api.get_vnf_snapshot_pkg(None, pkg_id).vnfc_snapshot_images
+        images[0]['userMetadata'] = dict(
+            images[0].get('userMetadata') or {},
+            incrementalBasePkgUniqueId=unique_id,
+            incrementalBaseChecksum=checksum)
+        db_api.update_vnf_snapshot_pkg(None, pkg_id,
+                                       {'vnfc_snapshot_images': images})
+        inst = self.register_vnf()
+        before = self.row(pkg_id)
+        for values, words in (
+                ({'vnf_snapshot_pkg_unique_id': 'elsewhere'},
+                 'is not onboarded here'),
+                ({'checksum': dict(base.checksum, hash='0' * 64)},
+                 'another checksum than the one it was built against'),
+                ({'state': states.PKG_ERROR}, 'is ERROR, not AVAILABLE')):
+            with self.subTest(words=words):
+                db_api.update_vnf_snapshot_pkg(None, base_id, values)
+                resp = self.extract(pkg_id, {'vnfInstanceId': inst['id']})
+                self.assertProblem(resp, 422)
+                self.assertIn('is incremental', resp.json['detail'])
+                self.assertIn(words, resp.json['detail'])
+                self.assertEqual(before, self.row(pkg_id))
+                db_api.update_vnf_snapshot_pkg(None, base_id, {
+                    'vnf_snapshot_pkg_unique_id': unique_id,
+                    'checksum': base.checksum,
+                    'state': states.PKG_AVAILABLE})
+        self.assertEqual([], self.casts)
+        resp = self.extract(pkg_id, {'vnfInstanceId': inst['id']})
+        self.assertEqual(202, resp.status, resp.body)
 
     def test_refusals_change_nothing(self):
         pkg_id, _, _ = self.available()

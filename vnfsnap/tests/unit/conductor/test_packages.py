@@ -13,6 +13,7 @@
 """The conductor's VNF snapshot package operations, on the fake VIM and
 the file package store: build, process, extract, failures and recovery."""
 
+import dataclasses
 import datetime
 import errno
 import functools
@@ -268,6 +269,123 @@ class TestBuild(PackageTestCase):
         self.assertEqual(507, pkg.failure_details['details']['status'])
 
 
+class TestIncremental(PackageTestCase):
+    """Packages built relative to a base package (the fake VIM's delta is
+    the keys of its disk that changed)."""
+
+    def setUp(self):
+        super().setUp()
+        fake_vim.FakeVim.caps = dataclasses.replace(
+            fake_vim.FakeVim.caps, incremental_package=True)
+
+    def build_from(self, info_id, **request):
+        pkg_id = self.new_pkg()
+        db_api.start_vnf_snapshot_pkg_op(
+            PROJECT, pkg_id, 'build', states.PKG_BUILDING,
+            {'operation': states.PKG_OP_BUILD,
+             'operation_params': dict(request, vnfSnapshotInfoId=info_id)},
+            reserve_info=info_id)
+        return self.run_pkg(pkg_id)
+
+    def second_snapshot(self):
+        """Change vm-0's disk (vm-1's stays), then snapshot the VNF."""
+        guest = fake_vim.FakeVim.guests['vm-0']
+        guest['disk'] = dict(guest['disk'], changed='since the base')
+        info_id, op = self.take_snapshot(self.instance['id'],
+                                         project=PROJECT, withMemory=True)
+        self.assertEqual(states.COMPLETED, op.operation_state)
+        return info_id
+
+    def images(self, pkg):
+        """{image path: (userMetadata, content)} of a package."""
+        with zipfile.ZipFile(self.download(pkg.id)) as zf:
+            return {img['imagePath']: (img['userMetadata'],
+                                       json.loads(zf.read(img['imagePath'])))
+                    for img in pkg.vnfc_snapshot_images}
+
+    def test_build_then_extract_rebuilds_the_full_snapshot(self):
+        base = self.build()
+        self.assertEqual(states.PKG_AVAILABLE, base.state,
+                         base.failure_details)
+        info_id = self.second_snapshot()
+        pkg = self.build_from(info_id, basePackageId=base.id)
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        base_sums = {img['imagePath']: img['checksum']['hash']
+                     for img in base.vnfc_snapshot_images}
+        images = self.images(pkg)
+        self.assertEqual(2, len(images))
+        for path, (meta, _content) in images.items():
+            self.assertTrue(path.endswith('/disk.delta.raw'), path)
+            self.assertEqual(base.vnf_snapshot_pkg_unique_id,
+                             meta['incrementalBasePkgUniqueId'])
+            self.assertEqual(base.checksum['hash'],
+                             meta['incrementalBaseChecksum'])
+            self.assertEqual(base_sums[meta['incrementalBasePath']],
+                             meta['incrementalBaseSha256'])
+        self.assertEqual(set(base_sums), {
+            meta['incrementalBasePath'] for meta, _ in images.values()})
+        # Only what changed travels: vm-0's new key, nothing of vm-1.
+        self.assertEqual(
+            sorted([{'set': {}, 'unset': []},
+                    {'set': {'changed': 'since the base'}, 'unset': []}],
+                   key=json.dumps),
+            sorted([c for _, c in images.values()], key=json.dumps))
+        expected = {r.vnfc_resource_info_id: fake_vim.FakeVim.snapshots[
+            r.compute_snapshot_resource['resourceId']]['disk']
+            for r in db_api.get_vnf_snapshot_info(None,
+                                                  info_id).vnfc_snapshots}
+        # Both VNF snapshots go; the incremental package alone (with its
+        # base onboarded) gives the second one back in full.
+        for gone in (self.info_id, info_id):
+            resp = self.request('DELETE', '/vnflcm/v2/vnf_snapshots/%s'
+                                % gone, project=PROJECT)
+            self.assertEqual(204, resp.status, resp.body)
+        self.assertEqual({}, fake_vim.FakeVim.snapshots)
+        pkg, new_info = self.extract(pkg.id,
+                                     vnfInstanceId=self.instance['id'])
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        rows = db_api.get_vnf_snapshot_info(None, new_info).vnfc_snapshots
+        self.assertEqual(expected, {
+            r.vnfc_resource_info_id: fake_vim.FakeVim.snapshots[
+                r.compute_snapshot_resource['resourceId']]['disk']
+            for r in rows})
+        self.assertEqual(1, sum('changed' in disk
+                                for disk in expected.values()))
+
+    def test_vim_that_cannot_fails_the_build_with_its_reason(self):
+        fake_vim.FakeVim.caps = dataclasses.replace(
+            fake_vim.FakeVim.caps, incremental_package=False)
+        base = self.build()
+        pkg = self.build_from(self.second_snapshot(), basePackageId=base.id)
+        self.assertFailed(pkg, states.PKG_ERROR, states.BUILD_ERROR,
+                          'this driver cannot tell which blocks changed')
+        self.assertIn('as a delta of VNFC snapshot',
+                      pkg.failure_details['details']['detail'])
+        self.assertEqual(422, pkg.failure_details['details']['status'])
+        self.assertEqual([], [c for c in fake_vim.FakeVim.calls
+                              if c[0] == 'export' and c[1] not in
+                              {r.compute_snapshot_resource['resourceId']
+                               for r in db_api.get_vnf_snapshot_info(
+                                   None, self.info_id).vnfc_snapshots}])
+
+    def test_extraction_without_its_base_fails_and_keeps_nothing(self):
+        base = self.build()
+        pkg = self.build_from(self.second_snapshot(), basePackageId=base.id)
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        db_api.update_vnf_snapshot_pkg(None, base.id, {
+            'checksum': dict(base.checksum, hash='0' * 64)})
+        snapshots = set(fake_vim.FakeVim.snapshots)
+        pkg, info_id = self.extract(pkg.id,
+                                    vnfInstanceId=self.instance['id'])
+        self.assertFailed(pkg, states.PKG_ERROR_EXTRACTING,
+                          states.EXTRACTION_ERROR,
+                          'another checksum than the one it was built '
+                          'against')
+        self.assertEqual(snapshots, set(fake_vim.FakeVim.snapshots))
+        self.assertRaises(exception.VnfSnapshotInfoNotFound,
+                          db_api.get_vnf_snapshot_info, None, info_id)
+
+
 class TestProcessAndExtract(PackageTestCase):
 
     def test_round_trip_through_a_file_then_revert(self):
@@ -515,7 +633,7 @@ class TestFlowUndo(FlowUndoMixin, PackageTestCase):
         names = self.step_names(package_extract, extracting()[0])
         self.assertEqual(
             ['target-snapshot', 'fetch-package', 'unpack-package',
-             'resolve-target']
+             'fetch-base-images', 'resolve-target']
             + ['import-%s' % i for i in sorted(built.vnfc_snapshot_info_ids)]
             + ['record-vnf-snapshot', 'make-available'], names)
         db_api.release_vnf_snapshot_info(empty, built.id)

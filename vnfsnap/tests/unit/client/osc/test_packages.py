@@ -72,6 +72,13 @@ class TestPackageCommands(PackageCommandTestCase):
         self.assertEqual(PKG_ID, self.pkgs.wait.call_args.args[0])
         self.assertEqual('AVAILABLE', shown['state'])
 
+    def test_build_incremental(self):
+        base_id = '5d0c3b1e-8a4f-4f7e-9b2a-1c3d5e7f9a0b'
+        self.run_cmd(packages.BuildPackage, [
+            PKG_ID, '--snapshot', oc.INFO_ID, '--base-package', base_id])
+        self.pkgs.build.assert_called_once_with(PKG_ID, {
+            'vnfSnapshotInfoId': oc.INFO_ID, 'basePackageId': base_id})
+
     def test_a_name_is_looked_up(self):
         self.pkgs.list.return_value = iter([{'id': PKG_ID, 'name': 'fw'}])
         self.run_cmd(packages.ShowPackage, ['fw'])
