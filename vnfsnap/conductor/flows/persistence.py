@@ -42,6 +42,8 @@ _INJECTOR = '_TaskFlow_INJECTOR'
 
 _LOCK = threading.Lock()
 _SQLITE_ENGINES = {}
+
+
 def _engine():
     """The service's own engine; for an SQLite file, one of its own whose
     transactions take the write lock when they begin. Taskflow reads a
