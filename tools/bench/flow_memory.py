@@ -39,6 +39,7 @@ never exercise the codec on guest-sized data.
 import argparse
 import gc
 import os
+import queue
 import random
 import shutil
 import subprocess
@@ -117,6 +118,8 @@ def main():
     parser.add_argument('--codec', default='zstd',
                         help='memory compression of the package cycles '
                              '(stored, zstd, deflate)')
+    parser.add_argument('--threads', type=int, default=8,
+                        help='threads the package cycles take turns on')
     args = parser.parse_args()
 
     CONF([], project='vnfsnap', default_config_files=[],
@@ -129,7 +132,7 @@ def main():
             fake_vim.register()
             if args.package_mib:
                 packages = PackageCycle(tmp.path, args.package_mib,
-                                        args.codec)
+                                        args.codec, args.threads)
                 measure(packages, args)
                 return
             mgr = manager.ConductorManager('cond-bench')
@@ -148,11 +151,13 @@ MIB = 1024 * 1024
 
 class PackageCycle:
     """One package round trip (build into the store, extract), each
-    half in a new thread."""
+    half on the next of ``threads`` threads."""
 
-    def __init__(self, tmp, memory_mib, codec_name):
+    def __init__(self, tmp, memory_mib, codec_name, threads):
         from vnfsnap.store import file as file_store
         self.tmp, self.codec = tmp, codec_name
+        self.workers = [_Worker() for _ in range(threads)]
+        self.turn = 0
         self.export = os.path.join(tmp, 'export')
         os.makedirs(self.export)
         subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2',
@@ -199,19 +204,37 @@ class PackageCycle:
         self.store.delete_prefix('p')
 
     def __call__(self):
+        # Each half on the next of the long-lived threads, in turn: the
+        # conductor's flows and the API's requests run on pools of
+        # threads, each with a malloc arena of its own.
         for half in (self._build, self._extract):
-            failed = []
-
-            def run(half=half, failed=failed):
-                try:
-                    half()
-                except Exception as e:
-                    failed.append(e)
-            worker = threading.Thread(target=run)
-            worker.start()
-            worker.join()
+            worker = self.workers[self.turn % len(self.workers)]
+            self.turn += 1
+            worker.put(half)
+            failed = worker.done.get()
             if failed:
-                raise failed[0]
+                raise failed
+
+
+class _Worker(threading.Thread):
+    """A thread that runs what it is given, one at a time."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.todo, self.done = queue.Queue(), queue.Queue()
+        self.start()
+
+    def put(self, func):
+        self.todo.put(func)
+
+    def run(self):
+        while True:
+            func = self.todo.get()
+            try:
+                func()
+                self.done.put(None)
+            except Exception as e:
+                self.done.put(e)
 
 
 def measure(cycle_once, args):

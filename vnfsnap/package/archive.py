@@ -19,6 +19,7 @@ once every artifact has been written; ZIP readers find it through the
 central directory, so its position does not matter to them.
 """
 
+import contextlib
 import dataclasses
 import datetime
 import hashlib
@@ -359,9 +360,9 @@ def _copy_member(zf, info, artifact, out, meter, chunk_size):
     """Copy one member, hashing it and leaving zero runs as holes."""
     digest = hashlib.sha256()
     written = 0
-    with zf.open(info) as member:
-        content = (codec.decoder(member) if artifact.compression
-                   else member)
+    with zf.open(info) as member, \
+            (codec.decoding(member) if artifact.compression
+             else contextlib.nullcontext(member)) as content:
         while True:
             chunk = _read_content(content, artifact, chunk_size)
             if not chunk:

@@ -24,6 +24,9 @@ Three choices, ``[package]memory_compression``:
   not know of it; extraction decodes it by the manifest.
 """
 
+import contextlib
+import threading
+
 import zstandard
 
 STORED = 'stored'
@@ -41,37 +44,77 @@ ZSTD_LEVEL = 3
 #: allocate more.
 ZSTD_MAX_WINDOW = 1 << 27
 
-
-#: Compress in the calling thread. zstd's worker threads (``threads=-1``)
-#: are new threads for every frame, each with job buffers of several
-#: window sizes that glibc's malloc keeps in a per-thread arena after the
-#: thread ends: in a long-running conductor the RSS grew by tens of MiB
-#: per package build (issue 17's short soak: 55.5 MiB over five cycles),
-#: where one thread keeps a few MiB of context, freed with the frame.
+#: Compress in the calling thread: zstd's worker threads (``threads=-1``)
+#: are new threads for every frame, with job buffers of several window
+#: sizes each.
 ZSTD_THREADS = 0
 
 
+class _Pool:
+    """zstd contexts, kept for the next frame.
+
+    A context's workspace (a few MiB: the window, the match tables) is
+    one large malloc block. Made and freed for every frame, it left free
+    memory in the malloc arena of each thread that built or extracted a
+    package, which glibc keeps: the conductor's RSS grew by 26 MiB over
+    five cycles of issue 17's short soak (55.5 MiB with worker threads
+    too). Kept, it is allocated once. The pool holds as many contexts as
+    frames were ever encoded (or decoded) at the same time.
+    """
+
+    def __init__(self, make):
+        self._make = make
+        self._free = []
+        self._lock = threading.Lock()
+
+    def take(self):
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+        return self._make()
+
+    def give(self, obj):
+        with self._lock:
+            self._free.append(obj)
+
+
+_COMPRESSORS = _Pool(lambda: zstandard.ZstdCompressor(
+    level=ZSTD_LEVEL, write_content_size=True, threads=ZSTD_THREADS))
+_DECOMPRESSORS = _Pool(lambda: zstandard.ZstdDecompressor(
+    max_window_size=ZSTD_MAX_WINDOW))
+
+
 class Encoder:
-    """Compresses a stream of chunks into one zstd frame."""
+    """Compresses a stream of chunks into one zstd frame. A context that
+    does not reach ``finish`` (the build failed) is not reused."""
 
     def __init__(self, size=-1):
-        self._obj = zstandard.ZstdCompressor(
-            level=ZSTD_LEVEL, write_content_size=size >= 0,
-            threads=ZSTD_THREADS).compressobj(size=size)
+        self._cctx = _COMPRESSORS.take()
+        self._obj = self._cctx.compressobj(size=size)
 
     def encode(self, chunk):
         return self._obj.compress(chunk)
 
     def finish(self):
-        return self._obj.flush()
+        data = self._obj.flush()
+        self._obj = None
+        _COMPRESSORS.give(self._cctx)
+        return data
 
 
-def decoder(fileobj):
+@contextlib.contextmanager
+def decoding(fileobj):
     """A reader of the content of the zstd frames ``fileobj`` holds (its
-    ``read(n)`` returns at most ``n`` bytes, b'' at the end)."""
-    return zstandard.ZstdDecompressor(
-        max_window_size=ZSTD_MAX_WINDOW).stream_reader(
-            fileobj, read_across_frames=True, closefd=False)
+    ``read(n)`` returns at most ``n`` bytes, b'' at the end), for the
+    ``with`` block."""
+    dctx = _DECOMPRESSORS.take()
+    reader = dctx.stream_reader(fileobj, read_across_frames=True,
+                                closefd=False)
+    try:
+        yield reader
+    finally:
+        reader.close()
+        _DECOMPRESSORS.give(dctx)
 
 
 def decoding_error():

@@ -21,6 +21,7 @@ Python, so that qemu-img never sees a file that was not checked. The
 manifest signature, when present, is checked before the manifest is used.
 """
 
+import contextlib
 import dataclasses
 import stat
 import struct
@@ -326,9 +327,10 @@ def verify_zip(zf, limits=None, check_images=True, signature_policy=None):
             if artifact.external:
                 continue        # checked when downloaded (check_image_file)
             try:
-                with zf.open(by_name[artifact.path]) as member:
-                    check_image(codec.decoder(member) if artifact.compression
-                                else member, artifact.disk_format,
+                with zf.open(by_name[artifact.path]) as member, \
+                        (codec.decoding(member) if artifact.compression
+                         else contextlib.nullcontext(member)) as content:
+                    check_image(content, artifact.disk_format,
                                 artifact.path)
             except (zipfile.BadZipFile, EOFError,
                     codec.decoding_error()) as exc:

@@ -202,22 +202,27 @@ class _ChunksFile:
 def _unzstd(chunks, skip, count):
     """Bytes [skip, skip + count) of the zstd frame ``chunks``, decoded
     at most _INFLATE_CHUNK bytes at a time."""
-    reader = codec.decoder(_ChunksFile(chunks))
     try:
-        while count:
-            out = reader.read(_INFLATE_CHUNK if skip == 0
-                              else min(skip, _INFLATE_CHUNK))
-            if not out:
-                raise exception.PackageInvalid(
-                    reason='a zstd member ended %d bytes early' % count)
-            if skip:
-                skip -= len(out)
-                continue
-            out = out[:count]
-            count -= len(out)
-            yield out
+        with codec.decoding(_ChunksFile(chunks)) as reader:
+            yield from _decoded_range(reader, skip, count)
     finally:
         chunks.close()
+
+
+def _decoded_range(reader, skip, count):
+    """Bytes [skip, skip + count) of what ``reader`` decodes."""
+    while count:
+        out = reader.read(_INFLATE_CHUNK if skip == 0
+                          else min(skip, _INFLATE_CHUNK))
+        if not out:
+            raise exception.PackageInvalid(
+                reason='a zstd member ended %d bytes early' % count)
+        if skip:
+            skip -= len(out)
+            continue
+        out = out[:count]
+        count -= len(out)
+        yield out
 
 
 def _member_reader(key, member):

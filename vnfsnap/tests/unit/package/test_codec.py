@@ -35,11 +35,11 @@ class TestEncoder(testtools.TestCase):
                          for i in range(0, len(data), MIB))
         frame += encoder.finish()
         self.assertLess(len(frame), 2 * MIB)
-        reader = codec.decoder(io.BytesIO(frame))
         out = b''
-        while chunk := reader.read(MIB):
-            self.assertLessEqual(len(chunk), MIB)
-            out += chunk
+        with codec.decoding(io.BytesIO(frame)) as reader:
+            while chunk := reader.read(MIB):
+                self.assertLessEqual(len(chunk), MIB)
+                out += chunk
         self.assertEqual(data, out)
 
     def test_compresses_in_the_calling_thread(self):
@@ -53,3 +53,43 @@ class TestEncoder(testtools.TestCase):
             self.assertEqual(before, _native_threads())
         encoder.finish()
         self.assertEqual(before, _native_threads())
+
+
+class TestContextsReused(testtools.TestCase):
+    """One context serves frame after frame: a new context per frame
+    left its workspace in the malloc arena of whichever thread freed
+    it (the conductor's RSS grew with every build and extraction)."""
+
+    def _frame(self, data):
+        encoder = codec.Encoder(len(data))
+        return encoder.encode(data) + encoder.finish()
+
+    def _decode(self, frame):
+        with codec.decoding(io.BytesIO(frame)) as reader:
+            return reader.read(len(frame) * 100 + MIB)
+
+    def test_encoder_gives_its_context_back(self):
+        first = codec.Encoder()
+        cctx = first._cctx
+        first.encode(b'x' * 1000)
+        first.finish()
+        second = codec.Encoder()
+        self.assertIs(cctx, second._cctx)
+        second.finish()
+
+    def test_frames_after_a_corrupt_one_decode(self):
+        data = os.urandom(4096) * 64
+        frame = self._frame(data)
+        self.assertEqual(data, self._decode(frame))
+        bad = frame[:len(frame) // 2] + bytes(64) + frame[len(frame) // 2:]
+        self.assertRaises(codec.decoding_error(), self._decode, bad)
+        self.assertEqual(data, self._decode(frame))
+
+    def test_frames_after_an_abandoned_one_decode(self):
+        data = os.urandom(MIB)
+        frame = self._frame(data)
+        with codec.decoding(io.BytesIO(frame)) as reader:
+            reader.read(1000)
+        self.assertEqual(data, self._decode(frame))
+        other = b'other' * 1000
+        self.assertEqual(other, self._decode(self._frame(other)))
