@@ -13,7 +13,8 @@
 """Streaming build and extraction of VNF snapshot packages.
 
 Disk images are many GiB, so no artifact is ever held in memory: content
-is copied in CHUNK_SIZE pieces and hashed on the way. The manifest is the
+is copied in CHUNK_SIZE pieces and hashed on the way (by threads that
+overlap: see pipeline). The manifest is the
 last member but for its signature, because its checksums are only known
 once every artifact has been written; ZIP readers find it through the
 central directory, so its position does not matter to them.
@@ -35,6 +36,7 @@ from vnfsnap.common import exception
 from vnfsnap.package import codec
 from vnfsnap.package import layout
 from vnfsnap.package import manifest as manifest_mod
+from vnfsnap.package import pipeline
 from vnfsnap.package import signature
 from vnfsnap.package import verify
 
@@ -146,17 +148,28 @@ def _member_entry(art, size, digest):
 
 def _copy_source(art, size, out, meter, chunk_size):
     """Stream one source file into ``out`` (encoding it if asked); the
-    SHA-256 of the content, as read."""
+    SHA-256 of the content, as read.
+
+    The reads here, the SHA-256 in one thread and the member's write (the
+    encoding, the CRC-32, the store's hash and the write) in another
+    overlap: see pipeline.
+    """
     digest = hashlib.sha256()
     written = 0
     encoder = codec.Encoder(size) if art.encoding == codec.ZSTD else None
-    with open(art.source, 'rb') as src:
+    if encoder:
+        def write(chunk):
+            out.write(encoder.encode(chunk))
+    else:
+        write = out.write
+    # Unbuffered: a read of chunk_size goes straight into its bytes.
+    with open(art.source, 'rb', buffering=0) as src, \
+            pipeline.Fanout(digest.update, write) as stages:
         while written <= size:
             chunk = src.read(chunk_size)
             if not chunk:
                 break
-            digest.update(chunk)
-            out.write(encoder.encode(chunk) if encoder else chunk)
+            stages.put(chunk)
             written += len(chunk)
             meter.add(len(chunk))
     if encoder:

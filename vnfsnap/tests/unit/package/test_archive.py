@@ -22,6 +22,7 @@ import os
 import random
 import shutil
 import struct
+import threading
 import tracemalloc
 import zipfile
 import zlib
@@ -604,3 +605,83 @@ class TestStoreStream(StreamFixture):
         self.assertEqual(3, out.tell())
         self.assertFalse(out.seekable())
         self.assertRaises(OSError, out.seek, 0)
+
+
+class TestOverlappedHashing(StreamFixture):
+    """The artifact's SHA-256, the member's CRC-32 and the package's
+    SHA-256 are taken in threads (pipeline): each is the one of the bytes,
+    at every chunk boundary, and a failure leaves no thread behind."""
+
+    CHUNK = 4096
+
+    def setUp(self):
+        super().setUp()
+        self.threads = threading.active_count()
+
+    def file_of(self, size):
+        path = self.path('content-%d' % size)
+        with open(path, 'wb') as f:
+            f.write(os.urandom(size))
+        return path
+
+    def test_hashes_at_chunk_boundaries(self):
+        sizes = (0, 1, self.CHUNK - 1, self.CHUNK, self.CHUNK + 1,
+                 7 * self.CHUNK)
+        for encoding in (None, codec.ZSTD):
+            arts = self.artifacts(self.file_of(0))[:1] + [
+                archive.FileArtifact(
+                    self.file_of(size), 'images/c%d/memory.save' % size,
+                    manifest_mod.ROLE_MEMORY,
+                    vnfc_snapshot_id='c%d' % size, compress=False,
+                    encoding=encoding) for size in sizes]
+            path = self.path('pkg.zip')
+            with open(path, 'wb') as f:
+                out = store_base.StreamWriter(f, store_base.Meter())
+                built = archive.write(out, arts, 'snap-1', 'inst-1',
+                                      chunk_size=self.CHUNK)
+            with open(path, 'rb') as f:
+                data = f.read()
+            self.assertEqual(hashlib.sha256(data).hexdigest(),
+                             out.result().sha256)
+            with zipfile.ZipFile(path) as zf:
+                self.assertIsNone(zf.testzip())     # every CRC-32
+            entries = built.manifest.by_path()
+            for art in arts[1:]:
+                with open(art.source, 'rb') as f:
+                    content = f.read()
+                self.assertEqual(
+                    (len(content), hashlib.sha256(content).hexdigest()),
+                    (entries[art.path].size, entries[art.path].sha256))
+            extracted = archive.extract(path, self.path('out-%s' % encoding))
+            self.assertEqual(built.manifest.artifacts, extracted.artifacts)
+            self.assertEqual(self.threads, threading.active_count())
+
+    def test_write_error_mid_stream_leaves_no_thread(self):
+        # The store's limit is met in the member's write, in its thread:
+        # the error reaches the caller, and every stage has ended.
+        mem = self.file_of(64 * self.CHUNK)
+        arts = self.artifacts(mem)[:1] + [archive.FileArtifact(
+            mem, 'images/c1/memory.save', manifest_mod.ROLE_MEMORY,
+            vnfc_snapshot_id='c1', compress=False)]
+        with open(self.path('pkg.zip'), 'wb') as f:
+            out = store_base.StreamWriter(
+                f, store_base.Meter(limit=20 * self.CHUNK))
+            self.assertRaises(exception.PackageTooLarge, archive.write,
+                              out, arts, 'snap-1', 'inst-1',
+                              chunk_size=self.CHUNK)
+        self.assertEqual(self.threads, threading.active_count())
+
+    def test_cancel_mid_stream_leaves_no_thread(self):
+        mem = self.file_of(64 * self.CHUNK)
+        arts = self.artifacts(mem)[:1] + [archive.FileArtifact(
+            mem, 'images/c1/memory.save', manifest_mod.ROLE_MEMORY,
+            vnfc_snapshot_id='c1', encoding=codec.ZSTD)]
+
+        def cancel(done, total):
+            if done > 10 * self.CHUNK:
+                raise RuntimeError('cancelled')
+        self.assertRaises(RuntimeError, archive.build, self.path('p.zip'),
+                          arts, 'snap-1', 'inst-1', progress=cancel,
+                          chunk_size=self.CHUNK)
+        self.assertEqual(self.threads, threading.active_count())
+        self.assertFalse(os.path.exists(self.path('p.zip.part')))
