@@ -84,8 +84,9 @@ class TestFanout(testtools.TestCase):
 
     def test_a_stage_error_reaches_the_caller_and_ends_every_thread(self):
         digest = hashlib.sha256()
+        count = []
 
-        def fail_third(chunk, count=[]):
+        def fail_third(chunk):
             count.append(chunk)
             if len(count) == 3:
                 raise OSError(28, 'No space left on device')
