@@ -23,12 +23,29 @@ soak (tools/bench/soak.py) showed the conductor growing per cycle; this
 pins where without booting anything.
 
     python tools/bench/flow_memory.py --cycles 100 --vnfcs 2
+
+With ``--package-mib N`` a cycle is instead a package round trip of a
+VNFC export with an N MiB memory state made like a guest's (half zero
+pages, a quarter random, a quarter text) and a small qcow2 disk: the
+build's ``archive.write`` into ``FileStore.open_write`` with the memory
+compressed as ``--codec`` says, then ``archive.extract`` of the stored
+file, each in a thread of its own as the conductor's executor runs
+flows. The FakeVim's memory states are a few bytes, so the flows alone
+never exercise the codec on guest-sized data.
+
+    python tools/bench/flow_memory.py --package-mib 256 --cycles 20
 """
 
 import argparse
 import gc
+import os
+import queue
+import random
+import shutil
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 
@@ -95,6 +112,14 @@ def main():
                         help='cycles before the first sample')
     parser.add_argument('--trace', action='store_true',
                         help='tracemalloc: the top growths by traceback')
+    parser.add_argument('--package-mib', type=int, default=0,
+                        help='package round trips with a memory state of '
+                             'this many MiB instead of LCM flows')
+    parser.add_argument('--codec', default='zstd',
+                        help='memory compression of the package cycles '
+                             '(stored, zstd, deflate)')
+    parser.add_argument('--threads', type=int, default=8,
+                        help='threads the package cycles take turns on')
     args = parser.parse_args()
 
     CONF([], project='vnfsnap', default_config_files=[],
@@ -105,19 +130,116 @@ def main():
         with database.Database(conf, tmp.path):
             fake_vim.FakeVim.reset()
             fake_vim.register()
+            if args.package_mib:
+                packages = PackageCycle(tmp.path, args.package_mib,
+                                        args.codec, args.threads)
+                measure(packages, args)
+                return
             mgr = manager.ConductorManager('cond-bench')
             mgr.init_host()
             try:
-                measure(mgr, args)
+                ctx = context.get_admin_context()
+                inst = fake_vnf.register_vnf(args.vnfcs)
+                measure(lambda: cycle(mgr, ctx, inst), args)
             finally:
                 mgr.stop()
 
 
-def measure(mgr, args):
-    ctx = context.get_admin_context()
-    inst = fake_vnf.register_vnf(args.vnfcs)
+PAGE = 4096
+MIB = 1024 * 1024
+
+
+class PackageCycle:
+    """One package round trip (build into the store, extract), each
+    half on the next of ``threads`` threads."""
+
+    def __init__(self, tmp, memory_mib, codec_name, threads):
+        from vnfsnap.store import file as file_store
+        self.tmp, self.codec = tmp, codec_name
+        self.workers = [_Worker() for _ in range(threads)]
+        self.turn = 0
+        self.export = os.path.join(tmp, 'export')
+        os.makedirs(self.export)
+        subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2',
+                        os.path.join(self.export, 'disk.qcow2'), '64M'],
+                       check=True)
+        rnd = random.Random(17)  # noqa: S311 - page mix, not secrets
+        text = b''.join(b'%08d kernel: eth0: link up\n' % i
+                        for i in range(PAGE // 20 + 1))[:PAGE]
+        with open(os.path.join(self.export, 'memory.save'), 'wb') as f:
+            for _ in range(memory_mib * MIB // PAGE):
+                kind = rnd.random()
+                f.write(bytes(PAGE) if kind < 0.5 else
+                        os.urandom(PAGE) if kind < 0.75 else text)
+        self.store = file_store.FileStore(os.path.join(tmp, 'store'),
+                                          1 << 50)
+
+    def _artifacts(self):
+        from vnfsnap.package import archive
+        from vnfsnap.package import codec
+        memory = {'compress': self.codec == codec.DEFLATE}
+        if self.codec == codec.ZSTD:
+            memory = {'compress': False, 'encoding': codec.ZSTD}
+        return [
+            archive.DocumentArtifact({'id': 's'}, 'vnfsr/record.json',
+                                     'vnfSnapshotRecord'),
+            archive.FileArtifact(os.path.join(self.export, 'disk.qcow2'),
+                                 'images/c/disk.qcow2', 'vnfcImage',
+                                 vnfc_snapshot_id='c', disk_format='QCOW2',
+                                 container_format='BARE'),
+            archive.FileArtifact(os.path.join(self.export, 'memory.save'),
+                                 'images/c/memory.save', 'memoryState',
+                                 vnfc_snapshot_id='c', **memory)]
+
+    def _build(self):
+        from vnfsnap.package import archive
+        with self.store.open_write('p/package.zip', self.tmp) as out:
+            archive.write(out, self._artifacts(), 's', 'i')
+
+    def _extract(self):
+        from vnfsnap.package import archive
+        dest = os.path.join(self.tmp, 'extracted')
+        archive.extract(self.store._path('p/package.zip'), dest)
+        shutil.rmtree(dest)
+        self.store.delete_prefix('p')
+
+    def __call__(self):
+        # Each half on the next of the long-lived threads, in turn: the
+        # conductor's flows and the API's requests run on pools of
+        # threads, each with a malloc arena of its own.
+        for half in (self._build, self._extract):
+            worker = self.workers[self.turn % len(self.workers)]
+            self.turn += 1
+            worker.put(half)
+            failed = worker.done.get()
+            if failed:
+                raise failed
+
+
+class _Worker(threading.Thread):
+    """A thread that runs what it is given, one at a time."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.todo, self.done = queue.Queue(), queue.Queue()
+        self.start()
+
+    def put(self, func):
+        self.todo.put(func)
+
+    def run(self):
+        while True:
+            func = self.todo.get()
+            try:
+                func()
+                self.done.put(None)
+            except Exception as e:
+                self.done.put(e)
+
+
+def measure(cycle_once, args):
     for _ in range(args.warmup):
-        cycle(mgr, ctx, inst)
+        cycle_once()
     if args.trace:
         tracemalloc.start(12)
     gc.collect()
@@ -125,7 +247,7 @@ def measure(mgr, args):
     snap = tracemalloc.take_snapshot() if args.trace else None
     print('cycle %4d  VmRSS %7.1f MiB' % (0, first), flush=True)
     for n in range(1, args.cycles + 1):
-        cycle(mgr, ctx, inst)
+        cycle_once()
         if n % args.every == 0 or n == args.cycles:
             gc.collect()
             print('cycle %4d  VmRSS %7.1f MiB' % (n, rss_mib()), flush=True)

@@ -26,6 +26,9 @@ import webob
 
 from vnfsnap.common import exception
 
+# What a file_wrapper reads at a time when it iterates rather than
+# sending the file with sendfile.
+_FILE_BLOCK = 1024 * 1024
 _RANGE_RE = re.compile(r'^\s*(\d*)\s*-\s*(\d*)\s*$')
 
 
@@ -84,13 +87,17 @@ def _position(digits, size):
     return min(int(digits), size + 1)
 
 
-def respond(size, read, content_type, headers=()):
+def respond(size, read, content_type, headers=(), open_file=None):
     """A 200 with the whole content or a 206 with the range the request
     asks for; ``read(start, end)`` yields the bytes [start, end).
 
     The body is a generator, so it is streamed chunk by chunk and never
     held in memory, and an iterator it was given is closed when the
-    server is done with the answer.
+    server is done with the answer. When the server offers
+    ``wsgi.file_wrapper`` and ``open_file(start, end)`` gives a file
+    object over those bytes (positioned at ``start``, reading no further
+    than ``end``), the body is that file in the server's wrapper, which
+    may send it with sendfile.
     """
     wanted = parse(pecan.request.headers.get('Range'), size)
     start, end = wanted or (0, size)
@@ -103,8 +110,15 @@ def respond(size, read, content_type, headers=()):
             start, end - 1, size)
     # Asked for now: a store checks the object and the range before it
     # returns, so such an error is still a ProblemDetails answer.
-    chunks = read(start, end) if end > start else None
-    resp.app_iter = _stream(chunks)
+    wrapper = pecan.request.environ.get('wsgi.file_wrapper')
+    body = None
+    if wrapper is not None and open_file is not None and end > start:
+        filelike = open_file(start, end)
+        if filelike is not None:
+            body = wrapper(filelike, _FILE_BLOCK)
+    if body is None:
+        body = _stream(read(start, end) if end > start else None)
+    resp.app_iter = body
     resp.content_length = end - start
     return resp
 

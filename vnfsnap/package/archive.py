@@ -13,12 +13,14 @@
 """Streaming build and extraction of VNF snapshot packages.
 
 Disk images are many GiB, so no artifact is ever held in memory: content
-is copied in CHUNK_SIZE pieces and hashed on the way. The manifest is the
+is copied in CHUNK_SIZE pieces and hashed on the way (by threads that
+overlap: see pipeline). The manifest is the
 last member but for its signature, because its checksums are only known
 once every artifact has been written; ZIP readers find it through the
 central directory, so its position does not matter to them.
 """
 
+import contextlib
 import dataclasses
 import datetime
 import hashlib
@@ -31,7 +33,10 @@ import zipfile
 
 from vnfsnap import package
 from vnfsnap.common import exception
+from vnfsnap.package import codec
+from vnfsnap.package import layout
 from vnfsnap.package import manifest as manifest_mod
+from vnfsnap.package import pipeline
 from vnfsnap.package import signature
 from vnfsnap.package import verify
 
@@ -56,6 +61,7 @@ class FileArtifact:
     container_format: str = None
     metadata: dict = None
     compress: bool = None       # None: stored for images, deflate otherwise
+    encoding: str = None        # codec.ZSTD: one zstd frame, stored
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +75,7 @@ class DocumentArtifact:
     metadata: dict = None
     compress: bool = None
 
+    encoding = None
     storage_resource_id = None
     disk_format = None
     container_format = None
@@ -118,6 +125,171 @@ def _check_artifact_args(artifacts):
         paths.add(art.path.casefold())
 
 
+@dataclasses.dataclass(frozen=True)
+class Built:
+    """What :func:`write` wrote, known without reading any of it back."""
+
+    manifest: object            # with its ``signature`` status
+    manifest_bytes: bytes
+    signature_bytes: bytes      # None when unsigned
+    infos: tuple                # the ZipInfo of every member, as written
+    layout: dict                # as layout.describe gives it
+    min_disk: dict              # image path -> virtual size
+
+
+def _member_entry(art, size, digest):
+    return manifest_mod.Artifact(
+        path=art.path, role=art.role, size=size, sha256=digest.hexdigest(),
+        vnfc_snapshot_id=art.vnfc_snapshot_id,
+        storage_resource_id=art.storage_resource_id,
+        disk_format=art.disk_format, container_format=art.container_format,
+        metadata=art.metadata, compression=art.encoding)
+
+
+def _copy_source(art, size, out, meter, chunk_size):
+    """Stream one source file into ``out`` (encoding it if asked); the
+    SHA-256 of the content, as read.
+
+    The reads here, the SHA-256 in one thread and the member's write (the
+    encoding, the CRC-32, the store's hash and the write) in another
+    overlap: see pipeline.
+    """
+    digest = hashlib.sha256()
+    written = 0
+    encoder = codec.Encoder(size) if art.encoding == codec.ZSTD else None
+    if encoder:
+        def write(chunk):
+            out.write(encoder.encode(chunk))
+    else:
+        write = out.write
+    # Unbuffered: a read of chunk_size goes straight into its bytes.
+    with open(art.source, 'rb', buffering=0) as src, \
+            pipeline.Fanout(digest.update, write) as stages:
+        while written <= size:
+            chunk = src.read(chunk_size)
+            if not chunk:
+                break
+            stages.put(chunk)
+            written += len(chunk)
+            meter.add(len(chunk))
+    if encoder:
+        out.write(encoder.finish())
+    if written != size:
+        raise exception.PackageInvalid(
+            reason='artifact source %r changed size while it was packaged'
+                   % art.source)
+    return digest
+
+
+def _sources(artifacts):
+    """(artifact, size, virtual size of an image) of every artifact; image
+    sources are inspected, so a build never produces a package that an
+    import would refuse for a backing file."""
+    sized = []
+    for art in artifacts:
+        if isinstance(art, DocumentArtifact):
+            sized.append((art, len(art.data()), None))
+            continue
+        st = os.stat(art.source)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError('artifact source %r is not a regular file'
+                             % art.source)
+        virtual = None
+        if art.role == manifest_mod.ROLE_IMAGE:
+            inspector = verify.check_image_file(art.source, art.disk_format,
+                                                art.path)
+            if art.disk_format == 'QCOW2':      # minDisk, as describe
+                virtual = inspector.virtual_size
+        sized.append((art, st.st_size, virtual))
+    return sized
+
+
+def _layout(infos, offsets, manifest):
+    artifacts = manifest.by_path()
+    members = {}
+    for info in infos:
+        artifact = artifacts.get(info.orig_filename)
+        members[info.orig_filename] = layout.member(
+            offsets[info.orig_filename], info, artifact)
+    return {'members': members}
+
+
+def write(out, artifacts, vnf_snapshot_id, vnf_instance_id,
+          vnf_snapshot_pkg_unique_id=None, created_at=None, progress=None,
+          chunk_size=CHUNK_SIZE, signer=None):
+    """Write a package ZIP to the file object ``out`` in one pass and
+    return a :class:`Built`.
+
+    ``out`` may be a local file or a forward-only stream (a store's
+    StreamWriter, which hashes what it is given): every artifact is read
+    once, hashed and written, and nothing is read back. See :func:`build`
+    for the arguments.
+    """
+    artifacts = list(artifacts)
+    _check_artifact_args(artifacts)
+    if created_at is None:
+        created_at = datetime.datetime.now(datetime.timezone.utc)
+    created = manifest_mod.format_created_at(created_at)
+    date_time = created_at.astimezone(
+        datetime.timezone.utc).timetuple()[:6]
+    external = [a for a in artifacts
+                if isinstance(a, manifest_mod.Artifact) and a.external]
+    sources = _sources([a for a in artifacts if a not in external])
+    meter = _Progress(progress, sum(size for _, size, _ in sources))
+    entries, offsets = [], {}
+    with zipfile.ZipFile(out, 'w', allowZip64=True) as zf:
+
+        def member(path, compress, size=0):
+            info = _zip_info(path, compress, date_time)
+            info.file_size = size     # zipfile's hint for ZIP64
+            handle = zf.open(info, 'w')
+            offsets[path] = out.tell()
+            return handle
+
+        for art, size, _ in sources:
+            compress = art.compress
+            if compress is None:
+                compress = art.role not in _STORED_ROLES
+            with member(art.path, compress and not art.encoding,
+                        size) as handle:
+                if isinstance(art, DocumentArtifact):
+                    data = art.data()
+                    digest = hashlib.sha256(data)
+                    handle.write(data)
+                    meter.add(len(data))
+                else:
+                    digest = _copy_source(art, size, handle, meter,
+                                          chunk_size)
+            entries.append(_member_entry(art, size, digest))
+        manifest = manifest_mod.Manifest(
+            vnf_snapshot_pkg_unique_id=(vnf_snapshot_pkg_unique_id
+                                        or str(uuid.uuid4())),
+            created_at=created, vnf_snapshot_id=vnf_snapshot_id,
+            vnf_instance_id=vnf_instance_id,
+            artifacts=tuple(entries + external))
+        manifest_bytes = manifest.to_json()
+        with member(package.MANIFEST_NAME, True) as handle:
+            handle.write(manifest_bytes)
+        status = signature.UNSIGNED
+        cms = None
+        if signer is not None:
+            cms = signer(manifest_bytes)
+            # Never write a signature an import would refuse unread.
+            signature.check_structure(cms)
+            with member(package.SIGNATURE_NAME, False) as handle:
+                handle.write(cms)      # DER does not compress; stored
+            status = signature.SignatureStatus(
+                signed=True, reason='signed by this build, not checked '
+                                    'against a trusted CA')
+        manifest = dataclasses.replace(manifest, signature=status)
+        infos = tuple(zf.infolist())
+    return Built(manifest=manifest, manifest_bytes=manifest_bytes,
+                 signature_bytes=cms, infos=infos,
+                 layout=_layout(infos, offsets, manifest),
+                 min_disk={art.path: virtual for art, _, virtual in sources
+                           if virtual is not None})
+
+
 def build(dest_path, artifacts, vnf_snapshot_id, vnf_instance_id,
           vnf_snapshot_pkg_unique_id=None, created_at=None, progress=None,
           chunk_size=CHUNK_SIZE, signer=None):
@@ -139,96 +311,16 @@ def build(dest_path, artifacts, vnf_snapshot_id, vnf_instance_id,
     and the returned manifest's ``signature`` says the package is signed
     (not verified: this build has no trusted CA to check against).
     """
-    artifacts = list(artifacts)
-    _check_artifact_args(artifacts)
-    if created_at is None:
-        created_at = datetime.datetime.now(datetime.timezone.utc)
-    created = manifest_mod.format_created_at(created_at)
-    date_time = created_at.astimezone(
-        datetime.timezone.utc).timetuple()[:6]
-    external = [a for a in artifacts
-                if isinstance(a, manifest_mod.Artifact) and a.external]
-    artifacts = [a for a in artifacts if a not in external]
-    sizes = []
-    for art in artifacts:
-        if isinstance(art, DocumentArtifact):
-            sizes.append(len(art.data()))
-            continue
-        st = os.stat(art.source)
-        if not stat.S_ISREG(st.st_mode):
-            raise ValueError('artifact source %r is not a regular file'
-                             % art.source)
-        if art.role == manifest_mod.ROLE_IMAGE:
-            verify.check_image_file(art.source, art.disk_format, art.path)
-        sizes.append(st.st_size)
-    meter = _Progress(progress, sum(sizes))
     tmp_path = dest_path + '.part'
-    entries = []
     # 'x': a leftover or concurrent .part is an error, never overwritten.
-    zf = zipfile.ZipFile(tmp_path, 'x', allowZip64=True)
+    out = open(tmp_path, 'xb')
     try:
-        with zf:
-            for art, size in zip(artifacts, sizes, strict=True):
-                compress = art.compress
-                if compress is None:
-                    compress = art.role not in _STORED_ROLES
-                info = _zip_info(art.path, compress, date_time)
-                info.file_size = size
-                digest = hashlib.sha256()
-                written = 0
-                with zf.open(info, 'w') as out:
-                    if isinstance(art, DocumentArtifact):
-                        data = art.data()
-                        digest.update(data)
-                        out.write(data)
-                        written = len(data)
-                        meter.add(len(data))
-                    else:
-                        with open(art.source, 'rb') as src:
-                            while written <= size:
-                                chunk = src.read(chunk_size)
-                                if not chunk:
-                                    break
-                                digest.update(chunk)
-                                out.write(chunk)
-                                written += len(chunk)
-                                meter.add(len(chunk))
-                if written != size:
-                    raise exception.PackageInvalid(
-                        reason='artifact source %r changed size while it '
-                               'was packaged' % art.source)
-                entries.append(manifest_mod.Artifact(
-                    path=art.path, role=art.role, size=size,
-                    sha256=digest.hexdigest(),
-                    vnfc_snapshot_id=art.vnfc_snapshot_id,
-                    storage_resource_id=art.storage_resource_id,
-                    disk_format=art.disk_format,
-                    container_format=art.container_format,
-                    metadata=art.metadata))
-            manifest = manifest_mod.Manifest(
-                vnf_snapshot_pkg_unique_id=(vnf_snapshot_pkg_unique_id
-                                            or str(uuid.uuid4())),
-                created_at=created,
-                vnf_snapshot_id=vnf_snapshot_id,
-                vnf_instance_id=vnf_instance_id,
-                artifacts=tuple(entries + external))
-            manifest_bytes = manifest.to_json()
-            zf.writestr(_zip_info(package.MANIFEST_NAME, True, date_time),
-                        manifest_bytes)
-            status = signature.UNSIGNED
-            if signer is not None:
-                cms = signer(manifest_bytes)
-                # Never write a signature an import would refuse unread.
-                signature.check_structure(cms)
-                # DER does not compress; stored.
-                zf.writestr(_zip_info(package.SIGNATURE_NAME, False,
-                                      date_time), cms)
-                status = signature.SignatureStatus(
-                    signed=True, reason='signed by this build, not checked '
-                                        'against a trusted CA')
-            manifest = dataclasses.replace(manifest, signature=status)
-        with open(tmp_path, 'rb') as done:
-            os.fsync(done.fileno())
+        with out:
+            built = write(out, artifacts, vnf_snapshot_id, vnf_instance_id,
+                          vnf_snapshot_pkg_unique_id, created_at, progress,
+                          chunk_size, signer)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(tmp_path, dest_path)
     except BaseException:
         try:
@@ -236,7 +328,7 @@ def build(dest_path, artifacts, vnf_snapshot_id, vnf_instance_id,
         except FileNotFoundError:
             pass
         raise
-    return manifest
+    return built.manifest
 
 
 def _prepare_dest(dest_dir):
@@ -268,13 +360,24 @@ def _open_new(dest_dir, path):
     return os.fdopen(os.open(full, flags, 0o600), 'wb')
 
 
+def _read_content(content, artifact, size):
+    try:
+        return content.read(size)
+    except codec.decoding_error() as exc:
+        raise exception.ChecksumMismatch(
+            path=artifact.path, reason='its %s content cannot be decoded: '
+                                       '%s' % (artifact.compression, exc))
+
+
 def _copy_member(zf, info, artifact, out, meter, chunk_size):
     """Copy one member, hashing it and leaving zero runs as holes."""
     digest = hashlib.sha256()
     written = 0
-    with zf.open(info) as member:
+    with zf.open(info) as member, \
+            (codec.decoding(member) if artifact.compression
+             else contextlib.nullcontext(member)) as content:
         while True:
-            chunk = member.read(chunk_size)
+            chunk = _read_content(content, artifact, chunk_size)
             if not chunk:
                 break
             written += len(chunk)

@@ -61,7 +61,12 @@ def read_record(root, manifest):
     records = manifest.by_role(manifest_mod.ROLE_RECORD)
     path = os.path.join(root, records[0].path)
     with open(path, 'rb') as f:
-        data = f.read(MAX_RECORD_SIZE + 1)
+        return parse_record(f.read(MAX_RECORD_SIZE + 1), manifest)
+
+
+def parse_record(data, manifest):
+    """The VNF snapshot record ``data`` (its bytes), validated against
+    ``manifest`` as read_record does."""
     if len(data) > MAX_RECORD_SIZE:
         raise exception.PackageInvalid(
             reason='the VNF snapshot record is larger than %d bytes'
@@ -92,7 +97,11 @@ def read_record(root, manifest):
 
 def _image_min_disk(root, artifact):
     """Virtual size of a disk image artifact (SOL005 minDisk); for an
-    external one, unknown until it is downloaded: its size."""
+    external one, unknown until it is downloaded: its size. ``root`` is
+    the extracted package, or a mapping of image path to virtual size
+    (what a build learnt inspecting its sources)."""
+    if not isinstance(root, str):
+        return root.get(artifact.path, artifact.size)
     path = os.path.join(root, artifact.path)
     if artifact.disk_format == 'QCOW2' and not artifact.external:
         with open(path, 'rb') as f:
@@ -102,7 +111,8 @@ def _image_min_disk(root, artifact):
 
 
 def describe(root, manifest, record):
-    """The VnfSnapshotPkgInfo columns a verified package yields."""
+    """The VnfSnapshotPkgInfo columns a verified package yields; ``root``
+    as for _image_min_disk."""
     vnfcs = {v['id']: v for v in record['vnfcSnapshots']}
     images, additional, image_ids = [], [], set()
     for artifact in manifest.artifacts:

@@ -41,18 +41,31 @@ def _data_offset(fileobj, info):
     return info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
 
 
+def member(offset, info, artifact):
+    """The layout of one member whose data starts at ``offset``;
+    ``artifact`` is its manifest entry (None for the manifest and its
+    signature). ``size`` is that of the artifact's content: a member
+    holding a zstd frame (``codec``) is larger or smaller in the ZIP."""
+    entry = {
+        'offset': offset,
+        'compressedSize': info.compress_size,
+        'size': info.file_size,
+        'compressType': info.compress_type,
+        'role': artifact.role if artifact else None,
+    }
+    if artifact is not None and artifact.compression:
+        entry.update(codec=artifact.compression, size=artifact.size)
+    return entry
+
+
 def describe(zip_path, manifest):
     """``{'members': {path: {...}}}`` for every artifact of ``manifest``
     found in ``zip_path`` (plus the manifest itself and any signature)."""
     members = {}
     with open(zip_path, 'rb') as raw, zipfile.ZipFile(raw) as zf:
-        roles = {a.path: a.role for a in manifest.artifacts}
+        artifacts = manifest.by_path()
         for info in zf.infolist():
-            members[info.orig_filename] = {
-                'offset': _data_offset(raw, info),
-                'compressedSize': info.compress_size,
-                'size': info.file_size,
-                'compressType': info.compress_type,
-                'role': roles.get(info.orig_filename),
-            }
+            members[info.orig_filename] = member(
+                _data_offset(raw, info), info,
+                artifacts.get(info.orig_filename))
     return {'members': members}

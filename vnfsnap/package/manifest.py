@@ -115,6 +115,10 @@ SCHEMA = {
                 'uri': {'type': 'string', 'minLength': 1,
                         'maxLength': MAX_URI_LENGTH,
                         'pattern': '^[A-Za-z][A-Za-z0-9+.-]*://[^ ]+$'},
+                # The ZIP member holds the content encoded so (one zstd
+                # frame, a stored member); size and checksum are the
+                # content's. Not with a uri.
+                'compression': {'type': 'string', 'enum': ['zstd']},
             },
             'allOf': [
                 {'if': {'properties': {'role': {'const': ROLE_IMAGE}}},
@@ -213,6 +217,10 @@ class Artifact:
     container_format: str = None
     metadata: dict = None
     uri: str = None
+    # How the ZIP member encodes the content (codec.ENCODINGS), if at
+    # all beyond the ZIP's own compression; size and sha256 are the
+    # content's.
+    compression: str = None
 
     @property
     def external(self):
@@ -228,7 +236,8 @@ class Artifact:
                            ('diskFormat', self.disk_format),
                            ('containerFormat', self.container_format),
                            ('metadata', self.metadata),
-                           ('uri', self.uri)):
+                           ('uri', self.uri),
+                           ('compression', self.compression)):
             if value is not None:
                 doc[key] = value
         return doc
@@ -241,7 +250,8 @@ class Artifact:
                    storage_resource_id=doc.get('storageResourceId'),
                    disk_format=doc.get('diskFormat'),
                    container_format=doc.get('containerFormat'),
-                   metadata=doc.get('metadata'), uri=doc.get('uri'))
+                   metadata=doc.get('metadata'), uri=doc.get('uri'),
+                   compression=doc.get('compression'))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -381,6 +391,10 @@ def _check_artifacts(artifacts):
                 reason='artifacts/%d %r: a %s artifact cannot be external '
                        '(only %s can)' % (index, path, role,
                                           ', '.join(EXTERNAL_ROLES)))
+        if 'uri' in art and 'compression' in art:
+            raise exception.ManifestInvalid(
+                reason='artifacts/%d %r: an external artifact has no '
+                       'compression' % (index, path))
         records += role == ROLE_RECORD
         vnfds += role == ROLE_VNFD
         if role == ROLE_IMAGE:

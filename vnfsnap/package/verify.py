@@ -21,6 +21,7 @@ Python, so that qemu-img never sees a file that was not checked. The
 manifest signature, when present, is checked before the manifest is used.
 """
 
+import contextlib
 import dataclasses
 import stat
 import struct
@@ -31,6 +32,7 @@ from oslo_utils.imageutils import format_inspector
 from vnfsnap import conf
 from vnfsnap import package
 from vnfsnap.common import exception
+from vnfsnap.package import codec
 from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.package import signature
 
@@ -200,6 +202,49 @@ def read_signature_bytes(zf, limits=DEFAULT_LIMITS):
                               exception.SignatureInvalid)
 
 
+def _check_encoded(info, artifact):
+    """A member holding encoded content (the manifest's ``compression``)
+    is a stored ZIP member: the codec does the compressing. Its decoded
+    size is checked while it is extracted."""
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise exception.MemberMismatch(
+            reason='member %r holds %s content but is not a stored ZIP '
+                   'member' % (info.orig_filename, artifact.compression))
+
+
+def check_encoded_sizes(infos, manifest, limits=DEFAULT_LIMITS):
+    """The limits of check_members and check_ratio on the content sizes
+    the manifest gives for encoded (``compression``) artifacts, which
+    the ZIP directory cannot know."""
+    by_name = {i.orig_filename: i for i in infos}
+    total = sum(i.file_size for i in infos)
+    for artifact in manifest.internal:
+        if not artifact.compression:
+            continue
+        info = by_name[artifact.path]
+        if artifact.size > limits.max_member_size:
+            raise exception.PackageTooLarge(
+                reason='member %r is %d bytes decoded, at most %d allowed'
+                       % (artifact.path, artifact.size,
+                          limits.max_member_size))
+        total += artifact.size - info.file_size
+        if total > limits.max_total_size:
+            raise exception.PackageTooLarge(
+                reason='members total more than %d bytes decoded'
+                       % limits.max_total_size)
+        check_ratio(_SizedInfo(info.orig_filename, artifact.size,
+                               info.compress_size), artifact.role, limits)
+
+
+@dataclasses.dataclass(frozen=True)
+class _SizedInfo:
+    """What check_ratio reads of a ZipInfo."""
+
+    orig_filename: str
+    file_size: int
+    compress_size: int
+
+
 def check_listing(infos, manifest):
     """The ZIP holds exactly the manifest's internal artifacts, at their
     sizes; external ones (with a ``uri``) must not be in it."""
@@ -218,7 +263,9 @@ def check_listing(infos, manifest):
         if artifact is None:
             raise exception.MemberMismatch(
                 reason='member %r is not listed in the manifest' % name)
-        if info.file_size != artifact.size:
+        if artifact.compression:
+            _check_encoded(info, artifact)
+        elif info.file_size != artifact.size:
             raise exception.MemberMismatch(
                 reason='member %r is %d bytes but the manifest says %d'
                        % (name, info.file_size, artifact.size))
@@ -228,6 +275,31 @@ def check_listing(infos, manifest):
             reason='the manifest lists %s but the package does not hold %s'
                    % (', '.join(repr(m) for m in missing),
                       'it' if len(missing) == 1 else 'them'))
+
+
+def verify_written(infos, manifest_bytes, signature_bytes, limits=None,
+                   signature_policy=None):
+    """The checks of :func:`verify_zip` that need no member's content:
+    the ZIP directory ``infos``, the manifest's exact bytes and the
+    signature's. A build runs them on what it has just written, from
+    the hashes it took while writing, instead of reading the package
+    back. Returns the manifest with its ``signature`` status."""
+    if limits is None:
+        limits = Limits.from_config()
+    if signature_policy is None:
+        signature_policy = signature.Policy.from_config()
+    check_members(infos, limits)
+    status = signature.check(manifest_bytes, signature_bytes,
+                             signature_policy)
+    manifest = dataclasses.replace(
+        manifest_mod.Manifest.from_json(manifest_bytes), signature=status)
+    check_listing(infos, manifest)
+    by_name = {i.orig_filename: i for i in infos}
+    for artifact in manifest.internal:
+        if not artifact.compression:
+            check_ratio(by_name[artifact.path], artifact.role, limits)
+    check_encoded_sizes(infos, manifest, limits)
+    return manifest
 
 
 def verify_zip(zf, limits=None, check_images=True, signature_policy=None):
@@ -242,27 +314,26 @@ def verify_zip(zf, limits=None, check_images=True, signature_policy=None):
     """
     if limits is None:
         limits = Limits.from_config()
-    if signature_policy is None:
-        signature_policy = signature.Policy.from_config()
     infos = zf.infolist()
+    # Before anything is read: a thousand members or a bomb of a
+    # manifest is refused unread.
     check_members(infos, limits)
-    manifest_bytes = read_manifest_bytes(zf, limits)
-    status = signature.check(manifest_bytes, read_signature_bytes(zf, limits),
-                             signature_policy)
-    manifest = dataclasses.replace(
-        manifest_mod.Manifest.from_json(manifest_bytes), signature=status)
-    check_listing(infos, manifest)
+    manifest = verify_written(infos, read_manifest_bytes(zf, limits),
+                              read_signature_bytes(zf, limits), limits,
+                              signature_policy)
     by_name = {i.orig_filename: i for i in infos}
-    for artifact in manifest.internal:
-        check_ratio(by_name[artifact.path], artifact.role, limits)
     if check_images:
         for artifact in manifest.by_role(manifest_mod.ROLE_IMAGE):
             if artifact.external:
                 continue        # checked when downloaded (check_image_file)
             try:
-                with zf.open(by_name[artifact.path]) as member:
-                    check_image(member, artifact.disk_format, artifact.path)
-            except (zipfile.BadZipFile, EOFError) as exc:
+                with zf.open(by_name[artifact.path]) as member, \
+                        (codec.decoding(member) if artifact.compression
+                         else contextlib.nullcontext(member)) as content:
+                    check_image(content, artifact.disk_format,
+                                artifact.path)
+            except (zipfile.BadZipFile, EOFError,
+                    codec.decoding_error()) as exc:
                 raise exception.UnsafeMember(
                     name=artifact.path, reason='it cannot be read: %s' % exc)
     return manifest

@@ -20,9 +20,13 @@ their own temporary files and segments under dot names), at least two.
 """
 
 import abc
+import contextlib
 import dataclasses
 import hashlib
+import io
+import os
 import re
+import tempfile
 
 from vnfsnap.common import exception
 
@@ -168,6 +172,70 @@ class StreamSource:
         return data
 
 
+class StreamWriter:
+    """A forward-only stream into the store: ``write`` counts and hashes
+    every byte (the StoredObject of what is written comes for free) and
+    passes it on; ``tell`` is the count. It cannot seek, so a ZipFile
+    writing to it puts sizes and CRCs in data descriptors after each
+    member instead of going back to patch the local headers (which
+    would make the hash taken on the way wrong).
+    """
+
+    def __init__(self, out, meter):
+        self._out = out
+        self.meter = meter
+
+    def write(self, data):
+        self.meter.add(data)
+        self._out.write(data)
+        return len(data)
+
+    def tell(self):
+        return self.meter.size
+
+    def seekable(self):
+        return False
+
+    def seek(self, *args):
+        raise io.UnsupportedOperation('a store stream only goes forward')
+
+    def flush(self):
+        pass
+
+    def result(self):
+        return self.meter.result()
+
+
+class RangeFile:
+    """Bytes [start, end) of an open file, as a file object: ``read``
+    stops at ``end``; ``fileno``, ``tell`` and ``seek`` let a WSGI
+    server's file_wrapper send it with sendfile from its position for
+    the answer's Content-Length."""
+
+    def __init__(self, f, start, end):
+        f.seek(start)
+        self._f = f
+        self.end = end
+
+    def read(self, size=-1):
+        left = self.end - self._f.tell()
+        if size is None or size < 0 or size > left:
+            size = left
+        return self._f.read(size) if size > 0 else b''
+
+    def fileno(self):
+        return self._f.fileno()
+
+    def tell(self):
+        return self._f.tell()
+
+    def seek(self, offset, whence=os.SEEK_SET):
+        return self._f.seek(offset, whence)
+
+    def close(self):
+        self._f.close()
+
+
 class ClosingIterator:
     """Iterates over ``chunks``; ``close()`` also releases ``resource``.
 
@@ -217,6 +285,23 @@ class PackageStore(abc.ABC):
         (PackageTooLarge) and a stream shorter than ``length``
         (UploadIncomplete)."""
 
+    @contextlib.contextmanager
+    def open_write(self, key, spool_dir, progress=None):
+        """A StreamWriter whose bytes are stored under ``key`` when the
+        block ends without an exception (nothing is, otherwise); its
+        ``result()`` is then the StoredObject. This default spools to a
+        temporary file in ``spool_dir`` and puts that; a backend that can
+        write in place (the file store) does so, in one pass."""
+        fd, tmp = tempfile.mkstemp(dir=spool_dir, prefix='.',
+                                   suffix='.part')
+        try:
+            with os.fdopen(fd, 'wb') as out:
+                yield StreamWriter(out, Meter())
+            self.put_file(key, tmp, progress=progress)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
     @abc.abstractmethod
     def get_to_file(self, key, path, progress=None):
         """Copy the object to the local file ``path``; its size."""
@@ -226,6 +311,12 @@ class PackageStore(abc.ABC):
         """An iterator (with close()) over bytes [start, end) of the
         object (end None: to its end). Checks the key and the range before
         returning, so that an error comes before any byte is sent."""
+
+    def open_range(self, key, start, end):
+        """A RangeFile over bytes [start, end) of the object, for a WSGI
+        server to send with sendfile; None when the backend has no local
+        file (the caller uses iter_range). Checks like iter_range."""
+        return None
 
     @abc.abstractmethod
     def size(self, key):

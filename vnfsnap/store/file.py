@@ -72,6 +72,17 @@ def _fsync_dir(path):
         os.close(fd)
 
 
+class _ErrorMappingFile:
+    """Writes to ``out``, a full disk as StoreFull."""
+
+    def __init__(self, out, target):
+        self._out, self._target = out, target
+
+    def write(self, data):
+        with _store_errors(self._target):
+            return self._out.write(data)
+
+
 class FileStore(base.PackageStore):
 
     def __init__(self, directory, max_size):
@@ -122,6 +133,18 @@ class FileStore(base.PackageStore):
 
     def _write(self, target, read, meter):
         """Write what ``read()`` gives (metered by it) to ``target``."""
+        with self._writing(target) as out:
+            while data := read():
+                with _store_errors(target):
+                    out.write(data)
+            meter.report()
+        return meter.result()
+
+    @contextlib.contextmanager
+    def _writing(self, target):
+        """A file that becomes ``target`` when the block ends well: a
+        dot-file beside it, fsync'ed and renamed (then the directory
+        fsync'ed); removed if the block raises."""
         parent = os.path.dirname(target)
         with _store_errors():
             os.makedirs(parent, 0o700, exist_ok=True)
@@ -129,10 +152,7 @@ class FileStore(base.PackageStore):
                                        suffix='.part')
         try:
             with _full(target), os.fdopen(fd, 'wb') as out:
-                while data := read():
-                    with _store_errors(target):
-                        out.write(data)
-                meter.report()
+                yield out
                 with _store_errors(target):
                     out.flush()
                     os.fsync(out.fileno())
@@ -143,7 +163,18 @@ class FileStore(base.PackageStore):
             raise
         with _store_errors():
             _fsync_dir(parent)
-        return meter.result()
+
+    @contextlib.contextmanager
+    def open_write(self, key, spool_dir=None, progress=None):
+        """In place, in one pass: the bytes go straight into the dot-file
+        that becomes ``key`` (``spool_dir`` is not needed)."""
+        target = self._path(key)
+        meter = base.Meter(progress, self.max_size)
+        with self._writing(target) as out:
+            writer = base.StreamWriter(_ErrorMappingFile(out, target),
+                                       meter)
+            yield writer
+            meter.report()
 
     def get_to_file(self, key, path, progress=None):
         meter = base.Meter(progress, digest=False)
@@ -187,6 +218,16 @@ class FileStore(base.PackageStore):
                     yield data
 
         return base.ClosingIterator(chunks(), f.close)
+
+    def open_range(self, key, start, end):
+        f = self._open(key)
+        try:
+            start, end = base.check_range(key, start, end,
+                                          os.fstat(f.fileno()).st_size)
+            return base.RangeFile(f, start, end)
+        except BaseException:
+            f.close()
+            raise
 
     def _stat(self, key):
         try:

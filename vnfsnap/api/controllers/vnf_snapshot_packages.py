@@ -41,6 +41,7 @@ from vnfsnap.common import views
 from vnfsnap.db import api as db_api
 from vnfsnap.db import models
 from vnfsnap.db import progress
+from vnfsnap.package import codec
 from vnfsnap.package import incremental
 from vnfsnap.package import manifest as manifest_mod
 
@@ -182,10 +183,59 @@ def _inflate(chunks, skip, count):
         chunks.close()
 
 
+class _ChunksFile:
+    """``read(n)`` over an iterator of byte chunks (for a decoder)."""
+
+    def __init__(self, chunks):
+        self._chunks = chunks
+        self._buf = b''
+
+    def read(self, size=-1):
+        while not self._buf:
+            self._buf = next(self._chunks, b'')
+            if not self._buf:
+                return b''
+        size = len(self._buf) if size < 0 else size
+        data, self._buf = self._buf[:size], self._buf[size:]
+        return data
+
+
+def _unzstd(chunks, skip, count):
+    """Bytes [skip, skip + count) of the zstd frame ``chunks``, decoded
+    at most _INFLATE_CHUNK bytes at a time."""
+    try:
+        with codec.decoding(_ChunksFile(chunks)) as reader:
+            yield from _decoded_range(reader, skip, count)
+    finally:
+        chunks.close()
+
+
+def _decoded_range(reader, skip, count):
+    """Bytes [skip, skip + count) of what ``reader`` decodes."""
+    while count:
+        out = reader.read(_INFLATE_CHUNK if skip == 0
+                          else min(skip, _INFLATE_CHUNK))
+        if not out:
+            raise exception.PackageInvalid(
+                reason='a zstd member ended %d bytes early' % count)
+        if skip:
+            skip -= len(out)
+            continue
+        out = out[:count]
+        count -= len(out)
+        yield out
+
+
 def _member_reader(key, member):
-    """``read(start, end)`` over the uncompressed bytes of a ZIP member."""
+    """``read(start, end)`` over the content of a ZIP member: stored,
+    inflated, or decoded from the zstd frame the manifest says it is."""
     backend = store.get_store()
     offset = member['offset']
+    if member.get('codec') == codec.ZSTD:
+        return lambda start, end: _unzstd(
+            backend.iter_range(key, offset,
+                               offset + member['compressedSize']),
+            start, end - start)
     if member['compressType'] == _ZIP_STORED:
         return lambda start, end: backend.iter_range(
             key, offset + start, offset + end)
@@ -197,6 +247,16 @@ def _member_reader(key, member):
     raise exception.PackageInvalid(
         reason='a member uses ZIP compression method %s'
                % member['compressType'])
+
+
+def _member_file(key, member):
+    """``open_file(start, end)`` for ranges.respond: a stored member is
+    a byte range of the package file; None for one that is decoded."""
+    if member.get('codec') or member['compressType'] != _ZIP_STORED:
+        return None
+    offset = member['offset']
+    return lambda start, end: store.get_store().open_range(
+        key, offset + start, offset + end)
 
 
 def _artifact_type(path, member):
@@ -379,7 +439,9 @@ class PackageContent(base.Resource):
         backend = store.get_store()
         return ranges.respond(
             backend.size(key),
-            lambda start, end: backend.iter_range(key, start, end), ZIP)
+            lambda start, end: backend.iter_range(key, start, end), ZIP,
+            open_file=lambda start, end: backend.open_range(key, start,
+                                                            end))
 
     def put(self):
         utils.authorize('vnfsnap:vnf_snapshot_package:upload')
@@ -476,8 +538,10 @@ class Artifact(base.Resource):
                                                            path=self.path)
         content_type = _artifact_type(self.path, member)
         utils.check_accept(pecan.request, [content_type])
-        reader = _member_reader(store.package_key(obj.id), member)
-        return ranges.respond(member['size'], reader, content_type)
+        key = store.package_key(obj.id)
+        return ranges.respond(member['size'], _member_reader(key, member),
+                              content_type,
+                              open_file=_member_file(key, member))
 
 
 class Artifacts:

@@ -14,10 +14,14 @@
 taskflow flow.
 
 Each VNFC snapshot is exported by its VIM driver as image files (undo:
-they go), the files and the documents (VNF snapshot record, VNFD, the
-VNF's LCM history) are written into one ZIP with its manifest (undo: it
-goes), the ZIP is stored (undo: the stored content is deleted), and the
-package is processed as uploaded content is, into AVAILABLE.
+they go); the files and the documents (VNF snapshot record, VNFD, the
+VNF's LCM history) are written in one pass into the ZIP in the package
+store, each artifact hashed on its way in, with its manifest (undo: the
+stored content is deleted). Nothing is read back: the package is checked
+(limits, listing, manifest, signature, record) and described from what
+the build wrote and the hashes it took, and becomes AVAILABLE. A resumed
+PROCESSING package (a build cut off after it was stored) is processed as
+uploaded content is, from the store.
 
 With ``basePackageId`` the package is incremental: each VNFC snapshot
 with a counterpart in the base package's VNF snapshot is exported as the
@@ -38,16 +42,20 @@ from vnfsnap.common import states
 from vnfsnap.common import views
 from vnfsnap.conductor.flows import common
 from vnfsnap.conductor.flows import package_process
+import vnfsnap.conf
 from vnfsnap.db import api as db_api
 from vnfsnap.package import archive
+from vnfsnap.package import codec
 from vnfsnap.package import contents
 from vnfsnap.package import incremental
 from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.package import signature
+from vnfsnap.package import verify
 
+CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
 
-_ARCHIVED_SIZE = 'archived-size'
+_BUILT = 'package-built'
 
 
 class ExportVnfcSnapshot(task.Task):
@@ -95,14 +103,24 @@ def _artifacts(index, folder, row_id, description, base=None,
             disk_format=disk['diskFormat'].upper(),
             container_format=disk['containerFormat'].upper(),
             metadata=meta))
-    for key, role in (('memory', manifest_mod.ROLE_MEMORY),
-                      ('domainXml', manifest_mod.ROLE_DOMAIN_XML)):
+    for key, role, how in (('memory', manifest_mod.ROLE_MEMORY,
+                            _memory_compression()),
+                           ('domainXml', manifest_mod.ROLE_DOMAIN_XML, {})):
         if description.get(key):
             arts.append(archive.FileArtifact(
                 source=os.path.join(folder, description[key]),
                 path='%s/%s' % (prefix, description[key]), role=role,
-                vnfc_snapshot_id=row_id, metadata=dict(common_meta)))
+                vnfc_snapshot_id=row_id, metadata=dict(common_meta),
+                **how))
     return arts
+
+
+def _memory_compression():
+    """The FileArtifact arguments [package]memory_compression asks for."""
+    choice = CONF.package.memory_compression
+    if choice == codec.ZSTD:
+        return {'compress': False, 'encoding': codec.ZSTD}
+    return {'compress': choice == codec.DEFLATE}
 
 
 def _documents(info):
@@ -133,15 +151,17 @@ def _documents(info):
 
 
 class ArchivePackage(task.Task):
-    """The ZIP with its manifest (signed when [package] says so)."""
+    """The ZIP with its manifest (signed when [package] says so), written
+    in one pass into the package store; provides the SOL005 checksum
+    (SHA-256 of the stored bytes, taken while writing) and what was
+    written. Undo: the stored content goes."""
 
-    def __init__(self, info, exports, work, progress, base=None):
+    def __init__(self, info, exports, pkg_id, work, progress, base=None):
         super().__init__(name='archive',
-                         provides=(package_process.ZIP, _ARCHIVED_SIZE),
+                         provides=(package_process.SHA256, _BUILT),
                          requires=['export-%d' % i for i, _ in exports])
         self.info, self.exports, self.base = info, exports, base
-        self.progress = progress
-        self.zip_path = os.path.join(work, 'package.zip')
+        self.pkg_id, self.work, self.progress = pkg_id, work, progress
 
     def execute(self, **exported):
         artifacts = _documents(self.info)
@@ -150,37 +170,52 @@ class ArchivePackage(task.Task):
                 index, task_.folder, task_.row.id,
                 exported['export-%d' % index], self.base,
                 task_.base_row.id if task_.base_row is not None else None)
-        manifest = archive.build(
-            self.zip_path, artifacts, self.info.snapshot_id,
-            self.info.snapshot_vnf_instance_id, progress=self.progress,
-            signer=signature.Signer.from_config())
-        return self.zip_path, manifest.total_size
-
-    def revert(self, *args, **kwargs):
-        package_process.remove_file(self.zip_path)
-
-
-class StorePackage(task.Task):
-    """The ZIP into the package store; undo: the stored content goes."""
-
-    def __init__(self, pkg_id, progress):
-        super().__init__(name='store-package',
-                         provides=package_process.SHA256,
-                         rebind={'zip_path': package_process.ZIP,
-                                 'archived': _ARCHIVED_SIZE})
-        self.pkg_id, self.progress = pkg_id, progress
-
-    def execute(self, zip_path, archived):
-        size = os.path.getsize(zip_path)
-        self.progress.stage(archived, archived + size)
-        stored = store.get_store().put_file(store.package_key(self.pkg_id),
-                                            zip_path, progress=self.progress)
+        with store.get_store().open_write(
+                store.package_key(self.pkg_id), self.work) as out:
+            built = archive.write(
+                out, artifacts, self.info.snapshot_id,
+                self.info.snapshot_vnf_instance_id, progress=self.progress,
+                signer=signature.Signer.from_config())
+        self.progress.flush()
+        stored = out.result()
+        record = next(a for a in artifacts
+                      if a.role == manifest_mod.ROLE_RECORD)
         LOG.info('Built VNF snapshot package %s: %d bytes', self.pkg_id,
                  stored.size)
-        return stored.sha256
+        return stored.sha256, _Built(built, stored.size, record.data())
 
     def revert(self, *args, **kwargs):
         store.delete_package(self.pkg_id)
+
+
+class _Built:
+    """What ArchivePackage hands to DescribeBuilt."""
+
+    def __init__(self, built, size, record_bytes):
+        self.built, self.size, self.record_bytes = built, size, record_bytes
+
+
+class DescribeBuilt(task.Task):
+    """The checks of package processing that need no content (limits,
+    listing, manifest, signature against [package]'s policy, the record),
+    run on what the build wrote, and the package's description: the
+    build hashed every artifact as it wrote it, so nothing is read back
+    (processing an uploaded package reads and extracts it all)."""
+
+    def __init__(self):
+        super().__init__(name='verify-package',
+                         provides=package_process.VALUES,
+                         rebind={'result': _BUILT})
+
+    def execute(self, result):
+        built = result.built
+        manifest = verify.verify_written(
+            built.infos, built.manifest_bytes, built.signature_bytes)
+        record = contents.parse_record(result.record_bytes, manifest)
+        values = contents.describe(built.min_disk, manifest, record)
+        values['layout'] = package_process.layout_values(
+            built.layout, result.size, manifest.signature)
+        return values
 
 
 def _rows(info, params):
@@ -237,10 +272,10 @@ def build(pkg, work, progress, host):
              ', relative to package %s' % base.pkg.id if base else '')
     flow = linear_flow.Flow('build-package-%s' % pkg.id)
     flow.add(*[export for _, export in exports])
-    flow.add(ArchivePackage(info, exports, work, progress, base),
-             StorePackage(pkg.id, progress),
+    flow.add(ArchivePackage(info, exports, pkg.id, work, progress, base),
              package_process.to_processing(pkg.id, host,
                                            states.PKG_BUILDING,
-                                           content_received=True))
-    package_process.add_processing(flow, pkg.id, host, work, progress)
+                                           content_received=True),
+             DescribeBuilt(),
+             package_process.MakeAvailable(pkg.id, host, work))
     return flow, {}

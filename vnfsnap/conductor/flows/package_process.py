@@ -96,16 +96,19 @@ class VerifyPackage(task.Task):
             values = contents.describe(root, manifest, record)
         finally:
             shutil.rmtree(root, ignore_errors=True)
-        status = manifest.signature
-        values['layout'] = dict(
-            layout.describe(zip_path, manifest),
-            size=os.path.getsize(zip_path),
-            signature=contents.present({
-                'signed': status.signed, 'verified': status.verified,
-                'signer': status.signer,
-                'signerSha256': status.signer_sha256,
-                'reason': status.reason}))
+        values['layout'] = layout_values(
+            layout.describe(zip_path, manifest), os.path.getsize(zip_path),
+            manifest.signature)
         return values
+
+
+def layout_values(members, size, status):
+    """The package's ``layout`` column: where its members are, its size
+    and its signature status."""
+    return dict(members, size=size, signature=contents.present({
+        'signed': status.signed, 'verified': status.verified,
+        'signer': status.signer, 'signerSha256': status.signer_sha256,
+        'reason': status.reason}))
 
 
 class ChangeState(task.Task):

@@ -84,7 +84,7 @@ CI_CELLS = {
     'revert (safety snapshot)': ('snapshot-vnfc1@before',
                                  'snapshot-vnfc1@after',
                                  'revert-vnfc1-revert@after'),
-    'package build': ('store-package@after',),
+    'package build': ('archive@after',),
     'package upload': ('fetch-package@before',),
     'package extract': ('unpack-package@before', 'import-*@after'),
 }

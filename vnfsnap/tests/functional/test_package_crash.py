@@ -82,7 +82,7 @@ class TestJobsResumeAfterACrash(PackageCrashTestCase):
 
     def test_build_killed_at_its_steps_runs_again(self):
         for fault in ('export-1@after', 'archive@after',
-                      'store-package@after', 'verify-package@before'):
+                      'verify-package@before'):
             pkg = self.crash_then_resume(fault, self.build)
             self.assertEqual('AVAILABLE', pkg['state'], (fault, pkg))
             self.assertEqual(2, len(pkg['vnfcSnapshotInfoIds']))

@@ -1097,8 +1097,8 @@ class LibvirtDriver(base.VimDriver):
         memory = None
         if details.get('memory'):
             memory = 'memory.save'
-            shutil.copyfile(details['memory'], os.path.join(dest_dir,
-                                                            memory))
+            images.link_or_copy(details['memory'],
+                                os.path.join(dest_dir, memory))
             with open(os.path.join(dest_dir, 'domain.xml'), 'w') as f:
                 f.write(self.conn.saveImageGetXMLDesc(details['memory'], 0))
         description = {'state': details['state'],

@@ -34,6 +34,7 @@ from vnfsnap import store
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import views
+from vnfsnap.common import wsgi_server
 from vnfsnap.db import api as db_api
 from vnfsnap.tests import base
 from vnfsnap.tests.fixtures import etsi
@@ -574,7 +575,14 @@ class TestPackageContent(PackagesTestCase):
 
 class TestUpload(PackagesTestCase):
 
+    def record_every_call(self):
+        """Progress recorded at every report (a test copy takes far less
+        than the second the throttle waits)."""
+        self.useFixture(fixtures.MockPatch(
+            'vnfsnap.db.progress.PROGRESS_SECONDS', 0))
+
     def test_streamed_round_trip(self):
+        self.record_every_call()
         pkg_id = self.create()
         data = random.Random(1).randbytes(24 * MIB + 5)
         seen = {}
@@ -701,6 +709,7 @@ class TestUpload(PackagesTestCase):
         self.assertUploadFailed(pkg_id, states.UPLOAD_ERROR, 503)
 
     def test_cancelled_while_uploading(self):
+        self.record_every_call()
         pkg_id = self.create()
         data = random.Random(4).randbytes(32 * MIB)
 
@@ -1300,6 +1309,79 @@ class TestExtArtifactsAccess(PackagesTestCase):
         self.assertEqual(before, self.row(pkg_id))
 
 
+class TestFileWrapper(PackagesTestCase):
+    """Where the server offers wsgi.file_wrapper, stored bytes are handed
+    to it as a file positioned at the range (for sendfile); what must be
+    decoded is streamed as before."""
+
+    def raw_get(self, path, range_header=None):
+        req = webob.Request.blank(path, method='GET')
+        req.headers['Version'] = self.PKGM_VERSION
+        if range_header:
+            req.headers['Range'] = range_header
+        req.environ['wsgi.file_wrapper'] = wsgi_server.FileWrapper
+        started = []
+        body = self.app(req.environ,
+                        lambda status, headers, exc_info=None:
+                        started.append((status, dict(headers))))
+        self.addCleanup(getattr(body, 'close', lambda: None))
+        return started[0][0], started[0][1], body
+
+    def test_package_content_whole_and_ranges(self):
+        pkg_id, data, _ = self.available()
+        url = self.url(pkg_id, 'package_content')
+        status, headers, body = self.raw_get(url)
+        self.assertEqual('200 OK', status)
+        self.assertIsInstance(body, wsgi_server.FileWrapper)
+        self.assertEqual(0, body.filelike.tell())
+        self.assertEqual(str(len(data)), headers['Content-Length'])
+        self.assertEqual(data, b''.join(body))
+        size = len(data)
+        for header, start, end in (('bytes=0-0', 0, 1),
+                                   ('bytes=1000-2000000', 1000, 2000001),
+                                   ('bytes=-1000', size - 1000, size),
+                                   ('bytes=%d-' % (size - 5), size - 5,
+                                    size)):
+            with self.subTest(range=header):
+                status, headers, body = self.raw_get(url, header)
+                self.assertEqual('206 Partial Content', status)
+                self.assertIsInstance(body, wsgi_server.FileWrapper)
+                # sendfile starts here and sends Content-Length bytes.
+                self.assertEqual(start, body.filelike.tell())
+                self.assertEqual(str(end - start),
+                                 headers['Content-Length'])
+                self.assertEqual('bytes %d-%d/%d' % (start, end - 1, size),
+                                 headers['Content-Range'])
+                # Iterated (no sendfile), it stops at the range's end.
+                self.assertEqual(data[start:end], b''.join(body))
+
+    def test_unsatisfiable_range_is_still_a_problem(self):
+        pkg_id, data, _ = self.available()
+        status, headers, body = self.raw_get(
+            self.url(pkg_id, 'package_content'),
+            'bytes=%d-' % len(data))
+        self.assertTrue(status.startswith('416 '), status)
+        self.assertEqual('bytes */%d' % len(data), headers['Content-Range'])
+        self.assertNotIsInstance(body, wsgi_server.FileWrapper)
+
+    def test_artifacts(self):
+        pkg_id, _, contents = self.available()
+        image = contents['images/c1/disk.raw']
+        url = self.url(pkg_id, 'artifacts', 'images/c1/disk.raw')
+        status, _, body = self.raw_get(url, 'bytes=1048000-2100000')
+        self.assertEqual('206 Partial Content', status)
+        self.assertIsInstance(body, wsgi_server.FileWrapper)
+        self.assertEqual(image[1048000:2100001], b''.join(body))
+        # Deflated and zstd members are decoded: streamed, not a file.
+        for path in ('logs/notes.txt', 'images/c1/memory.save'):
+            with self.subTest(path=path):
+                status, _, body = self.raw_get(
+                    self.url(pkg_id, 'artifacts', path), 'bytes=5-99')
+                self.assertEqual('206 Partial Content', status)
+                self.assertNotIsInstance(body, wsgi_server.FileWrapper)
+                self.assertEqual(contents[path][5:100], b''.join(body))
+
+
 class TestArtifacts(PackagesTestCase):
 
     def artifact(self, pkg_id, path, **kw):
@@ -1330,16 +1412,14 @@ class TestArtifacts(PackagesTestCase):
                                  resp.headers['Content-Range'])
                 self.assertEqual(image[start:end], resp.body)
 
-    def test_deflated_member(self):
-        pkg_id, _, contents = self.available()
-        log = contents['logs/notes.txt']
-        member = self.row(pkg_id)['layout']['members']['logs/notes.txt']
-        self.assertEqual(8, member['compressType'])
-        self.assertLess(member['compressedSize'], len(log) // 4)
-        resp = self.artifact(pkg_id, 'logs/notes.txt')
+    def assertDecodedRanges(self, pkg_id, path, content):
+        """The whole member and ranges of it, decoded, where decoding
+        must start from the member's beginning."""
+        resp = self.artifact(pkg_id, path)
         self.assertEqual(200, resp.status, resp.body[:200])
-        self.assertEqual(log, resp.body)
-        size = len(log)
+        self.assertEqual(str(len(content)), resp.headers['Content-Length'])
+        self.assertEqual(content, resp.body)
+        size = len(content)
         for header, start, end in (('bytes=0-9', 0, 10),
                                    ('bytes=1048570-2097200', 1048570,
                                     2097201),
@@ -1347,12 +1427,31 @@ class TestArtifacts(PackagesTestCase):
                                    ('bytes=%d-' % (size - 1), size - 1,
                                     size)):
             with self.subTest(range=header):
-                resp = self.artifact(pkg_id, 'logs/notes.txt',
+                resp = self.artifact(pkg_id, path,
                                      headers={'Range': header})
                 self.assertEqual(206, resp.status, resp.body[:200])
                 self.assertEqual('bytes %d-%d/%d' % (start, end - 1, size),
                                  resp.headers['Content-Range'])
-                self.assertEqual(log[start:end], resp.body)
+                self.assertEqual(content[start:end], resp.body)
+
+    def test_deflated_member(self):
+        pkg_id, _, contents = self.available()
+        log = contents['logs/notes.txt']
+        member = self.row(pkg_id)['layout']['members']['logs/notes.txt']
+        self.assertEqual(8, member['compressType'])
+        self.assertLess(member['compressedSize'], len(log) // 4)
+        self.assertDecodedRanges(pkg_id, 'logs/notes.txt', log)
+
+    def test_zstd_member_is_served_decoded(self):
+        pkg_id, _, contents = self.available()
+        path = 'images/c1/memory.save'
+        memory = contents[path]
+        member = self.row(pkg_id)['layout']['members'][path]
+        self.assertEqual(('zstd', 0, len(memory)),
+                         (member['codec'], member['compressType'],
+                          member['size']))
+        self.assertLess(member['compressedSize'], len(memory) // 2)
+        self.assertDecodedRanges(pkg_id, path, memory)
 
     def test_json_documents(self):
         pkg_id, _, contents = self.available()

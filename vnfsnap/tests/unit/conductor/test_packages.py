@@ -13,6 +13,7 @@
 """The conductor's VNF snapshot package operations, on the fake VIM and
 the file package store: build, process, extract, failures and recovery."""
 
+import contextlib
 import dataclasses
 import datetime
 import errno
@@ -24,6 +25,7 @@ import json
 import os
 import threading
 import time
+from unittest import mock
 import zipfile
 
 import fixtures
@@ -45,7 +47,9 @@ from vnfsnap.db import api as db_api
 from vnfsnap.db import progress as progress_mod
 from vnfsnap.package import archive
 from vnfsnap.package import contents
+from vnfsnap.package import layout
 from vnfsnap.package import manifest as manifest_mod
+from vnfsnap.package import verify
 from vnfsnap.tests import base
 from vnfsnap.tests.fixtures import database as db_utils
 from vnfsnap.tests.fixtures import fake_vim
@@ -172,6 +176,61 @@ class TestBuild(PackageTestCase):
         self.assertIsNotNone(pkg.vnf_snapshot_pkg_unique_id)
         self.assertEqual({'signed': False, 'verified': False},
                          pkg.layout['signature'])
+
+    def test_one_pass_nothing_read_back(self):
+        """The build writes the ZIP once, into the store, and describes it
+        from what it wrote: no copy into the store, no extraction or
+        fetch of what was just written."""
+        with contextlib.ExitStack() as stack:
+            not_called = {name: stack.enter_context(mock.patch.object(
+                obj, name, side_effect=AssertionError(name)))
+                for obj, name in ((type(self.store), 'put_file'),
+                                  (type(self.store), 'get_to_file'),
+                                  (archive, 'extract'),
+                                  (archive, 'build'))}
+            pkg = self.build()
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        self.assertEqual([], [n for n, m in not_called.items() if m.called])
+        # What the build described without reading is what processing
+        # the stored file describes.
+        path = self.download(pkg.id)
+        manifest = verify.verify_package(path)
+        self.assertEqual(layout.describe(path, manifest)['members'],
+                         pkg.layout['members'])
+        with open(path, 'rb') as f:
+            self.assertEqual(hashlib.sha256(f.read()).hexdigest(),
+                             pkg.checksum['hash'])
+        values = package_process.VerifyPackage(
+            self.state_path, mock.Mock()).execute(path)
+        for column in ('vnfc_snapshot_images', 'additional_artifacts',
+                       'vnfsr', 'vnfd_info', 'vnf_snapshot_id',
+                       'vnfc_snapshot_info_ids', 'is_full_snapshot'):
+            self.assertEqual(values[column], getattr(pkg, column), column)
+        self.assertEqual(values['layout'], pkg.layout)
+
+    def test_memory_compression_option(self):
+        for choice, compress_type, encoded in (
+                ('zstd', zipfile.ZIP_STORED, 'zstd'),
+                ('deflate', zipfile.ZIP_DEFLATED, None),
+                ('stored', zipfile.ZIP_STORED, None)):
+            with self.subTest(choice=choice):
+                self.conf.config(memory_compression=choice, group='package')
+                pkg = self.build()
+                self.assertEqual(states.PKG_AVAILABLE, pkg.state,
+                                 pkg.failure_details)
+                path = self.download(pkg.id)
+                manifest = verify.verify_package(path)
+                memory = manifest.by_role(manifest_mod.ROLE_MEMORY)
+                self.assertTrue(memory)
+                with zipfile.ZipFile(path) as zf:
+                    for artifact in memory:
+                        self.assertEqual(encoded, artifact.compression)
+                        self.assertEqual(compress_type, zf.getinfo(
+                            artifact.path).compress_type)
+                # And it comes back whole.
+                pkg, _ = self.extract(pkg.id)
+                self.assertEqual(states.PKG_AVAILABLE, pkg.state,
+                                 pkg.failure_details)
 
     def test_signed_build_is_verified_and_required_on_import(self):
         keys = self.useFixture(pki.Pki())
@@ -569,8 +628,8 @@ class TestFlowUndo(FlowUndoMixin, PackageTestCase):
                 operation_params={'vnfSnapshotInfoId': self.info_id})
         names = self.step_names(package_build, building())
         self.assertEqual(['export-0', 'export-1', 'archive',
-                          'store-package', 'to-processing',
-                          'verify-package', 'make-available'], names)
+                          'to-processing', 'verify-package',
+                          'make-available'], names)
         for name in names:
             with self.subTest(step=name):
                 pkg = building()

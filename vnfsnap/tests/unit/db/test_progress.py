@@ -12,6 +12,10 @@
 
 """Package progress: throttled records, totals learnt late, cancellation."""
 
+from unittest import mock
+
+import fixtures
+
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.db import api as db_api
@@ -56,3 +60,53 @@ class TestPackageProgress(base.TestCase):
         exc = self.assertRaises(exception.PackageOperationCancelled,
                                 tracker.check, 1)
         self.assertIn('maintenance window over', exc.message)
+
+    def _clock(self):
+        now = [100.0]
+        self.useFixture(fixtures.MockPatch(
+            'vnfsnap.db.progress.time.monotonic', lambda: now[0]))
+        records = self.useFixture(fixtures.MockPatch(
+            'vnfsnap.db.progress.db_api.record_pkg_progress',
+            wraps=db_api.record_pkg_progress)).mock
+        return now, records
+
+    def test_at_most_one_record_a_second_whatever_the_bytes(self):
+        now, records = self._clock()
+        tracker = progress.PackageProgress('p1', total=1 << 40)
+        for step in range(1, 1001):        # 1000 GiB-sized steps at once
+            tracker(step << 30)
+        self.assertEqual(1, records.call_count)
+        now[0] += 0.999
+        tracker(1001 << 30)
+        self.assertEqual(1, records.call_count)
+        now[0] += 0.001
+        tracker(1002 << 30)
+        self.assertEqual(2, records.call_count)
+        self.assertEqual((1002 << 30, 1 << 40), self.row())
+
+    def test_the_end_and_a_flush_are_always_recorded(self):
+        now, records = self._clock()
+        tracker = progress.PackageProgress('p1')
+        tracker(0, 3000)
+        tracker(1500)
+        self.assertEqual((0, 3000), self.row())
+        tracker.flush()                     # the held-back figure
+        self.assertEqual((1500, 3000), self.row())
+        tracker.flush()                     # nothing more held back
+        self.assertEqual(2, records.call_count)
+        tracker(3000)                       # the end, within the second
+        self.assertEqual((3000, 3000), self.row())
+        self.assertEqual(3, records.call_count)
+
+    def test_a_new_stage_is_throttled_too(self):
+        now, records = self._clock()
+        tracker = progress.PackageProgress('p1')
+        tracker.stage(0, 8000)
+        tracker.stage(4000, 8000)
+        self.assertEqual(1, records.call_count)
+        self.assertEqual((0, 8000), self.row())
+        now[0] += 1
+        tracker(1000)
+        self.assertEqual((5000, 8000), self.row())
+        self.assertEqual(mock.call('p1', 5000, 8000),
+                         records.call_args)

@@ -10,14 +10,19 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Streaming build and extract: round trip, flat memory, refusals."""
+"""Streaming build and extract: round trip, flat memory, refusals; one-pass
+builds into a forward-only store stream, and memory states compressed with
+zstd (the manifest's ``compression``)."""
 
 import datetime
 import hashlib
+import io
 import json
 import os
+import random
 import shutil
 import struct
+import threading
 import tracemalloc
 import zipfile
 import zlib
@@ -28,7 +33,12 @@ import testtools
 from vnfsnap import package
 from vnfsnap.common import exception
 from vnfsnap.package import archive
+from vnfsnap.package import codec
+from vnfsnap.package import contents
+from vnfsnap.package import layout
 from vnfsnap.package import manifest as manifest_mod
+from vnfsnap.package import verify
+from vnfsnap.store import base as store_base
 from vnfsnap.tests.fixtures import package_files
 
 MIB = 1024 * 1024
@@ -362,3 +372,316 @@ class TestExtractRefusals(ArchiveFixture):
         self.assertEqual(['images/c1/disk.raw'],
                          [a.path for a in self.manifest.by_role(
                              manifest_mod.ROLE_IMAGE)])
+
+
+def memory_state(path, size=6 * MIB, seed=7):
+    """A memory image as a guest's looks: zero pages, random pages and
+    repetitive (text-like) pages."""
+    rnd = random.Random(seed)
+    page = 4096
+    with open(path, 'wb') as f:
+        for i in range(size // page):
+            kind = i % 4
+            if kind == 0:
+                f.write(rnd.randbytes(page))
+            elif kind == 1:
+                f.write(b'vnfsnap memory line %d\n' % i * 200)
+            else:
+                f.write(bytes(page))
+        f.truncate(size)
+    with open(path, 'rb') as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+class StreamFixture(ArchiveFixture):
+
+    def with_memory(self, disk, **memory_kwargs):
+        mem = self.path('memory.save')
+        mem_sha = memory_state(mem)
+        arts = self.artifacts(disk) + [archive.FileArtifact(
+            mem, 'images/c1/memory.save', manifest_mod.ROLE_MEMORY,
+            vnfc_snapshot_id='c1', **memory_kwargs)]
+        return arts, mem_sha
+
+    def write_stream(self, artifacts, signer=None):
+        """archive.write into a forward-only store stream, as a build
+        into the package store does; returns (Built, StoredObject)."""
+        path = self.path('pkg.zip')
+        with open(path, 'wb') as f:
+            out = store_base.StreamWriter(f, store_base.Meter())
+            built = archive.write(out, artifacts, 'snap-1', 'inst-1',
+                                  signer=signer)
+        return built, out.result()
+
+
+class TestOnePass(StreamFixture):
+
+    def test_forward_only_stream_is_a_valid_package(self):
+        disk, disk_sha = self.sparse_disk()
+        arts, _ = self.with_memory(disk, compress=True)
+        built, stored = self.write_stream(arts)
+        path = self.path('pkg.zip')
+        with open(path, 'rb') as f:
+            data = f.read()
+        # The hash taken while writing is that of the stored bytes.
+        self.assertEqual((len(data), hashlib.sha256(data).hexdigest()),
+                         (stored.size, stored.sha256))
+        with zipfile.ZipFile(path) as zf:
+            # Never sought back: sizes and CRCs follow in descriptors.
+            self.assertTrue(all(i.flag_bits & 0x08 for i in zf.infolist()))
+        manifest = verify.verify_package(path)
+        self.assertEqual(built.manifest, manifest)
+        # The layout known from writing is the one read from the file.
+        self.assertEqual(layout.describe(path, manifest), built.layout)
+        extracted = archive.extract(path, self.path('out'))
+        self.assertEqual(disk_sha, extracted.by_path()[
+            'images/c1/disk.raw'].sha256)
+
+    def test_checks_from_what_was_written(self):
+        disk, _ = self.sparse_disk()
+        arts, _ = self.with_memory(disk)
+        built, _ = self.write_stream(arts)
+        manifest = verify.verify_written(built.infos, built.manifest_bytes,
+                                         built.signature_bytes)
+        self.assertEqual(built.manifest, manifest)
+        # A limit an import would apply is applied to the build too.
+        self.assertRaises(
+            exception.PackageTooLarge, verify.verify_written, built.infos,
+            built.manifest_bytes, None,
+            verify.Limits(max_member_size=MIB))
+        # A manifest that does not list what was written is refused.
+        self.assertRaises(exception.MemberMismatch, verify.verify_written,
+                          built.infos[1:], built.manifest_bytes, None)
+
+    def test_describe_from_the_build_matches_processing(self):
+        disk, _ = self.sparse_disk()
+        arts = self.artifacts(disk)
+        arts[0] = archive.DocumentArtifact(
+            {'id': 'snap-1'}, 'vnfsr/record.json', 'vnfSnapshotRecord')
+        built, _ = self.write_stream(arts)
+        # A raw image's minDisk is its size; only qcow2 ones are read.
+        self.assertEqual({}, built.min_disk)
+        root = self.path('out')
+        archive.extract(self.path('pkg.zip'), root)
+        for artifact in built.manifest.by_role(manifest_mod.ROLE_IMAGE):
+            self.assertEqual(
+                contents._image_min_disk(root, artifact),
+                contents._image_min_disk(built.min_disk, artifact))
+
+    def test_qcow2_min_disk_from_the_source_header(self):
+        qcow2 = self.path('disk.qcow2')
+        with open(qcow2, 'wb') as f:
+            f.write(package_files.qcow2_image())
+        arts = self.artifacts(qcow2)
+        arts[2] = archive.FileArtifact(
+            qcow2, 'images/c1/disk.qcow2', 'vnfcImage',
+            vnfc_snapshot_id='c1', disk_format='QCOW2',
+            container_format='BARE')
+        built, _ = self.write_stream(arts)
+        self.assertEqual({'images/c1/disk.qcow2': 1 << 30},
+                         built.min_disk)
+
+
+class TestZstdMemory(StreamFixture):
+
+    def test_round_trip(self):
+        disk, _ = self.sparse_disk()
+        arts, mem_sha = self.with_memory(disk, encoding=codec.ZSTD)
+        built, _ = self.write_stream(arts)
+        path = self.path('pkg.zip')
+        memory = built.manifest.by_path()['images/c1/memory.save']
+        self.assertEqual(('zstd', 6 * MIB, mem_sha),
+                         (memory.compression, memory.size, memory.sha256))
+        self.assertIn(b'"compression": "zstd"', built.manifest_bytes)
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo('images/c1/memory.save')
+            self.assertEqual(zipfile.ZIP_STORED, info.compress_type)
+            # Half of it is zero pages and text: zstd halves it at least.
+            self.assertLess(info.file_size, 3 * MIB)
+            self.assertTrue(zf.read(info).startswith(b'\x28\xb5\x2f\xfd'))
+        entry = built.layout['members']['images/c1/memory.save']
+        self.assertEqual(('zstd', 6 * MIB, info.file_size),
+                         (entry['codec'], entry['size'],
+                          entry['compressedSize']))
+        self.assertEqual(layout.describe(path, verify.verify_package(path)),
+                         built.layout)
+        archive.extract(path, self.path('out'))
+        with open(self.path('out', 'images', 'c1', 'memory.save'),
+                  'rb') as f:
+            self.assertEqual(mem_sha, hashlib.sha256(f.read()).hexdigest())
+
+    def _package_with_memory_member(self, payload, size, sha256,
+                                    compress_type=zipfile.ZIP_STORED):
+        """A package whose zstd memory member holds ``payload``."""
+        disk, _ = self.sparse_disk(size=MIB)
+        arts = self.artifacts(disk)
+        built, _ = self.write_stream(arts)
+        manifest = built.manifest
+        memory = manifest_mod.Artifact(
+            path='images/c1/memory.save', role=manifest_mod.ROLE_MEMORY,
+            size=size, sha256=sha256, vnfc_snapshot_id='c1',
+            compression='zstd')
+        manifest = manifest_mod.Manifest(
+            manifest.vnf_snapshot_pkg_unique_id, manifest.created_at,
+            manifest.vnf_snapshot_id, manifest.vnf_instance_id,
+            manifest.artifacts + (memory,))
+        path = self.path('crafted.zip')
+        with zipfile.ZipFile(self.path('pkg.zip')) as src, \
+                zipfile.ZipFile(path, 'w') as dst:
+            for info in src.infolist():
+                if info.filename != 'vnfsnap-manifest.json':
+                    dst.writestr(info.filename, src.read(info))
+            dst.writestr('images/c1/memory.save', payload, compress_type)
+            dst.writestr('vnfsnap-manifest.json', manifest.to_json())
+        return path
+
+    @staticmethod
+    def _frame(data):
+        encoder = codec.Encoder()
+        return encoder.encode(data) + encoder.finish()
+
+    def test_a_frame_longer_than_listed_stops_at_the_listed_size(self):
+        data = bytes(64 * MIB)          # 64 MiB of zeros: a tiny frame
+        path = self._package_with_memory_member(
+            self._frame(data), MIB, hashlib.sha256(data[:MIB]).hexdigest())
+        exc = self.assertRaises(exception.ChecksumMismatch, archive.extract,
+                                path, self.path('out'))
+        self.assertIn('longer than the %d bytes listed' % MIB, str(exc))
+        self.assertFalse(os.path.exists(self.path('out')))
+
+    def test_a_corrupt_frame_is_refused(self):
+        data = random.Random(3).randbytes(MIB)
+        frame = bytearray(self._frame(data))
+        frame[len(frame) // 2] ^= 0xff
+        path = self._package_with_memory_member(
+            bytes(frame), MIB, hashlib.sha256(data).hexdigest())
+        self.assertRaises(exception.ChecksumMismatch, archive.extract,
+                          path, self.path('out'))
+
+    def test_decoded_size_is_limited_before_extraction(self):
+        data = bytes(4 * MIB)
+        path = self._package_with_memory_member(
+            self._frame(data), len(data), hashlib.sha256(data).hexdigest())
+        verify.verify_package(path)
+        exc = self.assertRaises(
+            exception.PackageTooLarge, verify.verify_package, path,
+            verify.Limits(max_member_size=2 * MIB))
+        self.assertIn('decoded', str(exc))
+
+    def test_an_encoded_member_must_be_stored(self):
+        data = bytes(MIB)
+        path = self._package_with_memory_member(
+            self._frame(data), len(data), hashlib.sha256(data).hexdigest(),
+            compress_type=zipfile.ZIP_DEFLATED)
+        self.assertRaises(exception.MemberMismatch, verify.verify_package,
+                          path)
+
+    def test_manifest_accepts_only_known_codecs_on_internal_artifacts(self):
+        base = {'path': 'm.save', 'role': manifest_mod.ROLE_MEMORY,
+                'size': 1, 'vnfcSnapshotId': 'c1',
+                'checksum': {'algorithm': 'SHA-256', 'hash': 'a' * 64}}
+        record = {'path': 'vnfsr/record.json',
+                  'role': manifest_mod.ROLE_RECORD, 'size': 1,
+                  'checksum': {'algorithm': 'SHA-256', 'hash': 'b' * 64}}
+
+        def doc(**extra):
+            return {'formatVersion': '1.0', 'vnfSnapshotPkgUniqueId': 'u',
+                    'createdAt': '2026-01-01T00:00:00Z',
+                    'vnfSnapshotId': 's', 'vnfInstanceId': 'i',
+                    'artifacts': [record, dict(base, **extra)]}
+
+        manifest_mod.validate(doc(compression='zstd'))
+        self.assertRaises(exception.ManifestInvalid, manifest_mod.validate,
+                          doc(compression='brotli'))
+        self.assertRaises(exception.ManifestInvalid, manifest_mod.validate,
+                          doc(compression='zstd', uri='https://x/m'))
+
+
+class TestStoreStream(StreamFixture):
+
+    def test_writer_refuses_to_seek(self):
+        out = store_base.StreamWriter(io.BytesIO(), store_base.Meter())
+        out.write(b'abc')
+        self.assertEqual(3, out.tell())
+        self.assertFalse(out.seekable())
+        self.assertRaises(OSError, out.seek, 0)
+
+
+class TestOverlappedHashing(StreamFixture):
+    """The artifact's SHA-256, the member's CRC-32 and the package's
+    SHA-256 are taken in threads (pipeline): each is the one of the bytes,
+    at every chunk boundary, and a failure leaves no thread behind."""
+
+    CHUNK = 4096
+
+    def setUp(self):
+        super().setUp()
+        self.threads = threading.active_count()
+
+    def file_of(self, size):
+        path = self.path('content-%d' % size)
+        with open(path, 'wb') as f:
+            f.write(os.urandom(size))
+        return path
+
+    def test_hashes_at_chunk_boundaries(self):
+        sizes = (0, 1, self.CHUNK - 1, self.CHUNK, self.CHUNK + 1,
+                 7 * self.CHUNK)
+        for encoding in (None, codec.ZSTD):
+            arts = self.artifacts(self.file_of(0))[:1] + [
+                archive.FileArtifact(
+                    self.file_of(size), 'images/c%d/memory.save' % size,
+                    manifest_mod.ROLE_MEMORY,
+                    vnfc_snapshot_id='c%d' % size, compress=False,
+                    encoding=encoding) for size in sizes]
+            path = self.path('pkg.zip')
+            with open(path, 'wb') as f:
+                out = store_base.StreamWriter(f, store_base.Meter())
+                built = archive.write(out, arts, 'snap-1', 'inst-1',
+                                      chunk_size=self.CHUNK)
+            with open(path, 'rb') as f:
+                data = f.read()
+            self.assertEqual(hashlib.sha256(data).hexdigest(),
+                             out.result().sha256)
+            with zipfile.ZipFile(path) as zf:
+                self.assertIsNone(zf.testzip())     # every CRC-32
+            entries = built.manifest.by_path()
+            for art in arts[1:]:
+                with open(art.source, 'rb') as f:
+                    content = f.read()
+                self.assertEqual(
+                    (len(content), hashlib.sha256(content).hexdigest()),
+                    (entries[art.path].size, entries[art.path].sha256))
+            extracted = archive.extract(path, self.path('out-%s' % encoding))
+            self.assertEqual(built.manifest.artifacts, extracted.artifacts)
+            self.assertEqual(self.threads, threading.active_count())
+
+    def test_write_error_mid_stream_leaves_no_thread(self):
+        # The store's limit is met in the member's write, in its thread:
+        # the error reaches the caller, and every stage has ended.
+        mem = self.file_of(64 * self.CHUNK)
+        arts = self.artifacts(mem)[:1] + [archive.FileArtifact(
+            mem, 'images/c1/memory.save', manifest_mod.ROLE_MEMORY,
+            vnfc_snapshot_id='c1', compress=False)]
+        with open(self.path('pkg.zip'), 'wb') as f:
+            out = store_base.StreamWriter(
+                f, store_base.Meter(limit=20 * self.CHUNK))
+            self.assertRaises(exception.PackageTooLarge, archive.write,
+                              out, arts, 'snap-1', 'inst-1',
+                              chunk_size=self.CHUNK)
+        self.assertEqual(self.threads, threading.active_count())
+
+    def test_cancel_mid_stream_leaves_no_thread(self):
+        mem = self.file_of(64 * self.CHUNK)
+        arts = self.artifacts(mem)[:1] + [archive.FileArtifact(
+            mem, 'images/c1/memory.save', manifest_mod.ROLE_MEMORY,
+            vnfc_snapshot_id='c1', encoding=codec.ZSTD)]
+
+        def cancel(done, total):
+            if done > 10 * self.CHUNK:
+                raise RuntimeError('cancelled')
+        self.assertRaises(RuntimeError, archive.build, self.path('p.zip'),
+                          arts, 'snap-1', 'inst-1', progress=cancel,
+                          chunk_size=self.CHUNK)
+        self.assertEqual(self.threads, threading.active_count())
+        self.assertFalse(os.path.exists(self.path('p.zip.part')))

@@ -331,6 +331,66 @@ class TestFileStore(FileStoreTest):
         self.assertLess(peak, 8 * MIB)
 
 
+class TestOpenWrite(FileStoreTest):
+    """A build writes its package straight into the store, in one pass."""
+
+    def test_in_place_and_hashed_on_the_way(self):
+        data = os.urandom(3 * MIB + 7)
+        with self.store.open_write(KEY) as out:
+            out.write(data[:MIB])
+            # Written where the package will be, under a dot name.
+            self.assertFalse(self.store.exists(KEY))
+            self.assertEqual(1, len(self.stored_files()))
+            self.assertTrue(os.path.basename(
+                self.stored_files()[0]).startswith('.'))
+            out.write(data[MIB:])
+        self.assertEqual(base.StoredObject(
+            len(data), hashlib.sha256(data).hexdigest()), out.result())
+        self.assertEqual(data, self.read_back())
+        self.assertEqual(['pkg-1/package.zip'], self.stored_files())
+
+    def test_a_failed_write_leaves_nothing(self):
+        with self.assertRaises(RuntimeError):
+            with self.store.open_write(KEY) as out:
+                out.write(b'x' * MIB)
+                raise RuntimeError('cancelled')
+        self.assertEqual([], self.stored_files())
+        self.assertFalse(self.store.exists(KEY))
+
+    def test_full_disk_is_store_full(self):
+        full = OSError(errno.ENOSPC, 'No space left on device')
+        with mock.patch.object(file_store.os, 'fsync', side_effect=full):
+            with self.assertRaises(exception.StoreFull):
+                with self.store.open_write(KEY) as out:
+                    out.write(b'x' * MIB)
+        self.assertEqual([], self.stored_files())
+
+    def test_too_large(self):
+        with self.assertRaises(exception.PackageTooLarge):
+            with self.store.open_write(KEY) as out:
+                out.write(b'x' * (self.MAX + 1))
+        self.assertEqual([], self.stored_files())
+
+    def test_default_spools_then_puts(self):
+        """What a backend without an in-place write (Swift) gets."""
+        spool = os.path.join(self.state_path, 'work')
+        os.mkdir(spool)
+        data = os.urandom(MIB + 1)
+        with base.PackageStore.open_write(self.store, KEY, spool) as out:
+            out.write(data)
+        self.assertEqual(hashlib.sha256(data).hexdigest(),
+                         out.result().sha256)
+        self.assertEqual(data, self.read_back())
+        self.assertEqual([], os.listdir(spool))
+        with self.assertRaises(RuntimeError):
+            with base.PackageStore.open_write(self.store, 'p2/package.zip',
+                                              spool) as out:
+                out.write(data)
+                raise RuntimeError('cancelled')
+        self.assertEqual([], os.listdir(spool))
+        self.assertFalse(self.store.exists('p2/package.zip'))
+
+
 class TestGetStore(test_base.TestCase):
 
     MIGRATE = False

@@ -12,6 +12,7 @@
 
 """qemu-img on images that may come from outside runs under limits."""
 
+import errno
 import os
 import shutil
 import signal
@@ -167,3 +168,39 @@ class TestRealLimits(testtools.TestCase):
                                     self.disk)
         self.assertIn('did not finish within 1 s', str(exc))
         self.assertIsNotNone(started[0].poll())
+
+
+class TestLinkOrCopy(testtools.TestCase):
+    """An export links the memory state rather than copying it."""
+
+    def setUp(self):
+        super().setUp()
+        self.dir = self.useFixture(fixtures.TempDir()).path
+        self.src = os.path.join(self.dir, 'memory.save')
+        with open(self.src, 'wb') as f:
+            f.write(b'memory' * 1000)
+        self.dest = os.path.join(self.dir, 'export-memory.save')
+
+    def test_links_on_one_file_system(self):
+        images.link_or_copy(self.src, self.dest)
+        self.assertTrue(os.path.samefile(self.src, self.dest))
+        # Removing the export leaves the VNFC snapshot's file.
+        os.unlink(self.dest)
+        self.assertTrue(os.path.exists(self.src))
+
+    def test_copies_where_the_kernel_refuses_the_link(self):
+        for code in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EACCES):
+            with self.subTest(errno=code):
+                with mock.patch.object(images.os, 'link',
+                                       side_effect=OSError(code, 'no')):
+                    images.link_or_copy(self.src, self.dest)
+                self.assertFalse(os.path.samefile(self.src, self.dest))
+                with open(self.dest, 'rb') as f:
+                    self.assertEqual(b'memory' * 1000, f.read())
+                os.unlink(self.dest)
+
+    def test_other_errors_propagate(self):
+        with mock.patch.object(images.os, 'link',
+                               side_effect=OSError(errno.ENOSPC, 'full')):
+            self.assertRaises(OSError, images.link_or_copy, self.src,
+                              self.dest)
