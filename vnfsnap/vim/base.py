@@ -149,6 +149,13 @@ class VimDriver(abc.ABC):
         """Return :class:`Capabilities` as read from the VIM; with a VNFC,
         what is possible for that VNFC (e.g. quiesce needs its agent)."""
 
+    def prepare_quiesce(self, vnfc, timeout):
+        """Make ready what undoes a freeze of ``timeout`` seconds (the
+        libvirt driver's guard), before any VNFC is frozen: the freezes of
+        a VNF then begin together. Harmless to undo with
+        :meth:`unquiesce` when no freeze followed. Nothing by default."""
+        return None
+
     @abc.abstractmethod
     def quiesce(self, vnfc, timeout):
         """Freeze the VNFC's file systems; the thaw is owned by the caller

@@ -54,6 +54,26 @@ LOG = logging.getLogger(__name__)
 vim_base.record_guards_with(db_api.record_op_guard)
 
 
+class PrepareQuiesce(task.Task):
+    """What undoes a VNFC's freeze made ready before any VNFC is frozen
+    (VimDriver.prepare_quiesce)."""
+
+    def __init__(self, vnfc, driver, kept=None):
+        super().__init__(name='prepare-quiesce-%s' % vnfc.id)
+        self.vnfc, self.driver, self.kept = vnfc, driver, kept
+
+    def execute(self):
+        self.driver.prepare_quiesce(self.vnfc,
+                                    CONF.conductor.freeze_deadline)
+
+    def revert(self, *args, **kwargs):
+        if self.kept is not None and self.kept():
+            return
+        # Harmless on a VNFC that was not frozen: it releases the guard.
+        common.undo('release the freeze guard of VNFC %s' % self.vnfc.id,
+                    self.driver.unquiesce, self.vnfc)
+
+
 class Quiesce(task.Task):
     """``kept``: when it returns True, what the capture made is recorded
     and belongs to its VNF snapshot: nothing is undone any more (a revert's
@@ -509,6 +529,7 @@ def add_capture(flow, plan, vnfcs, drivers, snapshot_id, kept=None):
     for number, group in enumerate(plan['groups'], 1):
         suffix = '' if len(plan['groups']) == 1 else '-group-%d' % number
         stop = unordered_flow.Flow('power-off' + suffix)
+        ready = unordered_flow.Flow('prepare-quiesce' + suffix)
         freeze = unordered_flow.Flow('quiesce' + suffix)
         snap = unordered_flow.Flow('snapshot' + suffix)
         thaw = unordered_flow.Flow('unquiesce' + suffix)
@@ -534,6 +555,7 @@ def add_capture(flow, plan, vnfcs, drivers, snapshot_id, kept=None):
                     off=entry['powerOffAfter'], stopped=power_off))
             if entry['quiesce']:
                 quiesced_ids.append(vnfc.id)
+                ready.add(PrepareQuiesce(vnfc, driver, kept))
                 freeze.add(Quiesce(vnfc, driver, kept))
                 thaw.add(Unquiesce(vnfc, driver))
             if vnf_paused:
@@ -543,7 +565,7 @@ def add_capture(flow, plan, vnfcs, drivers, snapshot_id, kept=None):
                                 entry['quiesce'], vnf_paused, kept)
             names.add(NameVnfcSnapshot(vnfc, driver, step, kept))
             snap.add(step)
-        steps += [stop, freeze, snap, thaw, after]
+        steps += [stop, ready, freeze, snap, thaw, after]
     for sub in [names, detach, pause] + steps + [unpause, attach]:
         if len(sub):
             flow.add(sub)

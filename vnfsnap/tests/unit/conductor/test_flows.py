@@ -64,6 +64,13 @@ def _named(*vnfc_ids):
     return ('name-snapshots', ['name-snapshot-%s' % i for i in vnfc_ids])
 
 
+def _prepared(*vnfc_ids, group=None):
+    """The step that makes ready the undo of the VNFCs' freezes."""
+    suffix = '' if group is None else '-group-%d' % group
+    return ('prepare-quiesce' + suffix,
+            ['prepare-quiesce-%s' % i for i in vnfc_ids])
+
+
 def _reverted(vnfc_id):
     """The names of a VNFC's revert on a VIM whose revert is one step."""
     return ('revert-%s' % vnfc_id, ['revert-%s-revert' % vnfc_id,
@@ -210,6 +217,7 @@ class TestCreateSnapshotFlow(base.TestCase):
         flow, store = create_snapshot.build(op, inst)
         self.assertEqual([
             'check-cancel-start', _named('vnfc-0', 'vnfc-1'),
+            _prepared('vnfc-0', 'vnfc-1'),
             ('quiesce', ['quiesce-vnfc-0', 'quiesce-vnfc-1']),
             ('snapshot', ['snapshot-vnfc-0', 'snapshot-vnfc-1']),
             ('unquiesce', ['unquiesce-vnfc-0', 'unquiesce-vnfc-1']),
@@ -336,6 +344,7 @@ class TestCreateSnapshotFlow(base.TestCase):
         flow, store = create_snapshot.build(op, inst)
         self.assertEqual([
             'check-cancel-start', _named('vnfc-0', 'vnfc-2'),
+            _prepared('vnfc-0', 'vnfc-2'),
             ('quiesce', ['quiesce-vnfc-0', 'quiesce-vnfc-2']),
             ('snapshot', ['snapshot-vnfc-0', 'snapshot-vnfc-2']),
             ('unquiesce', ['unquiesce-vnfc-0', 'unquiesce-vnfc-2']),
@@ -720,6 +729,7 @@ class TestSafetySnapshot(base.TestCase):
                           ('check-revert', ['check-revert-vnfc-0',
                                             'check-revert-vnfc-1']),
                           _named('vnfc-0', 'vnfc-1'),
+                          _prepared('vnfc-0', 'vnfc-1'),
                           ('quiesce', ['quiesce-vnfc-0', 'quiesce-vnfc-1']),
                           ('snapshot', ['snapshot-vnfc-0',
                                         'snapshot-vnfc-1']),
@@ -813,9 +823,11 @@ class TestDescriptorInFlows(base.TestCase):
         flow, store = create_snapshot.build(op, inst)
         self.assertEqual([
             'check-cancel-start', _named('vnfc-0', 'vnfc-1'),
+            _prepared('vnfc-0', group=1),
             ('quiesce-group-1', ['quiesce-vnfc-0']),
             ('snapshot-group-1', ['snapshot-vnfc-0']),
             ('unquiesce-group-1', ['unquiesce-vnfc-0']),
+            _prepared('vnfc-1', group=2),
             ('quiesce-group-2', ['quiesce-vnfc-1']),
             ('snapshot-group-2', ['snapshot-vnfc-1']),
             ('unquiesce-group-2', ['unquiesce-vnfc-1']),

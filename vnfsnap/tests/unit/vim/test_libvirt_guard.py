@@ -185,6 +185,23 @@ class TestDriverGuards(GuardTestCase):
         self.assertLessEqual(frozen, thawed)
         self.assertLessEqual(thawed, released)
 
+    def test_prepared_freeze_arms_once_and_is_released_unfrozen(self):
+        arm = self.useFixture(fixtures.MockPatch(
+            'vnfsnap.vim.libvirt.guard.arm', side_effect=guard.arm)).mock
+        self.driver.prepare_quiesce(self.vnfc, 60)
+        self.assertEqual(['freeze.token'], os.listdir(self.guards))
+        self.driver.quiesce(self.vnfc, 60)
+        self.assertEqual(1, arm.call_count)
+        self.driver.unquiesce(self.vnfc)
+        self.assertEqual([], os.listdir(self.guards))
+        # Prepared, never frozen (a failure before the freeze): the undo
+        # releases the guard.
+        self.driver.prepare_quiesce(self.vnfc, 60)
+        self.driver.unquiesce(self.vnfc)
+        self.assertEqual([], os.listdir(self.guards))
+        # One record per VNFC and kind: the last guard's.
+        self.assertEqual(['released'], [r['state'] for r in self.records()])
+
     def test_no_deadline_no_guard(self):
         self.assertTrue(self.driver.pause_vnfc(self.vnfc))
         self.assertFalse(os.path.exists(self.guards))
