@@ -56,21 +56,14 @@ import os
 import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
 
 from defusedxml import ElementTree
 import libvirt
 
-from vnfsnap_demo import client as api_client
-from vnfsnap_demo import domains
-from vnfsnap_demo import guest_image
-from vnfsnap_demo import libvirtd
-from vnfsnap_demo import scenario
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import package_api  # noqa: E402,I001 (a sibling script, not a package)
+import guest_bench  # noqa: E402,I001 (a sibling script, not a package)
 
 KINDS = ('cold', 'warm')
 SIDES = ('raw', 'vnfsnap')
@@ -80,8 +73,7 @@ BLOCK_JOB_TIMEOUT = 300
 POLL = 0.1
 
 
-def _say(text=''):
-    print(text, flush=True)
+_say = guest_bench.say
 
 
 def _disks(dom):
@@ -162,16 +154,7 @@ class RawRound:
                 except libvirt.libvirtError:
                     pass
 
-        threads = [threading.Thread(target=one, args=item)
-                   for item in self.doms.items()]
-        started = time.monotonic()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.monotonic() - started
-        if errors:
-            raise RuntimeError('raw round failed: %s' % '; '.join(errors))
+        wall = guest_bench.in_threads(one, self.doms.items(), errors)
         return spans, wall
 
     def undo(self):
@@ -223,38 +206,12 @@ def _epoch(text):
         text.replace('Z', '+00:00')).timestamp()
 
 
-class Bench:
+class Bench(guest_bench.GuestBench):
 
     def __init__(self, args, work):
-        self.args, self.work = args, work
-        self.proc = self.conn = None
-        self.doms = {}
+        super().__init__(args, work)
         #: {(kind, side): [{'spans': {...}, 'wall': s}]}
         self.results = {(k, s): [] for k in KINDS for s in SIDES}
-
-    def set_up(self):
-        libvirtd.ensure_running()
-        image = guest_image.build()
-        self.conn = libvirt.open('qemu:///system')
-        domains.destroy_all(self.conn, self.args.prefix)
-        os.chmod(self.work, 0o755)  # noqa: S103 (QEMU runs as libvirt-qemu)
-        created, _ = domains.create_and_boot(
-            self.conn, image, self.args.vnfcs,
-            os.path.join(self.work, 'guests'), prefix=self.args.prefix)
-        self.doms = {td.name: td.lookup(self.conn) for td in created}
-        port = package_api.free_port()
-        self.proc = package_api.start_service(self.work, port)
-        self.api = api_client.Client('http://127.0.0.1:%d' % port)
-        _, inst = self.api.post('/vnf_instances', scenario.Demo(
-            self.args.vnfcs).registration(created))
-        self.inst = inst['id']
-        _say('guests %s; vnfsnap-all-in-one pid %d, VNF instance %s'
-             % (', '.join(self.doms), self.proc.pid, self.inst))
-
-    def tear_down(self):
-        package_api.stop_service(self.proc)
-        if self.conn is not None and not self.args.keep:
-            domains.destroy_all(self.conn, self.args.prefix)
 
     def raw(self, kind, number):
         rnd = RawRound(self.doms, self.work, number, kind == 'warm')
@@ -271,15 +228,7 @@ class Bench:
                                   'withMemory': kind == 'warm'}},
             expect=(202,))
         started = time.monotonic()
-        op_path = hdrs['Location'].split('/vnflcm/v2', 1)[1]
-        deadline = started + 900
-        while True:
-            op = self.api.get(op_path)
-            if op['operationState'] not in ('STARTING', 'PROCESSING'):
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError('create still %s' % op['operationState'])
-            time.sleep(POLL)
+        op = guest_bench.wait_op(self.api, hdrs['Location'], POLL)
         wall = time.monotonic() - started
         if op['operationState'] != 'COMPLETED':
             raise RuntimeError('create %s: %s' % (op['operationState'],
@@ -375,32 +324,8 @@ def svg(results, width=760, row=18):
             '</svg>\n' % (width + 60, y + 10, ''.join(out)))
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--vnfcs', type=int, default=3,
-                        help='guests (VNFCs) of the VNF (default 3)')
-    parser.add_argument('--rounds', type=int, default=7,
-                        help='rounds per side and kind (default 7)')
-    parser.add_argument('--svg', help='write the timeline plot there')
-    parser.add_argument('--workdir',
-                        help='work directory (default: a new one in /var/tmp)')
-    parser.add_argument('--prefix', default='vnfsnap-bench-freeze',
-                        help='name prefix of the guests (default '
-                             'vnfsnap-bench-freeze)')
-    parser.add_argument('--keep', action='store_true',
-                        help='leave the guests and the work directory')
-    args = parser.parse_args(argv)
-    work = args.workdir or tempfile.mkdtemp(prefix='vnfsnap-freeze-',
-                                            dir='/var/tmp')
-    os.makedirs(work, exist_ok=True)
-    bench = Bench(args, work)
-    try:
-        bench.set_up()
-        bench.run()
-    finally:
-        bench.tear_down()
-        if not args.keep and not args.workdir:
-            shutil.rmtree(work, ignore_errors=True)
+def _report(bench, _):
+    args = bench.args
     _say('\n== %d VNFCs, %d rounds per side and kind, %d cores, load '
          'average %.2f %.2f %.2f' % ((args.vnfcs, args.rounds,
                                       os.cpu_count()) + os.getloadavg()))
@@ -409,6 +334,16 @@ def main(argv=None):
         with open(args.svg, 'w') as f:
             f.write(svg(bench.results))
         _say('timeline written to %s' % args.svg)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    guest_bench.options(parser, 3, 'vnfsnap-bench-freeze')
+    parser.add_argument('--rounds', type=int, default=7,
+                        help='rounds per side and kind (default 7)')
+    parser.add_argument('--svg', help='write the timeline plot there')
+    args = parser.parse_args(argv)
+    guest_bench.run(Bench, args, 'freeze', _report)
     return 0
 
 

@@ -49,59 +49,26 @@ import tempfile
 import time
 import zipfile
 
-import libvirt
-
 from vnfsnap.tests.fixtures import guest_disks
 from vnfsnap_demo import client as api_client
-from vnfsnap_demo import domains
 from vnfsnap_demo import guest_agent
-from vnfsnap_demo import guest_image
-from vnfsnap_demo import libvirtd
-from vnfsnap_demo import scenario
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import package_api  # noqa: E402,I001 (a sibling script, not a package)
+import guest_bench  # noqa: E402,I001 (a sibling script, not a package)
 
 MIB = 1024 * 1024
 PKGM = '/vnfsnapshotpkgm/v1'
 
 
-def _say(text=''):
-    print(text, flush=True)
+_say = guest_bench.say
 
 
-class Bench:
-
-    def __init__(self, args, work):
-        self.args, self.work = args, work
-        self.proc = self.conn = None
-        self.doms = {}
+class Bench(guest_bench.GuestBench):
 
     def set_up(self):
-        libvirtd.ensure_running()
-        image = guest_image.build()
-        self.conn = libvirt.open('qemu:///system')
-        domains.destroy_all(self.conn, self.args.prefix)
-        os.chmod(self.work, 0o755)  # noqa: S103 (QEMU runs as libvirt-qemu)
-        created, _ = domains.create_and_boot(
-            self.conn, image, self.args.vnfcs,
-            os.path.join(self.work, 'guests'), prefix=self.args.prefix)
-        self.doms = {td.name: td.lookup(self.conn) for td in created}
-        port = package_api.free_port()
-        self.proc = package_api.start_service(self.work, port)
-        base = 'http://127.0.0.1:%d' % port
-        self.api = api_client.Client(base)
-        self.pkgm = api_client.Client(base, prefix=PKGM, version='1.2.0')
-        _, inst = self.api.post('/vnf_instances', scenario.Demo(
-            self.args.vnfcs).registration(created))
-        self.inst = inst['id']
-        _say('guests %s; vnfsnap-all-in-one pid %d, VNF instance %s'
-             % (', '.join(self.doms), self.proc.pid, self.inst))
-
-    def tear_down(self):
-        package_api.stop_service(self.proc)
-        if self.conn is not None and not self.args.keep:
-            domains.destroy_all(self.conn, self.args.prefix)
+        super().set_up()
+        self.pkgm = api_client.Client(self.base, prefix=PKGM,
+                                      version='1.2.0')
 
     def snapshot(self):
         _, info = self.api.post('/vnf_snapshots', {})
@@ -243,36 +210,22 @@ def summary(result):
     return '\n'.join(lines)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--vnfcs', type=int, default=2,
-                        help='guests (VNFCs) of the VNF (default 2)')
-    parser.add_argument('--written', type=int, default=32,
-                        help='MiB of random data written in each guest '
-                             'between the snapshots (default 32)')
-    parser.add_argument('--workdir',
-                        help='work directory (default: a new one in /var/tmp)')
-    parser.add_argument('--prefix', default='vnfsnap-bench-incr',
-                        help='name prefix of the guests (default '
-                             'vnfsnap-bench-incr)')
-    parser.add_argument('--keep', action='store_true',
-                        help='leave the guests and the work directory')
-    args = parser.parse_args(argv)
-    work = args.workdir or tempfile.mkdtemp(prefix='vnfsnap-incr-',
-                                            dir='/var/tmp')
-    os.makedirs(work, exist_ok=True)
-    bench = Bench(args, work)
-    try:
-        bench.set_up()
-        result = bench.run()
-    finally:
-        bench.tear_down()
+def _report(bench, result):
+    args = bench.args
     _say('\n== %d VNFCs, %d MiB written in each, %d cores, load average '
          '%.2f %.2f %.2f' % ((args.vnfcs, args.written, os.cpu_count())
                              + os.getloadavg()))
     _say(summary(result))
-    if not args.keep and not args.workdir:
-        shutil.rmtree(work, ignore_errors=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    guest_bench.options(parser, 2, 'vnfsnap-bench-incr')
+    parser.add_argument('--written', type=int, default=32,
+                        help='MiB of random data written in each guest '
+                             'between the snapshots (default 32)')
+    args = parser.parse_args(argv)
+    guest_bench.run(Bench, args, 'incr', _report)
     return 0
 
 

@@ -56,8 +56,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 import xml.etree.ElementTree as ET
 
@@ -66,6 +64,7 @@ import libvirt
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import freeze_window  # noqa: E402,I001 (a sibling script, not a package)
+import guest_bench  # noqa: E402,I001
 
 SIDES = ('raw', 'vnfsnap')
 _say = freeze_window._say
@@ -139,17 +138,9 @@ class RawRevert:
         os.makedirs(self.dir)
         os.chmod(self.dir, 0o755)  # noqa: S103 (QEMU writes there)
         errors = []
-        threads = [threading.Thread(target=self._one,
-                                    args=(name, dom, errors))
-                   for name, dom in self.doms.items()]
-        started = time.monotonic()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.monotonic() - started
-        if errors:
-            raise RuntimeError('raw round failed: %s' % '; '.join(errors))
+        wall = guest_bench.in_threads(
+            self._one, [(name, dom, errors)
+                        for name, dom in self.doms.items()], errors)
         return {'wall': wall, 'steps': [
             {k: v * 1000 for k, v in marks.items()}
             for marks in self.steps.values()]}
@@ -211,15 +202,7 @@ class Bench(freeze_window.Bench):
         hdrs, _ = self.api.post(
             '/vnf_instances/%s/revert_to_snapshot' % self.inst,
             {'vnfSnapshotInfoId': self.info_id}, expect=(202,))
-        op_path = hdrs['Location'].split('/vnflcm/v2', 1)[1]
-        deadline = started + 900
-        while True:
-            op = self.api.get(op_path)
-            if op['operationState'] not in ('STARTING', 'PROCESSING'):
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError('revert still %s' % op['operationState'])
-            time.sleep(self.args.poll)
+        op = guest_bench.wait_op(self.api, hdrs['Location'], self.args.poll)
         seen = time.monotonic() - started
         if op['operationState'] != 'COMPLETED':
             raise RuntimeError('revert %s: %s' % (op['operationState'],
@@ -333,38 +316,24 @@ def summary(results):
     return '\n'.join(lines)
 
 
+def _report(bench, _):
+    args = bench.args
+    _say('\n== %d VNFCs, %d rounds per side, %d cores, load average '
+         '%.2f %.2f %.2f' % ((args.vnfcs, args.rounds, os.cpu_count())
+                             + os.getloadavg()))
+    _say(summary(bench.results))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--vnfcs', type=int, default=3,
-                        help='guests (VNFCs) of the VNF (default 3)')
+    guest_bench.options(parser, 3, 'vnfsnap-bench-revert')
     parser.add_argument('--rounds', type=int, default=7,
                         help='rounds per side (default 7)')
     parser.add_argument('--poll', type=float, default=0.1,
                         help='seconds between polls of the operation '
                              '(default 0.1)')
-    parser.add_argument('--workdir',
-                        help='work directory (default: a new one in /var/tmp)')
-    parser.add_argument('--prefix', default='vnfsnap-bench-revert',
-                        help='name prefix of the guests (default '
-                             'vnfsnap-bench-revert)')
-    parser.add_argument('--keep', action='store_true',
-                        help='leave the guests and the work directory')
     args = parser.parse_args(argv)
-    work = args.workdir or tempfile.mkdtemp(prefix='vnfsnap-revert-',
-                                            dir='/var/tmp')
-    os.makedirs(work, exist_ok=True)
-    bench = Bench(args, work)
-    try:
-        bench.set_up()
-        bench.run()
-    finally:
-        bench.tear_down()
-        if not args.keep and not args.workdir:
-            shutil.rmtree(work, ignore_errors=True)
-    _say('\n== %d VNFCs, %d rounds per side, %d cores, load average '
-         '%.2f %.2f %.2f' % ((args.vnfcs, args.rounds, os.cpu_count())
-                             + os.getloadavg()))
-    _say(summary(bench.results))
+    guest_bench.run(Bench, args, 'revert', _report)
     return 0
 
 
