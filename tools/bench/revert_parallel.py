@@ -57,10 +57,10 @@ import statistics
 import subprocess
 import sys
 import time
-import xml.etree.ElementTree as ET
 
-from defusedxml import ElementTree
 import libvirt
+
+from vnfsnap.vim.libvirt import domain_xml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import freeze_window  # noqa: E402,I001 (a sibling script, not a package)
@@ -74,19 +74,6 @@ _LOG_LINE = re.compile(r'^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) .*?'
                        r'reverted to)')
 #: The driver's steps of one VNFC's revert: "in N ms: step ms, ...".
 _STEPS = re.compile(r' in \d+ ms: (.*)$')
-
-
-def _with_sources(xml, sources):
-    """Domain ``xml`` with its disks {target: path} on new qcow2 files."""
-    root = ElementTree.fromstring(xml)
-    for disk in root.findall('./devices/disk'):
-        target = disk.find('target').get('dev')
-        if target not in sources:
-            continue
-        disk.find('source').set('file', sources[target])
-        for backing in disk.findall('backingStore'):
-            disk.remove(backing)
-    return ET.tostring(root, encoding='unicode')
 
 
 class RawRevert:
@@ -113,9 +100,9 @@ class RawRevert:
             marks['overlays'] = time.monotonic() - start
             if dom.isActive():
                 dom.destroy()
-            self.conn.defineXML(_with_sources(
+            self.conn.defineXML(domain_xml.with_disk_sources(
                 dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE), overlays))
-            xml = _with_sources(
+            xml = domain_xml.with_disk_sources(
                 self.conn.saveImageGetXMLDesc(snap['memory'], 0), overlays)
             self.conn.restoreFlags(snap['memory'], xml,
                                    libvirt.VIR_DOMAIN_SAVE_RUNNING)
