@@ -125,6 +125,19 @@ class FunctionalTestCase(testtools.TestCase):
             self.assertLess(time.monotonic(), deadline, pkg)
             time.sleep(interval)
 
+    def upload_pkg(self, pkgm, name, path):
+        """A new package with the ZIP at ``path`` uploaded into it, once
+        AVAILABLE."""
+        pkg_id = self.new_pkg(pkgm, name)
+        with open(path, 'rb') as f:
+            resp = pkgm.request(
+                'PUT', '%s/%s/package_content' % (PKGM, pkg_id), data=f,
+                headers={'Content-Type': 'application/zip'})
+        self.assertEqual(202, resp.status_code, resp.text)
+        pkg = self.wait_for_pkg(pkgm, pkg_id)
+        self.assertEqual('AVAILABLE', pkg['state'], pkg)
+        return pkg
+
     def download_pkg(self, pkgm, pkg_id, path):
         """GET the package's content into ``path``; its SHA-256."""
         digest = hashlib.sha256()

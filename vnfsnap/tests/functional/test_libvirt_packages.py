@@ -70,14 +70,8 @@ class TestPackageRoundTrip(libvirt_base.GuestsTestCase):
         self.mark('changed')
 
         # Import the file into a new package and extract it.
-        imported = self.new_pkg(pkgm, 'imported')
-        with open(path, 'rb') as f:
-            resp = pkgm.request(
-                'PUT', '%s/%s/package_content' % (PKGM, imported), data=f,
-                headers={'Content-Type': 'application/zip'})
-        self.assertEqual(202, resp.status_code, resp.text)
-        pkg = self.wait_for_pkg(pkgm, imported)
-        self.assertEqual('AVAILABLE', pkg['state'], pkg)
+        pkg = self.upload_pkg(pkgm, 'imported', path)
+        imported = pkg['id']
         self.assertEqual(unique_id, pkg['vnfSnapshotPkgUniqueId'])
         resp = pkgm.post('%s/%s/package_content/extract' % (PKGM, imported),
                          json={'vnfInstanceId': inst})
@@ -115,17 +109,6 @@ class TestIncrementalPackage(libvirt_base.GuestsTestCase):
         path = os.path.join(self.tmp, name + '.zip')
         self.download_pkg(pkgm, pkg_id, path)
         return pkg, path
-
-    def upload(self, pkgm, name, path):
-        pkg_id = self.new_pkg(pkgm, name)
-        with open(path, 'rb') as f:
-            resp = pkgm.request(
-                'PUT', '%s/%s/package_content' % (PKGM, pkg_id), data=f,
-                headers={'Content-Type': 'application/zip'})
-        self.assertEqual(202, resp.status_code, resp.text)
-        pkg = self.wait_for_pkg(pkgm, pkg_id)
-        self.assertEqual('AVAILABLE', pkg['state'], pkg)
-        return pkg_id
 
     def extract(self, pkgm, pkg_id, inst):
         resp = pkgm.post('%s/%s/package_content/extract' % (PKGM, pkg_id),
@@ -202,12 +185,12 @@ class TestIncrementalPackage(libvirt_base.GuestsTestCase):
         self.mark('changed')
 
         # P2 alone cannot be extracted; after P1 is onboarded it can.
-        p2_id = self.upload(pkgm, 'p2-imported', p2_path)
+        p2_id = self.upload_pkg(pkgm, 'p2-imported', p2_path)['id']
         resp = pkgm.post('%s/%s/package_content/extract' % (PKGM, p2_id),
                          json={'vnfInstanceId': inst})
         self.assertEqual(422, resp.status_code, resp.text)
         self.assertIn('is not onboarded here', resp.json()['detail'])
-        p1_id = self.upload(pkgm, 'p1-imported', p1_path)
+        p1_id = self.upload_pkg(pkgm, 'p1-imported', p1_path)['id']
         self.extract(pkgm, p1_id, inst)
         new_s2 = self.extract(pkgm, p2_id, inst)
 
