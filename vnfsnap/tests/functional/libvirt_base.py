@@ -14,6 +14,7 @@
 image (vnfsnap_demo), served by a real vnfsnap-all-in-one process."""
 
 import os
+import re
 
 from vnfsnap.tests.fixtures import libvirt_services
 from vnfsnap.tests.fixtures import services
@@ -23,7 +24,27 @@ from vnfsnap_demo import guest_agent
 from vnfsnap_demo import guest_image
 from vnfsnap_demo import scenario
 
-PREFIX = 'vnfsnap-ft-guest'
+#: The guests' names are ``<PREFIX><pid>-<i>``: the two functional workers
+#: both run guest tests (workers.yaml), and each removes only its own and
+#: those of test processes that are gone.
+PREFIX = 'vnfsnap-ftg'
+_NAME = re.compile(r'^%s(\d+)-\d+$' % PREFIX)
+
+
+def prefix():
+    """This process's guest name prefix."""
+    return '%s%d' % (PREFIX, os.getpid())
+
+
+def destroy_guests(conn):
+    """Remove this process's guests and those left by dead processes."""
+    for dom in conn.listAllDomains(0):
+        match = _NAME.match(dom.name())
+        if match and (int(match.group(1)) == os.getpid()
+                      or not services.pid_alive(int(match.group(1)))):
+            domains.destroy_all(conn, dom.name())
+
+
 MARKER = '/data/marker'
 FREEZE_DEADLINE = 6
 
@@ -39,13 +60,13 @@ class GuestsTestCase(base.FunctionalTestCase):
         self.conn = self.daemons.connect()
         os.chmod(self.tmp, 0o755)
         self.image = guest_image.build()
-        domains.destroy_all(self.conn, PREFIX)
+        destroy_guests(self.conn)
         # self.conn, read at clean-up: a test restarting libvirtd
         # connects again.
-        self.addCleanup(lambda: domains.destroy_all(self.conn, PREFIX))
+        self.addCleanup(lambda: destroy_guests(self.conn))
         self.created, _ = domains.create_and_boot(
             self.conn, self.image, self.GUESTS,
-            os.path.join(self.tmp, 'guests'), prefix=PREFIX)
+            os.path.join(self.tmp, 'guests'), prefix=prefix())
         self.doms = {td.name: td.lookup(self.conn) for td in self.created}
         self.port = services.free_port()
         self.conf = base.write_config(os.path.join(self.tmp, 'v.conf'), {

@@ -618,18 +618,18 @@ class TestInfrastructureFaults(base.FunctionalTestCase,
 class TestLibvirtdRestart(MatrixTestCase):
     """libvirtd restarted while a quiesced create waits on a guest's
     freeze (a freeze hook in the guest makes it take ``HOOK_SECONDS``).
-    Only a libvirtd this test started is ever restarted: when one was
-    running before, the test is skipped."""
+    Only a libvirtd the tests started is ever restarted: when one was
+    running before, the test is skipped.  The restart waits until the
+    other worker's guest tests have left libvirtd (LibvirtDaemons)."""
 
     HOOK_SECONDS = 20
     HOOK = '/etc/qemu/fsfreeze-hook.d/slow'
 
     def setUp(self):
         super().setUp()
-        self.mine = [d for d in self.daemons.started if d.name == 'libvirtd']
-        if not self.mine:
-            self.skipTest('libvirtd was running before this test; it '
-                          'restarts only a libvirtd it started itself')
+        if not any(d.name == 'libvirtd' for d in self.daemons.started):
+            self.skipTest('libvirtd was running before the tests; this '
+                          'test restarts only a libvirtd they started')
 
     def slow_freeze(self, dom, on=True):
         if on:
@@ -642,13 +642,8 @@ class TestLibvirtdRestart(MatrixTestCase):
             guest_agent.remove_file(dom, self.HOOK)
 
     def restart_libvirtd(self):
-        from vnfsnap_demo import libvirtd
-
-        libvirtd.stop(self.mine)
-        self.mine = [d for d in libvirtd.ensure_running(timeout=120)
-                     if d.name == 'libvirtd']
-        self.daemons.started = [d for d in self.daemons.started
-                                if d.name != 'libvirtd'] + self.mine
+        self.assertTrue(self.daemons.restart_libvirtd(timeout=120),
+                        'libvirtd is no longer one the tests started')
         # Closed by the daemons fixture, after the clean-ups that use it.
         self.conn = self.daemons.connect()
         self.doms = {td.name: td.lookup(self.conn) for td in self.created}

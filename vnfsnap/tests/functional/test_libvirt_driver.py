@@ -30,11 +30,10 @@ import testtools
 
 from vnfsnap.common import exception
 import vnfsnap.conf
-from vnfsnap.tests.fixtures import services
+from vnfsnap.tests.fixtures import libvirt_services
 from vnfsnap.vim import base
 from vnfsnap.vim.libvirt import driver as libvirt_driver
 from vnfsnap.vim.libvirt import images
-from vnfsnap_demo import libvirtd
 
 CONF = vnfsnap.conf.CONF
 URI = 'qemu:///system'
@@ -76,10 +75,7 @@ class LibvirtTestCase(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        services.require_binaries('libvirt', '/usr/sbin/libvirtd',
-                                  '/usr/bin/qemu-system-x86_64')
-        started = libvirtd.ensure_running(URI)
-        self.addCleanup(libvirtd.stop, started)
+        self.useFixture(libvirt_services.LibvirtDaemons())
         self.conf = self.useFixture(config_fixture.Config(CONF))
         self.tmp = self.useFixture(fixtures.TempDir()).path
         os.chmod(self.tmp, 0o755)

@@ -29,7 +29,6 @@ from vnfsnap.vim.libvirt import domain_xml
 from vnfsnap_demo import domains
 from vnfsnap_demo import guest_agent
 
-PREFIX = libvirt_base.PREFIX
 MARKER = libvirt_base.MARKER
 FREEZE_DEADLINE = libvirt_base.FREEZE_DEADLINE
 
