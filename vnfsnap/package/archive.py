@@ -28,8 +28,10 @@ import json
 import os
 import shutil
 import stat
+import threading
 import uuid
 import zipfile
+import zlib
 
 from vnfsnap import package
 from vnfsnap.common import exception
@@ -39,6 +41,7 @@ from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.package import pipeline
 from vnfsnap.package import signature
 from vnfsnap.package import verify
+from vnfsnap.store import base as store_base
 
 CHUNK_SIZE = 1024 * 1024
 _ZEROS = bytes(CHUNK_SIZE)
@@ -62,6 +65,31 @@ class FileArtifact:
     metadata: dict = None
     compress: bool = None       # None: stored for images, deflate otherwise
     encoding: str = None        # codec.ZSTD: one zstd frame, stored
+
+
+@dataclasses.dataclass(frozen=True)
+class ConvertedImage:
+    """A disk image its VIM writes itself straight into the package, where
+    its ZIP member goes: ``write_to(path, offset)`` writes the image into
+    the file ``path`` from ``offset`` on, and the file's end is the
+    image's (qemu-img converting a disk and its backing chain, say). The
+    image is written once, and read back only to be hashed, from the
+    page cache, while the next artifact is written. Only a writer that
+    can place (the file store's, see store.file.PlacingWriter) takes
+    one; ``size_hint`` is for the progress only."""
+
+    write_to: object
+    path: str
+    role: str = manifest_mod.ROLE_IMAGE
+    size_hint: int = 0
+    vnfc_snapshot_id: str = None
+    storage_resource_id: str = None
+    disk_format: str = None
+    container_format: str = None
+    metadata: dict = None
+
+    compress = False
+    encoding = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -190,6 +218,9 @@ def _sources(artifacts):
         if isinstance(art, DocumentArtifact):
             sized.append((art, len(art.data()), None))
             continue
+        if isinstance(art, ConvertedImage):
+            sized.append((art, art.size_hint, None))    # checked once placed
+            continue
         st = os.stat(art.source)
         if not stat.S_ISREG(st.st_mode):
             raise ValueError('artifact source %r is not a regular file'
@@ -202,6 +233,78 @@ def _sources(artifacts):
                 virtual = inspector.virtual_size
         sized.append((art, st.st_size, virtual))
     return sized
+
+
+class _RegionDigest:
+    """The SHA-256 of bytes [start, end) of the file ``fd``, taken in a
+    thread from the page cache; ``hexdigest()`` waits for it."""
+
+    def __init__(self, fd, start, end):
+        self._sha256 = hashlib.sha256()
+        self._error = None
+        self._stopped = False
+        self._thread = threading.Thread(
+            target=self._run, args=(fd, start, end), daemon=True,
+            name='vnfsnap-artifact-sha256')
+        self._thread.start()
+
+    def _run(self, fd, start, end):
+        try:
+            for view in store_base.mapped(fd, start, end):
+                if self._stopped:
+                    return
+                self._sha256.update(view)
+        except BaseException as e:
+            self._error = e
+
+    def hexdigest(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._sha256.hexdigest()
+
+    def stop(self):
+        self._stopped = True
+        self._thread.join()
+
+
+def _place_image(zf, out, art, date_time):
+    """Have ``art`` write itself where its member goes in ``out`` (see
+    ConvertedImage); return (data offset, size, digest, virtual size),
+    with the member in ``zf``'s directory. The local header is reserved
+    first and filled once the size and the CRC-32 are known, so it needs no data
+    descriptor; its ZIP64 extra is always there, since the size is not
+    known when its room is reserved."""
+    if not hasattr(out, 'place'):
+        raise ValueError('artifact %r is written in place, which this '
+                         'store cannot take' % art.path)
+    info = _zip_info(art.path, False, date_time)
+    info.CRC = info.file_size = info.compress_size = 0
+    header = out.reserve(len(info.FileHeader(zip64=True)))
+    start, size = out.place(art.write_to)
+    fd = out.fileno()
+    # The image as written must pass what an import checks.
+    with open(fd, 'rb', closefd=False) as f:
+        inspector = verify.check_image(
+            store_base.RangeFile(f, start, start + size), art.disk_format,
+            art.path)
+    digest = _RegionDigest(fd, start, start + size)
+    try:
+        crc = 0
+        for view in store_base.mapped(fd, start, start + size):
+            crc = zlib.crc32(view, crc)
+    except BaseException:
+        digest.stop()
+        raise
+    info.header_offset = header
+    info.CRC, info.file_size, info.compress_size = crc, size, size
+    out.fill(header, info.FileHeader(zip64=True))
+    # What zipfile's own member writer does at close.
+    zf.filelist.append(info)
+    zf.NameToInfo[info.filename] = info
+    zf.start_dir = out.tell()
+    virtual = inspector.virtual_size if art.disk_format == 'QCOW2' else None
+    return start, size, digest, virtual
 
 
 def _layout(infos, offsets, manifest):
@@ -235,59 +338,97 @@ def write(out, artifacts, vnf_snapshot_id, vnf_instance_id,
     external = [a for a in artifacts
                 if isinstance(a, manifest_mod.Artifact) and a.external]
     sources = _sources([a for a in artifacts if a not in external])
-    meter = _Progress(progress, sum(size for _, size, _ in sources))
-    entries, offsets = [], {}
-    with zipfile.ZipFile(out, 'w', allowZip64=True) as zf:
+    zip_build = _ZipBuild(out, sources, date_time, chunk_size,
+                          _Progress(progress,
+                                    sum(size for _, size, _ in sources)))
+    try:
+        return zip_build.write(external, created, vnf_snapshot_id,
+                               vnf_instance_id, vnf_snapshot_pkg_unique_id,
+                               signer)
+    finally:
+        zip_build.stop()
 
-        def member(path, compress, size=0):
-            info = _zip_info(path, compress, date_time)
-            info.file_size = size     # zipfile's hint for ZIP64
-            handle = zf.open(info, 'w')
-            offsets[path] = out.tell()
-            return handle
 
-        for art, size, _ in sources:
-            compress = art.compress
-            if compress is None:
-                compress = art.role not in _STORED_ROLES
-            with member(art.path, compress and not art.encoding,
-                        size) as handle:
-                if isinstance(art, DocumentArtifact):
-                    data = art.data()
-                    digest = hashlib.sha256(data)
-                    handle.write(data)
-                    meter.add(len(data))
-                else:
-                    digest = _copy_source(art, size, handle, meter,
-                                          chunk_size)
-            entries.append(_member_entry(art, size, digest))
-        manifest = manifest_mod.Manifest(
-            vnf_snapshot_pkg_unique_id=(vnf_snapshot_pkg_unique_id
-                                        or str(uuid.uuid4())),
-            created_at=created, vnf_snapshot_id=vnf_snapshot_id,
-            vnf_instance_id=vnf_instance_id,
-            artifacts=tuple(entries + external))
-        manifest_bytes = manifest.to_json()
-        with member(package.MANIFEST_NAME, True) as handle:
-            handle.write(manifest_bytes)
-        status = signature.UNSIGNED
-        cms = None
-        if signer is not None:
-            cms = signer(manifest_bytes)
-            # Never write a signature an import would refuse unread.
-            signature.check_structure(cms)
-            with member(package.SIGNATURE_NAME, False) as handle:
-                handle.write(cms)      # DER does not compress; stored
-            status = signature.SignatureStatus(
-                signed=True, reason='signed by this build, not checked '
-                                    'against a trusted CA')
-        manifest = dataclasses.replace(manifest, signature=status)
-        infos = tuple(zf.infolist())
-    return Built(manifest=manifest, manifest_bytes=manifest_bytes,
-                 signature_bytes=cms, infos=infos,
-                 layout=_layout(infos, offsets, manifest),
-                 min_disk={art.path: virtual for art, _, virtual in sources
-                           if virtual is not None})
+class _ZipBuild:
+    """The state of one :func:`write`."""
+
+    def __init__(self, out, sources, date_time, chunk_size, meter):
+        self.out, self.sources, self.date_time = out, sources, date_time
+        self.chunk_size, self.meter = chunk_size, meter
+        self.entries, self.offsets, self.placed = [], {}, []
+        self.min_disk = {art.path: virtual for art, _, virtual in sources
+                         if virtual is not None}
+
+    def stop(self):
+        """After an error too: no thread left reading the package."""
+        for digest in self.placed:
+            digest.stop()
+
+    def _member(self, zf, path, compress, size=0):
+        info = _zip_info(path, compress, self.date_time)
+        info.file_size = size     # zipfile's hint for ZIP64
+        handle = zf.open(info, 'w')
+        self.offsets[path] = self.out.tell()
+        return handle
+
+    def _artifact(self, zf, art, size):
+        if isinstance(art, ConvertedImage):
+            start, size, digest, virtual = _place_image(
+                zf, self.out, art, self.date_time)
+            self.offsets[art.path] = start
+            self.placed.append(digest)
+            self.meter.add(size)
+            if virtual is not None:
+                self.min_disk[art.path] = virtual
+            return size, digest
+        compress = art.compress
+        if compress is None:
+            compress = art.role not in _STORED_ROLES
+        with self._member(zf, art.path, compress and not art.encoding,
+                          size) as handle:
+            if isinstance(art, DocumentArtifact):
+                data = art.data()
+                digest = hashlib.sha256(data)
+                handle.write(data)
+                self.meter.add(len(data))
+            else:
+                digest = _copy_source(art, size, handle, self.meter,
+                                      self.chunk_size)
+        return size, digest
+
+    def write(self, external, created, vnf_snapshot_id, vnf_instance_id,
+              vnf_snapshot_pkg_unique_id, signer):
+        with zipfile.ZipFile(self.out, 'w', allowZip64=True) as zf:
+            for art, size, _ in self.sources:
+                self.entries.append((art, *self._artifact(zf, art, size)))
+            manifest = manifest_mod.Manifest(
+                vnf_snapshot_pkg_unique_id=(vnf_snapshot_pkg_unique_id
+                                            or str(uuid.uuid4())),
+                created_at=created, vnf_snapshot_id=vnf_snapshot_id,
+                vnf_instance_id=vnf_instance_id,
+                artifacts=tuple([_member_entry(*entry)
+                                 for entry in self.entries] + external))
+            manifest_bytes = manifest.to_json()
+            with self._member(zf, package.MANIFEST_NAME, True) as handle:
+                handle.write(manifest_bytes)
+            status = signature.UNSIGNED
+            cms = None
+            if signer is not None:
+                cms = signer(manifest_bytes)
+                # Never write a signature an import would refuse unread.
+                signature.check_structure(cms)
+                with self._member(zf, package.SIGNATURE_NAME,
+                                  False) as handle:
+                    handle.write(cms)      # DER does not compress; stored
+                status = signature.SignatureStatus(
+                    signed=True, reason='signed by this build, not checked '
+                                        'against a trusted CA')
+            manifest = dataclasses.replace(manifest, signature=status)
+            infos = tuple(zf.infolist())
+        return Built(manifest=manifest, manifest_bytes=manifest_bytes,
+                     signature_bytes=cms, infos=infos,
+                     layout=_layout(infos, self.offsets, manifest),
+                     min_disk=self.min_disk)
 
 
 def build(dest_path, artifacts, vnf_snapshot_id, vnf_instance_id,
