@@ -235,17 +235,18 @@ def _sources(artifacts):
     return sized
 
 
-class _RegionDigest:
-    """The SHA-256 of bytes [start, end) of the file ``fd``, taken in a
-    thread from the page cache; ``hexdigest()`` waits for it."""
+class _RegionHash:
+    """A hash of bytes [start, end) of the file ``fd``, taken in a thread
+    from the page cache: ``step(state, view)`` gives the next state from
+    ``initial``; :meth:`value` waits for the last."""
 
-    def __init__(self, fd, start, end):
-        self._sha256 = hashlib.sha256()
+    def __init__(self, fd, start, end, initial, step, name, then=None):
+        self._state, self._step, self._then = initial, step, then
         self._error = None
         self._stopped = False
         self._thread = threading.Thread(
             target=self._run, args=(fd, start, end), daemon=True,
-            name='vnfsnap-artifact-sha256')
+            name='vnfsnap-%s' % name)
         self._thread.start()
 
     def _run(self, fd, start, end):
@@ -253,28 +254,75 @@ class _RegionDigest:
             for view in store_base.mapped(fd, start, end):
                 if self._stopped:
                     return
-                self._sha256.update(view)
+                self._state = self._step(self._state, view)
+            if self._then is not None:
+                self._then(self._state)
         except BaseException as e:
             self._error = e
 
-    def hexdigest(self):
+    def value(self):
         self._thread.join()
         if self._error is not None:
             raise self._error
-        return self._sha256.hexdigest()
+        return self._state
+
+    def hexdigest(self):
+        """A SHA-256's, as hashlib gives it."""
+        return self.value().hexdigest()
 
     def stop(self):
         self._stopped = True
         self._thread.join()
 
 
+def _sha256_step(sha256, view):
+    sha256.update(view)
+    return sha256
+
+
+def _crc32_step(crc, view):
+    return zlib.crc32(view, crc)
+
+
+class _Placed:
+    """A member written in place whose CRC-32 and SHA-256 are still being
+    taken; its local header is filled as soon as the CRC-32 is known (so
+    that the package's hash goes on past it), :meth:`finish` waits for
+    that."""
+
+    def __init__(self, out, info, header, start, size):
+        self.out, self.info, self.header = out, info, header
+        fd = out.fileno()
+        self.digest = _RegionHash(fd, start, start + size, hashlib.sha256(),
+                                  _sha256_step, 'artifact-sha256')
+        try:
+            self.crc32 = _RegionHash(fd, start, start + size, 0,
+                                     _crc32_step, 'member-crc32',
+                                     then=self._fill)
+        except BaseException:
+            self.digest.stop()
+            raise
+
+    def _fill(self, crc):
+        self.info.CRC = crc
+        self.out.fill(self.header, self.info.FileHeader(zip64=True))
+
+    def finish(self):
+        self.crc32.value()
+
+    def stop(self):
+        self.digest.stop()
+        self.crc32.stop()
+
+
 def _place_image(zf, out, art, date_time):
     """Have ``art`` write itself where its member goes in ``out`` (see
-    ConvertedImage); return (data offset, size, digest, virtual size),
-    with the member in ``zf``'s directory. The local header is reserved
-    first and filled once the size and the CRC-32 are known, so it needs no data
-    descriptor; its ZIP64 extra is always there, since the size is not
-    known when its room is reserved."""
+    ConvertedImage); return (data offset, virtual size, _Placed), with
+    the member in ``zf``'s directory. The local header is reserved first
+    and filled once the size and the CRC-32 are known (_Placed.finish),
+    so it needs no data descriptor; its ZIP64 extra is always there,
+    since the size is not known when its room is reserved. The hashes
+    are taken in threads while the build goes on."""
     if not hasattr(out, 'place'):
         raise ValueError('artifact %r is written in place, which this '
                          'store cannot take' % art.path)
@@ -282,29 +330,21 @@ def _place_image(zf, out, art, date_time):
     info.CRC = info.file_size = info.compress_size = 0
     header = out.reserve(len(info.FileHeader(zip64=True)))
     start, size = out.place(art.write_to)
-    fd = out.fileno()
     # The image as written must pass what an import checks.
-    with open(fd, 'rb', closefd=False) as f:
+    with open(out.fileno(), 'rb', closefd=False) as f:
         inspector = verify.check_image(
             store_base.RangeFile(f, start, start + size), art.disk_format,
             art.path)
-    digest = _RegionDigest(fd, start, start + size)
-    try:
-        crc = 0
-        for view in store_base.mapped(fd, start, start + size):
-            crc = zlib.crc32(view, crc)
-    except BaseException:
-        digest.stop()
-        raise
     info.header_offset = header
-    info.CRC, info.file_size, info.compress_size = crc, size, size
-    out.fill(header, info.FileHeader(zip64=True))
-    # What zipfile's own member writer does at close.
+    info.file_size = info.compress_size = size
+    placed = _Placed(out, info, header, start, size)
+    # What zipfile's own member writer does at close (the CRC-32 is set
+    # before the central directory is written).
     zf.filelist.append(info)
     zf.NameToInfo[info.filename] = info
     zf.start_dir = out.tell()
     virtual = inspector.virtual_size if art.disk_format == 'QCOW2' else None
-    return start, size, digest, virtual
+    return start, virtual, placed
 
 
 def _layout(infos, offsets, manifest):
@@ -361,8 +401,8 @@ class _ZipBuild:
 
     def stop(self):
         """After an error too: no thread left reading the package."""
-        for digest in self.placed:
-            digest.stop()
+        for placed in self.placed:
+            placed.stop()
 
     def _member(self, zf, path, compress, size=0):
         info = _zip_info(path, compress, self.date_time)
@@ -373,14 +413,14 @@ class _ZipBuild:
 
     def _artifact(self, zf, art, size):
         if isinstance(art, ConvertedImage):
-            start, size, digest, virtual = _place_image(
-                zf, self.out, art, self.date_time)
+            start, virtual, placed = _place_image(zf, self.out, art,
+                                                  self.date_time)
             self.offsets[art.path] = start
-            self.placed.append(digest)
-            self.meter.add(size)
+            self.placed.append(placed)
+            self.meter.add(placed.info.file_size)
             if virtual is not None:
                 self.min_disk[art.path] = virtual
-            return size, digest
+            return placed.info.file_size, placed.digest
         compress = art.compress
         if compress is None:
             compress = art.role not in _STORED_ROLES
@@ -401,6 +441,8 @@ class _ZipBuild:
         with zipfile.ZipFile(self.out, 'w', allowZip64=True) as zf:
             for art, size, _ in self.sources:
                 self.entries.append((art, *self._artifact(zf, art, size)))
+            for placed in self.placed:
+                placed.finish()
             manifest = manifest_mod.Manifest(
                 vnf_snapshot_pkg_unique_id=(vnf_snapshot_pkg_unique_id
                                             or str(uuid.uuid4())),

@@ -138,6 +138,32 @@ class _Hasher:
         self._thread.join()
 
 
+class _Flush:
+    """An fdatasync of ``fd`` in a thread of its own."""
+
+    def __init__(self, fd, target):
+        self._error = None
+        self._target = target
+        self._thread = threading.Thread(target=self._run, args=(fd,),
+                                        daemon=True, name='vnfsnap-flush')
+        self._thread.start()
+
+    def _run(self, fd):
+        try:
+            os.fdatasync(fd)
+        except OSError as e:
+            self._error = e
+
+    def join(self):
+        self._thread.join()
+
+    def wait(self):
+        self.join()
+        if self._error is not None:
+            with _store_errors(self._target):
+                raise self._error
+
+
 class PlacingWriter:
     """What the file store's :meth:`FileStore.open_write` gives: a
     forward-only stream like base.StreamWriter (``write``, ``tell``; it
@@ -156,13 +182,18 @@ class PlacingWriter:
         self._pos = 0
         self._reserved = {}
         self._hasher = _Hasher(fd)
+        self._flushes = []
+        # fill() may come from another thread (a member's CRC-32 taken
+        # while the build writes on).
+        self._lock = threading.Lock()
         self._stored = None
 
     def fileno(self):
         return self._fd
 
     def _advance(self):
-        self._hasher.advance(min([self._pos, *self._reserved]))
+        with self._lock:
+            self._hasher.advance(min([self._pos, *self._reserved]))
 
     def _pwrite(self, data, offset):
         view = memoryview(data)
@@ -182,18 +213,22 @@ class PlacingWriter:
         """Leave ``size`` bytes at the current position to :meth:`fill`
         later; returns their offset."""
         offset = self._pos
-        self._reserved[offset] = size
+        with self._lock:
+            self._reserved[offset] = size
         self.write(bytes(size))
         return offset
 
     def fill(self, offset, data):
-        """Write the bytes reserved at ``offset`` (exactly as many)."""
-        if len(data) != self._reserved.get(offset):
+        """Write the bytes reserved at ``offset`` (exactly as many); from
+        any thread."""
+        with self._lock:
+            reserved = self._reserved.get(offset)
+        if len(data) != reserved:
             raise ValueError('%d bytes for the %s reserved at %d'
-                             % (len(data), self._reserved.get(offset),
-                                offset))
+                             % (len(data), reserved, offset))
         self._pwrite(data, offset)
-        del self._reserved[offset]
+        with self._lock:
+            del self._reserved[offset]
         self._advance()
 
     def place(self, write_to):
@@ -211,6 +246,9 @@ class PlacingWriter:
         self.meter.count(end - offset)
         self._pos = end
         self._advance()
+        # Its writeback starts now, while it is hashed and the rest is
+        # written, rather than in the final fsync.
+        self._flushes.append(_Flush(self._fd, self._target))
         return offset, end - offset
 
     def tell(self):
@@ -227,14 +265,20 @@ class PlacingWriter:
 
     def _close(self):
         """Wait for the package's hash; every byte must be final."""
-        if self._reserved:
+        with self._lock:
+            reserved = sorted(self._reserved)
+        if reserved:
             raise ValueError('reserved bytes at %s were never filled'
-                             % sorted(self._reserved))
+                             % reserved)
         self._stored = base.StoredObject(
             size=self._pos, sha256=self._hasher.finish(self._pos))
+        for flush in self._flushes:
+            flush.wait()
 
     def _stop(self):
         self._hasher.stop()
+        for flush in self._flushes:
+            flush.join()
 
     def result(self):
         return self._stored
