@@ -1132,13 +1132,16 @@ class LibvirtDriver(base.VimDriver):
             json.dump(description, f, indent=1, sort_keys=True)
         return description
 
-    @staticmethod
-    def write_exported_disk(disk, path, offset):
+    def write_exported_disk(self, disk, path, offset):
         """Convert a disk that export_vnfc_snapshot described ``in_place``
         into the file ``path`` from ``offset`` on, as a standalone qcow2
         ending at the file's end."""
+        started = time.monotonic()
         images.flatten_into(disk['source'], path, offset,
                             disk['sourceFormat'])
+        LOG.info('Converted disk %s (%s) into %s at byte %d in %d ms',
+                 disk['target'], disk['source'], path, offset,
+                 (time.monotonic() - started) * 1000)
 
     @staticmethod
     def _base_images(vnfc_snapshot, base):
