@@ -28,6 +28,7 @@ import json
 import os
 import shutil
 import stat
+import struct
 import threading
 import uuid
 import zipfile
@@ -284,14 +285,21 @@ def _crc32_step(crc, view):
     return zlib.crc32(view, crc)
 
 
+#: A ZIP64 data descriptor (APPNOTE 4.3.9): signature, CRC-32,
+#: compressed and uncompressed sizes.
+_DESCRIPTOR = struct.Struct('<LLQQ')
+_DESCRIPTOR_SIGNATURE = 0x08074b50
+_FLAG_DATA_DESCRIPTOR = 0x08
+
+
 class _Placed:
     """A member written in place whose CRC-32 and SHA-256 are still being
-    taken; its local header is filled as soon as the CRC-32 is known (so
-    that the package's hash goes on past it), :meth:`finish` waits for
-    that."""
+    taken; its data descriptor is filled as soon as the CRC-32 is known
+    (so that the package's hash goes on past it), :meth:`finish` waits
+    for that."""
 
-    def __init__(self, out, info, header, start, size):
-        self.out, self.info, self.header = out, info, header
+    def __init__(self, out, info, descriptor, start, size):
+        self.out, self.info, self.descriptor = out, info, descriptor
         fd = out.fileno()
         self.digest = _RegionHash(fd, start, start + size, hashlib.sha256(),
                                   _sha256_step, 'artifact-sha256')
@@ -305,7 +313,9 @@ class _Placed:
 
     def _fill(self, crc):
         self.info.CRC = crc
-        self.out.fill(self.header, self.info.FileHeader(zip64=True))
+        self.out.fill(self.descriptor, _DESCRIPTOR.pack(
+            _DESCRIPTOR_SIGNATURE, crc, self.info.compress_size,
+            self.info.file_size))
 
     def finish(self):
         self.crc32.value()
@@ -318,18 +328,22 @@ class _Placed:
 def _place_image(zf, out, art, date_time):
     """Have ``art`` write itself where its member goes in ``out`` (see
     ConvertedImage); return (data offset, virtual size, _Placed), with
-    the member in ``zf``'s directory. The local header is reserved first
-    and filled once the size and the CRC-32 are known (_Placed.finish),
-    so it needs no data descriptor; its ZIP64 extra is always there,
-    since the size is not known when its room is reserved. The hashes
-    are taken in threads while the build goes on."""
+    the member in ``zf``'s directory. As zipfile does on a stream, the
+    local header says a data descriptor follows the data (ZIP64, since
+    the size is not known yet): it is reserved after the data and filled
+    once the CRC-32 is known, so the package's hash can take the header
+    and the data meanwhile. The hashes are taken in threads while the
+    build goes on."""
     if not hasattr(out, 'place'):
         raise ValueError('artifact %r is written in place, which this '
                          'store cannot take' % art.path)
     info = _zip_info(art.path, False, date_time)
     info.CRC = info.file_size = info.compress_size = 0
-    header = out.reserve(len(info.FileHeader(zip64=True)))
+    info.flag_bits |= _FLAG_DATA_DESCRIPTOR
+    header = out.tell()
+    out.write(info.FileHeader(zip64=True))
     start, size = out.place(art.write_to)
+    descriptor = out.reserve(_DESCRIPTOR.size)
     # The image as written must pass what an import checks.
     with open(out.fileno(), 'rb', closefd=False) as f:
         inspector = verify.check_image(
@@ -337,7 +351,7 @@ def _place_image(zf, out, art, date_time):
             art.path)
     info.header_offset = header
     info.file_size = info.compress_size = size
-    placed = _Placed(out, info, header, start, size)
+    placed = _Placed(out, info, descriptor, start, size)
     # What zipfile's own member writer does at close (the CRC-32 is set
     # before the central directory is written).
     zf.filelist.append(info)
