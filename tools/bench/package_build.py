@@ -469,5 +469,6 @@ def run(args, work):
     if 'build zstd' in results:
         get_figures(package, args.repeat)
 
+
 if __name__ == '__main__':
     main()

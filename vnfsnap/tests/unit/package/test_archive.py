@@ -725,7 +725,7 @@ class TestConvertedInPlace(StreamFixture):
 
     def stored(self):
         found = []
-        for root, _, files in os.walk(self.path('store')):
+        for _root, _, files in os.walk(self.path('store')):
             found += files
         return found
 
