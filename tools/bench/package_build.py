@@ -26,24 +26,31 @@ cache before each case so that reads come from the disk:
 * ``baseline``: ``qemu-img convert`` of the disk plus ``cp`` of the memory
   file, both fsync'ed: what the storage allows for the same copies;
 * ``build <codec>``: what the conductor's build runs, without its
-  database: the libvirt driver's export (``qemu-img convert``, and the
+  database: the libvirt driver's export in place (the disk measured, the
   memory file linked into the work directory), then ``archive.write``
-  in one pass into ``FileStore.open_write`` (the package's store file,
-  fsync'ed), hashing every artifact on the way, then
-  ``verify.verify_written`` and ``contents.describe`` from what was
-  written, for each ``--codecs`` memory compression;
+  into ``FileStore.open_write`` (the package's store file, fsync'ed),
+  qemu-img converting the disk straight into its member, every artifact
+  and the package hashed from what was written, then
+  ``verify.verify_written`` and ``contents.describe``, for each
+  ``--codecs`` memory compression;
+* ``streamed <codec>`` (``--streamed``): the same with the disk
+  converted into the work directory first and streamed into the store,
+  as other stores and drivers still do;
 * ``old build`` (``--old``): what the build did before: the export
   copying the memory file, the ZIP into the work directory with the
   memory deflated, a copy into the store, a full extraction to verify.
 
 Then the export GET: the stored package served by vnfsnap's HTTP server
 (``wsgi_server.Server``, cheroot) to ``curl``, the body through
-``wsgi.file_wrapper`` and sendfile (what package_content does now) and
-iterated in 1 MiB chunks (what it did before), against ``cat`` of the
-same file to /dev/null; each with the file's pages dropped first.
+``wsgi.file_wrapper`` over ``FileStore.open_range`` (sendfile), whole
+and as a Range of its disk artifact, against the disk's own read speed
+(``dd iflag=direct``: no page cache) and ``cat`` of the file to
+/dev/null; each with the file's pages dropped first, and the pages
+resident before and after each GET printed (fincore) to show that.
 
 Usage: package_build.py [--workdir DIR] [--disk-mib N] [--memory-mib N]
-       [--repeat N] [--codecs stored,zstd,deflate] [--old] [--keep]
+       [--repeat N] [--codecs stored,zstd,deflate] [--streamed] [--old]
+       [--keep]
 """
 
 import argparse
@@ -127,20 +134,38 @@ def make_inputs(work, disk_mib, memory_mib):
     return disk, memory
 
 
-def export(disk, memory, folder):
-    """What the libvirt driver's export_vnfc_snapshot does."""
+def export(disk, memory, folder, in_place=False):
+    """What the libvirt driver's export_vnfc_snapshot does; ``in_place``:
+    the disk only measured, for write_exported_disk."""
     from vnfsnap.vim.libvirt import images
     os.makedirs(folder)
-    images.flatten(disk, os.path.join(folder, 'disk.qcow2'), 'qcow2')
+    if in_place:
+        images.measure(disk, 'qcow2')
+    else:
+        images.flatten(disk, os.path.join(folder, 'disk.qcow2'), 'qcow2')
     images.link_or_copy(memory, os.path.join(folder, 'memory.save'))
 
 
-def artifacts(folder, codec_name):
+def artifacts(folder, codec_name, disk=None):
+    """The build's artifacts; with ``disk``, it is converted in place as
+    the libvirt driver's write_exported_disk does (flatten_into)."""
     from vnfsnap.package import archive
     from vnfsnap.package import codec
+    from vnfsnap.vim.libvirt import images
     memory = {'compress': codec_name == codec.DEFLATE}
     if codec_name == codec.ZSTD:
         memory = {'compress': False, 'encoding': codec.ZSTD}
+    image = dict(path='images/vnfc-0/disk.qcow2', role='vnfcImage',
+                 vnfc_snapshot_id='c1', disk_format='QCOW2',
+                 container_format='BARE')
+    if disk is None:
+        image = archive.FileArtifact(os.path.join(folder, 'disk.qcow2'),
+                                     **image)
+    else:
+        image = archive.ConvertedImage(
+            lambda path, offset: images.flatten_into(disk, path, offset,
+                                                     'qcow2'),
+            **image)
     return [
         archive.DocumentArtifact(
             {'id': 'bench-snapshot', 'vnfInstanceId': 'i',
@@ -148,10 +173,7 @@ def artifacts(folder, codec_name):
                                 'creationStartedAt':
                                 '2026-01-01T00:00:00Z'}]},
             'vnfsr/record.json', 'vnfSnapshotRecord'),
-        archive.FileArtifact(os.path.join(folder, 'disk.qcow2'),
-                             'images/vnfc-0/disk.qcow2', 'vnfcImage',
-                             vnfc_snapshot_id='c1', disk_format='QCOW2',
-                             container_format='BARE'),
+        image,
         archive.FileArtifact(os.path.join(folder, 'memory.save'),
                              'images/vnfc-0/memory.save', 'memoryState',
                              vnfc_snapshot_id='c1', **memory),
@@ -185,18 +207,19 @@ def case_baseline(disk, memory, out):
     return {}
 
 
-def case_build(disk, memory, run_dir, codec_name):
+def case_build(disk, memory, run_dir, codec_name, in_place=True):
     from vnfsnap.package import archive
     from vnfsnap.package import contents
     from vnfsnap.package import verify
     from vnfsnap.store import file as file_store
     work = os.path.join(run_dir, 'work')
-    export(disk, memory, os.path.join(work, 'export'))
+    export(disk, memory, os.path.join(work, 'export'), in_place)
     backend = file_store.FileStore(os.path.join(run_dir, 'store'), 1 << 50)
     progress = Progress()
     with backend.open_write('pkg/package.zip', work) as out:
         built = archive.write(out, artifacts(os.path.join(work, 'export'),
-                                             codec_name),
+                                             codec_name,
+                                             disk if in_place else None),
                               'bench-snapshot', 'i', progress=progress)
     manifest = verify.verify_written(built.infos, built.manifest_bytes,
                                      built.signature_bytes)
@@ -244,51 +267,127 @@ def timed(func, *args):
 
 # --- export GET -------------------------------------------------------------
 
-def serve(path, use_wrapper):
+def resident(path):
+    """Bytes of ``path`` in the page cache (util-linux fincore)."""
+    out = subprocess.run(['fincore', '--bytes', '--noheadings', '--output',
+                          'RES', path], capture_output=True, text=True)
+    return int(out.stdout.split()[0]) if out.returncode == 0 else -1
+
+
+def serve(store_dir, key):
     """vnfsnap's HTTP server with an app that answers as package_content
-    does: the stored file, through file_wrapper or iterated."""
+    and the artifact GET do: the stored file's bytes (the Range, if
+    any, parsed by vnfsnap.api.ranges) through wsgi.file_wrapper over
+    FileStore.open_range."""
+    from vnfsnap.api import ranges
     from vnfsnap.common import wsgi_server
     import vnfsnap.conf
-    from vnfsnap.store import base as store_base
+    from vnfsnap.store import file as file_store
     conf = vnfsnap.conf.CONF
     conf([], project='vnfsnap')
     conf.set_override('host', '127.0.0.1', group='api')
     conf.set_override('port', 0, group='api')
-    size = os.path.getsize(path)
+    backend = file_store.FileStore(store_dir, 1 << 50)
+    size = backend.size(key)
 
     def app(environ, start_response):
-        start_response('200 OK', [('Content-Length', str(size)),
-                                  ('Content-Type', 'application/zip')])
-        if use_wrapper:
-            return environ['wsgi.file_wrapper'](
-                store_base.RangeFile(open(path, 'rb'), 0, size))
-        f = open(path, 'rb')
-        return store_base.ClosingIterator(
-            iter(lambda: f.read(MIB), b''), f.close)
+        wanted = ranges.parse(environ.get('HTTP_RANGE'), size)
+        start, end = wanted or (0, size)
+        headers = [('Content-Length', str(end - start)),
+                   ('Content-Type', 'application/zip')]
+        if wanted:
+            headers.append(('Content-Range', 'bytes %d-%d/%d'
+                            % (start, end - 1, size)))
+        start_response('206 Partial Content' if wanted else '200 OK',
+                       headers)
+        return environ['wsgi.file_wrapper'](
+            backend.open_range(key, start, end), MIB)
 
     server = wsgi_server.Server(app)
     server.start()
     return server
 
 
-def get_speed(path, use_wrapper):
-    server = serve(path, use_wrapper)
-    try:
-        drop_cache(path)
-        start = time.monotonic()
-        subprocess.run(['curl', '-sS', '-o', '/dev/null',
-                        'http://127.0.0.1:%d/' % server.port], check=True)
-        return time.monotonic() - start
-    finally:
-        server.stop()
+def get_speed(path, server, byte_range=None):
+    """Seconds for curl to GET the package (or ``byte_range`` of it) with
+    its pages dropped first; the pages still resident before the GET
+    (must be 0) and after it (the bytes sent came through the cache)."""
+    drop_cache(path)
+    before = resident(path)
+    args = ['curl', '-sS', '-o', '/dev/null', '-w', '%{size_download}']
+    if byte_range:
+        args += ['-H', 'Range: bytes=%d-%d' % byte_range]
+    start = time.monotonic()
+    got = subprocess.run(args + ['http://127.0.0.1:%d/' % server.port],
+                         check=True, capture_output=True, text=True).stdout
+    took = time.monotonic() - start
+    return took, int(got), before, resident(path)
 
 
-def read_speed(path):
+def read_speed(path, how='cat'):
+    """Seconds to read the file with its pages dropped first: cat; dd in
+    4 MiB reads through the page cache (readahead); or dd with O_DIRECT
+    (the disk itself, no page cache nor readahead)."""
     drop_cache(path)
     start = time.monotonic()
-    with open(os.devnull, 'wb') as null:
-        subprocess.run(['cat', path], stdout=null, check=True)
+    if how.startswith('dd'):
+        subprocess.run(['dd', 'if=' + path, 'of=/dev/null', 'bs=4M',
+                        'status=none']
+                       + (['iflag=direct'] if how == 'dd-direct' else []),
+                       check=True)
+    else:
+        with open(os.devnull, 'wb') as null:
+            subprocess.run(['cat', path], stdout=null, check=True)
     return time.monotonic() - start
+
+
+def get_figures(package, repeat):
+    """The export GET and an artifact Range GET against the disk."""
+    import zipfile
+    size = os.path.getsize(package)
+    with zipfile.ZipFile(package) as zf:
+        info = zf.getinfo('images/vnfc-0/disk.qcow2')
+    # The artifact's bytes: after its local header (30 bytes, the name
+    # and a ZIP64 extra of 20), as the layout records it.
+    first = info.header_offset + 30 + len(info.filename) + 20
+    member = (first, first + info.compress_size - 1)
+    store_dir = os.path.dirname(os.path.dirname(package))
+    server = serve(store_dir, 'pkg/package.zip')
+    rows = {'cat': [], 'dd': [], 'dd-direct': [], 'get': [], 'range': []}
+    checks = []
+    try:
+        for _ in range(repeat):
+            for how in ('dd-direct', 'dd', 'cat'):
+                rows[how].append(read_speed(package, how))
+            took, got, before, after = get_speed(package, server)
+            if got != size:
+                raise RuntimeError('GET sent %d of %d bytes' % (got, size))
+            rows['get'].append(took)
+            checks.append((before, after))
+            took, got, before, after = get_speed(package, server, member)
+            if got != info.compress_size:
+                raise RuntimeError('Range GET sent %d of %d bytes'
+                                   % (got, info.compress_size))
+            rows['range'].append(took)
+            checks.append((before, after))
+    finally:
+        server.stop()
+    print('\nexport GET of the %.1f MiB package and Range GET of its %.1f '
+          'MiB disk artifact (pages dropped before each), median of %d:'
+          % (size / MIB, info.compress_size / MIB, repeat))
+    disk = size / MIB / statistics.median(rows['dd-direct'])
+    for label, key, nbytes in (
+            ('dd iflag=direct (the disk)', 'dd-direct', size),
+            ('dd bs=4M (page cache)', 'dd', size),
+            ('cat > /dev/null', 'cat', size),
+            ('GET package, sendfile', 'get', size),
+            ('GET artifact Range, sendfile', 'range', info.compress_size)):
+        speed = nbytes / MIB / statistics.median(rows[key])
+        print('  %-29s %8.0f MiB/s  ratio to the disk %.2f'
+              % (label, speed, speed / disk))
+    print('  resident before each GET: %s bytes; after: %s MiB'
+          % (sorted({b for b, _ in checks}),
+             '/'.join('%.0f' % (a / MIB) for _, a in checks)))
 
 
 def main():
@@ -299,6 +398,7 @@ def main():
     parser.add_argument('--repeat', type=int, default=2)
     parser.add_argument('--codecs', default='stored,zstd,deflate')
     parser.add_argument('--old', action='store_true')
+    parser.add_argument('--streamed', action='store_true')
     parser.add_argument('--keep', action='store_true')
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix='bench-build-', dir=args.workdir)
@@ -311,6 +411,11 @@ def main():
 
 def run(args, work):
     print('machine:', machine())
+    # Imported before any case is timed, so that none pays for it.
+    from vnfsnap.package import archive  # noqa: F401
+    from vnfsnap.package import contents  # noqa: F401
+    from vnfsnap.store import file as file_store  # noqa: F401
+    from vnfsnap.vim.libvirt import images  # noqa: F401
     disk, memory = make_inputs(work, args.disk_mib, args.memory_mib)
     payload = os.stat(disk).st_blocks * 512 + os.path.getsize(memory)
     print('inputs: disk %.1f MiB allocated (qcow2 file %.1f MiB), memory '
@@ -324,6 +429,11 @@ def run(args, work):
         cases.append(('build %s' % codec_name,
                       lambda d, c=codec_name: case_build(disk, memory, d,
                                                          c)))
+    if args.streamed:
+        for codec_name in args.codecs.split(','):
+            cases.append(('streamed %s' % codec_name,
+                          lambda d, c=codec_name: case_build(
+                              disk, memory, d, c, in_place=False)))
     if args.old:
         cases.append(('old build', lambda d: case_old_build(disk, memory,
                                                             d)))
@@ -357,19 +467,7 @@ def run(args, work):
     print('(ratio: baseline wall time / case wall time; >= 0.9 is the '
           'goal)')
     if 'build zstd' in results:
-        size = os.path.getsize(package)
-        cat = [read_speed(package) for _ in range(args.repeat)]
-        wrapped = [get_speed(package, True) for _ in range(args.repeat)]
-        iterated = [get_speed(package, False) for _ in range(args.repeat)]
-        print('\nexport GET of the %.1f MiB package (cold cache), median '
-              'of %d:' % (size / MIB, args.repeat))
-        rate = size / MIB / statistics.median(cat)
-        print('  cat > /dev/null           %8.0f MiB/s' % rate)
-        for label, times in (('GET, file_wrapper+sendfile', wrapped),
-                             ('GET, iterated (before)', iterated)):
-            speed = size / MIB / statistics.median(times)
-            print('  %-25s %8.0f MiB/s  ratio %.2f'
-                  % (label, speed, speed / rate))
+        get_figures(package, args.repeat)
 
 
 if __name__ == '__main__':

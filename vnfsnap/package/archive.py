@@ -28,8 +28,11 @@ import json
 import os
 import shutil
 import stat
+import struct
+import threading
 import uuid
 import zipfile
+import zlib
 
 from vnfsnap import package
 from vnfsnap.common import exception
@@ -39,6 +42,7 @@ from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.package import pipeline
 from vnfsnap.package import signature
 from vnfsnap.package import verify
+from vnfsnap.store import base as store_base
 
 CHUNK_SIZE = 1024 * 1024
 _ZEROS = bytes(CHUNK_SIZE)
@@ -62,6 +66,31 @@ class FileArtifact:
     metadata: dict = None
     compress: bool = None       # None: stored for images, deflate otherwise
     encoding: str = None        # codec.ZSTD: one zstd frame, stored
+
+
+@dataclasses.dataclass(frozen=True)
+class ConvertedImage:
+    """A disk image its VIM writes itself straight into the package, where
+    its ZIP member goes: ``write_to(path, offset)`` writes the image into
+    the file ``path`` from ``offset`` on, and the file's end is the
+    image's (qemu-img converting a disk and its backing chain, say). The
+    image is written once, and read back only to be hashed, from the
+    page cache, while the next artifact is written. Only a writer that
+    can place (the file store's, see store.file.PlacingWriter) takes
+    one; ``size_hint`` is for the progress only."""
+
+    write_to: object
+    path: str
+    role: str = manifest_mod.ROLE_IMAGE
+    size_hint: int = 0
+    vnfc_snapshot_id: str = None
+    storage_resource_id: str = None
+    disk_format: str = None
+    container_format: str = None
+    metadata: dict = None
+
+    compress = False
+    encoding = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -190,6 +219,9 @@ def _sources(artifacts):
         if isinstance(art, DocumentArtifact):
             sized.append((art, len(art.data()), None))
             continue
+        if isinstance(art, ConvertedImage):
+            sized.append((art, art.size_hint, None))    # checked once placed
+            continue
         st = os.stat(art.source)
         if not stat.S_ISREG(st.st_mode):
             raise ValueError('artifact source %r is not a regular file'
@@ -202,6 +234,131 @@ def _sources(artifacts):
                 virtual = inspector.virtual_size
         sized.append((art, st.st_size, virtual))
     return sized
+
+
+class _RegionHash:
+    """A hash of bytes [start, end) of the file ``fd``, taken in a thread
+    from the page cache: ``step(state, view)`` gives the next state from
+    ``initial``; :meth:`value` waits for the last."""
+
+    def __init__(self, fd, start, end, initial, step, name, then=None):
+        self._state, self._step, self._then = initial, step, then
+        self._error = None
+        self._stopped = False
+        self._thread = threading.Thread(
+            target=self._run, args=(fd, start, end), daemon=True,
+            name='vnfsnap-%s' % name)
+        self._thread.start()
+
+    def _run(self, fd, start, end):
+        try:
+            for view in store_base.mapped(fd, start, end):
+                if self._stopped:
+                    return
+                self._state = self._step(self._state, view)
+            if self._then is not None:
+                self._then(self._state)
+        except BaseException as e:
+            self._error = e
+
+    def value(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._state
+
+    def hexdigest(self):
+        """A SHA-256's, as hashlib gives it."""
+        return self.value().hexdigest()
+
+    def stop(self):
+        self._stopped = True
+        self._thread.join()
+
+
+def _sha256_step(sha256, view):
+    sha256.update(view)
+    return sha256
+
+
+def _crc32_step(crc, view):
+    return zlib.crc32(view, crc)
+
+
+#: A ZIP64 data descriptor (APPNOTE 4.3.9): signature, CRC-32,
+#: compressed and uncompressed sizes.
+_DESCRIPTOR = struct.Struct('<LLQQ')
+_DESCRIPTOR_SIGNATURE = 0x08074b50
+_FLAG_DATA_DESCRIPTOR = 0x08
+
+
+class _Placed:
+    """A member written in place whose CRC-32 and SHA-256 are still being
+    taken; its data descriptor is filled as soon as the CRC-32 is known
+    (so that the package's hash goes on past it), :meth:`finish` waits
+    for that."""
+
+    def __init__(self, out, info, descriptor, start, size):
+        self.out, self.info, self.descriptor = out, info, descriptor
+        fd = out.fileno()
+        self.digest = _RegionHash(fd, start, start + size, hashlib.sha256(),
+                                  _sha256_step, 'artifact-sha256')
+        try:
+            self.crc32 = _RegionHash(fd, start, start + size, 0,
+                                     _crc32_step, 'member-crc32',
+                                     then=self._fill)
+        except BaseException:
+            self.digest.stop()
+            raise
+
+    def _fill(self, crc):
+        self.info.CRC = crc
+        self.out.fill(self.descriptor, _DESCRIPTOR.pack(
+            _DESCRIPTOR_SIGNATURE, crc, self.info.compress_size,
+            self.info.file_size))
+
+    def finish(self):
+        self.crc32.value()
+
+    def stop(self):
+        self.digest.stop()
+        self.crc32.stop()
+
+
+def _place_image(zf, out, art, date_time):
+    """Have ``art`` write itself where its member goes in ``out`` (see
+    ConvertedImage); return (data offset, virtual size, _Placed), with
+    the member in ``zf``'s directory. As zipfile does on a stream, the
+    local header says a data descriptor follows the data (ZIP64, since
+    the size is not known yet): it is reserved after the data and filled
+    once the CRC-32 is known, so the package's hash can take the header
+    and the data meanwhile. The hashes are taken in threads while the
+    build goes on."""
+    if not hasattr(out, 'place'):
+        raise ValueError('artifact %r is written in place, which this '
+                         'store cannot take' % art.path)
+    info = _zip_info(art.path, False, date_time)
+    info.CRC = info.file_size = info.compress_size = 0
+    info.flag_bits |= _FLAG_DATA_DESCRIPTOR
+    header = out.tell()
+    out.write(info.FileHeader(zip64=True))
+    start, size = out.place(art.write_to)
+    descriptor = out.reserve(_DESCRIPTOR.size)
+    # The image as written must pass what an import checks.
+    with open(out.fileno(), 'rb', closefd=False) as f:
+        inspector = verify.check_image(
+            store_base.RangeFile(f, start, start + size), art.disk_format,
+            art.path)
+    info.header_offset = header
+    info.file_size = info.compress_size = size
+    placed = _Placed(out, info, descriptor, start, size)
+    # What zipfile's own member writer does at close (the CRC-32 is set
+    # before the central directory is written).
+    zf.filelist.append(info)
+    zf.NameToInfo[info.filename] = info
+    zf.start_dir = out.tell()
+    virtual = inspector.virtual_size if art.disk_format == 'QCOW2' else None
+    return start, virtual, placed
 
 
 def _layout(infos, offsets, manifest):
@@ -235,59 +392,99 @@ def write(out, artifacts, vnf_snapshot_id, vnf_instance_id,
     external = [a for a in artifacts
                 if isinstance(a, manifest_mod.Artifact) and a.external]
     sources = _sources([a for a in artifacts if a not in external])
-    meter = _Progress(progress, sum(size for _, size, _ in sources))
-    entries, offsets = [], {}
-    with zipfile.ZipFile(out, 'w', allowZip64=True) as zf:
+    zip_build = _ZipBuild(out, sources, date_time, chunk_size,
+                          _Progress(progress,
+                                    sum(size for _, size, _ in sources)))
+    try:
+        return zip_build.write(external, created, vnf_snapshot_id,
+                               vnf_instance_id, vnf_snapshot_pkg_unique_id,
+                               signer)
+    finally:
+        zip_build.stop()
 
-        def member(path, compress, size=0):
-            info = _zip_info(path, compress, date_time)
-            info.file_size = size     # zipfile's hint for ZIP64
-            handle = zf.open(info, 'w')
-            offsets[path] = out.tell()
-            return handle
 
-        for art, size, _ in sources:
-            compress = art.compress
-            if compress is None:
-                compress = art.role not in _STORED_ROLES
-            with member(art.path, compress and not art.encoding,
-                        size) as handle:
-                if isinstance(art, DocumentArtifact):
-                    data = art.data()
-                    digest = hashlib.sha256(data)
-                    handle.write(data)
-                    meter.add(len(data))
-                else:
-                    digest = _copy_source(art, size, handle, meter,
-                                          chunk_size)
-            entries.append(_member_entry(art, size, digest))
-        manifest = manifest_mod.Manifest(
-            vnf_snapshot_pkg_unique_id=(vnf_snapshot_pkg_unique_id
-                                        or str(uuid.uuid4())),
-            created_at=created, vnf_snapshot_id=vnf_snapshot_id,
-            vnf_instance_id=vnf_instance_id,
-            artifacts=tuple(entries + external))
-        manifest_bytes = manifest.to_json()
-        with member(package.MANIFEST_NAME, True) as handle:
-            handle.write(manifest_bytes)
-        status = signature.UNSIGNED
-        cms = None
-        if signer is not None:
-            cms = signer(manifest_bytes)
-            # Never write a signature an import would refuse unread.
-            signature.check_structure(cms)
-            with member(package.SIGNATURE_NAME, False) as handle:
-                handle.write(cms)      # DER does not compress; stored
-            status = signature.SignatureStatus(
-                signed=True, reason='signed by this build, not checked '
-                                    'against a trusted CA')
-        manifest = dataclasses.replace(manifest, signature=status)
-        infos = tuple(zf.infolist())
-    return Built(manifest=manifest, manifest_bytes=manifest_bytes,
-                 signature_bytes=cms, infos=infos,
-                 layout=_layout(infos, offsets, manifest),
-                 min_disk={art.path: virtual for art, _, virtual in sources
-                           if virtual is not None})
+class _ZipBuild:
+    """The state of one :func:`write`."""
+
+    def __init__(self, out, sources, date_time, chunk_size, meter):
+        self.out, self.sources, self.date_time = out, sources, date_time
+        self.chunk_size, self.meter = chunk_size, meter
+        self.entries, self.offsets, self.placed = [], {}, []
+        self.min_disk = {art.path: virtual for art, _, virtual in sources
+                         if virtual is not None}
+
+    def stop(self):
+        """After an error too: no thread left reading the package."""
+        for placed in self.placed:
+            placed.stop()
+
+    def _member(self, zf, path, compress, size=0):
+        info = _zip_info(path, compress, self.date_time)
+        info.file_size = size     # zipfile's hint for ZIP64
+        handle = zf.open(info, 'w')
+        self.offsets[path] = self.out.tell()
+        return handle
+
+    def _artifact(self, zf, art, size):
+        if isinstance(art, ConvertedImage):
+            start, virtual, placed = _place_image(zf, self.out, art,
+                                                  self.date_time)
+            self.offsets[art.path] = start
+            self.placed.append(placed)
+            self.meter.add(placed.info.file_size)
+            if virtual is not None:
+                self.min_disk[art.path] = virtual
+            return placed.info.file_size, placed.digest
+        compress = art.compress
+        if compress is None:
+            compress = art.role not in _STORED_ROLES
+        with self._member(zf, art.path, compress and not art.encoding,
+                          size) as handle:
+            if isinstance(art, DocumentArtifact):
+                data = art.data()
+                digest = hashlib.sha256(data)
+                handle.write(data)
+                self.meter.add(len(data))
+            else:
+                digest = _copy_source(art, size, handle, self.meter,
+                                      self.chunk_size)
+        return size, digest
+
+    def write(self, external, created, vnf_snapshot_id, vnf_instance_id,
+              vnf_snapshot_pkg_unique_id, signer):
+        with zipfile.ZipFile(self.out, 'w', allowZip64=True) as zf:
+            for art, size, _ in self.sources:
+                self.entries.append((art, *self._artifact(zf, art, size)))
+            for placed in self.placed:
+                placed.finish()
+            manifest = manifest_mod.Manifest(
+                vnf_snapshot_pkg_unique_id=(vnf_snapshot_pkg_unique_id
+                                            or str(uuid.uuid4())),
+                created_at=created, vnf_snapshot_id=vnf_snapshot_id,
+                vnf_instance_id=vnf_instance_id,
+                artifacts=tuple([_member_entry(*entry)
+                                 for entry in self.entries] + external))
+            manifest_bytes = manifest.to_json()
+            with self._member(zf, package.MANIFEST_NAME, True) as handle:
+                handle.write(manifest_bytes)
+            status = signature.UNSIGNED
+            cms = None
+            if signer is not None:
+                cms = signer(manifest_bytes)
+                # Never write a signature an import would refuse unread.
+                signature.check_structure(cms)
+                with self._member(zf, package.SIGNATURE_NAME,
+                                  False) as handle:
+                    handle.write(cms)      # DER does not compress; stored
+                status = signature.SignatureStatus(
+                    signed=True, reason='signed by this build, not checked '
+                                        'against a trusted CA')
+            manifest = dataclasses.replace(manifest, signature=status)
+            infos = tuple(zf.infolist())
+        return Built(manifest=manifest, manifest_bytes=manifest_bytes,
+                     signature_bytes=cms, infos=infos,
+                     layout=_layout(infos, self.offsets, manifest),
+                     min_disk=self.min_disk)
 
 
 def build(dest_path, artifacts, vnf_snapshot_id, vnf_instance_id,

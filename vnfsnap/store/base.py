@@ -24,6 +24,7 @@ import contextlib
 import dataclasses
 import hashlib
 import io
+import mmap
 import os
 import re
 import tempfile
@@ -115,6 +116,15 @@ class Meter:
         if self.size - self.reported >= PROGRESS_STEP:
             self.report()
 
+    def count(self, size):
+        """Bytes written by someone else (a program writing in place):
+        counted against the limit and reported, not hashed."""
+        self.size += size
+        if self.limit is not None and self.size > self.limit:
+            raise too_large(self.size, self.limit)
+        if self.size - self.reported >= PROGRESS_STEP:
+            self.report()
+
     def report(self, done=None):
         """Tell the caller ``done`` bytes (default: all counted) are done."""
         done = self.size if done is None else done
@@ -124,6 +134,28 @@ class Meter:
 
     def result(self):
         return StoredObject(size=self.size, sha256=self._sha256.hexdigest())
+
+
+#: The bytes :func:`mapped` maps at once.
+MAP_STEP = 8 * MIB
+
+
+def mapped(fd, start, end, step=MAP_STEP):
+    """Bytes [start, end) of the file ``fd`` as memoryviews of at most
+    ``step`` bytes, mapped read-only: hashing them reads the page cache
+    without copying it into Python. Each view is released when the next
+    is asked for (do not keep them)."""
+    while start < end:
+        size = min(step, end - start)
+        skew = start % mmap.ALLOCATIONGRANULARITY
+        with mmap.mmap(fd, size + skew, access=mmap.ACCESS_READ,
+                       offset=start - skew) as region:
+            view = memoryview(region)[skew:skew + size]
+            try:
+                yield view
+            finally:
+                view.release()
+        start += size
 
 
 class StreamSource:
@@ -284,6 +316,10 @@ class PackageStore(abc.ABC):
         bytes); a StoredObject. Refuses more than max_package_size bytes
         (PackageTooLarge) and a stream shorter than ``length``
         (UploadIncomplete)."""
+
+    #: Whether open_write's writer can place (see file.PlacingWriter):
+    #: let a program write a member straight into the package.
+    can_place = False
 
     @contextlib.contextmanager
     def open_write(self, key, spool_dir, progress=None):

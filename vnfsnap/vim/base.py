@@ -283,6 +283,18 @@ class VimDriver(abc.ABC):
         Drivers without ``incremental_package`` refuse a base."""
         raise self._unsupported('export VNFC snapshots into a package')
 
+    #: Whether export_vnfc_snapshot takes ``in_place=True``: each whole
+    #: disk is then only described (``source``, ``sourceFormat``,
+    #: ``sizeHint``) and written later by :meth:`write_exported_disk`
+    #: straight into a package file, instead of into ``dest_dir`` first.
+    exports_in_place = False
+
+    def write_exported_disk(self, disk, path, offset):
+        """Write a disk that export_vnfc_snapshot described ``in_place``
+        into the file ``path`` from ``offset`` on, ending at the file's
+        end."""
+        raise self._unsupported('write a disk into a package in place')
+
     def refuse_delta(self, vnfc_snapshot, base):
         """The VimCapabilityMissing a driver that cannot export deltas
         raises for a ``base``, with its reason."""

@@ -19,7 +19,12 @@ VNF's LCM history) are written in one pass into the ZIP in the package
 store, each artifact hashed on its way in, with its manifest (undo: the
 stored content is deleted). Nothing is read back: the package is checked
 (limits, listing, manifest, signature, record) and described from what
-the build wrote and the hashes it took, and becomes AVAILABLE. A resumed
+the build wrote and the hashes it took, and becomes AVAILABLE. Where the
+store is a local file and the driver can (the libvirt driver, the file
+store), the disks are not exported into the work directory: qemu-img
+converts each straight into its member's place in the package, which is
+then hashed from the page cache while the next artifact is written.
+A resumed
 PROCESSING package (a build cut off after it was stored) is processed as
 uploaded content is, from the store.
 
@@ -29,6 +34,7 @@ changes since it, and its images name the base image they apply to
 (vnfsnap/package/incremental.py).
 """
 
+import functools
 import os
 import shutil
 
@@ -71,21 +77,27 @@ class ExportVnfcSnapshot(task.Task):
 
     def execute(self):
         self.progress.check(0)
-        if self.base_row is None:
-            return self.driver.export_vnfc_snapshot(
-                common.vnfc_snapshot_dict(self.row), self.folder)
+        kwargs = {}
+        if self.base_row is not None:
+            kwargs['base'] = common.vnfc_snapshot_dict(self.base_row)
+        # A store that takes a member written in place gets the disks
+        # straight from qemu-img (ArchivePackage); else they are
+        # converted into the work directory here and copied in there.
+        if self.driver.exports_in_place and store.get_store().can_place:
+            kwargs['in_place'] = True
         return self.driver.export_vnfc_snapshot(
-            common.vnfc_snapshot_dict(self.row), self.folder,
-            base=common.vnfc_snapshot_dict(self.base_row))
+            common.vnfc_snapshot_dict(self.row), self.folder, **kwargs)
 
     def revert(self, *args, **kwargs):
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _artifacts(index, folder, row_id, description, base=None,
-               base_row_id=None):
+               base_row_id=None, driver=None):
     """The package artifacts of one exported VNFC snapshot; a disk
-    exported as a delta names its image in the ``base`` package."""
+    exported as a delta names its image in the ``base`` package, one
+    exported in place (with a ``source``) is written by ``driver``
+    straight into the package."""
     prefix = 'images/vnfc-%d' % index
     common_meta = {'powerState': description['state'],
                    'quiesced': ('true' if description.get('quiesced')
@@ -95,14 +107,20 @@ def _artifacts(index, folder, row_id, description, base=None,
         meta = dict(common_meta, target=disk['target'])
         if disk.get('delta'):
             meta.update(base.metadata(base_row_id, disk['target']))
-        arts.append(archive.FileArtifact(
-            source=os.path.join(folder, disk['file']),
+        image = dict(
             path='%s/%s' % (prefix, disk['file']),
             role=manifest_mod.ROLE_IMAGE, vnfc_snapshot_id=row_id,
             storage_resource_id=disk.get('storageResourceId'),
             disk_format=disk['diskFormat'].upper(),
             container_format=disk['containerFormat'].upper(),
-            metadata=meta))
+            metadata=meta)
+        if disk.get('source'):
+            arts.append(archive.ConvertedImage(
+                functools.partial(driver.write_exported_disk, disk),
+                size_hint=disk.get('sizeHint') or 0, **image))
+        else:
+            arts.append(archive.FileArtifact(
+                source=os.path.join(folder, disk['file']), **image))
     for key, role, how in (('memory', manifest_mod.ROLE_MEMORY,
                             _memory_compression()),
                            ('domainXml', manifest_mod.ROLE_DOMAIN_XML, {})):
@@ -169,7 +187,8 @@ class ArchivePackage(task.Task):
             artifacts += _artifacts(
                 index, task_.folder, task_.row.id,
                 exported['export-%d' % index], self.base,
-                task_.base_row.id if task_.base_row is not None else None)
+                task_.base_row.id if task_.base_row is not None else None,
+                task_.driver)
         with store.get_store().open_write(
                 store.package_key(self.pkg_id), self.work) as out:
             built = archive.write(

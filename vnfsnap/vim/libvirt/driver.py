@@ -1072,12 +1072,21 @@ class LibvirtDriver(base.VimDriver):
 
     # --- export / import ------------------------------------------------
 
-    def export_vnfc_snapshot(self, vnfc_snapshot, dest_dir, base=None):
+    #: export_vnfc_snapshot's ``in_place``: qemu-img converts each disk
+    #: into the package file itself (write_exported_disk).
+    exports_in_place = True
+
+    def export_vnfc_snapshot(self, vnfc_snapshot, dest_dir, base=None,
+                             in_place=False):
         """Write one VNFC snapshot as standalone files into ``dest_dir``:
         each disk as a qcow2 without backing-file references, the memory
         state, and the domain XML; returns the description of the files.
         With a ``base`` VNFC snapshot, a disk it also has is written as
-        the clusters changed since (``disk-<target>.delta.qcow2``)."""
+        the clusters changed since (``disk-<target>.delta.qcow2``).
+        ``in_place``: a whole disk is not converted here but described
+        (``source``, ``sourceFormat``, ``sizeHint``) for
+        :meth:`write_exported_disk` to convert straight into the
+        package."""
         details = vnfc_snapshot['vim_details']
         # A disk whose image is a storage snapshot resource is that volume.
         volumes = {(s.get('storageSnapshotResource') or {}).get(
@@ -1096,6 +1105,12 @@ class LibvirtDriver(base.VimDriver):
                 self._write_delta(details, disk,
                                   base_images[disk['target']],
                                   os.path.join(dest_dir, entry['file']))
+            elif in_place:
+                entry['file'] = 'disk-%s.qcow2' % disk['target']
+                entry.update(source=disk['image'],
+                             sourceFormat=disk['format'],
+                             sizeHint=images.measure(disk['image'],
+                                                     disk['format']))
             else:
                 entry['file'] = 'disk-%s.qcow2' % disk['target']
                 images.flatten(disk['image'],
@@ -1116,6 +1131,17 @@ class LibvirtDriver(base.VimDriver):
         with open(os.path.join(dest_dir, 'vnfc-snapshot.json'), 'w') as f:
             json.dump(description, f, indent=1, sort_keys=True)
         return description
+
+    def write_exported_disk(self, disk, path, offset):
+        """Convert a disk that export_vnfc_snapshot described ``in_place``
+        into the file ``path`` from ``offset`` on, as a standalone qcow2
+        ending at the file's end."""
+        started = time.monotonic()
+        images.flatten_into(disk['source'], path, offset,
+                            disk['sourceFormat'])
+        LOG.info('Converted disk %s (%s) into %s at byte %d in %d ms',
+                 disk['target'], disk['source'], path, offset,
+                 (time.monotonic() - started) * 1000)
 
     @staticmethod
     def _base_images(vnfc_snapshot, base):

@@ -27,6 +27,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 
 from oslo_concurrency import processutils
 from oslo_log import log as logging
@@ -130,6 +131,52 @@ def commit(path):
 def flatten(src, dest, fmt='qcow2'):
     """Copy ``src`` and its whole backing chain into a standalone qcow2."""
     _run(['convert', '-U', '-f', fmt, '-O', 'qcow2', src, dest])
+
+
+def measure(src, fmt='qcow2'):
+    """Bytes a standalone qcow2 of ``src`` and its chain needs (qemu-img
+    measure's ``required``): what :func:`flatten_into` will write, give
+    or take the metadata, for the progress of a build."""
+    out = _run(['measure', '-U', '-f', fmt, '-O', 'qcow2', '--output=json',
+                src])
+    try:
+        return int(json.loads(out)['required'])
+    except (ValueError, KeyError, TypeError) as e:
+        raise exception.VimError(reason='qemu-img measure of %s printed '
+                                        'no size: %s' % (src, e))
+
+
+def flatten_into(src, path, offset, fmt='qcow2'):
+    """:func:`flatten` of ``src`` straight into the file ``path`` from
+    byte ``offset`` on (a package's member, say), leaving the file's end
+    at the image's end; the bytes before ``offset`` are not touched.
+
+    An empty qcow2 of the source's virtual size is made in a temporary
+    file and its bytes put at ``offset``; qemu-img then converts into it
+    through a raw window that starts there (``--target-image-opts``,
+    ``-n``, ``--target-is-zero``: the new image reads as zeros). The
+    target is not flushed (``-t unsafe``): whoever owns the file fsyncs
+    it once, whole."""
+    virtual = info(src, fmt)['virtual-size']
+    with tempfile.TemporaryDirectory(prefix='vnfsnap-flatten-') as tmp:
+        empty = os.path.join(tmp, 'empty.qcow2')
+        _run(['create', '-q', '-f', 'qcow2', empty, str(virtual)])
+        with open(empty, 'rb') as f:
+            header = f.read()
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.ftruncate(fd, offset)
+        done = 0
+        while done < len(header):
+            done += os.pwrite(fd, header[done:], offset + done)
+    finally:
+        os.close(fd)
+    # A comma in a path would split the options; qemu-img takes ",,".
+    target = ('driver=qcow2,file.driver=raw,file.offset=%d,'
+              'file.file.driver=file,file.file.filename=%s'
+              % (offset, path.replace(',', ',,')))
+    _run(['convert', '-U', '-f', fmt, '-n', '--target-is-zero', '-t',
+          'unsafe', src, '--target-image-opts', target])
 
 
 def link_or_copy(src, dest):

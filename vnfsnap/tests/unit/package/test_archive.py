@@ -22,6 +22,7 @@ import os
 import random
 import shutil
 import struct
+import subprocess
 import threading
 import tracemalloc
 import zipfile
@@ -39,7 +40,9 @@ from vnfsnap.package import layout
 from vnfsnap.package import manifest as manifest_mod
 from vnfsnap.package import verify
 from vnfsnap.store import base as store_base
+from vnfsnap.store import file as file_store
 from vnfsnap.tests.fixtures import package_files
+from vnfsnap.vim.libvirt import images
 
 MIB = 1024 * 1024
 BIG = 64 * MIB
@@ -685,3 +688,132 @@ class TestOverlappedHashing(StreamFixture):
                           chunk_size=self.CHUNK)
         self.assertEqual(self.threads, threading.active_count())
         self.assertFalse(os.path.exists(self.path('p.zip.part')))
+
+
+class TestConvertedInPlace(StreamFixture):
+    """A disk qemu-img converts straight into the package in the file
+    store (archive.ConvertedImage): a valid ZIP for Python and unzip, the
+    checksums of the bytes as stored, and nothing left after a failure."""
+
+    KEY = 'pkg-1/package.zip'
+
+    def setUp(self):
+        super().setUp()
+        self.threads = threading.active_count()
+        self.store = file_store.FileStore(self.path('store'), 1 << 40)
+
+    def chain(self):
+        """A qcow2 overlay on a qcow2 base, each with data written."""
+        base_img, top = self.path('base.qcow2'), self.path('top.qcow2')
+        for args in (['qemu-img', 'create', '-q', '-f', 'qcow2', base_img,
+                      '64M'],
+                     ['qemu-io', '-f', 'qcow2', '-c',
+                      'write -P 0x11 0 3M', base_img],
+                     ['qemu-img', 'create', '-q', '-f', 'qcow2', '-F',
+                      'qcow2', '-b', base_img, top],
+                     ['qemu-io', '-f', 'qcow2', '-c',
+                      'write -P 0x22 2M 5M', top]):
+            subprocess.run(args, check=True, capture_output=True)
+        return top
+
+    def converted(self, src):
+        return archive.ConvertedImage(
+            lambda path, offset: images.flatten_into(src, path, offset),
+            'images/c1/disk.qcow2', size_hint=images.measure(src),
+            vnfc_snapshot_id='c1', disk_format='QCOW2',
+            container_format='BARE')
+
+    def stored(self):
+        found = []
+        for _root, _, files in os.walk(self.path('store')):
+            found += files
+        return found
+
+    def test_package_is_valid_and_checksums_right(self):
+        src = self.chain()
+        arts, mem_sha = self.with_memory(src, encoding=codec.ZSTD)
+        arts[2] = self.converted(src)
+        counted = []
+        with self.store.open_write(self.KEY) as out:
+            built = archive.write(out, arts, 'snap-1', 'inst-1',
+                                  progress=lambda d, t: counted.append(d))
+        path = self.path('store', self.KEY)
+        with open(path, 'rb') as f:
+            data = f.read()
+        self.assertEqual(
+            store_base.StoredObject(len(data),
+                                    hashlib.sha256(data).hexdigest()),
+            out.result())
+        with zipfile.ZipFile(path) as zf:
+            self.assertIsNone(zf.testzip())     # every CRC-32
+            info = zf.getinfo('images/c1/disk.qcow2')
+            self.assertTrue(info.flag_bits & 0x08)   # a data descriptor
+            with zf.open(info) as member:
+                image = member.read()
+        check = subprocess.run(['unzip', '-t', path], capture_output=True,
+                               text=True)
+        self.assertEqual(0, check.returncode, check.stdout + check.stderr)
+        entries = built.manifest.by_path()
+        self.assertEqual(
+            (len(image), hashlib.sha256(image).hexdigest()),
+            (entries['images/c1/disk.qcow2'].size,
+             entries['images/c1/disk.qcow2'].sha256))
+        self.assertEqual(mem_sha, entries['images/c1/memory.save'].sha256)
+        self.assertEqual(len(image), counted[-1] - sum(
+            e.size for p, e in entries.items()
+            if p != 'images/c1/disk.qcow2'))
+        self.assertEqual({'images/c1/disk.qcow2': 64 * MIB},
+                         built.min_disk)
+        manifest = verify.verify_package(path)
+        self.assertEqual(built.manifest, manifest)
+        self.assertEqual(layout.describe(path, manifest), built.layout)
+        self.assertEqual(manifest, verify.verify_written(
+            built.infos, built.manifest_bytes, built.signature_bytes))
+        # The image is the flattened chain: the same content, standalone.
+        archive.extract(path, self.path('out'))
+        disk = self.path('out', 'images/c1/disk.qcow2')
+        images.check_standalone(disk)
+        subprocess.run(['qemu-img', 'compare', '-f', 'qcow2', '-F', 'qcow2',
+                        src, disk], check=True, capture_output=True)
+        self.assertEqual(self.threads, threading.active_count())
+
+    def test_failed_conversion_leaves_nothing(self):
+        arts = self.artifacts(self.path('nothing'))[:2] + [
+            self.converted_missing()]
+        with testtools.ExpectedException(exception.VimError):
+            with self.store.open_write(self.KEY) as out:
+                archive.write(out, arts, 'snap-1', 'inst-1')
+        self.assertEqual([], self.stored())
+        self.assertEqual(self.threads, threading.active_count())
+
+    def converted_missing(self):
+        src = self.path('gone.qcow2')
+        return archive.ConvertedImage(
+            lambda path, offset: images.flatten_into(src, path, offset),
+            'images/c1/disk.qcow2', disk_format='QCOW2',
+            container_format='BARE')
+
+    def test_failure_after_placing_leaves_nothing(self):
+        # The disk is in place and being hashed when the memory state
+        # fails: the threads hashing it end, the dot-file goes.
+        src = self.chain()
+        arts, _ = self.with_memory(src)
+        arts[2] = self.converted(src)
+
+        def cancel(done, total):
+            if done > 6 * MIB:
+                raise RuntimeError('cancelled')
+        with testtools.ExpectedException(RuntimeError):
+            with self.store.open_write(self.KEY) as out:
+                archive.write(out, arts, 'snap-1', 'inst-1',
+                              progress=cancel, chunk_size=64 * 1024)
+        self.assertEqual([], self.stored())
+        self.assertEqual(self.threads, threading.active_count())
+
+    def test_needs_a_store_that_places(self):
+        src = self.chain()
+        arts = self.artifacts(src)[:1] + [self.converted(src)]
+        with open(self.path('p.zip'), 'wb') as f:
+            out = store_base.StreamWriter(f, store_base.Meter())
+            self.assertRaises(ValueError, archive.write, out, arts,
+                              'snap-1', 'inst-1')

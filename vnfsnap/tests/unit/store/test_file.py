@@ -19,6 +19,7 @@ import http
 import io
 import os
 import stat
+import threading
 import tracemalloc
 from unittest import mock
 
@@ -389,6 +390,83 @@ class TestOpenWrite(FileStoreTest):
                 raise RuntimeError('cancelled')
         self.assertEqual([], os.listdir(spool))
         self.assertFalse(self.store.exists('p2/package.zip'))
+
+
+class TestPlacingWriter(FileStoreTest):
+    """What a build needs to have qemu-img write a member in place: the
+    package's SHA-256 is that of the bytes as they end up, reserved bytes
+    included, and a failure anywhere leaves nothing."""
+
+    def setUp(self):
+        super().setUp()
+        self.threads = threading.active_count()
+
+    @staticmethod
+    def writer_of(data):
+        def write_to(path, offset):
+            fd = os.open(path, os.O_WRONLY)
+            try:
+                os.pwrite(fd, data, offset)
+            finally:
+                os.close(fd)
+        return write_to
+
+    def test_place_reserve_fill(self):
+        placed = os.urandom(3 * MIB + 5)
+        counted = []
+        with self.store.open_write(KEY, progress=counted.append) as out:
+            self.assertTrue(self.store.can_place)
+            out.write(b'head')
+            header = out.reserve(10)
+            self.assertEqual((14, len(placed)),
+                             out.place(self.writer_of(placed)))
+            out.write(b'tail' * 1000)
+            out.fill(header, b'H' * 10)
+            self.assertRaises(ValueError, out.fill, header, b'H' * 10)
+        data = b'head' + b'H' * 10 + placed + b'tail' * 1000
+        self.assertEqual(base.StoredObject(
+            len(data), hashlib.sha256(data).hexdigest()), out.result())
+        self.assertEqual(data, self.read_back())
+        self.assertEqual(len(data), counted[-1])
+        self.assertEqual([KEY], self.stored_files())
+        self.assertEqual(self.threads, threading.active_count())
+
+    def test_unfilled_reserve_leaves_nothing(self):
+        with self.assertRaises(ValueError):
+            with self.store.open_write(KEY) as out:
+                out.reserve(30)
+                out.write(b'x' * MIB)
+        self.assertEqual([], self.stored_files())
+        self.assertEqual(self.threads, threading.active_count())
+
+    def test_failure_in_place_leaves_nothing(self):
+        def half_then_fail(path, offset):
+            self.writer_of(b'y' * MIB)(path, offset)
+            raise RuntimeError('qemu-img failed')
+        with self.assertRaises(RuntimeError):
+            with self.store.open_write(KEY) as out:
+                out.write(b'x' * MIB)
+                out.place(half_then_fail)
+        self.assertEqual([], self.stored_files())
+        self.assertEqual(self.threads, threading.active_count())
+
+    def test_placed_bytes_count_against_the_limit(self):
+        with self.assertRaises(exception.PackageTooLarge):
+            with self.store.open_write(KEY) as out:
+                out.place(self.writer_of(b'z' * (self.MAX + 1)))
+        self.assertEqual([], self.stored_files())
+
+    def test_mapped_views(self):
+        path, data = self.make_file(3 * MIB + 7)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            for start, end in ((0, len(data)), (1, 5), (4095, 2 * MIB + 1),
+                               (len(data) - 1, len(data))):
+                got = b''.join(bytes(v) for v in base.mapped(
+                    fd, start, end, step=MIB))
+                self.assertEqual(data[start:end], got)
+        finally:
+            os.close(fd)
 
 
 class TestGetStore(test_base.TestCase):

@@ -204,3 +204,50 @@ class TestLinkOrCopy(testtools.TestCase):
                                side_effect=OSError(errno.ENOSPC, 'full')):
             self.assertRaises(OSError, images.link_or_copy, self.src,
                               self.dest)
+
+
+class TestFlattenInto(testtools.TestCase):
+    """A disk converted into another file at an offset, as a package
+    build has qemu-img write it where its ZIP member goes."""
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.base = os.path.join(self.tmp, 'base.qcow2')
+        self.top = os.path.join(self.tmp, 'top.qcow2')
+        for args in (['qemu-img', 'create', '-q', '-f', 'qcow2', self.base,
+                      '32M'],
+                     ['qemu-io', '-f', 'qcow2', '-c', 'write -P 0x5a 0 2M',
+                      self.base],
+                     ['qemu-img', 'create', '-q', '-f', 'qcow2', '-F',
+                      'qcow2', '-b', self.base, self.top],
+                     ['qemu-io', '-f', 'qcow2', '-c',
+                      'write -P 0xa5 1M 3M', self.top]):
+            subprocess.run(args, check=True, capture_output=True)
+
+    def test_standalone_copy_after_the_offset(self):
+        path = os.path.join(self.tmp, 'package')
+        head = os.urandom(12345)
+        with open(path, 'wb') as f:
+            f.write(head)
+        images.flatten_into(self.top, path, len(head))
+        with open(path, 'rb') as f:
+            self.assertEqual(head, f.read(len(head)))
+            image = f.read()
+        out = os.path.join(self.tmp, 'out.qcow2')
+        with open(out, 'wb') as f:
+            f.write(image)
+        self.assertIsNone(images.backing_file(out))
+        subprocess.run(['qemu-img', 'compare', '-f', 'qcow2', '-F', 'qcow2',
+                        self.top, out], check=True, capture_output=True)
+        # What qemu-img measure said it needs bounds what it wrote.
+        self.assertLessEqual(len(image), images.measure(self.top))
+        flat = os.path.join(self.tmp, 'flat.qcow2')
+        images.flatten(self.top, flat)
+        self.assertEqual(os.path.getsize(flat), len(image))
+
+    def test_a_missing_source_fails(self):
+        path = os.path.join(self.tmp, 'package')
+        open(path, 'wb').close()
+        self.assertRaises(exception.VimError, images.flatten_into,
+                          os.path.join(self.tmp, 'gone.qcow2'), path, 0)
