@@ -640,7 +640,16 @@ def add_capture(flow, plan, vnfcs, drivers, snapshot_id, kept=None):
         for vnfc, driver, _memory, _quiesced in members:
             names.add(NameVnfcSnapshot(vnfc, driver, capture, kept))
         steps += [stop, ready, capture, after]
-    for sub in [names, detach, pause] + steps + [unpause, attach]:
+    first = names
+    stop, ready = steps[0], steps[1]
+    if len(names) and len(ready) and not (len(detach) or len(pause)
+                                          or len(stop)):
+        # Nothing interrupts a VNFC before the first group's freeze: its
+        # guards are armed while the names are recorded (each a process
+        # to start), not after.
+        first = unordered_flow.Flow('prepare-capture').add(names, ready)
+        steps.remove(ready)
+    for sub in [first, detach, pause] + steps + [unpause, attach]:
         if not isinstance(sub, unordered_flow.Flow) or len(sub):
             flow.add(sub)
     return ids, quiesced_ids, ids if vnf_paused else [], detached_ids

@@ -74,6 +74,12 @@ def _prepared(*vnfc_ids, group=None):
             ['prepare-quiesce-%s' % i for i in vnfc_ids])
 
 
+def _together(named, prepared):
+    """The names recorded while the first group's guards are armed
+    (nothing interrupts a VNFC before its freeze)."""
+    return ('prepare-capture', [named, prepared])
+
+
 def _captured(*vnfc_ids, quiesced=True, group=None):
     """The one step that freezes, snapshots and thaws a group's VNFCs,
     with the per-VNFC actions (its fault points) in the order they run."""
@@ -229,8 +235,9 @@ class TestCreateSnapshotFlow(base.TestCase):
         op = self._op(inst)
         flow, store = create_snapshot.build(op, inst)
         self.assertEqual([
-            'check-cancel-start', _named('vnfc-0', 'vnfc-1'),
-            _prepared('vnfc-0', 'vnfc-1'),
+            'check-cancel-start',
+            _together(_named('vnfc-0', 'vnfc-1'),
+                      _prepared('vnfc-0', 'vnfc-1')),
             _captured('vnfc-0', 'vnfc-1'),
             'check-cancel-record', 'record-vnf-snapshot'], _names(flow))
         self.assertEqual(op.id, store['op_id'])
@@ -354,8 +361,9 @@ class TestCreateSnapshotFlow(base.TestCase):
         op = self._op(inst, vnfcInstanceIds=['vnfc-2', 'vnfc-0'])
         flow, store = create_snapshot.build(op, inst)
         self.assertEqual([
-            'check-cancel-start', _named('vnfc-0', 'vnfc-2'),
-            _prepared('vnfc-0', 'vnfc-2'),
+            'check-cancel-start',
+            _together(_named('vnfc-0', 'vnfc-2'),
+                      _prepared('vnfc-0', 'vnfc-2')),
             _captured('vnfc-0', 'vnfc-2'),
             'check-cancel-record', 'record-vnf-snapshot'], _names(flow))
         common.run(flow, store)
@@ -724,8 +732,8 @@ class TestSafetySnapshot(base.TestCase):
         self.assertEqual(['check-cancel-start',
                           ('check-revert', ['check-revert-vnfc-0',
                                             'check-revert-vnfc-1']),
-                          _named('vnfc-0', 'vnfc-1'),
-                          _prepared('vnfc-0', 'vnfc-1'),
+                          _together(_named('vnfc-0', 'vnfc-1'),
+                                    _prepared('vnfc-0', 'vnfc-1')),
                           _captured('vnfc-0', 'vnfc-1'),
                           'record-safety-snapshot', 'check-cancel-safety',
                           ('revert-group-1', [_reverted('vnfc-0'),
@@ -814,8 +822,9 @@ class TestDescriptorInFlows(base.TestCase):
         op = db_utils.make_op(inst.id, info.id)
         flow, store = create_snapshot.build(op, inst)
         self.assertEqual([
-            'check-cancel-start', _named('vnfc-0', 'vnfc-1'),
-            _prepared('vnfc-0', group=1),
+            'check-cancel-start',
+            _together(_named('vnfc-0', 'vnfc-1'),
+                      _prepared('vnfc-0', group=1)),
             _captured('vnfc-0', group=1),
             _prepared('vnfc-1', group=2),
             _captured('vnfc-1', group=2),
@@ -987,6 +996,20 @@ class TestDescriptorVolumeRules(base.TestCase):
         self.assertEqual([], rows['vnfc-0'].storage_snapshot_resources)
         self.assertEqual([], [c for c in FakeVim.calls
                               if c[0] in ('detach', 'attach')])
+
+    def test_guards_armed_after_the_detach(self):
+        """A detach may take seconds: the freeze guards (whose deadline
+        runs from their arming) are armed after it, not with the names."""
+        inst = db_api.set_snapshot_descriptor(
+            None, fake_vnf.register_vnf(1).id,
+            {'vnfcs': {'vdu0': {'detachDisksBefore': True}}})
+        op = db_utils.make_op(inst.id, db_utils.make_info().id)
+        flow, _ = create_snapshot.build(op, inst)
+        top = [item.name for item in flow]
+        self.assertEqual(['check-cancel-start', 'name-snapshots',
+                          'detach-volumes', 'prepare-quiesce', 'capture',
+                          'attach-volumes', 'check-cancel-record',
+                          'record-vnf-snapshot'], top)
 
     def test_detached_before_attached_after_and_after_a_revert(self):
         inst, info = self._snapshot({'vnfcs': {'vdu0': {
