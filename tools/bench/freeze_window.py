@@ -43,8 +43,10 @@ late): each GET costs the service about 25 ms of CPU, and polling every
 20 ms kept a core of this 2-core machine busy beside the guests.
 
 It prints the medians side by side with their ratio (the issue's goal is
-at most 1.2x for both), the machine and its load, and writes an SVG
-timeline of the median round of each side and kind (``--svg``).
+at most 1.2x for both), the machine and its load, where vnfsnap's create
+time goes (from the all-in-one's log: when the conductor started and
+ended each run), and writes an SVG timeline of the median round of each
+side and kind (``--svg``).
 
 Usage: freeze_window.py [--vnfcs N] [--rounds N] [--svg FILE]
        [--workdir DIR] [--keep]
@@ -53,6 +55,7 @@ Usage: freeze_window.py [--vnfcs N] [--rounds N] [--svg FILE]
 import argparse
 import datetime
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -221,6 +224,7 @@ class Bench(guest_bench.GuestBench):
 
     def vnfsnap(self, kind):
         _, info = self.api.post('/vnf_snapshots', {})
+        posted = time.time()
         hdrs, _ = self.api.post(
             '/vnf_instances/%s/create_snapshot' % self.inst,
             {'vnfSnapshotInfoId': info['id'],
@@ -230,6 +234,7 @@ class Bench(guest_bench.GuestBench):
         started = time.monotonic()
         op = guest_bench.wait_op(self.api, hdrs['Location'], POLL)
         wall = time.monotonic() - started
+        seen = time.time()
         if op['operationState'] != 'COMPLETED':
             raise RuntimeError('create %s: %s' % (op['operationState'],
                                                   op.get('error')))
@@ -242,7 +247,8 @@ class Bench(guest_bench.GuestBench):
                 _epoch(details['quiescedAt']), _epoch(details['thawedAt']))
         self.api.request('DELETE', '/vnf_snapshots/%s' % info['id'],
                          expect=(204,))
-        return {'spans': spans, 'wall': wall}
+        return {'spans': spans, 'wall': wall, 'op': op['id'],
+                'posted': posted, 'seen': seen}
 
     def run(self):
         number = 0
@@ -289,6 +295,62 @@ def summary(results):
     return '\n'.join(lines)
 
 
+#: The conductor's log lines that start and end an occurrence's run.
+_RUNNING = re.compile(r'^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) .*'
+                      r'Running CREATE_SNAPSHOT for .*\(op occurrence (\S+)\)')
+_COMPLETED = re.compile(r'^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) .*'
+                        r'CREATE_SNAPSHOT of .* completed \(op occurrence '
+                        r'(\S+)\)')
+
+
+def _log_times(path):
+    """{op id: {'running': epoch, 'completed': epoch}} from the
+    all-in-one's log (local time, milliseconds)."""
+    times = {}
+    with open(path, errors='replace') as f:
+        for line in f:
+            for key, pattern in (('running', _RUNNING),
+                                 ('completed', _COMPLETED)):
+                m = pattern.match(line)
+                if m:
+                    when = time.mktime(time.strptime(
+                        m.group(1)[:19], '%Y-%m-%d %H:%M:%S')) + int(
+                        m.group(1)[20:]) / 1000
+                    times.setdefault(m.group(2), {})[key] = when
+    return times
+
+
+def stages(results, log):
+    """Where a vnfsnap create's time goes (medians, ms): from the POST to
+    the conductor's start of the run (API, cast, claim), from there to
+    the first freeze (plan and its probes, records, logbook, names,
+    guards), the VNF window, from the last thaw to the run's end (the
+    VNF snapshot's record, the occurrence's end), and until the poll saw
+    it."""
+    times = _log_times(log)
+    lines = ['%-5s %-40s %8s' % ('kind', 'vnfsnap create, median of', 'ms')]
+    for kind in KINDS:
+        rows = {k: [] for k in ('POST to run start', 'run start to first '
+                                'freeze', 'VNF freeze window', 'last thaw '
+                                'to run end', 'run end to poll seeing it')}
+        for r in results[(kind, 'vnfsnap')]:
+            t = times.get(r['op'], {})
+            if 'running' not in t or 'completed' not in t:
+                continue
+            first = min(s for s, _ in r['spans'].values())
+            last = max(e for _, e in r['spans'].values())
+            for label, value in zip(rows, (
+                    t['running'] - r['posted'], first - t['running'],
+                    last - first, t['completed'] - last,
+                    r['seen'] - t['completed']), strict=True):
+                rows[label].append(value)
+        for label, values in rows.items():
+            if values:
+                lines.append('%-5s %-40s %8.0f' % (
+                    kind, label, statistics.median(values) * 1000))
+    return '\n'.join(lines)
+
+
 def svg(results, width=760, row=18):
     """A timeline of each side's median round per kind: one bar per VNFC
     from its freeze to its thaw, on a common millisecond scale."""
@@ -330,6 +392,8 @@ def _report(bench, _):
          'average %.2f %.2f %.2f' % ((args.vnfcs, args.rounds,
                                       os.cpu_count()) + os.getloadavg()))
     _say(summary(bench.results))
+    _say(stages(bench.results, os.path.join(bench.work,
+                                            'vnfsnap-all-in-one.log')))
     if args.svg:
         with open(args.svg, 'w') as f:
             f.write(svg(bench.results))

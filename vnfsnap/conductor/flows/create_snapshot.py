@@ -12,9 +12,10 @@
 
 """Create VNF snapshot (GR NFV-TST 005 clause 6.5.1) as a taskflow flow.
 
-Quiesce every VNFC in parallel, snapshot them, thaw, then record the
-VnfSnapshot. Any failure undoes the steps already done: VNFCs are thawed and
-VNFC snapshots already taken are deleted, so the VNF is never left frozen.
+Quiesce every VNFC in parallel, snapshot them, thaw (one step per order
+group, :class:`CaptureGroup`), then record the VnfSnapshot. Any failure
+undoes the steps already done: VNFCs are thawed and VNFC snapshots
+already taken are deleted, so the VNF is never left frozen.
 
 With ``additionalParams.pauseVnf`` every running VNFC is paused before the
 first is captured and resumed after the last: one crash-consistent point
@@ -39,6 +40,7 @@ from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import views
 from vnfsnap.conductor.flows import common
+from vnfsnap.conductor.flows import faults
 from vnfsnap.conductor.flows import grant
 from vnfsnap.conductor.flows import vnf_notify
 from vnfsnap.conductor.flows import vnf_state
@@ -72,45 +74,6 @@ class PrepareQuiesce(task.Task):
         # Harmless on a VNFC that was not frozen: it releases the guard.
         common.undo('release the freeze guard of VNFC %s' % self.vnfc.id,
                     self.driver.unquiesce, self.vnfc)
-
-
-class Quiesce(task.Task):
-    """``kept``: when it returns True, what the capture made is recorded
-    and belongs to its VNF snapshot: nothing is undone any more (a revert's
-    safety snapshot, once recorded, outlives a failed revert)."""
-
-    def __init__(self, vnfc, driver, kept=None):
-        super().__init__(name='quiesce-%s' % vnfc.id,
-                         provides='frozen-%s' % vnfc.id)
-        self.vnfc, self.driver, self.kept = vnfc, driver, kept
-
-    def execute(self):
-        started = common.now()
-        at = self.driver.quiesce(self.vnfc, CONF.conductor.freeze_deadline)
-        # When the file systems were frozen: the VIM knows best.
-        return at.isoformat() if at is not None else started
-
-    def revert(self, *args, **kwargs):
-        if self.kept is not None and self.kept():
-            return
-        # The driver's quiesce deadline thaws the VNFC if this fails too.
-        common.undo('unquiesce VNFC %s' % self.vnfc.id,
-                    self.driver.unquiesce, self.vnfc)
-
-
-class Unquiesce(Quiesce):
-
-    def __init__(self, vnfc, driver):
-        task.Task.__init__(self, name='unquiesce-%s' % vnfc.id,
-                           provides='thawed-%s' % vnfc.id)
-        self.vnfc, self.driver = vnfc, driver
-
-    def execute(self):
-        at = self.driver.unquiesce(self.vnfc)
-        return at.isoformat() if at is not None else common.now()
-
-    def revert(self, *args, **kwargs):
-        pass
 
 
 class PauseVnfc(task.Task):
@@ -262,7 +225,8 @@ class NameVnfcSnapshot(task.Task):
     the snapshot leaves the name, and the rollback discards what the VIM
     made under it (common.delete_leftovers). A step of its own, before any
     VNFC's service is interrupted, so that no database commit of it falls
-    in the freeze window."""
+    in the freeze window. ``step``: the :class:`CaptureGroup` that uses
+    the name."""
 
     def __init__(self, vnfc, driver, step, kept=None):
         super().__init__(name='name-snapshot-%s' % vnfc.id,
@@ -279,40 +243,107 @@ class NameVnfcSnapshot(task.Task):
 
     def revert(self, op_id, *args, **kwargs):
         if (self.kept is not None and self.kept()) or self.step.reverted:
-            # Kept, or the snapshot step (undone before this one) ran and
+            # Kept, or the capture step (undone before this one) ran and
             # dealt with what the VIM made under the name.
             return
         # The VIM was never asked: nothing was made under the name.
         db_api.remove_op_vim_resource(op_id, self.vnfc.id)
 
 
-class SnapshotVnfc(task.Task):
-    """The VIM call alone: nothing is written between the freeze and the
-    thaw but what taskflow records of the steps."""
+class CaptureGroup(task.Task):
+    """Freeze, snapshot and thaw the VNFCs of one order group as one step:
+    freeze every quiesced VNFC at once, then, once all are frozen, take
+    every VNFC's snapshot at once, then thaw them all at once. Taskflow
+    records the step's start before and its result after, so no database
+    write falls between a freeze and its thaw (one step per VNFC and stage
+    made taskflow write every step's start and result between the stages,
+    inside the window).
 
-    def __init__(self, vnfc, driver, snapshot_id, with_memory, quiesced,
-                 vnf_paused=False, kept=None):
-        super().__init__(
-            name='snapshot-%s' % vnfc.id, provides='vnfc-%s' % vnfc.id,
-            requires=['snapshot-name-%s' % vnfc.id]
-            + (['paused-%s' % vnfc.id] if vnf_paused else []))
-        self.vnfc, self.driver, self.kept = vnfc, driver, kept
+    Provides ``vnfc-<id>`` (the VNFC snapshot row) per VNFC and, for a
+    quiesced one, ``frozen-<id>``/``thawed-<id>`` (the times of its freeze
+    and thaw calls). The test-only fault points of the per-VNFC actions
+    (``quiesce-<id>``, ``snapshot-<id>``, ``unquiesce-<id>``, ``before``
+    and ``after`` each) are fired by hand at those moments, so that the
+    crash matrix can still kill vnfsnap between two VNFCs' actions.
+
+    ``kept``: when it returns True, what the capture made is recorded and
+    belongs to its VNF snapshot: nothing is undone any more (a revert's
+    safety snapshot, once recorded, outlives a failed revert)."""
+
+    def __init__(self, name, members, snapshot_id, vnf_paused=False,
+                 kept=None):
+        """``members``: [(vnfc, driver, with_memory, quiesced)]."""
+        provides = set()
+        requires = []
+        for vnfc, _driver, _memory, quiesced in members:
+            provides.add('vnfc-%s' % vnfc.id)
+            if quiesced:
+                provides |= {'frozen-%s' % vnfc.id, 'thawed-%s' % vnfc.id}
+            requires.append('snapshot-name-%s' % vnfc.id)
+            if vnf_paused:
+                requires.append('paused-%s' % vnfc.id)
+        super().__init__(name=name, provides=provides, requires=requires)
+        self.members, self.kept = members, kept
         self.snapshot_id = snapshot_id
-        self.with_memory, self.quiesced = with_memory, quiesced
+        frozen = [m[0].id for m in members if m[3]]
+        #: The fault points fired inside the step, in order (the crash
+        #: matrix lists them as cells).
+        self.fault_points = (['quiesce-%s' % i for i in frozen]
+                             + ['snapshot-%s' % m[0].id for m in members]
+                             + ['unquiesce-%s' % i for i in frozen])
         #: Whether this run undid the step (NameVnfcSnapshot then leaves
-        #: the name's record to it). Taskflow reverts only steps that ran.
+        #: the names' records to it). Taskflow reverts only steps that ran.
         self.reverted = False
+        #: What this process's run of the step did, for its own undo
+        #: (None: the step ran in a conductor that died).
+        self.progress = None
+
+    def _frozen(self):
+        return [m for m in self.members if m[3]]
 
     def execute(self, op_id, **named):
+        done = self.progress = {'called': set(), 'taken': {}, 'frozen': {},
+                                'thawed': {}}
+        with futures.ThreadPoolExecutor(
+                max_workers=max(1, len(self.members))) as pool:
+            try:
+                _all_at_once(pool, self._freeze, self._frozen())
+                _all_at_once(pool, self._snapshot, self.members, named)
+                _all_at_once(pool, self._thaw, self._frozen())
+            except Exception:
+                # Thawed at once, not when the undo comes (taskflow records
+                # the failure first); the undo thaws again, harmlessly.
+                _all_at_once(pool, self._thaw_after_failure, [
+                    m for m in self._frozen()
+                    if m[0].id not in done['thawed']])
+                raise
+        results = {'vnfc-%s' % i: row for i, row in done['taken'].items()}
+        for vnfc, _driver, _memory, _quiesced in self._frozen():
+            results['frozen-%s' % vnfc.id] = done['frozen'][vnfc.id]
+            results['thawed-%s' % vnfc.id] = done['thawed'][vnfc.id]
+        return results
+
+    def _freeze(self, vnfc, driver, _memory, _quiesced):
+        faults.point('quiesce-%s' % vnfc.id, 'before')
         started = common.now()
-        result = self.driver.create_vnfc_snapshot(
-            self.vnfc, self.snapshot_id, self.with_memory, self.quiesced,
-            paused=named.get('paused-%s' % self.vnfc.id) is not None,
-            name=named['snapshot-name-%s' % self.vnfc.id])
-        return {
+        at = driver.quiesce(vnfc, CONF.conductor.freeze_deadline)
+        # When the file systems were frozen: the VIM knows best.
+        self.progress['frozen'][vnfc.id] = (
+            at.isoformat() if at is not None else started)
+        faults.point('quiesce-%s' % vnfc.id, 'after')
+
+    def _snapshot(self, vnfc, driver, with_memory, quiesced, named):
+        faults.point('snapshot-%s' % vnfc.id, 'before')
+        started = common.now()
+        self.progress['called'].add(vnfc.id)
+        result = driver.create_vnfc_snapshot(
+            vnfc, self.snapshot_id, with_memory, quiesced,
+            paused=named.get('paused-%s' % vnfc.id) is not None,
+            name=named['snapshot-name-%s' % vnfc.id])
+        self.progress['taken'][vnfc.id] = {
             'id': uuidutils.generate_uuid(),
-            'vnfc_instance_id': self.vnfc.id,
-            'vnfc_resource_info_id': self.vnfc.id,
+            'vnfc_instance_id': vnfc.id,
+            'vnfc_resource_info_id': vnfc.id,
             'creation_started_at': started,
             'creation_finished_at': common.now(),
             'compute_snapshot_resource': result.compute_snapshot_resource,
@@ -321,23 +352,68 @@ class SnapshotVnfc(task.Task):
             'memory_captured': result.memory_captured,
             'vim_details': result.vim_details,
         }
+        faults.point('snapshot-%s' % vnfc.id, 'after')
+
+    def _thaw(self, vnfc, driver, _memory, _quiesced):
+        faults.point('unquiesce-%s' % vnfc.id, 'before')
+        at = driver.unquiesce(vnfc)
+        self.progress['thawed'][vnfc.id] = (
+            at.isoformat() if at is not None else common.now())
+        faults.point('unquiesce-%s' % vnfc.id, 'after')
+
+    @staticmethod
+    def _thaw_after_failure(vnfc, driver, _memory, _quiesced):
+        try:
+            driver.unquiesce(vnfc)
+        except Exception as e:
+            # The undo and, failing that, the guard thaw it.
+            LOG.warning('Thawing VNFC %s after the failed capture: %s',
+                        vnfc.id, e)
 
     def revert(self, op_id, result, *args, **kwargs):
         self.reverted = True
         if self.kept is not None and self.kept():
             return
-        taken = None
-        if isinstance(result, dict):
-            LOG.info('Undoing VNFC snapshot of %s taken before the failure',
-                     self.vnfc.id)
-            taken = {k: result.get(k) for k in ('compute_snapshot_resource',
-                                                'vim_details')}
-        # Taken before the failure, failed, or cut off by a dying conductor
-        # (its result lost): the recorded name says what the VIM made, the
-        # result (when there is one) what it is. Nothing is undone once
-        # the VNF snapshot was recorded (the record handed it over).
-        common.discard_leftover(op_id, self.vnfc.id, self.vnfc, self.driver,
-                                taken=taken)
+        # Frozen, maybe frozen, or thawed already: a thaw is harmless on
+        # a thawed VNFC (the driver's quiesce deadline thaws it if this
+        # fails too).
+        for vnfc, driver, _memory, _quiesced in self._frozen():
+            common.undo('unquiesce VNFC %s' % vnfc.id, driver.unquiesce,
+                        vnfc)
+        done = self.progress
+        for vnfc, driver, _memory, _quiesced in self.members:
+            row = (result.get('vnfc-%s' % vnfc.id)
+                   if isinstance(result, dict) else None)
+            if row is None and done is not None:
+                row = done['taken'].get(vnfc.id)
+            if row is None and done is not None and \
+                    vnfc.id not in done['called']:
+                # This run never asked the VIM: nothing was made under the
+                # name.
+                db_api.remove_op_vim_resource(op_id, vnfc.id)
+                continue
+            taken = None
+            if row is not None:
+                LOG.info('Undoing VNFC snapshot of %s taken before the '
+                         'failure', vnfc.id)
+                taken = {k: row.get(k) for k in ('compute_snapshot_resource',
+                                                 'vim_details')}
+            # Taken before the failure, failed, or cut off by a dying
+            # conductor (its result lost): the recorded name says what the
+            # VIM made, the result (when there is one) what it is.
+            # Nothing is undone once the VNF snapshot was recorded (the
+            # record handed it over).
+            common.discard_leftover(op_id, vnfc.id, vnfc, driver,
+                                    taken=taken)
+
+
+def _all_at_once(pool, action, members, *args):
+    """Run ``action`` on every member in ``pool`` at once and wait for all
+    of them; then raise the first failure, in member order."""
+    running = [pool.submit(action, *member, *args) for member in members]
+    futures.wait(running)
+    for done in running:
+        done.result()
 
 
 class RecordVnfSnapshot(task.Task):
@@ -513,7 +589,7 @@ def _narrowed(vnfc, entry):
 def add_capture(flow, plan, vnfcs, drivers, snapshot_id, kept=None):
     """Add to ``flow`` the steps of a capture ``plan``
     (:func:`plan_capture`) of ``vnfcs`` ({id: Vnfc}). ``kept``: see
-    :class:`Quiesce`. Returns the arguments of
+    :class:`CaptureGroup`. Returns the arguments of
     :class:`RecordVnfSnapshot`."""
     vnf_paused = plan['pauseVnf']
     ids, quiesced_ids, detached_ids = [], [], []
@@ -529,11 +605,10 @@ def add_capture(flow, plan, vnfcs, drivers, snapshot_id, kept=None):
     for number, group in enumerate(plan['groups'], 1):
         suffix = '' if len(plan['groups']) == 1 else '-group-%d' % number
         stop = unordered_flow.Flow('power-off' + suffix)
+        # Every guard is armed before the group's first freeze.
         ready = unordered_flow.Flow('prepare-quiesce' + suffix)
-        freeze = unordered_flow.Flow('quiesce' + suffix)
-        snap = unordered_flow.Flow('snapshot' + suffix)
-        thaw = unordered_flow.Flow('unquiesce' + suffix)
         after = unordered_flow.Flow('power-after' + suffix)
+        members = []
         for entry in group:
             whole = vnfcs[entry['id']]
             vnfc = _narrowed(whole, entry)
@@ -556,18 +631,26 @@ def add_capture(flow, plan, vnfcs, drivers, snapshot_id, kept=None):
             if entry['quiesce']:
                 quiesced_ids.append(vnfc.id)
                 ready.add(PrepareQuiesce(vnfc, driver, kept))
-                freeze.add(Quiesce(vnfc, driver, kept))
-                thaw.add(Unquiesce(vnfc, driver))
             if vnf_paused:
                 pause.add(PauseVnfc(vnfc, driver))
                 unpause.add(UnpauseVnfc(vnfc, driver))
-            step = SnapshotVnfc(vnfc, driver, snapshot_id, entry['memory'],
-                                entry['quiesce'], vnf_paused, kept)
-            names.add(NameVnfcSnapshot(vnfc, driver, step, kept))
-            snap.add(step)
-        steps += [stop, ready, freeze, snap, thaw, after]
-    for sub in [names, detach, pause] + steps + [unpause, attach]:
-        if len(sub):
+            members.append((vnfc, driver, entry['memory'], entry['quiesce']))
+        capture = CaptureGroup('capture' + suffix, members, snapshot_id,
+                               vnf_paused, kept)
+        for vnfc, driver, _memory, _quiesced in members:
+            names.add(NameVnfcSnapshot(vnfc, driver, capture, kept))
+        steps += [stop, ready, capture, after]
+    first = names
+    stop, ready = steps[0], steps[1]
+    if len(names) and len(ready) and not (len(detach) or len(pause)
+                                          or len(stop)):
+        # Nothing interrupts a VNFC before the first group's freeze: its
+        # guards are armed while the names are recorded (each a process
+        # to start), not after.
+        first = unordered_flow.Flow('prepare-capture').add(names, ready)
+        steps.remove(ready)
+    for sub in [first, detach, pause] + steps + [unpause, attach]:
+        if not isinstance(sub, unordered_flow.Flow) or len(sub):
             flow.add(sub)
     return ids, quiesced_ids, ids if vnf_paused else [], detached_ids
 
@@ -641,7 +724,7 @@ def resume_direction(flow, atom_states):
     if common.undoing(atom_states):
         return common.BACK
     taken = [atom_states.get(a.name) == tf_states.SUCCESS
-             for a in common.atoms(flow) if isinstance(a, SnapshotVnfc)]
+             for a in common.atoms(flow) if isinstance(a, CaptureGroup)]
     return common.FORWARD if taken and all(taken) else common.BACK
 
 

@@ -134,15 +134,16 @@ class TestSplitDeployment(base.FunctionalTestCase):
     def test_conductor_killed_mid_operation_is_recovered(self):
         conductor = self.start_conductor(delay='create:vm-b:60')
         inst, info, op_url = self._register_and_snapshot()
-        self.wait_for_step('snapshot-vnfc-vm-b')
+        self.wait_for_step('capture')
         conductor.stop_signal = signal.SIGKILL
         conductor.stop()
         self.start_conductor()
         # Resumed from its persisted steps: killed while a VNFC snapshot
-        # was taken, the create is rolled back.
+        # was taken (in the one step that freezes, snapshots and thaws
+        # the VNFCs), the create is rolled back.
         op = self.api.wait_for_op(op_url, timeout=120)
         self.assertEqual('ROLLED_BACK', op['operationState'], op)
-        self.assertIn('running this operation, stopped at step snapshot-',
+        self.assertIn('running this operation, stopped at step capture',
                       op['error']['detail'])
         self.assertIn('rolled back automatically', op['error']['detail'])
 
@@ -163,7 +164,7 @@ class TestSplitDeployment(base.FunctionalTestCase):
             delay='create:vm-b:120',
             conf=self.conductor_conf('conductor-a', **liveness))
         inst, info, op_url = self._register_and_snapshot()
-        self.wait_for_step('snapshot-vnfc-vm-b')
+        self.wait_for_step('capture')
         # Started only now, so the occurrence is conductor-a's.
         self.start_conductor(conf=self.conductor_conf('conductor-b',
                                                       **liveness))
@@ -175,7 +176,7 @@ class TestSplitDeployment(base.FunctionalTestCase):
         self.assertEqual('ROLLED_BACK', op['operationState'], op)
         self.assertIn('conductor conductor-a, running this operation, went '
                       'offline (no heartbeat for 5 s) and conductor '
-                      'conductor-b took it over at step snapshot-',
+                      'conductor-b took it over at step capture',
                       op['error']['detail'])
         self.assertIn('rolled back automatically', op['error']['detail'])
         # heartbeat_timeout + sweep_interval, and a margin for a loaded

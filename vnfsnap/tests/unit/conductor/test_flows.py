@@ -52,7 +52,10 @@ def _names(flow):
     """Names of the tasks of a flow, depth first, in insertion order."""
     out = []
     for item in flow:
-        if isinstance(item, task.Task):
+        if isinstance(item, create_snapshot.CaptureGroup):
+            # One step; the per-VNFC actions are its fault points.
+            out.append((item.name, item.fault_points))
+        elif isinstance(item, task.Task):
             out.append(item.name)
         else:
             out.append((item.name, _names(item)))
@@ -69,6 +72,22 @@ def _prepared(*vnfc_ids, group=None):
     suffix = '' if group is None else '-group-%d' % group
     return ('prepare-quiesce' + suffix,
             ['prepare-quiesce-%s' % i for i in vnfc_ids])
+
+
+def _together(named, prepared):
+    """The names recorded while the first group's guards are armed
+    (nothing interrupts a VNFC before its freeze)."""
+    return ('prepare-capture', [named, prepared])
+
+
+def _captured(*vnfc_ids, quiesced=True, group=None):
+    """The one step that freezes, snapshots and thaws a group's VNFCs,
+    with the per-VNFC actions (its fault points) in the order they run."""
+    suffix = '' if group is None else '-group-%d' % group
+    frozen = list(vnfc_ids) if quiesced else []
+    return ('capture' + suffix, ['quiesce-%s' % i for i in frozen]
+            + ['snapshot-%s' % i for i in vnfc_ids]
+            + ['unquiesce-%s' % i for i in frozen])
 
 
 def _reverted(vnfc_id):
@@ -216,11 +235,10 @@ class TestCreateSnapshotFlow(base.TestCase):
         op = self._op(inst)
         flow, store = create_snapshot.build(op, inst)
         self.assertEqual([
-            'check-cancel-start', _named('vnfc-0', 'vnfc-1'),
-            _prepared('vnfc-0', 'vnfc-1'),
-            ('quiesce', ['quiesce-vnfc-0', 'quiesce-vnfc-1']),
-            ('snapshot', ['snapshot-vnfc-0', 'snapshot-vnfc-1']),
-            ('unquiesce', ['unquiesce-vnfc-0', 'unquiesce-vnfc-1']),
+            'check-cancel-start',
+            _together(_named('vnfc-0', 'vnfc-1'),
+                      _prepared('vnfc-0', 'vnfc-1')),
+            _captured('vnfc-0', 'vnfc-1'),
             'check-cancel-record', 'record-vnf-snapshot'], _names(flow))
         self.assertEqual(op.id, store['op_id'])
         self.assertEqual(op.vnf_snapshot_info_id, store['info_id'])
@@ -235,7 +253,7 @@ class TestCreateSnapshotFlow(base.TestCase):
         flow, _ = create_snapshot.build(self._op(inst, quiesce=False), inst)
         self.assertEqual([
             'check-cancel-start', _named('vnfc-0', 'vnfc-1'),
-            ('snapshot', ['snapshot-vnfc-0', 'snapshot-vnfc-1']),
+            _captured('vnfc-0', 'vnfc-1', quiesced=False),
             'check-cancel-record', 'record-vnf-snapshot'], _names(flow))
 
     def test_wants_quiesce(self):
@@ -343,11 +361,10 @@ class TestCreateSnapshotFlow(base.TestCase):
         op = self._op(inst, vnfcInstanceIds=['vnfc-2', 'vnfc-0'])
         flow, store = create_snapshot.build(op, inst)
         self.assertEqual([
-            'check-cancel-start', _named('vnfc-0', 'vnfc-2'),
-            _prepared('vnfc-0', 'vnfc-2'),
-            ('quiesce', ['quiesce-vnfc-0', 'quiesce-vnfc-2']),
-            ('snapshot', ['snapshot-vnfc-0', 'snapshot-vnfc-2']),
-            ('unquiesce', ['unquiesce-vnfc-0', 'unquiesce-vnfc-2']),
+            'check-cancel-start',
+            _together(_named('vnfc-0', 'vnfc-2'),
+                      _prepared('vnfc-0', 'vnfc-2')),
+            _captured('vnfc-0', 'vnfc-2'),
             'check-cancel-record', 'record-vnf-snapshot'], _names(flow))
         common.run(flow, store)
         self.assertEqual([], [c for c in FakeVim.calls if c[1] == 'vm-1'])
@@ -355,10 +372,11 @@ class TestCreateSnapshotFlow(base.TestCase):
         self.assertEqual(['vnfc-0', 'vnfc-2'], sorted(
             r.vnfc_resource_info_id for r in info.vnfc_snapshots))
 
-    def test_snapshot_revert_undoes_what_was_recorded(self):
+    def test_capture_revert_undoes_what_was_recorded(self):
         vnfc = vim_base.Vnfc(id='a', vdu_id='d', compute_resource={})
         driver = mock.Mock()
-        t = create_snapshot.SnapshotVnfc(vnfc, driver, 's', False, False)
+        t = create_snapshot.CaptureGroup('capture', [(vnfc, driver, False,
+                                                      False)], 's')
         records = {}
         self.useFixture(fixtures.MockPatch(
             'vnfsnap.db.api.list_op_vim_resources',
@@ -368,35 +386,18 @@ class TestCreateSnapshotFlow(base.TestCase):
             side_effect=lambda op_id, key: records.pop(key)))
         # Nothing recorded (handed over to the VNF snapshot): nothing to
         # undo.
-        t.revert(op_id='op', result={'compute_snapshot_resource': {},
-                                     'vim_details': {}})
+        t.revert(op_id='op', result={'vnfc-a': {
+            'compute_snapshot_resource': {}, 'vim_details': {}}})
         driver.discard_vnfc_snapshot.assert_not_called()
         driver.delete_vnfc_snapshot.assert_not_called()
-        # Cut off (no result): discarded by the recorded name.
+        # Cut off (no result, run by a conductor that died): discarded by
+        # the recorded name.
         records['a'] = {common.INTENT: 'vnfsnap-0'}
         t.revert(op_id='op', result=mock.sentinel.failure)
         driver.discard_vnfc_snapshot.assert_called_once_with(
             vnfc, 'vnfsnap-0')
         self.assertEqual({}, records)
-        # Taken: discarded by its name, where the VIM can.
-        driver.discard_vnfc_snapshot.reset_mock()
-        records['a'] = {common.INTENT: 'vnfsnap-1'}
-        result = {'compute_snapshot_resource': {'resourceId': 'h'},
-                  'vim_details': {'k': 'v'}, 'consistency_level': 'x'}
-        t.revert(op_id='op', result=result)
-        driver.discard_vnfc_snapshot.assert_called_once_with(
-            vnfc, 'vnfsnap-1')
-        driver.delete_vnfc_snapshot.assert_not_called()
-        self.assertEqual({}, records)
-        # Where it cannot, deleted by what the VIM returned.
-        driver.discard_vnfc_snapshot.return_value = False
-        records['a'] = {common.INTENT: 'vnfsnap-2'}
-        t.revert(op_id='op', result=result)
-        driver.delete_vnfc_snapshot.assert_called_once_with({
-            common.NAME: 'vnfsnap-2',
-            'compute_snapshot_resource': {'resourceId': 'h'},
-            'vim_details': {'k': 'v'}})
-        self.assertEqual({}, records)
+        self.assertTrue(t.reverted)
 
     def test_name_recorded_before_any_vnfc_is_frozen(self):
         """Every snapshot's name is durable before the first freeze, and
@@ -455,7 +456,7 @@ class TestCreateSnapshotFlow(base.TestCase):
         self.assertEqual([
             'check-cancel-start', _named('vnfc-0', 'vnfc-1'),
             ('pause', ['pause-vnfc-0', 'pause-vnfc-1']),
-            ('snapshot', ['snapshot-vnfc-0', 'snapshot-vnfc-1']),
+            _captured('vnfc-0', 'vnfc-1', quiesced=False),
             ('unpause', ['unpause-vnfc-0', 'unpause-vnfc-1']),
             'check-cancel-record', 'record-vnf-snapshot'], _names(flow))
         common.run(flow, store)
@@ -524,13 +525,16 @@ class TestCreateSnapshotFlow(base.TestCase):
         driver = mock.Mock()
         driver.unquiesce.side_effect = exception.VimError(reason='x')
         driver.delete_vnfc_snapshot.side_effect = RuntimeError('y')
-        create_snapshot.Quiesce(vnfc, driver).revert()
-        create_snapshot.SnapshotVnfc(vnfc, driver, 's', False, True).revert(
-            op_id='op', result={'compute_snapshot_resource': {}})
+        driver.discard_vnfc_snapshot.return_value = False
+        self.useFixture(fixtures.MockPatch(
+            'vnfsnap.db.api.list_op_vim_resources',
+            return_value={'a': {common.INTENT: 'vnfsnap-0'}}))
+        create_snapshot.CaptureGroup(
+            'capture', [(vnfc, driver, False, True)], 's').revert(
+            op_id='op', result={'vnfc-a': {'compute_snapshot_resource': {},
+                                           'vim_details': {}}})
         driver.unquiesce.assert_called_once_with(vnfc)
-        # A thaw that did run is not undone.
-        create_snapshot.Unquiesce(vnfc, driver).revert()
-        driver.unquiesce.assert_called_once_with(vnfc)
+        driver.delete_vnfc_snapshot.assert_called_once()
 
 
 class TestRevertFlow(base.TestCase):
@@ -728,13 +732,9 @@ class TestSafetySnapshot(base.TestCase):
         self.assertEqual(['check-cancel-start',
                           ('check-revert', ['check-revert-vnfc-0',
                                             'check-revert-vnfc-1']),
-                          _named('vnfc-0', 'vnfc-1'),
-                          _prepared('vnfc-0', 'vnfc-1'),
-                          ('quiesce', ['quiesce-vnfc-0', 'quiesce-vnfc-1']),
-                          ('snapshot', ['snapshot-vnfc-0',
-                                        'snapshot-vnfc-1']),
-                          ('unquiesce', ['unquiesce-vnfc-0',
-                                         'unquiesce-vnfc-1']),
+                          _together(_named('vnfc-0', 'vnfc-1'),
+                                    _prepared('vnfc-0', 'vnfc-1')),
+                          _captured('vnfc-0', 'vnfc-1'),
                           'record-safety-snapshot', 'check-cancel-safety',
                           ('revert-group-1', [_reverted('vnfc-0'),
                                               _reverted('vnfc-1')])],
@@ -822,15 +822,12 @@ class TestDescriptorInFlows(base.TestCase):
         op = db_utils.make_op(inst.id, info.id)
         flow, store = create_snapshot.build(op, inst)
         self.assertEqual([
-            'check-cancel-start', _named('vnfc-0', 'vnfc-1'),
-            _prepared('vnfc-0', group=1),
-            ('quiesce-group-1', ['quiesce-vnfc-0']),
-            ('snapshot-group-1', ['snapshot-vnfc-0']),
-            ('unquiesce-group-1', ['unquiesce-vnfc-0']),
+            'check-cancel-start',
+            _together(_named('vnfc-0', 'vnfc-1'),
+                      _prepared('vnfc-0', group=1)),
+            _captured('vnfc-0', group=1),
             _prepared('vnfc-1', group=2),
-            ('quiesce-group-2', ['quiesce-vnfc-1']),
-            ('snapshot-group-2', ['snapshot-vnfc-1']),
-            ('unquiesce-group-2', ['unquiesce-vnfc-1']),
+            _captured('vnfc-1', group=2),
             'check-cancel-record', 'record-vnf-snapshot'], _names(flow))
         common.run(flow, store)
         calls = FakeVim.calls
@@ -999,6 +996,20 @@ class TestDescriptorVolumeRules(base.TestCase):
         self.assertEqual([], rows['vnfc-0'].storage_snapshot_resources)
         self.assertEqual([], [c for c in FakeVim.calls
                               if c[0] in ('detach', 'attach')])
+
+    def test_guards_armed_after_the_detach(self):
+        """A detach may take seconds: the freeze guards (whose deadline
+        runs from their arming) are armed after it, not with the names."""
+        inst = db_api.set_snapshot_descriptor(
+            None, fake_vnf.register_vnf(1).id,
+            {'vnfcs': {'vdu0': {'detachDisksBefore': True}}})
+        op = db_utils.make_op(inst.id, db_utils.make_info().id)
+        flow, _ = create_snapshot.build(op, inst)
+        top = [item.name for item in flow]
+        self.assertEqual(['check-cancel-start', 'name-snapshots',
+                          'detach-volumes', 'prepare-quiesce', 'capture',
+                          'attach-volumes', 'check-cancel-record',
+                          'record-vnf-snapshot'], top)
 
     def test_detached_before_attached_after_and_after_a_revert(self):
         inst, info = self._snapshot({'vnfcs': {'vdu0': {

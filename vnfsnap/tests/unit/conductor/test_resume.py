@@ -115,7 +115,8 @@ class TestCreateResumed(ResumeTestCase):
         got = self.resume(op)
         self.assertEqual(states.ROLLED_BACK, got.operation_state, got.error)
         self.assertIn('%s at step ' % WHY, got.error['detail'])
-        self.assertIn('snapshot-vnfc-1', got.error['detail'])
+        # The group's freeze, snapshot and thaw are one step.
+        self.assertIn('step capture', got.error['detail'])
         self.assertIn('the operation was rolled back automatically: the '
                       'VNF was put back as it was before it',
                       got.error['detail'])
@@ -134,7 +135,7 @@ class TestCreateResumed(ResumeTestCase):
         inst = fake_vnf.register_vnf(1)
         op = self.op(inst)
         self.die_at(op, 'snapshot-vnfc-0@after')
-        self.set_steps(lambda name: name == 'snapshot-vnfc-0',
+        self.set_steps(lambda name: name == 'capture',
                        state='RUNNING', results=None)
         self.assertEqual(1, len(FakeVim.snapshots))
         got = self.resume(op)
@@ -217,18 +218,35 @@ class TestCreateResumed(ResumeTestCase):
         self.assertEqual(states.ROLLED_BACK, got.operation_state, got.error)
         self.assertVnfAsBefore()
 
-    def test_finish_failing_is_rolled_back(self):
-        """Every VNFC snapshot was taken, but the thaw guard thawed the
-        VNFC before the resumed run did: the capture cannot be vouched
-        for, and the create is rolled back."""
+    def test_killed_before_the_thaw_is_rolled_back(self):
+        """Every VNFC snapshot was taken, but the conductor died before
+        the thaw, inside the group's one capture step: nothing vouches
+        for the capture (the thaw guard thawed the VNFC), so the create
+        is rolled back."""
         inst = fake_vnf.register_vnf(1)
         op = self.op(inst)
         self.die_at(op, 'unquiesce-vnfc-0@before')
+        self.assertEqual(1, len(FakeVim.snapshots))
         self.thawed_by_its_guard('vm-0')
         got = self.resume(op)
         self.assertEqual(states.ROLLED_BACK, got.operation_state, got.error)
+        self.assertEqual({}, FakeVim.snapshots)
+        self.assertVnfAsBefore()
+        self.assertForgotten(op)
+
+    def test_finish_failing_is_rolled_back(self):
+        """Every VNFC snapshot was taken, but the resumed run's record
+        of the VNF snapshot fails: the create is undone entirely."""
+        inst = fake_vnf.register_vnf(1)
+        op = self.op(inst)
+        self.die_at(op, 'check-cancel-record@before')
+        with mock.patch.object(
+                create_snapshot.RecordVnfSnapshot, 'save',
+                side_effect=exception.Conflict('record refused')):
+            got = self.resume(op)
+        self.assertEqual(states.ROLLED_BACK, got.operation_state, got.error)
         self.assertIn('finishing the operation failed', got.error['detail'])
-        self.assertIn('outlasted its deadline', got.error['detail'])
+        self.assertIn('record refused', got.error['detail'])
         self.assertEqual({}, FakeVim.snapshots)
         info = db_api.get_vnf_snapshot_info(None, op.vnf_snapshot_info_id)
         self.assertIsNone(info.snapshot_id)
@@ -238,7 +256,7 @@ class TestCreateResumed(ResumeTestCase):
     def test_all_taken_finishes(self):
         inst = fake_vnf.register_vnf(2)
         op = self.op(inst, withMemory=True)
-        self.die_at(op, 'unquiesce-vnfc-1@before')
+        self.die_at(op, 'check-cancel-record@before')
         got = self.resume(op)
         self.assertEqual(states.COMPLETED, got.operation_state, got.error)
         self.assertIsNone(got.error)
@@ -286,14 +304,15 @@ class TestCreateResumed(ResumeTestCase):
 
     def test_rebuilt_from_the_persisted_plan_not_the_vim(self):
         """The VIM lost its guest agent through the crash: the flow is
-        rebuilt as it was planned (with its thaw steps)."""
+        rebuilt as it was planned (with its thaws)."""
         inst = fake_vnf.register_vnf(1)
         op = self.op(inst)
         self.die_at(op, 'unquiesce-vnfc-0@before')
         FakeVim.caps = vim_base.Capabilities(memory_snapshot=True)
         got = self.resume(op)
-        self.assertEqual(states.COMPLETED, got.operation_state, got.error)
+        self.assertEqual(states.ROLLED_BACK, got.operation_state, got.error)
         self.assertIn(('unquiesce', 'vm-0'), FakeVim.calls)
+        self.assertVnfAsBefore()
 
     def test_different_steps_are_not_resumed(self):
         inst = fake_vnf.register_vnf(1)
@@ -332,7 +351,7 @@ class TestCreateResumed(ResumeTestCase):
         # taskflow records it: every step's intention is to revert).
         self.set_steps(lambda name: name != '_TaskFlow_INJECTOR',
                        intention='REVERT')
-        self.set_steps(lambda name: name == 'quiesce-vnfc-0',
+        self.set_steps(lambda name: name == 'capture',
                        state='REVERTING')
         got = self.resume(op)
         self.assertEqual(states.ROLLED_BACK, got.operation_state, got.error)
