@@ -491,13 +491,24 @@ class RestoreVnf(_AfterVerdict):
 
 
 class ProbeRestored(_AfterVerdict):
-    """FAIL: prove the service is back; a VNF still failing its probes
-    leaves the test FAILED_TEMP (check the VNF)."""
+    """FAIL: prove the service is back, probing until it passes; a VNF
+    still failing its probes after the wait leaves the test FAILED_TEMP
+    (check the VNF)."""
 
     VERDICT = states.VERDICT_FAIL
+    # A VNFC reverted to a disk-only snapshot boots again: at least this
+    # long (or the expected recovery time) to come back.
+    MIN_WAIT = 60
 
     def run(self, op_id):
-        result = _probe(op_id, self.instance.id, 'after-restore')
+        interval = self.request.get('probeInterval', DEFAULT_INTERVAL)
+        deadline = time.monotonic() + max(
+            self.MIN_WAIT, self.request['expectedRecoveryTime'])
+        while True:
+            result = _probe(op_id, self.instance.id, 'after-restore')
+            if result['passed'] or time.monotonic() >= deadline:
+                break
+            time.sleep(interval)
         if not result['passed']:
             raise exception.VnfsnapException(
                 'VNF instance %s was reverted to the pre-test snapshot %s '
