@@ -654,6 +654,11 @@ def resume_direction(flow, atom_states):
     if common.undoing(atom_states):
         return common.BACK
     judged = atom_states.get('judge') == tf_states.SUCCESS
+    if not judged and atom_states.get('judge') == tf_states.RUNNING:
+        # Died in the judgement: written verdicts stand (the step
+        # returns the recorded one when run again).
+        test_id = flow.name[len('online-test-'):]
+        judged = db_api.get_online_test(None, test_id).verdict is not None
     return common.FORWARD if judged else common.BACK
 
 

@@ -25,6 +25,7 @@ from vnfsnap.conductor.flows import common
 from vnfsnap.conductor.flows import faults
 from vnfsnap.conductor.flows import persistence
 from vnfsnap.db import api as db_api
+from vnfsnap.db import models
 from vnfsnap.tests import base
 from vnfsnap.tests.fixtures import fake_vim
 from vnfsnap.tests.fixtures import fake_vnf
@@ -124,6 +125,22 @@ class OnlineTestResumeTestCase(base.TestCase):
         self.assertFalse([c for c in FakeVim.calls
                           if c[0] in ('exec-corrupt', 'revert')])
         self.assertEqual({}, FakeVim.snapshots)
+
+    def test_died_as_the_verdict_was_written_finishes(self):
+        op = self.test()
+        self.die_at(op, 'judge@after')
+        # The verdict written, its step's success not recorded.
+        self.assertEqual(states.VERDICT_FAIL,
+                         db_api.get_online_test(None, op.id).verdict)
+        atoms = models.TASKFLOW.atomdetails
+        with db_api.get_engine().begin() as conn:
+            conn.execute(atoms.update().where(atoms.c.name == 'judge')
+                         .values(state='RUNNING', results=None))
+        got = self.resume(op)
+        self.assertEqual(states.COMPLETED, got.operation_state, got.error)
+        self.assertEqual(states.VERDICT_FAIL,
+                         db_api.get_online_test(None, op.id).verdict)
+        self.assertRestored()
 
     def test_died_after_the_verdict_finishes(self):
         op = self.test()
