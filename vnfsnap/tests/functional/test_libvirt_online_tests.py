@@ -18,8 +18,10 @@ agent: the counter workload runs and the service's data on the data disk
 (/data/health) says ``ok``. The guest has no process supervisor, so the
 survivable fault brings its own one-shot restart of the counter."""
 
+import os
 import time
 
+from vnfsnap.tests.functional import base
 from vnfsnap.tests.functional import libvirt_base
 from vnfsnap_demo import guest_agent
 
@@ -41,7 +43,7 @@ class TestOnlineTests(libvirt_base.GuestsTestCase):
         super().setUp()
         for dom in self.doms.values():
             guest_agent.write_file(dom, HEALTH, b'ok\n')
-        self.start_service()
+        self.service = self.start_service()
         self.inst = self.register()
         self.vnfcs = [td.name for td in self.created]
         self.url = '/vnflcm/v2/vnf_instances/%s/online_tests' % self.inst
@@ -74,6 +76,25 @@ class TestOnlineTests(libvirt_base.GuestsTestCase):
         return {name: guest_agent.read_file(dom, HEALTH,
                                             drop_caches=True).decode()
                 for name, dom in self.doms.items()}
+
+    def assertHealthy(self):
+        """Every guest's service data is ok again (the agent of a guest
+        just restored may take a moment to answer)."""
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if set(self.health().values()) == {'ok\n'}:
+                    return
+            except guest_agent.AgentUnavailableError:
+                pass
+            self.assertLess(time.monotonic(), deadline, 'not restored')
+            time.sleep(1)
+
+    def wait_phase(self, test_url, phase, timeout=240):
+        deadline = time.monotonic() + timeout
+        while self.api.get(test_url).json().get('phase') != phase:
+            self.assertLess(time.monotonic(), deadline, phase)
+            time.sleep(0.3)
 
     def test_survived_fault_passes(self):
         """The counter killed and restarted: PASS, snapshot deleted."""
@@ -113,3 +134,62 @@ class TestOnlineTests(libvirt_base.GuestsTestCase):
             self.assertLess(time.monotonic(), deadline, pkg)
             time.sleep(1)
         self.assertEqual('AVAILABLE', pkg['state'], pkg)
+
+    def test_conductor_killed_while_waiting_restores(self):
+        """SIGKILLed as the wait starts, the fault injected: the
+        restarted conductor restores the VNF and rolls the test back."""
+        mark = os.path.join(self.tmp, 'fault-mark')
+        self.service.stop()
+        proc = self.start([base.command('vnfsnap-all-in-one'),
+                           '--config-file', self.conf], port=self.port,
+                          name='vnfsnap-all-in-one',
+                          env={'VNFSNAP_FAULT_AT': 'wait-recovery@before',
+                               'VNFSNAP_FAULT_MARK': mark})
+        resp = self.api.post(self.url, json=self.request(
+            CORRUPT, withMemory=True, expectedRecoveryTime=60))
+        self.assertEqual(202, resp.status_code, resp.text)
+        test_url = self.url + '/' + resp.json()['id']
+        deadline = time.monotonic() + 240
+        while proc.process.poll() is None:
+            self.assertLess(time.monotonic(), deadline, 'not killed')
+            time.sleep(0.2)
+        self.assertTrue(os.path.exists(mark))
+        proc.stop()
+        # Killed with the fault injected.
+        self.assertEqual('corrupt\n', self.health()[self.vnfcs[0]])
+        self.service = self.start_service()
+        deadline = time.monotonic() + 300
+        while True:
+            test = self.api.get(test_url).json()
+            if test['operationState'] not in ('PROCESSING',
+                                              'ROLLING_BACK'):
+                break
+            self.assertLess(time.monotonic(), deadline, test)
+            time.sleep(0.5)
+        self.assertEqual('ROLLED_BACK', test['operationState'], test)
+        self.assertIn('at step wait-recovery', test['error']['detail'])
+        self.assertIn('restoredAt', test['fault'])
+        self.assertHealthy()
+        self.assertEqual([], self.api.get('/vnflcm/v2/vnf_snapshots').json())
+
+    def test_abort_mid_test_restores(self):
+        resp = self.api.post(self.url, json=self.request(
+            CORRUPT, withMemory=True, expectedRecoveryTime=120))
+        self.assertEqual(202, resp.status_code, resp.text)
+        test_url = self.url + '/' + resp.json()['id']
+        self.wait_phase(test_url, 'INJECTED')
+        time.sleep(2)
+        self.assertEqual('corrupt\n', self.health()[self.vnfcs[0]])
+        resp = self.api.post(test_url + '/abort')
+        self.assertEqual(202, resp.status_code, resp.text)
+        deadline = time.monotonic() + 240
+        while True:
+            test = self.api.get(test_url).json()
+            if test['operationState'] not in ('PROCESSING',
+                                              'ROLLING_BACK'):
+                break
+            self.assertLess(time.monotonic(), deadline, test)
+            time.sleep(0.5)
+        self.assertEqual('ROLLED_BACK', test['operationState'], test)
+        self.assertIn('cancelled', test['error']['detail'])
+        self.assertHealthy()
