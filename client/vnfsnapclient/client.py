@@ -27,6 +27,7 @@ or from ``endpoint_override`` (the API root, e.g. ``http://host:9896``).
 
 from vnfsnapclient import http
 from vnfsnapclient.v1 import conductors
+from vnfsnapclient.v1 import online_tests
 from vnfsnapclient.v1 import subscriptions
 from vnfsnapclient.v1 import vnf_instances
 from vnfsnapclient.v1 import vnf_lcm_op_occs
@@ -52,3 +53,4 @@ class Client:
         self.vnf_snapshot_packages = (
             vnf_snapshot_packages.VnfSnapshotPackageManager(self.http))
         self.conductors = conductors.ConductorManager(self.http)
+        self.online_tests = online_tests.OnlineTestManager(self.http)

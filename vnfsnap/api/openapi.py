@@ -31,6 +31,7 @@ import yaml
 from vnfsnap.api import sol013
 from vnfsnap.api import versions
 from vnfsnap.api.schemas import lcm
+from vnfsnap.api.schemas import online_tests
 from vnfsnap.api.schemas import representations as reps
 from vnfsnap.api.schemas import subscriptions
 from vnfsnap.api.schemas import vnf_instances
@@ -138,6 +139,9 @@ COMPONENTS = {
     'RevertToVnfSnapshotRequest': lcm.REVERT_TO_SNAPSHOT,
     'CancelMode': lcm.CANCEL,
     'VimCapabilities': reps.VIM_CAPABILITIES,
+    'OnlineTestRequest': online_tests.CREATE,
+    'OnlineTest': reps.ONLINE_TEST,
+    'AbortOnlineTestRequest': online_tests.ABORT,
     'SnapshotDescriptor': {'type': 'object'},
     'SnapshotNotificationsRequest': vnf_instances.SNAPSHOT_NOTIFICATIONS,
     'SnapshotNotifications': reps.SNAPSHOT_NOTIFICATIONS,
@@ -171,6 +175,7 @@ MEMBERS = {
     'VnfInstanceListItem': ('VnfInstance', ('id', '_links/self')),
     'VnfSnapshotInfoListItem': ('VnfSnapshotInfo', ('id', '_links/self')),
     'VnfLcmOpOccListItem': ('VnfLcmOpOcc', ('id', '_links/self')),
+    'OnlineTestListItem': ('OnlineTest', ('id', '_links/self')),
     'LccnSubscriptionListItem': ('LccnSubscription', ('id', '_links/self')),
     'VnfSnapshotPkgInfoListItem': (
         'VnfSnapshotPkgInfo',
@@ -260,6 +265,7 @@ _PKGM = versions.VNFSNAPSHOTPKGM.uri_prefix
 _INSTANCE = _LCM + '/vnf_instances/{vnfInstanceId}'
 _SNAPSHOT = _LCM + '/vnf_snapshots/{vnfSnapshotInfoId}'
 _OP_OCC = _LCM + '/vnf_lcm_op_occs/{vnfLcmOpOccId}'
+_ONLINE_TEST = _INSTANCE + '/online_tests/{onlineTestId}'
 _SUBSCRIPTION = _LCM + '/subscriptions/{subscriptionId}'
 _PACKAGE = _PKGM + '/vnf_snapshot_packages/{vnfSnapshotPkgId}'
 _CONTENT = _PACKAGE + '/package_content'
@@ -361,6 +367,22 @@ OPERATIONS = (
     Operation(_INSTANCE + '/snapshot_notifications', 'delete',
               'deleteSnapshotNotifications',
               'Remove the VNF notification endpoint', _NO_CONTENT,
+              errors=(409,)),
+    # Online tests (vnfsnap extension)
+    Operation(_INSTANCE + '/online_tests', 'get', 'listOnlineTests',
+              'List the online tests of a VNF instance',
+              _list('OnlineTestListItem'), collection=True),
+    Operation(_INSTANCE + '/online_tests', 'post', 'startOnlineTest',
+              'Start a guarded online test',
+              {202: Answer('Accepted: a conductor runs the test; Location '
+                           'is the online test.', 'OnlineTest',
+                           headers=('Version', 'Location'))},
+              request='OnlineTestRequest', errors=(409, 422)),
+    Operation(_ONLINE_TEST, 'get', 'getOnlineTest',
+              'Show an online test and its record', _ok('OnlineTest')),
+    Operation(_ONLINE_TEST + '/abort', 'post', 'abortOnlineTest',
+              'Abort an online test; the VNF is restored', _ACCEPTED,
+              request='AbortOnlineTestRequest', request_required=False,
               errors=(409,)),
     # VNF snapshots
     Operation(_LCM + '/vnf_snapshots', 'get', 'listVnfSnapshots',
@@ -501,6 +523,7 @@ _PATH_PARAMS = {
     'artifactPath': 'The path of the artifact in the package, "/" '
                     'included.',
     'hostname': 'The host name of the conductor ([DEFAULT]host).',
+    'onlineTestId': 'The identifier of the online test.',
 }
 
 

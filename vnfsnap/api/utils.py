@@ -222,7 +222,7 @@ def collection(representations, default_excludes=(),
 
 
 def db_collection(model, render, default_excludes=(),
-                  mandatory=('id', '_links/self')):
+                  mandatory=('id', '_links/self'), where=()):
     """A SOL013 collection answer for the rows of ``model`` the caller
     sees, each shown as ``render(row)`` gives it.
 
@@ -245,14 +245,14 @@ def db_collection(model, render, default_excludes=(),
     raw_marker = params.get(sol013.NEXTPAGE_PARAM)
     if raw_marker is not None:
         after = db_api.get_collection_row(
-            model, project, sol013.decode_marker(raw_marker))
+            model, project, sol013.decode_marker(raw_marker), where=where)
         if after is None or not matches(render(after)):
             raise exception.InvalidPageMarker()
     limit = CONF.api.max_page_size
     page, marker = [], None
     for row in db_api.iter_collection(
             model, project, compiled.terms if compiled else (), after=after,
-            first=limit + 1):
+            first=limit + 1, where=where):
         representation = render(row)
         if not matches(representation):
             continue

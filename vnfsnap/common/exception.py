@@ -114,6 +114,10 @@ class VnfLcmOpOccNotFound(NotFound):
     _msg_fmt = 'VNF LCM operation occurrence %(id)s could not be found.'
 
 
+class OnlineTestNotFound(NotFound):
+    _msg_fmt = 'Online test %(id)s could not be found.'
+
+
 class MethodNotAllowed(VnfsnapException):
     code = http.HTTPStatus.METHOD_NOT_ALLOWED
     _msg_fmt = 'Method %(method)s is not supported on this resource.'

@@ -20,7 +20,10 @@ NOT_INSTANTIATED = 'NOT_INSTANTIATED'
 CREATE_SNAPSHOT = 'CREATE_SNAPSHOT'
 REVERT_TO_SNAPSHOT = 'REVERT_TO_SNAPSHOT'
 MODIFY_INFO = 'MODIFY_INFO'
-OPERATIONS = (CREATE_SNAPSHOT, REVERT_TO_SNAPSHOT, MODIFY_INFO)
+# vnfsnap extension: a guarded online test (GR NFV-TST 005 clause 4.1.1),
+# run and notified as an LCM operation occurrence of its own.
+ONLINE_TEST = 'ONLINE_TEST'
+OPERATIONS = (CREATE_SNAPSHOT, REVERT_TO_SNAPSHOT, MODIFY_INFO, ONLINE_TEST)
 
 # LcmOperationStateType
 STARTING = 'STARTING'
@@ -51,13 +54,25 @@ TASK_SOURCE_STATES = {
 # Rolling back a revert would need the pre-revert state, which vnfsnap does
 # not keep; such an occurrence can be retried or failed, not rolled back.
 NO_ROLLBACK = frozenset((REVERT_TO_SNAPSHOT,))
+# An online test is not run again from its start once a fault may have been
+# injected: a failed one is rolled back (the VNF restored) or failed.
+NO_RETRY = frozenset((ONLINE_TEST,))
 
 
 def allowed_tasks(operation, state):
     """The client tasks possible for an occurrence, in a stable order."""
     return [task for task in ('retry', 'rollback', 'fail', 'cancel')
             if state in TASK_SOURCE_STATES[task]
-            and not (task == 'rollback' and operation in NO_ROLLBACK)]
+            and not (task == 'rollback' and operation in NO_ROLLBACK)
+            and not (task == 'retry' and operation in NO_RETRY)]
+
+
+# Online test verdicts and the phases its record goes through.
+VERDICT_PASS = 'PASS'  # noqa: S105 (a verdict, not a password)
+VERDICT_FAIL = 'FAIL'
+TEST_PHASES = ('BASELINE', 'SNAPSHOT', 'INJECTED', 'JUDGED', 'CLEANUP',
+               'FAILED_STATE_CAPTURE', 'RESTORING', 'RESTORED',
+               'PACKAGING', 'DONE')
 
 
 # Consistency levels a VNFC snapshot can record (what was really reached).

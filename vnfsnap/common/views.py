@@ -319,6 +319,47 @@ def vnf_lcm_op_occ(obj, base):
     })
 
 
+def online_test(obj, base):
+    """An online test (vnfsnap extension, GR NFV-TST 005 clause 4.1.1):
+    its request, LCM-style state, verdict and record."""
+    parent = '/vnf_instances/%s' % obj.vnf_instance_id
+    path = '%s/online_tests/%s' % (parent, obj.id)
+    links = {'self': link(base, path), 'vnfInstance': link(base, parent),
+             'vnfLcmOpOcc': link(base, '/vnf_lcm_op_occs/%s' % obj.id)}
+    if obj.operation_state in states.ACTIVE_STATES:
+        links['abort'] = link(base, path + '/abort')
+    for name, info_id in (
+            ('preTestVnfSnapshot', obj.pre_test_vnf_snapshot_info_id),
+            ('failedStateVnfSnapshot',
+             obj.failed_state_vnf_snapshot_info_id)):
+        if info_id:
+            links[name] = link(base, '/vnf_snapshots/%s' % info_id)
+    if obj.vnf_snapshot_pkg_id:
+        links['vnfSnapshotPkg'] = {'href': '%s/vnfsnapshotpkgm/v1/'
+                                   'vnf_snapshot_packages/%s'
+                                   % (base, obj.vnf_snapshot_pkg_id)}
+    return _compact({
+        'id': obj.id,
+        'vnfInstanceId': obj.vnf_instance_id,
+        'operationState': obj.operation_state,
+        'stateEnteredTime': isotime(obj.state_entered_time),
+        'startTime': isotime(obj.created_at),
+        'phase': obj.phase,
+        'verdict': obj.verdict,
+        'recoveryTime': obj.recovery_time,
+        'request': obj.request,
+        'fault': obj.fault,
+        'probeRounds': obj.probe_rounds or [],
+        'probeRoundsDropped': obj.probe_rounds_dropped or None,
+        'preTestVnfSnapshotInfoId': obj.pre_test_vnf_snapshot_info_id,
+        'failedStateVnfSnapshotInfoId':
+            obj.failed_state_vnf_snapshot_info_id,
+        'vnfSnapshotPkgId': obj.vnf_snapshot_pkg_id,
+        'error': obj.error,
+        '_links': links,
+    })
+
+
 def _guard(row):
     """One guard of an op occurrence (vnfsnap extension)."""
     return _compact(dict({k: v for k, v in row.record.items()

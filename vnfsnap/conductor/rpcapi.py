@@ -31,7 +31,7 @@ LOG = logging.getLogger(__name__)
 
 #: LCM operations that conductors run only from this RPC API version on;
 #: the others need 1.0.
-OPERATION_VERSIONS = {states.MODIFY_INFO: '1.2'}
+OPERATION_VERSIONS = {states.MODIFY_INFO: '1.2', states.ONLINE_TEST: '1.3'}
 
 
 def _version(text):
@@ -65,13 +65,14 @@ class ConductorAPI:
     * 1.0 - run_lcm_op_occ, delete_vnf_snapshot, get_vim_capabilities
     * 1.1 - run_vnf_snapshot_pkg_op
     * 1.2 - run_lcm_op_occ of MODIFY_INFO occurrences (OPERATION_VERSIONS)
+    * 1.3 - run_lcm_op_occ of ONLINE_TEST occurrences (OPERATION_VERSIONS)
 
     Adding a method or an argument: bump RPC_API_VERSION here and in
     vnfsnap.conductor.manager, add a line above, and pin the method to the
     new version (doc/source/contributor/rpc.rst).
     """
 
-    RPC_API_VERSION = '1.2'
+    RPC_API_VERSION = '1.3'
 
     def __init__(self):
         self._client = None

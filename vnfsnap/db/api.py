@@ -365,12 +365,14 @@ COLLECTION_BATCH = 1000
 
 
 @retry_on_outage(idempotent=True)
-def get_collection_row(model, project_id, row_id):
+def get_collection_row(model, project_id, row_id, where=()):
     """The row of ``model`` a page marker names, seen from ``project_id``;
-    None when there is none (deleted, or another project's)."""
+    None when there is none (deleted, another project's, or outside the
+    collection's ``where``)."""
     with _reader() as session:
         return session.execute(_scoped(sa.select(model).where(
-            model.id == row_id), model, project_id)).scalar_one_or_none()
+            model.id == row_id, *where), model,
+            project_id)).scalar_one_or_none()
 
 
 @retry_on_outage(idempotent=True)
@@ -384,7 +386,8 @@ def _collection_batch(model, project_id, clauses, after, limit):
         return list(session.execute(q.limit(limit)).scalars())
 
 
-def iter_collection(model, project_id, terms=(), after=None, first=100):
+def iter_collection(model, project_id, terms=(), after=None, first=100,
+                    where=()):
     """The rows of ``model`` seen from ``project_id``, oldest first
     (created_at, then id), that the SOL013 filter ``terms`` may match.
 
@@ -397,6 +400,9 @@ def iter_collection(model, project_id, terms=(), after=None, first=100):
     """
     clauses, _rest = filters.translate(model, terms,
                                        get_engine().dialect.name)
+    # ``where``: conditions of the collection itself (a sub-collection of
+    # one parent).
+    clauses = list(where) + clauses
     size = first
     while True:
         rows = _collection_batch(model, project_id, clauses, after, size)
@@ -622,7 +628,7 @@ def _reserve(session, model, row_id, holder, not_found, busy,
 
 
 @retry_on_outage(recheck=_created('get_op_occ'))
-def create_op_occ(values, instance_updated_at=None):
+def create_op_occ(values, instance_updated_at=None, online_test=None):
     """Record a new op occurrence, reserving its VNF instance and snapshot.
 
     All three writes happen in one transaction: either the operation owns
@@ -646,6 +652,13 @@ def create_op_occ(values, instance_updated_at=None):
             operation_state=states.STARTING, state_entered_time=now,
             start_time=now, **values)
         session.add(obj)
+        if online_test is not None:
+            # The online test's record, written with its occurrence.
+            session.add(models.OnlineTest(
+                id=op_id, project_id=values['project_id'],
+                vnf_instance_id=inst_id, operation_state=states.STARTING,
+                state_entered_time=now, probe_rounds=[],
+                probe_rounds_dropped=0, **online_test))
         session.add(_event(op_id, states.STARTING, now))
     return obj
 
@@ -705,6 +718,14 @@ def transition_op_occ(op_id, from_states, to_state, task='transition',
                 task=task, id=op_id, state=current.operation_state)
         if to_state in states.FINAL_STATES:
             _release(session, op_id)
+        # An online test's record follows its occurrence (no row for the
+        # other operations).
+        mirrored = {'operation_state': to_state, 'state_entered_time': now,
+                    'updated_at': now}
+        if 'error' in values:
+            mirrored['error'] = values['error']
+        session.execute(sa.update(models.OnlineTest).where(
+            models.OnlineTest.id == op_id).values(**mirrored))
         if tuple(from_states) != (to_state,):
             # A state entered (not a conductor claiming the one it is in).
             session.add(_event(op_id, to_state, now))
@@ -763,6 +784,51 @@ def request_cancel(project_id, op_id, cancel_mode):
         raise exception.InvalidOpOccState(task='cancel', id=op_id,
                                           state=op.operation_state)
     return op
+
+
+# --- Online tests ---------------------------------------------------------
+
+@retry_on_outage(idempotent=True)
+def get_online_test(project_id, test_id, vnf_instance_id=None):
+    """An online test's record, seen from ``project_id``; 404 also when
+    it is not of ``vnf_instance_id`` (when given)."""
+    obj = _get(models.OnlineTest, project_id, test_id,
+               exception.OnlineTestNotFound)
+    if vnf_instance_id is not None and obj.vnf_instance_id != vnf_instance_id:
+        raise exception.OnlineTestNotFound(id=test_id)
+    return obj
+
+
+@retry_on_outage(idempotent=True)
+def update_online_test(test_id, **values):
+    """Write what the test's flow learnt (phase, verdict, fault...)."""
+    with _writer() as session:
+        session.execute(sa.update(models.OnlineTest).where(
+            models.OnlineTest.id == test_id).values(
+                updated_at=timeutils.utcnow(), **values))
+    return get_online_test(None, test_id)
+
+
+@retry_on_outage(idempotent=True)
+def add_probe_round(test_id, probe_round, keep):
+    """Append one probe round to the test's record, keeping at most
+    ``keep`` (the first, the baseline, stays; the oldest after it go and
+    are counted). Repeating it (an outage retry) appends it once."""
+    M = models.OnlineTest
+    with _writer() as session:
+        row = session.execute(sa.select(M).where(
+            M.id == test_id)).scalar_one()
+        rounds = list(row.probe_rounds or [])
+        if rounds and rounds[-1] == probe_round:
+            return
+        rounds.append(probe_round)
+        dropped = row.probe_rounds_dropped or 0
+        while len(rounds) > keep:
+            del rounds[1]
+            dropped += 1
+        session.execute(sa.update(M).where(M.id == test_id).values(
+            probe_rounds=rounds, probe_rounds_dropped=dropped,
+            updated_at=timeutils.utcnow()))
 
 
 # --- VIM resources made by an occurrence, not handed over yet -------------

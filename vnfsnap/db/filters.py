@@ -82,6 +82,7 @@ _O = models.VnfLcmOpOcc
 _P = models.VnfSnapshotPkg
 _V = models.VnfInstance
 _S = models.LccnSubscription
+_T = models.OnlineTest
 
 # The attribute paths of each collection's representation (the views of
 # vnfsnap.common.views) that are a column, as that column renders them.
@@ -121,6 +122,11 @@ ATTRIBUTES = {
     _S: _attrs(_S, {
         'id': _s('id'), 'callbackUri': _s('callback_uri'),
         'verbosity': _s('verbosity')}),
+    # verdict is absent until judged: left to the API.
+    _T: _attrs(_T, {
+        'id': _s('id'), 'operationState': _s('operation_state'),
+        'stateEnteredTime': _t('state_entered_time'),
+        'vnfInstanceId': _s('vnf_instance_id')}),
 }
 
 

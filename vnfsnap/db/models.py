@@ -190,6 +190,43 @@ class VnfLcmOpOcc(TimestampMixin, Base):
         order_by='OpGuard.position')
 
 
+class OnlineTest(TimestampMixin, Base):
+    """A guarded online test of a VNF (GR NFV-TST 005 clause 4.1.1), the
+    record an operator queries: what was asked, each probe round with its
+    time, the fault, the verdict, the time to recover, the snapshots and
+    the package.
+
+    It is run as the LCM operation occurrence of the same id (operation
+    ONLINE_TEST), whose state, error and state time are copied here in
+    the transaction that changes them (vnfsnap.db.api.transition_op_occ),
+    so that SOL013 filters on them are SQL conditions.
+    """
+
+    __tablename__ = 'online_tests'
+    __table_args__ = _collection_indexes(__tablename__)
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    project_id = sa.Column(sa.String(255), nullable=False, index=True)
+    vnf_instance_id = sa.Column(sa.String(36), nullable=False, index=True)
+    operation_state = sa.Column(sa.String(16), nullable=False, index=True)
+    state_entered_time = sa.Column(sa.DateTime, nullable=False)
+    error = sa.Column(_json())
+    request = sa.Column(_json(), nullable=False)
+    # Where the flow is (states.TEST_PHASES) and, once judged, PASS/FAIL.
+    phase = sa.Column(sa.String(32))
+    verdict = sa.Column(sa.String(8), index=True)
+    # [{phase, at, passed, results: [{probeId, passed, at, latencyMs,
+    # detail...}]}], oldest first (bounded: see flows.online_test).
+    probe_rounds = sa.Column(_json())
+    probe_rounds_dropped = sa.Column(sa.Integer, nullable=False, default=0)
+    # The fault as injected: its request, injectedAt, restoredAt, detail.
+    fault = sa.Column(_json())
+    recovery_time = sa.Column(sa.Float)
+    pre_test_vnf_snapshot_info_id = sa.Column(sa.String(36))
+    failed_state_vnf_snapshot_info_id = sa.Column(sa.String(36))
+    vnf_snapshot_pkg_id = sa.Column(sa.String(36))
+
+
 class OpGuard(Base):
     """A guard a VIM armed on an interruption of a VNFC's service that an
     op occurrence caused (freeze, pause, power-off, detached volume): what

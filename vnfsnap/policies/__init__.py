@@ -16,6 +16,7 @@ import itertools
 
 from vnfsnap.policies import base
 from vnfsnap.policies import conductors
+from vnfsnap.policies import online_tests
 from vnfsnap.policies import subscriptions
 from vnfsnap.policies import vnf_instances
 from vnfsnap.policies import vnf_lcm_op_occs
@@ -32,4 +33,5 @@ def list_rules():
         vnf_snapshot_packages.list_rules(),
         subscriptions.list_rules(),
         conductors.list_rules(),
+        online_tests.list_rules(),
     ))

@@ -60,6 +60,14 @@ class Capabilities:
     incremental_package: bool = False
     revert_any_snapshot: bool = False
     revert_target_host: bool = False
+    # Faults an online test can inject (GR NFV-TST 005 clause 4.1.1) and
+    # what its probes can run: stop a VNFC (and start it again), hard-reset
+    # it, take its network link down (and up), run a command inside it
+    # through its guest agent.
+    stop: bool = False
+    reset: bool = False
+    link_state: bool = False
+    guest_exec: bool = False
 
     def as_dict(self):
         return dataclasses.asdict(self)
@@ -109,6 +117,19 @@ class VnfcSnapshotResult:
     consistency_level: str
     memory_captured: bool
     vim_details: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class GuestExecResult:
+    """What a command run in a guest through its agent ended with; the
+    output is cut to ``GUEST_OUTPUT_LIMIT`` bytes, decoded leniently."""
+
+    exit_status: int
+    stdout: str = ''
+    stderr: str = ''
+
+
+GUEST_OUTPUT_LIMIT = 64 * 1024
 
 
 @dataclasses.dataclass(frozen=True)
@@ -202,6 +223,25 @@ class VimDriver(abc.ABC):
     def unpause_vnfc(self, vnfc):
         """Resume a VNFC :meth:`pause_vnfc` paused."""
         raise self._unsupported('unpause VNFC %s' % vnfc.id)
+
+    def reset_vnfc(self, vnfc):
+        """Hard-reset a running VNFC, as a power cycle would (an online
+        test's fault): no shutdown, the guest boots again."""
+        raise self._unsupported('reset VNFC %s' % vnfc.id)
+
+    def set_link_state(self, vnfc, up, mac_address=None):
+        """Take the VNFC's network links (the one of ``mac_address``, or
+        all) down or up again, as a cut cable would (an online test's
+        fault). Returns the MAC addresses changed."""
+        raise self._unsupported('change the link state of VNFC %s'
+                                % vnfc.id)
+
+    def guest_exec(self, vnfc, command, timeout):
+        """Run ``command`` (argv, no shell) inside the VNFC through its
+        guest agent, wait at most ``timeout`` seconds for it to end, and
+        return a :class:`GuestExecResult` (VimError when it did not end
+        in time)."""
+        raise self._unsupported('run a command in VNFC %s' % vnfc.id)
 
     def detach_volume(self, vnfc, storage, deadline=None):
         """Detach one volume (a virtualStorageResourceInfo) from the VNFC

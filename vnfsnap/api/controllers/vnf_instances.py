@@ -23,6 +23,7 @@ import pecan
 from vnfsnap import descriptor as descriptor_mod
 from vnfsnap.api import utils
 from vnfsnap.api.controllers import base
+from vnfsnap.api.controllers import online_tests
 from vnfsnap.api.schemas import lcm as lcm_schemas
 from vnfsnap.api.schemas import vnf_instances as schemas
 from vnfsnap.common import exception
@@ -367,6 +368,7 @@ class VnfInstance(base.Resource):
         self.vim_capabilities = VimCapabilities(instance_id)
         self.snapshot_descriptor = SnapshotDescriptor(instance_id)
         self.snapshot_notifications = SnapshotNotifications(instance_id)
+        self.online_tests = online_tests.OnlineTests(instance_id)
 
     def _load(self):
         return db_api.get_vnf_instance(utils.scope(),

@@ -22,6 +22,7 @@ than null, as SOL013 wants.
 
 from vnfsnap.api.schemas import common
 from vnfsnap.api.schemas import lcm
+from vnfsnap.api.schemas import online_tests
 from vnfsnap.api.schemas import subscriptions
 from vnfsnap.api.schemas import vnf_instances
 from vnfsnap.api.schemas import vnf_snapshot_packages as pkgm
@@ -179,6 +180,75 @@ VNF_LCM_OP_OCC = {
     'required': ['id', 'operationState', 'stateEnteredTime', 'startTime',
                  'vnfInstanceId', 'operation', 'isAutomaticInvocation',
                  'isCancelPending', '_links'],
+}
+
+_PROBE_RESULT = {
+    'type': 'object',
+    'properties': {
+        'probeId': {'type': 'string'},
+        'passed': BOOLEAN,
+        'at': common.DATE_TIME,
+        'latencyMs': {'type': 'integer', 'minimum': 0},
+        'status': {'type': 'integer'},
+        'exitStatus': {'type': 'integer'},
+        'detail': {'type': 'string'},
+    },
+    'required': ['probeId', 'passed', 'at', 'latencyMs'],
+    'additionalProperties': False,
+}
+
+# An online test (vnfsnap extension, GR NFV-TST 005 clause 4.1.1).
+ONLINE_TEST = {
+    'type': 'object',
+    'properties': {
+        'id': common.UUID_IDENTIFIER,
+        'vnfInstanceId': common.UUID_IDENTIFIER,
+        'operationState': {'enum': _OPERATION_STATES},
+        'stateEnteredTime': common.DATE_TIME,
+        'startTime': common.DATE_TIME,
+        'phase': {'enum': list(states.TEST_PHASES)},
+        'verdict': {'enum': [states.VERDICT_PASS, states.VERDICT_FAIL]},
+        # Seconds from the injection to the first of the probe rounds
+        # that all passed until the end of the expected recovery time.
+        'recoveryTime': {'type': 'number', 'minimum': 0},
+        'request': online_tests.CREATE,
+        'fault': {
+            'type': 'object',
+            'properties': {
+                'request': online_tests.FAULT,
+                'injectedAt': common.DATE_TIME,
+                'injected': OBJECT,
+                'restoredAt': common.DATE_TIME,
+            },
+            'required': ['request', 'injectedAt'],
+        },
+        'probeRounds': {
+            'type': 'array',
+            'items': {
+                'type': 'object',
+                'properties': {
+                    'phase': {'enum': ['baseline', 'recovery', 'judgement',
+                                       'after-restore']},
+                    'at': common.DATE_TIME,
+                    'passed': BOOLEAN,
+                    'results': {'type': 'array', 'items': _PROBE_RESULT},
+                },
+                'required': ['phase', 'at', 'passed', 'results'],
+                'additionalProperties': False,
+            },
+        },
+        'probeRoundsDropped': {'type': 'integer', 'minimum': 1},
+        'preTestVnfSnapshotInfoId': common.UUID_IDENTIFIER,
+        'failedStateVnfSnapshotInfoId': common.UUID_IDENTIFIER,
+        'vnfSnapshotPkgId': common.UUID_IDENTIFIER,
+        'error': PROBLEM_DETAILS,
+        '_links': links(['self', 'vnfInstance', 'vnfLcmOpOcc'],
+                        ['abort', 'preTestVnfSnapshot',
+                         'failedStateVnfSnapshot', 'vnfSnapshotPkg']),
+    },
+    'required': ['id', 'vnfInstanceId', 'operationState',
+                 'stateEnteredTime', 'startTime', 'probeRounds', '_links'],
+    'additionalProperties': False,
 }
 
 # LccnSubscription (SOL003 5.5.2.16): never its credentials.

@@ -75,7 +75,7 @@ FILTER = {
         'operationTypes': {
             'type': 'array', 'minItems': 1,
             'items': {'enum': ['CREATE_SNAPSHOT', 'REVERT_TO_SNAPSHOT',
-                               'MODIFY_INFO']}},
+                               'MODIFY_INFO', 'ONLINE_TEST']}},
         'operationStates': {
             'type': 'array', 'minItems': 1,
             'items': {'enum': ['STARTING', 'PROCESSING', 'COMPLETED',

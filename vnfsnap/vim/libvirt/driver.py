@@ -30,6 +30,7 @@ internal and external snapshots, or relying on libvirt's external snapshot
 metadata, silently corrupts reverts on this libvirt version.
 """
 
+import base64
 import contextlib
 import fcntl
 import json
@@ -281,17 +282,22 @@ class LibvirtDriver(base.VimDriver):
             dom, json.dumps({'execute': command}),
             CONF.libvirt.agent_timeout, 0))
 
-    def _agent_answers(self, dom):
+    def _agent_commands(self, dom):
+        """The commands the VNFC's guest agent offers (empty when it does
+        not answer)."""
         if self._state(dom) != RUNNING:
-            return False
+            return set()
         try:
             self._agent(dom, 'guest-ping')
             info = self._agent(dom, 'guest-info')['return']
         except (libvirt.libvirtError, ValueError, KeyError):
-            return False
-        enabled = {c['name'] for c in info.get('supported_commands', ())
-                   if c.get('enabled')}
-        return {'guest-fsfreeze-freeze', 'guest-fsfreeze-thaw'} <= enabled
+            return set()
+        return {c['name'] for c in info.get('supported_commands', ())
+                if c.get('enabled')}
+
+    def _agent_answers(self, dom):
+        return {'guest-fsfreeze-freeze', 'guest-fsfreeze-thaw'} <= \
+            self._agent_commands(dom)
 
     # --- capabilities -----------------------------------------------------
 
@@ -303,10 +309,14 @@ class LibvirtDriver(base.VimDriver):
             domcaps = conn.getDomainCapabilities(None, None, None, None, 0)
         except libvirt.libvirtError:
             domcaps = ''
-        quiesce = False
+        quiesce = guest_exec = False
         if vnfc is not None:
-            quiesce = self._agent_answers(self._domain(vnfc))
+            commands = self._agent_commands(self._domain(vnfc))
+            quiesce = {'guest-fsfreeze-freeze',
+                       'guest-fsfreeze-thaw'} <= commands
+            guest_exec = {'guest-exec', 'guest-exec-status'} <= commands
         return base.Capabilities(
+            stop=True, reset=True, link_state=True, guest_exec=guest_exec,
             quiesce=quiesce,
             memory_snapshot=qemu,
             live_snapshot=qemu,
@@ -992,6 +1002,91 @@ class LibvirtDriver(base.VimDriver):
             dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED if paused
                                 else 0)
         _raise_if_fired(vnfc, self._release(dom, vnfc, guard.POWER_OFF))
+
+    # --- online test faults and probes ---------------------------------
+
+    def reset_vnfc(self, vnfc):
+        dom = self._domain(vnfc)
+        try:
+            dom.reset(0)
+        except libvirt.libvirtError as e:
+            raise _vim_error('resetting VNFC %s' % vnfc.id, e)
+        LOG.info('Reset VNFC %s', vnfc.id)
+
+    def set_link_state(self, vnfc, up, mac_address=None):
+        """The live definition's ``<link state>`` of each interface (the
+        guest sees its carrier go); the persistent definition is left as
+        it is, so a restart brings the links up."""
+        dom = self._domain(vnfc)
+        root = domain_xml.parse(dom.XMLDesc(0))
+        changed = []
+        for iface in root.findall('./devices/interface'):
+            mac = iface.find('mac')
+            address = mac.get('address') if mac is not None else None
+            if mac_address and (address or '').lower() != \
+                    mac_address.lower():
+                continue
+            link = iface.find('link')
+            if link is None:
+                link = ET.SubElement(iface, 'link')
+            link.set('state', 'up' if up else 'down')
+            try:
+                dom.updateDeviceFlags(ET.tostring(iface, encoding='unicode'),
+                                      libvirt.VIR_DOMAIN_AFFECT_LIVE)
+            except libvirt.libvirtError as e:
+                raise _vim_error('setting the link of VNFC %s %s'
+                                 % (vnfc.id, 'up' if up else 'down'), e)
+            changed.append(address)
+        if mac_address and not changed:
+            raise exception.VimError(
+                reason='VNFC %s has no network interface with MAC address '
+                       '%s' % (vnfc.id, mac_address))
+        LOG.info('VNFC %s: link(s) %s %s', vnfc.id, ', '.join(
+            a or '?' for a in changed), 'up' if up else 'down')
+        return changed
+
+    def guest_exec(self, vnfc, command, timeout):
+        """``guest-exec`` with its output captured, then
+        ``guest-exec-status`` until the process ended."""
+        dom = self._domain(vnfc)
+        try:
+            started = json.loads(libvirt_qemu.qemuAgentCommand(
+                dom, json.dumps({'execute': 'guest-exec', 'arguments': {
+                    'path': command[0], 'arg': list(command[1:]),
+                    'capture-output': True}}),
+                CONF.libvirt.agent_timeout, 0))['return']
+            pid = started['pid']
+            end = time.monotonic() + timeout
+            while True:
+                status = json.loads(libvirt_qemu.qemuAgentCommand(
+                    dom, json.dumps({'execute': 'guest-exec-status',
+                                     'arguments': {'pid': pid}}),
+                    CONF.libvirt.agent_timeout, 0))['return']
+                if status.get('exited'):
+                    break
+                if time.monotonic() > end:
+                    raise exception.VimError(
+                        reason='command %s in VNFC %s did not end within '
+                               '%s s' % (command[0], vnfc.id, timeout))
+                time.sleep(0.1)
+        except libvirt.libvirtError as e:
+            raise _vim_error('running %s in VNFC %s' % (command[0], vnfc.id),
+                             e)
+        except (ValueError, KeyError) as e:
+            raise exception.VimError(
+                reason='the guest agent of VNFC %s answered guest-exec '
+                       'oddly: %s' % (vnfc.id, e))
+
+        def text(key):
+            data = base64.b64decode(status.get(key) or '')
+            return data[:base.GUEST_OUTPUT_LIMIT].decode('utf-8', 'replace')
+
+        # A process killed by a signal has no exit code, only the signal.
+        code = status.get('exitcode')
+        if code is None:
+            code = 128 + int(status.get('signal') or 0)
+        return base.GuestExecResult(int(code), text('out-data'),
+                                    text('err-data'))
 
     def detach_volume(self, vnfc, storage, deadline=None):
         """Detach one volume, live and from the definition, and wait until

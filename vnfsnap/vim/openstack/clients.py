@@ -352,6 +352,11 @@ class OpenStackClients:
     def pause_server(self, server_id):
         self._server_action('pause', server_id)
 
+    def reboot_server(self, server_id, hard=True):
+        """Nova reboot; HARD is a power cycle (an online test's fault)."""
+        self._server_action('reboot', server_id,
+                            reboot_type='HARD' if hard else 'SOFT')
+
     def unpause_server(self, server_id):
         self._server_action('unpause', server_id)
 

@@ -73,7 +73,8 @@ class OpenStackDriver(capture.Capture, revert.Revert, transfer.Transfer,
         pause = CONF.openstack.pause_multi_disk_vnfcs
         common = dict(memory_snapshot=False, internal_snapshot=False,
                       external_snapshot=True, incremental=False,
-                      revert_target_host=False, pause=True)
+                      revert_target_host=False, pause=True,
+                      stop=True, reset=True)
         if vnfc is None:
             return base.Capabilities(
                 quiesce=False, live_snapshot=True, atomic_multi_disk=pause,
@@ -166,6 +167,12 @@ class OpenStackDriver(capture.Capture, revert.Revert, transfer.Transfer,
                           % (storage['id'], vnfc.id))
         LOG.info('Attached volume %s to server %s of VNFC %s again at %s',
                  volume_id, server.id, vnfc.id, detached['device'])
+
+    def reset_vnfc(self, vnfc):
+        """A hard reboot: Nova power-cycles the server."""
+        server = self._server(vnfc)
+        self.cloud.reboot_server(server.id, hard=True)
+        LOG.info('Hard-rebooted server %s of VNFC %s', server.id, vnfc.id)
 
     def pause_vnfc(self, vnfc, deadline=None):
         # ``deadline``: as for stop_vnfc, nothing enforces it on the hosts.

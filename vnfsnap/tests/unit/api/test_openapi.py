@@ -27,6 +27,7 @@ from vnfsnap.api.controllers import base as controller_base
 from vnfsnap.api.controllers import root
 from vnfsnap.api.controllers import vnf_snapshot_packages
 from vnfsnap.api.schemas import lcm
+from vnfsnap.api.schemas import online_tests
 from vnfsnap.api.schemas import subscriptions
 from vnfsnap.api.schemas import vnf_instances
 from vnfsnap.api.schemas import vnf_snapshot_packages as pkgm
@@ -45,6 +46,7 @@ _LOOKUP_PARAMS = {
     'subscriptions': 'subscriptionId',
     'vnf_snapshot_packages': 'vnfSnapshotPkgId',
     'conductors': 'hostname',
+    'online_tests': 'onlineTestId',
 }
 
 
@@ -114,6 +116,8 @@ class TestDocument(testtools.TestCase):
             'createVnfSnapshotInfo': vnf_snapshots.CREATE,
             'modifyVnfSnapshot': vnf_snapshots.MODIFY,
             'cancelVnfLcmOpOcc': lcm.CANCEL,
+            'startOnlineTest': online_tests.CREATE,
+            'abortOnlineTest': online_tests.ABORT,
             'createSubscription': subscriptions.CREATE,
             'createVnfSnapshotPackage': pkgm.CREATE,
             'modifyVnfSnapshotPackage': pkgm.MODIFY,

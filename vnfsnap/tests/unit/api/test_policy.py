@@ -52,6 +52,7 @@ READ_RULES = {
     'vnfsnap:vnf_snapshot_package:get_content',
     'vnfsnap:vnf_snapshot_package:get_ext_artifacts_access',
     'vnfsnap:vnf_snapshot_package:get_artifact',
+    'vnfsnap:online_test:get_all', 'vnfsnap:online_test:get',
 }
 # Administrators only: the conductors serve every project.
 ADMIN_RULES = {'vnfsnap:conductor:get_all', 'vnfsnap:conductor:get'}
@@ -80,7 +81,7 @@ class TestRules(base.TestCase):
 
     def test_api_rules_are_documented(self):
         rules = api_rules()
-        self.assertEqual(45, len(rules))
+        self.assertEqual(49, len(rules))
         for rule in rules:
             with self.subTest(rule=rule.name):
                 self.assertIsInstance(rule, oslo_policy.DocumentedRuleDefault)
@@ -260,7 +261,17 @@ class TestApiEnforcement(ApiAsRole):
             'snapshot_vnf_state_snapshot_info': {'isEncrypted': False}})
         pkg = self.post(PKGM + '/vnf_snapshot_packages', {'name': 'p'})
         snapshots.make_available(self, pkg.json['id'])
+        # An online test that ran (its record is enough here).
+        db_api.create_op_occ(
+            {'id': 'test-1', 'project_id': 'default',
+             'vnf_instance_id': self.inst['id'],
+             'operation': states.ONLINE_TEST, 'operation_params': {},
+             'is_automatic_invocation': False, 'is_cancel_pending': False},
+            online_test={'request': {}})
+        db_api.transition_op_occ('test-1', (states.STARTING,),
+                                 states.COMPLETED)
         self.ids = {'vnfInstanceId': self.inst['id'],
+                    'onlineTestId': 'test-1',
                     'vnfSnapshotInfoId': self.info_id,
                     'vnfLcmOpOccId': op.id,
                     'vnfSnapshotPkgId': pkg.json['id'],

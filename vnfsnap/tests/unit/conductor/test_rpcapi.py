@@ -253,10 +253,10 @@ class FutureConductorAPI(rpcapi.ConductorAPI):
     """A client of a later release, with a call the conductors of this
     one do not have."""
 
-    RPC_API_VERSION = '1.3'
+    RPC_API_VERSION = '1.4'
 
     def get_future(self, context):
-        return self._call(context, '1.3', 'get_future')
+        return self._call(context, '1.4', 'get_future')
 
 
 class TestRollingUpgrade(RpcTestCase):
@@ -343,14 +343,14 @@ class TestRollingUpgrade(RpcTestCase):
         self.assertEqual(states.COMPLETED, self.wait(op.id).operation_state)
 
     def test_call_newer_than_cap_is_503(self):
-        self.conf.config(conductor='1.2', group='upgrade_levels')
+        self.conf.config(conductor='1.3', group='upgrade_levels')
         self.serve(manager.ConductorManager)
         e = self.assertRaises(exception.ConductorTooOld,
                               FutureConductorAPI().get_future, self.ctx)
         self.assertEqual(503, e.code)
         self.assertEqual(
             'The conductors cannot run get_future yet: it needs conductor '
-            'RPC API 1.3 and [upgrade_levels]conductor is 1.2. It works '
+            'RPC API 1.4 and [upgrade_levels]conductor is 1.3. It works '
             'once every conductor is upgraded and the cap is removed.',
             e.message)
 

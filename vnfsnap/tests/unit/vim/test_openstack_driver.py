@@ -185,6 +185,42 @@ class TestLoadingAndCapabilities(DriverTestCase):
         self.assertIn('even with os_require_quiesce', e.message)
 
 
+class TestOnlineTestFaults(DriverTestCase):
+    """What an online test injects into a Nova server through the
+    driver's client facade."""
+
+    def test_capabilities(self):
+        caps = self.driver.capabilities(self.image_backed())
+        self.assertTrue(caps.stop)
+        self.assertTrue(caps.reset)
+        self.assertTrue(caps.pause)
+        self.assertFalse(caps.link_state)
+        self.assertFalse(caps.guest_exec)
+
+    def test_stop_and_start_again(self):
+        vnfc = self.image_backed()
+        self.driver.stop_vnfc(vnfc)
+        self.assertEqual('SHUTOFF', self.server(vnfc)['status'])
+        self.assertEqual([(self.server(vnfc)['id'],)],
+                         self.cloud.called('stop_server'))
+        self.driver.start_vnfc(vnfc)
+        self.assertEqual('ACTIVE', self.server(vnfc)['status'])
+
+    def test_reset_is_a_hard_reboot(self):
+        vnfc = self.image_backed()
+        self.driver.reset_vnfc(vnfc)
+        self.assertEqual([(self.server(vnfc)['id'], True)],
+                         self.cloud.called('reboot_server'))
+        self.assertEqual('ACTIVE', self.server(vnfc)['status'])
+
+    def test_link_and_guest_exec_refused(self):
+        vnfc = self.image_backed()
+        self.assertRaises(exception.VimCapabilityMissing,
+                          self.driver.set_link_state, vnfc, False)
+        self.assertRaises(exception.VimCapabilityMissing,
+                          self.driver.guest_exec, vnfc, ['true'], 5)
+
+
 class TestCreate(DriverTestCase):
 
     def test_warm_refused(self):
