@@ -79,6 +79,12 @@ class TestPackageCommands(PackageCommandTestCase):
         self.pkgs.build.assert_called_once_with(PKG_ID, {
             'vnfSnapshotInfoId': oc.INFO_ID, 'basePackageId': base_id})
 
+    def test_build_with_diagnostics(self):
+        self.run_cmd(packages.BuildPackage, [
+            PKG_ID, '--snapshot', oc.INFO_ID, '--diagnostics'])
+        self.pkgs.build.assert_called_once_with(PKG_ID, {
+            'vnfSnapshotInfoId': oc.INFO_ID, 'diagnostics': True})
+
     def test_a_name_is_looked_up(self):
         self.pkgs.list.return_value = iter([{'id': PKG_ID, 'name': 'fw'}])
         self.run_cmd(packages.ShowPackage, ['fw'])
@@ -91,6 +97,27 @@ class TestPackageCommands(PackageCommandTestCase):
         e = self.assertRaises(osc_exceptions.CommandError, self.run_cmd,
                               packages.ShowPackage, ['fw'])
         self.assertIn('More than one VNF snapshot package is named', str(e))
+
+    def test_send_with_the_password_from_the_environment(self):
+        self.pkgs.send.return_value = 201
+        self.useFixture(fixtures.EnvironmentVariable('CASE_PW', 's3cret'))
+        self.run_cmd(packages.SendPackage, [
+            PKG_ID, '--url', 'https://vendor.example/c/1', '--username',
+            'acme', '--password-env', 'CASE_PW', '--ca-file', '/ca.pem'])
+        args, kwargs = self.pkgs.send.call_args
+        self.assertEqual((PKG_ID, 'https://vendor.example/c/1'), args)
+        self.assertEqual(('acme', 's3cret', '/ca.pem'), (
+            kwargs['username'], kwargs['password'], kwargs['verify']))
+
+    def test_send_without_the_password_variable_is_refused(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            'VNFSNAP_SEND_PASSWORD'))
+        e = self.assertRaises(osc_exceptions.CommandError, self.run_cmd,
+                              packages.SendPackage, [
+                                  PKG_ID, '--url', 'https://v/c',
+                                  '--username', 'acme'])
+        self.assertIn('VNFSNAP_SEND_PASSWORD', str(e))
+        self.pkgs.send.assert_not_called()
 
     def test_upload_a_file_with_progress(self):
         path = os.path.join(self.tmp, 'p.zip')
