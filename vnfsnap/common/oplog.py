@@ -13,9 +13,10 @@
 """The conductor's own log records of each LCM operation occurrence, kept
 for root-cause packages (GR NFV-TST 005 clause 4.2.1: "the VNFM's logs").
 
-A thread that works for an occurrence (its flow, a resume, the delivery
-of its notifications) runs inside :func:`capturing`; a handler on the
-root logger keeps the records that thread emits meanwhile, in memory
+Work for an occurrence (its flow with the steps it runs in other
+threads, a resume, the delivery of its notifications) runs inside
+:func:`capturing`; a handler on the root logger keeps the records that
+work emits meanwhile, in memory
 (the first tenth and the latest of [diagnostics]max_records_per_op),
 masked of secrets, with the request id of the thread's oslo.context, and
 stores them in one transaction when the scope ends. Records are never
@@ -26,6 +27,7 @@ that run's records; the records of the resumed run are kept.
 
 import collections
 import contextlib
+import contextvars
 import datetime
 import logging
 import socket
@@ -40,6 +42,10 @@ import vnfsnap.conf
 CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
 
+# The scope of the running work: a context variable, so that the steps a
+# flow runs in its executor's threads (which run in a copy of the flow's
+# context, vnfsnap.conductor.flows.common) are kept too.
+_SCOPE = contextvars.ContextVar('vnfsnap_op_log_scope', default=None)
 _LOCAL = threading.local()
 _HANDLER = None
 _installed_lock = threading.Lock()
@@ -48,10 +54,12 @@ _installed_lock = threading.Lock()
 class _Scope:
     """The records one thread keeps for one occurrence."""
 
-    def __init__(self, vnf_instance_id, op_occ_id, secrets):
+    def __init__(self, vnf_instance_id, op_occ_id, secrets, request_id):
         self.vnf_instance_id = vnf_instance_id
         self.op_occ_id = op_occ_id
         self.secrets = tuple(secrets)
+        self.request_id = request_id
+        self.lock = threading.Lock()
         keep = CONF.diagnostics.max_records_per_op
         self.head_size = max(1, keep // 10)
         self.head = []
@@ -59,12 +67,13 @@ class _Scope:
         self.dropped = 0
 
     def add(self, record):
-        if len(self.head) < self.head_size:
-            self.head.append(record)
-            return
-        if len(self.tail) == self.tail.maxlen:
-            self.dropped += 1
-        self.tail.append(record)
+        with self.lock:
+            if len(self.head) < self.head_size:
+                self.head.append(record)
+                return
+            if len(self.tail) == self.tail.maxlen:
+                self.dropped += 1
+            self.tail.append(record)
 
     def records(self):
         return self.head + list(self.tail)
@@ -75,7 +84,7 @@ class Handler(logging.Handler):
     [diagnostics]capture_level; does nothing outside a scope."""
 
     def emit(self, record):
-        scope = getattr(_LOCAL, 'scope', None)
+        scope = _SCOPE.get()
         if scope is None or getattr(_LOCAL, 'inside', False):
             return
         if record.levelno < logging.getLevelName(
@@ -103,7 +112,8 @@ class Handler(logging.Handler):
         return {
             'vnf_instance_id': scope.vnf_instance_id,
             'op_occ_id': scope.op_occ_id,
-            'request_id': getattr(ctx, 'request_id', None),
+            'request_id': scope.request_id or getattr(ctx, 'request_id',
+                                                      None),
             'created_at': datetime.datetime.fromtimestamp(
                 record.created, datetime.timezone.utc).replace(
                     tzinfo=None),
@@ -152,20 +162,22 @@ def capturing(vnf_instance_id, op_occ_id, secrets=(), request_id=None):
     its end; ``secrets`` are masked wherever they appear. With
     ``request_id`` the thread's oslo.context carries it meanwhile (log
     lines show it); nested scopes of the same occurrence are one."""
-    outer = getattr(_LOCAL, 'scope', None)
+    outer = _SCOPE.get()
     if _HANDLER is None or (outer is not None
                             and outer.op_occ_id == op_occ_id):
         yield
         return
     previous_ctx = oslo_context.get_current()
     if request_id is not None or previous_ctx is None:
-        request_context(request_id)     # overwrite=True: now current
-    scope = _Scope(vnf_instance_id, op_occ_id, secrets)
-    _LOCAL.scope = scope
+        request_id = request_context(request_id).request_id  # now current
+    else:
+        request_id = previous_ctx.request_id
+    scope = _Scope(vnf_instance_id, op_occ_id, secrets, request_id)
+    token = _SCOPE.set(scope)
     try:
         yield
     finally:
-        _LOCAL.scope = outer
+        _SCOPE.reset(token)
         if previous_ctx is not None:
             previous_ctx.update_store()
         else:

@@ -33,9 +33,10 @@ FAILED_STATES = frozenset(('ERROR', 'ERROR_EXTRACTING'))
 
 def artifacts(pkg):
     """Every artifact a VnfSnapshotPkgInfo lists, as dicts of ``path``,
-    ``role`` (record, vnfd, image, additional), ``size`` (or None),
-    ``checksum`` (a SOL005 Checksum) and ``uri`` (an external artifact's,
-    or None): the artifacts resource has no listing of its own."""
+    ``role`` (record, vnfd, image, additional, diagnostics), ``size``
+    (or None), ``checksum`` (a SOL005 Checksum) and ``uri`` (an external
+    artifact's, or None): the artifacts resource has no listing of its
+    own."""
     found = []
     for role, attr, key in (('record', 'vnfsr', 'recordPath'),
                             ('vnfd', 'vnfdInfo', 'vnfdPath')):
@@ -49,9 +50,12 @@ def artifacts(pkg):
                       'checksum': image.get('checksum'),
                       'uri': image.get('imageUri')})
     for entry in pkg.get('additionalArtifacts') or ():
-        size = (entry.get('metadata') or {}).get('size')
+        metadata = entry.get('metadata') or {}
+        size = metadata.get('size')
         found.append({'path': entry.get('artifactPath'),
-                      'role': 'additional',
+                      'role': ('diagnostics'
+                               if metadata.get('role') == 'diagnostics'
+                               else 'additional'),
                       'size': int(size) if str(size).isdigit() else None,
                       'checksum': entry.get('checksum'),
                       'uri': entry.get('artifactUri')})

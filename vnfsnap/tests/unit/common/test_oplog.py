@@ -12,6 +12,7 @@
 
 """The log records kept per LCM operation occurrence."""
 
+import contextvars
 import datetime
 import logging
 import threading
@@ -85,17 +86,27 @@ class TestCapture(base.TestCase):
                          messages[-5:])
 
     def test_other_threads_and_nested_scopes(self):
-        def elsewhere():
-            LOG.info('another thread')
+        def elsewhere(text):
+            LOG.info(text)
 
-        with oplog.capturing('vnf-1', 'op-1'):
+        with oplog.capturing('vnf-1', 'op-1', request_id='req-1'):
             with oplog.capturing('vnf-1', 'op-1'):
                 LOG.info('nested')
-            worker = threading.Thread(target=elsewhere)
-            worker.start()
-            worker.join()
-        self.assertEqual(['nested'], [
-            r.message for r in db_api.list_op_log_records('vnf-1')])
+            # A flow's step: its executor runs it in a copy of the
+            # flow's context (flows.common._Executor).
+            step = threading.Thread(
+                target=contextvars.copy_context().run,
+                args=(elsewhere, 'a step of the flow'))
+            step.start()
+            step.join()
+            other = threading.Thread(target=elsewhere,
+                                     args=('unrelated work',))
+            other.start()
+            other.join()
+        rows = db_api.list_op_log_records('vnf-1')
+        self.assertEqual(['nested', 'a step of the flow'],
+                         [r.message for r in rows])
+        self.assertEqual({'req-1'}, {r.request_id for r in rows})
 
     def test_old_records_go(self):
         self.conf.config(retention_days=2, group='diagnostics')

@@ -33,7 +33,12 @@ PKG = {'id': PKG_ID, 'name': 'fw', 'state': 'AVAILABLE',
                                    'algorithm': 'SHA-256', 'hash': 'bb'}}],
        'additionalArtifacts': [{'artifactPath': 'tools/x.sh',
                                 'artifactUri': 'https://a.test/x.sh',
-                                'metadata': {'size': '12'}}]}
+                                'metadata': {'size': '12'}},
+                               {'artifactPath': 'diagnostics/index.json',
+                                'checksum': {'algorithm': 'SHA-256',
+                                             'hash': 'cc'},
+                                'metadata': {'size': '40',
+                                             'role': 'diagnostics'}}]}
 
 
 class PackageCommandTestCase(testtools.TestCase):
@@ -220,7 +225,8 @@ class TestArtifactAndAccessCommands(PackageCommandTestCase):
         self.assertEqual([
             ('vnfsr/record.json', 'record', None, 'aa', None),
             ('images/c1/disk.raw', 'image', 3, 'bb', None),
-            ('tools/x.sh', 'additional', 12, None, 'https://a.test/x.sh')],
+            ('tools/x.sh', 'additional', 12, None, 'https://a.test/x.sh'),
+            ('diagnostics/index.json', 'diagnostics', 40, 'cc', None)],
             [(r['Path'], r['Role'], r['Size'], r['SHA-256'],
               r['External URI']) for r in rows])
 
