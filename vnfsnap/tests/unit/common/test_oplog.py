@@ -37,6 +37,7 @@ class TestCapture(base.TestCase):
         oplog.install()
 
     def test_records_of_the_scope_with_request_id_and_no_secret(self):
+        before = oslo_context.get_current()
         LOG.info('before the scope')
         with oplog.capturing('vnf-1', 'op-1', {'VimPw-1234'},
                              request_id='req-abc'):
@@ -50,8 +51,8 @@ class TestCapture(base.TestCase):
             except ValueError:
                 LOG.exception('it failed')
         LOG.info('after the scope')
-        # The pooled thread is left without the request's context.
-        self.assertIsNone(oslo_context.get_current())
+        # The thread is left with the context it had.
+        self.assertIs(before, oslo_context.get_current())
         rows = db_api.list_op_log_records('vnf-1')
         self.assertEqual(3, len(rows))
         self.assertEqual({'op-1'}, {r.op_occ_id for r in rows})
@@ -63,6 +64,19 @@ class TestCapture(base.TestCase):
             self.assertNotIn(secret, every)
         self.assertIn('ValueError: boom token: ***', every)
         self.assertIn('freezing with password=***', every)
+
+    def test_a_pooled_thread_is_left_without_the_request_context(self):
+        seen = []
+
+        def job():
+            with oplog.capturing('vnf-1', 'op-1', request_id='req-x'):
+                seen.append(oslo_context.get_current().request_id)
+            seen.append(oslo_context.get_current())
+
+        worker = threading.Thread(target=job)
+        worker.start()
+        worker.join()
+        self.assertEqual(['req-x', None], seen)
 
     def test_bounded_keeping_the_first_and_the_latest(self):
         self.conf.config(max_records_per_op=10, group='diagnostics')
