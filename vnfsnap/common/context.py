@@ -54,7 +54,12 @@ def noauth_context(environ):
     deployment can still keep several projects apart.
     """
     project = environ.get('HTTP_X_PROJECT_ID') or NOAUTH_PROJECT
-    return RequestContext(user_id=environ.get('HTTP_X_USER_ID', 'noauth'),
+    # oslo.middleware's id of the request (its x-openstack-request-id),
+    # so that the conductor's log lines of the work it starts carry it.
+    ids = {'request_id': environ['openstack.request_id']} \
+        if environ.get('openstack.request_id') else {}
+    return RequestContext(**ids,
+                          user_id=environ.get('HTTP_X_USER_ID', 'noauth'),
                           project_id=project,
                           roles=['admin', 'member', 'reader'],
                           is_admin=True, project_bound=True,

@@ -29,6 +29,8 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
 from vnfsnap.common import exception
+from vnfsnap.common import oplog
+from vnfsnap.common import redact
 from vnfsnap.common import states
 from vnfsnap.common import urlfetch
 from vnfsnap.common import views
@@ -171,6 +173,12 @@ class Dispatcher:
             instance = db_api.get_vnf_instance(None, op.vnf_instance_id)
         except exception.VnfInstanceNotFound:
             instance = None     # deleted since: filters on it do not match
+        secrets = redact.known_secrets(
+            instance.vim_connection_info if instance else None)
+        with oplog.capturing(op.vnf_instance_id, op.id, secrets):
+            self._deliver_to(event, op, instance)
+
+    def _deliver_to(self, event, op, instance):
         subscriptions = {s.id: s for s in
                          db_api.list_subscriptions(op.project_id)}
         pending = event.pending
@@ -195,7 +203,12 @@ class Dispatcher:
                 reason = 'HTTP %d' % status
             except exception.WebhookFailed as e:
                 ok, reason = False, e.message
-            if not ok:
+            if ok:
+                LOG.info('Notified subscription %s (%s) of op occurrence '
+                         '%s entering %s: %s', sub_id,
+                         subscription.callback_uri, op.id,
+                         event.operation_state, reason)
+            else:
                 LOG.warning('Notification of op occurrence %s (%s) to '
                             'subscription %s failed: %s', op.id,
                             event.operation_state, sub_id, reason)

@@ -18,6 +18,7 @@ blocked. Each state change is a compare-and-swap in the database.
 """
 
 from concurrent import futures
+import contextlib
 import datetime
 import threading
 import time
@@ -32,7 +33,9 @@ from vnfsnap import store
 from vnfsnap import version
 from vnfsnap.common import context as vnfsnap_context
 from vnfsnap.common import exception
+from vnfsnap.common import oplog
 from vnfsnap.common import policy
+from vnfsnap.common import redact
 from vnfsnap.common import states
 from vnfsnap.common import views
 from vnfsnap.conductor import lccn
@@ -82,6 +85,7 @@ class ConductorManager:
         :meth:`_resume`).
         """
         vnfsnap.conf.conductor.check(CONF)
+        oplog.install()
         if flows_faults.armed():
             LOG.warning('Conductor %s runs with test-only fault injection '
                         'armed (VNFSNAP_FAULT_AT=%s): it will kill itself '
@@ -266,7 +270,8 @@ class ConductorManager:
 
     @messaging.expose
     def run_lcm_op_occ(self, context, op_id):
-        self._submit_op(self._run, op_id)
+        self._submit_op(self._run, op_id,
+                        getattr(context, 'request_id', None))
 
     def _submit(self, fn, *args):
         future = self._pool.submit(fn, *args)
@@ -341,7 +346,26 @@ class ConductorManager:
 
     # --- running occurrences --------------------------------------------
 
-    def _run(self, op_id):
+    @staticmethod
+    def _captured(op_id, request_id=None):
+        """The scope whose log records are kept for the occurrence
+        (vnfsnap.common.oplog), with the VIM secrets of its VNF instance
+        to mask."""
+        try:
+            op = db_api.get_op_occ(None, op_id)
+            instance = db_api.get_vnf_instance(None, op.vnf_instance_id)
+        except exception.VnfsnapException:
+            return contextlib.nullcontext()
+        return oplog.capturing(
+            op.vnf_instance_id, op_id,
+            redact.known_secrets(instance.vim_connection_info),
+            request_id=request_id)
+
+    def _run(self, op_id, request_id=None):
+        with self._captured(op_id, request_id):
+            self._run_captured(op_id)
+
+    def _run_captured(self, op_id):
         try:
             op = db_api.get_op_occ(None, op_id)
             if op.operation_state == states.STARTING:
@@ -444,6 +468,10 @@ class ConductorManager:
     # --- resuming interrupted occurrences ----------------------------------
 
     def _resume(self, op_id, why):
+        with self._captured(op_id):
+            self._resume_captured(op_id, why)
+
+    def _resume_captured(self, op_id, why):
         """Resume occurrence ``op_id``, interrupted as ``why`` says (this
         conductor stopped, or an offline one this one took it over from).
         This conductor holds it already. A flow is rebuilt from

@@ -18,6 +18,7 @@ from vnfsnap.conf import api
 from vnfsnap.conf import conductor
 from vnfsnap.conf import database
 from vnfsnap.conf import default
+from vnfsnap.conf import diagnostics
 from vnfsnap.conf import grant
 from vnfsnap.conf import libvirt
 from vnfsnap.conf import notifications
@@ -36,6 +37,7 @@ grant.register_opts(CONF)
 api.register_opts(CONF)
 conductor.register_opts(CONF)
 database.register_opts(CONF)
+diagnostics.register_opts(CONF)
 libvirt.register_opts(CONF)
 notifications.register_opts(CONF)
 openstack.register_opts(CONF)

@@ -26,6 +26,11 @@ opts = [
                     'overlays, memory state files, exported VNFC '
                     'snapshots. QEMU (user libvirt-qemu on Debian) must be '
                     'able to traverse and read it.'),
+    cfg.StrOpt('qemu_log_dir', default='/var/log/libvirt/qemu',
+               help='Directory where libvirtd writes the QEMU log of each '
+                    'domain (<name>.log), read for the diagnostics of a '
+                    'root-cause package when the connection is local '
+                    '(qemu:///session uses ~/.cache/libvirt/qemu/log).'),
     cfg.IntOpt('reconnect_timeout', default=60, min=0,
                help='Seconds the driver waits for libvirtd to accept '
                     'connections again (a restart of libvirtd) before a '

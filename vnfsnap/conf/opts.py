@@ -16,6 +16,7 @@ from vnfsnap.conf import api
 from vnfsnap.conf import conductor
 from vnfsnap.conf import database
 from vnfsnap.conf import default
+from vnfsnap.conf import diagnostics
 from vnfsnap.conf import grant
 from vnfsnap.conf import libvirt
 from vnfsnap.conf import notifications
@@ -35,6 +36,7 @@ def list_opts():
         ('api', api.list_opts()),
         ('conductor', conductor.list_opts()),
         ('database', database.list_opts()),
+        ('diagnostics', diagnostics.list_opts()),
         ('libvirt', libvirt.list_opts()),
         ('notifications', notifications.list_opts()),
         ('openstack', openstack.list_opts()),

@@ -1336,3 +1336,48 @@ def renew_secrets(keys, batch=100):
                 break
         report[(table, column)] = renewal
     return report
+
+
+# --- log records of operation occurrences (root-cause packages) -----------
+
+@retry_on_outage()
+def add_op_log_records(records, keep, head):
+    """Store log records (dicts of models.OpLogRecord columns) and trim
+    each occurrence they are of to its first ``head`` and latest
+    ``keep - head`` records; returns how many were dropped."""
+    M = models.OpLogRecord
+    dropped = 0
+    with _writer() as session:
+        session.add_all([M(**r) for r in records])
+        session.flush()
+        for op_id in {r['op_occ_id'] for r in records}:
+            ids = list(session.execute(sa.select(M.id).where(
+                M.op_occ_id == op_id).order_by(M.id)).scalars())
+            if len(ids) <= keep:
+                continue
+            middle = ids[head:len(ids) - (keep - head)]
+            session.execute(sa.delete(M).where(M.id.in_(middle)))
+            dropped += len(middle)
+    return dropped
+
+
+@retry_on_outage(idempotent=True)
+def list_op_log_records(vnf_instance_id, op_occ_ids=None):
+    """The kept log records of a VNF instance's occurrences, oldest
+    first."""
+    M = models.OpLogRecord
+    query = sa.select(M).where(M.vnf_instance_id == vnf_instance_id)
+    if op_occ_ids is not None:
+        query = query.where(M.op_occ_id.in_(list(op_occ_ids)))
+    with _reader() as session:
+        return list(session.execute(query.order_by(M.id)).scalars())
+
+
+@retry_on_outage(idempotent=True)
+def purge_op_log_records(older_than):
+    """Delete the log records made before ``older_than``; returns how
+    many."""
+    M = models.OpLogRecord
+    with _writer() as session:
+        return session.execute(sa.delete(M).where(
+            M.created_at < older_than)).rowcount

@@ -407,3 +407,22 @@ def _taskflow_tables(metadata):
 
 
 TASKFLOW = _taskflow_tables(Base.metadata)
+
+
+class OpLogRecord(Base):
+    """A conductor log record of an LCM operation occurrence (its flow,
+    its notifications), masked of secrets, for the diagnostics part of a
+    root-cause package (vnfsnap.common.oplog). Bounded per occurrence
+    and in age by [diagnostics]."""
+
+    __tablename__ = 'op_log_records'
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    vnf_instance_id = sa.Column(sa.String(36), nullable=False, index=True)
+    op_occ_id = sa.Column(sa.String(36), nullable=False, index=True)
+    request_id = sa.Column(sa.String(64))
+    created_at = sa.Column(sa.DateTime, nullable=False, index=True)
+    level = sa.Column(sa.String(16), nullable=False)
+    logger = sa.Column(sa.String(255), nullable=False)
+    host = sa.Column(sa.String(255))
+    message = sa.Column(sa.Text, nullable=False)

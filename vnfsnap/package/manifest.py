@@ -33,8 +33,12 @@ ROLE_IMAGE = 'vnfcImage'
 ROLE_MEMORY = 'memoryState'
 ROLE_DOMAIN_XML = 'domainXml'
 ROLE_ADDITIONAL = 'additionalArtifact'
+# What a root-cause analysis needs beyond the snapshot (GR NFV-TST 005
+# 4.2.1): logs, operation history, what the VIM knows; never extracted
+# into a VIM (doc/source/user/root-cause.rst).
+ROLE_DIAGNOSTICS = 'diagnostics'
 ROLES = (ROLE_RECORD, ROLE_VNFD, ROLE_IMAGE, ROLE_MEMORY, ROLE_DOMAIN_XML,
-         ROLE_ADDITIONAL)
+         ROLE_ADDITIONAL, ROLE_DIAGNOSTICS)
 # Roles that describe one VNFC snapshot and so must name it.
 VNFC_ROLES = (ROLE_IMAGE, ROLE_MEMORY, ROLE_DOMAIN_XML)
 

@@ -93,6 +93,34 @@ class Vnfc:
     owner: typing.Optional[str] = None
 
 
+def bounded(data, max_size):
+    """``data`` (bytes) cut to its last ``max_size`` bytes, saying how
+    much was cut at its start: logs matter most at their end."""
+    return _cut(data, len(data), max_size)
+
+
+def _cut(tail, size, max_size):
+    """``tail``: the last bytes (at least ``max_size``, or all) of
+    content of ``size`` bytes."""
+    if size <= max_size:
+        return tail
+    keep = max_size - 64
+    note = b'[vnfsnap: the first %d bytes are left out]\n' % (size - keep)
+    return note + tail[len(tail) - keep:]
+
+
+def tail_file(path, max_size):
+    """The last ``max_size`` bytes of the file at ``path``, as
+    :func:`bounded` marks them, without reading the rest."""
+    with open(path, 'rb') as f:
+        size = f.seek(0, 2)
+        if size <= max_size:
+            f.seek(0)
+            return f.read()
+        f.seek(size - max_size)
+        return _cut(f.read(max_size), size, max_size)
+
+
 def report_guard(vnfc, record):
     """Record, under the operation occurrence that owns the VNFC
     (``vnfc.owner``), a guard's record: armed, released or fired (``kind``,
@@ -355,6 +383,15 @@ class VimDriver(abc.ABC):
         ``name``: what the VIM resources it makes are named after (the
         conductor records it first, for :meth:`discard_import`)."""
         raise self._unsupported('import VNFC snapshots from a package')
+
+    def collect_diagnostics(self, vnfc, max_size):
+        """What the VIM knows of the VNFC, for the diagnostics part of a
+        root-cause package (GR NFV-TST 005 clause 4.2.1): a list of
+        ``(name, bytes)``, each at most ``max_size`` bytes (the tail of a
+        log). Items the VIM cannot give are left out, with the reason as
+        an item ``<name>.unavailable``; only a VNFC the VIM does not know
+        at all raises. The caller masks secrets."""
+        raise self._unsupported('collect diagnostics of VNFC %s' % vnfc.id)
 
     def discard_import(self, vnfc, name):
         """Delete what an import named ``name`` made for ``vnfc`` and never

@@ -13,7 +13,11 @@
 """``/vnfsnapshotpkgm/v1/vnf_snapshot_packages``: VNF snapshot packages
 (SOL005 clause 11.4): build, upload, download, extract, artifacts."""
 
+import base64
+import hashlib
 import urllib.parse
+
+import requests
 
 from vnfsnapclient import exceptions
 from vnfsnapclient import http
@@ -29,9 +33,10 @@ FAILED_STATES = frozenset(('ERROR', 'ERROR_EXTRACTING'))
 
 def artifacts(pkg):
     """Every artifact a VnfSnapshotPkgInfo lists, as dicts of ``path``,
-    ``role`` (record, vnfd, image, additional), ``size`` (or None),
-    ``checksum`` (a SOL005 Checksum) and ``uri`` (an external artifact's,
-    or None): the artifacts resource has no listing of its own."""
+    ``role`` (record, vnfd, image, additional, diagnostics), ``size``
+    (or None), ``checksum`` (a SOL005 Checksum) and ``uri`` (an external
+    artifact's, or None): the artifacts resource has no listing of its
+    own."""
     found = []
     for role, attr, key in (('record', 'vnfsr', 'recordPath'),
                             ('vnfd', 'vnfdInfo', 'vnfdPath')):
@@ -45,9 +50,12 @@ def artifacts(pkg):
                       'checksum': image.get('checksum'),
                       'uri': image.get('imageUri')})
     for entry in pkg.get('additionalArtifacts') or ():
-        size = (entry.get('metadata') or {}).get('size')
+        metadata = entry.get('metadata') or {}
+        size = metadata.get('size')
         found.append({'path': entry.get('artifactPath'),
-                      'role': 'additional',
+                      'role': ('diagnostics'
+                               if metadata.get('role') == 'diagnostics'
+                               else 'additional'),
                       'size': int(size) if str(size).isdigit() else None,
                       'checksum': entry.get('checksum'),
                       'uri': entry.get('artifactUri')})
@@ -60,6 +68,50 @@ def artifact_checksum(pkg, artifact_path):
         if artifact['path'] == artifact_path:
             return artifact['checksum']
     return None
+
+
+def _display(url):
+    """``url`` without its query (a Swift temp URL's signature) and
+    credentials, for messages."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ''
+    if parts.port:
+        host += ':%d' % parts.port
+    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, '', ''))
+
+
+class _HashingReader:
+    """A stream's chunks as a file object of known length (so that
+    requests sends a Content-Length, not chunks), hashed and counted as
+    they are read."""
+
+    def __init__(self, stream, progress):
+        self.size = stream.size
+        self.chunks = iter(stream)
+        self.digest = hashlib.sha256()
+        self.done = 0
+        self.buffer = b''
+        self.progress = progress
+        if progress is not None:
+            progress(0, self.size)
+
+    def __len__(self):
+        return self.size
+
+    def read(self, size=-1):
+        while size < 0 or len(self.buffer) < size:
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                break
+            self.digest.update(chunk)
+            self.done += len(chunk)
+            self.buffer += chunk
+            if self.progress is not None:
+                self.progress(self.done, self.size)
+        if size < 0:
+            size = len(self.buffer)
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
 
 
 class VnfSnapshotPackageManager(base.Manager):
@@ -133,6 +185,55 @@ class VnfSnapshotPackageManager(base.Manager):
         against the package's ``checksum``."""
         return self.http.stream(
             self.API, self._path(pkg_id, 'package_content'), accept=ZIP)
+
+    def send(self, pkg_id, url, username=None, password=None, verify=True,
+             progress=None, timeout=600):
+        """PUT the package ZIP, streamed from vnfsnap, to ``url``: a
+        vendor's HTTPS receiver (with ``username`` and ``password``, HTTP
+        Basic) or a Swift temporary URL (no credentials; its signature
+        is in the URL). The package's SHA-256 goes along as
+        ``Repr-Digest`` (RFC 9530) and ``X-Object-Meta-Sha256`` (kept
+        by Swift); the bytes sent are hashed on the way and must match
+        it. Returns the receiver's HTTP status. ``verify``: True, False
+        or a CA bundle path, as for requests."""
+        pkg = self.get(pkg_id)
+        sha256 = vnf_snapshots.sha256_of(pkg.get('checksum'))
+        if sha256 is None:
+            raise exceptions.ClientError(
+                'package %s has no SHA-256 checksum: it is %s, not '
+                'AVAILABLE' % (pkg_id, pkg.get('state')))
+        stream = self.stream(pkg_id)
+        if stream.size is None:
+            stream.close()
+            raise exceptions.ClientError(
+                'vnfsnap did not say the size of package %s' % pkg_id)
+        body = _HashingReader(stream, progress)
+        headers = {'Content-Type': ZIP,
+                   'Repr-Digest': 'sha-256=:%s:' % base64.b64encode(
+                       bytes.fromhex(sha256)).decode(),
+                   'X-Object-Meta-Sha256': sha256}
+        auth = (username, password or '') if username else None
+        try:
+            resp = requests.put(url, data=body, headers=headers, auth=auth,
+                                verify=verify, timeout=timeout,
+                                allow_redirects=False)
+        except requests.RequestException as e:
+            raise exceptions.ClientError(
+                'sending package %s to %s failed: %s'
+                % (pkg_id, _display(url), e))
+        finally:
+            stream.close()
+        if not 200 <= resp.status_code < 300:
+            raise exceptions.ClientError(
+                'the receiver at %s answered HTTP %d: %s'
+                % (_display(url), resp.status_code,
+                   exceptions.bounded(resp.text, 300)))
+        if body.digest.hexdigest() != sha256 or body.done != stream.size:
+            raise exceptions.ClientError(
+                'package %s changed while it was sent (%d bytes with '
+                'SHA-256 %s sent, %s expected): send it again'
+                % (pkg_id, body.done, body.digest.hexdigest(), sha256))
+        return resp.status_code
 
     def download_artifact(self, pkg_id, artifact_path, dest_path,
                           progress=None, resume=True):

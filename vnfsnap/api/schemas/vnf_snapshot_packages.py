@@ -118,6 +118,9 @@ BUILD = {
         # vnfsnap extension: an incremental package, relative to this
         # one (doc/source/user/package-format.rst).
         'basePackageId': common.UUID_IDENTIFIER,
+        # vnfsnap extension: add a diagnostics part for root-cause
+        # analysis (doc/source/user/root-cause.rst).
+        'diagnostics': {'type': 'boolean'},
     },
     'required': ['vnfSnapshotInfoId'],
     'additionalProperties': False,

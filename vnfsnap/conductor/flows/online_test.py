@@ -529,11 +529,11 @@ class BuildFailedStatePackage(_AfterVerdict):
             return
         _phase(op_id, 'PACKAGING')
         pkg_id = self.plan['packageId']
-        # MERGE(issue 18, root-cause capture): pass diagnostics=True here
-        # once package builds take the ``diagnostics`` option.
+        # A root-cause package (clause 4.2.1): the failed state with the
+        # diagnostics part (the logs, records and what the VIM knows).
         build_package(self.instance.project_id, pkg_id,
                       self.plan['failedStateInfoId'], op_id,
-                      diagnostics=False)
+                      diagnostics=True)
         db_api.update_online_test(op_id, vnf_snapshot_pkg_id=pkg_id)
 
 

@@ -28,6 +28,10 @@ A resumed
 PROCESSING package (a build cut off after it was stored) is processed as
 uploaded content is, from the store.
 
+With ``diagnostics`` (a vnfsnap extension) the package also gets a
+diagnostics part for root-cause analysis (vnfsnap/conductor/diagnostics.py,
+doc/source/user/root-cause.rst).
+
 With ``basePackageId`` the package is incremental: each VNFC snapshot
 with a counterpart in the base package's VNF snapshot is exported as the
 changes since it, and its images name the base image they apply to
@@ -46,6 +50,7 @@ from vnfsnap import store
 from vnfsnap.common import exception
 from vnfsnap.common import states
 from vnfsnap.common import views
+from vnfsnap.conductor import diagnostics
 from vnfsnap.conductor.flows import common
 from vnfsnap.conductor.flows import package_process
 import vnfsnap.conf
@@ -62,6 +67,7 @@ CONF = vnfsnap.conf.CONF
 LOG = logging.getLogger(__name__)
 
 _BUILT = 'package-built'
+_DIAGNOSTICS = 'diagnostics'
 
 
 class ExportVnfcSnapshot(task.Task):
@@ -168,21 +174,51 @@ def _documents(info):
     return docs
 
 
+class CollectDiagnostics(task.Task):
+    """The diagnostics part (``diagnostics: true``) collected into the
+    work directory (vnfsnap/conductor/diagnostics.py); provides [package
+    path, file, metadata] of each item. Undo: the files go."""
+
+    def __init__(self, info, work):
+        super().__init__(name='collect-diagnostics', provides=_DIAGNOSTICS)
+        self.info = info
+        self.folder = os.path.join(work, 'diagnostics')
+
+    def execute(self):
+        shutil.rmtree(self.folder, ignore_errors=True)
+        items = diagnostics.collect(self.info, self.folder)
+        LOG.info('Collected %d diagnostics item(s) of VNF instance %s',
+                 len(items), self.info.snapshot_vnf_instance_id)
+        return items
+
+    def revert(self, *args, **kwargs):
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _diagnostics_artifacts(items):
+    return [archive.FileArtifact(
+        source=source, path=path, role=manifest_mod.ROLE_DIAGNOSTICS,
+        metadata=metadata) for path, source, metadata in items or ()]
+
+
 class ArchivePackage(task.Task):
     """The ZIP with its manifest (signed when [package] says so), written
     in one pass into the package store; provides the SOL005 checksum
     (SHA-256 of the stored bytes, taken while writing) and what was
     written. Undo: the stored content goes."""
 
-    def __init__(self, info, exports, pkg_id, work, progress, base=None):
+    def __init__(self, info, exports, pkg_id, work, progress, base=None,
+                 with_diagnostics=False):
         super().__init__(name='archive',
                          provides=(package_process.SHA256, _BUILT),
-                         requires=['export-%d' % i for i, _ in exports])
+                         requires=['export-%d' % i for i, _ in exports]
+                         + ([_DIAGNOSTICS] if with_diagnostics else []))
         self.info, self.exports, self.base = info, exports, base
         self.pkg_id, self.work, self.progress = pkg_id, work, progress
 
     def execute(self, **exported):
         artifacts = _documents(self.info)
+        artifacts += _diagnostics_artifacts(exported.pop(_DIAGNOSTICS, None))
         for index, task_ in self.exports:
             artifacts += _artifacts(
                 index, task_.folder, task_.row.id,
@@ -291,7 +327,11 @@ def build(pkg, work, progress, host):
              ', relative to package %s' % base.pkg.id if base else '')
     flow = linear_flow.Flow('build-package-%s' % pkg.id)
     flow.add(*[export for _, export in exports])
-    flow.add(ArchivePackage(info, exports, pkg.id, work, progress, base),
+    with_diagnostics = bool(params.get('diagnostics'))
+    if with_diagnostics:
+        flow.add(CollectDiagnostics(info, work))
+    flow.add(ArchivePackage(info, exports, pkg.id, work, progress, base,
+                            with_diagnostics),
              package_process.to_processing(pkg.id, host,
                                            states.PKG_BUILDING,
                                            content_received=True),

@@ -18,8 +18,11 @@ agent: the counter workload runs and the service's data on the data disk
 (/data/health) says ``ok``. The guest has no process supervisor, so the
 survivable fault brings its own one-shot restart of the counter."""
 
+import io
+import json
 import os
 import time
+import zipfile
 
 from vnfsnap.tests.functional import base
 from vnfsnap.tests.functional import libvirt_base
@@ -134,6 +137,16 @@ class TestOnlineTests(libvirt_base.GuestsTestCase):
             self.assertLess(time.monotonic(), deadline, pkg)
             time.sleep(1)
         self.assertEqual('AVAILABLE', pkg['state'], pkg)
+        # A root-cause package: the failed state with its diagnostics.
+        resp = self.api.get(pkg_url + '/package_content')
+        self.assertEqual(200, resp.status_code)
+        with zipfile.ZipFile(io.BytesIO(resp.content)) as zf:
+            names = set(zf.namelist())
+            ops = json.loads(zf.read('diagnostics/lcm-op-occs.json'))
+        self.assertIn('ONLINE_TEST', [o['operation'] for o in ops])
+        self.assertIn('diagnostics/logs/%s.log' % test['id'], names)
+        for name in self.doms:
+            self.assertIn('diagnostics/vnfc-%s/domain.xml' % name, names)
 
     def test_conductor_killed_while_waiting_restores(self):
         """SIGKILLed as the wait starts, the fault injected: the

@@ -38,6 +38,7 @@ import os
 import shutil
 import threading
 import time
+import urllib.parse
 import xml.etree.ElementTree as ET
 
 import libvirt
@@ -247,6 +248,25 @@ class _DomainFiles:
             os.unlink(path)
         if path in self.index['owned']:
             self.index['owned'].remove(path)
+
+
+def _console_logs(root):
+    """The files the domain's serial ports and consoles write: a
+    ``type='file'`` source, or the ``<log file=...>`` of a pty."""
+    for element in root.iterfind('./devices/serial'):
+        yield from _char_device_logs(element)
+    for element in root.iterfind('./devices/console'):
+        yield from _char_device_logs(element)
+
+
+def _char_device_logs(element):
+    source = element.find('source')
+    if element.get('type') == 'file' and source is not None \
+            and source.get('path'):
+        yield source.get('path')
+    log = element.find('log')
+    if log is not None and log.get('file'):
+        yield log.get('file')
 
 
 class LibvirtDriver(base.VimDriver):
@@ -1166,6 +1186,39 @@ class LibvirtDriver(base.VimDriver):
         return flags
 
     # --- export / import ------------------------------------------------
+
+    def collect_diagnostics(self, vnfc, max_size):
+        """The domain XML (without the secure parts libvirt hides unless
+        asked), the QEMU log and the serial console log(s) of the domain,
+        each its last ``max_size`` bytes; logs are read on this host, so
+        only for a local connection."""
+        dom = self._domain(vnfc)
+        xml = dom.XMLDesc(0)
+        items = [('domain.xml', base.bounded(xml.encode(), max_size))]
+        state, reason = dom.state()
+        items.append(('domain-state.json', json.dumps({
+            'state': self._state(dom), 'libvirtState': state,
+            'libvirtReason': reason, 'name': dom.name(),
+            'uuid': dom.UUIDString(), 'uri': self.uri},
+            indent=1).encode()))
+        if urllib.parse.urlsplit(self.uri).netloc:
+            items.append(('logs.unavailable', (
+                'libvirt connection %s is remote: the QEMU and console '
+                'logs are on that host' % self.uri).encode()))
+            return items
+        files = [('qemu.log', os.path.join(CONF.libvirt.qemu_log_dir,
+                                           dom.name() + '.log'))]
+        root = domain_xml.parse(xml)
+        for index, path in enumerate(dict.fromkeys(
+                p for p in _console_logs(root))):
+            files.append(('console-%d.log' % index, path))
+        for name, path in files:
+            try:
+                items.append((name, base.tail_file(path, max_size)))
+            except OSError as e:
+                items.append((name + '.unavailable', (
+                    'cannot read %s: %s' % (path, e.strerror)).encode()))
+        return items
 
     #: export_vnfc_snapshot's ``in_place``: qemu-img converts each disk
     #: into the package file itself (write_exported_disk).

@@ -332,6 +332,52 @@ class OpenStackClients:
                 for a in attachments),
             ephemeral_gb=flavor.get('ephemeral') or 0)
 
+    # --- diagnostics (root-cause packages): records as the APIs give them -
+
+    @staticmethod
+    def _as_dict(resource):
+        return json.loads(json.dumps(
+            resource.to_dict() if hasattr(resource, 'to_dict')
+            else dict(resource), default=str))
+
+    def server_record(self, server_id):
+        nova = self._compute()
+        with self._errors('reading server %s' % server_id, 'server',
+                          server_id):
+            return self._as_dict(nova.servers.get(server_id))
+
+    def instance_actions(self, server_id):
+        """The server's instance actions, newest first, each with its
+        events (what the policy shows of them)."""
+        nova = self._compute()
+        with self._errors('reading the instance actions of server %s'
+                          % server_id, 'server', server_id):
+            actions = []
+            for action in nova.instance_action.list(server_id):
+                detail = nova.instance_action.get(server_id,
+                                                  action.request_id)
+                actions.append(self._as_dict(detail))
+            return actions
+
+    def console_output(self, server_id, lines):
+        """The last ``lines`` lines of the server's console log."""
+        nova = self._compute()
+        with self._errors('reading the console log of server %s'
+                          % server_id, 'server', server_id):
+            return str(nova.servers.get_console_output(server_id,
+                                                       length=lines))
+
+    def volume_record(self, volume_id):
+        cinder = self._volume()
+        with self._errors('reading volume %s' % volume_id, 'volume',
+                          volume_id):
+            return self._as_dict(cinder.volumes.get(volume_id))
+
+    def image_record(self, image_id):
+        glance = self._image()
+        with self._errors('reading image %s' % image_id, 'image', image_id):
+            return self._as_dict(glance.images.get(image_id))
+
     def _server_action(self, action, server_id, *args, **kwargs):
         nova = self._compute()
         with self._errors('%s server %s' % (action, server_id), 'server',

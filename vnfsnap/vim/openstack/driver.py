@@ -35,6 +35,8 @@ what they really give:
   refused.
 """
 
+import json
+
 from oslo_log import log as logging
 
 from vnfsnap.common import exception
@@ -173,6 +175,39 @@ class OpenStackDriver(capture.Capture, revert.Revert, transfer.Transfer,
         server = self._server(vnfc)
         self.cloud.reboot_server(server.id, hard=True)
         LOG.info('Hard-rebooted server %s of VNFC %s', server.id, vnfc.id)
+
+    def collect_diagnostics(self, vnfc, max_size):
+        """The server's record, its instance actions with their events,
+        its console log (the last lines, within ``max_size``), and the
+        records of its volumes and its image, as Nova, Cinder and Glance
+        give them to this VIM connection's user."""
+        server = self._server(vnfc)
+        items = []
+
+        def add(name, read, as_json=True):
+            try:
+                value = read()
+            except exception.VimError as e:
+                items.append((name + '.unavailable', e.message.encode()))
+                return
+            data = (json.dumps(value, indent=1, sort_keys=True, default=str)
+                    if as_json else value).encode()
+            items.append((name, base.bounded(data, max_size)))
+
+        add('server.json', lambda: self.cloud.server_record(server.id))
+        add('instance-actions.json',
+            lambda: self.cloud.instance_actions(server.id))
+        # Nova counts lines; a console line is rarely longer than 200
+        # bytes, and bounded() cuts what is over.
+        add('console.log', lambda: self.cloud.console_output(
+            server.id, max(1, max_size // 200)), as_json=False)
+        for attachment in server.volumes:
+            add('volume-%s.json' % attachment.volume_id,
+                lambda v=attachment.volume_id: self.cloud.volume_record(v))
+        if server.image_id:
+            add('image-%s.json' % server.image_id,
+                lambda: self.cloud.image_record(server.image_id))
+        return items
 
     def pause_vnfc(self, vnfc, deadline=None):
         # ``deadline``: as for stop_vnfc, nothing enforces it on the hosts.

@@ -121,6 +121,11 @@ class BuildPackage(command.ShowOne):
                  'full package (name or ID) of the same VNF instance: its '
                  'disks carry only what changed since (vnfsnap '
                  'extension).')
+        parser.add_argument(
+            '--diagnostics', action='store_true',
+            help='Add a diagnostics part for root-cause analysis: vnfsnap '
+                 'logs and history of the VNF, and what the VIM knows of '
+                 'each VNFC, with secrets removed (vnfsnap extension).')
         common.add_wait_arguments(parser, 'the build')
         return parser
 
@@ -135,6 +140,8 @@ class BuildPackage(command.ShowOne):
         if parsed_args.base_package:
             body['basePackageId'] = _package_id(client,
                                                 parsed_args.base_package)
+        if parsed_args.diagnostics:
+            body['diagnostics'] = True
         client.vnf_snapshot_packages.build(pkg_id, body)
         return _show_package(client, pkg_id, parsed_args)
 
@@ -202,6 +209,52 @@ class DownloadPackage(command.Command):
         _transfer(parsed_args, client.vnf_snapshot_packages.download,
                   _package_id(client, parsed_args.package), parsed_args.file,
                   resume=not parsed_args.no_resume)
+
+
+class SendPackage(command.Command):
+    """Send the package file of an AVAILABLE package to a URL a vendor
+    gives (an HTTPS receiver with credentials, or a Swift temporary URL),
+    streamed from vnfsnap, with its SHA-256; e.g. a root-cause package."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        _add_package_argument(parser)
+        parser.add_argument(
+            '--url', metavar='<url>', required=True,
+            help='Where to PUT the package ZIP (https://..., or a Swift '
+                 'temporary URL with its temp_url_sig and '
+                 'temp_url_expires).')
+        parser.add_argument(
+            '--username', metavar='<user>',
+            help='User of HTTP Basic authentication at the receiver.')
+        parser.add_argument(
+            '--password-env', metavar='<variable>',
+            default='VNFSNAP_SEND_PASSWORD',
+            help='Environment variable holding the password of --username '
+                 '(default VNFSNAP_SEND_PASSWORD); never a command-line '
+                 'argument, which other users of the host can see.')
+        parser.add_argument(
+            '--ca-file', metavar='<file>',
+            help='CA certificates to verify the receiver with (default: '
+                 'the system CAs).')
+        return parser
+
+    def take_action(self, parsed_args):
+        client = common.client_of(self)
+        password = None
+        if parsed_args.username:
+            password = os.environ.get(parsed_args.password_env)
+            if password is None:
+                raise osc_exceptions.CommandError(
+                    '--username needs its password in the environment '
+                    'variable %s' % parsed_args.password_env)
+        status = _transfer(
+            parsed_args, client.vnf_snapshot_packages.send,
+            _package_id(client, parsed_args.package), parsed_args.url,
+            username=parsed_args.username, password=password,
+            verify=parsed_args.ca_file or True)
+        self.app.stdout.write('Sent; the receiver answered HTTP %d\n'
+                              % status)
 
 
 class ExtractPackage(command.ShowOne):

@@ -929,6 +929,8 @@ class TestBuild(PackagesTestCase):
                 ({'vnfSnapshotInfoId': info_id,
                   'importSnapshotResource': 'yes'}, 400,
                  'importSnapshotResource'),
+                ({'vnfSnapshotInfoId': info_id, 'diagnostics': 'yes'}, 400,
+                 'diagnostics'),
                 ({'vnfSnapshotInfoId': info_id, 'x': 1}, 400, 'x')):
             with self.subTest(body=body):
                 resp = self.build(pkg_id, body)
@@ -963,6 +965,16 @@ class TestBuild(PackagesTestCase):
         self.assertEqual(202, resp.status, resp.body)
         self.assertEqual(base_id, self.row(pkg_id)['operation_params'][
             'basePackageId'])
+        self.assertEqual([pkg_id], self.casts)
+
+    def test_diagnostics_extension(self):
+        info_id = self.filled_snapshot_info()
+        pkg_id = self.create()
+        resp = self.build(pkg_id, {'vnfSnapshotInfoId': info_id,
+                                   'diagnostics': True})
+        self.assertEqual(202, resp.status, resp.body)
+        self.assertIs(True, self.row(pkg_id)['operation_params'][
+            'diagnostics'])
         self.assertEqual([pkg_id], self.casts)
 
     def test_base_refusals_change_nothing(self):

@@ -331,3 +331,70 @@ class TestUpload(client_mock.ClientTestCase):
         e = self.assertRaises(exceptions.Conflict, self.packages.upload,
                               'p1', io.BytesIO(DATA))
         self.assertEqual('not in CREATED', e.detail)
+
+
+class TestSend(client_mock.ClientTestCase):
+    """send(): the package, streamed from vnfsnap, PUT to a vendor's
+    URL with its SHA-256."""
+
+    URL = 'https://vendor.example/cases/42/pkg.zip'
+    TEMP_URL = ('https://swift.example/v1/AUTH_v/cases/pkg.zip'
+                '?temp_url_sig=5e3b0c44298fc1c149afbf4c8996fb92427ae41e'
+                '&temp_url_expires=1999999999')
+
+    def setUp(self):
+        super().setUp()
+        self.http.get(PKGM + '/p1', json=package())
+        self.http.get(CONTENT, content=ranged)
+        self.received = []
+
+    def receiver(self, request, context):
+        self.received.append((request.headers, request.body.read()))
+        context.status_code = 201
+        return b''
+
+    def test_https_with_basic_credentials(self):
+        self.http.put(self.URL, content=self.receiver)
+        seen = []
+        status = self.packages.send('p1', self.URL, username='acme',
+                                    password='s3cret',
+                                    progress=lambda *a: seen.append(a))
+        self.assertEqual(201, status)
+        headers, body = self.received[0]
+        self.assertEqual(DATA, body)
+        self.assertEqual(str(len(DATA)), headers['Content-Length'])
+        self.assertNotIn('Transfer-Encoding', headers)
+        self.assertEqual('application/zip', headers['Content-Type'])
+        self.assertEqual(SHA256, headers['X-Object-Meta-Sha256'])
+        self.assertTrue(headers['Repr-Digest'].startswith('sha-256=:'))
+        self.assertEqual('Basic YWNtZTpzM2NyZXQ=', headers['Authorization'])
+        self.assertEqual((0, len(DATA)), seen[0])
+        self.assertEqual((len(DATA), len(DATA)), seen[-1])
+
+    def test_swift_temp_url_needs_no_credentials(self):
+        self.http.put(self.TEMP_URL, content=self.receiver)
+        self.assertEqual(201, self.packages.send('p1', self.TEMP_URL))
+        headers, body = self.received[0]
+        self.assertEqual(DATA, body)
+        self.assertNotIn('Authorization', headers)
+
+    def test_refusal_is_said_without_the_signature(self):
+        self.http.put(self.TEMP_URL, status_code=401, text='Unauthorized')
+        e = self.assertRaises(exceptions.ClientError, self.packages.send,
+                              'p1', self.TEMP_URL)
+        self.assertIn('answered HTTP 401', str(e))
+        self.assertNotIn('temp_url_sig', str(e))
+
+    def test_bytes_not_matching_the_checksum_are_an_error(self):
+        self.http.get(PKGM + '/p1', json=package(sha256='0' * 64))
+        self.http.put(self.URL, content=self.receiver)
+        e = self.assertRaises(exceptions.ClientError, self.packages.send,
+                              'p1', self.URL)
+        self.assertIn('changed while it was sent', str(e))
+
+    def test_a_package_without_checksum_is_not_sent(self):
+        self.http.get(PKGM + '/p1', json={'id': 'p1', 'state': 'BUILDING'})
+        e = self.assertRaises(exceptions.ClientError, self.packages.send,
+                              'p1', self.URL)
+        self.assertIn('it is BUILDING, not AVAILABLE', str(e))
+        self.assertEqual([], self.received)

@@ -22,6 +22,7 @@ import hashlib
 import http.server
 import io
 import json
+import logging
 import os
 import threading
 import time
@@ -53,6 +54,7 @@ from vnfsnap.package import verify
 from vnfsnap.tests import base
 from vnfsnap.tests.fixtures import database as db_utils
 from vnfsnap.tests.fixtures import fake_vim
+from vnfsnap.tests.fixtures import fake_vnf
 from vnfsnap.tests.fixtures import loopback
 from vnfsnap.tests.fixtures import pki
 
@@ -1134,3 +1136,145 @@ class TestRecovery(PackageTestCase):
         self.assertFailed(pkg, states.PKG_ERROR, states.UPLOAD_ERROR,
                           'no progress')
         self.assertFalse(self.store.exists(store.package_key(pkg_id)))
+
+
+class TestDiagnostics(PackageTestCase):
+    """``diagnostics: true``: the diagnostics part, listed, checksummed,
+    importable, and free of secrets planted in every source."""
+
+    VIM_PASSWORD = 'VimPw-planted-71c2'
+
+    def setUp(self):
+        # As oslo.log sets it up in the services: INFO records are made.
+        root = logging.getLogger()
+        self.addCleanup(root.setLevel, root.level)
+        root.setLevel(logging.INFO)
+        base.ApiTestCase.setUp(self)
+        self.runner = packages.PackageRunner('test-host')
+        self.store = store.get_store()
+        body = {
+            'vnfdId': 'vnfd-1', 'vnfInstanceName': 'demo',
+            'vnfProvider': 'acme', 'vnfProductName': 'fw',
+            'vnfSoftwareVersion': '1.0', 'vnfdVersion': '1.0',
+            'vimConnectionInfo': {'vim1': {
+                'vimId': 'local', 'vimType': fake_vim.VIM_TYPE,
+                'accessInfo': {'username': 'vnfm',
+                               'password': self.VIM_PASSWORD}}},
+            'instantiatedVnfInfo': fake_vnf.instantiated_vnf_info(2, 'vm'),
+        }
+        resp = self.post('/vnflcm/v2/vnf_instances', body, project=PROJECT)
+        self.assertEqual(201, resp.status, resp.body)
+        self.instance = resp.json
+        info = self.new_snapshot_info(project=PROJECT)
+        resp = self.post('/vnflcm/v2/vnf_instances/%s/create_snapshot'
+                         % self.instance['id'],
+                         {'vnfSnapshotInfoId': info['id']}, project=PROJECT)
+        self.request_id = resp.headers['x-openstack-request-id']
+        self.op_id = self.op_id_from(resp)
+        op = self.wait_for_op(self.op_id)
+        self.assertEqual(states.COMPLETED, op.operation_state, op.error)
+        self.info_id = info['id']
+        # The records are stored when the run ends, just after the state.
+        deadline = time.monotonic() + 10
+        while not db_api.list_op_log_records(self.instance['id']):
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.02)
+        # What a VIM could say, with secrets in it.
+        fake_vim.FakeVim.diagnostics['vm-0'] = [
+            ('vim.log', ('connecting to qemu+tls://vnfm:%s@host/system\n'
+                         'X-Auth-Token: gAAAAtoken-9d3e\n'
+                         'transport_url=rabbit://u:RabbitPw-5a1b@mq:5672/\n'
+                         'the password is %s\n'
+                         % (self.VIM_PASSWORD, self.VIM_PASSWORD)).encode()),
+            ('big.log', b'old line\n' * 300000 + b'the last line\n')]
+
+    def test_build_carries_the_diagnostics(self):
+        self.conf.config(max_item_size=64 * 1024, group='diagnostics')
+        pkg = self.build(diagnostics=True)
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        path = self.download(pkg.id)
+        with zipfile.ZipFile(path) as zf:
+            manifest = manifest_mod.Manifest.from_json(
+                zf.read('vnfsnap-manifest.json'))
+            diag = {a.path: a for a in manifest.artifacts
+                    if a.role == manifest_mod.ROLE_DIAGNOSTICS}
+            data = {p: zf.read(p) for p in diag}
+        # Listed and checksummed like any artifact.
+        for p, artifact in diag.items():
+            self.assertEqual(artifact.sha256,
+                             hashlib.sha256(data[p]).hexdigest(), p)
+            self.assertLessEqual(len(data[p]), 64 * 1024, p)
+        names = set(diag)
+        for expected in ('diagnostics/index.json',
+                         'diagnostics/vnf-instance.json',
+                         'diagnostics/lcm-op-occs.json',
+                         'diagnostics/notifications.json',
+                         'diagnostics/logs/%s.log' % self.op_id,
+                         'diagnostics/vnfc-vnfc-0/guest.json',
+                         'diagnostics/vnfc-vnfc-0/vim.log',
+                         'diagnostics/vnfc-vnfc-0/big.log',
+                         'diagnostics/vnfc-vnfc-1/guest.json'):
+            self.assertIn(expected, names)
+        log = data['diagnostics/logs/%s.log' % self.op_id].decode()
+        self.assertIn(self.request_id, log)
+        self.assertIn('CREATE_SNAPSHOT', log)
+        self.assertEqual(self.request_id,
+                         diag['diagnostics/logs/%s.log' % self.op_id]
+                         .metadata['requestIds'])
+        big = data['diagnostics/vnfc-vnfc-0/big.log']
+        self.assertTrue(big.startswith(b'[vnfsnap: the first '))
+        self.assertTrue(big.endswith(b'the last line\n'))
+        vim_log = data['diagnostics/vnfc-vnfc-0/vim.log'].decode()
+        self.assertIn('qemu+tls://vnfm:***@host/system', vim_log)
+        every = b''.join(data.values())
+        for planted in (self.VIM_PASSWORD, 'gAAAAtoken-9d3e',
+                        'RabbitPw-5a1b'):
+            self.assertNotIn(planted.encode(), every)
+        ops = json.loads(data['diagnostics/lcm-op-occs.json'])
+        self.assertEqual([self.op_id], [o['id'] for o in ops])
+        instance = json.loads(data['diagnostics/vnf-instance.json'])
+        self.assertEqual(self.instance['id'], instance['id'])
+        index = json.loads(data['diagnostics/index.json'])
+        self.assertEqual(64 * 1024, index['maxItemSize'])
+        # Described as additional artifacts, readable through the API.
+        roles = {a['artifactPath']: a['metadata']['role']
+                 for a in pkg.additional_artifacts}
+        self.assertEqual('diagnostics', roles['diagnostics/index.json'])
+        resp = self.get('/vnfsnapshotpkgm/v1/vnf_snapshot_packages/%s/'
+                        'artifacts/diagnostics/vnfc-vnfc-0/vim.log'
+                        % pkg.id, project=PROJECT)
+        self.assertEqual(200, resp.status, resp.body)
+        self.assertEqual(data['diagnostics/vnfc-vnfc-0/vim.log'],
+                         resp.body)
+
+        # Importable elsewhere: verified, then extracted for a revert
+        # (the diagnostics stay in the package, out of the VIM).
+        imported = self.upload_file(path)
+        self.assertEqual(states.PKG_AVAILABLE, imported.state,
+                         imported.failure_details)
+        pkg2, info_id = self.extract(imported.id,
+                                     vnfInstanceId=self.instance['id'])
+        self.assertEqual(states.PKG_AVAILABLE, pkg2.state,
+                         pkg2.failure_details)
+        self.assertEqual(2, len(db_api.get_vnf_snapshot_info(
+            PROJECT, info_id).vnfc_snapshots))
+
+    def test_without_the_option_there_is_no_diagnostics_part(self):
+        pkg = self.build()
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        self.assertNotIn('diagnostics', [
+            a['metadata']['role'] for a in pkg.additional_artifacts])
+        self.assertNotIn(('collect_diagnostics', 'vm-0'),
+                         fake_vim.FakeVim.calls)
+
+    def test_a_vim_that_cannot_answer_does_not_fail_the_build(self):
+        fake_vim.FakeVim.fail[('collect_diagnostics', 'vm-1')] = \
+            'VIM away, password=%s' % self.VIM_PASSWORD
+        pkg = self.build(diagnostics=True)
+        self.assertEqual(states.PKG_AVAILABLE, pkg.state, pkg.failure_details)
+        with zipfile.ZipFile(self.download(pkg.id)) as zf:
+            index = json.loads(zf.read('diagnostics/index.json'))
+        self.assertEqual(['VNFC vnfc-1'],
+                         [u['what'] for u in index['unavailable']])
+        self.assertIn('VIM away', index['unavailable'][0]['reason'])
+        self.assertNotIn(self.VIM_PASSWORD, json.dumps(index))

@@ -60,7 +60,7 @@ class TestMigrations(base.TestCase):
 
     def test_version_before_and_after(self):
         self.assertIsNone(migration.version())
-        self.assertEqual('0014', migration.head())
+        self.assertEqual('0015', migration.head())
         migration.upgrade()
         self.assertEqual(migration.head(), migration.version())
 

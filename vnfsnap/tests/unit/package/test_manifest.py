@@ -240,6 +240,22 @@ class TestManifest(testtools.TestCase):
         self.assertInvalid(doc, 'vnfcSnapshotId is only allowed on '
                                 'vnfcImage and memoryState and domainXml')
 
+    def test_diagnostics_role(self):
+        doc = good_doc()
+        doc['artifacts'][4].update(path='diagnostics/logs/op-1.log',
+                                   role='diagnostics',
+                                   metadata={'contentType': 'text/plain'})
+        parsed = manifest.Manifest.from_json(dumps(doc))
+        self.assertEqual(['diagnostics/logs/op-1.log'], [
+            a.path for a in parsed.by_role(manifest.ROLE_DIAGNOSTICS)])
+        doc['artifacts'][4]['vnfcSnapshotId'] = 'c1'
+        self.assertInvalid(doc, 'vnfcSnapshotId is only allowed on '
+                                'vnfcImage and memoryState and domainXml '
+                                'artifacts, not diagnostics')
+        del doc['artifacts'][4]['vnfcSnapshotId']
+        doc['artifacts'][4]['uri'] = 'https://vendor.example/x.log'
+        self.assertInvalid(doc, 'a diagnostics artifact cannot be external')
+
     def test_vmdk_refused_clearly(self):
         doc = good_doc()
         doc['artifacts'][2]['diskFormat'] = 'VMDK'

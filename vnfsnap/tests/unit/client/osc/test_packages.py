@@ -33,7 +33,12 @@ PKG = {'id': PKG_ID, 'name': 'fw', 'state': 'AVAILABLE',
                                    'algorithm': 'SHA-256', 'hash': 'bb'}}],
        'additionalArtifacts': [{'artifactPath': 'tools/x.sh',
                                 'artifactUri': 'https://a.test/x.sh',
-                                'metadata': {'size': '12'}}]}
+                                'metadata': {'size': '12'}},
+                               {'artifactPath': 'diagnostics/index.json',
+                                'checksum': {'algorithm': 'SHA-256',
+                                             'hash': 'cc'},
+                                'metadata': {'size': '40',
+                                             'role': 'diagnostics'}}]}
 
 
 class PackageCommandTestCase(testtools.TestCase):
@@ -79,6 +84,12 @@ class TestPackageCommands(PackageCommandTestCase):
         self.pkgs.build.assert_called_once_with(PKG_ID, {
             'vnfSnapshotInfoId': oc.INFO_ID, 'basePackageId': base_id})
 
+    def test_build_with_diagnostics(self):
+        self.run_cmd(packages.BuildPackage, [
+            PKG_ID, '--snapshot', oc.INFO_ID, '--diagnostics'])
+        self.pkgs.build.assert_called_once_with(PKG_ID, {
+            'vnfSnapshotInfoId': oc.INFO_ID, 'diagnostics': True})
+
     def test_a_name_is_looked_up(self):
         self.pkgs.list.return_value = iter([{'id': PKG_ID, 'name': 'fw'}])
         self.run_cmd(packages.ShowPackage, ['fw'])
@@ -91,6 +102,27 @@ class TestPackageCommands(PackageCommandTestCase):
         e = self.assertRaises(osc_exceptions.CommandError, self.run_cmd,
                               packages.ShowPackage, ['fw'])
         self.assertIn('More than one VNF snapshot package is named', str(e))
+
+    def test_send_with_the_password_from_the_environment(self):
+        self.pkgs.send.return_value = 201
+        self.useFixture(fixtures.EnvironmentVariable('CASE_PW', 's3cret'))
+        self.run_cmd(packages.SendPackage, [
+            PKG_ID, '--url', 'https://vendor.example/c/1', '--username',
+            'acme', '--password-env', 'CASE_PW', '--ca-file', '/ca.pem'])
+        args, kwargs = self.pkgs.send.call_args
+        self.assertEqual((PKG_ID, 'https://vendor.example/c/1'), args)
+        self.assertEqual(('acme', 's3cret', '/ca.pem'), (
+            kwargs['username'], kwargs['password'], kwargs['verify']))
+
+    def test_send_without_the_password_variable_is_refused(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            'VNFSNAP_SEND_PASSWORD'))
+        e = self.assertRaises(osc_exceptions.CommandError, self.run_cmd,
+                              packages.SendPackage, [
+                                  PKG_ID, '--url', 'https://v/c',
+                                  '--username', 'acme'])
+        self.assertIn('VNFSNAP_SEND_PASSWORD', str(e))
+        self.pkgs.send.assert_not_called()
 
     def test_upload_a_file_with_progress(self):
         path = os.path.join(self.tmp, 'p.zip')
@@ -193,7 +225,8 @@ class TestArtifactAndAccessCommands(PackageCommandTestCase):
         self.assertEqual([
             ('vnfsr/record.json', 'record', None, 'aa', None),
             ('images/c1/disk.raw', 'image', 3, 'bb', None),
-            ('tools/x.sh', 'additional', 12, None, 'https://a.test/x.sh')],
+            ('tools/x.sh', 'additional', 12, None, 'https://a.test/x.sh'),
+            ('diagnostics/index.json', 'diagnostics', 40, 'cc', None)],
             [(r['Path'], r['Role'], r['Size'], r['SHA-256'],
               r['External URI']) for r in rows])
 
