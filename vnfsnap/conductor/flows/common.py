@@ -242,9 +242,10 @@ class CheckCancel(task.Task):
             raise exception.OperationCancelled(id=op_id)
 
 
-class _Executor(futures.ThreadPoolExecutor):
-    """Runs each step in a copy of the caller's context, so that the undo
-    steps of a flow report their failures to its run()."""
+class ContextExecutor(futures.ThreadPoolExecutor):
+    """Runs each call in a copy of the caller's context, so that the undo
+    steps of a flow report their failures to its run(), and the log lines
+    of every thread are kept with the operation's (vnfsnap.common.oplog)."""
 
     def submit(self, fn, /, *args, **kwargs):
         return super().submit(contextvars.copy_context().run, fn, *args,
@@ -306,7 +307,7 @@ def _run(flow, store, persisted, interrupted):
         kwargs = dict(backend=backend, book=book, flow_detail=detail)
     # concurrent.futures, not futurist: its pool shuts down at once, where
     # futurist's idles for a second per flow.
-    with _Executor(CONF.conductor.flow_workers) as pool:
+    with ContextExecutor(CONF.conductor.flow_workers) as pool:
         engine = engines.load(flow, store=store, engine='parallel',
                               executor=pool, **kwargs)
         if interrupted:

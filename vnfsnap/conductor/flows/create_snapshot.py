@@ -304,7 +304,7 @@ class CaptureGroup(task.Task):
     def execute(self, op_id, **named):
         done = self.progress = {'called': set(), 'taken': {}, 'frozen': {},
                                 'thawed': {}}
-        with futures.ThreadPoolExecutor(
+        with common.ContextExecutor(
                 max_workers=max(1, len(self.members))) as pool:
             try:
                 _all_at_once(pool, self._freeze, self._frozen())
@@ -567,7 +567,7 @@ def plan_capture(groups, drivers, params, memory_of=None, rules=None):
     vnfcs = [vnfc for group in groups for vnfc in group]
     # The VIM is asked about every VNFC at once (a guest agent may take a
     # while to answer); the first refusal, in VNFC order, is raised.
-    with futures.ThreadPoolExecutor(
+    with common.ContextExecutor(
             max_workers=max(1, min(len(vnfcs),
                                    CONF.conductor.flow_workers))) as pool:
         plans = [pool.submit(_plan_vnfc, vnfc,

@@ -138,8 +138,9 @@ class TestOnlineTests(libvirt_base.GuestsTestCase):
             time.sleep(1)
         self.assertEqual('AVAILABLE', pkg['state'], pkg)
         # A root-cause package: the failed state with its diagnostics.
-        resp = self.api.get(pkg_url + '/package_content')
-        self.assertEqual(200, resp.status_code)
+        resp = self.api.get(pkg_url + '/package_content', headers={
+            'Version': '1.2.0', 'Accept': 'application/zip'})
+        self.assertEqual(200, resp.status_code, resp.text[:300])
         with zipfile.ZipFile(io.BytesIO(resp.content)) as zf:
             names = set(zf.namelist())
             ops = json.loads(zf.read('diagnostics/lcm-op-occs.json'))

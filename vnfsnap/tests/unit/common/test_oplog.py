@@ -107,7 +107,7 @@ class TestCapture(base.TestCase):
             with oplog.capturing('vnf-1', 'op-1'):
                 LOG.info('nested')
             # A flow's step: its executor runs it in a copy of the
-            # flow's context (flows.common._Executor).
+            # flow's context (flows.common.ContextExecutor).
             step = threading.Thread(
                 target=contextvars.copy_context().run,
                 args=(elsewhere, 'a step of the flow'))
