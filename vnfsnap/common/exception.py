@@ -247,6 +247,14 @@ class GuardUndidInterruption(VimError):
     as an undo step the VNFC is back as it was."""
 
 
+class ProbeTargetNotAllowed(VnfsnapException):
+    """An online test would make the conductor connect where the
+    operator's [online_tests]probe_networks does not allow."""
+
+    code = http.HTTPStatus.UNPROCESSABLE_ENTITY
+    _msg_fmt = 'The online test may not connect to %(target)s: %(reason)s'
+
+
 class VimCapabilityMissing(VnfsnapException):
     """The VIM cannot do what was asked; vnfsnap refuses, never degrades."""
 

@@ -28,6 +28,7 @@ from oslo_utils import timeutils
 import requests
 
 from vnfsnap.common import exception
+from vnfsnap.common import probe_targets
 
 LOG = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def _short(text):
 
 def _http(probe, context):
     timeout = probe.get('timeout', DEFAULT_TIMEOUT)
+    probe_targets.check_url(probe['url'])
     resp = requests.request(probe.get('method', 'GET'), probe['url'],
                             timeout=timeout, allow_redirects=False,
                             verify=probe.get('verifyTls', True),
@@ -66,10 +68,17 @@ def _http(probe, context):
 
 def _tcp(probe, context):
     timeout = probe.get('timeout', DEFAULT_TIMEOUT)
-    with socket.create_connection((probe['host'], probe['port']),
-                                  timeout=timeout):
-        pass
-    return True, {}
+    # To the addresses checked, not the name again (it may resolve
+    # elsewhere by now).
+    error = None
+    for ip in probe_targets.check_host(probe['host'], probe['port']):
+        try:
+            with socket.create_connection((str(ip), probe['port']),
+                                          timeout=timeout):
+                return True, {}
+        except OSError as e:
+            error = e
+    raise error
 
 
 def _guest_command(probe, context):
@@ -92,6 +101,7 @@ def _webhook(probe, context):
     """POST what is being judged; the endpoint answers 200 with
     ``{"result": "PASS"|"FAIL", "detail": ...}``."""
     timeout = probe.get('timeout', DEFAULT_TIMEOUT)
+    probe_targets.check_url(probe['url'])
     resp = requests.post(probe['url'], timeout=timeout,
                          allow_redirects=False,
                          verify=probe.get('verifyTls', True),

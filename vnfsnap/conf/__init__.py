@@ -22,6 +22,7 @@ from vnfsnap.conf import diagnostics
 from vnfsnap.conf import grant
 from vnfsnap.conf import libvirt
 from vnfsnap.conf import notifications
+from vnfsnap.conf import online_tests
 from vnfsnap.conf import openstack
 from vnfsnap.conf import package
 from vnfsnap.conf import package_import
@@ -40,6 +41,7 @@ database.register_opts(CONF)
 diagnostics.register_opts(CONF)
 libvirt.register_opts(CONF)
 notifications.register_opts(CONF)
+online_tests.register_opts(CONF)
 openstack.register_opts(CONF)
 package.register_opts(CONF)
 package_import.register_opts(CONF)

@@ -20,6 +20,7 @@ from vnfsnap.conf import diagnostics
 from vnfsnap.conf import grant
 from vnfsnap.conf import libvirt
 from vnfsnap.conf import notifications
+from vnfsnap.conf import online_tests
 from vnfsnap.conf import openstack
 from vnfsnap.conf import package
 from vnfsnap.conf import package_import
@@ -39,6 +40,7 @@ def list_opts():
         ('diagnostics', diagnostics.list_opts()),
         ('libvirt', libvirt.list_opts()),
         ('notifications', notifications.list_opts()),
+        ('online_tests', online_tests.list_opts()),
         ('openstack', openstack.list_opts()),
         ('package', package.list_opts()),
         ('package_import', package_import.list_opts()),

@@ -29,6 +29,7 @@ from vnfsnap.api import utils
 from vnfsnap.api.controllers import base
 from vnfsnap.api.schemas import online_tests as schemas
 from vnfsnap.common import exception
+from vnfsnap.common import probe_targets
 from vnfsnap.common import states
 from vnfsnap.common import views
 from vnfsnap.db import api as db_api
@@ -162,6 +163,7 @@ class OnlineTests(base.Resource):
         if instance.instantiation_state != states.INSTANTIATED:
             raise exception.VnfInstanceNotInstantiated(id=instance.id)
         _check_request(instance, body)
+        probe_targets.check_request(body)
         ctx = utils.context()
         test_id = uuidutils.generate_uuid()
         db_api.create_op_occ(

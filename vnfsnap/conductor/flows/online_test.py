@@ -43,6 +43,7 @@ from taskflow.patterns import unordered_flow
 from vnfsnap import store
 from vnfsnap.common import context as vnfsnap_context
 from vnfsnap.common import exception
+from vnfsnap.common import probe_targets
 from vnfsnap.common import states
 from vnfsnap.common import views
 from vnfsnap.conductor import probes
@@ -198,6 +199,7 @@ class SnapshotPreTest(task.Task):
 
 
 def _post(url, body):
+    probe_targets.check_url(url)
     resp = requests.post(url, json=body, timeout=WEBHOOK_TIMEOUT,
                          allow_redirects=False)
     resp.close()

@@ -131,6 +131,34 @@ class TestRequest(OnlineTestCase):
             self.assertProblem(self.post(self.url, body), 422)
         self.assertEqual([], db_api.list_op_occs(None))
 
+    def test_connections_outside_probe_networks_are_422(self):
+        http = {'id': 'web', 'type': 'HTTP', 'url': 'http://127.0.0.1:9/'}
+        bodies = [
+            dict(request(), probes=[http]),
+            dict(request(), probes=[{'id': 't', 'type': 'TCP',
+                                     'host': '127.0.0.1', 'port': 9}]),
+            dict(request(), fault={'type': 'WEBHOOK',
+                                   'url': 'http://127.0.0.1:9/inject'}),
+        ]
+        for body in bodies:
+            resp = self.post(self.url, body)
+            self.assertProblem(resp, 422)
+            self.assertIn('probe_networks lists no network',
+                          resp.json['detail'])
+        self.conf.config(probe_networks=['10.0.0.0/8'],
+                         group='online_tests')
+        resp = self.post(self.url, dict(request(), probes=[http]))
+        self.assertProblem(resp, 422)
+        self.assertIn('127.0.0.1 is not in [online_tests]probe_networks',
+                      resp.json['detail'])
+        self.conf.config(probe_networks=['169.254.0.0/16'],
+                         group='online_tests')
+        resp = self.post(self.url, dict(request(), probes=[dict(
+            http, url='http://169.254.169.254/latest/meta-data/')]))
+        self.assertProblem(resp, 422)
+        self.assertIn('cloud metadata address', resp.json['detail'])
+        self.assertEqual([], db_api.list_op_occs(None))
+
     def test_unknown_instance_is_404(self):
         self.assertProblem(self.post(
             '/vnflcm/v2/vnf_instances/nope/online_tests', request()), 404)
