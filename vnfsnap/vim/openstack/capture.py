@@ -296,13 +296,20 @@ class Capture:
         volume snapshots ``name-<device>`` or Nova's ``snapshot for
         name``, the group snapshot ``name``). A capture never changes the
         server's disks, so nothing else is put back."""
-        server = self._server(vnfc)
+        try:
+            volume_ids = [a.volume_id for a in self.cloud.get_server(
+                vnfc.compute_resource['resourceId']).volumes]
+        except exception.ResourceNotFound:
+            # The server is gone (the capture may have failed for that):
+            # what was made under the name goes all the same, the volume
+            # snapshots found from the volumes the VNF's record names.
+            volume_ids = [s['storageResource']['resourceId']
+                          for s in vnfc.storage_resources]
         snapshots = []
-        for attachment in server.volumes:
-            snapshots += [s.id for s in self.cloud.list_snapshots(
-                attachment.volume_id)
-                if s.name == 'snapshot for %s' % name
-                or s.name.startswith(name + '-')]
+        for volume_id in volume_ids:
+            snapshots += [s.id for s in self.cloud.list_snapshots(volume_id)
+                          if s.name == 'snapshot for %s' % name
+                          or s.name.startswith(name + '-')]
         self._discard_found(
             'the cut-off snapshot %s of VNFC %s' % (name, vnfc.id),
             images=self.cloud.find_images(name),

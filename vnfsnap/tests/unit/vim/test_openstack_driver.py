@@ -1367,6 +1367,15 @@ class TestDiscardByName(DriverTestCase):
         self.assert_discarded(vnfc, images)
         self.assertEqual([], self.cloud.called('delete_image'))
 
+    def test_server_gone_since(self):
+        vnfc = self.image_backed(data_volumes=2)
+        images, snapshots = len(self.cloud.images), len(self.cloud.snapshots)
+        self.cut_off(vnfc)
+        self.assertEqual(snapshots + 2, len(self.cloud.snapshots))
+        # Deleted (a heal, or by hand): its data volumes stay.
+        del self.cloud.servers[vnfc.compute_resource['resourceId']]
+        self.assert_discarded(vnfc, images, snapshots)
+
     def test_what_cannot_be_deleted_fails_the_discard(self):
         vnfc = self.image_backed(data_volumes=1)
         self.cut_off(vnfc)
