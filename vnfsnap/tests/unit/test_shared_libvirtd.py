@@ -108,6 +108,33 @@ class TestSharedDaemons(testtools.TestCase):
         # The restarter is still a user; as the last one it stops both.
         self.assertEqual(['libvirtd', 'virtlogd'], restarter.release())
 
+    def test_alone_keeps_new_users_out_until_done(self):
+        lone, other, late = self.shared(), self.shared(), self.shared()
+        lone.acquire(URI, 5)
+        other.acquire(URI, 5)
+        inside, leave = threading.Event(), threading.Event()
+
+        def body():
+            with lone.alone():
+                inside.set()
+                leave.wait(30)
+        thread = threading.Thread(target=body)
+        thread.start()
+        self.assertFalse(inside.wait(1.2), 'alone while another uses it')
+        other.release()
+        self.assertTrue(inside.wait(30))
+        # A new user waits at the gate until the body is done.
+        joined = threading.Thread(target=late.acquire, args=(URI, 5))
+        joined.start()
+        joined.join(1.2)
+        self.assertTrue(joined.is_alive(), 'came in while alone')
+        leave.set()
+        thread.join(30)
+        joined.join(30)
+        self.assertFalse(joined.is_alive())
+        late.release()
+        self.assertEqual(['libvirtd', 'virtlogd'], lone.release())
+
     def test_restart_leaves_a_libvirtd_started_before_the_tests(self):
         self.running = [daemon('virtlogd'), daemon('libvirtd')]
         shared = self.shared()
