@@ -28,6 +28,7 @@ Once judged, a resumed run finishes (each later step is safe to run
 again). See doc/source/user/online-tests.rst.
 """
 
+import abc
 import datetime
 import time
 
@@ -404,23 +405,29 @@ class Judge(task.Task):
         return verdict
 
 
-class _AfterVerdict(task.Task):
-    """A step of one verdict's path; the others' pass it by. Each is safe
-    to run again (a resumed run repeats the one it was in)."""
-
-    VERDICT = None
+class _VerdictStep(task.Task):
+    """A step after the verdict. Each is safe to run again (a resumed run
+    repeats the one it was in)."""
 
     def __init__(self, name, instance, drivers, plan, request):
         super().__init__(name=name, requires=['verdict'])
         self.instance, self.drivers = instance, drivers
         self.plan, self.request = plan, request
 
+
+class _AfterVerdict(_VerdictStep):
+    """A step of one verdict's path (``VERDICT``); the other's passes it
+    by."""
+
+    VERDICT = None
+
     def execute(self, op_id, verdict):
         if verdict == self.VERDICT:
             self.run(op_id)
 
+    @abc.abstractmethod
     def run(self, op_id):
-        raise NotImplementedError
+        """What the step does on its verdict's path."""
 
 
 class CleanUpPass(_AfterVerdict):
@@ -570,7 +577,7 @@ def build_package(project_id, pkg_id, info_id, test_id, diagnostics=False):
                     'conductor will run it from the database', pkg_id, e)
 
 
-class Finish(_AfterVerdict):
+class Finish(_VerdictStep):
     """Both verdicts: the pre-test snapshot of a failed test goes when
     asked; the record says DONE."""
 
