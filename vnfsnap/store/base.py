@@ -204,7 +204,21 @@ class StreamSource:
         return data
 
 
-class StreamWriter:
+class ForwardOnly:
+    """A write stream that cannot seek: a ZipFile writing to it puts
+    sizes and CRCs in data descriptors after each member."""
+
+    def seekable(self):
+        return False
+
+    def seek(self, *args):
+        raise io.UnsupportedOperation('a store stream only goes forward')
+
+    def flush(self):
+        pass
+
+
+class StreamWriter(ForwardOnly):
     """A forward-only stream into the store: ``write`` counts and hashes
     every byte (the StoredObject of what is written comes for free) and
     passes it on; ``tell`` is the count. It cannot seek, so a ZipFile
@@ -224,15 +238,6 @@ class StreamWriter:
 
     def tell(self):
         return self.meter.size
-
-    def seekable(self):
-        return False
-
-    def seek(self, *args):
-        raise io.UnsupportedOperation('a store stream only goes forward')
-
-    def flush(self):
-        pass
 
     def result(self):
         return self.meter.result()

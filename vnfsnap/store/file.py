@@ -22,7 +22,6 @@ that delete_prefix removes with the rest.
 import contextlib
 import errno
 import hashlib
-import io
 import os
 import shutil
 import stat
@@ -164,7 +163,7 @@ class _Flush:
                 raise self._error
 
 
-class PlacingWriter:
+class PlacingWriter(base.ForwardOnly):
     """What the file store's :meth:`FileStore.open_write` gives: a
     forward-only stream like base.StreamWriter (``write``, ``tell``; it
     cannot seek, so a ZipFile puts sizes and CRCs in data descriptors),
@@ -253,15 +252,6 @@ class PlacingWriter:
 
     def tell(self):
         return self._pos
-
-    def seekable(self):
-        return False
-
-    def seek(self, *args):
-        raise io.UnsupportedOperation('a store stream only goes forward')
-
-    def flush(self):
-        pass
 
     def _close(self):
         """Wait for the package's hash; every byte must be final."""
