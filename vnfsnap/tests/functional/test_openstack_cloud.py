@@ -29,10 +29,10 @@ import os
 
 from testtools import content
 
-from vnfsnap.tests import base
 from vnfsnap.tests.fixtures import openstack_services
 from vnfsnap.tests.fixtures import openstack_vnfcs
 from vnfsnap.tests.fixtures import services
+from vnfsnap.tests.functional import base
 
 #: Seconds a server gets to become ACTIVE, an image or volume to settle.
 TIMEOUT = 300
@@ -45,9 +45,10 @@ def _mounts_under(path):
                 if line.split()[4].startswith(path)]
 
 
-class TestOpenStackCloud(base.TestCase):
-
-    MIGRATE = False
+class TestOpenStackCloud(base.FunctionalTestCase):
+    """Not under the unit tests' 120 s alarm: nova-compute first waits
+    for the other worker's guest test to end (SharedDaemons.alone), and
+    every wait here has its own bound."""
 
     def wait(self, what, check, timeout=TIMEOUT, interval=1):
         return openstack_vnfcs.wait(what, check, timeout, interval)
