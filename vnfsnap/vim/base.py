@@ -288,6 +288,13 @@ class VimDriver(abc.ABC):
         raise self._unsupported('attach volume %s to VNFC %s'
                                 % (storage['id'], vnfc.id))
 
+    def detached_volume(self, vnfc, storage):
+        """What :meth:`attach_volume` needs to put back a volume whose
+        :meth:`detach_volume` never returned (the conductor died in it),
+        from what the VIM itself kept of the detach; None when the volume
+        is attached or the VIM kept nothing."""
+        return None
+
     @abc.abstractmethod
     def create_vnfc_snapshot(self, vnfc, snapshot_id, with_memory,
                              quiesced, paused=False, name=None):

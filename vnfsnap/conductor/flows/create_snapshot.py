@@ -187,8 +187,29 @@ class DetachVolumes(task.Task):
         return detached
 
     def revert(self, result, *args, **kwargs):
-        if isinstance(result, dict):
-            _attach(self.driver, self.vnfc, self.volumes, result, undo=True)
+        if not isinstance(result, dict):
+            # A failed run put back what it had detached; a run the
+            # conductor died in left only the VIM's trace of its detaches.
+            result = _cut_off_detaches(self.driver, self.vnfc, self.volumes)
+        _attach(self.driver, self.vnfc, self.volumes, result, undo=True)
+
+
+def _cut_off_detaches(driver, vnfc, volumes):
+    """{storage id: what attaches it again} from the VIM's trace of the
+    detaches a dead conductor never saw return."""
+    found = {}
+    for storage in volumes:
+        try:
+            detached = driver.detached_volume(vnfc, storage)
+        except Exception:
+            LOG.exception('Cannot tell whether volume %s of VNFC %s was '
+                          'left detached', storage['id'], vnfc.id)
+            continue
+        if detached:
+            LOG.info('Volume %s of VNFC %s was left detached by a step cut '
+                     'off; attaching it again', storage['id'], vnfc.id)
+            found[storage['id']] = detached
+    return found
 
 
 def _attach(driver, vnfc, volumes, detached, undo=False):

@@ -412,6 +412,25 @@ class TestStopStartAndVolumes(LibvirtTestCase):
                                           libvirt_driver.domain_xml.disks(
                                               dom.XMLDesc(0))])
 
+    def test_guarded_detach_leaves_what_puts_the_disk_back(self):
+        # A conductor that died in detach_volume never got its result:
+        # the guard's record gives it back, and the attach releases it.
+        dom, vnfc = self.make_domain()
+        volume = vnfc.storage_resources[0]
+        self.assertIsNone(self.driver.detached_volume(vnfc, volume))
+        detached = self.driver.detach_volume(vnfc, volume, deadline=600)
+        self.assertEqual(detached,
+                         self.driver.detached_volume(vnfc, volume))
+        self.driver.attach_volume(vnfc, volume,
+                                  self.driver.detached_volume(vnfc, volume))
+        self.assertEqual(['vda', 'vdb'], [d['target'] for d in
+                                          libvirt_driver.domain_xml.disks(
+                                              dom.XMLDesc(0))])
+        self.assertIsNone(self.driver.detached_volume(vnfc, volume))
+        self.assertEqual([], os.listdir(os.path.join(
+            CONF.libvirt.snapshot_dir, dom.UUIDString(),
+            'guards')))
+
     def test_detach_refused_or_unanswered_leaves_the_disk(self):
         # Without ACPI there is no PCI hotplug: QEMU refuses at once.
         # With it but no OS, nothing answers the hot-unplug request.

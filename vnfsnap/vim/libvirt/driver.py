@@ -1166,6 +1166,27 @@ class LibvirtDriver(base.VimDriver):
         dev = domain_xml.parse(detached['diskXml']).find('target').get('dev')
         _raise_if_fired(vnfc, self._release(dom, vnfc, guard.DETACH, dev))
 
+    def detached_volume(self, vnfc, storage):
+        """From the detach guard's record, which holds the disk XML (a
+        detach without deadline has no guard and leaves nothing)."""
+        dom = self._domain(vnfc)
+        if self._disk_element(dom, storage, 0) is not None:
+            return None
+        folder = os.path.dirname(self._token(dom, guard.DETACH))
+        try:
+            names = sorted(os.listdir(folder))
+        except FileNotFoundError:
+            return None
+        for name in names:
+            if not (name.startswith(guard.DETACH + '-')
+                    and name.endswith(('.token', '.token.fired'))):
+                continue
+            record = guard.read_record(os.path.join(folder, name))
+            if record.get('resourceId') == storage['id'] and \
+                    record.get('diskXml'):
+                return {'diskXml': record['diskXml']}
+        return None
+
     @staticmethod
     def _disk_element(dom, storage, flags):
         """The <disk> of a volume in the domain's XML, or None."""

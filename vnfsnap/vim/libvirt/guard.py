@@ -130,6 +130,13 @@ def release(token):
     return _public(record)
 
 
+def read_record(path):
+    """A token's whole record (what the undo needs included); empty when
+    there is none or it is being written."""
+    record = _read(path)
+    return record if record and 'kind' in record else {}
+
+
 def _public(record):
     """What the op occurrence shows of a guard (no device XML, no URI)."""
     return {k: v for k, v in record.items()

@@ -155,6 +155,21 @@ class OpenStackDriver(capture.Capture, revert.Revert, transfer.Transfer,
         return {'device': attachment.device,
                 'deleteOnTermination': attachment.delete_on_termination}
 
+    def detached_volume(self, vnfc, storage):
+        """Nova keeps no record of a detach, so: the VNFC's volume is not
+        attached to its server, nor to any other, once Cinder settles (a
+        detach Nova still runs ends first). Nova picks the device."""
+        server = self._server(vnfc)
+        volume_id = storage['storageResource']['resourceId']
+        if any(a.volume_id == volume_id for a in server.volumes):
+            return None
+        volume = self._wait_volume(
+            volume_id, ('available', 'in-use'),
+            'settling volume %s of VNFC %s' % (storage['id'], vnfc.id))
+        if volume.status != 'available' or volume.server_ids:
+            return None
+        return {'device': None}
+
     def attach_volume(self, vnfc, storage, detached):
         if not detached:
             return

@@ -169,6 +169,32 @@ class TestCreateResumed(ResumeTestCase):
         self.assertIn('discard_snapshot', [c[0] for c in FakeVim.calls])
         self.assertVnfAsBefore()
 
+    def test_killed_in_a_detach_attaches_the_volume_again(self):
+        """Killed while the VIM detached a volume (as while the other
+        VNFC's parallel step ended): the step never returned what puts it
+        back, so the rollback asks the VIM's own trace of the detach."""
+        inst = db_api.set_snapshot_descriptor(
+            None, fake_vnf.register_vnf(2).id,
+            {'vnfcs': {'vdu0': {'detachDisksBefore': True},
+                       'vdu1': {'detachDisksBefore': True}}})
+        op = self.op(inst)
+        detach = FakeVim.detach_volume
+
+        def killed_in_the_vim_call(driver, vnfc, storage, *args):
+            detached = detach(driver, vnfc, storage, *args)
+            if vnfc.id == 'vnfc-1':
+                raise Died('in the VIM call of detach-volumes-vnfc-1')
+            return detached
+
+        with mock.patch.object(FakeVim, 'detach_volume',
+                               killed_in_the_vim_call):
+            self.die_at(op, 'not-reached@before')
+        self.assertTrue(FakeVim.guests['vm-1'].get('detached'))
+        got = self.resume(op)
+        self.assertEqual(states.ROLLED_BACK, got.operation_state, got.error)
+        self.assertIn(('attach', 'vol-1'), FakeVim.calls)
+        self.assertVnfAsBefore()
+
     def test_cut_off_snapshot_the_vim_cannot_find_is_failed_temp(self):
         """A VIM that cannot discard by name: the rollback says what is
         left rather than leave it silently."""

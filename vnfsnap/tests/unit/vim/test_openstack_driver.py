@@ -331,8 +331,13 @@ class TestCreate(DriverTestCase):
         self.assertEqual({'vsr-root', 'vsr-0'},
                          {s['storageResourceId'] for s in
                           result.storage_snapshot_resources})
+        # A detach whose result died with the conductor: the volume of
+        # the VNFC is attached nowhere, so it goes back (Nova's device).
+        self.assertEqual({'device': None},
+                         self.driver.detached_volume(vnfc, volume))
         self.driver.attach_volume(vnfc, volume, detached)
         self.driver.attach_volume(vnfc, volume, detached)   # idempotent
+        self.assertIsNone(self.driver.detached_volume(vnfc, volume))
         self.assertEqual(1, len(self.cloud.called('attach_volume')))
         self.assertEqual(volume['storageResource']['resourceId'],
                          self.volume_at(vnfc, '/dev/vdc')['id'])
