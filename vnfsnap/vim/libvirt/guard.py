@@ -29,7 +29,9 @@ which the driver reads, logs and reports when it comes to release it.
     python -I -S .../vnfsnap/vim/libvirt/guard.py TOKEN
 
 The guard is started right before the interruption, on the same cores as
-the guests: it runs as a plain script, so it loads only the standard
+the guests, and :func:`arm` returns once it runs (it says so on a pipe):
+the interruption never starts without its guard, nor while the guard's
+interpreter still starts beside frozen guests. It runs as a plain script, so it loads only the standard
 library, not the vnfsnap package and the oslo libraries it pulls in. It
 imports nothing of vnfsnap. It starts without the site module too (-S:
 reading the environment's .pth files took 50 ms on a loaded host); the
@@ -39,6 +41,7 @@ guard that fires loads it, then the libvirt binding.
 import datetime
 import json
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -52,9 +55,15 @@ KINDS = (FREEZE, PAUSE, POWER_OFF, DETACH)
 ARMED, RELEASED, FIRED, FAILED = 'armed', 'released', 'fired', 'failed'
 
 
-def command(token):
-    """How the guard of ``token`` is started (see above)."""
-    return [sys.executable, '-I', '-S', os.path.abspath(__file__), token]
+#: Seconds a guard gets to say it runs (about 20 ms on an idle host).
+READY_TIMEOUT = 30
+
+
+def command(token, ready_fd=None):
+    """How the guard of ``token`` is started (see above); it writes one
+    byte to ``ready_fd`` once it watches the token."""
+    cmd = [sys.executable, '-I', '-S', os.path.abspath(__file__), token]
+    return cmd if ready_fd is None else cmd + [str(ready_fd)]
 
 
 def _site():
@@ -89,14 +98,29 @@ def arm(token, log_path, uri, domain_uuid, kind, deadline, **details):
     # reason.)
     env = {'PATH': os.environ.get('PATH', '/usr/bin:/bin'),
            'LANG': 'C.UTF-8'}
-    with open(log_path, 'ab') as log:
-        proc = subprocess.Popen(
-            command(token),
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
-            start_new_session=True, close_fds=True)
+    read_end, write_end = os.pipe()
+    try:
+        with open(log_path, 'ab') as log:
+            proc = subprocess.Popen(
+                command(token, write_end),
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
+                start_new_session=True, close_fds=True,
+                pass_fds=(write_end,))
+    finally:
+        os.close(write_end)
     # Reaped when it exits: a long-running conductor arms many guards.
     threading.Thread(target=proc.wait, daemon=True,
                      name='guard-%d' % proc.pid).start()
+    # Returns once the guard runs: the interruption it guards never starts
+    # without it, nor while its interpreter starts on the guests' cores.
+    with os.fdopen(read_end, 'rb', 0) as ready:
+        started = (select.select([ready], [], [], READY_TIMEOUT)[0]
+                   and ready.read(1))
+    if not started:
+        proc.kill()
+        os.unlink(token)
+        raise RuntimeError('the guard of %s did not start within %d s (see '
+                           '%s)' % (token, READY_TIMEOUT, log_path))
     return _public(record)
 
 
@@ -263,8 +287,11 @@ def _fire(token, record):
 
 
 def main(argv):
-    token, = argv
+    token, *ready_fd = argv
     record = _read(token)
+    if ready_fd:
+        os.write(int(ready_fd[0]), b'1')
+        os.close(int(ready_fd[0]))
     if record is None:
         return 0
     end = time.monotonic() + float(record['deadlineSeconds'])

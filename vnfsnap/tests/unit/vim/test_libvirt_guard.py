@@ -113,6 +113,34 @@ class TestGuard(GuardTestCase):
         self.assertEqual(guard.FAILED, record['state'])
         self.assertIn('Domain not found', record['error'])
 
+    def arm(self, deadline=60):
+        return guard.arm(self.token, os.path.join(self.state_path, 'g.log'),
+                         URI, self.dom.UUIDString(), guard.PAUSE, deadline,
+                         vnfcId='vnfc-0')
+
+    def test_arm_returns_once_the_guard_runs(self):
+        # A guard slow to start (0.5 s before its interpreter) delays the
+        # arm, hence the interruption, rather than run beside it.
+        command = guard.command
+        self.useFixture(fixtures.MockPatch(
+            'vnfsnap.vim.libvirt.guard.command',
+            side_effect=lambda token, fd: ['/bin/sh', '-c', 'sleep 0.5; '
+                                           'exec "$@"', 'guard']
+            + command(token, fd)))
+        started = time.monotonic()
+        self.assertEqual(guard.ARMED, self.arm()['state'])
+        self.assertGreaterEqual(time.monotonic() - started, 0.5)
+        self.assertEqual(guard.RELEASED, guard.release(self.token)['state'])
+
+    def test_guard_that_never_runs_fails_the_arm(self):
+        self.useFixture(fixtures.MockPatch(
+            'vnfsnap.vim.libvirt.guard.command',
+            side_effect=lambda token, fd: ['/bin/true']))
+        self.assertRaisesRegex(RuntimeError, 'did not start', self.arm)
+        # Nothing armed is left: the interruption does not happen.
+        self.assertFalse(os.path.exists(self.token))
+        self.assertIsNone(guard.release(self.token))
+
     def test_power_off_guard_restores_the_power_state(self):
         self.dom.destroy()
         self.addCleanup(lambda: self.dom.isActive() or self.dom.create())
