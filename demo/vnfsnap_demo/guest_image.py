@@ -71,6 +71,13 @@ folder (see GUEST_SCRIPTS and INITRAMFS_INIT):
   it uses shell builtins only (a fork+exec costs ~0.1 s in a TCG guest;
   the hook runs inside the freeze).  If the counter is not running there
   is nothing to hold and the freeze goes on.
+- the **serial health endpoint** ``/usr/local/sbin/vnfsnap-serial-http``
+  (``guest/vnfsnap-serial-http.pl``), started by vnfsnap-init (and
+  restarted) when the guest has a second serial port: it answers HTTP/1.0
+  ``GET /health`` on ``/dev/ttyS1``, 200 while ``/data/health`` says
+  ``ok``, else 503.  Nova's serial console makes that port a TCP port on
+  the compute host, so a server with no network interface (the test
+  cloud has no Neutron) can still be probed over HTTP.
 - ``/sbin/shutdown`` (``guest/shutdown.sh``): what qemu-ga's
   ``guest-shutdown`` runs; stops the counter, remounts the disks read-only
   and powers off (or reboots) through ``/proc/sysrq-trigger``.
@@ -170,6 +177,7 @@ class GuestImageError(Exception):
 GUEST_SCRIPTS = {
     'sbin/vnfsnap-init': 'vnfsnap-init.sh',
     'usr/local/sbin/vnfsnap-counter': 'vnfsnap-counter.pl',
+    'usr/local/sbin/vnfsnap-serial-http': 'vnfsnap-serial-http.pl',
     'etc/qemu/fsfreeze-hook': 'fsfreeze-hook.sh',
     'sbin/shutdown': 'shutdown.sh',
 }

@@ -80,6 +80,19 @@ done
     log "vnfsnap-counter exited with status $?"
 ) &
 
+# Health over HTTP on the second serial port, where there is one (a Nova
+# server of a cloud without networks: see vnfsnap-serial-http); restarted
+# if it exits.
+if grep -q '^1: uart:[0-9]' /proc/tty/driver/serial 2>/dev/null; then
+    (
+        while :; do
+            /usr/local/sbin/vnfsnap-serial-http /dev/ttyS1
+            log "vnfsnap-serial-http exited with status $?; restarting"
+            sleep 1
+        done
+    ) &
+fi
+
 log "started ($name, boot id $(cat /proc/sys/kernel/random/boot_id))"
 while :; do
     wait

@@ -23,9 +23,12 @@ shared one (openstack_services.shared_cloud): the test deletes what it
 and vnfsnap made there (openstack_vnfcs.LeaveAsFound).
 """
 
+import json
 import os
+import zipfile
 
 from oslo_utils import uuidutils
+import requests
 
 from vnfsnap.tests.fixtures import openstack_vnfcs
 from vnfsnap.tests.fixtures import services
@@ -35,6 +38,8 @@ TIMEOUT = 300
 PKGM = base.PKGM
 SEGMENT = 16 * 1024 * 1024
 VIM_TYPE = 'ETSINFV.OPENSTACK_KEYSTONE.V_3'
+#: What the guest's health endpoint reports (vnfsnap-serial-http).
+HEALTH = '/data/health'
 
 
 class TestVnfOnOpenStack(base.FunctionalTestCase):
@@ -56,6 +61,8 @@ class TestVnfOnOpenStack(base.FunctionalTestCase):
             'DEFAULT': {'state_path': os.path.join(self.tmp, 'state')},
             'api': {'port': self.port},
             'openstack': {'poll_interval': 1},
+            # The servers' health endpoints (openstack_vnfcs.health_url).
+            'online_tests': {'probe_networks': '127.0.0.1/32'},
             'package_store': {'backend': 'swift',
                               'swift_container': self.container,
                               'swift_segment_size': SEGMENT},
@@ -348,3 +355,76 @@ class TestVnfOnOpenStack(base.FunctionalTestCase):
                          ['status'])
         self.assertEqual(images, self.images())
         self.assertEqual(snapshots, self.volume_snapshots())
+
+    def test_online_test_server_stop_fails_and_restores(self):
+        """A guarded online test (GR NFV-TST 005 clause 4.1.1): the VNF
+        does not survive a server stop (Nova starts nothing again), so
+        the test fails, captures the failed state, rebuilds the stopped
+        server from the pre-test snapshot, probes the VNF healthy again
+        over HTTP and builds a root-cause package."""
+        inst = self.register()
+        openstack_vnfcs.write_markers(self.cloud, self.servers, 'ok\n',
+                                      paths=[HEALTH])
+        urls = [openstack_vnfcs.health_url(self.cloud, s)
+                for s in self.servers]
+        for url in urls:
+            openstack_vnfcs.wait('%s answering' % url,
+                                 lambda u=url: _get(u) == (200, 'ok\n'))
+        tests_url = '/vnflcm/v2/vnf_instances/%s/online_tests' % inst
+        probes = [{'id': 'health-%d' % i, 'type': 'HTTP', 'url': url,
+                   'expectedStatus': 200, 'bodyRegex': '^ok$',
+                   'maxLatencyMs': 10000, 'timeout': 20}
+                  for i, url in enumerate(urls)]
+        resp = self.api.post(tests_url, json={
+            'probes': probes,
+            'fault': {'type': 'STOP_VNFC', 'vnfcInstanceId': 'vnfc-0'},
+            'expectedRecoveryTime': 15, 'probeInterval': 2})
+        self.assertEqual(202, resp.status_code, resp.text)
+        test_url = '%s/%s' % (tests_url, resp.json()['id'])
+
+        def settled():
+            test = self.api.get(test_url).json()
+            return test['operationState'] in (
+                'COMPLETED', 'FAILED_TEMP', 'ROLLED_BACK') and test
+        test = openstack_vnfcs.wait('online test settled', settled,
+                                    timeout=TIMEOUT * 4)
+        self.assertEqual('COMPLETED', test['operationState'], test)
+        self.assertEqual('FAIL', test['verdict'], test)
+        self.assertNotIn('recoveryTime', test)     # never recovered
+        phases = [(r['phase'], r['passed']) for r in test['probeRounds']]
+        self.assertEqual(('baseline', True), phases[0])
+        self.assertIn(('recovery', False), phases)
+        self.assertEqual(('after-restore', True), phases[-1])
+        self.assertEqual('ACTIVE', self.server(self.servers[0]['id'])
+                         ['status'])
+        self.assertEqual([(200, 'ok\n')] * 2, [_get(u) for u in urls])
+        # The failed state: the stopped server and the other one.
+        failed = self.api.get('/vnflcm/v2/vnf_snapshots/%s'
+                              % test['failedStateVnfSnapshotInfoId']).json()
+        self.assertEqual(2, len(failed['vnfSnapshot']['vnfcSnapshots']))
+        pkg = self.wait_for_pkg(self.pkgm, test['vnfSnapshotPkgId'],
+                                timeout=TIMEOUT * 2)
+        self.assertEqual('AVAILABLE', pkg['state'], pkg)
+        path = os.path.join(self.tmp, 'failed-state.zip')
+        resp = self.pkgm.request(
+            'GET', '%s/%s/package_content' % (PKGM, pkg['id']),
+            headers={'Accept': 'application/zip'}, stream=True)
+        self.assertEqual(200, resp.status_code, resp.text[:300])
+        with open(path, 'wb') as f:
+            for chunk in resp.iter_content(1 << 20):
+                f.write(chunk)
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            actions = json.loads(zf.read(
+                'diagnostics/vnfc-vnfc-0/instance-actions.json'))
+        self.assertIn('diagnostics/logs/%s.log' % test['id'], names)
+        self.assertIn('stop', [a['action'] for a in actions])
+
+
+def _get(url):
+    """(status, body) of a GET, or None when nothing answers."""
+    try:
+        resp = requests.get(url, timeout=20)
+    except requests.RequestException:
+        return None
+    return resp.status_code, resp.text
