@@ -17,10 +17,12 @@ kombu and oslo.messaging, SQL through SQLAlchemy) and check that nothing the
 fixtures started is left running after their cleanup.
 """
 
+import json
 import os
 import pwd
 import signal
 import socket
+import subprocess
 import sys
 import unittest
 import urllib.request
@@ -74,6 +76,30 @@ class TestHelpers(testtools.TestCase):
     def test_free_ports_are_distinct(self):
         ports = services.free_ports(5)
         self.assertEqual(5, len(set(ports)))
+
+    def test_ports_taken_by_a_live_process_are_not_given_again(self):
+        # As another functional worker would: its ports stay its own
+        # while it lives; they are free again once it is gone.
+        other = subprocess.Popen(
+            [sys.executable, '-c', 'import sys; from vnfsnap.tests.fixtures '
+             'import services; print(services.free_ports(3), flush=True); '
+             'sys.stdin.read()'],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        theirs = json.loads(other.stdout.readline())
+        first = theirs + [p for p in range(*services.PORT_RANGE)
+                          if p not in theirs]
+        self.useFixture(fixtures.MockPatch(
+            'random.sample', side_effect=lambda population, k: first))
+        mine = services.free_ports(3)
+        self.assertEqual([], [p for p in mine if p in theirs])
+        self.assertTrue(all(services.PORT_RANGE[0] <= p
+                            < services.PORT_RANGE[1] for p in mine))
+        other.communicate('', timeout=60)
+        self.assertEqual(theirs, services.free_ports(3))
+        with open(services.PORTS_FILE) as f:
+            registry = json.load(f)
+        self.assertEqual({os.getpid()},
+                         {registry[str(p)] for p in mine + theirs})
 
     def test_in_ci(self):
         for value, expected in (('true', True), ('1', True), ('', False),
@@ -131,6 +157,30 @@ class TestServiceProcess(ServiceTestCase):
         self.assertFalse(services.port_open(port))
         with open(proc.log_path, 'rb') as f:
             self.assertIn(b'GET / HTTP/1.1', f.read())
+
+    def test_port_held_by_another_process_fails_the_start(self):
+        # Another test's server answers on the port this one was given:
+        # its start must fail, not hand that server to the test.
+        port = services.free_port()
+        with socket.socket() as other:
+            other.bind((services.LOOPBACK, port))
+            other.listen()
+            started = []
+
+            class Case(testtools.TestCase):
+                def test_it(self):
+                    started.append(services.ServiceProcess(
+                        [sys.executable, '-c', 'import time; '
+                         'time.sleep(60)'], port=port, timeout=30,
+                        name='sleeper'))
+                    self.useFixture(started[0])
+
+            result = testtools.TestResult()
+            Case('test_it').run(result)
+        self.assertEqual(1, len(result.errors))
+        self.assertIn('taken by process(es) [%d]' % os.getpid(),
+                      result.errors[0][1])
+        self.assertFalse(services.pid_alive(started[0].pid))
 
     def test_stop_kills_what_ignores_sigterm(self):
         code = ('import signal, time; '
