@@ -31,11 +31,12 @@ which the driver reads, logs and reports when it comes to release it.
 The guard is started right before the interruption, on the same cores as
 the guests, and :func:`arm` returns once it runs (it says so on a pipe):
 the interruption never starts without its guard, nor while the guard's
-interpreter still starts beside frozen guests. It runs as a plain script, so it loads only the standard
-library, not the vnfsnap package and the oslo libraries it pulls in. It
-imports nothing of vnfsnap. It starts without the site module too (-S:
-reading the environment's .pth files took 50 ms on a loaded host); the
-guard that fires loads it, then the libvirt binding.
+interpreter still starts beside frozen guests. It runs as a plain
+script, so it loads only the standard library, not the vnfsnap package
+and the oslo libraries it pulls in. It imports nothing of vnfsnap. It
+starts without the site module too (-S: reading the environment's .pth
+files took 50 ms on a loaded host); the guard that fires loads it, then
+the libvirt binding.
 """
 
 import datetime
