@@ -16,11 +16,11 @@ Project column, and no action at all."""
 from django.utils.translation import gettext_lazy as _
 from horizon import tables
 
-from vnfsnap_dashboard.dashboards.project.vnf_instances.online_tests import (
-    tables as test_tables,
-)
 from vnfsnap_dashboard.dashboards.project.vnf_instances import (
     tables as project_tables,
+)
+from vnfsnap_dashboard.dashboards.project.vnf_instances.online_tests import (
+    tables as test_tables,
 )
 
 

@@ -26,17 +26,17 @@ from vnfsnap_dashboard.api import vnfsnap
 from vnfsnap_dashboard.dashboards.admin.vnf_instances import (
     tables as admin_tables,
 )
-from vnfsnap_dashboard.dashboards.project.vnf_instances.online_tests import (
-    tabs as test_tabs,
-)
-from vnfsnap_dashboard.dashboards.project.vnf_instances.online_tests import (
-    views as test_views,
-)
 from vnfsnap_dashboard.dashboards.project.vnf_instances import (
     tabs as project_tabs,
 )
 from vnfsnap_dashboard.dashboards.project.vnf_instances import (
     views as project_views,
+)
+from vnfsnap_dashboard.dashboards.project.vnf_instances.online_tests import (
+    tabs as test_tabs,
+)
+from vnfsnap_dashboard.dashboards.project.vnf_instances.online_tests import (
+    views as test_views,
 )
 
 INDEX_URL = 'horizon:admin:vnf_instances:index'

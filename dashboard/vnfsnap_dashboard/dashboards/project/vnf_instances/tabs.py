@@ -24,11 +24,11 @@ from horizon import tabs
 
 from vnfsnap_dashboard.api import vnf_instances as api
 from vnfsnap_dashboard.api import vnfsnap
-from vnfsnap_dashboard.dashboards.project.vnf_instances.online_tests import (
-    tabs as test_tabs,
-)
 from vnfsnap_dashboard.dashboards.project.vnf_instances import (
     tables as instance_tables,
+)
+from vnfsnap_dashboard.dashboards.project.vnf_instances.online_tests import (
+    tabs as test_tabs,
 )
 
 TEMPLATES = 'project/vnf_instances/'

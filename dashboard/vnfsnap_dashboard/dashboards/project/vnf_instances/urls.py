@@ -12,10 +12,10 @@
 
 from django.urls import re_path
 
+from vnfsnap_dashboard.dashboards.project.vnf_instances import views
 from vnfsnap_dashboard.dashboards.project.vnf_instances.online_tests import (
     views as test_views,
 )
-from vnfsnap_dashboard.dashboards.project.vnf_instances import views
 
 INSTANCE = r'^(?P<instance_id>[^/]+)/'
 
