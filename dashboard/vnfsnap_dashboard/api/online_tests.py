@@ -28,6 +28,12 @@ PASS = 'PASS'  # noqa: S105 (a verdict, not a password)
 FAIL = 'FAIL'
 
 
+# Of the attributes the list leaves out by default (SOL013 5.3), the one
+# the table shows: the requested fault (the record has none until it is
+# injected).
+LIST_FIELDS = ('request/fault',)
+
+
 class OnlineTest(base.APIDictWrapper):
     """An online test as the API answers it, with what the pages derive
     from it."""
@@ -40,8 +46,12 @@ class OnlineTest(base.APIDictWrapper):
 
     @property
     def fault_type(self):
-        return ((self._apidict.get('fault') or {}).get('request')
-                or {}).get('type')
+        """The fault's type: the record's once the fault is injected, else
+        the request's (a test rolled back before has no fault record)."""
+        fault = ((self._apidict.get('fault') or {}).get('request')
+                 or (self._apidict.get('request') or {}).get('fault')
+                 or {})
+        return fault.get('type')
 
     @property
     def probe_rounds(self):
@@ -59,9 +69,11 @@ def _tests(request):
 
 
 def online_test_list(request, instance_id):
-    """The tests of a VNF instance, the latest started first (without
-    their request and probe rounds, which the API leaves out of lists)."""
-    tests = [OnlineTest(t) for t in _tests(request).list(instance_id)]
+    """The tests of a VNF instance, the latest started first: without
+    their probe rounds and, of their request (both left out of lists by
+    default), only the fault, which the table names."""
+    tests = [OnlineTest(t) for t in _tests(request).list(
+        instance_id, fields=LIST_FIELDS)]
     tests.sort(key=lambda t: t.get('startTime') or '', reverse=True)
     return tests
 

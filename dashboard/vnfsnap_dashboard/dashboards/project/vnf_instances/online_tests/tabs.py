@@ -80,9 +80,8 @@ def precise_time(value):
                         when.microsecond // 1000)
 
 
-def fault_summary(fault):
-    """The fault's request as (field, value) pairs, without its type."""
-    request = (fault or {}).get('request') or {}
+def fault_summary(request):
+    """A fault's request as (field, value) pairs, without its type."""
     pairs = []
     for key in FAULT_TARGETS:
         value = request.get(key)
@@ -116,7 +115,10 @@ class OverviewTab(tabs.Tab):
             'fault_injected_at': precise_time(fault.get('injectedAt')),
             'fault_restored_at': precise_time(fault.get('restoredAt')),
             'fault_type': test.fault_type,
-            'fault_targets': fault_summary(fault),
+            # The fault as recorded once injected, else as requested.
+            'fault_targets': fault_summary(fault.get('request')
+                                           or request_body.get('fault')
+                                           or {}),
             'error': test.get('error'),
             'request': (json.dumps(request_body, indent=2, sort_keys=True)
                         if request_body else None),

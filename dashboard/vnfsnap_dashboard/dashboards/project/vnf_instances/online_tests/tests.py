@@ -295,15 +295,21 @@ class OnlineTestPageTests(OnlineTestsTestCase):
 
     @horizon_helpers.create_mocks({api: ['online_test_get']})
     def test_rolled_back_test_shows_its_error(self):
-        self.mock_online_test_get.return_value = api.OnlineTest(
-            data.online_test_dict(
-                data.RUNNING_ID, 'ROLLED_BACK', whole=True,
-                error={'status': 409, 'title': 'Conflict',
-                       'detail': 'baseline: probe portal failed'}))
+        # Rolled back at its baseline: the fault was never injected, so
+        # never recorded; the page names the requested one.
+        test = data.online_test_dict(
+            data.RUNNING_ID, 'ROLLED_BACK', whole=True,
+            error={'status': 409, 'title': 'Conflict',
+                   'detail': 'baseline: probe portal failed'})
+        del test['fault']
+        self.mock_online_test_get.return_value = api.OnlineTest(test)
         res = self.client.get(test_url(data.RUNNING_ID))
         self.assertContains(res, 'Rolled back')
         self.assertContains(res, 'vnfsnap-problem-details')
         self.assertContains(res, 'baseline: probe portal failed')
+        self.assertContains(res, '<dd>WEBHOOK</dd>', html=True)
+        self.assertContains(res, '<dd>%s</dd>' % FAULT_URL, html=True)
+        self.assertContains(res, '<dd>Not injected</dd>', html=True)
 
     @horizon_helpers.create_mocks({api: ['online_test_get']})
     def test_reader_page_has_no_abort(self):
@@ -451,7 +457,17 @@ class ApiTests(helpers.TestCase):
         self.assertEqual([data.RUNNING_ID, data.FAILED_ID, data.PASSED_ID],
                          [t.id for t in tests])
         client.return_value.online_tests.list.assert_called_once_with(
-            INSTANCE_ID)
+            INSTANCE_ID, fields=('request/fault',))
+
+    def test_fault_type_before_the_fault_is_recorded(self):
+        # Rolled back at its baseline: no fault record, the request's.
+        test = data.online_test_dict(data.RUNNING_ID, 'ROLLED_BACK',
+                                     request={'fault': {
+                                         'type': 'RESET_VNFC',
+                                         'vnfcInstanceId': 'fw'}})
+        del test['fault']
+        self.assertEqual('RESET_VNFC', api.OnlineTest(test).fault_type)
+        self.assertIsNone(api.OnlineTest({'id': 'x'}).fault_type)
 
     @mock.patch('vnfsnap_dashboard.api.vnfsnap.client')
     def test_get_start_abort(self, client):
