@@ -50,7 +50,7 @@ class TestHelpTexts(SimpleTestCase):
     def test_forms_are_found(self):
         names = form_classes()
         for panel in ('vnf_instances', 'vnf_snapshots',
-                      'vnf_snapshot_packages'):
+                      'vnf_snapshot_packages', 'online_tests'):
             self.assertTrue([n for n in names if '.%s.' % panel in n],
                             panel)
 

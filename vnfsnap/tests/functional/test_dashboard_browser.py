@@ -21,7 +21,9 @@ refresh itself, reverts it after the confirmation (the guests' files come
 back), builds a package, downloads it and uploads it again; then, on a
 second VNF of two real libvirt guests of the test image (vnfsnap_demo),
 takes a warm snapshot (memory captured: Nova cannot, vnfsnap's libvirt
-driver can) and watches its row become available; every page
+driver can) and watches its row become available, and starts a guarded
+online test from its Online Tests tab whose baseline fails (its row
+follows it to rolled back, its page shows the probe); every page
 renders in both of Horizon's themes; a reader of the project sees the
 tables and no action, and is refused a direct POST; the member of another
 project sees none of it.  Run under the guests' lock::
@@ -31,6 +33,7 @@ project sees none of it.  Run under the guests' lock::
 """
 
 import concurrent.futures
+import json
 import os
 import time
 
@@ -169,7 +172,8 @@ class TestDashboardBrowser(base.FunctionalTestCase):
             self.assertIn(label, self.browser.nav_labels())
         self.step('member logged in')
         made = self.member_snapshots_reverts_and_moves_a_package()
-        self.warm_snapshot_of_libvirt_guests()
+        warm_instance = self.warm_snapshot_of_libvirt_guests()
+        made['online_test'] = self.online_test_of_libvirt_vnf(warm_instance)
         self.every_page_in_both_themes(made)
         self.reader_sees_tables_without_actions(made)
         self.other_project_sees_nothing(made)
@@ -279,13 +283,52 @@ class TestDashboardBrowser(base.FunctionalTestCase):
                          self.flow.vnfc_memory_captured(snap['id']))
         self.step('warm snapshot row refreshed itself to available; '
                   'memory captured for each VNFC')
+        return instance_id
+
+    def online_test_of_libvirt_vnf(self, instance_id):
+        """A guarded online test started from the Online Tests tab whose
+        baseline fails (its probe exits 3 in a guest): its row
+        follows it to rolled back, nothing was done to the VNF, and its
+        page shows the failed baseline probe."""
+        instance = self.api.get('%s/vnf_instances/%s' % (
+            keystone_vnfsnap.LCM, instance_id)).json()
+        vnfc = instance['instantiatedVnfInfo']['vnfcResourceInfo'][0]['id']
+        request = {'description': 'baseline that fails',
+                   'probes': [{'id': 'always-fails',
+                               'type': 'GUEST_COMMAND',
+                               'vnfcInstanceId': vnfc, 'timeout': 10,
+                               'command': ['/bin/sh', '-c', 'exit 3']}],
+                   'fault': {'type': 'PAUSE_VNFC', 'vnfcInstanceId': vnfc},
+                   'expectedRecoveryTime': 5}
+        test_id, _ = self.flow.start_online_test(instance_id,
+                                                 json.dumps(request))
+        # ROLLED_BACK is a final state with the class status_down.
+        self.assertFalse(self.flow.wait_until_final('online_tests', test_id))
+        self.assertIn('Rolled back',
+                      self.flow.row('online_tests', test_id).text)
+        test = self.api.get('%s/vnf_instances/%s/online_tests/%s' % (
+            keystone_vnfsnap.LCM, instance_id, test_id)).json()
+        self.assertEqual(('ROLLED_BACK', None, None),
+                         (test['operationState'], test.get('verdict'),
+                          test.get('preTestVnfSnapshotInfoId')))
+        self.assertEqual('baseline', test['probeRounds'][0]['phase'])
+        page = self.flow.online_test_detail(instance_id, test_id)
+        for text in ('Rolled back', 'Not judged', 'PAUSE_VNFC',
+                     'Not injected', 'Baseline (before the fault)',
+                     'always-fails', 'exit 3'):
+            self.assertIn(text, page)
+        self.step('online test started from the form, its row followed '
+                  'it to rolled back; its page shows the failed baseline')
+        return instance_id, test_id
 
     def detail_pages(self, made):
         panels = dashboard_flow.PANELS
         return [panels[panel] + '%s/' % made[key] for panel, key in (
             ('vnf_instances', 'instance'), ('vnf_snapshots', 'snapshot'),
             ('vnf_operations', 'operation'),
-            ('vnf_snapshot_packages', 'package'))]
+            ('vnf_snapshot_packages', 'package'))] + [
+            panels['vnf_instances'] + '%s/online_tests/%s/'
+            % made['online_test']]
 
     def every_page_in_both_themes(self, made):
         pages = list(dashboard_flow.PANELS.values()) + self.detail_pages(made)

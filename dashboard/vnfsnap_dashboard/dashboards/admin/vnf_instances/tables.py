@@ -19,6 +19,9 @@ from horizon import tables
 from vnfsnap_dashboard.dashboards.project.vnf_instances import (
     tables as project_tables,
 )
+from vnfsnap_dashboard.dashboards.project.vnf_instances.online_tests import (
+    tables as test_tables,
+)
 
 
 class AdminVnfInstancesTable(project_tables.VnfInstancesTable):
@@ -37,3 +40,25 @@ class AdminVnfInstancesTable(project_tables.VnfInstancesTable):
                    'state', 'last_snapshot')
         table_actions = ()
         row_actions = ()
+
+
+class AdminOnlineTestsTable(test_tables.OnlineTestsTable):
+    """A VNF instance's online tests, linked to the Admin dashboard's
+    pages, without the start and the abort."""
+
+    INSTANCE_URL = 'horizon:admin:vnf_instances:detail'
+    DETAIL_URL = 'horizon:admin:vnf_instances:online_test'
+
+    id = tables.Column('id', verbose_name=_('ID'),
+                       link=test_tables.test_link(DETAIL_URL))
+
+    class Meta(object):
+        name = 'online_tests'
+        verbose_name = _('Online Tests')
+        status_columns = ['state']
+        row_class = test_tables.UpdateRow
+        columns = ('id', 'state', 'verdict', 'fault', 'recovery_time',
+                   'start_time', 'state_entered_time')
+        table_actions = ()
+        row_actions = ()
+        multi_select = False

@@ -18,4 +18,6 @@ urlpatterns = [
     re_path(r'^$', views.IndexView.as_view(), name='index'),
     re_path(r'^(?P<instance_id>[^/]+)/$', views.DetailView.as_view(),
             name='detail'),
+    re_path(r'^(?P<instance_id>[^/]+)/online_tests/(?P<test_id>[^/]+)/$',
+            views.OnlineTestView.as_view(), name='online_test'),
 ]

@@ -27,7 +27,16 @@ from vnfsnap_dashboard.dashboards.admin.vnf_instances import (
     tables as admin_tables,
 )
 from vnfsnap_dashboard.dashboards.project.vnf_instances import (
+    tabs as project_tabs,
+)
+from vnfsnap_dashboard.dashboards.project.vnf_instances import (
     views as project_views,
+)
+from vnfsnap_dashboard.dashboards.project.vnf_instances.online_tests import (
+    tabs as test_tabs,
+)
+from vnfsnap_dashboard.dashboards.project.vnf_instances.online_tests import (
+    views as test_views,
 )
 
 INDEX_URL = 'horizon:admin:vnf_instances:index'
@@ -63,7 +72,27 @@ class IndexView(project_views.IndexView):
         return instance_projects(self.request, instances)
 
 
+class AdminOnlineTestsTab(test_tabs.OnlineTestsTab):
+    table_classes = (admin_tables.AdminOnlineTestsTable,)
+
+
+class AdminVnfInstanceDetailTabs(project_tabs.VnfInstanceDetailTabs):
+    tabs = tuple(AdminOnlineTestsTab if t is test_tabs.OnlineTestsTab
+                 else t for t in project_tabs.VnfInstanceDetailTabs.tabs)
+
+
 class DetailView(project_views.DetailView):
+    tab_group_class = AdminVnfInstanceDetailTabs
     index_url = INDEX_URL
     table_class = admin_tables.AdminVnfInstancesTable
     show_actions = False
+
+
+class OnlineTestView(test_views.OnlineTestView):
+    """A test of any project's VNF, without the abort; the packages have
+    no Admin panel: the root-cause package is named, not linked."""
+
+    table_class = admin_tables.AdminOnlineTestsTable
+    instance_url = 'horizon:admin:vnf_instances:detail'
+    vnf_snapshot_url = 'horizon:admin:vnf_snapshots:detail'
+    package_url = None

@@ -12,9 +12,9 @@
 
 """The tabs of a VNF instance's detail page.  The overview and the VNFCs
 come from the one VnfInstance the page reads; the VIM capabilities, the
-snapshot descriptor and the notification endpoint each cost a call of
-their own, so they load when their tab is opened (the capabilities are
-asked of the VIM then)."""
+snapshot descriptor, the notification endpoint and the online tests each
+cost a call of their own, so they load when their tab is opened (the
+capabilities are asked of the VIM then)."""
 
 import json
 
@@ -26,6 +26,9 @@ from vnfsnap_dashboard.api import vnf_instances as api
 from vnfsnap_dashboard.api import vnfsnap
 from vnfsnap_dashboard.dashboards.project.vnf_instances import (
     tables as instance_tables,
+)
+from vnfsnap_dashboard.dashboards.project.vnf_instances.online_tests import (
+    tabs as test_tabs,
 )
 
 TEMPLATES = 'project/vnf_instances/'
@@ -190,5 +193,5 @@ class NotificationEndpointTab(_LoadedOnOpen):
 class VnfInstanceDetailTabs(tabs.DetailTabsGroup):
     slug = 'vnf_instance_details'
     tabs = (OverviewTab, VnfcsTab, VimCapabilitiesTab, SnapshotDescriptorTab,
-            NotificationEndpointTab)
+            NotificationEndpointTab, test_tabs.OnlineTestsTab)
     sticky = True

@@ -13,6 +13,9 @@
 from django.urls import re_path
 
 from vnfsnap_dashboard.dashboards.project.vnf_instances import views
+from vnfsnap_dashboard.dashboards.project.vnf_instances.online_tests import (
+    views as test_views,
+)
 
 INSTANCE = r'^(?P<instance_id>[^/]+)/'
 
@@ -22,4 +25,9 @@ urlpatterns = [
     re_path(INSTANCE + r'$', views.DetailView.as_view(), name='detail'),
     re_path(INSTANCE + r'snapshot_descriptor/$',
             views.EditSnapshotDescriptorView.as_view(), name='descriptor'),
+    re_path(INSTANCE + r'online_tests/start/$',
+            test_views.StartOnlineTestView.as_view(),
+            name='start_online_test'),
+    re_path(INSTANCE + r'online_tests/(?P<test_id>[^/]+)/$',
+            test_views.OnlineTestView.as_view(), name='online_test'),
 ]

@@ -54,6 +54,7 @@ OPERATION_DISPLAY_CHOICES = (
     ('REVERT_TO_SNAPSHOT', pgettext_lazy('LCM operation',
                                          'Revert to snapshot')),
     ('MODIFY_INFO', pgettext_lazy('LCM operation', 'Modify information')),
+    ('ONLINE_TEST', pgettext_lazy('LCM operation', 'Online test')),
 )
 
 short_datetime = functools.partial(defaultfilters.date,

@@ -143,6 +143,14 @@ class IndexTests(OperationsTestCase):
                                'Policy does not allow it')
 
     @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_list']})
+    def test_online_test_operation_is_named(self):
+        self.mock_vnf_lcm_op_occ_list.return_value = [data.op_occ(
+            RUNNING_ID, 'PROCESSING', operation='ONLINE_TEST')]
+        res = self.client.get(INDEX_URL)
+        self.assertContains(res, 'Online test')
+        self.assertNotContains(res, 'ONLINE_TEST')
+
+    @os_helpers.create_mocks({api: ['vnf_lcm_op_occ_list']})
     def test_index_error_toast_has_api_detail(self):
         self.mock_vnf_lcm_op_occ_list.side_effect = (
             vnfsnap_exceptions.ServerError(503, title='Service Unavailable',
