@@ -485,7 +485,7 @@ def create(conn, image, count=1, work_dir=None, prefix='vnfsnap-guest',
     cache = 'none' if direct_io_supported(work_dir) else 'writeback'
     created = []
     try:
-        for name, interface in zip(names, interfaces):
+        for name, interface in zip(names, interfaces, strict=True):
             try:
                 conn.lookupByName(name)
                 raise DomainError('a domain named %s exists already' % name)
