@@ -482,7 +482,7 @@ class TestGuestNetwork(GuestTestBase):
             self.assertIn('eth0 %s' % guest.interface.address,
                           guest.console_tail(20000))
             # Up: the service's data is not there yet.
-            resp = self.wait_for(
+            (resp,) = self.wait_for(
                 lambda g=guest: self._try(g), timeout=120,
                 what='the HTTP service of %s' % guest.name)
             self.assertEqual(503, resp.status_code)
@@ -498,8 +498,10 @@ class TestGuestNetwork(GuestTestBase):
         self.assertEqual(b'ok\n', out)
 
     def _try(self, guest):
+        """(the response,) once the service answers (a Response of a
+        503 is false), else None."""
         try:
-            return self.http_get(guest)
+            return (self.http_get(guest),)
         except requests.RequestException:
             return None
 
