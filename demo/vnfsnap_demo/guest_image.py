@@ -19,11 +19,13 @@ image and no network access besides Debian's archive:
   on the host by tools/install.sh), booted directly by QEMU.
 - **initramfs** (``initrd.img``, gzip'ed newc cpio written here): a static
   busybox (``busybox-static``), the virtio modules of that kernel (virtio
-  drivers are modules in the cloud kernel; ext4 is built in) and an
+  drivers, virtio_net included, are modules in the cloud kernel; ext4 is
+  built in) and an
   ``/init`` (``guest/initramfs-init.sh``) that loads them, mounts
   ``/dev/vda`` and switch_roots to ``/sbin/vnfsnap-init``.
 - **root disk** (``root.qcow2``, 1 GiB virtual, sparse): ``debootstrap
-  --variant=minbase --include=qemu-guest-agent`` bookworm, trimmed (docs but
+  --variant=minbase --include=qemu-guest-agent,busybox`` bookworm (busybox
+  for its ``ip``), trimmed (docs but
   copyright files, man pages, locales, apt lists and caches) and packed with
   ``mkfs.ext4 -d``, then converted to qcow2.
 - **data disk** (``data.qcow2``, 1 GiB virtual): an empty ext4 file system
@@ -35,10 +37,28 @@ folder (see GUEST_SCRIPTS and INITRAMFS_INIT):
 
 - ``/sbin/vnfsnap-init`` (PID 1, ``guest/vnfsnap-init.sh``): mounts proc,
   sys, dev, devpts, tmpfs on /run, /tmp and /dev/shm; mounts ``/dev/vdb``
-  on /data when present; creates ``/dev/virtio-ports/<name>`` links from
+  on /data when present; brings ``lo`` up and, when the kernel command
+  line has ``vnfsnap.ip=ADDRESS/PREFIX`` (:meth:`GuestImage.cmdline`),
+  gives eth0 (the virtio NIC a domain may have) that address with
+  ``busybox ip``; creates ``/dev/virtio-ports/<name>`` links from
   ``/sys/class/virtio-ports/*/name``; starts (and restarts if it exits)
   ``qemu-ga -m virtio-serial -p /dev/virtio-ports/org.qemu.guest_agent.0
-  -F/etc/qemu/fsfreeze-hook``; starts the workload; then reaps children.
+  -F/etc/qemu/fsfreeze-hook``; starts the workload; runs the HTTP service
+  under a supervisor loop (started again HTTPD_RESTART_DELAY s after it
+  exits, the restart logged on the console); then reaps children.
+- the **HTTP service** ``/usr/local/sbin/vnfsnap-httpd``
+  (``guest/vnfsnap-httpd.pl``, perl-base's IO::Socket::INET) on port 80
+  of every address: ``GET /health`` answers 200 ``ok`` while the
+  service's data, ``/data/health`` on the data disk, says ``ok``, and 503
+  (body ``unhealthy: ...``) otherwise or when it is missing.  Its pid is
+  in ``/run/vnfsnap/httpd.pid``; SIGTERM ends it (the supervisor then
+  starts it again).  Without a NIC it is reachable only from inside the
+  guest (``busybox wget -qO- http://127.0.0.1/health``), or through a
+  second serial port: when the guest has one, vnfsnap-init also runs
+  ``vnfsnap-httpd /dev/ttyS1`` (supervised the same way), which serves
+  the same requests on that line.  Nova's serial console makes the port
+  a TCP port of the compute host, so a server with no network interface
+  (the test cloud has no Neutron) can still be probed over HTTP.
 - the **workload** ``/usr/local/sbin/vnfsnap-counter``
   (``guest/vnfsnap-counter.pl``, for perl-base, which is in every Debian
   system): every 0.2 s it increments a counter.  The value
@@ -71,13 +91,6 @@ folder (see GUEST_SCRIPTS and INITRAMFS_INIT):
   it uses shell builtins only (a fork+exec costs ~0.1 s in a TCG guest;
   the hook runs inside the freeze).  If the counter is not running there
   is nothing to hold and the freeze goes on.
-- the **serial health endpoint** ``/usr/local/sbin/vnfsnap-serial-http``
-  (``guest/vnfsnap-serial-http.pl``), started by vnfsnap-init (and
-  restarted) when the guest has a second serial port: it answers HTTP/1.0
-  ``GET /health`` on ``/dev/ttyS1``, 200 while ``/data/health`` says
-  ``ok``, else 503.  Nova's serial console makes that port a TCP port on
-  the compute host, so a server with no network interface (the test
-  cloud has no Neutron) can still be probed over HTTP.
 - ``/sbin/shutdown`` (``guest/shutdown.sh``): what qemu-ga's
   ``guest-shutdown`` runs; stops the counter, remounts the disks read-only
   and powers off (or reboots) through ``/proc/sysrq-trigger``.
@@ -99,7 +112,10 @@ network): 27 s to build from nothing (debootstrap 26 s of it, downloading
 0.5 s for a cache hit (computing the key).  Sizes: ``root.qcow2`` 88 MiB
 (1 GiB virtual; 32 MiB as a compressed qcow2, 29 MiB gzip'ed, 19 MiB
 zstd -19), ``vmlinuz`` 13.5 MiB, ``initrd.img`` 1.1 MiB, ``data.qcow2``
-1.4 MiB; 92 Debian packages.  A build's ``manifest.json`` has its own
+1.4 MiB; 92 Debian packages.  busybox (for the NIC's address) added one
+package (93) and 0.6 MiB to ``root.qcow2``; with the packages in
+``<cache_dir>/debs`` that build took 42 s on a machine busy with other
+work (debootstrap 36 s of it).  A build's ``manifest.json`` has its own
 figures (timings, sizes, installed package versions).
 
 Usage::
@@ -132,13 +148,17 @@ import time
 SUITE = 'bookworm'
 DEFAULT_MIRROR = 'http://deb.debian.org/debian'
 #: Packages the root file system gets besides the minbase variant.
-INCLUDE_PACKAGES = ('qemu-guest-agent',)
+INCLUDE_PACKAGES = ('qemu-guest-agent', 'busybox')
 #: Packages whose archive version is part of the cache key (what the guest
-#: really runs: the agent, the shell, perl for the workload, libc).
+#: really runs: the agent, the shell, perl for the workload and the HTTP
+#: service, busybox for ``ip``, libc).
 KEYED_PACKAGES = ('qemu-guest-agent', 'libglib2.0-0', 'perl-base', 'dash',
-                  'coreutils', 'libc6', 'util-linux', 'base-files')
+                  'coreutils', 'libc6', 'util-linux', 'base-files',
+                  'busybox')
 #: Kernel modules the initramfs loads (with their dependencies).
-MODULES = ('virtio_pci', 'virtio_blk', 'virtio_console', 'virtio_rng')
+#: virtio_net: the NIC a domain may have (domains.Interface).
+MODULES = ('virtio_pci', 'virtio_blk', 'virtio_console', 'virtio_rng',
+           'virtio_net')
 KERNEL_FLAVOUR = 'cloud-amd64'
 DISK_SIZE = 1024 ** 3
 ROOT_LABEL = 'vnfsnap-root'
@@ -157,6 +177,14 @@ DATA_JOURNAL = DATA_MOUNT + '/vnfsnap/journal'
 AGENT_CHANNEL = 'org.qemu.guest_agent.0'
 #: The counter's period, in seconds.
 COUNTER_INTERVAL = 0.2
+#: The HTTP service: GET /health is 200 "ok" while HEALTH_FILE (the
+#: service's data, on the data disk) says ok, else 503.
+HTTP_PORT = 80
+HEALTH_PATH = '/health'
+HEALTH_FILE = DATA_MOUNT + '/health'
+HTTPD_PID_FILE = RUN_DIR + '/httpd.pid'
+#: Seconds the supervisor waits before it starts the service again.
+HTTPD_RESTART_DELAY = 2
 
 OUTPUT_FILES = ('vmlinuz', 'initrd.img', 'root.qcow2', 'data.qcow2',
                 'manifest.json')
@@ -177,14 +205,16 @@ class GuestImageError(Exception):
 GUEST_SCRIPTS = {
     'sbin/vnfsnap-init': 'vnfsnap-init.sh',
     'usr/local/sbin/vnfsnap-counter': 'vnfsnap-counter.pl',
-    'usr/local/sbin/vnfsnap-serial-http': 'vnfsnap-serial-http.pl',
     'etc/qemu/fsfreeze-hook': 'fsfreeze-hook.sh',
     'sbin/shutdown': 'shutdown.sh',
+    'usr/local/sbin/vnfsnap-httpd': 'vnfsnap-httpd.pl',
 }
 #: The initramfs's /init, in guest/ too.
 INITRAMFS_INIT = 'initramfs-init.sh'
 SCRIPT_CONSTANTS = ('RUN_DIR', 'HOOK_LOG', 'JOURNAL', 'DATA_MOUNT',
-                    'DATA_JOURNAL', 'AGENT_CHANNEL', 'COUNTER_INTERVAL')
+                    'DATA_JOURNAL', 'AGENT_CHANNEL', 'COUNTER_INTERVAL',
+                    'HTTP_PORT', 'HEALTH_FILE', 'HTTPD_PID_FILE',
+                    'HTTPD_RESTART_DELAY')
 _PLACEHOLDER = re.compile(r'__([A-Z][A-Z0-9_]*)__')
 
 #: Configuration files of the root file system: path -> content (0644).
@@ -248,17 +278,21 @@ class GuestImage:
     built: bool           # True: built by this call; False: from the cache
     seconds: float        # time this call took
 
-    def cmdline(self, name=None, loglevel=4):
+    def cmdline(self, name=None, loglevel=4, address=None):
         """The kernel command line for a domain of this guest.
 
-        ``name`` becomes the guest's hostname.  ``mitigations=off`` and
-        ``no_timer_check`` matter under TCG (CPU time, APIC timer check).
+        ``name`` becomes the guest's hostname; ``address``
+        (``10.1.2.3/24``) the address of its NIC, eth0 (a domain with no
+        NIC ignores it).  ``mitigations=off`` and ``no_timer_check``
+        matter under TCG (CPU time, APIC timer check).
         """
         args = ['console=ttyS0,115200', 'root=/dev/vda', 'rw',
                 'no_timer_check', 'mitigations=off', 'loglevel=%d' % loglevel,
                 'panic=0']
         if name:
             args.append('vnfsnap.name=%s' % name)
+        if address:
+            args.append('vnfsnap.ip=%s' % address)
         return ' '.join(args)
 
 
@@ -608,8 +642,9 @@ def _build(tmp, key, inp, mirror, debs, log):
 
     t = time.monotonic()
     packages = _installed_packages(rootfs)
-    if 'qemu-guest-agent' not in packages:
-        raise GuestImageError('debootstrap did not install qemu-guest-agent')
+    for package in INCLUDE_PACKAGES:
+        if package not in packages:
+            raise GuestImageError('debootstrap did not install %s' % package)
     _trim(rootfs)
     _customize(rootfs, key, inp)
     _mkfs(rootfs, os.path.join(tmp, 'root.raw'), ROOT_LABEL, log)
@@ -710,6 +745,9 @@ def build(cache_dir=None, mirror=None, rebuild=False):
                     'journal': JOURNAL, 'data_journal': DATA_JOURNAL,
                     'agent_channel': AGENT_CHANNEL,
                     'counter_interval': COUNTER_INTERVAL,
+                    'http_port': HTTP_PORT, 'health_path': HEALTH_PATH,
+                    'health_file': HEALTH_FILE,
+                    'httpd_pid_file': HTTPD_PID_FILE,
                 },
             }
             manifest.update(details)

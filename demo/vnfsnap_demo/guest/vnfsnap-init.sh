@@ -11,8 +11,10 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 #
-# /sbin/vnfsnap-init, PID 1 of the vnfsnap test guest: mounts, the guest
-# agent, the counter workload, then reaps children.
+# /sbin/vnfsnap-init, PID 1 of the vnfsnap test guest: mounts, the
+# network (when the kernel command line gives an address), the guest
+# agent, the counter workload, the HTTP service under a supervisor loop,
+# then reaps children.
 # Words in double underscores are replaced, when guest_image.py builds
 # the image, by its constants of that name (RUN_DIR...).
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -32,12 +34,35 @@ mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /tmp
 exec </dev/null >/dev/console 2>&1
 
 name=vnfsnap-guest
+address=
 read -r cmdline </proc/cmdline
 for arg in $cmdline; do
-    case "$arg" in vnfsnap.name=?*) name=${arg#vnfsnap.name=} ;; esac
+    case "$arg" in
+        vnfsnap.name=?*) name=${arg#vnfsnap.name=} ;;
+        vnfsnap.ip=?*) address=${arg#vnfsnap.ip=} ;;
+    esac
 done
 hostname "$name"
 mkdir -p __RUN_DIR__
+
+# Loopback always; eth0 (the virtio NIC a domain may have) gets the
+# address of vnfsnap.ip=ADDRESS/PREFIX.  busybox's ip, from Debian's
+# busybox package (no applet links: called as "busybox ip").
+busybox ip link set lo up
+if [ -n "$address" ]; then
+    i=0
+    while [ ! -e /sys/class/net/eth0 ]; do
+        i=$((i + 1))
+        [ "$i" -le 50 ] || { log "no eth0 for $address"; break; }
+        sleep 0.1
+    done
+    if busybox ip addr add "$address" dev eth0 &&
+        busybox ip link set eth0 up; then
+        log "eth0 $address"
+    else
+        log "cannot configure eth0 with $address"
+    fi
+fi
 
 if [ -b /dev/vdb ]; then
     mkdir -p __DATA_MOUNT__
@@ -80,15 +105,24 @@ done
     log "vnfsnap-counter exited with status $?"
 ) &
 
-# Health over HTTP on the second serial port, where there is one (a Nova
-# server of a cloud without networks: see vnfsnap-serial-http); restarted
-# if it exits.
+# The HTTP service, under a supervisor: started again when it exits,
+# after __HTTPD_RESTART_DELAY__ s (a supervisor's back-off).
+(
+    while :; do
+        /usr/local/sbin/vnfsnap-httpd
+        log "vnfsnap-httpd exited with status $?; restarting"
+        sleep __HTTPD_RESTART_DELAY__
+    done
+) &
+
+# The same service on the second serial port, where there is one (a Nova
+# server of a cloud without networks; see vnfsnap-httpd).
 if grep -q '^1: uart:[0-9]' /proc/tty/driver/serial 2>/dev/null; then
     (
         while :; do
-            /usr/local/sbin/vnfsnap-serial-http /dev/ttyS1
-            log "vnfsnap-serial-http exited with status $?; restarting"
-            sleep 1
+            /usr/local/sbin/vnfsnap-httpd /dev/ttyS1
+            log "vnfsnap-httpd on ttyS1 exited with status $?; restarting"
+            sleep __HTTPD_RESTART_DELAY__
         done
     ) &
 fi

@@ -15,7 +15,11 @@ image (vnfsnap_demo), served by a real vnfsnap-all-in-one process."""
 
 import os
 import re
+import time
 
+import requests
+
+from vnfsnap.tests.fixtures import guest_network
 from vnfsnap.tests.fixtures import libvirt_services
 from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.functional import base
@@ -52,6 +56,9 @@ FREEZE_DEADLINE = 6
 class GuestsTestCase(base.FunctionalTestCase):
 
     GUESTS = 3
+    #: Give each guest a NIC on a bridge of this test (guest_network)
+    #: and let online tests probe that network.
+    NETWORK = False
 
     def setUp(self):
         super().setUp()
@@ -61,20 +68,63 @@ class GuestsTestCase(base.FunctionalTestCase):
         os.chmod(self.tmp, 0o755)
         self.image = guest_image.build()
         destroy_guests(self.conn)
+        interfaces = None
+        if self.NETWORK:
+            # Before the guests' clean-up: removed after them.
+            self.bridge = self.useFixture(guest_network.GuestBridge())
+            interfaces = [self.bridge.interface(i + 1)
+                          for i in range(self.GUESTS)]
         # self.conn, read at clean-up: a test restarting libvirtd
         # connects again.
         self.addCleanup(lambda: destroy_guests(self.conn))
-        self.created, _ = domains.create_and_boot(
+        started = time.monotonic()
+        self.created, self.boot_times = domains.create_and_boot(
             self.conn, self.image, self.GUESTS,
-            os.path.join(self.tmp, 'guests'), prefix=prefix())
+            os.path.join(self.tmp, 'guests'), prefix=prefix(),
+            interfaces=interfaces)
         self.doms = {td.name: td.lookup(self.conn) for td in self.created}
         self.port = services.free_port()
-        self.conf = base.write_config(os.path.join(self.tmp, 'v.conf'), {
+        sections = {
             'DEFAULT': {'state_path': os.path.join(self.tmp, 'state'),
                         'host': 'functional'},
             'api': {'port': self.port},
             'conductor': {'freeze_deadline': FREEZE_DEADLINE},
-        })
+        }
+        if self.NETWORK:
+            sections['online_tests'] = {
+                'probe_networks': str(self.bridge.subnet)}
+            # Up, the service's data not written yet (a 503).
+            self.wait_http(expected=(200, 503))
+            self.http_ready_after = time.monotonic() - started
+        self.conf = base.write_config(os.path.join(self.tmp, 'v.conf'),
+                                      sections)
+
+    def health_url(self, td):
+        return 'http://%s%s' % (td.interface.ip, guest_image.HEALTH_PATH)
+
+    def http_health(self, td, timeout=5):
+        """(status, body) of a guest's GET /health, from the host."""
+        resp = requests.get(self.health_url(td), timeout=timeout,
+                            proxies={'http': None, 'https': None})
+        return resp.status_code, resp.text
+
+    def wait_http(self, expected=(200,), timeout=180):
+        """Wait until every guest's HTTP service answers with one of
+        ``expected``; {name: (status, body)}."""
+        deadline = time.monotonic() + timeout
+        answers = {}
+        while True:
+            for td in self.created:
+                try:
+                    answers[td.name] = self.http_health(td)
+                except requests.RequestException as e:
+                    answers[td.name] = (None, str(e))
+            if all(a[0] in expected for a in answers.values()):
+                return answers
+            self.assertLess(time.monotonic(), deadline, '%s; consoles: %s'
+                            % (answers, {td.name: td.console_tail(800)
+                                         for td in self.created}))
+            time.sleep(0.5)
 
     def start_service(self, argv=None):
         argv = argv or [base.command('vnfsnap-all-in-one')]

@@ -16,8 +16,9 @@ They build the guest image (or find it in the cache), start libvirt's
 daemons when needed, boot real guests (TCG unless KVM really works) and
 check, through the guest agent, the state the demo and the libvirt VIM
 driver rely on: the in-memory counter, the journals on both disks, marker
-files read back from the disk, the fsfreeze hook holding the workload, a
-clean shutdown through the agent, and the clean-up.
+files read back from the disk, the fsfreeze hook holding the workload,
+the HTTP service and its supervisor, a NIC on a bridge (only when asked
+for), a clean shutdown through the agent, and the clean-up.
 
 Skipped when the binaries are missing, unless CI is set.
 """
@@ -32,9 +33,11 @@ import tempfile
 import time
 
 import fixtures
+import requests
 import testtools
 from testtools import content
 
+from vnfsnap.tests.fixtures import guest_network
 from vnfsnap.tests.fixtures import libvirt_services
 from vnfsnap.tests.fixtures import services
 
@@ -88,6 +91,8 @@ class GuestTestBase(testtools.TestCase):
 
     COUNT = 0
     DATA_DISK = True
+    #: A NIC for each guest, on a bridge of the class (guest_network).
+    NETWORK = False
 
     @classmethod
     def setUpClass(cls):
@@ -116,10 +121,19 @@ class GuestTestBase(testtools.TestCase):
             cls.prefix = 'vnfsnap-ftest-%s' % secrets.token_hex(3)
             cls.res.add(domains.destroy_all, cls.conn, cls.prefix)
             cls.guests, cls.boot_times = [], {}
+            interfaces = None
+            if cls.NETWORK:
+                bridge = guest_network.GuestBridge()
+                bridge.setUp()
+                cls.res.add(bridge.cleanUp)
+                cls.bridge = bridge
+                interfaces = [bridge.interface(i + 1)
+                              for i in range(cls.COUNT)]
             if cls.COUNT:
                 cls.guests, cls.boot_times = domains.create_and_boot(
                     cls.conn, cls.image, cls.COUNT, cls.work_dir, cls.prefix,
-                    timeout=BOOT_TIMEOUT, data_disk=cls.DATA_DISK)
+                    timeout=BOOT_TIMEOUT, data_disk=cls.DATA_DISK,
+                    interfaces=interfaces)
         except BaseException:
             cls.res.close()
             raise
@@ -229,7 +243,9 @@ class TestGuest(GuestTestBase):
         self.assertGreater(os.path.getsize(image.kernel), 1024 ** 2)
         self.assertGreater(os.path.getsize(image.initrd), 100 * 1024)
         self.assertIn('qemu-guest-agent', image.manifest['packages'])
+        self.assertIn('busybox', image.manifest['packages'])
         self.assertIn('virtio_blk.ko', image.manifest['modules'])
+        self.assertIn('virtio_net.ko', image.manifest['modules'])
         self.assertIn('virtio_console.ko', image.manifest['modules'])
         # readable by QEMU (libvirt-qemu)
         self.domains.check_traversable(image.directory)
@@ -398,6 +414,101 @@ class TestGuest(GuestTestBase):
         self.wait_for(
             lambda: self.ga.journal_last_value(dom, 'data') > held_at + 2,
             what='the data journal to grow again')
+
+    # -- the HTTP service --------------------------------------------------
+
+    def _get_health(self, dom):
+        """busybox wget of /health inside the guest: (exit status,
+        output); wget fails on a 503 and says so."""
+        r = self.ga.sh(dom, 'busybox wget -q -O - http://127.0.0.1/health '
+                       '2>&1', check=False)
+        return r.exitcode, r.stdout.decode()
+
+    def test_http_service_and_its_supervisor(self):
+        guest = self.guests[1]
+        dom = self.dom(1)
+        # The demo's guests have no NIC: the service is there on lo only.
+        self.assertNotIn('<interface', dom.XMLDesc(0))
+        self.assertNotIn('vnfsnap.ip=', dom.XMLDesc(0))
+        self.assertEqual(0, self.ga.sh(
+            dom, 'test ! -e /sys/class/net/eth0', check=False).exitcode)
+        hf = self.guest_image.HEALTH_FILE
+        self.addCleanup(self.ga.remove_file, dom, hf)
+        self.ga.write_file(dom, hf, b'ok\n')
+        self.assertEqual((0, 'ok\n'), self._get_health(dom))
+        self.ga.write_file(dom, hf, b'corrupt\n')
+        status, out = self._get_health(dom)
+        self.assertNotEqual(0, status)
+        self.assertIn('503', out)
+        self.ga.write_file(dom, hf, b'ok\n')
+        # Killed: the supervisor starts it again, and says so.
+        pid_file = self.guest_image.HTTPD_PID_FILE
+        old = self.ga.read_file(dom, pid_file).decode().strip()
+        start = time.monotonic()
+        self.ga.sh(dom, 'kill "$(cat %s)"' % pid_file)
+        new = self.wait_for(
+            lambda: (self.ga.read_file(dom, pid_file, missing_ok=True)
+                     or b'').decode().strip() not in ('', old) and
+            self._get_health(dom) == (0, 'ok\n') and
+            self.ga.read_file(dom, pid_file).decode().strip(),
+            timeout=60, interval=0.2, what='the HTTP service to restart')
+        self.addDetail('httpd restart seconds', content.text_content(
+            '%.1f' % (time.monotonic() - start)))
+        self.assertNotEqual(old, new)
+        self.assertIn('vnfsnap-httpd exited with status 0; restarting',
+                      guest.console_tail(20000))
+
+
+class TestGuestNetwork(GuestTestBase):
+    """Two guests with a NIC each on a bridge of the class: the host
+    reaches their HTTP service, and they reach each other."""
+
+    COUNT = 2
+    NETWORK = True
+
+    def http_get(self, guest):
+        return requests.get('http://%s/health' % guest.interface.ip,
+                            timeout=5, proxies={'http': None,
+                                                'https': None})
+
+    def test_host_reaches_the_http_service(self):
+        self.addDetail('boot seconds', content.text_content(
+            json.dumps(self.boot_times, indent=1)))
+        for i, guest in enumerate(self.guests):
+            dom = self.dom(i)
+            xml = dom.XMLDesc(0)
+            self.assertIn("<interface type='bridge'>", xml)
+            self.assertIn("<source bridge='%s'/>" % self.bridge.name, xml)
+            self.assertIn('eth0 %s' % guest.interface.address,
+                          guest.console_tail(20000))
+            # Up: the service's data is not there yet.
+            (resp,) = self.wait_for(
+                lambda g=guest: self._try(g), timeout=120,
+                what='the HTTP service of %s' % guest.name)
+            self.assertEqual(503, resp.status_code)
+            self.assertIn('unhealthy', resp.text)
+            self.ga.write_file(dom, self.guest_image.HEALTH_FILE, b'ok\n')
+            resp = self.http_get(guest)
+            self.assertEqual((200, 'ok\n'), (resp.status_code, resp.text))
+            self.assertEqual(404, requests_status(
+                'http://%s/other' % guest.interface.ip))
+        # Guest to guest, on the bridge.
+        out = self.ga.sh(self.dom(0), 'busybox wget -q -O - http://%s/health'
+                         % self.guests[1].interface.ip).stdout
+        self.assertEqual(b'ok\n', out)
+
+    def _try(self, guest):
+        """(the response,) once the service answers (a Response of a
+        503 is false), else None."""
+        try:
+            return (self.http_get(guest),)
+        except requests.RequestException:
+            return None
+
+
+def requests_status(url):
+    return requests.get(url, timeout=5,
+                        proxies={'http': None, 'https': None}).status_code
 
 
 class TestLifecycle(GuestTestBase):

@@ -16,10 +16,9 @@ the diagnostics part holds the domain XML, QEMU and console logs, the
 operation history and vnfsnap's log lines with the request id, none of
 the secrets planted in the VIM's access info, the configuration and the
 guests' console; the package is signed, sent to a (loopback) vendor
-receiver, and imported again there, verified against its manifest and
-signature."""
+HTTPS receiver, and imported again there, verified against its manifest
+and signature."""
 
-import base64
 import hashlib
 import json
 import os
@@ -29,8 +28,8 @@ import zipfile
 
 import yaml
 
-from vnfsnap.tests.fixtures import loopback
 from vnfsnap.tests.fixtures import pki
+from vnfsnap.tests.fixtures import vendor_receiver
 from vnfsnap.tests.functional import base
 from vnfsnap.tests.functional import libvirt_base
 
@@ -40,26 +39,6 @@ VIM_PASSWORD = 'VimPw-planted-4e1d'
 RABBIT_PASSWORD = 'RabbitPw-planted-8c2a'
 TOKEN = 'gAAAAB-planted-token-3f9b'
 SENDER_PASSWORD = 'vendor-pw-5a7c'
-
-
-class Receiver(loopback.QuietHandler):
-    """The vendor's side: keeps what is PUT with the right credentials."""
-
-    received = {}
-
-    def do_PUT(self):
-        expected = 'Basic ' + base64.b64encode(
-            ('acme:' + SENDER_PASSWORD).encode()).decode()
-        if self.headers.get('Authorization') != expected:
-            self.send_response(401)
-            self.end_headers()
-            return
-        length = int(self.headers['Content-Length'])
-        Receiver.received[self.path] = (dict(self.headers),
-                                        self.rfile.read(length))
-        self.send_response(201)
-        self.send_header('Content-Length', '0')
-        self.end_headers()
 
 
 class TestRootCausePackage(libvirt_base.GuestsTestCase):
@@ -148,14 +127,15 @@ class TestRootCausePackage(libvirt_base.GuestsTestCase):
                 f.write('$ cat %s\n%s\n' % (os.path.basename(log_file),
                                             downloaded_log))
 
-        # Sent to the vendor, who keeps it.
-        receiver = loopback.Server(Receiver)
-        self.addCleanup(receiver.stop)
+        # Sent to the vendor, who keeps it: HTTPS, its CA given.
+        receiver = self.useFixture(vendor_receiver.VendorReceiver(
+            keys, 'acme', SENDER_PASSWORD))
         out = self.openstack(
             'vnf', 'snapshot', 'package', 'send', 'rca-case-1', '--url',
-            receiver.base + '/cases/1/rca.zip', '--username', 'acme')
+            receiver.base + '/cases/1/rca.zip', '--username', 'acme',
+            '--ca-file', receiver.ca_file)
         self.assertIn('the receiver answered HTTP 201', out)
-        headers, data = Receiver.received['/cases/1/rca.zip']
+        headers, data = receiver.received['/cases/1/rca.zip']
         pkgm = base.Client('http://127.0.0.1:%d' % self.port,
                            version='1.2.0')
         full = pkgm.get('%s/%s' % (PKGM, pkg_id)).json()

@@ -38,7 +38,7 @@ TIMEOUT = 300
 PKGM = base.PKGM
 SEGMENT = 16 * 1024 * 1024
 VIM_TYPE = 'ETSINFV.OPENSTACK_KEYSTONE.V_3'
-#: What the guest's health endpoint reports (vnfsnap-serial-http).
+#: What the guest's health endpoint reports (vnfsnap-httpd).
 HEALTH = '/data/health'
 
 
