@@ -77,9 +77,11 @@ class GuestBench:
         self.args, self.work = args, work
         self.proc = self.conn = None
         self.doms = {}
+        self.daemons = []
 
     def set_up(self):
-        libvirtd.ensure_running()
+        # Stopped by PID at the end when this started them.
+        self.daemons = libvirtd.ensure_running()
         image = guest_image.build()
         self.conn = libvirt.open('qemu:///system')
         domains.destroy_all(self.conn, self.args.prefix)
@@ -102,6 +104,10 @@ class GuestBench:
         package_api.stop_service(self.proc)
         if self.conn is not None and not self.args.keep:
             domains.destroy_all(self.conn, self.args.prefix)
+        if self.conn is not None:
+            self.conn.close()
+        if not self.args.keep:
+            libvirtd.stop(self.daemons)
 
 
 def options(parser, vnfcs, prefix):
