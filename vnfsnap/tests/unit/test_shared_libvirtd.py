@@ -12,8 +12,9 @@
 
 """The functional tests' sharing of libvirt's daemons between workers.
 
-Two SharedDaemons objects in one process hold their flock files through
-separate open files, so they exclude each other as two workers do.  The
+Each SharedDaemons object here gets its own ProcessUsers (its own open
+file of ``users``), so they exclude each other as two workers do; those
+that share one are fixtures of one process.  The
 daemons are fakes: ensure_running and stop of vnfsnap_demo.libvirtd are
 replaced, and a "PID" is alive while the fake daemon runs.
 """
@@ -64,8 +65,12 @@ class TestSharedDaemons(testtools.TestCase):
         self.running = [d for d in self.running if d not in daemons]
         return [d.name for d in reversed(daemons)]
 
-    def shared(self):
-        shared = libvirt_services.SharedDaemons(self.dir, timeout=30)
+    def shared(self, process=None):
+        """A worker's SharedDaemons; of ``process`` (a ProcessUsers) to
+        be another fixture of that process."""
+        shared = libvirt_services.SharedDaemons(
+            self.dir, timeout=30,
+            users=process or libvirt_services.ProcessUsers(self.dir))
         self.addCleanup(shared.close)
         return shared
 
@@ -134,6 +139,32 @@ class TestSharedDaemons(testtools.TestCase):
         self.assertFalse(joined.is_alive())
         late.release()
         self.assertEqual(['libvirtd', 'virtlogd'], lone.release())
+
+    def test_users_of_the_same_process_do_not_keep_it_from_alone(self):
+        # The shared cloud's nova-compute and a test starting its own
+        # cloud in one worker: only the other worker's user is waited for.
+        process = libvirt_services.ProcessUsers(self.dir)
+        cloud, test = self.shared(process), self.shared(process)
+        other = self.shared()
+        cloud.acquire(URI, 5)
+        test.acquire(URI, 5)
+        other.acquire(URI, 5)
+        inside = threading.Event()
+
+        def body():
+            with test.alone():
+                inside.set()
+        thread = threading.Thread(target=body)
+        thread.start()
+        self.assertFalse(inside.wait(1.2), 'alone while another worker '
+                                           'uses it')
+        self.assertEqual([], other.release())
+        self.assertTrue(inside.wait(30))
+        thread.join(30)
+        # Still users after the body: the last of the process stops them.
+        self.assertEqual([], test.release())
+        self.assertEqual([], self.stopped)
+        self.assertEqual(['libvirtd', 'virtlogd'], cloud.release())
 
     def test_restart_leaves_a_libvirtd_started_before_the_tests(self):
         self.running = [daemon('virtlogd'), daemon('libvirtd')]
