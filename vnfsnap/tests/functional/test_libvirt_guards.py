@@ -158,7 +158,10 @@ class TestGuards(libvirt_base.GuestsTestCase):
         self.wait_until(
             lambda: self.dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING, died,
             DEADLINES['power_off_deadline'], 'start')
-        self.assertIn('started', self.guard_log())
+        # The guard logs its outcome once libvirt's start call returns,
+        # which may be after the domain shows running (ci55).
+        self.wait_until(lambda: 'started' in self.guard_log(), died,
+                        DEADLINES['power_off_deadline'], 'start logged')
         self.assertNoGuardLeft()
 
     def targets(self, flags):
