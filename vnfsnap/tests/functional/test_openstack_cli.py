@@ -26,6 +26,7 @@ import subprocess
 
 import yaml
 
+from vnfsnap.tests.fixtures import libvirt_services
 from vnfsnap.tests.fixtures import services
 from vnfsnap.tests.functional import base
 from vnfsnap.tests.functional import libvirt_base
@@ -193,6 +194,10 @@ class TestCliFailures(CliMixin, base.FunctionalTestCase):
 
     def setUp(self):
         super().setUp()
+        # The failure must come from libvirt itself (no such domain), not
+        # from a libvirtd that happens not to run.
+        libvirt_services.require_libvirt()
+        self.useFixture(libvirt_services.LibvirtDaemons())
         port = services.free_port()
         conf = base.write_config(os.path.join(self.tmp, 'v.conf'), {
             'DEFAULT': {'state_path': os.path.join(self.tmp, 'state'),

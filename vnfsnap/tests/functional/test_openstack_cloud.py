@@ -26,9 +26,12 @@ tools/openstack-aio/install.sh.  Takes about 3 minutes.
 """
 
 import os
+import subprocess
+import uuid
 
 from testtools import content
 
+from vnfsnap.tests.fixtures import libvirt_services
 from vnfsnap.tests.fixtures import openstack_services
 from vnfsnap.tests.fixtures import openstack_vnfcs
 from vnfsnap.tests.fixtures import services
@@ -182,3 +185,51 @@ class TestOpenStackCloud(base.FunctionalTestCase):
                     and server_id.encode() in b' '.join(cmd)):
                 found.append(int(name))
         return found
+
+
+class TestKilledCloudsDomains(base.FunctionalTestCase):
+    """A cloud of a killed test run leaves its Nova domains defined, and
+    nova-compute refuses to start beside them: the next cloud removes
+    them, and names any other domain instead of waiting for Nova."""
+
+    DOMAIN = """<domain type='qemu'><name>%s</name><memory>16384</memory>
+      <metadata>%s</metadata><os><type>hvm</type></os></domain>"""
+    NOVA = ('<nova:instance xmlns:nova='
+            '"http://openstack.org/xmlns/libvirt/nova/1.1"/>')
+
+    def define(self, name, metadata=''):
+        self.conn.defineXML(self.DOMAIN % (name, metadata))
+        self.addCleanup(self._undefine, name)
+        return name
+
+    def _undefine(self, name):
+        import libvirt
+        try:
+            self.conn.lookupByName(name).undefine()
+        except libvirt.libvirtError:
+            pass  # removed by the test
+
+    def test_dead_clouds_domains_go_others_are_named(self):
+        libvirt_services.require_libvirt()
+        daemons = self.useFixture(libvirt_services.LibvirtDaemons())
+        self.conn = daemons.connect()
+        proc = subprocess.Popen(['sleep', '600'])
+        dead_tag = services.process_tag(proc.pid)
+        proc.kill()
+        proc.wait()
+        suffix = uuid.uuid4().hex[:8]
+        with daemons.shared.alone():
+            killed = self.define('vnfsnap-aio-%s-%s' % (dead_tag, suffix))
+            legacy = self.define('instance-%s' % suffix, self.NOVA)
+            live = self.define('vnfsnap-aio-%s-%s' % (
+                services.process_tag(), suffix))
+            foreign = self.define('vnfsnap-ft-foreign-%s' % suffix)
+            error = self.assertRaises(
+                openstack_services.CloudError,
+                openstack_services.OpenStackCloud._remove_dead_clouds_domains,
+                self.conn)
+            left = {d.name() for d in self.conn.listAllDomains()}
+        self.assertNotIn(killed, left)
+        self.assertNotIn(legacy, left)
+        self.assertLessEqual({live, foreign}, left)
+        self.assertIn('%s, %s' % (live, foreign), str(error))
