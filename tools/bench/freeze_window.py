@@ -42,13 +42,23 @@ a poll sees it COMPLETED. The poll runs every 100 ms (on average 50 ms
 late): each GET costs the service about 25 ms of CPU, and polling every
 20 ms kept a core of this 2-core machine busy beside the guests.
 
+The window of each round is cut in three where its last VNFC was frozen
+and where its last snapshot was taken (vnfsnap's from the libvirt
+driver's "Froze" and "snapshot ... in N ms" log lines, the raw script's
+from times taken around its calls), and the median freeze and snapshot
+calls are printed too: they say whether a longer window is the calls'
+(the guests') or what runs between them.  With ``--cpu`` a thread samples
+every 20 ms the CPU time (the scheduler's ``schedstat``) of the guests'
+QEMUs, libvirtd, the all-in-one and this bench, and prints what each used
+inside the windows.
+
 It prints the medians side by side with their ratio (the issue's goal is
 at most 1.2x for both), the machine and its load, where vnfsnap's create
 time goes (from the all-in-one's log: when the conductor started and
 ended each run), and writes an SVG timeline of the median round of each
 side and kind (``--svg``).
 
-Usage: freeze_window.py [--vnfcs N] [--rounds N] [--svg FILE]
+Usage: freeze_window.py [--vnfcs N] [--rounds N] [--svg FILE] [--cpu]
        [--workdir DIR] [--keep]
 """
 
@@ -77,6 +87,60 @@ POLL = 0.1
 
 
 _say = guest_bench.say
+#: Seconds between two samples of ``--cpu``.
+CPU_SAMPLE = 0.02
+
+
+def _task_ns(pid):
+    """CPU time (ns) of every thread of ``pid`` so far, from the
+    scheduler's own account (/proc/PID/task/TID/schedstat); 0 once it is
+    gone."""
+    total = 0
+    try:
+        tids = os.listdir('/proc/%d/task' % pid)
+    except OSError:
+        return 0
+    for tid in tids:
+        try:
+            with open('/proc/%d/task/%s/schedstat' % (pid, tid)) as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+class CpuSampler(threading.Thread):
+    """Samples the CPU time of the processes a round involves: the guests'
+    QEMUs, libvirtd, the all-in-one and this bench (the raw script), so
+    that what each used inside a freeze window is known (``--cpu``)."""
+
+    def __init__(self, groups):
+        super().__init__(daemon=True, name='cpu-sampler')
+        self.groups = groups            # {name: [pid, ...]}
+        self.samples = []               # [(epoch, {name: ns})]
+        self.stopped = threading.Event()
+
+    def run(self):
+        while not self.stopped.wait(CPU_SAMPLE):
+            self.samples.append((time.time(), {
+                name: sum(_task_ns(p) for p in pids)
+                for name, pids in self.groups.items()}))
+
+    def used(self, start, end):
+        """{name: ms} each group used between ``start`` and ``end``
+        (epoch seconds), interpolated between the samples around them."""
+        def at(when):
+            before = [s for s in self.samples if s[0] <= when]
+            after = [s for s in self.samples if s[0] >= when]
+            if not before or not after:
+                return None
+            (t0, a), (t1, b) = before[-1], after[0]
+            share = 0 if t1 == t0 else (when - t0) / (t1 - t0)
+            return {n: a[n] + (b[n] - a[n]) * share for n in a}
+        first, last = at(start), at(end)
+        if first is None or last is None:
+            return None
+        return {n: (last[n] - first[n]) / 1e6 for n in first}
 
 
 def _disks(dom):
@@ -114,6 +178,8 @@ class RawRound:
         self.dir = os.path.join(work, 'raw-%d' % number)
         self.name = 'raw-%d' % number
         self.plans = {}
+        #: {vnfc: {'freeze': s, 'snapshot': s, 'snapshotEnd': epoch}}
+        self.calls = {}
         for name, dom in doms.items():
             disks = _disks(dom)
             self.plans[name] = {
@@ -143,11 +209,17 @@ class RawRound:
             try:
                 start = time.time()
                 dom.fsFreeze()
+                froze = time.time()
                 frozen.wait()
+                before = time.time()
                 dom.snapshotCreateXML(xml, flags)
+                took = time.time()
                 taken.wait()
                 dom.fsThaw()
                 spans[name] = (start, time.time())
+                self.calls[name] = {'freeze': froze - start,
+                                    'snapshot': took - before,
+                                    'snapshotEnd': took}
             except Exception as e:  # reported after the others ended
                 errors.append('%s: %s' % (name, e))
                 frozen.abort()
@@ -215,12 +287,14 @@ class Bench(guest_bench.GuestBench):
         super().__init__(args, work)
         #: {(kind, side): [{'spans': {...}, 'wall': s}]}
         self.results = {(k, s): [] for k in KINDS for s in SIDES}
+        #: Where the all-in-one's log was read up to (_driver_calls).
+        self.log_offset = 0
 
     def raw(self, kind, number):
         rnd = RawRound(self.doms, self.work, number, kind == 'warm')
         spans, wall = rnd.run()
         rnd.undo()
-        return {'spans': spans, 'wall': wall}
+        return {'spans': spans, 'wall': wall, 'calls': rnd.calls}
 
     def vnfsnap(self, kind):
         _, info = self.api.post('/vnf_snapshots', {})
@@ -248,9 +322,64 @@ class Bench(guest_bench.GuestBench):
         self.api.request('DELETE', '/vnf_snapshots/%s' % info['id'],
                          expect=(204,))
         return {'spans': spans, 'wall': wall, 'op': op['id'],
-                'posted': posted, 'seen': seen}
+                'posted': posted, 'seen': seen,
+                'calls': self._driver_calls(spans)}
+
+    def _driver_calls(self, spans):
+        """What the libvirt driver's log says of each VNFC's freeze and
+        snapshot calls in the round just ended (its lines since the last
+        round's), as RawRound.calls: the freeze from ``quiescedAt`` to
+        its "Froze" line, the snapshot call as the driver timed it."""
+        froze, snapped = {}, {}
+        with open(os.path.join(self.work, 'vnfsnap-all-in-one.log'),
+                  errors='replace') as f:
+            f.seek(self.log_offset)
+            for line in iter(f.readline, ''):
+                m = _FROZE.match(line)
+                if m:
+                    froze[m.group('vnfc')] = _log_epoch(m.group('at'))
+                m = _SNAPSHOT.match(line)
+                if m:
+                    snapped[m.group('vnfc')] = (_log_epoch(m.group('at')),
+                                                int(m.group('ms')) / 1000)
+            self.log_offset = f.tell()
+        return {vnfc: {'freeze': froze[vnfc] - start,
+                       'snapshot': snapped[vnfc][1],
+                       'snapshotEnd': snapped[vnfc][0]}
+                for vnfc, (start, _) in spans.items()
+                if vnfc in froze and vnfc in snapped}
+
+    def _sampler(self):
+        """A started CpuSampler of the guests' QEMUs, libvirtd, the
+        all-in-one and this bench."""
+        def pid_of(path):
+            with open(path) as f:
+                return int(f.read().strip())
+        sampler = CpuSampler({
+            'QEMU (3 guests)': [pid_of('/run/libvirt/qemu/%s.pid' % name)
+                                for name in self.doms],
+            'libvirtd': [pid_of('/run/libvirtd.pid')],
+            'vnfsnap-all-in-one': [self.proc.pid],
+            'this bench (raw script)': [os.getpid()]})
+        sampler.start()
+        return sampler
 
     def run(self):
+        sampler = self._sampler() if self.args.cpu else None
+        try:
+            self._rounds()
+        finally:
+            if sampler is not None:
+                sampler.stopped.set()
+                sampler.join()
+        if sampler is not None:
+            for results in self.results.values():
+                for r in results:
+                    r['cpu'] = sampler.used(
+                        min(s for s, _ in r['spans'].values()),
+                        max(e for _, e in r['spans'].values()))
+
+    def _rounds(self):
         number = 0
         for n in range(1, self.args.rounds + 1):
             for kind in KINDS:
@@ -271,6 +400,29 @@ def _window(result):
     return max(e for _, e in spans) - min(s for s, _ in spans)
 
 
+def _call(result, name, of=statistics.median):
+    """Median (or ``of``) over the round's VNFCs of one call's duration
+    (None when the driver's log did not say)."""
+    if not result['calls']:
+        return None
+    return of(c[name] for c in result['calls'].values())
+
+
+def _stage(result, number):
+    """The window of a round cut where its last VNFC was frozen and where
+    its last snapshot was taken: stage 0, 1 or 2 (None when the driver's
+    log did not say)."""
+    calls = result['calls']
+    if not calls:
+        return None
+    spans = result['spans']
+    cuts = [min(s for s, _ in spans.values()),
+            max(spans[v][0] + c['freeze'] for v, c in calls.items()),
+            max(c['snapshotEnd'] for c in calls.values()),
+            max(e for _, e in spans.values())]
+    return cuts[number + 1] - cuts[number]
+
+
 def _median_round(results):
     ordered = sorted(results, key=_window)
     return ordered[len(ordered) // 2]
@@ -285,14 +437,36 @@ def summary(results):
             ('VNF freeze window ms', _window),
             ('per-VNFC freeze ms', lambda r: statistics.median(
                 e - s for s, e in r['spans'].values())),
+            ('  first freeze to all frozen ms', lambda r: _stage(r, 0)),
+            ('  all frozen to all taken ms', lambda r: _stage(r, 1)),
+            ('  all taken to all thawed ms', lambda r: _stage(r, 2)),
+            ('  freeze call ms', lambda r: _call(r, 'freeze')),
+            ('  snapshot call ms', lambda r: _call(r, 'snapshot')),
             ('create ms', lambda r: r['wall']),
         ]
         for label, measure in rows:
-            a = statistics.median(measure(r) for r in raw) * 1000
-            b = statistics.median(measure(r) for r in ours) * 1000
+            values = [[v for v in map(measure, side) if v is not None]
+                      for side in (raw, ours)]
+            if not all(values):
+                continue
+            a, b = (statistics.median(v) * 1000 for v in values)
             lines.append('%-5s %-28s %10.0f %10.0f %6.2fx'
                          % (kind, label, a, b, b / a))
     return '\n'.join(lines)
+
+
+#: The libvirt driver's log lines after a VNFC's freeze and snapshot.
+_FROZE = re.compile(r'^(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) .*'
+                    r'Froze \d+ file system\(s\) of VNFC (?P<vnfc>\S+)$')
+_SNAPSHOT = re.compile(r'^(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) .*'
+                       r'VNFC (?P<vnfc>\S+): snapshot \S+ .* in '
+                       r'(?P<ms>\d+) ms$')
+
+
+def _log_epoch(text):
+    """Epoch seconds of an oslo.log time (local time, milliseconds)."""
+    return time.mktime(time.strptime(text[:19], '%Y-%m-%d %H:%M:%S')) + \
+        int(text[20:]) / 1000
 
 
 #: The conductor's log lines that start and end an occurrence's run.
@@ -313,10 +487,8 @@ def _log_times(path):
                                  ('completed', _COMPLETED)):
                 m = pattern.match(line)
                 if m:
-                    when = time.mktime(time.strptime(
-                        m.group(1)[:19], '%Y-%m-%d %H:%M:%S')) + int(
-                        m.group(1)[20:]) / 1000
-                    times.setdefault(m.group(2), {})[key] = when
+                    times.setdefault(m.group(2), {})[key] = _log_epoch(
+                        m.group(1))
     return times
 
 
@@ -348,6 +520,22 @@ def stages(results, log):
             if values:
                 lines.append('%-5s %-40s %8.0f' % (
                     kind, label, statistics.median(values) * 1000))
+    return '\n'.join(lines)
+
+
+def cpu_summary(results):
+    """Median CPU time each process group used inside the VNF window."""
+    lines = ['%-5s %-28s %10s %10s' % ('kind', 'CPU inside the window ms',
+                                       'raw', 'vnfsnap')]
+    for kind in KINDS:
+        sides = [[r['cpu'] for r in results[(kind, side)] if r.get('cpu')]
+                 for side in SIDES]
+        if not all(sides):
+            continue
+        for group in sides[0][0]:
+            lines.append('%-5s %-28s %10.0f %10.0f' % ((kind, group) + tuple(
+                statistics.median(c[group] for c in side)
+                for side in sides)))
     return '\n'.join(lines)
 
 
@@ -394,6 +582,8 @@ def _report(bench, _):
     _say(summary(bench.results))
     _say(stages(bench.results, os.path.join(bench.work,
                                             'vnfsnap-all-in-one.log')))
+    if args.cpu:
+        _say(cpu_summary(bench.results))
     if args.svg:
         with open(args.svg, 'w') as f:
             f.write(svg(bench.results))
@@ -406,6 +596,11 @@ def main(argv=None):
     parser.add_argument('--rounds', type=int, default=7,
                         help='rounds per side and kind (default 7)')
     parser.add_argument('--svg', help='write the timeline plot there')
+    parser.add_argument('--cpu', action='store_true',
+                        help='also print the CPU time the guests, libvirtd, '
+                             'the all-in-one and the raw script used inside '
+                             'the windows (sampled every %d ms)'
+                             % (CPU_SAMPLE * 1000))
     args = parser.parse_args(argv)
     guest_bench.run(Bench, args, 'freeze', _report)
     return 0
