@@ -455,26 +455,24 @@ def summary(results):
     return '\n'.join(lines)
 
 
+#: The time at the start of an oslo.log line (local time, milliseconds).
+_AT = r'^(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) .*'
 #: The libvirt driver's log lines after a VNFC's freeze and snapshot.
-_FROZE = re.compile(r'^(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) .*'
-                    r'Froze \d+ file system\(s\) of VNFC (?P<vnfc>\S+)$')
-_SNAPSHOT = re.compile(r'^(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) .*'
-                       r'VNFC (?P<vnfc>\S+): snapshot \S+ .* in '
+_FROZE = re.compile(_AT + r'Froze \d+ file system\(s\) of VNFC '
+                    r'(?P<vnfc>\S+)$')
+_SNAPSHOT = re.compile(_AT + r'VNFC (?P<vnfc>\S+): snapshot \S+ .* in '
                        r'(?P<ms>\d+) ms$')
+#: The conductor's log lines that start and end an occurrence's run.
+_RUNNING = re.compile(_AT + r'Running CREATE_SNAPSHOT for .*\(op '
+                      r'occurrence (?P<op>\S+)\)')
+_COMPLETED = re.compile(_AT + r'CREATE_SNAPSHOT of .* completed \(op '
+                        r'occurrence (?P<op>\S+)\)')
 
 
 def _log_epoch(text):
     """Epoch seconds of an oslo.log time (local time, milliseconds)."""
     return time.mktime(time.strptime(text[:19], '%Y-%m-%d %H:%M:%S')) + \
         int(text[20:]) / 1000
-
-
-#: The conductor's log lines that start and end an occurrence's run.
-_RUNNING = re.compile(r'^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) .*'
-                      r'Running CREATE_SNAPSHOT for .*\(op occurrence (\S+)\)')
-_COMPLETED = re.compile(r'^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) .*'
-                        r'CREATE_SNAPSHOT of .* completed \(op occurrence '
-                        r'(\S+)\)')
 
 
 def _log_times(path):
@@ -487,8 +485,8 @@ def _log_times(path):
                                  ('completed', _COMPLETED)):
                 m = pattern.match(line)
                 if m:
-                    times.setdefault(m.group(2), {})[key] = _log_epoch(
-                        m.group(1))
+                    times.setdefault(m.group('op'), {})[key] = _log_epoch(
+                        m.group('at'))
     return times
 
 
