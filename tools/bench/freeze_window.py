@@ -356,7 +356,7 @@ class Bench(guest_bench.GuestBench):
             with open(path) as f:
                 return int(f.read().strip())
         sampler = CpuSampler({
-            'QEMU (3 guests)': [pid_of('/run/libvirt/qemu/%s.pid' % name)
+            'QEMU (%d guests)' % len(self.doms): [pid_of('/run/libvirt/qemu/%s.pid' % name)
                                 for name in self.doms],
             'libvirtd': [pid_of('/run/libvirtd.pid')],
             'vnfsnap-all-in-one': [self.proc.pid],

@@ -287,6 +287,7 @@ class TestGuest(GuestTestBase):
         self.wait_for(lambda: self.ga.read_counter(dom) >= first + 3,
                       timeout=30, what='the counter to pass %d' % (first + 3))
         second = self.ga.read_counter(dom)
+        self.assertGreaterEqual(second - first, 3)
         state = self.ga.counter_state(dom)
         self.assertGreaterEqual(state.value, second)
         self.assertFalse(state.held)
