@@ -355,9 +355,10 @@ class Bench(guest_bench.GuestBench):
         def pid_of(path):
             with open(path) as f:
                 return int(f.read().strip())
+        qemus = [pid_of('/run/libvirt/qemu/%s.pid' % name)
+                 for name in self.doms]
         sampler = CpuSampler({
-            'QEMU (%d guests)' % len(self.doms): [pid_of('/run/libvirt/qemu/%s.pid' % name)
-                                for name in self.doms],
+            'QEMU (%d guests)' % len(qemus): qemus,
             'libvirtd': [pid_of('/run/libvirtd.pid')],
             'vnfsnap-all-in-one': [self.proc.pid],
             'this bench (raw script)': [os.getpid()]})
